@@ -1,0 +1,40 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import cases, search, system
+from kb.service import LeianService
+from kb.settings import Settings, load_settings
+
+ROUTERS = [system.router, cases.router, search.router]
+
+
+def create_app(service: LeianService | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app around a ready service (tests) or one opened from settings (serve)."""
+    owned = service is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.service is None:
+            app.state.service = LeianService(settings or load_settings())
+        yield
+        if owned and app.state.service is not None:
+            app.state.service.close()
+
+    app = FastAPI(
+        title="Leian 类案",
+        description="信访类案检索、同质化类案分组与典型案例库 API",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,267 @@
+"""The `leian` command line: a thin door onto the same service methods as the HTTP API."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kb.domain import SearchFilters
+from kb.errors import LeianError
+from kb.readers import read_file
+from kb.service import LeianService
+from kb.settings import Settings, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = REPO_ROOT / "data" / "samples" / "cases.jsonl"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Domain errors become one readable line on stderr and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LeianError as exc:
+            click.echo(f"错误：{exc.message}", err=True)
+            sys.exit(2)
+        except FileNotFoundError as exc:
+            click.echo(f"错误：文件不存在：{exc.filename or exc}", err=True)
+            sys.exit(2)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    overrides = {k: v for k, v in (ctx.obj or {}).items() if v is not None}
+    return load_settings(**overrides)
+
+
+@contextmanager
+def open_service(ctx: click.Context, **kwargs: Any) -> Iterator[LeianService]:
+    service = LeianService(settings_from(ctx), **kwargs)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), help="数据目录（默认 $LEIAN_DATA_DIR 或 var/leian）")
+@click.option("--encoder", help="编码器：use-m3（默认）、sbert、hashing")
+@click.option("--encoder-model", help="sbert 模型的本地路径或已安装的模型包名")
+@click.option("--index-backend", help="向量索引后端：faiss（默认）、exact")
+@click.pass_context
+def cli(
+    ctx: click.Context, data_dir: Path | None, encoder: str | None, encoder_model: str | None, index_backend: str | None
+) -> None:
+    """Leian 类案：信访类案检索、同质化类案分组与典型案例库。
+
+    Leian: similar-case search, homogeneous case groups and a model-case knowledge base for petitions.
+    Settings come from LEIAN_* environment variables; the options above override them.
+    """
+    ctx.obj = {"data_dir": data_dir, "encoder": encoder, "encoder_model": encoder_model, "index_backend": index_backend}
+
+
+def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
+    rows = read_file(path, fmt)
+    with click.progressbar(length=len(rows), label=f"导入 {path.name}", show_eta=True, file=sys.stderr) as bar:
+        report = service.ingest(rows, progress=bar.update)
+    click.echo(
+        f"导入完成：新增 {report.created} 件，更新 {report.updated} 件"
+        f"（重新编码 {report.reembedded} 件），共 {len(rows)} 行"
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), help="文件格式（默认按扩展名判断）")
+@click.pass_context
+@friendly_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None) -> None:
+    """导入案件文件（JSONL、CSV（UTF-8/GBK）、XLSX）。每个文件全部成功或全部不写入；按登记编号幂等。"""
+    with open_service(ctx) as service:
+        for path in paths:
+            run_import(service, path, fmt)
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--case", "case_id", type=int, help="以已有案件（内部编号）检索相似案件")
+@click.option("-k", default=10, show_default=True, help="返回条数")
+@click.option("--city", multiple=True, help="地市，可重复")
+@click.option("--department", multiple=True, help="责任部门，可重复")
+@click.option("--category", multiple=True, help="问题类别，可重复")
+@click.option("--status", multiple=True, help="状态：pending/in_progress/resolved/unresolved/closed")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="受理日期起")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="受理日期止")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+@friendly_errors
+def search(
+    ctx: click.Context,
+    text: str | None,
+    case_id: int | None,
+    k: int,
+    city: tuple[str, ...],
+    department: tuple[str, ...],
+    category: tuple[str, ...],
+    status: tuple[str, ...],
+    date_from: Any,
+    date_to: Any,
+    mode: str,
+    as_json: bool,
+) -> None:
+    """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。"""
+    from api.schemas import SearchHitOut
+
+    filters = SearchFilters(
+        list(city),
+        list(department),
+        list(category),
+        list(status),
+        [],
+        date_from.date() if date_from else None,
+        date_to.date() if date_to else None,
+    )
+    with open_service(ctx) as service:
+        hits = service.search(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
+    if as_json:
+        click.echo(json.dumps([SearchHitOut.from_hit(h).model_dump() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out = SearchHitOut.from_hit(hit)
+        c = out.case
+        click.echo(
+            f"{rank:>2}. [{hit.score:.4f}] #{c.id} {c.external_no} {c.city or ''} {c.category or ''} "
+            f"{c.status_label} {c.received_date}"
+        )
+        click.echo(f"    {c.title}")
+        click.echo(f"    理由：{'；'.join(hit.reasons)}")
+
+
+@cli.command()
+@click.option("--re-encode", is_flag=True, help="丢弃已存储的向量并重新编码（更换模型后使用）")
+@click.pass_context
+@friendly_errors
+def reindex(ctx: click.Context, re_encode: bool) -> None:
+    """从数据库重建向量索引和 BM25 索引（索引损坏、更换编码器或后端后使用）。"""
+    with open_service(ctx, open_index=False) as service:
+        total = service.cases.count()
+        with click.progressbar(length=total, label="重新编码", file=sys.stderr) as bar:
+            n = service.reindex(progress=bar.update, re_encode=re_encode)
+    click.echo(f"索引已重建：{n} 件案件")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(settings=settings)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """启动 HTTP 服务（API 文档见 /docs）。"""
+    _serve(settings_from(ctx), host, port)
+
+
+def demo_settings(ctx: click.Context) -> Settings:
+    settings = settings_from(ctx)
+    if not (ctx.obj or {}).get("data_dir") and "LEIAN_DATA_DIR" not in __import__("os").environ:
+        settings = settings.with_(data_dir=Path("var/demo"))
+    key_file = settings.data_dir / "demo-petitioner.key"
+    if settings.petitioner_key is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            key_file.chmod(0o600)
+        settings = settings.with_(petitioner_key=key_file.read_text(encoding="utf-8").strip())
+    return settings
+
+
+DEMO_USERS = (
+    ("admin", "admin", None, "演示管理员"),
+    ("handler", "handler", None, "演示经办人"),
+    ("reviewer", "reviewer", None, "演示审查员"),
+    ("supervisor", "supervisor", None, "演示督查员"),
+    ("gz_handler", "handler", "广州市", "广州市经办人"),
+)
+
+
+def demo_users(service: LeianService, data_dir: Path) -> list[str]:
+    """Demo accounts with random passwords, kept in the demo folder and printed at start."""
+    creds_file = data_dir / "demo-credentials.txt"
+    if service.users.count() == 0:
+        lines = []
+        for username, role, city, name in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            _, token = service.users.create(username, role, password, city, name)
+            lines.append(f"{username}  密码 {password}  令牌 {token}")
+        creds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        creds_file.chmod(0o600)
+    return creds_file.read_text(encoding="utf-8").splitlines() if creds_file.exists() else []
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--samples",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=SAMPLES,
+    show_default=True,
+    help="示例数据文件",
+)
+@click.option("--no-serve", is_flag=True, help="只加载数据、建索引，不启动服务")
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool) -> None:
+    """演示：加载内置的合成示例数据、建立索引并启动服务（数据目录 var/demo）。"""
+    settings = demo_settings(ctx)
+    service = LeianService(settings)
+    try:
+        if service.cases.count() == 0:
+            run_import(service, samples, None)
+        else:
+            click.echo(f"已有 {service.cases.count()} 件案件，跳过导入（删除 {settings.data_dir} 可重新加载）")
+        credentials = demo_users(service, settings.data_dir)
+    finally:
+        service.close()
+    click.echo("演示账号（仅用于演示环境）：")
+    for line in credentials:
+        click.echo("  " + line)
+    if not no_serve:
+        click.echo(f"服务地址：http://{host}:{port}/  API 文档：http://{host}:{port}/docs")
+        _serve(settings, host, port)
+
+
+def register_commands() -> None:
+    """Command groups of the other areas, each in its own module (one line per area)."""
+    from api.cli_users import users
+
+    cli.add_command(users)
+
+
+def main() -> None:
+    register_commands()
+    cli(prog_name="leian")
+
+
+if __name__ == "__main__":
+    main()

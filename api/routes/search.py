@@ -1,0 +1,27 @@
+"""Similar-case search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+
+from api.auth import require
+from api.deps import ServiceDep
+from api.schemas import ErrorResponse, SearchHitOut, SearchRequest, SearchResponse
+from kb.users import Principal
+
+router = APIRouter(prefix="/api", tags=["search"], responses={422: {"model": ErrorResponse}})
+
+
+@router.post("/search", response_model=SearchResponse, summary="类案检索：语义 + BM25 混合，支持筛选，给出匹配理由")
+async def search(
+    body: SearchRequest, service: ServiceDep, user: Principal = Depends(require("search"))
+) -> SearchResponse:
+    def run() -> SearchResponse:
+        hits = service.search(
+            text=body.text, case_id=body.case_id, filters=body.filters.to_domain(), k=body.k, mode=body.mode, actor=user
+        )
+        terms = service.segmenter.tokens(body.text) if body.text else []
+        return SearchResponse(query_terms=terms, hits=[SearchHitOut.from_hit(h) for h in hits])
+
+    return await run_in_threadpool(run)

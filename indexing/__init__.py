@@ -1,0 +1,1 @@
+"""Texts and arrays only: segmentation, encoders, vector indexes, lexical scoring, clustering."""

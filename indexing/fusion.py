@@ -1,0 +1,68 @@
+"""Fusing dense and lexical rankings into one: reciprocal-rank fusion or a convex score blend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FUSION_METHODS = ("rrf", "linear")
+
+
+@dataclass(frozen=True)
+class Fused:
+    id: int
+    score: float
+    dense: float | None
+    lexical: float | None
+    dense_rank: int | None
+    lexical_rank: int | None
+
+
+def _ranks(ids: Sequence[int]) -> dict[int, int]:
+    return {int(i): r for r, i in enumerate(ids, start=1)}
+
+
+def _minmax(scores: np.ndarray) -> np.ndarray:
+    if scores.shape[0] == 0:
+        return scores
+    lo, hi = float(scores.min()), float(scores.max())
+    return np.ones_like(scores) if hi - lo < 1e-9 else (scores - lo) / (hi - lo)
+
+
+def fuse(
+    dense_ids: np.ndarray,
+    dense_scores: np.ndarray,
+    lex_ids: np.ndarray,
+    lex_scores: np.ndarray,
+    *,
+    method: str = "rrf",
+    dense_weight: float = 0.5,
+    rrf_k: int = 60,
+) -> list[Fused]:
+    """Merge two ranked lists, best first; ties break on id for determinism.
+
+    ``rrf``: sum of ``w / (rrf_k + rank)`` with weights ``dense_weight`` and ``1 - dense_weight``.
+    ``linear``: ``w * minmax(dense) + (1 - w) * minmax(bm25)``; a document missing from one list
+    gets 0 for that side.
+    """
+    if method not in FUSION_METHODS:
+        raise ValueError(f"unknown fusion '{method}'; choose one of {FUSION_METHODS}")
+    d_rank, l_rank = _ranks(dense_ids.tolist()), _ranks(lex_ids.tolist())
+    d_score = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
+    l_score = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
+    w = dense_weight
+    fused: dict[int, float] = {}
+    if method == "rrf":
+        for i, r in d_rank.items():
+            fused[i] = fused.get(i, 0.0) + w / (rrf_k + r)
+        for i, r in l_rank.items():
+            fused[i] = fused.get(i, 0.0) + (1 - w) / (rrf_k + r)
+    else:
+        for i, s in zip(dense_ids.tolist(), _minmax(dense_scores).tolist(), strict=True):
+            fused[i] = fused.get(i, 0.0) + w * s
+        for i, s in zip(lex_ids.tolist(), _minmax(lex_scores).tolist(), strict=True):
+            fused[i] = fused.get(i, 0.0) + (1 - w) * s
+    order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Fused(i, s, d_score.get(i), l_score.get(i), d_rank.get(i), l_rank.get(i)) for i, s in order]

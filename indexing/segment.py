@@ -1,0 +1,73 @@
+"""Chinese word segmentation with jieba, a project user dictionary and a stopword list."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import jieba
+
+from indexing.text import normalize
+
+jieba.setLogLevel(logging.WARNING)
+
+_RESOURCES = resources.files("indexing") / "resources"
+# A token worth indexing has at least one CJK character, letter or digit.
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_NUMBER = re.compile(r"^[0-9.,%]+$")
+
+
+def default_userdict() -> Path:
+    return Path(str(_RESOURCES / "userdict.txt"))
+
+
+def default_stopwords() -> Path:
+    return Path(str(_RESOURCES / "stopwords.txt"))
+
+
+def _read_lines(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+class Segmenter:
+    """Normalise, segment and filter; the same instance serves indexing and queries.
+
+    Each segmenter owns its jieba ``Tokenizer`` so that dictionaries of one deployment never
+    leak into another one in the same process.
+    """
+
+    def __init__(
+        self,
+        userdicts: Sequence[Path] = (),
+        stopword_files: Sequence[Path] = (),
+        *,
+        include_defaults: bool = True,
+    ) -> None:
+        dicts = ([default_userdict()] if include_defaults else []) + list(userdicts)
+        stops = ([default_stopwords()] if include_defaults else []) + list(stopword_files)
+        self._jieba = jieba.Tokenizer()
+        for path in dicts:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"user dictionary not found: {path}")
+            self._jieba.load_userdict(str(path))
+        self.stopwords: frozenset[str] = frozenset(w for p in stops for w in _read_lines(Path(p)))
+        self.userdicts = [str(p) for p in dicts]
+
+    def tokens(self, text: str) -> list[str]:
+        """Index tokens: segmented words without stopwords, punctuation and bare numbers."""
+        words = self._jieba.lcut(normalize(text).lower(), HMM=True)
+        return [
+            w
+            for w in (w.strip() for w in words)
+            if w and w not in self.stopwords and _MEANINGFUL.search(w) and not _NUMBER.match(w)
+        ]
+
+    def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.tokens(t) for t in texts]
+
+    def add_words(self, words: Iterable[str]) -> None:
+        for w in words:
+            self._jieba.add_word(w)

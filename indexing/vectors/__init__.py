@@ -1,0 +1,98 @@
+"""Vector index backends: a contract, one module per backend, a registry, and atomic save/load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from indexing.vectors.base import (
+    IndexCorruptError,
+    IndexMismatchError,
+    VectorIndex,
+    check_fingerprint,
+    load_index_file,
+    save_index_file,
+)
+
+
+def _exact(dim: int, options: dict[str, Any]) -> VectorIndex:
+    from indexing.vectors.exact import ExactIndex
+
+    return ExactIndex(dim)
+
+
+def _faiss(dim: int, options: dict[str, Any]) -> VectorIndex:
+    from indexing.vectors.faiss_index import FaissIndex
+
+    return FaissIndex(dim, factory=options.get("factory", "Flat"))
+
+
+def _milvus(dim: int, options: dict[str, Any]) -> VectorIndex:
+    from indexing.vectors.milvus_index import MilvusIndex
+
+    if not options.get("uri"):
+        raise ValueError("the 'milvus' index backend needs a uri (LEIAN_MILVUS_URI)")
+    return MilvusIndex(
+        dim,
+        str(options["uri"]),
+        options.get("collection") or "leian_cases",
+        token=options.get("token"),
+        index_type=options.get("index_type") or "FLAT",
+    )
+
+
+BACKENDS: dict[str, Callable[[int, dict[str, Any]], VectorIndex]] = {
+    "exact": _exact,
+    "faiss": _faiss,
+    "milvus": _milvus,
+}
+
+
+def create_index(backend: str, dim: int, **options: Any) -> VectorIndex:
+    try:
+        factory = BACKENDS[backend]
+    except KeyError:
+        raise ValueError(f"unknown index backend '{backend}'; choose one of {sorted(BACKENDS)}") from None
+    return factory(dim, options)
+
+
+def save_index(index: VectorIndex, path: Path, fingerprint: dict[str, Any]) -> None:
+    meta = {**fingerprint, "backend": index.backend, "dim": index.dim, "count": len(index)}
+    meta.update({"factory": getattr(index, "factory", None)})
+    save_index_file(path, index.to_bytes(), meta)
+
+
+def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> VectorIndex:
+    """Load a saved index, checking encoder, dimension and backend against ``fingerprint``.
+
+    For Milvus the file is a side record of the collection; ``options`` may carry ``token`` (never
+    saved) and ``uri`` (overrides the recorded one, e.g. after moving the cluster).
+    """
+    payload, meta = load_index_file(path)
+    check_fingerprint(meta, fingerprint, path)
+    backend, dim = meta["backend"], int(meta["dim"])
+    if backend == "faiss":
+        from indexing.vectors.faiss_index import FaissIndex
+
+        return FaissIndex.from_bytes(payload, dim, factory=meta.get("factory") or "Flat")
+    if backend == "exact":
+        from indexing.vectors.exact import ExactIndex
+
+        return ExactIndex.from_bytes(payload, dim)
+    if backend == "milvus":
+        from indexing.vectors.milvus_index import MilvusIndex
+
+        return MilvusIndex.from_bytes(payload, dim, token=options.get("token"), uri=options.get("uri"))
+    raise IndexMismatchError(f"index at {path} has unknown backend {backend!r}; run `leian reindex`")
+
+
+__all__ = [
+    "BACKENDS",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "VectorIndex",
+    "create_index",
+    "load_index",
+    "save_index",
+]

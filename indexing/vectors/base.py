@@ -1,0 +1,126 @@
+"""The vector index contract, and the atomic, fingerprinted file format every backend saves to."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+FORMAT_VERSION = 1
+
+
+class IndexMismatchError(ValueError):
+    """The saved index was built differently from what the configuration asks for."""
+
+
+class IndexCorruptError(ValueError):
+    """The saved index file is unreadable or fails its checksum (e.g. a crash mid-save)."""
+
+
+@runtime_checkable
+class VectorIndex(Protocol):
+    """Inner-product search over L2-normalised vectors keyed by int64 case ids."""
+
+    backend: str
+    dim: int
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert rows; an id that is already present is replaced."""
+        ...
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Drop rows; unknown ids are ignored."""
+        ...
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids), both (m, k); missing slots hold score -inf and id -1.
+
+        With ``allowed`` only those ids are eligible, and k hits come back whenever at least k
+        allowed ids are indexed (filters never make results incomplete).
+        """
+        ...
+
+    def ids(self) -> np.ndarray: ...
+
+    def __len__(self) -> int: ...
+
+    def to_bytes(self) -> bytes: ...
+
+
+def as_ids(ids: Any) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
+
+
+def as_matrix(vectors: Any, dim: int) -> np.ndarray:
+    matrix = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    if matrix.shape[1] != dim:
+        raise ValueError(f"vectors have dimension {matrix.shape[1]}, the index expects {dim}")
+    return matrix
+
+
+def save_index_file(path: Path, payload: bytes, meta: dict[str, Any]) -> None:
+    """Write payload + meta to ``path`` atomically: a temp file in the same folder, fsync, rename.
+
+    A crash leaves either the old file or the new one, never a mix; a checksum in the meta lets
+    ``load_index_file`` detect any file that was damaged some other way.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {**meta, "format": FORMAT_VERSION, "crc32": zlib.crc32(payload), "bytes": len(payload)}
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+        payload=np.frombuffer(payload, dtype=np.uint8),
+    )
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buffer.getbuffer())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_index_meta(path: Path) -> dict[str, Any]:
+    return load_index_file(path)[1]
+
+
+def load_index_file(path: Path) -> tuple[bytes, dict[str, Any]]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+            payload = bytes(data["payload"])
+    except FileNotFoundError:
+        raise
+    except Exception as exc:
+        raise IndexCorruptError(f"index file {path} is unreadable: {exc}") from exc
+    if meta.get("crc32") != zlib.crc32(payload) or meta.get("bytes") != len(payload):
+        raise IndexCorruptError(f"index file {path} fails its checksum")
+    return payload, meta
+
+
+def check_fingerprint(meta: dict[str, Any], expected: dict[str, Any], path: Path) -> None:
+    """Raise IndexMismatchError naming the differing fields and the command that fixes it."""
+    diffs = [f"{k}: saved {meta.get(k)!r}, configured {v!r}" for k, v in expected.items() if meta.get(k) != v]
+    if diffs:
+        raise IndexMismatchError(
+            f"the index at {path} was built with different settings ({'; '.join(diffs)}); "
+            "run `leian reindex` to rebuild it from the database"
+        )

@@ -1,0 +1,212 @@
+"""FAISS backend (default): exact flat search while small, IVF-SQ8 above a size (``factory="auto"``).
+
+Three shapes behind one class, picked from the FAISS object itself (so a loaded file needs no hint):
+
+- ``flat``: ``IndexIDMap2(IndexFlatIP)``, exact.
+- ``ivf``: a bare ``IndexIVF*`` (e.g. ``"IVF2048,SQ8"``) holding the case ids natively, with a
+  hashtable direct map so removal and reconstruction by id work.
+- ``graph``: ``IndexIDMap2`` over anything else (e.g. ``"HNSW32,SQ8"``); graphs cannot delete, so a
+  removal rebuilds from the remaining vectors (fine for read-mostly use, slow for churn).
+
+Filtered queries stay complete: on IVF a small allow-list scans every list (scoring only allowed
+ids), a larger one widens ``nprobe`` by the inverse of its share of the corpus and, if still short
+of k hits, retries until every list has been scanned; on a graph a short answer falls back to
+exact ranking over the allowed ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faiss
+import numpy as np
+
+from indexing.vectors import choose
+from indexing.vectors.base import as_ids, as_matrix
+
+
+def _empty(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full((m, k), -np.inf, np.float32), np.full((m, k), -1, np.int64)
+
+
+class FaissIndex:
+    backend = "faiss"
+
+    def __init__(
+        self,
+        dim: int,
+        factory: str = "auto",
+        index: faiss.Index | None = None,
+        *,
+        threshold: int = choose.AUTO_THRESHOLD,
+    ) -> None:
+        self.dim, self.factory, self.threshold = dim, factory, threshold
+        # Typed loosely: the concrete FAISS class (IDMap2 or IVF) varies and the stubs are partial.
+        self._index: Any = index if index is not None else self._make("Flat" if factory == "auto" else factory)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _make(self, factory: str) -> Any:
+        inner: Any = faiss.index_factory(self.dim, factory, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.try_extract_index_ivf(inner)
+        if ivf is not None and ivf is inner:
+            inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+            inner.cp.niter = choose.TRAIN_ITERATIONS
+            inner.nprobe = choose.nprobe_for(inner.nlist)
+            return inner
+        return faiss.IndexIDMap2(inner)
+
+    @property
+    def kind(self) -> str:
+        if isinstance(self._index, faiss.IndexIVF):
+            return "ivf"
+        inner = faiss.downcast_index(self._index.index) if hasattr(self._index, "index") else None
+        return "flat" if isinstance(inner, faiss.IndexFlat) else "graph"
+
+    @property
+    def nprobe(self) -> int:
+        return int(self._index.nprobe) if self.kind == "ivf" else 0
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        if self.kind == "ivf":
+            self._index.nprobe = int(value)
+
+    def _train(self, vectors: np.ndarray) -> None:
+        nlist = int(self._index.nlist)
+        if vectors.shape[0] < nlist:
+            raise ValueError(f"the FAISS factory {self.factory!r} needs at least {nlist} vectors to train")
+        take = min(vectors.shape[0], nlist * choose.TRAIN_PER_LIST)
+        if take < vectors.shape[0]:
+            vectors = vectors[np.sort(np.random.default_rng(0).choice(vectors.shape[0], take, replace=False))]
+        self._index.train(np.ascontiguousarray(vectors))
+
+    def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        ids = self.ids()
+        if ids.shape[0] == 0:
+            return ids, np.zeros((0, self.dim), np.float32)
+        return ids, self._index.reconstruct_batch(ids)
+
+    def _rebuild(self, factory: str, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._index = self._make(factory)
+        if ids.shape[0]:
+            self._insert(ids, vectors)
+
+    def _insert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if self.kind == "ivf" and not self._index.is_trained:
+            self._train(vectors)
+        self._index.add_with_ids(vectors, ids)
+
+    # -- contract ----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        if self.kind != "ivf":
+            return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        lists = self._index.invlists
+        out = [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+            for i in range(lists.nlist)
+            if lists.list_size(i)
+        ]
+        return np.sort(np.concatenate(out)).astype(np.int64) if out else np.zeros(0, np.int64)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        ids, vectors = as_ids(ids), as_matrix(vectors, self.dim)
+        if ids.shape[0] != vectors.shape[0]:
+            raise ValueError(f"{ids.shape[0]} ids for {vectors.shape[0]} vectors")
+        if ids.shape[0] == 0:
+            return
+        # Within one call the last row for an id wins.
+        _, last = np.unique(ids[::-1], return_index=True)
+        keep = np.sort(ids.shape[0] - 1 - last)
+        ids, vectors = ids[keep], vectors[keep]
+        self.remove(ids)
+        if self.factory == "auto" and self.kind == "flat" and len(self) + ids.shape[0] >= self.threshold:
+            # Crossing the size threshold: retrain as the approximate index chosen for this size.
+            old_ids, old_vecs = self._all_vectors()
+            all_ids, all_vecs = np.concatenate([old_ids, ids]), np.vstack([old_vecs, vectors])
+            self._rebuild(choose.resolve_factory("auto", all_ids.shape[0], self.threshold), all_ids, all_vecs)
+            return
+        self._insert(ids, vectors)
+
+    def remove(self, ids: np.ndarray) -> None:
+        ids = as_ids(ids)
+        if not ids.shape[0] or not len(self):
+            return
+        if self.kind != "graph":
+            self._index.remove_ids(faiss.IDSelectorBatch(ids))
+            return
+        current, vectors = self._all_vectors()
+        keep = ~np.isin(current, ids)
+        if not keep.all():
+            self._rebuild(self.factory, current[keep], vectors[keep])
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        queries = as_matrix(queries, self.dim)
+        m, n = queries.shape[0], len(self)
+        if k <= 0 or n == 0:
+            return _empty(m, max(k, 0))
+        if allowed is None:
+            return self._search(queries, k, None, self.nprobe)
+        allowed = np.unique(as_ids(allowed))
+        if allowed.shape[0] == 0:
+            return _empty(m, k)
+        if self.kind == "flat":
+            return self._search(queries, k, allowed, 0)
+        want = min(k, allowed.shape[0])
+        if self.kind == "graph":
+            # Graph traversal under a selective filter can stop short of k: rank the allowed exactly.
+            if allowed.shape[0] > choose.EXACT_FILTER_LIMIT:
+                scores, ids = self._search(queries, k, allowed, 0)
+                if (ids >= 0).sum(axis=1).min() >= want:
+                    return scores, ids
+            return self._exact_over(queries, k, allowed)
+        nlist = int(self._index.nlist)
+        # A small allow-list scans every list (only allowed ids are scored); a larger one widens
+        # nprobe by the inverse of its share so the lists probed still hold enough allowed ids.
+        if allowed.shape[0] <= choose.EXACT_FILTER_LIMIT:
+            nprobe = nlist
+        else:
+            nprobe = min(nlist, max(self.nprobe, int(self.nprobe * n / allowed.shape[0])))
+        while True:
+            scores, ids = self._search(queries, k, allowed, nprobe)
+            if nprobe >= nlist or (ids >= 0).sum(axis=1).min() >= want:
+                return scores, ids
+            nprobe = min(nlist, nprobe * 4)
+
+    def _search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None, nprobe: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sel = faiss.IDSelectorBatch(allowed) if allowed is not None else None
+        params: Any = None
+        if self.kind == "ivf":
+            params = faiss.SearchParametersIVF(sel=sel, nprobe=max(1, nprobe))  # type: ignore[call-arg]
+        elif sel is not None:
+            params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
+        scores, ids = self._index.search(queries, k, params=params)
+        scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+        return scores, ids.astype(np.int64)
+
+    def _exact_over(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact ranking over the allowed ids' stored vectors: complete for any filter."""
+        present = allowed[np.isin(allowed, self.ids())]
+        scores, out = _empty(queries.shape[0], k)
+        if present.shape[0] == 0:
+            return scores, out
+        sims = queries @ self._index.reconstruct_batch(present).T
+        take = min(k, present.shape[0])
+        for row in range(queries.shape[0]):
+            order = np.lexsort((present, -sims[row]))[:take]
+            scores[row, :take], out[row, :take] = sims[row, order], present[order]
+        return scores, out
+
+    def to_bytes(self) -> bytes:
+        return bytes(faiss.serialize_index(self._index))
+
+    @classmethod
+    def from_bytes(cls, payload: bytes, dim: int, factory: str = "auto") -> FaissIndex:
+        index = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        if index.d != dim:
+            raise ValueError(f"FAISS index has dimension {index.d}, expected {dim}")
+        return cls(dim, factory=factory, index=index)

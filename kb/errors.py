@@ -1,0 +1,66 @@
+"""Domain errors: small named classes without HTTP codes; api/ maps them in one table.
+
+Messages are shown to petition staff, so they are in simplified Chinese and name the field or row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LeianError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(LeianError):
+    code = "not_found"
+
+
+class ConflictError(LeianError):
+    code = "conflict"
+
+
+class PermissionDeniedError(LeianError):
+    code = "forbidden"
+
+
+class IndexStateError(LeianError):
+    """The saved vector index does not match the configuration (rebuild with `leian reindex`)."""
+
+    code = "index_mismatch"
+
+
+@dataclass
+class FieldProblem:
+    field: str
+    message: str
+    row: int | None = None
+
+    def describe(self) -> str:
+        where = f"第 {self.row} 行 " if self.row is not None else ""
+        return f"{where}字段 {self.field}：{self.message}"
+
+
+class InvalidInputError(LeianError):
+    code = "invalid_input"
+
+    def __init__(self, problems: list[FieldProblem], message: str | None = None) -> None:
+        self.problems = problems
+        head = "; ".join(p.describe() for p in problems[:5])
+        more = f"（另有 {len(problems) - 5} 处错误）" if len(problems) > 5 else ""
+        super().__init__(message or f"输入有误：{head}{more}")
+
+
+@dataclass
+class ImportReport:
+    """What an import did; a failed import raises InvalidInputError and writes nothing."""
+
+    created: int = 0
+    updated: int = 0
+    # Updated cases whose text changed and so were embedded again.
+    reembedded: int = 0
+    external_nos: list[str] = field(default_factory=list)

@@ -1,0 +1,146 @@
+"""Reading import files (JSON Lines, CSV in UTF-8 or GB18030/GBK, XLSX) into numbered raw rows.
+
+Readers only parse; validation of each row happens in the service so every format gets the same
+messages. A file that cannot be parsed raises InvalidInputError naming the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kb.errors import FieldProblem, InvalidInputError
+
+# Registry exports often carry Chinese headers; both spellings are accepted.
+HEADER_ALIASES = {
+    "登记编号": "external_no",
+    "信访编号": "external_no",
+    "编号": "external_no",
+    "标题": "title",
+    "内容": "content",
+    "信访内容": "content",
+    "诉求内容": "content",
+    "受理日期": "received_date",
+    "登记日期": "received_date",
+    "日期": "received_date",
+    "渠道": "channel",
+    "来源渠道": "channel",
+    "地市": "city",
+    "城市": "city",
+    "属地": "city",
+    "区县": "district",
+    "责任部门": "department",
+    "部门": "department",
+    "类别": "category",
+    "问题类别": "category",
+    "状态": "status",
+    "办理状态": "status",
+    "办理结果": "resolution_note",
+    "办结日期": "resolved_date",
+    "涉法涉诉": "litigation",
+    "信访人": "petitioner_name",
+    "姓名": "petitioner_name",
+    "身份证号": "petitioner_id",
+    "联系电话": "petitioner_phone",
+    "人数": "participants",
+}
+FORMATS = ("jsonl", "csv", "xlsx")
+RawRow = tuple[int, dict[str, Any]]
+
+
+def detect_format(name: str) -> str:
+    lower = name.lower().removesuffix(".gz")
+    for fmt, suffixes in (("jsonl", (".jsonl", ".json", ".ndjson")), ("csv", (".csv",)), ("xlsx", (".xlsx",))):
+        if lower.endswith(suffixes):
+            return fmt
+    raise InvalidInputError([FieldProblem("file", f"无法识别的文件类型：{name}（支持 JSONL、CSV、XLSX）")])
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030, the superset of GBK used by many exports."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInputError([FieldProblem("file", "文件编码无法识别，请使用 UTF-8 或 GBK/GB18030")])
+
+
+def _canonical(header: str) -> str:
+    header = header.strip().lstrip("\ufeff")
+    return HEADER_ALIASES.get(header, header)
+
+
+def read_jsonl(text: str) -> Iterator[RawRow]:
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError([FieldProblem("json", f"JSON 格式错误：{exc.msg}", line_no)]) from None
+        if not isinstance(obj, dict):
+            raise InvalidInputError([FieldProblem("json", "每行应为一个 JSON 对象", line_no)])
+        yield line_no, {_canonical(k): v for k, v in obj.items()}
+
+
+def read_csv(text: str) -> Iterator[RawRow]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", 1)]) from None
+    names = [_canonical(h) for h in header]
+    try:
+        for values in reader:
+            line_no = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(names):
+                raise InvalidInputError([FieldProblem("csv", f"列数为 {len(values)}，表头为 {len(names)} 列", line_no)])
+            yield line_no, {k: (v if v.strip() else None) for k, v in zip(names, values, strict=True)}
+    except csv.Error as exc:
+        raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", reader.line_num)]) from None
+
+
+def read_xlsx(data: bytes) -> Iterator[RawRow]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        return
+    names = [_canonical(str(h)) if h is not None else "" for h in header]
+    for line_no, values in enumerate(rows, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        row = {k: v for k, v in zip(names, values, strict=False) if k}
+        yield line_no, {k: (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for k, v in row.items()}
+
+
+def read_rows(data: bytes, fmt: str) -> Iterator[RawRow]:
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if fmt == "jsonl":
+        return read_jsonl(decode_bytes(data))
+    if fmt == "csv":
+        return read_csv(decode_bytes(data))
+    if fmt == "xlsx":
+        return read_xlsx(data)
+    raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
+
+
+def read_file(path: Path, fmt: str | None = None) -> list[RawRow]:
+    return list(read_rows(Path(path).read_bytes(), fmt or detect_format(str(path))))

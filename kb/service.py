@@ -1,0 +1,349 @@
+"""The knowledge-base service: ingest, update, delete, get and search cases, indexes kept in step.
+
+HTTP and the command line are two doors to these methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from indexing.encoders import Encoder, create_encoder
+from indexing.segment import Segmenter
+from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
+from kb.errors import FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.indexer import CaseIndex
+from kb.privacy import petitioner_key
+from kb.search import Query, hybrid_search
+from kb.security import attach_security
+from kb.settings import Settings
+from kb.storage.cases import CaseRepository
+from kb.storage.db import Database
+from kb.users import SYSTEM, Principal, UserStore
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class IngestBatch:
+    """What an ingest hook sees, inside the import's transaction."""
+
+    ids: list[int]
+    created: list[bool]
+    cases: list[CaseIn]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+
+
+IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def in_scope(actor: Principal, case: Case) -> bool:
+    return actor.city is None or case.city == actor.city
+
+
+def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
+    """Restrict filters to the actor's city; a city-bound user asking for another city gets nothing."""
+    if actor.city is None:
+        return filters
+    wanted = filters.cities
+    cities = [actor.city] if not wanted or actor.city in wanted else ["\x00no-such-city"]
+    return replace(filters, cities=cities)
+
+
+def problems_from(exc: ValidationError, row: int | None) -> list[FieldProblem]:
+    out = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "row"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "未知字段"
+        elif err["type"] == "missing":
+            msg = "缺少必填字段"
+        out.append(FieldProblem(field, msg, row))
+    return out
+
+
+class LeianService:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        encoder: Encoder | None = None,
+        segmenter: Segmenter | None = None,
+        open_index: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.db = Database(settings.db_path)
+        self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
+        self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords)
+        self.cases = CaseRepository(self.db)
+        self.index = CaseIndex(settings, self.db, self.encoder)
+        self.users = UserStore(self.db)
+        self.ingest_hooks: list[IngestHook] = []
+        # Feature services attach here (one line each), e.g. `self.groups = GroupService(self)`.
+        self.audit, self.sessions = attach_security(self)
+        if open_index:
+            self.index.open()
+
+    def close(self) -> None:
+        self.index.save()
+        self.db.close()
+
+    # -- writes ----------------------------------------------------------------------------------
+    def validate_rows(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[CaseIn]:
+        """Validate every row first; any problem fails the whole batch before anything is written."""
+        valid: list[CaseIn] = []
+        problems: list[FieldProblem] = []
+        seen: dict[str, int | None] = {}
+        for row_no, raw in rows:
+            try:
+                case = CaseIn.model_validate(raw)
+            except ValidationError as exc:
+                problems.extend(problems_from(exc, row_no))
+                continue
+            if case.external_no in seen:
+                problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
+            seen[case.external_no] = row_no
+            if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
+                problems.append(
+                    FieldProblem("petitioner_id", "未配置 LEIAN_PETITIONER_KEY，无法保存信访人身份", row_no)
+                )
+            valid.append(case)
+        if problems:
+            raise InvalidInputError(problems)
+        return valid
+
+    def ingest(
+        self,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        *,
+        batch_size: int = 256,
+        progress: ProgressFn | None = None,
+    ) -> ImportReport:
+        """Validate, then embed and store all rows in ONE transaction (all or nothing).
+
+        Idempotent on ``external_no``: a re-import updates the stored case, and an unchanged text
+        is not embedded again.
+        """
+        cases = self.validate_rows(rows)
+        report = ImportReport()
+        existing = self.cases.hashes_by_external([c.external_no for c in cases])
+        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
+        for case in cases:
+            values = self._values(case)
+            prepared.append((case, values, values["tokens"].split()))
+        to_encode = [
+            i for i, (c, v, _) in enumerate(prepared) if existing.get(c.external_no, (0, ""))[1] != v["content_hash"]
+        ]
+        vectors = np.zeros((len(prepared), self.encoder.dim), dtype=np.float32)
+        for start in range(0, len(to_encode), batch_size):
+            chunk = to_encode[start : start + batch_size]
+            vectors[chunk] = self.encoder.encode([self._text(prepared[i][0]) for i in chunk])
+            if progress:
+                progress(len(chunk))
+        encoded = set(to_encode)
+        reuse = [i for i in range(len(prepared)) if i not in encoded]
+        if reuse:
+            stored = self.cases.vectors_for(self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse])
+            for i in reuse:
+                vec = stored.get(existing[prepared[i][0].external_no][0])
+                if vec is None:
+                    vectors[i] = self.encoder.encode([self._text(prepared[i][0])])[0]
+                else:
+                    vectors[i] = vec
+            if progress:
+                progress(len(reuse))
+        with self.db.transaction() as conn:
+            ids, created = [], []
+            for case, values, _ in prepared:
+                case_id, is_new = self.cases.upsert(conn, case.external_no, values)
+                ids.append(case_id)
+                created.append(is_new)
+            self.cases.save_vectors(
+                conn,
+                self.encoder.name,
+                [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
+            )
+            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
+            for hook in self.ingest_hooks:
+                hook(conn, batch)
+            CaseIndex.bump_generation(conn)
+        self.index.apply(ids, vectors, batch.tokens)
+        self.index.save()
+        for i, is_new in enumerate(created):
+            report.created += is_new
+            report.updated += not is_new
+            report.reembedded += (not is_new) and i in encoded
+        report.external_nos = [c.external_no for c in cases]
+        log.info("ingested %d cases (%d new, %d updated)", len(cases), report.created, report.updated)
+        return report
+
+    def _text(self, case: CaseIn) -> str:
+        return f"{case.title}。{case.content}" if case.title else case.content
+
+    def _values(self, case: CaseIn) -> dict[str, Any]:
+        text = self._text(case)
+        key = None
+        identity = case.petitioner_id or case.petitioner_phone
+        if identity and self.settings.petitioner_key:
+            key = petitioner_key(self.settings.petitioner_key, identity)
+        return {
+            "title": case.title,
+            "content": case.content,
+            "received_date": case.received_date.isoformat(),
+            "channel": case.channel,
+            "city": case.city,
+            "district": case.district,
+            "department": case.department,
+            "category": case.category,
+            "status": case.status.value,
+            "resolution_note": case.resolution_note,
+            "resolved_date": case.resolved_date.isoformat() if case.resolved_date else None,
+            "litigation": int(case.litigation),
+            "petitioner_key": key,
+            "petitioner_name": case.petitioner_name,
+            "participants": case.participants,
+            "content_hash": content_hash(text),
+            "tokens": " ".join(self.segmenter.tokens(text)),
+        }
+
+    def create_case(self, case: CaseIn) -> Case:
+        self.ingest([(None, case.model_dump(mode="json"))])
+        stored = self.cases.get_by_external(case.external_no)
+        assert stored is not None
+        return stored
+
+    def update_case(self, case_id: int, update: CaseUpdate) -> Case:
+        current = self.get_case(case_id)
+        changes = update.model_dump(mode="json", exclude_unset=True)
+        if not changes:
+            return current
+        merged = {
+            k: v
+            for k, v in current.__dict__.items()
+            if k in CaseIn.model_fields and k not in ("petitioner_id", "petitioner_phone")
+        }
+        merged.update(changes)
+        try:
+            candidate = CaseIn.model_validate(merged)
+        except ValidationError as exc:
+            raise InvalidInputError(problems_from(exc, None)) from None
+        values = self._values(candidate)
+        values["petitioner_key"] = current.petitioner_key
+        text_changed = values["content_hash"] != self.cases.content_hash(case_id)
+        vector = self.encoder.encode([self._text(candidate)]) if text_changed else None
+        with self.db.transaction() as conn:
+            self.cases.update_fields(conn, case_id, values)
+            if vector is not None:
+                self.cases.save_vectors(conn, self.encoder.name, [(case_id, values["content_hash"], vector[0])])
+            CaseIndex.bump_generation(conn)
+        if vector is not None:
+            self.index.apply([case_id], vector, [values["tokens"].split()])
+        self.index.save()
+        return self.get_case(case_id)
+
+    def delete_case(self, case_id: int) -> None:
+        with self.db.transaction() as conn:
+            if not self.cases.delete(conn, case_id):
+                raise NotFoundError(f"案件 {case_id} 不存在")
+            CaseIndex.bump_generation(conn)
+        self.index.remove([case_id])
+        self.index.save()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
+        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
+        case = self.cases.get(case_id)
+        if case is None or not in_scope(actor, case):
+            raise NotFoundError(f"案件 {case_id} 不存在")
+        return case
+
+    def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
+        case = self.cases.get_by_external(external_no)
+        if case is None or not in_scope(actor, case):
+            raise NotFoundError(f"登记编号 {external_no} 不存在")
+        return case
+
+    def list_cases(
+        self, filters: SearchFilters, limit: int = 50, offset: int = 0, actor: Principal = SYSTEM
+    ) -> tuple[list[Case], int]:
+        return self.cases.page(scoped(actor, filters), limit, offset)
+
+    def query_for_text(self, text: str) -> Query:
+        text = text.strip()
+        if not text:
+            raise InvalidInputError([FieldProblem("text", "检索内容不能为空")])
+        if len(text) > self.settings.max_text_chars:
+            raise InvalidInputError([FieldProblem("text", f"检索内容超过 {self.settings.max_text_chars} 字")])
+        return Query(text, self.segmenter.tokens(text), self.encoder.encode([text])[0])
+
+    def query_for_case(self, case_id: int, actor: Principal = SYSTEM) -> Query:
+        case = self.get_case(case_id, actor)
+        stored = self.cases.vectors_for(self.encoder.name, [case_id]).get(case_id)
+        vector = stored if stored is not None else self.encoder.encode([case.text])[0]
+        tokens = self.cases.tokens_for([case_id]).get(case_id, [])
+        return Query(case.text, tokens, vector, exclude_id=case_id, source=case)
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        case_id: int | None = None,
+        filters: SearchFilters | None = None,
+        k: int = 10,
+        mode: str = "hybrid",
+        actor: Principal = SYSTEM,
+    ) -> list[SearchHit]:
+        if (text is None) == (case_id is None):
+            raise InvalidInputError([FieldProblem("text", "请提供检索文本或案件编号之一")])
+        if not 1 <= k <= 200:
+            raise InvalidInputError([FieldProblem("k", "返回条数应在 1 到 200 之间")])
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
+        query = self.query_for_case(case_id, actor) if case_id is not None else self.query_for_text(text or "")
+        return hybrid_search(
+            self.index,
+            query,
+            scoped(actor, filters or SearchFilters()),
+            k,
+            method=self.settings.fusion,
+            dense_weight=self.settings.dense_weight,
+            depth=self.settings.candidate_depth,
+            mode=mode,
+        )
+
+    def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False) -> int:
+        if re_encode:
+            with self.db.transaction() as conn:
+                conn.execute("DELETE FROM case_vectors WHERE encoder = ?", (self.encoder.name,))
+        with self.db.transaction() as conn:
+            CaseIndex.bump_generation(conn)
+        return self.index.rebuild(save=True, progress=progress)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "encoder": self.encoder.name,
+            "dim": self.encoder.dim,
+            "index_backend": self.settings.index_backend,
+            "fusion": self.settings.fusion,
+            "cases": self.cases.count(),
+            "indexed_vectors": len(self.index.vectors),
+            "indexed_lexical": len(self.index.lexical),
+        }
+
+    def case_ids_by_external(self, external_nos: Sequence[str]) -> dict[str, int]:
+        return {k: v[0] for k, v in self.cases.hashes_by_external(list(external_nos)).items()}

@@ -1,0 +1,65 @@
+"""Typed settings, the only place that reads the environment (built by a function, never at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from indexing.encoders import usable_cores
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var/leian")
+    encoder: str = "use-m3"
+    encoder_model: str | None = None
+    threads: int = field(default_factory=usable_cores)
+    index_backend: str = "faiss"
+    index_factory: str = "Flat"
+    fusion: str = "rrf"
+    dense_weight: float = 0.5
+    candidate_depth: int = 200
+    userdicts: tuple[Path, ...] = ()
+    stopwords: tuple[Path, ...] = ()
+    # Keyed-hash secret for petitioner identities; no default outside the demo.
+    petitioner_key: str | None = None
+    max_text_chars: int = 20000
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "leian.db"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "vectors.index"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _paths(value: str | None) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from ``LEIAN_*`` variables, then apply keyword overrides."""
+    env = os.environ if env is None else env
+    base = Settings()
+    values: dict[str, object] = {
+        "data_dir": Path(env.get("LEIAN_DATA_DIR", str(base.data_dir))),
+        "encoder": env.get("LEIAN_ENCODER", base.encoder),
+        "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
+        "threads": int(env.get("LEIAN_THREADS", base.threads)),
+        "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
+        "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),
+        "fusion": env.get("LEIAN_FUSION", base.fusion),
+        "dense_weight": float(env.get("LEIAN_DENSE_WEIGHT", base.dense_weight)),
+        "candidate_depth": int(env.get("LEIAN_CANDIDATE_DEPTH", base.candidate_depth)),
+        "userdicts": _paths(env.get("LEIAN_USERDICTS")),
+        "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
+        "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,44 @@
+"""Schema of the security feature (migration 6): the append-only audit log and web sessions."""
+
+from __future__ import annotations
+
+# Triggers make the table append-only for anything going through SQLite, the service included.
+AUDIT_SQL = """
+CREATE TABLE audit_events (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    user_id     INTEGER,
+    username    TEXT NOT NULL,
+    role        TEXT,
+    city        TEXT,
+    action      TEXT NOT NULL,
+    record_type TEXT,
+    record_id   TEXT,
+    detail      TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ix_audit_at ON audit_events(at);
+CREATE INDEX ix_audit_action ON audit_events(action);
+CREATE INDEX ix_audit_user ON audit_events(username);
+CREATE INDEX ix_audit_record ON audit_events(record_type, record_id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+"""
+
+SESSIONS_SQL = """
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ix_sessions_user ON sessions(user_id);
+"""
+
+SECURITY_V6 = AUDIT_SQL + SESSIONS_SQL

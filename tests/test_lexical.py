@@ -1,0 +1,91 @@
+"""BM25: agrees with a direct formula, and incremental updates equal a fresh build."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+
+from indexing.lexical import BM25Index
+
+DOCS = {
+    1: "拖欠 工资 包工头 工地 工资".split(),
+    2: "物业 收费 小区 电梯".split(),
+    3: "拖欠 运费 货运 平台 司机".split(),
+    4: "工资 拖欠 工厂 老板 跑路".split(),
+    5: "噪音 施工 夜间 扰民".split(),
+}
+
+
+def reference_scores(docs: dict[int, list[str]], query: list[str], k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
+    n = len(docs)
+    avgdl = sum(len(d) for d in docs.values()) / n
+    out = {}
+    for doc_id, toks in docs.items():
+        score = 0.0
+        for term in query:
+            df = sum(term in d for d in docs.values())
+            tf = toks.count(term)
+            if tf == 0:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(toks) / avgdl))
+        if score > 0:
+            out[doc_id] = score
+    return out
+
+
+def as_dict(index: BM25Index, query: list[str], allowed: np.ndarray | None = None) -> dict[int, float]:
+    ids, scores = index.scores(query, allowed)
+    return dict(zip(ids.tolist(), scores.tolist(), strict=True))
+
+
+def test_scores_match_reference_formula() -> None:
+    index = BM25Index()
+    index.add_many(DOCS.items())
+    query = ["拖欠", "工资"]
+    got, want = as_dict(index, query), reference_scores(DOCS, query)
+    assert got.keys() == want.keys()
+    for doc_id in want:
+        assert math.isclose(got[doc_id], want[doc_id], rel_tol=1e-5)
+    ids, _ = index.top_k(query, 2)
+    assert ids.tolist() == [1, 4]
+
+
+def test_incremental_updates_equal_fresh_build() -> None:
+    rng = random.Random(7)
+    vocab = [f"词{i}" for i in range(40)]
+    docs = {i: rng.choices(vocab, k=rng.randint(3, 15)) for i in range(1, 300)}
+    live = BM25Index(compact_ratio=0.05)
+    for doc_id, toks in docs.items():
+        live.add(doc_id, toks)
+        if doc_id % 50 == 0:
+            live.scores(["词1"])  # force segment building mid-way
+    removed = [i for i in docs if i % 7 == 0]
+    live.remove(removed)
+    for i in removed[:5]:
+        docs[i] = rng.choices(vocab, k=6)
+        live.add(i, docs[i])
+    current = {i: t for i, t in docs.items() if i not in removed[5:]}
+    fresh = BM25Index()
+    fresh.add_many(current.items())
+    for query in (["词1", "词2"], ["词39"], ["词5", "词5", "词7"]):
+        a, b = as_dict(live, query), as_dict(fresh, query)
+        assert a.keys() == b.keys()
+        assert all(math.isclose(a[i], b[i], rel_tol=1e-5) for i in a)
+        assert a == as_dict(live, query)
+
+
+def test_allowed_ids_restrict_results() -> None:
+    index = BM25Index()
+    index.add_many(DOCS.items())
+    got = as_dict(index, ["拖欠"], allowed=np.array([3, 5]))
+    assert set(got) == {3}
+
+
+def test_unknown_terms_and_empty_index() -> None:
+    assert as_dict(BM25Index(), ["拖欠"]) == {}
+    index = BM25Index()
+    index.add_many(DOCS.items())
+    assert as_dict(index, ["不存在的词"]) == {}
