@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,28 @@ def default_stopwords() -> Path:
     return Path(str(_RESOURCES / "stopwords.txt"))
 
 
+_BASE: jieba.Tokenizer | None = None
+_BASE_LOCK = threading.Lock()
+
+
+def _fresh_tokenizer() -> jieba.Tokenizer:
+    """A tokenizer with jieba's main dictionary, loaded once per process and copied per segmenter.
+
+    Loading the main dictionary takes seconds; copying its frequency table takes milliseconds.
+    """
+    global _BASE
+    with _BASE_LOCK:
+        if _BASE is None:
+            base = jieba.Tokenizer()
+            base.initialize()
+            _BASE = base
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(_BASE.FREQ)
+    tokenizer.total = _BASE.total
+    tokenizer.initialized = True
+    return tokenizer
+
+
 def _read_lines(path: Path) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
@@ -48,7 +71,7 @@ class Segmenter:
     ) -> None:
         dicts = ([default_userdict()] if include_defaults else []) + list(userdicts)
         stops = ([default_stopwords()] if include_defaults else []) + list(stopword_files)
-        self._jieba = jieba.Tokenizer()
+        self._jieba = _fresh_tokenizer()
         for path in dicts:
             if not Path(path).is_file():
                 raise FileNotFoundError(f"user dictionary not found: {path}")
