@@ -6,13 +6,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import cases, search, system
+from api.routes import audit, cases, search, session, system
+from api.routes import groups as groups_routes
+from api.routes import modelcases as modelcases_routes
+from api.routes import workflow as workflow_routes
+from api.security import install_security
+from api.web import pages as web_pages
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
 
-ROUTERS = [system.router, cases.router, search.router]
+ROUTERS = [
+    system.router,
+    cases.router,
+    search.router,
+    session.router,
+    audit.router,
+    workflow_routes.router,
+    modelcases_routes.router,
+    groups_routes.router,
+    web_pages.router,
+]
 
 
 def create_app(service: LeianService | None = None, settings: Settings | None = None) -> FastAPI:
@@ -35,6 +51,8 @@ def create_app(service: LeianService | None = None, settings: Settings | None = 
     )
     app.state.service = service
     install_error_handlers(app)
+    install_security(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import ServiceDep
+from kb.audit import set_actor
 from kb.errors import LeianError
 from kb.users import Principal
 
@@ -25,11 +26,15 @@ def current_principal(
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    cookie = None if credentials else request.cookies.get(SESSION_COOKIE)
+    token = credentials.credentials if credentials else None
     principal = service.users.by_token(token) if token else None
+    if cookie and principal is None:
+        principal = service.sessions.by_token(cookie) or service.users.by_token(cookie)
     if principal is None:
         raise NotAuthenticatedError("未登录或令牌无效")
     request.state.principal = principal
+    set_actor(principal)
     return principal
 
 
@@ -41,6 +46,7 @@ def require(permission: str) -> Callable[..., Principal]:
         return principal
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
+    check.permission = permission  # type: ignore[attr-defined]
     return check
 
 

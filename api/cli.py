@@ -240,6 +240,7 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
             run_import(service, samples, None)
         else:
             click.echo(f"已有 {service.cases.count()} 件案件，跳过导入（删除 {settings.data_dir} 可重新加载）")
+        click.echo(service.modelcases.load_demo_library())
         credentials = demo_users(service, settings.data_dir)
     finally:
         service.close()
@@ -253,9 +254,25 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
 
 def register_commands() -> None:
     """Command groups of the other areas, each in its own module (one line per area)."""
+    from api.cli_eval import eval_group
+    from api.cli_groups import groups
+    from api.cli_modelcases import modelcases
+    from api.cli_security import audit, backup, restore
     from api.cli_users import users
+    from kb.logmask import install_log_masking
 
     cli.add_command(users)
+    cli.add_command(groups)
+    cli.add_command(audit)
+    cli.add_command(backup)
+    cli.add_command(restore)
+    install_log_masking()
+    cli.add_command(eval_group)
+    from api.cli_workflow import assign, litigation, packages, repeats, report, route
+
+    for command in (route, assign, report, packages, repeats, litigation):
+        cli.add_command(command)
+    cli.add_command(modelcases)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +48,9 @@ def eval_group() -> None:
 @outputs
 @click.pass_context
 @friendly_errors
-def retrieval(ctx: click.Context, corpus: Path, queries: Path, pool_field: str | None, json_out: Path | None, md_out: Path | None) -> None:
+def retrieval(
+    ctx: click.Context, corpus: Path, queries: Path, pool_field: str | None, json_out: Path | None, md_out: Path | None
+) -> None:
     """检索评测：P@5、P@10、MAP（3 级为相关）、NDCG@10/20/30。"""
     from kb.evaluation.retrieval import evaluate_retrieval
 
@@ -64,7 +65,9 @@ def retrieval(ctx: click.Context, corpus: Path, queries: Path, pool_field: str |
 @outputs
 @click.pass_context
 @friendly_errors
-def triplets(ctx: click.Context, data: Path, compare_long_text: bool, json_out: Path | None, md_out: Path | None) -> None:
+def triplets(
+    ctx: click.Context, data: Path, compare_long_text: bool, json_out: Path | None, md_out: Path | None
+) -> None:
     """三元组评测：A 的相似案件中 B 是否排在 C 之前（准确率）。"""
     from kb.evaluation.triplets import evaluate_triplets, long_text_variants
 
@@ -84,8 +87,14 @@ def triplets(ctx: click.Context, data: Path, compare_long_text: bool, json_out: 
 @click.pass_context
 @friendly_errors
 def routing(
-    ctx: click.Context, train: Path | None, test: Path | None, data: Path | None, folds: int,
-    unlabeled: Path | None, json_out: Path | None, md_out: Path | None,
+    ctx: click.Context,
+    train: Path | None,
+    test: Path | None,
+    data: Path | None,
+    folds: int,
+    unlabeled: Path | None,
+    json_out: Path | None,
+    md_out: Path | None,
 ) -> None:
     """分流评测：准确率、宏平均 F1、各类 F1、混淆矩阵。用 --train/--test 或 --data/--folds。"""
     from kb.evaluation.routing import evaluate_routing
@@ -99,7 +108,9 @@ def routing(
     extra = [r["text"] for r in datasets.load("corpus", unlabeled)] if unlabeled else []
     engine = _engine(ctx)
     if data is not None:
-        result = evaluate_routing(datasets.load("labelled", data), None, engine, folds=folds, unlabeled=extra, dataset=data.name)
+        result = evaluate_routing(
+            datasets.load("labelled", data), None, engine, folds=folds, unlabeled=extra, dataset=data.name
+        )
     else:
         assert train is not None and test is not None
         tr, te = datasets.load("labelled", train), datasets.load("labelled", test)
@@ -133,6 +144,3 @@ def duplicates(ctx: click.Context, data: Path, k: int, json_out: Path | None, md
 
     result = evaluate_duplicates(datasets.load("grouped", data), _engine(ctx), k, data.name)
     _finish(result, json_out, md_out)
-
-
-__all__ = ["eval_group", "json"]

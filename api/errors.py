@@ -18,6 +18,7 @@ from kb.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from kb.messages import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,25 @@ def install_error_handlers(app: FastAPI) -> None:
         details = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-            msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            details.append({"field": ".".join(loc) or None, "row": None, "message": msg})
+            details.append({"field": ".".join(loc) or None, "row": None, "message": describe_error(err)})
         return error_json(422, "invalid_input", "请求参数有误", details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "资源不存在", 405: "不支持的请求方法", 413: "请求内容过大", 401: "未登录", 403: "无权限"}
+        messages = {
+            400: "请求内容无法解析（请使用 UTF-8 编码的 JSON）",
+            404: "资源不存在",
+            405: "不支持的请求方法",
+            413: "请求内容过大",
+            401: "未登录",
+            403: "无权限",
+        }
         return error_json(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # Numbers or dates beyond what SQLite / datetime hold come only from input.
+        return error_json(422, "invalid_input", "数值或日期超出允许范围")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

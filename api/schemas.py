@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kb.domain import STATUS_LABELS, Case, SearchFilters, SearchHit, Status
-from kb.privacy import mask_name, mask_text
+from kb.privacy import mask_name, mask_names, mask_text
 
 
 class ErrorDetail(BaseModel):
@@ -50,12 +50,16 @@ class CaseOut(BaseModel):
 
     @classmethod
     def from_case(cls, case: Case, reveal: bool = False) -> CaseOut:
-        show = (lambda s: s) if reveal else (lambda s: mask_text(s) if s else s)
+        names = [case.petitioner_name]
+
+        def show(text: str | None) -> str | None:
+            return text if reveal or not text else mask_names(mask_text(text), names)
+
         return cls(
             id=case.id,
             external_no=case.external_no,
-            title=show(case.title),
-            content=show(case.content),
+            title=show(case.title) or "",
+            content=show(case.content) or "",
             received_date=case.received_date,
             channel=case.channel,
             city=case.city,
@@ -130,6 +134,7 @@ class SearchHitOut(BaseModel):
     lexical_score: float | None
     matched_terms: list[str]
     reasons: list[str]
+    flags: list[str] = Field(default_factory=list, description="工作流提示：重复信访（第 n 次）、疑似联名、涉法涉诉")
 
     @classmethod
     def from_hit(cls, hit: SearchHit, reveal: bool = False) -> SearchHitOut:

@@ -30,6 +30,7 @@ STATUS_ALIASES = {label: status.value for status, label in STATUS_LABELS.items()
 CHANNELS = ("来信", "来访", "网上", "热线")
 MAX_TITLE = 200
 MAX_CONTENT = 20000
+EARLIEST_DATE, LATEST_DATE = dt.date(1949, 10, 1), dt.date(2099, 12, 31)
 
 
 def _strip_control(value: str) -> str:
@@ -59,7 +60,18 @@ class CaseIn(BaseModel):
     petitioner_phone: str | None = Field(default=None, max_length=32, description="电话，仅用于生成匿名键")
     participants: int = Field(default=1, ge=1, le=100000)
 
-    @field_validator("title", "content", "resolution_note", mode="before")
+    @field_validator(
+        "external_no",
+        "title",
+        "content",
+        "resolution_note",
+        "city",
+        "district",
+        "department",
+        "category",
+        "petitioner_name",
+        mode="before",
+    )
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         return _strip_control(value) if isinstance(value, str) else value
@@ -68,6 +80,11 @@ class CaseIn(BaseModel):
     @classmethod
     def _status_alias(cls, value: Any) -> Any:
         return STATUS_ALIASES.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("litigation", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        return {"是": True, "否": False}.get(value.strip(), value) if isinstance(value, str) else value
 
     @field_validator("channel")
     @classmethod
@@ -81,6 +98,14 @@ class CaseIn(BaseModel):
     def _content_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("内容不能为空")
+        return value
+
+    @field_validator("received_date", "resolved_date")
+    @classmethod
+    def _plausible_date(cls, value: dt.date | None) -> dt.date | None:
+        # Date arithmetic downstream (repeat windows, weekly reports) must never overflow.
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(f"日期应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间")
         return value
 
     @model_validator(mode="after")

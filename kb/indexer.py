@@ -2,7 +2,13 @@
 
 SQLite holds the texts, tokens and embeddings; this class only mirrors them in memory and on disk.
 The saved vector index records the encoder, dimension, backend and the database's write
-generation: when any of those differ at start-up the index is rebuilt from the stored vectors.
+generation it reflects: when any of those differ at start-up the index is rebuilt from the stored
+vectors.
+
+Every write bumps the generation inside its transaction and then reports it with ``apply``,
+``remove`` or ``mark_applied``. Writers may finish out of order, so the index keeps a *watermark*:
+the highest generation up to which every write is in memory. Saves stamp the watermark, never the
+database's current value, so a crash between a commit and its index update is always detected.
 """
 
 from __future__ import annotations
@@ -40,25 +46,45 @@ class CaseIndex:
         self.vectors: VectorIndex = self._new_vector_index()
         self.lock = threading.RLock()
         self.rebuilt_from_db = False
+        self._watermark = 0
+        self._applied: set[int] = set()
+        # While a rebuild reads the database, writes are also logged here and replayed onto it.
+        self._replay: list[tuple[str, Any, Any, Any]] | None = None
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def fingerprint(self) -> dict[str, Any]:
         return {"encoder": self.encoder.name, "dim": self.encoder.dim, "backend": self.settings.index_backend}
 
     def _new_vector_index(self) -> VectorIndex:
-        options = {"factory": self.settings.index_factory} if self.settings.index_backend == "faiss" else {}
-        return create_index(self.settings.index_backend, self.encoder.dim, **options)
+        return create_index(self.settings.index_backend, self.encoder.dim, **self.settings.index_options())
 
     def generation(self) -> int:
         row = self.db.query_one("SELECT value FROM meta WHERE key = 'generation'")
         return int(row[0]) if row else 0
 
     @staticmethod
-    def bump_generation(conn: Any) -> None:
+    def bump_generation(conn: Any) -> int:
+        """Count one more write, inside the writer's transaction; returns its generation."""
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    @property
+    def watermark(self) -> int:
+        return self._watermark
+
+    def mark_applied(self, generation: int | None) -> None:
+        """Record that the write of ``generation`` is reflected in memory (or needs nothing)."""
+        if generation is None:
+            return
+        with self.lock:
+            if generation > self._watermark:
+                self._applied.add(generation)
+            while self._watermark + 1 in self._applied:
+                self._watermark += 1
+                self._applied.discard(self._watermark)
 
     # -- start-up --------------------------------------------------------------------------------
     def open(self, strict: bool = False) -> None:
@@ -69,40 +95,60 @@ class CaseIndex:
         """
         path = self.settings.index_path
         loaded = None
+        generation = self.generation()
         if path.exists():
             try:
-                loaded = load_index(path, {**self.fingerprint(), "generation": self.generation()})
+                fingerprint = {**self.fingerprint(), "generation": generation}
+                loaded = load_index(path, fingerprint, **self.settings.index_options())
             except IndexMismatchError as exc:
                 if strict and "generation" not in str(exc):
                     raise IndexStateError(str(exc)) from exc
                 log.warning("vector index is stale, rebuilding from the database: %s", exc)
             except IndexCorruptError as exc:
                 log.warning("vector index is damaged, rebuilding from the database: %s", exc)
-        if loaded is not None:
-            self.vectors = loaded
-        else:
+        if loaded is None:
             self.rebuild(save=True)
             self.rebuilt_from_db = True
-        self.lexical = BM25Index()
-        self.lexical.add_many(self.cases.all_tokens())
-        self.lexical.compact()
+            return
+        lexical = BM25Index()
+        lexical.add_many(self.cases.all_tokens())
+        lexical.compact()
+        with self.lock:
+            self.vectors, self.lexical = loaded, lexical
+            self._watermark, self._applied = generation, set()
 
     def rebuild(self, save: bool = True, progress: Any = None) -> int:
-        """Rebuild the vector index from stored embeddings, encoding only cases that lack one."""
+        """Rebuild both indexes from the database, encoding only cases without a stored vector.
+
+        The database is read without holding the index lock (writers hold the database lock and
+        then take the index lock, so the opposite order could deadlock); writes that land
+        meanwhile are replayed onto the new indexes before they replace the old ones.
+        """
+        generation = self.generation()
         with self.lock:
+            self._replay = []
+        try:
             ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             if stale:
                 self._encode_and_store(stale, progress)
                 ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             index = self._new_vector_index()
             index.add(ids, matrix)
-            self.vectors = index
-            self.lexical = BM25Index()
-            self.lexical.add_many(self.cases.all_tokens())
-            self.lexical.compact()
-            if save:
-                self.save()
-            return len(index)
+            lexical = BM25Index()
+            lexical.add_many(self.cases.all_tokens())
+            lexical.compact()
+            with self.lock:
+                for op, op_ids, vectors, tokens in self._replay or []:
+                    _apply_to(index, lexical, op, op_ids, vectors, tokens)
+                self.vectors, self.lexical = index, lexical
+                self._watermark = max(self._watermark, generation)
+                self.mark_applied(self._watermark)
+        finally:
+            with self.lock:
+                self._replay = None
+        if save:
+            self.save()
+        return len(index)
 
     def _encode_and_store(self, stale: Sequence[int], progress: Any) -> None:
         batch = 256
@@ -120,22 +166,33 @@ class CaseIndex:
                 progress(len(chunk))
 
     def save(self) -> None:
+        """Save atomically, stamped with the watermark (never reads the database: no lock-order risk)."""
         with self.lock:
-            save_index(self.vectors, self.settings.index_path, {**self.fingerprint(), "generation": self.generation()})
+            stamp = {**self.fingerprint(), "generation": self._watermark}
+            save_index(self.vectors, self.settings.index_path, stamp)
 
     # -- updates ---------------------------------------------------------------------------------
-    def apply(self, ids: Sequence[int], vectors: np.ndarray, tokens: Sequence[Sequence[str]]) -> None:
+    def _do(self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None) -> None:
         with self.lock:
-            self.vectors.add(np.asarray(ids, dtype=np.int64), vectors)
-            for case_id, toks in zip(ids, tokens, strict=True):
-                self.lexical.add(int(case_id), toks)
+            _apply_to(self.vectors, self.lexical, op, ids, vectors, tokens)
+            if self._replay is not None:
+                self._replay.append((op, list(ids), vectors, tokens))
+            self.mark_applied(generation)
 
-    def update_tokens(self, ids: Sequence[int], tokens: Sequence[Sequence[str]]) -> None:
-        with self.lock:
-            for case_id, toks in zip(ids, tokens, strict=True):
-                self.lexical.add(int(case_id), toks)
+    def apply(
+        self, ids: Sequence[int], vectors: np.ndarray, tokens: Sequence[Sequence[str]], generation: int | None = None
+    ) -> None:
+        self._do("add", ids, vectors, tokens, generation)
 
-    def remove(self, ids: Sequence[int]) -> None:
-        with self.lock:
-            self.vectors.remove(np.asarray(ids, dtype=np.int64))
-            self.lexical.remove(ids)
+    def remove(self, ids: Sequence[int], generation: int | None = None) -> None:
+        self._do("remove", ids, None, None, generation)
+
+
+def _apply_to(vectors: VectorIndex, lexical: BM25Index, op: str, ids: Sequence[int], matrix: Any, tokens: Any) -> None:
+    if op == "add":
+        vectors.add(np.asarray(ids, dtype=np.int64), matrix)
+        for case_id, toks in zip(ids, tokens, strict=True):
+            lexical.add(int(case_id), toks)
+    else:
+        vectors.remove(np.asarray(ids, dtype=np.int64))
+        lexical.remove(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
@@ -22,6 +23,14 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_names(text: str, names: Iterable[str | None]) -> str:
+    """Mask the given person names wherever they occur in the text (张三丰 -> 张**)."""
+    for name in names:
+        if name and len(name) >= 2:
+            text = text.replace(name, mask_name(name) or "")
+    return text
 
 
 def mask_text(text: str) -> str:

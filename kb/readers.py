@@ -7,9 +7,9 @@ messages. A file that cannot be parsed raises InvalidInputError naming the line.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,17 @@ def read_xlsx(data: bytes) -> Iterator[RawRow]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
+    try:
+        yield from _xlsx_rows(workbook)
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # zip, XML and value errors surface lazily, while rows are read
+        raise InvalidInputError([FieldProblem("xlsx", f"Excel 文件已损坏：{type(exc).__name__}")]) from None
+
+
+def _xlsx_rows(workbook: Any) -> Iterator[RawRow]:
+    if not workbook.worksheets:
+        return
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
@@ -130,9 +141,26 @@ def read_xlsx(data: bytes) -> Iterator[RawRow]:
         yield line_no, {k: (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
+MAX_DECOMPRESSED = 256 * 1024 * 1024
+
+
+def gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
+    """Decompress with a size cap (a small archive may expand to gigabytes) and clear errors."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        raise InvalidInputError([FieldProblem("file", "gzip 压缩文件已损坏")]) from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise InvalidInputError([FieldProblem("file", f"解压后超过 {limit // 1024 // 1024} MB 上限")])
+    if not inflater.eof:
+        raise InvalidInputError([FieldProblem("file", "gzip 压缩文件不完整")])
+    return out
+
+
 def read_rows(data: bytes, fmt: str) -> Iterator[RawRow]:
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        data = gunzip(data)
     if fmt == "jsonl":
         return read_jsonl(decode_bytes(data))
     if fmt == "csv":

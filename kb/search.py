@@ -100,7 +100,9 @@ def hybrid_search(
         case = cases.get(f.id)
         if case is None:  # deleted between ranking and fetch
             continue
-        terms = key_terms(query.tokens, tokens.get(f.id, []), index)
+        # A petitioner's name is personal data, never a reason to show.
+        names = {n for n in (case.petitioner_name, query.source.petitioner_name if query.source else None) if n}
+        terms = [t for t in key_terms(query.tokens, tokens.get(f.id, []), index) if not any(t in n for n in names)]
         hits.append(SearchHit(case, f.score, f.dense, f.lexical, terms, explain(case, query, f.dense, terms)))
     return hits
 

@@ -19,7 +19,10 @@ from indexing.encoders import Encoder, create_encoder
 from indexing.segment import Segmenter
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.groups.service import GroupService
 from kb.indexer import CaseIndex
+from kb.messages import problems_from
+from kb.modelcases.service import ModelCaseService
 from kb.privacy import petitioner_key
 from kb.search import Query, hybrid_search
 from kb.security import attach_security
@@ -27,6 +30,7 @@ from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.service import WorkflowService
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int], None]
@@ -63,19 +67,6 @@ def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
     return replace(filters, cities=cities)
 
 
-def problems_from(exc: ValidationError, row: int | None) -> list[FieldProblem]:
-    out = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "row"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "未知字段"
-        elif err["type"] == "missing":
-            msg = "缺少必填字段"
-        out.append(FieldProblem(field, msg, row))
-    return out
-
-
 class LeianService:
     def __init__(
         self,
@@ -95,6 +86,9 @@ class LeianService:
         self.ingest_hooks: list[IngestHook] = []
         # Feature services attach here (one line each), e.g. `self.groups = GroupService(self)`.
         self.audit, self.sessions = attach_security(self)
+        self.modelcases = ModelCaseService(self)
+        self.workflow = WorkflowService(self)
+        self.groups = GroupService(self)
         if open_index:
             self.index.open()
 
@@ -180,8 +174,8 @@ class LeianService:
             batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
             for hook in self.ingest_hooks:
                 hook(conn, batch)
-            CaseIndex.bump_generation(conn)
-        self.index.apply(ids, vectors, batch.tokens)
+            generation = CaseIndex.bump_generation(conn)
+        self.index.apply(ids, vectors, batch.tokens, generation)
         self.index.save()
         for i, is_new in enumerate(created):
             report.created += is_new
@@ -249,9 +243,11 @@ class LeianService:
             self.cases.update_fields(conn, case_id, values)
             if vector is not None:
                 self.cases.save_vectors(conn, self.encoder.name, [(case_id, values["content_hash"], vector[0])])
-            CaseIndex.bump_generation(conn)
+            generation = CaseIndex.bump_generation(conn)
         if vector is not None:
-            self.index.apply([case_id], vector, [values["tokens"].split()])
+            self.index.apply([case_id], vector, [values["tokens"].split()], generation)
+        else:
+            self.index.mark_applied(generation)
         self.index.save()
         return self.get_case(case_id)
 
@@ -259,8 +255,8 @@ class LeianService:
         with self.db.transaction() as conn:
             if not self.cases.delete(conn, case_id):
                 raise NotFoundError(f"案件 {case_id} 不存在")
-            CaseIndex.bump_generation(conn)
-        self.index.remove([case_id])
+            generation = CaseIndex.bump_generation(conn)
+        self.index.remove([case_id], generation)
         self.index.save()
 
     # -- reads -----------------------------------------------------------------------------------

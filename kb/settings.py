@@ -17,7 +17,13 @@ class Settings:
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
     index_backend: str = "faiss"
-    index_factory: str = "Flat"
+    # "auto": exact Flat below indexing.vectors.choose.AUTO_THRESHOLD vectors, IVF-SQ8 above; or any
+    # FAISS factory string (e.g. "HNSW32,SQ8"); for Milvus the index type (default FLAT).
+    index_factory: str = "auto"
+    # Milvus backend: a cluster URI ("http://host:19530") or a Milvus Lite file; None = data_dir/milvus.db.
+    milvus_uri: str | None = None
+    milvus_collection: str = "leian_cases"
+    milvus_token: str | None = None
     fusion: str = "rrf"
     dense_weight: float = 0.5
     candidate_depth: int = 200
@@ -26,6 +32,8 @@ class Settings:
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     max_text_chars: int = 20000
+    # Largest HTTP request body accepted (413 above it); uploads are capped separately.
+    max_body_bytes: int = 64 * 1024 * 1024
 
     @property
     def db_path(self) -> Path:
@@ -34,6 +42,19 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.data_dir / "vectors.index"
+
+    def index_options(self) -> dict[str, object]:
+        """Backend options for ``create_index`` / ``load_index``."""
+        if self.index_backend == "faiss":
+            return {"factory": self.index_factory}
+        if self.index_backend == "milvus":
+            return {
+                "uri": self.milvus_uri or str(self.data_dir / "milvus.db"),
+                "collection": self.milvus_collection,
+                "token": self.milvus_token,
+                "index_type": None if self.index_factory == "auto" else self.index_factory,
+            }
+        return {}
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -54,12 +75,16 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "threads": int(env.get("LEIAN_THREADS", base.threads)),
         "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
         "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),
+        "milvus_uri": env.get("LEIAN_MILVUS_URI") or None,
+        "milvus_collection": env.get("LEIAN_MILVUS_COLLECTION", base.milvus_collection),
+        "milvus_token": env.get("LEIAN_MILVUS_TOKEN") or None,
         "fusion": env.get("LEIAN_FUSION", base.fusion),
         "dense_weight": float(env.get("LEIAN_DENSE_WEIGHT", base.dense_weight)),
         "candidate_depth": int(env.get("LEIAN_CANDIDATE_DEPTH", base.candidate_depth)),
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
+        "max_body_bytes": int(env.get("LEIAN_MAX_BODY_BYTES", base.max_body_bytes)),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

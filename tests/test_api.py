@@ -88,7 +88,9 @@ def test_malformed_requests_get_4xx_in_one_shape(client: TestClient) -> None:
 
 def test_authentication_and_permissions(client: TestClient, tokens: dict[str, str]) -> None:
     load(client)
-    assert client.post("/api/search", json={"text": "拖欠"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        client.post("/api/search", json={"text": "拖欠"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    )
     analyst = auth(tokens["analyst"])
     assert client.post("/api/search", json={"text": "拖欠"}, headers=analyst).status_code == 200
     assert client.post("/api/cases", json=ROWS[0], headers=analyst).status_code == 403

@@ -10,15 +10,17 @@ import numpy as np
 from indexing.lexical import BM25Index
 
 DOCS = {
-    1: "拖欠 工资 包工头 工地 工资".split(),
-    2: "物业 收费 小区 电梯".split(),
-    3: "拖欠 运费 货运 平台 司机".split(),
-    4: "工资 拖欠 工厂 老板 跑路".split(),
-    5: "噪音 施工 夜间 扰民".split(),
+    1: ["拖欠", "工资", "包工头", "工地", "工资"],
+    2: ["物业", "收费", "小区", "电梯"],
+    3: ["拖欠", "运费", "货运", "平台", "司机"],
+    4: ["工资", "拖欠", "工厂", "老板", "跑路"],
+    5: ["噪音", "施工", "夜间", "扰民"],
 }
 
 
-def reference_scores(docs: dict[int, list[str]], query: list[str], k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
+def reference_scores(
+    docs: dict[int, list[str]], query: list[str], k1: float = 1.2, b: float = 0.75
+) -> dict[int, float]:
     n = len(docs)
     avgdl = sum(len(d) for d in docs.values()) / n
     out = {}

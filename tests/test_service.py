@@ -120,3 +120,41 @@ def test_stored_vectors_survive_and_unchanged_text_is_not_reencoded(service: Lei
     service.encoder.encode = lambda texts: calls.append(len(texts)) or original(texts)  # type: ignore[method-assign]
     service.ingest(rows())
     assert calls == []
+
+
+def test_index_saved_between_commit_and_apply_is_detected_as_stale(tmp_path, segmenter) -> None:
+    """A crash after a commit but before its index update must never leave a 'current' index."""
+    from kb.indexer import CaseIndex
+
+    settings = make_settings(tmp_path)
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    svc.ingest(rows(ROWS[:3]))
+    # Another writer commits generation g but has not applied it yet when the index is saved.
+    with svc.db.transaction() as conn:
+        svc.cases.upsert(
+            conn,
+            "LATE-1",
+            {
+                "title": "迟到的写入",
+                "content": "拖欠运费的迟到写入",
+                "received_date": "2025-01-01",
+                "content_hash": "x",
+                "tokens": "拖欠 运费",
+            },
+        )
+        generation = CaseIndex.bump_generation(conn)
+    svc.index.save()
+    assert svc.index.watermark == generation - 1
+    svc.db.close()  # crash: no apply, no further save
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    assert svc.index.rebuilt_from_db
+    assert svc.get_case_by_external("LATE-1").id in svc.index.vectors.ids().tolist()
+    svc.close()
+
+
+def test_watermark_advances_only_over_contiguous_generations(service: LeianService) -> None:
+    base = service.index.watermark
+    service.index.mark_applied(base + 2)
+    assert service.index.watermark == base
+    service.index.mark_applied(base + 1)
+    assert service.index.watermark == base + 2

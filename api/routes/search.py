@@ -22,6 +22,8 @@ async def search(
             text=body.text, case_id=body.case_id, filters=body.filters.to_domain(), k=body.k, mode=body.mode, actor=user
         )
         terms = service.segmenter.tokens(body.text) if body.text else []
-        return SearchResponse(query_terms=terms, hits=[SearchHitOut.from_hit(h) for h in hits])
+        flags = service.workflow.flags_for([h.case.id for h in hits])
+        out = [SearchHitOut.from_hit(h).model_copy(update={"flags": flags[h.case.id]}) for h in hits]
+        return SearchResponse(query_terms=terms, hits=out)
 
     return await run_in_threadpool(run)

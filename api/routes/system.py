@@ -20,6 +20,6 @@ def health(service: ServiceDep) -> Health:
 @router.get("/facets", summary="筛选项：地市、部门、类别、状态、渠道及数量")
 def facets(service: ServiceDep, user: Principal = Depends(require("cases:read"))) -> dict[str, list[dict[str, object]]]:
     return {
-        col: [{"value": v, "count": n} for v, n in service.cases.facet(col)]
+        col: [{"value": v, "count": n} for v, n in service.cases.facet(col, user.city)]
         for col in ("city", "department", "category", "status", "channel")
     }

@@ -25,7 +25,7 @@ def _exact(dim: int, options: dict[str, Any]) -> VectorIndex:
 def _faiss(dim: int, options: dict[str, Any]) -> VectorIndex:
     from indexing.vectors.faiss_index import FaissIndex
 
-    return FaissIndex(dim, factory=options.get("factory", "Flat"))
+    return FaissIndex(dim, factory=options.get("factory", "auto"))
 
 
 def _milvus(dim: int, options: dict[str, Any]) -> VectorIndex:
@@ -66,8 +66,9 @@ def save_index(index: VectorIndex, path: Path, fingerprint: dict[str, Any]) -> N
 def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> VectorIndex:
     """Load a saved index, checking encoder, dimension and backend against ``fingerprint``.
 
-    For Milvus the file is a side record of the collection; ``options`` may carry ``token`` (never
-    saved) and ``uri`` (overrides the recorded one, e.g. after moving the cluster).
+    For Milvus the file is a side record of the collection (uri, name, row count) stamped with the
+    same fingerprint; ``options`` carry the configured ``uri``/``collection`` (a different location
+    is a mismatch) and the ``token`` (never saved). Other backends ignore ``options``.
     """
     payload, meta = load_index_file(path)
     check_fingerprint(meta, fingerprint, path)
@@ -83,7 +84,9 @@ def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> Vecto
     if backend == "milvus":
         from indexing.vectors.milvus_index import MilvusIndex
 
-        return MilvusIndex.from_bytes(payload, dim, token=options.get("token"), uri=options.get("uri"))
+        return MilvusIndex.from_bytes(
+            payload, dim, token=options.get("token"), uri=options.get("uri"), collection=options.get("collection")
+        )
     raise IndexMismatchError(f"index at {path} has unknown backend {backend!r}; run `leian reindex`")
 
 

@@ -47,8 +47,7 @@ class FaissIndex:
     # -- construction ------------------------------------------------------------------------------
     def _make(self, factory: str) -> Any:
         inner: Any = faiss.index_factory(self.dim, factory, faiss.METRIC_INNER_PRODUCT)
-        ivf = faiss.try_extract_index_ivf(inner)
-        if ivf is not None and ivf is inner:
+        if isinstance(inner, faiss.IndexIVF):
             inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
             inner.cp.niter = choose.TRAIN_ITERATIONS
             inner.nprobe = choose.nprobe_for(inner.nlist)
@@ -134,8 +133,12 @@ class FaissIndex:
         ids = as_ids(ids)
         if not ids.shape[0] or not len(self):
             return
-        if self.kind != "graph":
+        if self.kind == "flat":
             self._index.remove_ids(faiss.IDSelectorBatch(ids))
+            return
+        if self.kind == "ivf":
+            # The IVF hashtable direct map only accepts an explicit id array.
+            self._index.remove_ids(faiss.IDSelectorArray(ids.shape[0], faiss.swig_ptr(ids)))
             return
         current, vectors = self._all_vectors()
         keep = ~np.isin(current, ids)

@@ -181,12 +181,15 @@ class CaseRepository:
         )
         return [row_to_case(r) for r in rows], int(total_row[0]) if total_row else 0
 
-    def facet(self, column: str) -> list[tuple[str, int]]:
+    def facet(self, column: str, city: str | None = None) -> list[tuple[str, int]]:
+        """Values and counts of ``column``; ``city`` restricts them to one city (city-bound users)."""
         if column not in {"city", "department", "category", "status", "channel"}:
             raise ValueError(column)
+        scope, params = ("AND city = ? ", [city]) if city is not None else ("", [])
         rows = self.db.query(
-            f"SELECT {column} AS v, COUNT(*) AS n FROM cases WHERE {column} IS NOT NULL "
-            f"GROUP BY {column} ORDER BY n DESC"
+            f"SELECT {column} AS v, COUNT(*) AS n FROM cases WHERE {column} IS NOT NULL {scope}"
+            f"GROUP BY {column} ORDER BY n DESC",
+            params,
         )
         return [(r["v"], r["n"]) for r in rows]
 

@@ -6,7 +6,10 @@ To add one: append ``(version, name, sql)`` to ``MIGRATIONS`` with a version not
 
 from __future__ import annotations
 
+from kb.groups.schema import GROUPS_V3
+from kb.modelcases.schema import MODELCASES_V4
 from kb.storage.security_sql import SECURITY_V6
+from kb.workflow.schema import WORKFLOW_V5
 
 CORE_V1 = """
 CREATE TABLE cases (
@@ -76,5 +79,8 @@ CREATE TABLE api_tokens (
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core cases and vectors", CORE_V1),
     (2, "users and api tokens", USERS_V2),
+    (5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5),
     (6, "audit log and web sessions", SECURITY_V6),
+    (4, "model cases with versions", MODELCASES_V4),
+    (3, "homogeneous case groups", GROUPS_V3),
 ]

@@ -1,0 +1,127 @@
+"""Homogeneous case groups: list, detail, members, profile, reviewer edits, batch handling, discovery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+
+from api.auth import require
+from api.deps import ServiceDep
+from api.schemas import CaseOut, ErrorResponse
+from api.schemas_groups import (
+    BatchIn,
+    DecisionIn,
+    DiscoverIn,
+    GroupOut,
+    GroupProfileOut,
+    LockIn,
+    MemberPage,
+    MergeIn,
+    MoveIn,
+    RenameIn,
+    RunOut,
+    SplitIn,
+)
+from kb.users import Principal
+
+router = APIRouter(
+    prefix="/api/groups",
+    tags=["groups"],
+    responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
+
+
+@router.get("", response_model=list[GroupOut], summary="列出类案组（地市用户只看到含本地市案件的组）")
+def list_groups(
+    service: ServiceDep, include_retired: bool = False, user: Principal = Depends(require("groups:read"))
+) -> list[GroupOut]:
+    return [GroupOut.of(g) for g in service.groups.list_groups(user, include_retired)]
+
+
+@router.get("/unassigned", response_model=MemberPage, summary="未归组案件（待人工审核）")
+def unassigned(
+    service: ServiceDep,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    user: Principal = Depends(require("groups:read")),
+) -> MemberPage:
+    items, total = service.groups.unassigned(user, limit, offset)
+    return MemberPage(total=total, items=[CaseOut.from_case(c) for c in items])
+
+
+@router.post("/discover", response_model=RunOut, summary="发现类案组（全量或仅未归组/近期案件）")
+async def discover(body: DiscoverIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> RunOut:
+    params: dict[str, Any] = {k: v for k, v in (("threshold", body.threshold), ("min_size", body.min_size)) if v}
+    report = await run_in_threadpool(service.groups.discover, user, body.mode, **params)
+    return RunOut.of(report)
+
+
+@router.get("/{group_id}", response_model=GroupOut, summary="类案组详情")
+def get_group(group_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))) -> GroupOut:
+    return GroupOut.of(service.groups.get(group_id, user))
+
+
+@router.get("/{group_id}/members", response_model=MemberPage, summary="类案组成员（地市用户只看到本地市案件）")
+def members(
+    group_id: int,
+    service: ServiceDep,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    user: Principal = Depends(require("groups:read")),
+) -> MemberPage:
+    items, total = service.groups.members(group_id, user, limit, offset)
+    return MemberPage(total=total, items=[CaseOut.from_case(c) for c in items])
+
+
+@router.get("/{group_id}/profile", response_model=GroupProfileOut, summary="类案组画像：关键词、分布、代表案件")
+def profile(group_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))) -> GroupProfileOut:
+    return GroupProfileOut.of(service.groups.profile(group_id, user))
+
+
+@router.post("/{group_id}/rename", response_model=GroupOut, summary="重命名（重新发现后保留）")
+def rename(
+    group_id: int, body: RenameIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))
+) -> GroupOut:
+    return GroupOut.of(service.groups.rename(group_id, body.name, user))
+
+
+@router.post("/{group_id}/merge", response_model=GroupOut, summary="把其他类案组并入本组")
+async def merge(
+    group_id: int, body: MergeIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))
+) -> GroupOut:
+    return GroupOut.of(await run_in_threadpool(service.groups.merge, group_id, body.sources, user))
+
+
+@router.post("/{group_id}/split", response_model=GroupOut, status_code=201, summary="按所选案件拆分出新组")
+async def split(
+    group_id: int, body: SplitIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))
+) -> GroupOut:
+    return GroupOut.of(await run_in_threadpool(service.groups.split, group_id, body.case_ids, body.name, user))
+
+
+@router.post("/move", response_model=GroupOut, summary="把一件案件移入指定类案组")
+async def move(body: MoveIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> GroupOut:
+    return GroupOut.of(await run_in_threadpool(service.groups.move, body.case_id, body.group_id, user))
+
+
+@router.post("/{group_id}/lock", response_model=GroupOut, summary="锁定/解锁（锁定后重新发现不改动该组）")
+def lock(
+    group_id: int, body: LockIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))
+) -> GroupOut:
+    return GroupOut.of(service.groups.lock(group_id, body.locked, user))
+
+
+@router.post("/{group_id}/batch", response_model=GroupOut, summary="启动批量处理：主责单位与政策意见")
+def start_batch(
+    group_id: int, body: BatchIn, service: ServiceDep, user: Principal = Depends(require("groups:decide"))
+) -> GroupOut:
+    return GroupOut.of(service.groups.start_batch(group_id, body.lead_department, body.policy_note, user))
+
+
+@router.post("/{group_id}/decision", summary="作出批量决定：全部成员案件在同一事务中更新状态")
+def decide(
+    group_id: int, body: DecisionIn, service: ServiceDep, user: Principal = Depends(require("groups:decide"))
+) -> dict[str, Any]:
+    return service.groups.decide(group_id, body.decision, body.status, user)

@@ -1,0 +1,130 @@
+"""Request and response shapes of the case-group endpoints (member cases are masked like all cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import CaseOut
+from kb.groups.discovery import RunReport
+from kb.groups.store import Group
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    state: str = Field(description="active / merged / retired")
+    locked: bool
+    size: int = Field(description="成员数（地市用户只计本地市）")
+    keywords: list[str]
+    lead_department: str | None
+    policy_note: str | None
+    batch_status: str | None = Field(description="空 / handling（批量处理中）/ decided（已决定）")
+    updated_at: str
+    updated_by: str | None
+
+    @classmethod
+    def of(cls, g: Group) -> GroupOut:
+        return cls(
+            id=g.id,
+            name=g.name,
+            state=g.state,
+            locked=g.locked,
+            size=g.size,
+            keywords=g.keywords,
+            lead_department=g.lead_department,
+            policy_note=g.policy_note,
+            batch_status=g.batch_status,
+            updated_at=g.updated_at,
+            updated_by=g.updated_by,
+        )
+
+
+class MemberPage(BaseModel):
+    total: int
+    items: list[CaseOut]
+
+
+class GroupProfileOut(BaseModel):
+    group: GroupOut
+    size: int
+    keywords: list[str]
+    cities: list[dict[str, Any]]
+    departments: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    date_from: str | None
+    date_to: str | None
+    repeat_share: float = Field(description="同一信访人在组内重复信访的案件占比")
+    litigation_share: float
+    statuses: dict[str, int]
+    suggested_lead: dict[str, Any] | None
+    representatives: list[CaseOut]
+    history: dict[str, list[dict[str, Any]]]
+
+    @classmethod
+    def of(cls, p: dict[str, Any]) -> GroupProfileOut:
+        return cls(
+            **{k: v for k, v in p.items() if k not in ("group", "representatives")},
+            group=GroupOut.of(p["group"]),
+            representatives=[CaseOut.from_case(c) for c in p["representatives"]],
+        )
+
+
+class RunOut(BaseModel):
+    run_id: int
+    mode: str
+    cases: int
+    groups: int
+    unassigned: int
+    kept: list[int]
+    new: list[int]
+    split: list[tuple[int, int]]
+    merged: list[tuple[int, int]]
+    retired: list[int]
+
+    @classmethod
+    def of(cls, r: RunReport) -> RunOut:
+        return cls(**r.__dict__)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DiscoverIn(_Body):
+    mode: str = Field(default="full", description="full：全量重新发现；pool：只在未归组案件和近期案件中发现新组")
+    threshold: float | None = Field(default=None, ge=0.05, le=0.95, description="粒度：组内平均相似度下限")
+    min_size: int | None = Field(default=None, ge=2, le=1000)
+
+
+class RenameIn(_Body):
+    name: str = Field(max_length=64)
+
+
+class MergeIn(_Body):
+    sources: list[int] = Field(min_length=1, max_length=100, description="并入本组的其他类案组")
+
+
+class SplitIn(_Body):
+    case_ids: list[int] = Field(min_length=1, max_length=10000)
+    name: str = Field(max_length=64)
+
+
+class MoveIn(_Body):
+    case_id: int
+    group_id: int
+
+
+class LockIn(_Body):
+    locked: bool = True
+
+
+class BatchIn(_Body):
+    lead_department: str = Field(max_length=64)
+    policy_note: str = Field(max_length=4000)
+
+
+class DecisionIn(_Body):
+    decision: str = Field(max_length=4000)
+    status: str = Field(description="in_progress / resolved / unresolved / closed")

@@ -1,0 +1,134 @@
+"""HTML pages of the web workbench; data comes from the JSON API, pages only carry the shell."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.auth import SESSION_COOKIE
+from api.deps import ServiceDep
+from kb.users import ROLE_LABELS, Principal
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+router = APIRouter(include_in_schema=False)
+
+# (key, path, label, permission): the top navigation, shown per permission.
+NAV = [
+    ("workbench", "/", "案件研判", "search"),
+    ("groups", "/groups", "类案组", "groups:read"),
+    ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
+    ("supervision", "/supervision", "督查督办", "reports:read"),
+    ("import", "/import", "数据导入", "cases:import"),
+]
+
+
+def session_principal(request: Request, service: ServiceDep) -> Principal | None:
+    """The signed-in user from the session cookie, or None (pages redirect instead of failing)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return service.sessions.by_token(token)
+
+
+def page_user(permission: str) -> Callable[..., Principal | None]:
+    """Like ``require`` for pages: None means "not signed in"; the permission is checked on render."""
+
+    def check(principal: Annotated[Principal | None, Depends(session_principal)]) -> Principal | None:
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def render(
+    request: Request, user: Principal | None, permission: str, template: str, active: str, **context: Any
+) -> Response:
+    """The page for a signed-in user holding ``permission``; else a redirect to login or a 403 page."""
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if not user.can(permission):
+        template, context = "denied.html", {}
+    nav = [(key, path, label) for key, path, label, perm in NAV if user.can(perm)]
+    me = {
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "role": user.role,
+        "role_label": ROLE_LABELS.get(user.role, user.role),
+        "city": user.city,
+        "permissions": sorted(user.permissions),
+    }
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"nav": nav, "active": active, "me": me, "me_json": json.dumps(me, ensure_ascii=False), **context},
+        status_code=403 if template == "denied.html" else 200,
+    )
+
+
+Search = Annotated[Principal | None, Depends(page_user("search"))]
+CasesRead = Annotated[Principal | None, Depends(page_user("cases:read"))]
+GroupsRead = Annotated[Principal | None, Depends(page_user("groups:read"))]
+ModelRead = Annotated[Principal | None, Depends(page_user("modelcases:read"))]
+ReportsRead = Annotated[Principal | None, Depends(page_user("reports:read"))]
+Importer = Annotated[Principal | None, Depends(page_user("cases:import"))]
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: Annotated[Principal | None, Depends(session_principal)]) -> Response:
+    nxt = request.query_params.get("next", "/")
+    # Only same-site paths: never redirect a user off the intranet host after login.
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = "/"
+    if user is not None:
+        return RedirectResponse(nxt, status_code=303)
+    return templates.TemplateResponse(request, "login.html", {"next": nxt})
+
+
+@router.get("/", response_class=HTMLResponse)
+def workbench(request: Request, user: Search) -> Response:
+    return render(request, user, "search", "workbench.html", "workbench")
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, user: CasesRead) -> Response:
+    return render(request, user, "cases:read", "case.html", "workbench", case_id=case_id)
+
+
+@router.get("/groups", response_class=HTMLResponse)
+def groups_page(request: Request, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "groups.html", "groups")
+
+
+@router.get("/groups/{group_id}", response_class=HTMLResponse)
+def group_page(request: Request, group_id: int, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "group.html", "groups", group_id=group_id)
+
+
+@router.get("/modelcases", response_class=HTMLResponse)
+def modelcases_page(request: Request, user: ModelRead) -> Response:
+    return render(request, user, "modelcases:read", "modelcases.html", "modelcases")
+
+
+@router.get("/modelcases/{mc_id}", response_class=HTMLResponse)
+def modelcase_page(request: Request, mc_id: int, user: ModelRead) -> Response:
+    return render(request, user, "modelcases:read", "modelcase.html", "modelcases", mc_id=mc_id)
+
+
+@router.get("/supervision", response_class=HTMLResponse)
+def supervision_page(request: Request, user: ReportsRead) -> Response:
+    return render(request, user, "reports:read", "supervision.html", "supervision")
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, user: Importer) -> Response:
+    return render(request, user, "cases:import", "import.html", "import")

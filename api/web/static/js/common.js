@@ -1,0 +1,109 @@
+// Pieces several pages share: facet options, case rows, hit cards, suggestion and guidance blocks.
+import { api } from "./api.js";
+import { badge, fmtPct, h, highlight, snippet, statusBadge } from "./ui.js";
+
+export async function fillFacets(selects) {
+  const facets = await api("/api/facets");
+  for (const [name, select] of Object.entries(selects)) {
+    for (const { value, count } of facets[name] || []) {
+      if (value === null || value === "") continue;
+      const label = name === "status" ? (STATUS_NAMES[value] || value) : value;
+      select.append(h("option", { value }, `${label}（${count}）`));
+    }
+  }
+  return facets;
+}
+
+const STATUS_NAMES = { pending: "待办", in_progress: "办理中", resolved: "已化解", unresolved: "未化解", closed: "已办结" };
+
+export function caseBadges(c) {
+  return h(
+    "span",
+    { class: "badges" },
+    statusBadge(c.status, c.status_label),
+    c.city ? badge(c.city, "outline") : null,
+    c.department ? badge(c.department, "outline") : null,
+    c.category ? badge(c.category, "blue") : null,
+    c.litigation ? badge("涉法涉诉", "red") : null,
+  );
+}
+
+export function caseRow(c) {
+  return h(
+    "tr",
+    {},
+    h("td", {}, h("a", { href: `/cases/${c.id}` }, c.external_no)),
+    h("td", { class: "clip", title: c.title || "" }, c.title || c.content.slice(0, 40)),
+    h("td", {}, c.city || "—"),
+    h("td", {}, c.department || "—"),
+    h("td", {}, c.category || "—"),
+    h("td", {}, c.received_date),
+    h("td", {}, statusBadge(c.status, c.status_label), c.litigation ? [" ", badge("涉诉", "red")] : null),
+    h("td", {}, h("a", { href: `/?case=${c.id}`, class: "small" }, "研判")),
+  );
+}
+
+export function hitItem(hit, rank) {
+  const c = hit.case;
+  const terms = hit.matched_terms || [];
+  const pct = Math.max(0, Math.min(1, hit.dense_score ?? hit.score));
+  return h(
+    "li",
+    { class: "hit", dataset: { caseId: c.id, externalNo: c.external_no } },
+    h("div", { class: "hit-rank" }, rank),
+    h(
+      "div",
+      {},
+      h("a", { class: "hit-title", href: `/cases/${c.id}` }, highlight(c.title || c.external_no, terms)),
+      h("div", { class: "hit-meta" }, caseBadges(c), h("span", { class: "muted small" }, `  ${c.external_no} · ${c.received_date}`)),
+      h("p", { class: "hit-snippet" }, highlight(snippet(c.content, terms), terms)),
+      hit.reasons?.length ? h("ul", { class: "hit-reasons" }, hit.reasons.map((r) => h("li", {}, r))) : null,
+    ),
+    h(
+      "div",
+      { class: "score" },
+      "语义相似度",
+      h("strong", {}, hit.dense_score === null || hit.dense_score === undefined ? "—" : fmtPct(hit.dense_score, 0)),
+      h("div", { class: "meter", "aria-hidden": "true" }, h("span", { style: `width:${(pct * 100).toFixed(0)}%` })),
+      hit.lexical_score ? h("div", {}, `词项得分 ${hit.lexical_score.toFixed(1)}`) : null,
+    ),
+  );
+}
+
+const TARGET_LABELS = { department: "责任部门", city: "属地" };
+
+export function suggestionBlock(found) {
+  if (!found) return h("p", { class: "empty" }, "交办建议服务未启用");
+  return Object.entries(found).map(([target, s]) => [
+    h(
+      "div",
+      { class: "suggest-row" },
+      h("span", { class: "lbl" }, TARGET_LABELS[target] || target),
+      h("span", { class: "val" }, s.value || "无法建议", " ", s.value ? badge(s.low_confidence ? "仅供参考" : "建议", s.low_confidence ? "amber" : "green") : null),
+      h("span", { class: "num" }, s.value ? fmtPct(s.confidence, 0) : ""),
+    ),
+    s.value ? h("div", { class: "meter", "aria-label": `置信度 ${fmtPct(s.confidence, 0)}` }, h("span", { style: `width:${(s.confidence * 100).toFixed(0)}%` })) : null,
+    s.alternatives?.length > 1
+      ? h("p", { class: "alts" }, "备选：", s.alternatives.slice(1, 3).map(([v, p]) => `${v} ${fmtPct(p, 0)}`).join("，"))
+      : h("p", { class: "alts" }, s.message || ""),
+  ]);
+}
+
+export function guidanceBlock(resp, terms = []) {
+  if (!resp) return h("p", { class: "empty" }, "典型案例库未启用");
+  if (!resp.hits.length) return h("p", { class: "empty" }, "暂无匹配的已发布典型案例");
+  return resp.hits.slice(0, 2).map((hit) => {
+    const m = hit.model_case;
+    const steps = m.guidance?.steps || [];
+    return h(
+      "article",
+      { class: "mc" },
+      h("a", { class: "mc-title", href: `/modelcases/${m.id}` }, highlight(m.title, hit.matched_terms || terms)),
+      " ",
+      badge(m.authority, m.authority === "指导性" ? "red" : "blue"),
+      h("div", { class: "muted small" }, [m.code, m.lead_department, m.category].filter(Boolean).join(" · ")),
+      steps.length ? h("ol", { class: "steps" }, steps.slice(0, 3).map((s) => h("li", {}, s))) : null,
+      h("a", { class: "small", href: `/modelcases/${m.id}` }, `查看完整操作指引（${steps.length} 步）→`),
+    );
+  });
+}

@@ -1,0 +1,143 @@
+// 类案组 detail: profile, charts over time and cities, members, reviewer actions, batch decision.
+import { columns, hbars } from "./charts.js";
+import { actions, countBy, EDIT_LABELS, getProfile, groupState, listGroups, members, pairs } from "./groups_api.js";
+import { $, ask, badge, can, clear, errorBlock, fmtPct, fmtTime, h, statusBadge, toast } from "./ui.js";
+
+const root = $("#g-root");
+const groupId = Number(root.dataset.groupId);
+let group = null;
+let cases = [];
+
+function stat(k, v, d) {
+  const long = String(v).length > 8;
+  return h("div", { class: "stat" }, h("div", { class: "k" }, k), h("div", { class: long ? "v v-long" : "v" }, v), h("div", { class: "d muted" }, d || "\u00a0"));
+}
+
+let profile = null;
+
+function render() {
+  const g = group;
+  const p = profile;
+  document.title = `${g.name} · 类案组`;
+  $("#g-name").textContent = g.name;
+  clear($("#g-badges"), groupState(g), h("span", { class: "muted small" }, `  编号 ${g.id}`));
+  const months = countBy(cases, (c) => c.received_date?.slice(0, 7)).sort((a, b) => a[0].localeCompare(b[0]));
+  const cities = pairs(p.cities);
+  const depts = pairs(p.departments);
+  const lead = p.suggested_lead;
+  clear($("#g-stats"),
+    stat("案件数", p.size, lead ? `${lead.source === "batch" ? "牵头" : "建议牵头"}：${lead.name}` : ""),
+    stat("涉及地市", cities.length, cities.slice(0, 3).map((x) => x[0]).join("、")),
+    stat("涉及部门", depts.length, depts.slice(0, 2).map((x) => x[0]).join("、")),
+    stat("时间跨度", p.date_from ? `${p.date_from} 至 ${p.date_to}` : "—",
+      `重复信访 ${fmtPct(p.repeat_share, 0)} · 涉法涉诉 ${fmtPct(p.litigation_share, 0)}`));
+  clear($("#g-chart-time"), months.length ? columns(months.map((m) => m[0].slice(2)), months.map((m) => m[1]), { label: "按月受理数量", width: 520, height: 190 }) : h("p", { class: "empty" }, "暂无数据"));
+  clear($("#g-chart-city"), cities.length ? hbars(cities.slice(0, 8).map(([c, n]) => ({ label: c, value: n })), { label: "地市分布", width: 520, labelWidth: 80, format: (v) => Math.round(v) }) : h("p", { class: "empty" }, "暂无数据"));
+  clear($("#g-keywords"), g.keywords.length ? g.keywords.map((k) => badge(k, "blue")) : h("span", { class: "muted" }, "—"));
+  renderDecision();
+  renderActions();
+}
+
+function renderMembers() {
+  $("#g-members-meta").textContent = `${cases.length} 件`;
+  clear($("#g-members tbody"), cases.map((c) => h("tr", { dataset: { caseId: c.id } },
+    h("td", {}, h("input", { type: "checkbox", class: "pick", value: c.id, "aria-label": `选择 ${c.external_no}` })),
+    h("td", {}, h("a", { href: `/cases/${c.id}` }, c.external_no)),
+    h("td", { class: "clip", title: c.title || "" }, c.title || (c.content || "").slice(0, 30)),
+    h("td", {}, c.city || "—"), h("td", {}, c.department || "—"), h("td", {}, c.received_date || "—"),
+    h("td", {}, statusBadge(c.status, c.status_label)))));
+}
+
+function renderDecision() {
+  const g = group;
+  const d = profile.history?.decisions?.at(-1) || null;
+  clear($("#g-decision"),
+    g.batch_status ? h("p", {}, badge(g.batch_status === "decided" ? "已作出批量决定" : "批量处理中", g.batch_status === "decided" ? "green" : "amber")) : h("p", { class: "muted" }, "尚未启动批量处理"),
+    h("p", { class: "small" }, "成员状态：", Object.entries(profile.statuses || {}).map(([k, n]) => [statusBadge(k), ` ${n} `])),
+    g.lead_department ? h("p", { class: "small" }, "牵头部门：", h("strong", {}, g.lead_department)) : null,
+    g.policy_note ? h("p", { class: "small" }, "政策口径：", g.policy_note) : null,
+    d ? h("div", { class: "alert green small" }, h("strong", {}, "决定"), h("div", {}, d.decision, `（${fmtTime(d.created_at)} ${d.actor}，适用 ${d.n_cases} 件）`)) : null);
+}
+
+async function act(label, fn) {
+  try {
+    await fn();
+    toast(`${label}成功`);
+    await load();
+  } catch (e) {
+    clear($("#g-notice"), errorBlock(e));
+  }
+}
+
+function renderActions() {
+  const box = clear($("#g-actions"));
+  const g = group;
+  if (can("groups:write")) {
+    box.append(
+      h("button", { class: "btn", type: "button", id: "g-rename", onclick: async () => {
+        const v = await ask("重命名类案组", [{ name: "name", label: "新名称", value: g.name, required: true }], "保存");
+        if (v?.name) act("重命名", () => actions.rename(groupId, v.name));
+      } }, "重命名"),
+      h("button", { class: "btn", type: "button", id: "g-merge", onclick: mergeDialog }, "合并"),
+      h("button", { class: "btn", type: "button", id: "g-split", onclick: async () => {
+        const picked = [...document.querySelectorAll(".pick:checked")].map((x) => Number(x.value));
+        if (!picked.length) { toast("请先在成员列表中勾选要拆分出去的案件", "error"); return; }
+        const v = await ask(`拆分 ${picked.length} 件案件为新类案组`, [{ name: "name", label: "新类案组名称", required: true }], "拆分");
+        if (v?.name) act("拆分", () => actions.split(groupId, picked, v.name));
+      } }, "拆分所选"),
+      h("button", { class: "btn", type: "button", id: "g-lock", onclick: () => act(g.locked ? "解锁" : "锁定", () => actions.lock(groupId, !g.locked)) }, g.locked ? "解除锁定" : "锁定"),
+    );
+  }
+  if (can("groups:decide")) {
+    if (!g.batch_status) {
+      box.append(h("button", { class: "btn primary", type: "button", id: "g-batch", onclick: async () => {
+        const v = await ask("启动批量处理", [
+          { name: "lead", label: "牵头部门", value: profile.suggested_lead?.name || "", required: true },
+          { name: "note", label: "政策口径说明", multiline: true },
+        ], "启动");
+        if (v) act("启动批量处理", () => actions.startBatch(groupId, v.lead, v.note));
+      } }, "启动批量处理"));
+    } else if (g.batch_status !== "decided") {
+      box.append(h("button", { class: "btn primary", type: "button", id: "g-decide", onclick: async () => {
+        const v = await ask("记录批量决定", [
+          { name: "decision", label: "决定内容", multiline: true, required: true },
+          { name: "status", label: "成员案件状态", options: [{ value: "resolved", label: "已化解" }, { value: "closed", label: "已办结" }, { value: "unresolved", label: "未化解" }] },
+        ], "记录并应用");
+        if (v?.decision) act("记录批量决定", () => actions.decide(groupId, v.decision, v.status));
+      } }, "记录批量决定"));
+    }
+  }
+}
+
+async function mergeDialog() {
+  const others = (await listGroups()).filter((x) => x.id !== groupId && x.state === "active");
+  const v = await ask(`将其他类案组并入「${group.name}」`, [
+    { name: "other", label: "并入的类案组", options: others.map((o) => ({ value: o.id, label: `${o.name}（${o.size} 件）` })), required: true },
+  ], "合并");
+  if (v?.other) act("合并", () => actions.merge(groupId, v.other));
+}
+
+function renderHistory() {
+  const hist = profile.history || {};
+  const events = [
+    ...(hist.edits || []).map((e) => ({ at: e.created_at, actor: e.actor, text: EDIT_LABELS[e.kind] || e.kind, detail: e.detail?.name || "" })),
+    ...(hist.lineage || []).map((e) => ({ at: e.created_at, actor: e.actor, text: EDIT_LABELS[e.kind] || e.kind, detail: e.other_id ? `（关联组 ${e.other_id}）` : "" })),
+  ].sort((a, b) => String(b.at).localeCompare(String(a.at)));
+  $("#g-history-card").hidden = !events.length;
+  clear($("#g-history"), h("ol", { class: "timeline" }, events.slice(0, 20).map((e) => h("li", {}, h("time", {}, fmtTime(e.at)), `${e.actor} · ${e.text} ${e.detail}`))));
+}
+
+async function load() {
+  try {
+    profile = await getProfile(groupId);
+    group = profile.group;
+    cases = await members(groupId);
+    render();
+    renderMembers();
+    renderHistory();
+  } catch (e) {
+    clear(root, errorBlock(e));
+  }
+}
+
+load();

@@ -1,0 +1,70 @@
+// 类案组 list: size, keywords, spread over cities, monthly trend, status; filter and sort.
+import { columns } from "./charts.js";
+import { countBy, groupState, listGroups, members, pool } from "./groups_api.js";
+import { $, badge, clear, errorBlock, h } from "./ui.js";
+
+let all = [];
+
+// The last 12 months up to ``end`` (YYYY-MM) as labels.
+function months(end) {
+  const [y, m] = end.split("-").map(Number);
+  return Array.from({ length: 12 }, (_, i) => {
+    const d = new Date(Date.UTC(y, m - 12 + i, 1));
+    return d.toISOString().slice(0, 7);
+  });
+}
+
+function row(g, end) {
+  const cities = (g.cities || []).sort((a, b) => b[1] - a[1]);
+  const top = cities.slice(0, 3).map(([c, n]) => `${c} ${n}`).join("、");
+  let spark = "—";
+  if (g.months && end) {
+    const labels = months(end);
+    const byMonth = new Map(g.months);
+    spark = columns(labels, labels.map((m) => byMonth.get(m) || 0), { width: 140, height: 34, label: `${g.name} 近 12 个月受理趋势` });
+  }
+  return h("tr", { dataset: { groupId: g.id } },
+    h("td", {}, h("a", { href: `/groups/${g.id}`, class: "mc-title" }, g.name), g.lead_department ? h("div", { class: "muted small" }, `牵头：${g.lead_department}`) : null),
+    h("td", { class: "num" }, h("strong", {}, g.size)),
+    h("td", {}, h("span", { class: "badges" }, g.keywords.slice(0, 5).map((k) => badge(k, "blue")))),
+    h("td", { class: "small" }, cities.length ? `${cities.length} 个地市` : "—", top ? h("div", { class: "muted" }, top) : null),
+    h("td", { class: "spark" }, spark),
+    h("td", {}, groupState(g)));
+}
+
+function render() {
+  const q = $("#g-q").value.trim();
+  const state = $("#g-state").value;
+  let items = all.filter((g) => !q || g.name.includes(q) || g.keywords.some((k) => k.includes(q)));
+  if (state === "locked") items = items.filter((g) => g.locked);
+  else if (state === "batch") items = items.filter((g) => g.batch_status === "handling");
+  else if (state === "decided") items = items.filter((g) => g.batch_status === "decided");
+  else if (state === "open") items = items.filter((g) => !g.batch_status);
+  const sort = $("#g-sort").value;
+  const key = { size: (g) => g.size, spread: (g) => (g.cities || []).length, recent: (g) => g.date_to || "" }[sort];
+  items.sort((a, b) => (key(b) > key(a) ? 1 : key(b) < key(a) ? -1 : a.id - b.id));
+  const end = all.map((g) => g.date_to).filter(Boolean).sort().at(-1)?.slice(0, 7);
+  $("#g-meta").textContent = `共 ${items.length} 组，覆盖 ${items.reduce((n, g) => n + g.size, 0)} 件案件`;
+  clear($("#g-table tbody"), items.length ? items.map((g) => row(g, end)) : h("tr", {}, h("td", { colspan: 6, class: "empty" }, "没有符合条件的类案组")));
+}
+
+$("#g-filters").addEventListener("input", render);
+$("#g-filters").addEventListener("submit", (ev) => ev.preventDefault());
+
+(async () => {
+  try {
+    all = await listGroups();
+    render();
+    // Spread and trend come from the members; fetched a few at a time, then the table is redrawn.
+    const found = await pool(all, 6, (g) => members(g.id));
+    all.forEach((g, i) => {
+      const cases = found[i] || [];
+      g.cities = countBy(cases, (c) => c.city);
+      g.months = countBy(cases, (c) => c.received_date?.slice(0, 7));
+      g.date_to = cases.map((c) => c.received_date).sort().at(-1) || null;
+    });
+    render();
+  } catch (e) {
+    clear($("#g-error"), errorBlock(e));
+  }
+})();

@@ -1,0 +1,200 @@
+"""Homogeneous-group figures: quality vs labels, stability, unassigned share, speed at 100k.
+
+    python -m bench.groups real              # ../shared/eval, USE-m3 vectors (KMeans k=7 reference)
+    python -m bench.groups samples           # data/samples issue_type/topic + stability after +10 %
+    python -m bench.groups scale --dir D     # 100k kb.samplegen cases in D, hashing vectors
+
+Vectors and tokens are cached under --cache (default /tmp/leian-bench-groups), never in the repo.
+Speeds are ratios against a reference timed in the same run; absolute seconds are context only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from indexing.clustering import HybridClusterer, assign, match_groups
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = REPO.parent / "shared" / "eval"
+
+
+def singletons(labels: np.ndarray) -> np.ndarray:
+    """Unassigned rows count as singletons (as in kb.evaluation.metrics)."""
+    return np.where(labels >= 0, labels, -(np.arange(len(labels)) + 2))
+
+
+def purity(truth: Sequence[str], labels: np.ndarray) -> float:
+    truth_arr, hits = np.asarray(truth), 0
+    grouped = labels >= 0
+    for k in np.unique(labels[grouped]):
+        hits += Counter(truth_arr[labels == k].tolist()).most_common(1)[0][1]
+    return hits / max(int(grouped.sum()), 1)
+
+
+def scores(truth: Sequence[str], labels: np.ndarray) -> dict[str, float]:
+    lab = singletons(labels)
+    return {
+        "NMI": round(float(normalized_mutual_info_score(truth, lab)), 3),
+        "ARI": round(float(adjusted_rand_score(truth, lab)), 3),
+        "purity": round(purity(truth, labels), 3),
+        "unassigned": round(float(np.mean(labels < 0)), 3),
+        "groups": len(np.unique(labels[labels >= 0])),
+    }
+
+
+def cached(path: Path, build: Callable[[], Any]) -> Any:
+    if path.suffix == ".npy":
+        if not path.exists():
+            np.save(path, build())
+        return np.load(path)
+    if not path.exists():
+        path.write_text(json.dumps(build(), ensure_ascii=False), encoding="utf-8")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def encode_use(texts: list[str]) -> np.ndarray:
+    from indexing.encoders.use import USEEncoder
+
+    return USEEncoder(threads=2).encode(texts)
+
+
+def segment(texts: list[str]) -> list[list[str]]:
+    from indexing.segment import Segmenter
+
+    return Segmenter().tokens_many(texts)
+
+
+def load(cache: Path, name: str, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+    vectors = cached(cache / f"{name}.npy", lambda: encode_use(texts))
+    return vectors, cached(cache / f"{name}.tok.json", lambda: segment(texts))
+
+
+def stability(vectors: np.ndarray, tokens: list[list[str]], params: dict[str, Any]) -> dict[str, float]:
+    """Cluster the first 90 %, then everything from scratch; compare the old cases' groups."""
+    n_old = int(len(vectors) * 0.9)
+    a = HybridClusterer(**params).fit(vectors[:n_old], tokens[:n_old]).labels_
+    b = HybridClusterer(**params).fit(vectors, tokens).labels_
+    old = {int(k): np.flatnonzero(a == k).tolist() for k in np.unique(a[a >= 0])}
+    new = {int(k): np.flatnonzero(b == k).tolist() for k in np.unique(b[b >= 0])}
+    m = match_groups(old, new)
+    kept = sum(1 for v in m.ids.values() if v is not None)
+    return {
+        "ARI_old_cases": round(float(adjusted_rand_score(a, b[:n_old])), 3),
+        "ids_preserved": round(kept / max(len(old), 1), 3),
+        "groups_before": len(old),
+        "groups_after": len(new),
+    }
+
+
+def real(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    def rows(name: str) -> list[dict[str, Any]]:
+        with gzip.open(EVAL / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh]
+
+    lab, unl = rows("gov_messages_labeled"), rows("gov_messages_unlabeled")
+    lv, lt = load(cache, "gov_labeled", [r["text"] for r in lab])
+    uv, ut = load(cache, "gov_unlabeled", [r["text"] for r in unl])
+    truth = [r["label"] for r in lab]
+    out: dict[str, Any] = {"rows": len(lab), "params": params}
+    out["kmeans k=7 dense"] = scores(truth, KMeans(7, n_init=10, random_state=0).fit_predict(lv))
+    out["leian hybrid"] = scores(truth, HybridClusterer(**params).fit(lv, lt).labels_)
+    out["leian dense-only"] = scores(truth, HybridClusterer(**params).fit(lv).labels_)
+    # Unlabelled: the labelled messages are clustered together with the 4,326 unlabelled ones, so
+    # purity is measured on real dense data; the unassigned share is over the unlabelled rows.
+    joint = HybridClusterer(**params).fit(np.vstack([uv, lv]), [*ut, *lt]).labels_
+    out["unlabelled joint"] = {
+        "unassigned_unlabelled": round(float(np.mean(joint[: len(uv)] < 0)), 3),
+        "labelled_in_joint": scores(truth, joint[len(uv) :]),
+        "groups": int(joint.max() + 1),
+    }
+    out["stability unlabelled +10%"] = stability(uv, ut, params)
+    return out
+
+
+def samples(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    cases = [json.loads(x) for x in (REPO / "data/samples/cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    truth = [json.loads(x) for x in (REPO / "data/samples/truth.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    texts = [f"{c['title']}。{c['content']}" if c.get("title") else c["content"] for c in cases]
+    v, t = load(cache, "samples", texts)
+    labels = HybridClusterer(**params).fit(v, t).labels_
+    issue = [r["issue_type"] for r in truth]
+    k = len(set(issue))
+    return {
+        "rows": len(cases),
+        f"kmeans k={k} dense vs issue_type": scores(issue, KMeans(k, n_init=10, random_state=0).fit_predict(v)),
+        "leian vs issue_type": scores(issue, labels),
+        "leian vs topic": scores([r["topic"] for r in truth], labels),
+        "stability +10%": stability(v, t, params),
+    }
+
+
+def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[str, Any]:
+    from indexing.encoders.hashing import HashingEncoder
+
+    lines = (directory / "cases.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    cases = [json.loads(x) for x in lines if x]
+    texts = [f"{c['title']}。{c['content']}" if c.get("title") else c["content"] for c in cases]
+    tokens = cached(cache / f"scale_{n}.tok.json", lambda: segment(texts))
+    vectors = cached(cache / f"scale_{n}_hashing.npy", lambda: HashingEncoder(256).encode(texts))
+    start = time.perf_counter()
+    km = KMeans(100, n_init=1, max_iter=30, random_state=0).fit(vectors)
+    t_km = time.perf_counter() - start
+    start = time.perf_counter()
+    model = HybridClusterer(**params, threads=2).fit(vectors, tokens)
+    t_ours = time.perf_counter() - start
+    feats, cents = model.features_, model.centroids_
+    probe = range(0, min(200, n))
+    start = time.perf_counter()
+    for i in probe:
+        assign(feats.transform(vectors[i : i + 1], [tokens[i]]), cents, params.get("threshold", 0.3))
+    t_assign = (time.perf_counter() - start) / len(probe)
+    start = time.perf_counter()
+    for i in probe:
+        int(np.argmax(vectors @ vectors[i]))
+    t_exact = (time.perf_counter() - start) / len(probe)
+    return {
+        "cases": len(cases),
+        "vectors": "hashing-256 (no model), tokens from the project segmenter",
+        "discover_s": round(t_ours, 1),
+        "kmeans_k100_s": round(t_km, 1),
+        "discover_vs_kmeans_k100": round(t_ours / t_km, 2),
+        "groups": int(model.labels_.max() + 1),
+        "unassigned": round(float(np.mean(model.labels_ < 0)), 3),
+        "assign_one_ms": round(t_assign * 1000, 2),
+        "assign_vs_exact_top1_over_all": round(t_assign / t_exact, 2),
+        "kmeans_inertia": float(km.inertia_),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("part", choices=["real", "samples", "scale"])
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-bench-groups"))
+    ap.add_argument("--dir", type=Path, help="kb.samplegen output directory (scale)")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--threshold", type=float)
+    args = ap.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    params: dict[str, Any] = {"threshold": args.threshold} if args.threshold else {}
+    if args.part == "real":
+        result = real(args.cache, params)
+    elif args.part == "samples":
+        result = samples(args.cache, params)
+    else:
+        result = scale(args.cache, args.dir, params, args.n)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

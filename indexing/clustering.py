@@ -1,0 +1,239 @@
+"""Homogeneous-group discovery over the hybrid representation (dense vectors + reduced TF-IDF).
+
+Texts and arrays only. The algorithm is deterministic for the same input and parameters:
+
+1. features: the dense vector and a TruncatedSVD of sublinear TF-IDF over jieba tokens, each
+   L2-normalised and weighted so that a dot product is ``w * dense_cos + (1 - w) * lexical_cos``;
+2. a coarse KMeans split into cells of about ``cell_size`` cases (only to bound the cost);
+3. average-linkage clustering inside each cell, cut at ``threshold`` (the granularity: the mean
+   similarity between members of one group), then clusters of different cells merged when their
+   average cross similarity (dot product of unnormalised means) reaches the same threshold;
+4. clusters smaller than ``min_size`` are dissolved into the unassigned pool (label -1); a pooled
+   case then joins the group whose members it resembles on average at least ``threshold``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from threadpoolctl import threadpool_limits
+
+from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
+
+__all__ = [
+    "GroupMatch",
+    "HybridClusterer",
+    "HybridFeatures",
+    "assign",
+    "cluster_labels",
+    "ctfidf_keywords",
+    "match_groups",
+]
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class HybridFeatures:
+    """Dense vectors blended with a TruncatedSVD of TF-IDF; fitted once, persisted with the groups."""
+
+    def __init__(self, dense_weight: float = 0.5, lexical_dims: int = 128, min_df: int = 2, seed: int = 0) -> None:
+        self.dense_weight, self.lexical_dims, self.min_df, self.seed = dense_weight, lexical_dims, min_df, seed
+        self.vocab: dict[str, int] = {}
+        self.idf = np.zeros(0, np.float32)
+        self.components = np.zeros((0, 0), np.float32)
+
+    def _tfidf(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for tokens in token_lists:
+            counts: dict[int, int] = {}
+            for tok in tokens:
+                j = self.vocab.get(tok)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            indices.extend(counts)
+            values.extend(1.0 + math.log(c) for c in counts.values())
+            indptr.append(len(indices))
+        m = sparse.csr_matrix(
+            (np.asarray(values, np.float32), indices, indptr), shape=(len(token_lists), len(self.vocab))
+        )
+        m = m.multiply(self.idf[None, :]).tocsr()
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        return sparse.diags(1.0 / np.maximum(norms, 1e-12)).dot(m).tocsr()
+
+    def fit(self, token_lists: Sequence[Sequence[str]]) -> HybridFeatures:
+        df: dict[str, int] = {}
+        for tokens in token_lists:
+            for tok in set(tokens):
+                df[tok] = df.get(tok, 0) + 1
+        terms = sorted(t for t, n in df.items() if n >= self.min_df)
+        self.vocab = {t: i for i, t in enumerate(terms)}
+        n = max(len(token_lists), 1)
+        self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], np.float32)
+        dims = min(self.lexical_dims, len(terms) - 1, len(token_lists) - 1)
+        if dims < 2:
+            self.components = np.zeros((0, len(terms)), np.float32)
+            return self
+        svd = TruncatedSVD(dims, algorithm="randomized", n_iter=4, random_state=self.seed)
+        svd.fit(self._tfidf(token_lists))
+        self.components = svd.components_.astype(np.float32)
+        return self
+
+    def transform(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        dense = _normalize(np.asarray(vectors, np.float32))
+        if self.components.shape[0] == 0:
+            return dense
+        lexical = _normalize(np.asarray(self._tfidf(token_lists) @ self.components.T))
+        w = self.dense_weight
+        return np.hstack([dense * math.sqrt(w), lexical * math.sqrt(1 - w)]).astype(np.float32)
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=object)
+        np.savez(buf, terms=terms.astype(str), idf=self.idf, components=self.components, w=self.dense_weight)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> HybridFeatures:
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        out = cls(dense_weight=float(arrays["w"]))
+        out.vocab = {str(t): i for i, t in enumerate(arrays["terms"])}
+        out.idf, out.components = arrays["idf"], arrays["components"]
+        return out
+
+
+def assign(vectors: np.ndarray, centroids: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid per row (by dot product) or -1 below ``threshold``; returns (labels, scores).
+
+    Centroids are unnormalised member means, so a score is the average similarity to the members.
+    """
+    if len(centroids) == 0 or len(vectors) == 0:
+        return np.full(len(vectors), -1, np.int64), np.zeros(len(vectors), np.float32)
+    sims = np.asarray(vectors, np.float32) @ np.asarray(centroids, np.float32).T
+    best = sims.argmax(axis=1)
+    scores = sims[np.arange(len(best)), best]
+    return np.where(scores >= threshold, best, -1).astype(np.int64), scores.astype(np.float32)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class HybridClusterer:
+    """sklearn-style: ``fit(vectors, token_lists)`` returns self; ``labels_`` (-1 = unassigned)."""
+
+    def __init__(
+        self,
+        threshold: float = 0.3,
+        min_size: int = 3,
+        dense_weight: float = 0.5,
+        lexical_dims: int = 256,
+        cell_size: int = 2000,
+        seed: int = 0,
+        threads: int | None = None,
+    ) -> None:
+        self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
+        # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
+        self.threads = threads
+        self.dense_weight, self.lexical_dims = dense_weight, lexical_dims
+
+    def fit(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None = None) -> HybridClusterer:
+        with threadpool_limits(self.threads):
+            return self._fit(vectors, token_lists)
+
+    def _fit(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None) -> HybridClusterer:
+        if token_lists is None:
+            self.features_ = HybridFeatures(1.0, 0)
+        else:
+            self.features_ = HybridFeatures(self.dense_weight, self.lexical_dims, seed=self.seed).fit(token_lists)
+        return self._fit_features(self.features_.transform(vectors, token_lists or [[]] * len(vectors)))
+
+    def fit_features(self, features: np.ndarray) -> HybridClusterer:
+        """Cluster ready hybrid features (rows L2-normalised)."""
+        with threadpool_limits(self.threads):
+            return self._fit_features(features)
+
+    def _fit_features(self, features: np.ndarray) -> HybridClusterer:
+        x = np.asarray(features, np.float32)
+        clusters: list[np.ndarray] = []
+        for cell in self._cells(x, np.arange(len(x))):
+            clusters.extend(self._link(x, cell))
+        means = np.vstack([x[c].mean(axis=0) for c in clusters]) if clusters else np.zeros((0, x.shape[1]))
+        uf = _UnionFind(len(clusters))
+        big = np.array([i for i, c in enumerate(clusters) if len(c) > 1], np.int64)
+        for start in range(0, len(big), 2048):
+            block = big[start : start + 2048]
+            sims = means[block] @ means[big].T
+            for a, b in zip(*np.nonzero(sims >= self.threshold), strict=True):
+                if block[a] < big[b]:
+                    uf.union(int(block[a]), int(big[b]))
+        roots: dict[int, list[int]] = {}
+        for i, members in enumerate(clusters):
+            roots.setdefault(uf.find(i), []).extend(members.tolist())
+        groups = sorted((sorted(m) for m in roots.values() if len(m) >= self.min_size), key=lambda m: (-len(m), m[0]))
+        labels = np.full(len(x), -1, np.int64)
+        for label, group in enumerate(groups):
+            labels[group] = label
+        centroids = np.vstack([x[m].mean(axis=0) for m in groups]) if groups else np.zeros((0, x.shape[1]))
+        pool = np.flatnonzero(labels < 0)
+        labels[pool] = assign(x[pool], centroids, self.threshold)[0]
+        self.labels_ = labels
+        self.centroids_ = np.vstack([x[labels == k].mean(axis=0) for k in range(len(groups))]) if groups else centroids
+        self.centroids_ = self.centroids_.astype(np.float32)
+        return self
+
+    def _cells(self, x: np.ndarray, idx: np.ndarray, depth: int = 0) -> list[np.ndarray]:
+        """Split rows into cells of at most ~2 * cell_size by KMeans (bounds the O(n^2) linkage)."""
+        if len(idx) <= 2 * self.cell_size or depth > 3:
+            return [idx]
+        k = max(2, math.ceil(len(idx) / self.cell_size))
+        km = KMeans(k, n_init=1, max_iter=30, random_state=self.seed).fit(x[idx])
+        out: list[np.ndarray] = []
+        for c in range(k):
+            part = idx[km.labels_ == c]
+            if len(part):
+                out.extend(self._cells(x, part, depth + 1) if len(part) < len(idx) else [part])
+        return out
+
+    def _link(self, x: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
+        if len(idx) == 1:
+            return [idx]
+        dist = np.clip(1.0 - x[idx] @ x[idx].T, 0.0, 2.0).astype(np.float64)
+        np.fill_diagonal(dist, 0.0)
+        condensed = squareform(dist, checks=False)
+        cut = fcluster(linkage(condensed, method="average"), t=1.0 - self.threshold, criterion="distance")
+        return [idx[cut == c] for c in np.unique(cut)]
+
+
+def cluster_labels(
+    vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None = None, **params: float
+) -> np.ndarray:
+    """Group labels for ``leian eval clustering``: -1 marks the unassigned pool."""
+    return HybridClusterer(**params).fit(vectors, token_lists).labels_  # type: ignore[arg-type]
+
+
+cluster = cluster_labels  # the name `leian eval clustering` looks up

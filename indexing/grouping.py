@@ -1,0 +1,116 @@
+"""Group labels and identity: class-based TF-IDF keywords and member-overlap matching between runs."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Container, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def ctfidf_keywords(
+    token_lists: Sequence[Sequence[str]],
+    labels: Sequence[int] | np.ndarray,
+    top_n: int = 10,
+    exclude: Container[str] = frozenset(),
+    max_df: float = 0.3,
+    min_chars: int = 2,
+) -> dict[int, list[tuple[str, float]]]:
+    """Top terms per label by class-based TF-IDF (BERTopic's ``tf_tc / |c| * log(1 + A / f_t)``).
+
+    Terms found in more than ``max_df`` of all documents are boilerplate ("反映", "要求") and are
+    dropped, as are ``exclude`` (place names) and terms shorter than ``min_chars``; label -1 is
+    background only.
+    """
+    n_docs = len(token_lists)
+    df: Counter[str] = Counter()
+    per_class: dict[int, Counter[str]] = {}
+    for tokens, label in zip(token_lists, labels, strict=True):
+        df.update(set(tokens))
+        if int(label) >= 0:
+            per_class.setdefault(int(label), Counter()).update(tokens)
+    if not per_class:
+        return {}
+    limit = max_df * n_docs if n_docs >= 20 else float("inf")
+    total: Counter[str] = Counter()
+    for counts in per_class.values():
+        total.update(counts)
+    avg_words = sum(total.values()) / len(per_class)
+    out: dict[int, list[tuple[str, float]]] = {}
+    for label, counts in per_class.items():
+        size = sum(counts.values()) or 1
+        scored = [
+            (term, c / size * math.log(1 + avg_words / total[term]))
+            for term, c in counts.items()
+            if len(term) >= min_chars and term not in exclude and df[term] <= limit
+        ]
+        scored.sort(key=lambda ts: (-ts[1], ts[0]))
+        out[label] = [(t, round(float(s), 6)) for t, s in scored[:top_n]]
+    return out
+
+
+@dataclass
+class GroupMatch:
+    """How the groups of a new run relate to the groups of the previous one."""
+
+    ids: dict[int, int | None] = field(default_factory=dict)  # new label -> inherited old id, None = new group
+    split_from: dict[int, int] = field(default_factory=dict)  # new label -> old id it split off from
+    merged_into: dict[int, int] = field(default_factory=dict)  # old id -> new label that absorbed it
+    retired: list[int] = field(default_factory=list)  # old ids with no successor at all
+
+
+def match_groups(
+    old_members: Mapping[int, Collection[int]],
+    new_members: Mapping[int, Collection[int]],
+    min_overlap: float = 0.5,
+    min_share: float = 0.2,
+) -> GroupMatch:
+    """Give new clusters the ids of old groups they mostly continue, and record lineage.
+
+    An old group passes its id to the new cluster holding most of its (still present) members
+    when that is at least ``min_overlap`` of them and no other old group has a larger stake in
+    that cluster. A new cluster taking ``min_share`` of an old group that kept its id elsewhere
+    is a split; an old group losing its id to a larger one with ``min_share`` overlap is merged.
+    """
+    present = {m for members in new_members.values() for m in members}
+    owner = {m: j for j, members in new_members.items() for m in members}
+    overlap: dict[int, Counter[int]] = {}
+    sizes: dict[int, int] = {}
+    for i, members in old_members.items():
+        alive = [m for m in members if m in present]
+        sizes[i] = len(alive)
+        overlap[i] = Counter(owner[m] for m in alive)
+    # Candidate heir per old group: the new cluster with most of its members (ties: lower label).
+    best: dict[int, tuple[int, int]] = {}
+    for i, counts in overlap.items():
+        if counts and sizes[i]:
+            j, n = min(counts.items(), key=lambda jn: (-jn[1], jn[0]))
+            if n >= min_overlap * sizes[i]:
+                best[i] = (j, n)
+    result = GroupMatch(ids={j: None for j in new_members})
+    claims: dict[int, list[tuple[int, int]]] = {}
+    for i, (j, n) in best.items():
+        claims.setdefault(j, []).append((n, i))
+    for j, stakes in claims.items():
+        stakes.sort(key=lambda ni: (-ni[0], ni[1]))
+        result.ids[j] = stakes[0][1]
+    kept = {i for i in result.ids.values() if i is not None}
+    for i in sorted(old_members):
+        if i in kept:
+            continue
+        counts = overlap.get(i, Counter())
+        if counts and sizes[i]:
+            j, n = min(counts.items(), key=lambda jn: (-jn[1], jn[0]))
+            if n >= min_share * sizes[i]:
+                result.merged_into[i] = j
+                continue
+        result.retired.append(i)
+    for j, heir in result.ids.items():
+        if heir is not None:
+            continue
+        sources = [(n, i) for i, counts in overlap.items() if (n := counts.get(j, 0)) >= min_share * max(sizes[i], 1)]
+        if sources:
+            result.split_from[j] = min(sources, key=lambda ni: (-ni[0], ni[1]))[1]
+    return result

@@ -1,0 +1,109 @@
+"""Online backup and restore of a deployment: the SQLite database plus the vector index file.
+
+The database copy uses SQLite's backup API, a consistent snapshot even while the service writes.
+The index is derived data: its stamp records the database generation, so an index that does not
+match the restored database is rebuilt on the next start instead of being trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.settings import Settings
+from kb.storage.cases import now
+from kb.storage.db import Database
+
+DB_FILE, INDEX_FILE, MANIFEST = "leian.db", "vectors.index", "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_copy(source: Path, target: Path) -> None:
+    with source.open("rb") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _describe(db_path: Path) -> dict[str, Any]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        cases = conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+        gen = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        conn.close()
+    return {"integrity": check, "cases": cases, "generation": int(gen[0]) if gen else 0, "migrations": versions}
+
+
+def backup(settings: Settings, target: Path) -> dict[str, Any]:
+    """Copy the live database and index into the folder ``target`` (created; must be empty)."""
+    if not settings.db_path.exists():
+        raise NotFoundError(f"数据库不存在：{settings.db_path}")
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise ConflictError(f"备份目录不为空：{target}")
+    target.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_path)
+    try:
+        db.backup_to(target / DB_FILE)
+    finally:
+        db.close()
+    files = {DB_FILE: _sha256(target / DB_FILE)}
+    if settings.index_path.exists():
+        _fsync_copy(settings.index_path, target / INDEX_FILE)
+        files[INDEX_FILE] = _sha256(target / INDEX_FILE)
+    manifest = {"created_at": now(), "files": files, **_describe(target / DB_FILE)}
+    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return manifest
+
+
+def verify(source: Path) -> dict[str, Any]:
+    """Check a backup folder against its manifest; raises InvalidInputError naming the bad file."""
+    source = Path(source)
+    manifest_path = source / MANIFEST
+    if not manifest_path.exists():
+        raise NotFoundError(f"不是有效的备份目录（缺少 {MANIFEST}）：{source}")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for name, digest in manifest.get("files", {}).items():
+        path = source / name
+        if not path.exists() or _sha256(path) != digest:
+            raise InvalidInputError([FieldProblem(name, "备份文件缺失或校验和不符")])
+    if _describe(source / DB_FILE)["integrity"] != "ok":
+        raise InvalidInputError([FieldProblem(DB_FILE, "备份数据库完整性检查未通过")])
+    return manifest
+
+
+def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, Any]:
+    """Replace the deployment's data with a verified backup. The service must be stopped."""
+    manifest = verify(source)
+    data_dir = settings.data_dir
+    if settings.db_path.exists() and not force:
+        raise ConflictError(f"数据目录已有数据库：{settings.db_path}（确认覆盖请加 --force）")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    staged = data_dir / (DB_FILE + ".restoring")
+    _fsync_copy(Path(source) / DB_FILE, staged)
+    # A leftover WAL of the old database would be replayed onto the restored one: remove it first.
+    for suffix in ("-wal", "-shm"):
+        Path(str(settings.db_path) + suffix).unlink(missing_ok=True)
+    os.replace(staged, settings.db_path)
+    settings.index_path.unlink(missing_ok=True)
+    if (Path(source) / INDEX_FILE).exists():
+        staged_index = data_dir / (INDEX_FILE + ".restoring")
+        _fsync_copy(Path(source) / INDEX_FILE, staged_index)
+        os.replace(staged_index, settings.index_path)
+    return manifest

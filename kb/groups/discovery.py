@@ -1,0 +1,190 @@
+"""Group discovery runs: cluster, keep ids by member overlap, respect reviewer pins, record lineage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from indexing.clustering import HybridClusterer, HybridFeatures, ctfidf_keywords, match_groups
+from kb.groups.profile import excluded_terms, group_name
+from kb.groups.store import GroupRepository
+
+if TYPE_CHECKING:
+    from kb.service import LeianService
+
+
+@dataclass(frozen=True)
+class GroupParams:
+    """Granularity and thresholds; ``threshold`` is the mean member similarity a group must keep."""
+
+    threshold: float = 0.3
+    min_size: int = 3
+    dense_weight: float = 0.5
+    lexical_dims: int = 256
+    # Incremental assignment: average similarity to a group's members needed to join it on ingest.
+    assign_threshold: float = 0.3
+    min_overlap: float = 0.5
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    mode: str
+    cases: int
+    groups: int
+    unassigned: int
+    kept: list[int] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
+    split: list[tuple[int, int]] = field(default_factory=list)  # (new id, from id)
+    merged: list[tuple[int, int]] = field(default_factory=list)  # (old id, into id)
+    retired: list[int] = field(default_factory=list)
+
+
+class Discovery:
+    def __init__(self, service: LeianService, repo: GroupRepository) -> None:
+        self.svc, self.repo = service, repo
+
+    def features(self, model: HybridFeatures, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """Hybrid features of cases with a current stored vector (others are skipped)."""
+        vectors = self.svc.cases.vectors_for(self.svc.encoder.name, list(ids))
+        kept = [i for i in ids if i in vectors and len(vectors[i]) == self.svc.encoder.dim]
+        tokens = self.svc.cases.tokens_for(kept)
+        matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, self.svc.encoder.dim), np.float32)
+        return kept, model.transform(matrix, [tokens.get(i, []) for i in kept])
+
+    def run(self, params: GroupParams, actor: str, mode: str = "full", recent_days: int = 30) -> RunReport:
+        with threadpool_limits(self.svc.settings.threads):
+            return self._run(params, actor, mode, recent_days)
+
+    def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int) -> RunReport:
+        """``full``: re-cluster every unpinned case; ``pool``: only the unassigned pool and recent cases.
+
+        Pinned cases (members of locked groups, manual moves/splits/merges) are never re-clustered.
+        """
+        members = self.repo.member_rows()
+        locked = {g.id for g in self.repo.list_groups() if g.locked}
+        pinned = {r["case_id"] for r in members if r["source"] == "manual" or r["group_id"] in locked}
+        current = {r["case_id"]: r["group_id"] for r in members}
+        all_ids = [int(r[0]) for r in self.svc.db.query("SELECT id FROM cases ORDER BY id")]
+        if mode == "full" or self.repo.latest_model() is None:
+            mode = "full"
+            candidates = [i for i in all_ids if i not in pinned]
+            tokens = self.svc.cases.tokens_for(candidates)
+            model = HybridFeatures(params.dense_weight, params.lexical_dims).fit([tokens[i] for i in candidates])
+        else:
+            since = (dt.date.today() - dt.timedelta(days=recent_days)).isoformat()
+            recent = {int(r[0]) for r in self.svc.db.query("SELECT id FROM cases WHERE received_date >= ?", (since,))}
+            candidates = [i for i in all_ids if i not in pinned and (i not in current or i in recent)]
+            model = HybridFeatures.from_bytes(self.repo.latest_model() or b"")
+        ids, x = self.features(model, candidates)
+        clusterer = HybridClusterer(params.threshold, params.min_size, params.dense_weight, params.lexical_dims)
+        labels = clusterer.fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
+        new_members = {
+            int(k): [ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max(initial=-1)) + 1)
+        }
+        in_run = set(ids)
+        old_members: dict[int, list[int]] = {}
+        for case_id, gid in current.items():
+            if case_id in in_run and gid not in locked:
+                old_members.setdefault(gid, []).append(case_id)
+        match = match_groups(old_members, new_members, params.min_overlap)
+        with self.svc.db.transaction() as conn:
+            run_id = self.repo.record_run(conn, actor, asdict(params) | {"mode": mode}, model.to_bytes())
+            report = RunReport(run_id, mode, len(ids), 0, 0)
+            label_to_gid: dict[int, int] = {}
+            for label, heir in sorted(match.ids.items()):
+                if heir is not None:
+                    label_to_gid[label] = heir
+                    report.kept.append(heir)
+                    continue
+                if mode == "pool" and all(c in current for c in new_members[label]):
+                    continue  # only already-grouped recent cases: nothing new to found
+                gid = self.repo.create(conn, "（待命名）", actor, run_id)
+                label_to_gid[label] = gid
+                origin = match.split_from.get(label)
+                self.repo.lineage(conn, "split" if origin else "new", gid, origin, actor, run_id)
+                (report.split.append((gid, origin)) if origin else report.new.append(gid))
+            rows = []
+            for label, gid in label_to_gid.items():
+                for case_id in new_members[label]:
+                    if mode == "full" or case_id not in current or current[case_id] == gid:
+                        rows.append((case_id, gid, "discovered", None))
+            if mode == "full":
+                leaving = [c for c, lab in zip(ids, labels, strict=True) if lab < 0 and c in current]
+                self.repo.remove_members(conn, leaving)
+            self.repo.set_members(conn, rows, actor)
+            if mode == "pool":  # older members are outside this run: no group ends in a pool run
+                match.merged_into, match.retired = {}, []
+            for old, label in match.merged_into.items():
+                target = label_to_gid.get(label)
+                report.merged.append((old, target or 0))
+                self._retire(conn, old, "merged", target, actor, run_id)
+            for old in match.retired:
+                report.retired.append(old)
+                self._retire(conn, old, "retired", None, actor, run_id)
+            self.refresh(conn, model, actor)
+            counts = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM case_groups WHERE state = 'active'), "
+                "(SELECT COUNT(*) FROM cases WHERE id NOT IN (SELECT case_id FROM group_members))"
+            ).fetchone()
+            report.groups, report.unassigned = int(counts[0]), int(counts[1])
+            conn.execute(
+                "UPDATE group_runs SET n_cases = ?, n_groups = ?, n_unassigned = ? WHERE id = ?",
+                (len(ids), report.groups, report.unassigned, run_id),
+            )
+        return report
+
+    def _retire(
+        self, conn: sqlite3.Connection, gid: int, kind: str, into: int | None, actor: str, run_id: int | None
+    ) -> None:
+        """An unmatched group ends, unless reviewers pinned members in it (those keep it alive)."""
+        left = conn.execute(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = ? AND source = 'manual'", (gid,)
+        ).fetchone()[0]
+        if left:
+            conn.execute("DELETE FROM group_members WHERE group_id = ? AND source != 'manual'", (gid,))
+            return
+        conn.execute("DELETE FROM group_members WHERE group_id = ?", (gid,))
+        self.repo.update(conn, gid, actor, state=kind, centroid=None)
+        self.repo.lineage(conn, kind, gid, into, actor, run_id)
+
+    def refresh(
+        self, conn: sqlite3.Connection, model: HybridFeatures, actor: str, only: set[int] | None = None
+    ) -> None:
+        """Recompute centroid, keywords, representatives and (unless renamed) name of active groups."""
+        rows = conn.execute(
+            "SELECT m.case_id, m.group_id, c.category FROM group_members m JOIN cases c ON c.id = m.case_id "
+            "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        by_case = {r[0]: r[1] for r in rows}
+        tokens = self.svc.cases.tokens_for(ids)
+        token_lists = [tokens.get(i, []) for i in ids]
+        exclude = excluded_terms({t for ts in token_lists for t in ts})
+        keywords = ctfidf_keywords(token_lists, [by_case[i] for i in ids], top_n=10, exclude=exclude)
+        feat_ids, x = self.features(model, ids)
+        row_of = {c: k for k, c in enumerate(feat_ids)}
+        groups: dict[int, list[int]] = {}
+        categories: dict[int, Counter[str]] = {}
+        for r in rows:
+            groups.setdefault(r[1], []).append(r[0])
+            if r[2]:
+                categories.setdefault(r[1], Counter())[r[2]] += 1
+        for gid, members in groups.items():
+            if only is not None and gid not in only:
+                continue
+            idx = [row_of[c] for c in members if c in row_of]
+            centroid = x[idx].mean(axis=0) if idx else None
+            reps = [feat_ids[idx[k]] for k in np.argsort(-(x[idx] @ centroid))[:10]] if centroid is not None else []
+            words = [w for w, _ in keywords.get(gid, [])]
+            values: dict[str, Any] = {"keywords": words, "representatives": reps, "centroid": centroid}
+            if not conn.execute("SELECT name_manual FROM case_groups WHERE id = ?", (gid,)).fetchone()[0]:
+                values["name"] = group_name(words, categories.get(gid, Counter()))
+            self.repo.update(conn, gid, actor, **values)

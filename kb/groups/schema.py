@@ -1,0 +1,78 @@
+"""Schema of homogeneous case groups (migration 3): groups, members, runs, lineage, edits, decisions."""
+
+GROUPS_V3 = """
+CREATE TABLE group_runs (
+    id          INTEGER PRIMARY KEY,
+    actor       TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    n_cases     INTEGER NOT NULL,
+    n_groups    INTEGER NOT NULL,
+    n_unassigned INTEGER NOT NULL,
+    model       BLOB,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE case_groups (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    name_manual     INTEGER NOT NULL DEFAULT 0,
+    state           TEXT NOT NULL DEFAULT 'active',
+    locked          INTEGER NOT NULL DEFAULT 0,
+    keywords        TEXT NOT NULL DEFAULT '[]',
+    representatives TEXT NOT NULL DEFAULT '[]',
+    centroid        BLOB,
+    lead_department TEXT,
+    policy_note     TEXT,
+    batch_status    TEXT,
+    run_id          INTEGER REFERENCES group_runs(id),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    updated_by      TEXT
+);
+CREATE INDEX ix_case_groups_state ON case_groups(state);
+-- One row per grouped case; a case without a row is in the unassigned pool.
+-- source: discovered | assigned (on ingest) | manual (reviewer: pinned, re-discovery keeps it).
+CREATE TABLE group_members (
+    case_id     INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    group_id    INTEGER NOT NULL REFERENCES case_groups(id),
+    source      TEXT NOT NULL,
+    score       REAL,
+    assigned_at TEXT NOT NULL,
+    assigned_by TEXT
+);
+CREATE INDEX ix_group_members_group ON group_members(group_id);
+CREATE TABLE group_lineage (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER REFERENCES group_runs(id),
+    kind        TEXT NOT NULL,
+    group_id    INTEGER NOT NULL,
+    other_id    INTEGER,
+    actor       TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE group_edits (
+    id          INTEGER PRIMARY KEY,
+    group_id    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    detail      TEXT NOT NULL DEFAULT '{}',
+    actor       TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX ix_group_edits_group ON group_edits(group_id);
+CREATE TABLE group_decisions (
+    id              INTEGER PRIMARY KEY,
+    group_id        INTEGER NOT NULL REFERENCES case_groups(id),
+    decision        TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    lead_department TEXT,
+    policy_note     TEXT,
+    n_cases         INTEGER NOT NULL,
+    actor           TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+CREATE TABLE case_decisions (
+    case_id         INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    decision_id     INTEGER NOT NULL REFERENCES group_decisions(id),
+    previous_status TEXT NOT NULL,
+    PRIMARY KEY (case_id, decision_id)
+);
+"""

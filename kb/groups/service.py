@@ -1,0 +1,273 @@
+"""GroupService: discovery, city-scoped reads, reviewer edits and batch handling of case groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from indexing.clustering import HybridFeatures, assign
+from kb.domain import Case, Status
+from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
+from kb.groups.discovery import Discovery, GroupParams, RunReport
+from kb.groups.profile import describe, suggest_lead
+from kb.groups.store import Group, GroupRepository
+from kb.storage.cases import now
+from kb.users import SYSTEM, Principal
+
+if TYPE_CHECKING:
+    from kb.service import IngestBatch, LeianService
+
+DECISION_STATUSES = (Status.in_progress, Status.resolved, Status.unresolved, Status.closed)
+
+
+def _text(field: str, value: str | None, limit: int, required: bool = True) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInputError([FieldProblem(field, "不能为空")])
+    if len(value) > limit:
+        raise InvalidInputError([FieldProblem(field, f"不能超过 {limit} 字")])
+    return value or None
+
+
+class GroupService:
+    def __init__(self, service: LeianService, params: GroupParams | None = None) -> None:
+        self.svc, self.params = service, params or GroupParams()
+        self.repo = GroupRepository(service.db)
+        self.discovery = Discovery(service, self.repo)
+        self._model: tuple[bytes, HybridFeatures] | None = None
+        service.ingest_hooks.append(self.on_ingest)
+
+    # -- discovery and incremental assignment ----------------------------------------------------
+    def discover(self, actor: Principal = SYSTEM, mode: str = "full", **params: Any) -> RunReport:
+        """Re-cluster (``full``) or look for new groups in the pool and recent cases (``pool``)."""
+        actor.require("groups:write")
+        if actor.city is not None:
+            raise PermissionDeniedError("类案发现涉及全省案件，需省级用户执行")
+        if mode not in ("full", "pool"):
+            raise InvalidInputError([FieldProblem("mode", "应为 full 或 pool")])
+        fields = GroupParams.__dataclass_fields__
+        unknown = [k for k in params if k not in fields]
+        if unknown:
+            raise InvalidInputError([FieldProblem(k, "未知参数") for k in unknown])
+        chosen = GroupParams(**{**self.params.__dict__, **params})
+        return self.discovery.run(chosen, actor.username, mode)
+
+    def model(self) -> HybridFeatures | None:
+        data = self.repo.latest_model()
+        if data is None:
+            return None
+        if self._model is None or self._model[0] != data:
+            self._model = (data, HybridFeatures.from_bytes(data))
+        return self._model[1]
+
+    def on_ingest(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
+        """New cases join the nearest group above ``assign_threshold``; no refit."""
+        model = self.model()
+        if model is None:
+            return
+        gids, centroids = self.repo.centroids()
+        fresh = [k for k, case_id in enumerate(batch.ids) if batch.created[k]]
+        if not gids or not fresh:
+            return
+        x = model.transform(batch.vectors[fresh], [batch.tokens[k] for k in fresh])
+        labels, scores = assign(x, centroids, self.params.assign_threshold)
+        rows = [
+            (batch.ids[k], gids[lab], "assigned", float(s))
+            for k, lab, s in zip(fresh, labels, scores, strict=True)
+            if lab >= 0
+        ]
+        self.repo.set_members(conn, rows, "system")
+
+    # -- reads (city-scoped) ---------------------------------------------------------------------
+    def list_groups(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Group]:
+        return self.repo.list_groups(actor.city, include_retired)
+
+    def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
+        cases = self.svc.cases.get_many(self.repo.member_ids(group_id))
+        return sorted(
+            (c for c in cases.values() if actor.city is None or c.city == actor.city),
+            key=lambda c: (c.received_date, c.id),
+            reverse=True,
+        )
+
+    def get(self, group_id: int, actor: Principal = SYSTEM) -> Group:
+        group = self.repo.get(group_id)
+        if group is None:
+            raise NotFoundError(f"类案组 {group_id} 不存在")
+        if actor.city is not None:
+            visible = {c.id for c in self._scoped_members(group_id, actor)}
+            if not visible:
+                raise NotFoundError(f"类案组 {group_id} 不存在")
+            group.size = len(visible)
+            group.representatives = [r for r in group.representatives if r in visible]
+        return group
+
+    def members(
+        self, group_id: int, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0
+    ) -> tuple[list[Case], int]:
+        self.get(group_id, actor)
+        cases = self._scoped_members(group_id, actor)
+        return cases[offset : offset + limit], len(cases)
+
+    def profile(self, group_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        group = self.get(group_id, actor)
+        cases = self._scoped_members(group_id, actor)
+        reps = self.svc.cases.get_many(group.representatives[:5])
+        return {
+            "group": group,
+            **describe(cases),
+            "keywords": group.keywords,
+            "representatives": [reps[i] for i in group.representatives[:5] if i in reps],
+            "suggested_lead": suggest_lead(cases, group.lead_department),
+            "history": self.repo.history(group_id),
+        }
+
+    def unassigned(self, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+        where = "id NOT IN (SELECT case_id FROM group_members)" + (" AND city = ?" if actor.city else "")
+        params: list[Any] = [actor.city] if actor.city else []
+        total = self.svc.db.query_one(f"SELECT COUNT(*) FROM cases WHERE {where}", params)
+        rows = self.svc.db.query(
+            f"SELECT id FROM cases WHERE {where} ORDER BY received_date DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        cases = self.svc.cases.get_many([r[0] for r in rows])
+        return [cases[r[0]] for r in rows], int(total[0]) if total else 0
+
+    # -- reviewer edits --------------------------------------------------------------------------
+    def _editable(self, group_id: int, actor: Principal, permission: str = "groups:write") -> Group:
+        actor.require(permission)
+        group = self.get(group_id, actor)
+        if group.state != "active":
+            raise ConflictError(f"类案组 {group_id} 已{'合并' if group.state == 'merged' else '撤销'}，不能修改")
+        if actor.city is not None and len(self._scoped_members(group_id, SYSTEM)) != group.size:
+            raise PermissionDeniedError("该类案组包含其他地市的案件，需省级用户操作")
+        return group
+
+    def _refresh(self, conn: sqlite3.Connection, actor: str) -> None:
+        model = self.model()
+        if model is not None:
+            self.discovery.refresh(conn, model, actor)
+
+    def rename(self, group_id: int, name: str, actor: Principal = SYSTEM) -> Group:
+        self._editable(group_id, actor)
+        new_name = _text("name", name, 64)
+        with self.svc.db.transaction() as conn:
+            self.repo.update(conn, group_id, actor.username, name=new_name, name_manual=1)
+            self.repo.edit(conn, group_id, "rename", actor.username, name=new_name)
+        return self.get(group_id, actor)
+
+    def lock(self, group_id: int, locked: bool = True, actor: Principal = SYSTEM) -> Group:
+        self._editable(group_id, actor)
+        with self.svc.db.transaction() as conn:
+            self.repo.update(conn, group_id, actor.username, locked=int(locked))
+            self.repo.edit(conn, group_id, "lock" if locked else "unlock", actor.username)
+        return self.get(group_id, actor)
+
+    def merge(self, target_id: int, source_ids: list[int], actor: Principal = SYSTEM) -> Group:
+        """Move every member of the sources into the target (pinned) and end the sources."""
+        self._editable(target_id, actor)
+        sources = sorted(set(source_ids) - {target_id})
+        if not sources:
+            raise InvalidInputError([FieldProblem("sources", "请至少选择一个要并入的其他类案组")])
+        for sid in sources:
+            self._editable(sid, actor)
+        with self.svc.db.transaction() as conn:
+            for sid in sources:
+                moved = self.repo.member_ids(sid)
+                self.repo.set_members(conn, [(c, target_id, "manual", None) for c in moved], actor.username)
+                self.repo.update(conn, sid, actor.username, state="merged", centroid=None)
+                self.repo.lineage(conn, "merged", sid, target_id, actor.username, None)
+                self.repo.edit(conn, target_id, "merge", actor.username, source=sid, cases=len(moved))
+            self._refresh(conn, actor.username)
+        return self.get(target_id, actor)
+
+    def split(self, group_id: int, case_ids: list[int], name: str, actor: Principal = SYSTEM) -> Group:
+        """Chosen members form a new group (pinned there); the rest stay."""
+        self._editable(group_id, actor)
+        chosen = sorted(set(case_ids))
+        members = set(self.repo.member_ids(group_id))
+        outside = [c for c in chosen if c not in members]
+        if not chosen or outside:
+            raise InvalidInputError(
+                [FieldProblem("case_ids", f"案件 {outside} 不属于该类案组" if outside else "请选择案件")]
+            )
+        if len(chosen) == len(members):
+            raise InvalidInputError([FieldProblem("case_ids", "不能拆出全部案件")])
+        new_name = _text("name", name, 64)
+        with self.svc.db.transaction() as conn:
+            new_id = self.repo.create(conn, new_name or "", actor.username)
+            self.repo.update(conn, new_id, actor.username, name_manual=1)
+            self.repo.set_members(conn, [(c, new_id, "manual", None) for c in chosen], actor.username)
+            self.repo.lineage(conn, "split", new_id, group_id, actor.username, None)
+            self.repo.edit(conn, group_id, "split", actor.username, new_group=new_id, cases=chosen)
+            self._refresh(conn, actor.username)
+        return self.get(new_id, actor)
+
+    def move(self, case_id: int, group_id: int, actor: Principal = SYSTEM) -> Group:
+        """Put one case into a group by hand; re-discovery keeps it there."""
+        actor.require("groups:write")
+        self.svc.get_case(case_id, actor)
+        self._editable(group_id, actor)
+        before = self.repo.membership([case_id]).get(case_id)
+        with self.svc.db.transaction() as conn:
+            self.repo.set_members(conn, [(case_id, group_id, "manual", None)], actor.username)
+            self.repo.edit(conn, group_id, "move", actor.username, case_id=case_id, from_group=before)
+            self._refresh(conn, actor.username)
+        return self.get(group_id, actor)
+
+    # -- batch handling --------------------------------------------------------------------------
+    def start_batch(self, group_id: int, lead_department: str, policy_note: str, actor: Principal = SYSTEM) -> Group:
+        """Put a group under batch handling; it is locked so re-discovery leaves it as reviewed."""
+        group = self._editable(group_id, actor, "groups:decide")
+        if group.batch_status == "decided":
+            raise ConflictError(f"类案组 {group_id} 已作出批量决定")
+        dept = _text("lead_department", lead_department, 64)
+        note = _text("policy_note", policy_note, 4000)
+        with self.svc.db.transaction() as conn:
+            self.repo.update(
+                conn,
+                group_id,
+                actor.username,
+                batch_status="handling",
+                lead_department=dept,
+                policy_note=note,
+                locked=1,
+            )
+            self.repo.edit(conn, group_id, "batch_start", actor.username, lead_department=dept, policy_note=note)
+        return self.get(group_id, actor)
+
+    def decide(self, group_id: int, decision: str, status: str, actor: Principal = SYSTEM) -> dict[str, Any]:
+        """Record the batch decision and set every member's status in ONE transaction."""
+        group = self._editable(group_id, actor, "groups:decide")
+        if group.batch_status != "handling":
+            raise ConflictError("请先启动批量处理（指定主责单位和政策意见）")
+        text = _text("decision", decision, 4000) or ""
+        if status not in {s.value for s in DECISION_STATUSES}:
+            raise InvalidInputError([FieldProblem("status", "应为 in_progress、resolved、unresolved 或 closed")])
+        today, stamp = dt.date.today().isoformat(), now()
+        with self.svc.db.transaction() as conn:
+            members = conn.execute(
+                "SELECT c.id, c.status FROM group_members m JOIN cases c ON c.id = m.case_id WHERE m.group_id = ?",
+                (group_id,),
+            ).fetchall()
+            cur = conn.execute(
+                "INSERT INTO group_decisions(group_id, decision, status, lead_department, policy_note, n_cases, actor, "
+                "created_at) VALUES (?,?,?,?,?,?,?,?)",
+                (group_id, text, status, group.lead_department, group.policy_note, len(members), actor.username, stamp),
+            )
+            decision_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO case_decisions(case_id, decision_id, previous_status) VALUES (?,?,?)",
+                [(r[0], decision_id, r[1]) for r in members],
+            )
+            done = status in (Status.resolved, Status.closed)
+            conn.executemany(
+                "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
+                "resolved_date = CASE WHEN ? THEN COALESCE(resolved_date, ?) ELSE resolved_date END, updated_at = ? "
+                "WHERE id = ?",
+                [(status, f"批量决定 #{decision_id}：{text}", int(done), today, stamp, r[0]) for r in members],
+            )
+            self.repo.update(conn, group_id, actor.username, batch_status="decided")
+            self.repo.edit(conn, group_id, "decision", actor.username, decision_id=decision_id, status=status)
+        return {"decision_id": decision_id, "group_id": group_id, "status": status, "cases": len(members)}

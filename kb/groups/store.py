@@ -1,0 +1,174 @@
+"""Tables and queries of homogeneous case groups: groups, members, runs, lineage, edits, decisions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kb.storage.cases import now
+from kb.storage.db import Database
+
+
+@dataclass
+class Group:
+    id: int
+    name: str
+    name_manual: bool
+    state: str
+    locked: bool
+    keywords: list[str]
+    representatives: list[int]
+    lead_department: str | None
+    policy_note: str | None
+    batch_status: str | None
+    created_at: str
+    updated_at: str
+    updated_by: str | None
+    size: int = 0
+
+
+def _group(row: sqlite3.Row) -> Group:
+    return Group(
+        id=row["id"],
+        name=row["name"],
+        name_manual=bool(row["name_manual"]),
+        state=row["state"],
+        locked=bool(row["locked"]),
+        keywords=json.loads(row["keywords"]),
+        representatives=json.loads(row["representatives"]),
+        lead_department=row["lead_department"],
+        policy_note=row["policy_note"],
+        batch_status=row["batch_status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        updated_by=row["updated_by"],
+        size=row["size"] if "size" in row.keys() else 0,  # noqa: SIM118 (sqlite3.Row)
+    )
+
+
+class GroupRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get(self, group_id: int) -> Group | None:
+        row = self.db.query_one(
+            "SELECT g.*, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS size "
+            "FROM case_groups g WHERE g.id = ?",
+            (group_id,),
+        )
+        return _group(row) if row else None
+
+    def list_groups(self, city: str | None = None, include_retired: bool = False) -> list[Group]:
+        """Groups with their member count, counted within ``city`` when given (empty ones omitted)."""
+        join = "JOIN cases c ON c.id = m.case_id AND c.city = ?" if city else ""
+        rows = self.db.query(
+            f"SELECT g.*, COUNT(m.case_id) AS size FROM case_groups g "
+            f"LEFT JOIN group_members m ON m.group_id = g.id {join} "
+            f"WHERE g.state = 'active' OR ? GROUP BY g.id ORDER BY size DESC, g.id",
+            ([city] if city else []) + [int(include_retired)],
+        )
+        groups = [_group(r) for r in rows]
+        return [g for g in groups if g.size > 0] if city else groups
+
+    def member_rows(self, group_id: int | None = None) -> list[sqlite3.Row]:
+        where, params = ("WHERE group_id = ?", (group_id,)) if group_id is not None else ("", ())
+        return self.db.query(f"SELECT case_id, group_id, source, score FROM group_members {where}", params)
+
+    def member_ids(self, group_id: int) -> list[int]:
+        return [r[0] for r in self.db.query("SELECT case_id FROM group_members WHERE group_id = ?", (group_id,))]
+
+    def membership(self, case_ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for start in range(0, len(case_ids), 900):
+            chunk = list(case_ids[start : start + 900])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.query(f"SELECT case_id, group_id FROM group_members WHERE case_id IN ({marks})", chunk)
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def centroids(self) -> tuple[list[int], np.ndarray]:
+        rows = self.db.query(
+            "SELECT id, centroid FROM case_groups WHERE state = 'active' AND centroid IS NOT NULL ORDER BY id"
+        )
+        if not rows:
+            return [], np.zeros((0, 0), np.float32)
+        return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
+
+    def latest_model(self) -> bytes | None:
+        row = self.db.query_one("SELECT model FROM group_runs WHERE model IS NOT NULL ORDER BY id DESC LIMIT 1")
+        return bytes(row[0]) if row else None
+
+    def history(self, group_id: int) -> dict[str, list[dict[str, Any]]]:
+        edits = self.db.query("SELECT * FROM group_edits WHERE group_id = ? ORDER BY id", (group_id,))
+        lineage = self.db.query(
+            "SELECT * FROM group_lineage WHERE group_id = ? OR other_id = ? ORDER BY id", (group_id, group_id)
+        )
+        decisions = self.db.query("SELECT * FROM group_decisions WHERE group_id = ? ORDER BY id", (group_id,))
+        return {
+            "edits": [{**dict(r), "detail": json.loads(r["detail"])} for r in edits],
+            "lineage": [dict(r) for r in lineage],
+            "decisions": [dict(r) for r in decisions],
+        }
+
+    # -- writes (inside the caller's transaction) ------------------------------------------------
+    def create(self, conn: sqlite3.Connection, name: str, actor: str, run_id: int | None = None) -> int:
+        stamp = now()
+        cur = conn.execute(
+            "INSERT INTO case_groups(name, run_id, created_at, updated_at, updated_by) VALUES (?,?,?,?,?)",
+            (name, run_id, stamp, stamp, actor),
+        )
+        return int(cur.lastrowid or 0)
+
+    def update(self, conn: sqlite3.Connection, group_id: int, actor: str, **values: Any) -> None:
+        for key in ("keywords", "representatives"):
+            if key in values:
+                values[key] = json.dumps(values[key], ensure_ascii=False)
+        if "centroid" in values and values["centroid"] is not None:
+            values["centroid"] = np.asarray(values["centroid"], np.float32).tobytes()
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(
+            f"UPDATE case_groups SET {sets}, updated_at = ?, updated_by = ? WHERE id = ?",
+            [*values.values(), now(), actor, group_id],
+        )
+
+    def set_members(
+        self, conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, float | None]], actor: str
+    ) -> None:
+        """Upsert (case_id, group_id, source, score) rows."""
+        stamp = now()
+        conn.executemany(
+            "INSERT OR REPLACE INTO group_members(case_id, group_id, source, score, assigned_at, assigned_by) "
+            "VALUES (?,?,?,?,?,?)",
+            [(c, g, s, sc, stamp, actor) for c, g, s, sc in rows],
+        )
+
+    def remove_members(self, conn: sqlite3.Connection, case_ids: Iterable[int]) -> None:
+        conn.executemany("DELETE FROM group_members WHERE case_id = ?", [(c,) for c in case_ids])
+
+    def edit(self, conn: sqlite3.Connection, group_id: int, kind: str, actor: str, **detail: Any) -> None:
+        conn.execute(
+            "INSERT INTO group_edits(group_id, kind, detail, actor, created_at) VALUES (?,?,?,?,?)",
+            (group_id, kind, json.dumps(detail, ensure_ascii=False), actor, now()),
+        )
+
+    def lineage(
+        self, conn: sqlite3.Connection, kind: str, group_id: int, other_id: int | None, actor: str, run_id: int | None
+    ) -> None:
+        conn.execute(
+            "INSERT INTO group_lineage(run_id, kind, group_id, other_id, actor, created_at) VALUES (?,?,?,?,?,?)",
+            (run_id, kind, group_id, other_id, actor, now()),
+        )
+
+    def record_run(self, conn: sqlite3.Connection, actor: str, params: dict[str, Any], model: bytes | None) -> int:
+        cur = conn.execute(
+            "INSERT INTO group_runs(actor, params, n_cases, n_groups, n_unassigned, model, created_at) "
+            "VALUES (?,?,0,0,0,?,?)",
+            (actor, json.dumps(params), model, now()),
+        )
+        return int(cur.lastrowid or 0)

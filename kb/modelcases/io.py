@@ -1,0 +1,175 @@
+"""Import and export of the model-case library: JSON, Markdown (one document per case) and XLSX."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.modelcases.domain import FIELD_LABELS, MC_STATUS_LABELS, MCStatus, ModelCase
+from kb.modelcases.store import dump
+
+NOTICE = "本库中的典型案例为示例性质（合成数据），仅供演示和培训参考，不代表真实案件或真实文件。"
+XLSX_SHEET = "典型案例"
+_LABEL_TO_FIELD = {v: k for k, v in FIELD_LABELS.items()}
+_LIST_FIELDS = ("steps", "cautions", "tags", "source_case_ids", "group_ids")
+
+
+@dataclass
+class LibraryReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    published: int = 0
+    codes: list[str] = field(default_factory=list)
+
+
+def record(mc: ModelCase) -> dict[str, Any]:
+    """The exported shape: the guidance fields plus status and version."""
+    return {**dump(mc.data), "code": mc.code, "status": mc.status, "version": mc.version}
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+def to_json(items: Iterable[ModelCase], notice: str = NOTICE) -> str:
+    return json.dumps({"notice": notice, "model_cases": [record(m) for m in items]}, ensure_ascii=False, indent=2)
+
+
+def from_json(text: str) -> list[dict[str, Any]]:
+    data = json.loads(text)
+    rows = data.get("model_cases", []) if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise ValueError("model_cases must be a list")
+    return rows
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+_META = (
+    "code",
+    "category",
+    "domain",
+    "lead_department",
+    "locality",
+    "authority",
+    "tags",
+    "author",
+    "reviewer",
+    "source_case_ids",
+    "group_ids",
+)
+
+
+def to_markdown(mc: ModelCase) -> str:
+    d = mc.data
+    status = MC_STATUS_LABELS.get(MCStatus(mc.status), mc.status)
+    out = [f"# {d.title}", "", f"> 状态：{status} · 版本：第 {mc.version} 版", "", "| 项目 | 内容 |", "|---|---|"]
+    for name in _META:
+        value = mc.code if name == "code" else getattr(d, name)
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        out.append(f"| {FIELD_LABELS[name]} | {str(value or '').replace('|', '／')} |")
+    out += ["", f"## {FIELD_LABELS['summary']}", "", d.summary, "", f"## {FIELD_LABELS['approach']}", "", d.approach]
+    out += ["", f"## {FIELD_LABELS['steps']}", ""] + [f"{i}. {s}" for i, s in enumerate(d.steps, start=1)]
+    out += ["", f"## {FIELD_LABELS['basis']}", ""] + [f"- **{b.name}**：{b.point}" for b in d.basis]
+    out += ["", f"## {FIELD_LABELS['cautions']}", ""] + [f"- {c}" for c in d.cautions]
+    out += ["", f"## {FIELD_LABELS['outcome']}", "", d.outcome, ""]
+    return "\n".join(out)
+
+
+def from_markdown(text: str) -> dict[str, Any]:
+    """Parse a document written by ``to_markdown`` (hand edits to the text are kept)."""
+    row: dict[str, Any] = {}
+    title = re.search(r"^# (.+)$", text, re.M)
+    row["title"] = title.group(1).strip() if title else ""
+    status = re.search(r"^> 状态：(\S+?) ·", text, re.M)
+    labels = {label: st.value for st, label in MC_STATUS_LABELS.items()}
+    if status and status.group(1) in labels:
+        row["status"] = labels[status.group(1)]
+    for label, value in re.findall(r"^\| (.+?) \| (.*?) ?\|$", text, re.M):
+        name = _LABEL_TO_FIELD.get(label.strip())
+        if name is None:
+            continue
+        value = value.strip()
+        if name in ("tags", "source_case_ids", "group_ids"):
+            row[name] = [v for v in value.split("、") if v]
+        elif value:
+            row[name] = value
+    sections = re.split(r"^## (.+)$", text, flags=re.M)
+    for label, body in zip(sections[1::2], sections[2::2], strict=True):
+        name = _LABEL_TO_FIELD.get(label.strip())
+        body = body.strip()
+        if name == "steps":
+            row[name] = [re.sub(r"^\d+\.\s*", "", ln) for ln in body.splitlines() if ln.strip()]
+        elif name == "cautions":
+            row[name] = [ln[2:].strip() for ln in body.splitlines() if ln.startswith("- ")]
+        elif name == "basis":
+            found = re.findall(r"^- \*\*(.+?)\*\*：(.*)$", body, re.M)
+            row[name] = [{"name": n, "point": p.strip()} for n, p in found]
+        elif name in ("summary", "approach", "outcome"):
+            row[name] = body
+    return row
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+_XLSX_FIELDS = [*FIELD_LABELS, "status"]
+
+
+def _cell(value: Any, name: str) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if name == "basis":
+        value = "\n".join(f"{b['name']}：{b['point']}" for b in value)
+    elif isinstance(value, list):
+        value = "\n".join(str(v) for v in value)
+    # Control characters in stored text would make openpyxl refuse the whole workbook.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def to_xlsx(items: Iterable[ModelCase]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = XLSX_SHEET
+    ws.append([FIELD_LABELS.get(n, "状态") for n in _XLSX_FIELDS])
+    for mc in items:
+        rec = record(mc)
+        ws.append([_cell(rec.get(n), n) for n in _XLSX_FIELDS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def from_xlsx(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, record) pairs; headers are the Chinese labels written by ``to_xlsx``."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb[XLSX_SHEET] if XLSX_SHEET in wb.sheetnames else wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, ())]
+    names = [_LABEL_TO_FIELD.get(h, "status" if h == "状态" else h) for h in header]
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        raw = {n: v for n, v in zip(names, values, strict=False) if v not in (None, "")}
+        if "basis" in raw:
+            raw["basis"] = [
+                {"name": part[0].strip(), "point": part[1].strip() if len(part) > 1 else ""}
+                for part in (ln.split("：", 1) for ln in str(raw["basis"]).splitlines() if ln.strip())
+            ]
+        for name in _LIST_FIELDS:
+            if isinstance(raw.get(name), str | int):
+                raw[name] = [v for v in str(raw[name]).splitlines() if v.strip()]
+        out.append((number, raw))
+    return out

@@ -1,0 +1,156 @@
+"""诉访分离: detect litigation-related petitions with evidence, and track their legal-channel hand-over."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+
+from indexing.text import normalize
+from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.storage.cases import now
+
+# One clause: cue co-occurrence is only counted inside a sentence, so "法院" in one sentence and
+# "执行" in another (e.g. "政策执行") do not combine.
+_C = r"[^。！？!?；;\n]"
+STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(p))
+    for name, p in (
+        ("法院裁判", rf"(法院|法庭|法官){_C}{{0,24}}(判决|裁定|调解书|执行|立案|审理|开庭|驳回|判了|判令)"),
+        (
+            "裁判文书",
+            r"(判决书|裁定书|民事调解书|生效判决|判决生效|终审判决|一审判决|二审判决|刑事判决|民事判决|行政判决)",
+        ),
+        ("审级程序", r"(一审|二审|终审|再审|抗诉|发回重审|申请再审|审判监督)"),
+        (
+            "强制执行",
+            r"(强制执行|申请执行|被执行人|执行法官|执行局|执行款|执行案件|执行标的|终结执行|终结本次执行|失信被执行|执行不力|执行难)",
+        ),
+        ("检察机关", r"(检察院|检察机关|检察官|人民检察|检察监督)"),
+        ("公安立案", rf"(公安|派出所|刑警|经侦|警方){_C}{{0,24}}(立案|不予立案|不立案|撤案|侦查|刑事案件|受案回执)"),
+        (
+            "刑事程序",
+            r"(立案侦查|刑事立案|不予立案|取保候审|刑事拘留|批准逮捕|起诉书|公诉|涉嫌犯罪|诈骗罪|非法吸收公众存款)",
+        ),
+    )
+)
+MEDIUM: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(p))
+    for name, p in (
+        ("诉讼", r"(起诉|上诉|诉讼|打官司|原告|被告|律师函|法院)"),
+        ("申诉", rf"(法院|检察|判决|裁定|案件){_C}{{0,20}}申诉|申诉{_C}{{0,20}}(法院|检察|判决|裁定)"),
+        ("报案", rf"(报案|报警){_C}{{0,16}}(未|没有|不|拒绝){_C}{{0,6}}(立案|受理|处理)"),
+    )
+)
+# Weak cues are evidence only; they never flag a case on their own ("依法" is everywhere).
+WEAK: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(p)) for name, p in (("法律用语", r"(依法|法律|违法|律师|仲裁|维权|合法权益)"),)
+)
+# Legal boilerplate that names courts or enforcement without any case existing: cited titles
+# (《最高人民法院关于…》), what the law allows ("依法申请人民法院强制执行", "可依法提起诉讼").
+BOILERPLATE = re.compile(
+    r"《[^》]{0,80}》|依法(申请(人民)?法院)?强制执行|可(以)?(依法)?(向人民法院)?(提起|申请)?(诉讼|起诉)"
+)
+# Negative cues: the petitioner says there is no lawsuit, or only suggests one.
+NEGATIVE = re.compile(rf"(不想|不愿|无力|无钱|没钱|无法|没有|未曾|尚未|建议){_C}{{0,4}}(起诉|打官司|诉讼|上诉)")
+STRONG_W, MEDIUM_W, WEAK_W, WEAK_CAP = 1.0, 0.5, 0.1, 0.3
+THRESHOLD = 1.0
+
+STATUSES = ("flagged", "handed_over", "feedback", "concluded", "dismissed")
+STATUS_LABELS = {
+    "flagged": "已识别",
+    "handed_over": "已移交",
+    "feedback": "已反馈",
+    "concluded": "已办结",
+    "dismissed": "已排除",
+}
+NEXT = {"flagged": {"handed_over", "dismissed"}, "handed_over": {"feedback"}, "feedback": {"concluded"}}
+
+
+@dataclass
+class Detection:
+    flagged: bool
+    score: float
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def phrases(self) -> list[str]:
+        return [e["phrase"] for e in self.evidence if e["strength"] != "weak"]
+
+
+def detect(text: str) -> Detection:
+    """Score a petition for litigation relevance; evidence names the rule and the matched phrase."""
+    text = BOILERPLATE.sub("", normalize(text))
+    evidence: list[dict[str, str]] = []
+    score, weak = 0.0, 0.0
+    for strength, rules, weight in (("strong", STRONG, STRONG_W), ("medium", MEDIUM, MEDIUM_W)):
+        for name, pattern in rules:
+            match = pattern.search(text)
+            if match:
+                evidence.append({"rule": name, "phrase": match.group(0), "strength": strength})
+                score += weight
+    for name, pattern in WEAK:
+        for match in pattern.finditer(text):
+            evidence.append({"rule": name, "phrase": match.group(0), "strength": "weak"})
+            weak += WEAK_W
+    negative = NEGATIVE.search(text)
+    if negative:
+        evidence.append({"rule": "否定/建议", "phrase": negative.group(0), "strength": "negative"})
+        score -= MEDIUM_W
+    score += min(weak, WEAK_CAP)
+    return Detection(score >= THRESHOLD, round(score, 3), evidence)
+
+
+def record_detection(conn: sqlite3.Connection, case_id: int, found: Detection) -> None:
+    """Store a detection (inside the ingest transaction); an existing track keeps its status."""
+    row = conn.execute("SELECT status FROM litigation_tracks WHERE case_id = ?", (case_id,)).fetchone()
+    evidence = json.dumps(found.evidence, ensure_ascii=False)
+    if row is not None:
+        conn.execute(
+            "UPDATE litigation_tracks SET score = ?, evidence = ? WHERE case_id = ?", (found.score, evidence, case_id)
+        )
+        return
+    if not found.flagged:
+        return
+    stamp = now()
+    conn.execute(
+        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
+        (case_id, found.score, evidence, "system", stamp),
+    )
+    conn.execute(
+        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
+        (case_id, "flagged", "自动识别：" + "、".join(found.phrases[:5]), "system", stamp),
+    )
+    conn.execute("UPDATE cases SET litigation = 1 WHERE id = ?", (case_id,))
+
+
+def advance(conn: sqlite3.Connection, case_id: int, status: str, actor: str, note: str | None) -> None:
+    """Move a track one step: flagged → handed_over → feedback → concluded (or flagged → dismissed)."""
+    if status not in STATUSES:
+        raise InvalidInputError([FieldProblem("status", f"状态应为 {'/'.join(STATUSES)} 之一")])
+    row = conn.execute("SELECT status FROM litigation_tracks WHERE case_id = ?", (case_id,)).fetchone()
+    stamp = now()
+    if row is None:
+        # A handler may flag a case the rules missed.
+        if status != "flagged":
+            raise NotFoundError(f"案件 {case_id} 未列入诉访分离跟踪，请先标记")
+        conn.execute(
+            "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
+            (case_id, 0.0, "[]", actor, stamp),
+        )
+        conn.execute("UPDATE cases SET litigation = 1 WHERE id = ?", (case_id,))
+    else:
+        current = row["status"]
+        if status not in NEXT.get(current, set()):
+            raise ConflictError(f"诉访分离状态不能从“{STATUS_LABELS[current]}”变为“{STATUS_LABELS[status]}”")
+        conn.execute(
+            "UPDATE litigation_tracks SET status = ?, updated_by = ?, updated_at = ? WHERE case_id = ?",
+            (status, actor, stamp, case_id),
+        )
+        if status == "dismissed":
+            conn.execute("UPDATE cases SET litigation = 0 WHERE id = ?", (case_id,))
+    conn.execute(
+        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
+        (case_id, status, note, actor, stamp),
+    )

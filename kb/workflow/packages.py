@@ -1,0 +1,187 @@
+"""领导包案: pick hard backlog cases (long-open, repeated, cross-department) by domain, assign them
+to a named leader and department, and report their progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+
+from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.storage.cases import now
+from kb.storage.db import Database
+
+OPEN = ("pending", "in_progress", "unresolved")
+
+
+@dataclass
+class Candidate:
+    case_id: int
+    external_no: str
+    title: str
+    city: str | None
+    department: str | None
+    category: str | None
+    status: str
+    open_days: int
+    repeat_count: int
+    departments: int
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PackageProgress:
+    id: int
+    leader: str
+    department: str
+    domain: str | None
+    city: str | None
+    created_by: str
+    created_at: str
+    total: int
+    by_status: dict[str, int]
+    concluded: int
+    cases: list[dict[str, object]]
+
+    @property
+    def progress(self) -> float:
+        return round(self.concluded / self.total, 4) if self.total else 0.0
+
+
+def candidates(
+    db: Database,
+    *,
+    as_of: dt.date,
+    domain: str | None = None,
+    city: str | None = None,
+    min_open_days: int = 90,
+    limit: int = 20,
+) -> list[Candidate]:
+    """Open cases scored by age, repeats and departments involved; hardest first.
+
+    ``domain`` matches the case's category or responsible department.
+    """
+    where = ["c.status IN ('pending', 'in_progress', 'unresolved')", "c.received_date <= :as_of"]
+    params: dict[str, object] = {"as_of": as_of.isoformat()}
+    if domain:
+        where.append("(c.category = :domain OR c.department = :domain)")
+        params["domain"] = domain
+    if city:
+        where.append("c.city = :city")
+        params["city"] = city
+    rows = db.query(
+        f"""SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.received_date,
+               COALESCE(l.repeat_count, 0) AS repeat_count,
+               (SELECT COUNT(*) FROM case_assignments a
+                 WHERE a.case_id = c.id AND a.active = 1 AND a.kind = 'department') AS departments
+            FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
+            WHERE {" AND ".join(where)}
+              AND c.id NOT IN (SELECT case_id FROM package_cases)""",
+        params,
+    )
+    out = []
+    for r in rows:
+        open_days = (as_of - dt.date.fromisoformat(r["received_date"])).days
+        reasons = []
+        if open_days >= min_open_days:
+            reasons.append(f"长期未结（{open_days} 天）")
+        if r["repeat_count"]:
+            reasons.append(f"重复信访（第 {r['repeat_count'] + 1} 次）")
+        if r["departments"] > 1:
+            reasons.append(f"跨部门（{r['departments']} 个部门）")
+        if not reasons:
+            continue
+        score = open_days / 30 + 2.0 * r["repeat_count"] + 2.0 * max(r["departments"] - 1, 0)
+        out.append(
+            Candidate(
+                r["id"],
+                r["external_no"],
+                r["title"],
+                r["city"],
+                r["department"],
+                r["category"],
+                r["status"],
+                open_days,
+                r["repeat_count"],
+                r["departments"],
+                round(score, 2),
+                reasons,
+            )
+        )
+    out.sort(key=lambda c: (-c.score, c.case_id))
+    return out[:limit]
+
+
+def create(
+    conn: sqlite3.Connection,
+    *,
+    leader: str,
+    department: str,
+    domain: str | None,
+    city: str | None,
+    case_ids: list[int],
+    reasons: dict[int, str],
+    actor: str,
+    note: str | None = None,
+) -> int:
+    problems = []
+    if not leader.strip():
+        problems.append(FieldProblem("leader", "包案领导不能为空"))
+    if not department.strip():
+        problems.append(FieldProblem("department", "包案部门不能为空"))
+    if not case_ids:
+        problems.append(FieldProblem("case_ids", "没有可包案的案件"))
+    if problems:
+        raise InvalidInputError(problems)
+    stamp = now()
+    cur = conn.execute(
+        "INSERT INTO leader_packages(leader, department, domain, city, note, created_by, created_at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        (leader.strip(), department.strip(), domain, city, note, actor, stamp),
+    )
+    package_id = int(cur.lastrowid or 0)
+    conn.executemany(
+        "INSERT OR IGNORE INTO package_cases(package_id, case_id, reasons, added_at) VALUES (?,?,?,?)",
+        [(package_id, cid, reasons.get(cid, ""), stamp) for cid in case_ids],
+    )
+    return package_id
+
+
+def progress(db: Database, package_id: int, city: str | None = None) -> PackageProgress:
+    head = db.query_one("SELECT * FROM leader_packages WHERE id = ?", (package_id,))
+    if head is None or (city is not None and head["city"] != city):
+        raise NotFoundError(f"包案 {package_id} 不存在")
+    rows = db.query(
+        "SELECT c.id, c.external_no, c.title, c.city, c.department, c.status, c.resolved_date, c.updated_at, "
+        "p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id WHERE p.package_id = ? ORDER BY c.id",
+        (package_id,),
+    )
+    by_status: dict[str, int] = {}
+    for r in rows:
+        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    concluded = sum(n for s, n in by_status.items() if s not in OPEN)
+    return PackageProgress(
+        head["id"],
+        head["leader"],
+        head["department"],
+        head["domain"],
+        head["city"],
+        head["created_by"],
+        head["created_at"],
+        len(rows),
+        by_status,
+        concluded,
+        [dict(r) for r in rows],
+    )
+
+
+def list_ids(db: Database, city: str | None = None, leader: str | None = None) -> list[int]:
+    sql, params = "SELECT id FROM leader_packages WHERE 1=1", []
+    if city is not None:
+        sql += " AND city = ?"
+        params.append(city)
+    if leader:
+        sql += " AND leader = ?"
+        params.append(leader)
+    return [int(r[0]) for r in db.query(sql + " ORDER BY id", params)]

@@ -1,0 +1,163 @@
+"""重复信访: on ingest, link a case to an earlier one from the same petitioner on the same matter,
+to an exact resubmission (same normalised text), or to a near-identical case by other people (联名).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexing.text import normalize
+from kb.storage.cases import now
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RepeatSettings:
+    window_days: int = 365
+    # Same petitioner, same matter: dense cosine or token overlap (Dice) at or above these.
+    same_matter_cosine: float = 0.8
+    same_matter_overlap: float = 0.5
+    # Different petitioners, near-identical text (联名 / copied group petitions).
+    joint_cosine: float = 0.95
+    joint_overlap: float = 0.85
+
+
+@dataclass
+class NewCase:
+    """What the detector needs about one case of the batch."""
+
+    id: int
+    received: str
+    petitioner_key: str | None
+    text: str
+    vector: np.ndarray
+    tokens: Sequence[str]
+
+
+def norm_hash(text: str) -> str:
+    """Hash of the text with punctuation, spaces and case removed: the exact-resubmission key."""
+    return hashlib.sha1(_NON_WORD.sub("", normalize(text)).lower().encode("utf-8")).hexdigest()
+
+
+def overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    sa, sb = set(a), set(b)
+    return 2 * len(sa & sb) / (len(sa) + len(sb)) if sa and sb else 0.0
+
+
+def _earlier(received: str, case_id: int, other_received: str, other_id: int) -> bool:
+    return (other_received, other_id) < (received, case_id)
+
+
+class RepeatDetector:
+    def __init__(self, settings: RepeatSettings, encoder: str) -> None:
+        self.settings, self.encoder = settings, encoder
+
+    def process(self, conn: sqlite3.Connection, cases: Sequence[NewCase], neighbours: dict[int, list[int]]) -> None:
+        """Recompute the links of ``cases`` (in date order, so chains count up correctly).
+
+        ``neighbours`` maps a case id to candidate ids from the vector index (possible 联名 cases).
+        """
+        ids = [c.id for c in cases]
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            conn.execute(f"DELETE FROM case_links WHERE case_id IN ({','.join('?' * len(chunk))})", chunk)
+        conn.executemany(
+            "INSERT OR REPLACE INTO case_fingerprints(case_id, norm_hash) VALUES (?, ?)",
+            [(c.id, norm_hash(c.text)) for c in cases],
+        )
+        for case in sorted(cases, key=lambda c: (c.received, c.id)):
+            self._exact(conn, case)
+            self._repeat(conn, case)
+            self._joint(conn, case, neighbours.get(case.id, []))
+
+    def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
+            "VALUES (?,?,?,?,?,?)",
+            (case_id, kind, other, round(float(sim), 4), count, now()),
+        )
+
+    def _exact(self, conn: sqlite3.Connection, case: NewCase) -> None:
+        row = conn.execute(
+            "SELECT c.id FROM case_fingerprints f JOIN cases c ON c.id = f.case_id "
+            "WHERE f.norm_hash = (SELECT norm_hash FROM case_fingerprints WHERE case_id = ?) AND c.id != ? "
+            "AND (c.received_date < ? OR (c.received_date = ? AND c.id < ?)) "
+            "ORDER BY c.received_date, c.id LIMIT 1",
+            (case.id, case.id, case.received, case.received, case.id),
+        ).fetchone()
+        if row is not None:
+            self._link(conn, case.id, "exact", int(row[0]), 1.0, 0)
+
+    def _vectors(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
+        if not ids:
+            return {}
+        rows = conn.execute(
+            f"SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id IN ({','.join('?' * len(ids))})",
+            [self.encoder, *ids],
+        ).fetchall()
+        return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def _similar(
+        self, conn: sqlite3.Connection, case: NewCase, rows: list[sqlite3.Row], cosine: float, dice: float
+    ) -> tuple[tuple[int, float] | None, int]:
+        """The most similar candidate passing either threshold as (id, similarity), and how many pass."""
+        vectors = self._vectors(conn, [int(r["id"]) for r in rows])
+        best: tuple[int, float] | None = None
+        passing = 0
+        for r in rows:
+            vec = vectors.get(int(r["id"]))
+            cos = float(vec @ case.vector) if vec is not None and vec.shape == case.vector.shape else 0.0
+            dic = overlap(case.tokens, r["tokens"].split())
+            if cos >= cosine or dic >= dice:
+                passing += 1
+                sim = max(cos, dic)
+                if best is None or sim > best[1]:
+                    best = (int(r["id"]), sim)
+        return best, passing
+
+    def _repeat(self, conn: sqlite3.Connection, case: NewCase) -> None:
+        if not case.petitioner_key:
+            return
+        since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
+        rows = [
+            r
+            for r in conn.execute(
+                "SELECT id, received_date, tokens FROM cases WHERE petitioner_key = ? AND id != ? "
+                "AND received_date BETWEEN ? AND ?",
+                (case.petitioner_key, case.id, since, case.received),
+            ).fetchall()
+            if _earlier(case.received, case.id, r["received_date"], r["id"])
+        ]
+        s = self.settings
+        best, earlier = self._similar(conn, case, rows, s.same_matter_cosine, s.same_matter_overlap)
+        if best is not None:
+            # The count is how many earlier petitions on this matter the window holds.
+            self._link(conn, case.id, "repeat", best[0], best[1], earlier)
+
+    def _joint(self, conn: sqlite3.Connection, case: NewCase, candidates: list[int]) -> None:
+        if not candidates:
+            return
+        since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
+        marks = ",".join("?" * len(candidates))
+        rows = [
+            r
+            for r in conn.execute(
+                f"SELECT id, received_date, tokens, petitioner_key FROM cases WHERE id IN ({marks}) "
+                "AND received_date BETWEEN ? AND ?",
+                [*candidates, since, case.received],
+            ).fetchall()
+            if _earlier(case.received, case.id, r["received_date"], r["id"])
+            and (case.petitioner_key is None or r["petitioner_key"] != case.petitioner_key)
+        ]
+        s = self.settings
+        best, _ = self._similar(conn, case, rows, s.joint_cosine, s.joint_overlap)
+        if best is not None:
+            self._link(conn, case.id, "joint", best[0], best[1], 0)

@@ -1,0 +1,173 @@
+"""督查督办: received, resolved, 化解率, 再次信访率 and 积案 per department or city, for any period,
+and the weekly rolling report with the change against the previous week and the lowest performers.
+
+Definitions (also in docs/workflow.md):
+- received: cases received in the period;
+- resolved: cases whose status is 已化解 and whose resolution date falls in the period;
+- 化解率: of the cases received in the period, the share 已化解 by the period's end;
+- 再次信访率: of the cases received in the period, the share linked as a repeat of an earlier case;
+- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kb.errors import FieldProblem, InvalidInputError
+from kb.storage.db import Database
+
+GROUPS = {"city": "地市", "department": "责任部门"}
+UNKNOWN = "（未指定）"
+
+
+@dataclass
+class UnitRow:
+    unit: str
+    received: int = 0
+    resolved: int = 0
+    cohort_resolved: int = 0
+    repeats: int = 0
+    backlog: int = 0
+    change_resolution_rate: float | None = None
+    change_repeat_rate: float | None = None
+    lowest: bool = False
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return round(self.cohort_resolved / self.received, 4) if self.received else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return round(self.repeats / self.received, 4) if self.received else None
+
+
+@dataclass
+class TrendPoint:
+    week_end: str
+    received: int
+    resolution_rate: float | None
+    repeat_rate: float | None
+
+
+@dataclass
+class Report:
+    title: str
+    group_by: str
+    date_from: str
+    date_to: str
+    city: str | None
+    rows: list[UnitRow]
+    total: UnitRow
+    trend: list[TrendPoint] = field(default_factory=list)
+
+
+def _period_sql(group_by: str, city: str | None) -> str:
+    scope = "AND c.city = :city" if city else ""
+    return f"""
+        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,
+          SUM(c.received_date >= :f) AS received,
+          SUM(c.status = 'resolved' AND c.resolved_date BETWEEN :f AND :t) AS resolved,
+          SUM(c.received_date >= :f AND c.status = 'resolved'
+              AND (c.resolved_date IS NULL OR c.resolved_date <= :t)) AS cohort_resolved,
+          SUM(c.received_date >= :f AND l.case_id IS NOT NULL) AS repeats,
+          SUM(c.received_date <= :b AND NOT (c.status IN ('resolved', 'closed')
+              AND (c.resolved_date IS NULL OR c.resolved_date <= :t))) AS backlog
+        FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
+        WHERE c.received_date <= :t {scope}
+        GROUP BY unit"""
+
+
+def period_rows(
+    db: Database, group_by: str, date_from: dt.date, date_to: dt.date, city: str | None, backlog_days: int
+) -> tuple[list[UnitRow], UnitRow]:
+    if group_by not in GROUPS:
+        raise InvalidInputError([FieldProblem("group_by", "分组应为 city 或 department")])
+    if date_from > date_to:
+        raise InvalidInputError([FieldProblem("date_from", "开始日期不能晚于结束日期")])
+    sql = _period_sql(group_by, city)
+    params: dict[str, object] = {
+        "f": date_from.isoformat(),
+        "t": date_to.isoformat(),
+        "b": (date_to - dt.timedelta(days=backlog_days)).isoformat(),
+    }
+    if city:
+        params["city"] = city
+    counts = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
+    rows: list[UnitRow] = []
+    for found in db.query(sql, params):
+        unit = UnitRow(found["unit"])
+        for k in counts:
+            setattr(unit, k, int(found[k] or 0))
+        rows.append(unit)
+    rows = [r for r in rows if r.received or r.resolved or r.backlog]
+    total = UnitRow("合计")
+    for r in rows:
+        total.received += r.received
+        total.resolved += r.resolved
+        total.cohort_resolved += r.cohort_resolved
+        total.repeats += r.repeats
+        total.backlog += r.backlog
+    rows.sort(key=lambda r: (-r.received, r.unit))
+    return rows, total
+
+
+def period_report(
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None = None,
+    backlog_days: int = 60,
+) -> Report:
+    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days)
+    title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
+    return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
+
+
+def _delta(now_: float | None, before: float | None) -> float | None:
+    return None if now_ is None or before is None else round(now_ - before, 4)
+
+
+def weekly_report(
+    db: Database,
+    group_by: str,
+    week_end: dt.date,
+    city: str | None = None,
+    backlog_days: int = 60,
+    weeks: int = 8,
+    lowest: int = 3,
+    min_received: int = 3,
+) -> Report:
+    """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
+    start = week_end - dt.timedelta(days=6)
+    rows, total = period_rows(db, group_by, start, week_end, city, backlog_days)
+    prev_rows, prev_total = period_rows(
+        db, group_by, start - dt.timedelta(days=7), week_end - dt.timedelta(days=7), city, backlog_days
+    )
+    before = {r.unit: r for r in prev_rows}
+    for r in [*rows, total]:
+        p = prev_total if r is total else before.get(r.unit)
+        if p is not None:
+            r.change_resolution_rate = _delta(r.resolution_rate, p.resolution_rate)
+            r.change_repeat_rate = _delta(r.repeat_rate, p.repeat_rate)
+    ranked = sorted(
+        (r for r in rows if r.received >= min_received and r.resolution_rate is not None),
+        key=lambda r: (r.resolution_rate, -(r.repeat_rate or 0.0), r.unit),
+    )
+    for r in ranked[:lowest]:
+        r.lowest = True
+    trend = []
+    for back in range(weeks - 1, -1, -1):
+        end = week_end - dt.timedelta(days=7 * back)
+        _, t = period_rows(db, group_by, end - dt.timedelta(days=6), end, city, backlog_days)
+        trend.append(TrendPoint(end.isoformat(), t.received, t.resolution_rate, t.repeat_rate))
+    title = f"周滚动督查报表（按{GROUPS[group_by]}）{start.isoformat()} 至 {week_end.isoformat()}"
+    return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
+
+
+def latest_date(db: Database, city: str | None = None) -> dt.date:
+    row = db.query_one(
+        "SELECT MAX(received_date) FROM cases" + (" WHERE city = ?" if city else ""), (city,) if city else ()
+    )
+    return dt.date.fromisoformat(row[0]) if row and row[0] else dt.date.today()

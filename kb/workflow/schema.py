@@ -1,0 +1,80 @@
+"""Workflow tables (migration 5): assignments, repeat links, litigation tracks, leader packages."""
+
+from __future__ import annotations
+
+WORKFLOW_V5 = """
+-- Dual assignment: a case's locality and department assignees; history kept (ended rows stay).
+CREATE TABLE case_assignments (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('locality', 'department')),
+    unit        TEXT NOT NULL,
+    lead        INTEGER NOT NULL DEFAULT 0,
+    active      INTEGER NOT NULL DEFAULT 1,
+    note        TEXT,
+    assigned_by TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    ended_by    TEXT,
+    ended_at    TEXT
+);
+CREATE INDEX ix_assign_case ON case_assignments(case_id, active);
+
+-- Repeat petitions: one row per (case, kind); kind = repeat | exact | joint.
+CREATE TABLE case_links (
+    case_id      INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL CHECK (kind IN ('repeat', 'exact', 'joint')),
+    other_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    similarity   REAL NOT NULL,
+    repeat_count INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (case_id, kind)
+);
+CREATE INDEX ix_links_other ON case_links(other_id);
+CREATE INDEX ix_cases_petitioner_date ON cases(petitioner_key, received_date);
+-- Hash of the normalised text (punctuation and spaces removed) to find exact resubmissions.
+CREATE TABLE case_fingerprints (
+    case_id   INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    norm_hash TEXT NOT NULL
+);
+CREATE INDEX ix_fingerprints_hash ON case_fingerprints(norm_hash);
+
+-- 诉访分离: detection evidence and the legal-channel hand-over track.
+CREATE TABLE litigation_tracks (
+    case_id    INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    score      REAL NOT NULL,
+    evidence   TEXT NOT NULL,
+    channel    TEXT NOT NULL DEFAULT '政法部门',
+    status     TEXT NOT NULL DEFAULT 'flagged',
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE litigation_events (
+    id      INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    status  TEXT NOT NULL,
+    note    TEXT,
+    actor   TEXT NOT NULL,
+    at      TEXT NOT NULL
+);
+CREATE INDEX ix_lit_events_case ON litigation_events(case_id);
+
+-- 领导包案
+CREATE TABLE leader_packages (
+    id         INTEGER PRIMARY KEY,
+    leader     TEXT NOT NULL,
+    department TEXT NOT NULL,
+    domain     TEXT,
+    city       TEXT,
+    note       TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE package_cases (
+    package_id INTEGER NOT NULL REFERENCES leader_packages(id) ON DELETE CASCADE,
+    case_id    INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    reasons    TEXT NOT NULL DEFAULT '',
+    added_at   TEXT NOT NULL,
+    PRIMARY KEY (package_id, case_id)
+);
+CREATE INDEX ix_package_cases_case ON package_cases(case_id);
+"""

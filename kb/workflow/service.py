@@ -1,0 +1,187 @@
+"""WorkflowService: the petition-workflow features over the knowledge base, attached as ``service.workflow``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.users import SYSTEM, Principal
+from kb.workflow import assignments, litigation, packages, reports, views
+from kb.workflow.detection import IngestDetector
+from kb.workflow.repeats import RepeatSettings
+from kb.workflow.routing import Suggestion
+from kb.workflow.suggest import TARGETS, LiveRouter
+
+if TYPE_CHECKING:
+    from kb.service import LeianService
+
+NO_CITY = "\x00no-such-city"
+
+
+def report_city(actor: Principal, city: str | None) -> str | None:
+    """City-bound users see their own city only; asking for another yields an empty report."""
+    if actor.city is None:
+        return city
+    return actor.city if city in (None, actor.city) else NO_CITY
+
+
+class WorkflowService:
+    def __init__(self, core: LeianService, repeat_settings: RepeatSettings | None = None) -> None:
+        self.core = core
+        self.db = core.db
+        self.detector = IngestDetector(core, repeat_settings)
+        self.router = LiveRouter(core)
+        core.ingest_hooks.append(self.detector.on_ingest)
+
+    def rescan(self) -> int:
+        """Re-run repeat and litigation detection over every stored case (e.g. after an upgrade)."""
+        return self.detector.rescan()
+
+    # -- routing -------------------------------------------------------------------------------------
+    def suggest(
+        self, *, text: str | None = None, case_id: int | None = None, actor: Principal = SYSTEM
+    ) -> dict[str, Suggestion]:
+        if (text is None) == (case_id is None):
+            raise InvalidInputError([FieldProblem("text", "请提供案件内容或案件编号之一")])
+        query = self.core.query_for_case(case_id, actor) if case_id else self.core.query_for_text(text or "")
+        return {target: self.router.suggest(query, target) for target in TARGETS}
+
+    # -- dual assignment -------------------------------------------------------------------------------
+    def assign(
+        self,
+        case_id: int,
+        *,
+        locality: str | None,
+        departments: list[str],
+        lead: str | None = None,
+        note: str | None = None,
+        actor: Principal = SYSTEM,
+    ) -> list[assignments.Assignment]:
+        self.core.get_case(case_id, actor)
+        with self.db.transaction() as conn:
+            assignments.assign(
+                conn, case_id, locality=locality, departments=departments, lead=lead, actor=actor.username, note=note
+            )
+        return assignments.history(self.db, case_id)
+
+    def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
+        self.core.get_case(case_id, actor)
+        return assignments.history(self.db, case_id)
+
+    # -- 诉访分离 ------------------------------------------------------------------------------------------
+    def litigation_step(
+        self, case_id: int, status: str, note: str | None = None, actor: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        self.core.get_case(case_id, actor)
+        with self.db.transaction() as conn:
+            litigation.advance(conn, case_id, status, actor.username, note)
+        return self.litigation_track(case_id, actor)
+
+    def litigation_track(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        self.core.get_case(case_id, actor)
+        return views.litigation_track(self.db, case_id)
+
+    def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        return views.litigation_list(self.db, status, limit, actor.city)
+
+    # -- repeats and the case's workflow view ------------------------------------------------------------
+    def links(self, case_id: int) -> list[dict[str, Any]]:
+        return views.links(self.db, case_id)
+
+    def flags_for(self, ids: list[int]) -> dict[int, list[str]]:
+        """Short warnings per case for lists and search hits (重复信访 第 n 次, 涉法涉诉 …)."""
+        return views.flags_for(self.db, ids)
+
+    def case_workflow(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        self.core.get_case(case_id, actor)
+        try:
+            track: dict[str, Any] | None = views.litigation_track(self.db, case_id)
+        except NotFoundError:
+            track = None
+        return {
+            "case_id": case_id,
+            "assignments": [asdict(a) for a in assignments.history(self.db, case_id) if a.active],
+            "links": views.links(self.db, case_id),
+            "later_repeats": views.later_repeats(self.db, case_id),
+            "flags": views.flags_for(self.db, [case_id])[case_id],
+            "litigation": track,
+        }
+
+    def repeat_list(self, kind: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        return views.repeat_list(self.db, kind, limit, actor.city)
+
+    # -- 领导包案 -----------------------------------------------------------------------------------------
+    def package_candidates(
+        self, domain: str | None = None, as_of: dt.date | None = None, limit: int = 20, actor: Principal = SYSTEM
+    ) -> list[packages.Candidate]:
+        city = report_city(actor, None)
+        return packages.candidates(
+            self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, city=city, limit=limit
+        )
+
+    def create_package(
+        self,
+        *,
+        leader: str,
+        department: str,
+        domain: str | None = None,
+        case_ids: list[int] | None = None,
+        limit: int = 10,
+        as_of: dt.date | None = None,
+        note: str | None = None,
+        actor: Principal = SYSTEM,
+    ) -> packages.PackageProgress:
+        """Package the given cases, or the ``limit`` hardest backlog cases of ``domain``."""
+        if case_ids:
+            for cid in case_ids:
+                self.core.get_case(cid, actor)
+            reasons: dict[int, str] = {}
+        else:
+            found = self.package_candidates(domain, as_of, limit, actor)
+            case_ids = [c.case_id for c in found]
+            reasons = {c.case_id: "；".join(c.reasons) for c in found}
+        with self.db.transaction() as conn:
+            pid = packages.create(
+                conn,
+                leader=leader,
+                department=department,
+                domain=domain,
+                city=actor.city,
+                case_ids=case_ids,
+                reasons=reasons,
+                actor=actor.username,
+                note=note,
+            )
+        return packages.progress(self.db, pid)
+
+    def package_progress(self, package_id: int, actor: Principal = SYSTEM) -> packages.PackageProgress:
+        return packages.progress(self.db, package_id, actor.city)
+
+    def package_list(self, leader: str | None = None, actor: Principal = SYSTEM) -> list[packages.PackageProgress]:
+        return [packages.progress(self.db, i) for i in packages.list_ids(self.db, actor.city, leader)]
+
+    # -- 督查督办 -----------------------------------------------------------------------------------------
+    def period_report(
+        self,
+        group_by: str,
+        date_from: dt.date,
+        date_to: dt.date,
+        city: str | None = None,
+        backlog_days: int = 60,
+        actor: Principal = SYSTEM,
+    ) -> reports.Report:
+        return reports.period_report(self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days)
+
+    def weekly_report(
+        self,
+        group_by: str,
+        week_end: dt.date | None = None,
+        city: str | None = None,
+        weeks: int = 8,
+        actor: Principal = SYSTEM,
+    ) -> reports.Report:
+        scope = report_city(actor, city)
+        end = week_end or reports.latest_date(self.db, scope)
+        return reports.weekly_report(self.db, group_by, end, scope, weeks=weeks)

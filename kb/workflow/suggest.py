@@ -1,0 +1,101 @@
+"""Routing suggestions fed from the knowledge base: live kNN over the index + a lazily refitted linear model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kb.domain import SearchFilters
+from kb.search import Query, hybrid_search
+from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
+
+if TYPE_CHECKING:
+    from kb.service import LeianService
+
+log = logging.getLogger(__name__)
+HANDLED = ["in_progress", "resolved", "unresolved", "closed"]
+TARGETS = {"department": "责任部门", "city": "属地"}
+
+
+class LiveRouter:
+    def __init__(self, core: LeianService, config: RouterConfig | None = None) -> None:
+        self.core = core
+        self.config = config or RouterConfig()
+        self._models: dict[str, tuple[int, Router]] = {}
+        self._lock = threading.Lock()
+
+    def labelled_count(self, column: str) -> int:
+        row = self.core.db.query_one(
+            f"SELECT COUNT(*) FROM cases WHERE {column} IS NOT NULL AND status IN ({','.join('?' * len(HANDLED))})",
+            HANDLED,
+        )
+        return int(row[0]) if row else 0
+
+    def linear(self, column: str) -> Router | None:
+        """The fitted linear model, refitted when the labelled count grew by ``refit_growth``."""
+        count = self.labelled_count(column)
+        with self._lock:
+            cached = self._models.get(column)
+            if cached and abs(count - cached[0]) <= cached[0] * self.config.refit_growth:
+                return cached[1]
+            if count < 2:
+                return None
+            self._models[column] = (count, self._fit(column))
+            return self._models[column][1]
+
+    def _fit(self, column: str) -> Router:
+        rows = self.core.db.query(
+            f"SELECT id, {column} AS label, tokens FROM cases WHERE {column} IS NOT NULL "
+            f"AND status IN ({','.join('?' * len(HANDLED))}) ORDER BY id DESC LIMIT ?",
+            [*HANDLED, self.config.max_train],
+        )
+        vectors = self.core.cases.vectors_for(self.core.encoder.name, [r["id"] for r in rows])
+        rows = [r for r in rows if r["id"] in vectors]
+        dense = np.vstack([vectors[r["id"]] for r in rows]) if rows else np.zeros((0, self.core.encoder.dim))
+        log.info("fitting the %s router on %d handled cases", column, len(rows))
+        return Router(self.config).fit([r["tokens"].split() for r in rows], dense, [r["label"] for r in rows])
+
+    def knn(self, query: Query, column: str) -> dict[str, float]:
+        """Votes of the most similar handled cases found by the live hybrid search."""
+        core = self.core
+        hits = hybrid_search(
+            core.index,
+            query,
+            SearchFilters(statuses=HANDLED),
+            self.config.k,
+            method=core.settings.fusion,
+            dense_weight=core.settings.dense_weight,
+            depth=core.settings.candidate_depth,
+        )
+        # RRF scores barely separate rank 1 from rank 15, so votes use the similarities themselves
+        # (dense cosine and BM25 relative to the best hit), squared as in ``routing.knn_proba``.
+        votes: dict[str, float] = {}
+        top_lex = max((h.lexical_score or 0.0 for h in hits), default=0.0) or 1.0
+        w = self.config.dense_weight
+        for h in hits:
+            label = getattr(h.case, column)
+            sim = w * max(h.dense_score or 0.0, 0.0) + (1 - w) * (h.lexical_score or 0.0) / top_lex
+            if label:
+                votes[label] = votes.get(label, 0.0) + sim**2
+        total = sum(votes.values())
+        return {k: v / total for k, v in votes.items()} if total else {}
+
+    def suggest(self, query: Query, column: str) -> Suggestion:
+        knn = self.knn(query, column)
+        model = self.linear(column)
+        linear: dict[str, float] = {}
+        if model is not None and model.linear_ is not None:
+            proba = model.linear_proba([query.tokens], query.vector[None, :])[0]
+            linear = dict(zip(model.classes_, proba.tolist(), strict=True))
+        classes = sorted(set(knn) | set(linear))
+        if knn and linear:
+            w, basis = self.config.knn_weight, "相似案件投票 + 线性模型"
+        elif knn:
+            w, basis = 1.0, "相似案件投票"
+        else:
+            w, basis = 0.0, "线性模型"
+        combined = np.array([w * knn.get(c, 0.0) + (1 - w) * linear.get(c, 0.0) for c in classes])
+        return suggestion(column, classes, combined, self.config, basis)

@@ -1,0 +1,77 @@
+"""The web pages without a browser: login redirects, per-page permissions, assets served locally."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.web.pages import STATIC_DIR, WEB_DIR
+from kb.service import LeianService
+from tests.conftest import auth
+
+PAGES = ["/", "/cases/1", "/groups", "/groups/1", "/modelcases", "/modelcases/1", "/supervision", "/import"]
+
+
+def login(client: TestClient, username: str) -> None:
+    res = client.post("/api/auth/login", json={"username": username, "password": "password-123"})
+    assert res.status_code == 200, res.text
+
+
+def test_pages_redirect_to_login_without_a_session(service: LeianService, tokens: dict[str, str]) -> None:
+    with TestClient(create_app(service)) as client:
+        for path in PAGES:
+            res = client.get(path, follow_redirects=False)
+            assert res.status_code == 303, path
+            assert res.headers["location"].startswith("/login?next=")
+        # A bearer token is for the API; pages need the session cookie of a login.
+        res = client.get("/", headers=auth(tokens["admin"]), follow_redirects=False)
+        assert res.status_code == 303
+        assert client.get("/login").status_code == 200
+
+
+def test_login_next_never_leaves_the_site(service: LeianService, tokens: dict[str, str]) -> None:
+    with TestClient(create_app(service)) as client:
+        page = client.get("/login", params={"next": "//evil.example/x"}).text
+        assert 'data-next="/"' in page
+        login(client, "u_handler")
+        res = client.get("/login", params={"next": "/import"}, follow_redirects=False)
+        assert res.status_code == 303 and res.headers["location"] == "/import"
+
+
+def test_each_page_needs_its_permission(service: LeianService, tokens: dict[str, str]) -> None:
+    with TestClient(create_app(service)) as client:
+        login(client, "u_analyst")
+        assert client.get("/").status_code == 200
+        assert client.get("/groups").status_code == 200
+        denied = client.get("/import")
+        assert denied.status_code == 403 and "无权访问" in denied.text
+        # The nav lists only the sections this role may open.
+        nav = client.get("/").text
+        assert 'href="/supervision"' in nav and 'href="/import"' not in nav
+    with TestClient(create_app(service)) as client:
+        login(client, "u_handler")
+        page = client.get("/import")
+        assert page.status_code == 200 and 'lang="zh-CN"' in page.text
+
+
+def test_assets_are_served_by_the_app_and_reference_nothing_external(service: LeianService) -> None:
+    with TestClient(create_app(service)) as client:
+        for path in sorted(STATIC_DIR.rglob("*")):
+            if path.is_file():
+                rel = path.relative_to(STATIC_DIR).as_posix()
+                assert client.get(f"/static/{rel}").status_code == 200, rel
+    external = re.compile(r"""(src|href)\s*=\s*["']https?://|@import\s+url\(["']?https?://|fetch\(["']https?://""")
+    for path in [*WEB_DIR.rglob("*.html"), *STATIC_DIR.rglob("*.js"), *STATIC_DIR.rglob("*.css")]:
+        assert not external.search(path.read_text(encoding="utf-8")), path
+
+
+def test_templates_reference_only_existing_scripts() -> None:
+    for template in Path(WEB_DIR / "templates").glob("*.html"):
+        for src in re.findall(r'src="/static/([^"]+)"', template.read_text(encoding="utf-8")):
+            assert (STATIC_DIR / src).is_file(), f"{template.name}: {src}"
+    for module in STATIC_DIR.glob("js/*.js"):
+        for dep in re.findall(r'from "\./([^"]+)"', module.read_text(encoding="utf-8")):
+            assert (module.parent / dep).is_file(), f"{module.name}: {dep}"
