@@ -241,6 +241,9 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
         else:
             click.echo(f"已有 {service.cases.count()} 件案件，跳过导入（删除 {settings.data_dir} 可重新加载）")
         click.echo(service.modelcases.load_demo_library())
+        if not service.groups.list_groups():
+            run = service.groups.discover()
+            click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")
         credentials = demo_users(service, settings.data_dir)
     finally:
         service.close()

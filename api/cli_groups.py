@@ -34,7 +34,7 @@ def groups() -> None:
 
 
 @groups.command()
-@click.option("--mode", type=click.Choice(["full", "pool"]), default="full", show_default=True)
+@click.option("--mode", type=click.Choice(["auto", "incremental", "full", "pool"]), default="auto", show_default=True)
 @click.option("--threshold", type=float, help="粒度：组内平均相似度下限（越大组越细）")
 @click.option("--min-size", type=int, help="最小组规模，更小的簇进入未归组池")
 @user_option
@@ -43,7 +43,11 @@ def groups() -> None:
 def discover(
     ctx: click.Context, mode: str, threshold: float | None, min_size: int | None, username: str | None
 ) -> None:
-    """发现类案组：full 全量重新发现（保留组编号和人工调整），pool 只在未归组和近期案件中找新组。"""
+    """发现类案组。
+
+    auto（默认）：已有类案组时增量发现（现有组保留仍相符的成员，只对未归组、新增和偏离的案件聚类），
+    否则全量；full 全量重新发现（按成员重合保留组编号和人工调整）；pool 只在未归组和近期案件中找新组。
+    """
     params = {k: v for k, v in (("threshold", threshold), ("min_size", min_size)) if v is not None}
     with open_service(ctx) as service:
         r = service.groups.discover(_actor(service, username), mode, **params)
@@ -136,15 +140,18 @@ def split(ctx: click.Context, group_id: int, case_ids: tuple[int, ...], name: st
 
 @groups.command()
 @click.argument("case_id", type=int)
-@click.argument("group_id", type=int)
+@click.argument("group_id", type=int, required=False)
 @user_option
 @click.pass_context
 @friendly_errors
-def move(ctx: click.Context, case_id: int, group_id: int, username: str | None) -> None:
-    """把一件案件移入指定类案组（重新发现后保留）。"""
+def move(ctx: click.Context, case_id: int, group_id: int | None, username: str | None) -> None:
+    """把一件案件移入指定类案组；不给 GROUP_ID 则移回未归组池（重新发现后保留）。"""
     with open_service(ctx, open_index=False) as service:
         g = service.groups.move(case_id, group_id, _actor(service, username))
-    click.echo(f"案件 #{case_id} 已移入 #{g.id} {g.name}")
+    if group_id is None:
+        click.echo(f"案件 #{case_id} 已从 #{g.id} {g.name} 移回未归组池")
+    else:
+        click.echo(f"案件 #{case_id} 已移入 #{g.id} {g.name}")
 
 
 @groups.command()

@@ -93,7 +93,11 @@ class _Body(BaseModel):
 
 
 class DiscoverIn(_Body):
-    mode: str = Field(default="full", description="full：全量重新发现；pool：只在未归组案件和近期案件中发现新组")
+    mode: str = Field(
+        default="auto",
+        description="auto（默认）：已有类案组时增量发现，否则全量；incremental：保留现有组的成员，只对未归组、"
+        "新增和偏离的案件聚类；full：全量重新发现；pool：只在未归组案件和近期案件中发现新组",
+    )
     threshold: float | None = Field(default=None, ge=0.05, le=0.95, description="粒度：组内平均相似度下限")
     min_size: int | None = Field(default=None, ge=2, le=1000)
 
@@ -113,7 +117,7 @@ class SplitIn(_Body):
 
 class MoveIn(_Body):
     case_id: int
-    group_id: int
+    group_id: int | None = Field(default=None, description="目标类案组；为空表示移回未归组池（重新发现后仍保留在池中）")
 
 
 class LockIn(_Body):

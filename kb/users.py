@@ -144,8 +144,7 @@ class UserStore:
 
     def by_password(self, username: str, password: str) -> Principal | None:
         row = self.db.query_one(
-            "SELECT id, username, role, city, display_name, password_hash FROM users "
-            "WHERE username = ? AND active = 1",
+            "SELECT id, username, role, city, display_name, password_hash FROM users WHERE username = ? AND active = 1",
             (username,),
         )
         if row is None or not row["password_hash"] or not verify_password(password, row["password_hash"]):

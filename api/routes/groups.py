@@ -51,7 +51,7 @@ def unassigned(
     return MemberPage(total=total, items=[CaseOut.from_case(c) for c in items])
 
 
-@router.post("/discover", response_model=RunOut, summary="发现类案组（全量或仅未归组/近期案件）")
+@router.post("/discover", response_model=RunOut, summary="发现类案组（默认增量；全量或仅未归组/近期案件）")
 async def discover(body: DiscoverIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> RunOut:
     params: dict[str, Any] = {k: v for k, v in (("threshold", body.threshold), ("min_size", body.min_size)) if v}
     report = await run_in_threadpool(service.groups.discover, user, body.mode, **params)
@@ -101,7 +101,7 @@ async def split(
     return GroupOut.of(await run_in_threadpool(service.groups.split, group_id, body.case_ids, body.name, user))
 
 
-@router.post("/move", response_model=GroupOut, summary="把一件案件移入指定类案组")
+@router.post("/move", response_model=GroupOut, summary="把一件案件移入指定类案组，或移回未归组池（返回原所在组）")
 async def move(body: MoveIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> GroupOut:
     return GroupOut.of(await run_in_threadpool(service.groups.move, body.case_id, body.group_id, user))
 

@@ -59,8 +59,17 @@ class Discovery:
         matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, self.svc.encoder.dim), np.float32)
         return kept, model.transform(matrix, [tokens.get(i, []) for i in kept])
 
-    def run(self, params: GroupParams, actor: str, mode: str = "full", recent_days: int = 30) -> RunReport:
+    def run(self, params: GroupParams, actor: str, mode: str = "auto", recent_days: int = 30) -> RunReport:
+        """``auto``: incremental when a previous run left groups and a feature model, else full."""
+        from kb.groups.rediscovery import run_incremental
+
+        if mode in ("auto", "incremental", "pool") and (
+            self.repo.latest_model() is None or not self.repo.centroids()[0]
+        ):
+            mode = "full"
         with threadpool_limits(self.svc.settings.threads):
+            if mode in ("auto", "incremental"):
+                return run_incremental(self, params, actor)
             return self._run(params, actor, mode, recent_days)
 
     def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int) -> RunReport:
@@ -71,6 +80,7 @@ class Discovery:
         members = self.repo.member_rows()
         locked = {g.id for g in self.repo.list_groups() if g.locked}
         pinned = {r["case_id"] for r in members if r["source"] == "manual" or r["group_id"] in locked}
+        pinned |= self.repo.pool_pins()
         current = {r["case_id"]: r["group_id"] for r in members}
         all_ids = [int(r[0]) for r in self.svc.db.query("SELECT id FROM cases ORDER BY id")]
         if mode == "full" or self.repo.latest_model() is None:
@@ -125,23 +135,27 @@ class Discovery:
             for old, label in match.merged_into.items():
                 target = label_to_gid.get(label)
                 report.merged.append((old, target or 0))
-                self._retire(conn, old, "merged", target, actor, run_id)
+                self.retire(conn, old, "merged", target, actor, run_id)
             for old in match.retired:
                 report.retired.append(old)
-                self._retire(conn, old, "retired", None, actor, run_id)
+                self.retire(conn, old, "retired", None, actor, run_id)
             self.refresh(conn, model, actor)
-            counts = conn.execute(
-                "SELECT (SELECT COUNT(*) FROM case_groups WHERE state = 'active'), "
-                "(SELECT COUNT(*) FROM cases WHERE id NOT IN (SELECT case_id FROM group_members))"
-            ).fetchone()
-            report.groups, report.unassigned = int(counts[0]), int(counts[1])
-            conn.execute(
-                "UPDATE group_runs SET n_cases = ?, n_groups = ?, n_unassigned = ? WHERE id = ?",
-                (len(ids), report.groups, report.unassigned, run_id),
-            )
+            self.close_run(conn, report, len(ids))
         return report
 
-    def _retire(
+    def close_run(self, conn: sqlite3.Connection, report: RunReport, n_cases: int) -> None:
+        """Fill the run's totals (active groups, unassigned cases) into the report and its row."""
+        counts = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM case_groups WHERE state = 'active'), "
+            "(SELECT COUNT(*) FROM cases WHERE id NOT IN (SELECT case_id FROM group_members))"
+        ).fetchone()
+        report.groups, report.unassigned = int(counts[0]), int(counts[1])
+        conn.execute(
+            "UPDATE group_runs SET n_cases = ?, n_groups = ?, n_unassigned = ? WHERE id = ?",
+            (n_cases, report.groups, report.unassigned, report.run_id),
+        )
+
+    def retire(
         self, conn: sqlite3.Connection, gid: int, kind: str, into: int | None, actor: str, run_id: int | None
     ) -> None:
         """An unmatched group ends, unless reviewers pinned members in it (those keep it alive)."""

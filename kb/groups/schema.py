@@ -76,3 +76,14 @@ CREATE TABLE case_decisions (
     PRIMARY KEY (case_id, decision_id)
 );
 """
+
+# Migration 7: cases a reviewer moved back to the unassigned pool stay there; re-discovery and
+# ingest assignment skip them until a reviewer moves them into a group again.
+GROUPS_V7 = """
+CREATE TABLE group_pool_pins (
+    case_id     INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    from_group  INTEGER,
+    actor       TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+"""

@@ -39,13 +39,18 @@ class GroupService:
         service.ingest_hooks.append(self.on_ingest)
 
     # -- discovery and incremental assignment ----------------------------------------------------
-    def discover(self, actor: Principal = SYSTEM, mode: str = "full", **params: Any) -> RunReport:
-        """Re-cluster (``full``) or look for new groups in the pool and recent cases (``pool``)."""
+    def discover(self, actor: Principal = SYSTEM, mode: str = "auto", **params: Any) -> RunReport:
+        """Discover groups: ``auto`` (default) is ``incremental`` once groups exist, else ``full``.
+
+        ``incremental`` keeps existing groups' fitting members and clusters only pool, new and
+        drifted cases; ``full`` re-clusters everything (ids kept by member overlap); ``pool`` only
+        looks for new groups among the unassigned and recent cases.
+        """
         actor.require("groups:write")
         if actor.city is not None:
             raise PermissionDeniedError("类案发现涉及全省案件，需省级用户执行")
-        if mode not in ("full", "pool"):
-            raise InvalidInputError([FieldProblem("mode", "应为 full 或 pool")])
+        if mode not in ("auto", "incremental", "full", "pool"):
+            raise InvalidInputError([FieldProblem("mode", "应为 auto、incremental、full 或 pool")])
         fields = GroupParams.__dataclass_fields__
         unknown = [k for k in params if k not in fields]
         if unknown:
@@ -204,17 +209,35 @@ class GroupService:
             self._refresh(conn, actor.username)
         return self.get(new_id, actor)
 
-    def move(self, case_id: int, group_id: int, actor: Principal = SYSTEM) -> Group:
-        """Put one case into a group by hand; re-discovery keeps it there."""
+    def move(self, case_id: int, group_id: int | None, actor: Principal = SYSTEM) -> Group:
+        """Put one case into a group by hand (``None``: back to the pool); re-discovery keeps it there.
+
+        Returns the target group, or for a move to the pool the group the case left.
+        """
         actor.require("groups:write")
         self.svc.get_case(case_id, actor)
-        self._editable(group_id, actor)
         before = self.repo.membership([case_id]).get(case_id)
+        if group_id is None:
+            return self._to_pool(case_id, before, actor)
+        self._editable(group_id, actor)
         with self.svc.db.transaction() as conn:
+            self.repo.unpin_from_pool(conn, [case_id])
             self.repo.set_members(conn, [(case_id, group_id, "manual", None)], actor.username)
             self.repo.edit(conn, group_id, "move", actor.username, case_id=case_id, from_group=before)
             self._refresh(conn, actor.username)
         return self.get(group_id, actor)
+
+    def _to_pool(self, case_id: int, before: int | None, actor: Principal) -> Group:
+        if before is None:
+            raise ConflictError(f"案件 {case_id} 不在任何类案组中")
+        self._editable(before, actor)
+        with self.svc.db.transaction() as conn:
+            self.repo.remove_members(conn, [case_id])
+            self.repo.pin_to_pool(conn, case_id, before, actor.username)
+            self.repo.edit(conn, before, "unassign", actor.username, case_id=case_id)
+            self._refresh(conn, actor.username)
+        # The actor may edit the whole group (checked above), so the unscoped view is theirs too.
+        return self.get(before)
 
     # -- batch handling --------------------------------------------------------------------------
     def start_batch(self, group_id: int, lead_department: str, policy_note: str, actor: Principal = SYSTEM) -> Group:

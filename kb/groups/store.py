@@ -100,6 +100,10 @@ class GroupRepository:
             return [], np.zeros((0, 0), np.float32)
         return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
 
+    def pool_pins(self) -> set[int]:
+        """Cases a reviewer moved back to the unassigned pool (re-discovery leaves them there)."""
+        return {int(r[0]) for r in self.db.query("SELECT case_id FROM group_pool_pins")}
+
     def latest_model(self) -> bytes | None:
         row = self.db.query_one("SELECT model FROM group_runs WHERE model IS NOT NULL ORDER BY id DESC LIMIT 1")
         return bytes(row[0]) if row else None
@@ -150,6 +154,15 @@ class GroupRepository:
 
     def remove_members(self, conn: sqlite3.Connection, case_ids: Iterable[int]) -> None:
         conn.executemany("DELETE FROM group_members WHERE case_id = ?", [(c,) for c in case_ids])
+
+    def pin_to_pool(self, conn: sqlite3.Connection, case_id: int, from_group: int | None, actor: str) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO group_pool_pins(case_id, from_group, actor, created_at) VALUES (?,?,?,?)",
+            (case_id, from_group, actor, now()),
+        )
+
+    def unpin_from_pool(self, conn: sqlite3.Connection, case_ids: Iterable[int]) -> None:
+        conn.executemany("DELETE FROM group_pool_pins WHERE case_id = ?", [(c,) for c in case_ids])
 
     def edit(self, conn: sqlite3.Connection, group_id: int, kind: str, actor: str, **detail: Any) -> None:
         conn.execute(

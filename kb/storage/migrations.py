@@ -6,7 +6,7 @@ To add one: append ``(version, name, sql)`` to ``MIGRATIONS`` with a version not
 
 from __future__ import annotations
 
-from kb.groups.schema import GROUPS_V3
+from kb.groups.schema import GROUPS_V3, GROUPS_V7
 from kb.modelcases.schema import MODELCASES_V4
 from kb.storage.security_sql import SECURITY_V6
 from kb.workflow.schema import WORKFLOW_V5
@@ -83,4 +83,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (6, "audit log and web sessions", SECURITY_V6),
     (4, "model cases with versions", MODELCASES_V4),
     (3, "homogeneous case groups", GROUPS_V3),
+    (7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7),
 ]
