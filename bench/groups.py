@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridClusterer, assign, match_groups
 from indexing.incremental import rediscover
@@ -102,7 +103,8 @@ def stability(vectors: np.ndarray, tokens: list[list[str]], params: dict[str, An
     x = first.features_.transform(vectors, tokens)
     previous = np.concatenate([a, np.full(len(vectors) - n_old, -1)])
     free = np.arange(len(vectors)) >= n_old
-    r = rediscover(x, previous, HybridClusterer(**params), params.get("assign_threshold", 0.3), free=free)
+    # The service's assign_threshold defaults to the granularity threshold.
+    r = rediscover(x, previous, HybridClusterer(**params), first.threshold, free=free)
     c = r.labels
     return {
         "groups_before": len(old),
@@ -177,16 +179,24 @@ def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[
         tokens += cached(cache / f"scale_tok_{start}_{len(chunk)}.json", lambda chunk=chunk: segment(chunk))
     vectors = cached(cache / f"scale_{n}_hashing.npy", lambda: HashingEncoder(256).encode(texts))
     start = time.perf_counter()
-    km = KMeans(100, n_init=1, max_iter=30, random_state=0).fit(vectors)
+    with threadpool_limits(2):
+        km = KMeans(100, n_init=1, max_iter=30, random_state=0).fit(vectors)
     t_km = time.perf_counter() - start
     start = time.perf_counter()
     model = HybridClusterer(**params, threads=2).fit(vectors, tokens)
     t_ours = time.perf_counter() - start
     feats, cents = model.features_, model.centroids_
+    # Incremental re-discovery timing: treat the last 10 % as newly arrived (free) cases.
+    x = feats.transform(vectors, tokens)
+    new_rows = np.arange(len(x)) >= int(len(x) * 0.9)
+    start = time.perf_counter()
+    with threadpool_limits(2):
+        rediscover(x, np.where(new_rows, -1, model.labels_), HybridClusterer(**params), model.threshold, free=new_rows)
+    t_incr = time.perf_counter() - start
     probe = range(0, min(200, n))
     start = time.perf_counter()
     for i in probe:
-        assign(feats.transform(vectors[i : i + 1], [tokens[i]]), cents, params.get("threshold", 0.3))
+        assign(feats.transform(vectors[i : i + 1], [tokens[i]]), cents, model.threshold)
     t_assign = (time.perf_counter() - start) / len(probe)
     start = time.perf_counter()
     for i in probe:
@@ -198,9 +208,12 @@ def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[
         "discover_s": round(t_ours, 1),
         "kmeans_k100_s": round(t_km, 1),
         "discover_vs_kmeans_k100": round(t_ours / t_km, 2),
+        "incremental_rediscover_s": round(t_incr, 1),
+        "incremental_vs_full_discover": round(t_incr / t_ours, 3),
         "groups": int(model.labels_.max() + 1),
         "unassigned": round(float(np.mean(model.labels_ < 0)), 3),
         "assign_one_ms": round(t_assign * 1000, 2),
+        "exact_search_one_ms": round(t_exact * 1000, 2),
         "assign_vs_exact_top1_over_all": round(t_assign / t_exact, 2),
         "kmeans_inertia": float(km.inertia_),
     }
@@ -213,9 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dir", type=Path, help="kb.samplegen output directory (scale)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--threshold", type=float)
+    ap.add_argument("--dense-weight", type=float)
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
-    params: dict[str, Any] = {"threshold": args.threshold} if args.threshold else {}
+    chosen = (("threshold", args.threshold), ("dense_weight", args.dense_weight))
+    params: dict[str, Any] = {k: v for k, v in chosen if v is not None}
     if args.part == "real":
         result = real(args.cache, params)
     elif args.part == "samples":

@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from api.app import create_app
 from indexing.clustering import HybridClusterer, assign, cluster_labels, ctfidf_keywords, match_groups
 from indexing.encoders.hashing import HashingEncoder
+from indexing.incremental import rediscover
 from indexing.segment import Segmenter
 from kb.errors import ConflictError, InvalidInputError
 from kb.service import LeianService
@@ -141,12 +142,69 @@ def test_ids_stay_stable_after_adding_cases(loaded: LeianService, sample_rows) -
     assigned = [r for r in loaded.groups.repo.member_rows() if r["source"] == "assigned"]
     assert assigned, "new cases join existing groups on ingest without a refit"
     report = loaded.groups.discover()
+    assert report.mode == "incremental", "re-discovery is incremental by default once groups exist"
     after = memberships(loaded)
     kept = old_ids & {g.id for g in loaded.groups.list_groups()}
-    assert len(kept) / len(old_ids) >= 0.9
-    common = [c for c in before if c in after]
-    assert adjusted_rand_score([before[c] for c in common], [after[c] for c in common]) >= 0.9
+    assert len(kept) / len(old_ids) >= 0.95
+    old_cases = [c for c in before if c in after]
+    assert len(old_cases) >= 0.9 * len(before)
+    assert adjusted_rand_score([before[c] for c in old_cases], [after[c] for c in old_cases]) >= 0.9
     assert set(report.kept) == kept
+    assert {r["source"] for r in loaded.groups.repo.member_rows()} <= {"discovered"}, "new cases are confirmed"
+    # A second run with nothing new moves no member (pool cases may still join refreshed groups).
+    again = loaded.groups.discover()
+    final = memberships(loaded)
+    assert {c: final.get(c) for c in after} == after and not again.new and not again.retired
+    assert loaded.groups.discover(mode="full").mode == "full"
+
+
+def test_rediscover_keeps_groups_and_founds_new_ones() -> None:
+    """Arrays only: old blobs keep their labels; a new blob becomes a new group; drifters leave."""
+    x, toks, truth = blobs(2)
+    first = HybridClusterer(threshold=0.4, lexical_dims=8).fit(x[:60], toks[:60])
+    assert first.labels_.max() == 2
+    rng = np.random.default_rng(7)
+    extra_center = rng.normal(size=64)
+    extra = np.asarray([extra_center + 0.15 * rng.normal(size=64) for _ in range(8)], np.float32)
+    more_of_old = x[[0, 20, 40]] + 0.05 * rng.normal(size=(3, 64)).astype(np.float32)
+    allx = np.vstack([x[:60], extra, more_of_old, x[60:]])
+    allx /= np.linalg.norm(allx, axis=1, keepdims=True)
+    tok = [*toks[:60], *[["新词a", "新词b"]] * 8, toks[0], toks[20], toks[40], *toks[60:]]
+    feats = first.features_.transform(allx, tok)
+    previous = np.concatenate([first.labels_, np.full(len(allx) - 60, -1)])
+    drifter = 5  # a member of group first.labels_[5] whose features are replaced by an outlier
+    feats[drifter] = feats[60 + 8 + 3]
+    pinned = np.zeros(len(allx), bool)
+    pinned[25] = True
+    r = rediscover(feats, previous, HybridClusterer(threshold=0.4, lexical_dims=8), 0.3, fixed=pinned)
+    old = np.arange(60) != drifter
+    assert np.array_equal(r.labels[:60][old], first.labels_[old]), "old members keep their group index"
+    assert r.kept == [0, 1, 2] and r.retired == [] and r.drifted == 1
+    assert r.labels[drifter] != first.labels_[drifter]
+    assert set(r.labels[60:68].tolist()) == {3}, "the new blob becomes one new group"
+    assert r.labels[68:71].tolist() == first.labels_[[0, 20, 40]].tolist(), "new cases join their group"
+    assert set(r.labels[71:].tolist()) == {-1}, "outliers stay in the pool"
+
+
+def test_move_back_to_pool_survives_rediscovery(loaded: LeianService) -> None:
+    group = loaded.groups.list_groups()[0]
+    case_id = sorted(loaded.groups.repo.member_ids(group.id))[0]
+    _, pooled_before = loaded.groups.unassigned()
+    left = loaded.groups.move(case_id, None)
+    assert left.id == group.id and left.size == group.size - 1
+    assert case_id not in memberships(loaded)
+    items, pooled = loaded.groups.unassigned(limit=500)
+    assert pooled == pooled_before + 1 and case_id in {c.id for c in items}
+    for mode in ("incremental", "full"):
+        loaded.groups.discover(mode=mode)
+        assert case_id not in memberships(loaded), f"{mode} re-discovery keeps the reviewer's choice"
+    edits = loaded.groups.repo.history(group.id)["edits"]
+    assert edits[-1]["kind"] == "unassign" and edits[-1]["detail"] == {"case_id": case_id}
+    with pytest.raises(ConflictError):
+        loaded.groups.move(case_id, None)
+    loaded.groups.move(case_id, group.id)
+    assert memberships(loaded)[case_id] == group.id
+    assert not loaded.db.query("SELECT 1 FROM group_pool_pins WHERE case_id = ?", (case_id,))
 
 
 def test_reviewer_edits_survive_rediscovery(loaded: LeianService) -> None:
@@ -161,7 +219,9 @@ def test_reviewer_edits_survive_rediscovery(loaded: LeianService) -> None:
     loaded.groups.discover()
     assert loaded.groups.get(g1).name == "某平台拖欠工资"
     assert sorted(loaded.groups.repo.member_ids(g2)) == locked_members
-    assert sorted(loaded.groups.repo.member_ids(split_id)) == chosen
+    # Incremental re-discovery may let similar pool cases join a reviewer's group; pins never leave.
+    split_rows = {r["case_id"]: r["source"] for r in loaded.groups.repo.member_rows(split_id)}
+    assert all(split_rows.get(c) == "manual" for c in chosen)
     assert memberships(loaded)[moved] == g1
     edits = loaded.groups.repo.history(g1)["edits"]
     assert [e["kind"] for e in edits] == ["rename", "move"] and all(e["actor"] and e["created_at"] for e in edits)
@@ -263,6 +323,12 @@ def api_checks(loaded: LeianService, client: TestClient, tokens: dict[str, str])
     assert client.get("/api/groups").status_code == 200
     assert client.post("/api/groups/discover", json={"mode": "pool"}).status_code == 200
     assert client.post("/api/groups/discover", json={"mode": "pool"}, headers=gz).status_code == 403
+    assert client.post("/api/groups/discover", json={}).json()["mode"] == "incremental"
+    case_id = loaded.groups.repo.member_ids(gid)[0]
+    r = client.post("/api/groups/move", json={"case_id": case_id}, headers=reviewer)
+    assert r.status_code == 200 and r.json()["id"] == gid
+    assert case_id not in memberships(loaded)
+    assert client.post("/api/groups/move", json={"case_id": case_id}, headers=analyst).status_code == 403
 
 
 @pytest.mark.slow

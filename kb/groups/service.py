@@ -170,7 +170,11 @@ class GroupService:
         return self.get(group_id, actor)
 
     def merge(self, target_id: int, source_ids: list[int], actor: Principal = SYSTEM) -> Group:
-        """Move every member of the sources into the target (pinned) and end the sources."""
+        """Move every member of the sources into the target and end the sources.
+
+        All members of the merged group are pinned (the target's own too): the reviewer decided
+        they belong together, so re-discovery must not pull the target's old members back out.
+        """
         self._editable(target_id, actor)
         sources = sorted(set(source_ids) - {target_id})
         if not sources:
@@ -178,6 +182,8 @@ class GroupService:
         for sid in sources:
             self._editable(sid, actor)
         with self.svc.db.transaction() as conn:
+            own = self.repo.member_ids(target_id)
+            self.repo.set_members(conn, [(c, target_id, "manual", None) for c in own], actor.username)
             for sid in sources:
                 moved = self.repo.member_ids(sid)
                 self.repo.set_members(conn, [(c, target_id, "manual", None) for c in moved], actor.username)

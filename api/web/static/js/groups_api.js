@@ -46,7 +46,7 @@ export const actions = {
 };
 
 export const EDIT_LABELS = {
-  rename: "重命名", merge: "合并", merged: "并入", split: "拆分", lock: "锁定", unlock: "解锁", move: "移入案件",
+  rename: "重命名", merge: "合并", merged: "并入", split: "拆分", lock: "锁定", unlock: "解锁", move: "移入案件", unassign: "移回未归组",
   batch: "启动批量处理", decision: "批量决定", new: "新发现", kept: "重新发现后保留", retired: "撤销",
 };
 
