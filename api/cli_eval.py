@@ -14,6 +14,8 @@ from kb.evaluation import datasets, report
 from kb.evaluation.engine import Engine
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+# Looked up beside the routing data when --taxonomy is not given (the layout of ../shared/eval).
+TAXONOMY_NAME = "gov_category_taxonomy.json"
 
 
 def _bar(label: str, total: int) -> Any:
@@ -83,6 +85,12 @@ def triplets(
 @click.option("--data", type=FILE, help="单个带标注文件，做 k 折交叉验证")
 @click.option("--folds", default=5, show_default=True, help="交叉验证折数")
 @click.option("--unlabeled", type=FILE, help="可选：无标注文本（id、text），用于自训练")
+@click.option(
+    "--taxonomy",
+    type=FILE,
+    help=f"分类体系 JSON（level1/level2/level3），用作类别先验；缺省时使用数据文件同目录下的 {TAXONOMY_NAME}（若存在）",
+)
+@click.option("--no-taxonomy", is_flag=True, help="不使用分类体系先验")
 @outputs
 @click.pass_context
 @friendly_errors
@@ -93,10 +101,13 @@ def routing(
     data: Path | None,
     folds: int,
     unlabeled: Path | None,
+    taxonomy: Path | None,
+    no_taxonomy: bool,
     json_out: Path | None,
     md_out: Path | None,
 ) -> None:
     """分流评测：准确率、宏平均 F1、各类 F1、混淆矩阵。用 --train/--test 或 --data/--folds。"""
+    from kb.evaluation.priors import load_taxonomy
     from kb.evaluation.routing import evaluate_routing
 
     if data is not None and (train or test):
@@ -106,15 +117,21 @@ def routing(
     if folds < 2:
         raise click.UsageError("--folds 至少为 2")
     extra = [r["text"] for r in datasets.load("corpus", unlabeled)] if unlabeled else []
+    beside = (data or train or Path(".")).parent / TAXONOMY_NAME
+    tax_path = None if no_taxonomy else taxonomy or (beside if beside.is_file() else None)
+    tax = load_taxonomy(tax_path) if tax_path else None
     engine = _engine(ctx)
     if data is not None:
         result = evaluate_routing(
-            datasets.load("labelled", data), None, engine, folds=folds, unlabeled=extra, dataset=data.name
+            datasets.load("labelled", data), None, engine, folds=folds, unlabeled=extra, taxonomy=tax, dataset=data.name
         )
     else:
         assert train is not None and test is not None
         tr, te = datasets.load("labelled", train), datasets.load("labelled", test)
-        result = evaluate_routing(tr, te, engine, unlabeled=extra, dataset=f"{train.name} → {test.name}")
+        name = f"{train.name} → {test.name}"
+        result = evaluate_routing(tr, te, engine, unlabeled=extra, taxonomy=tax, dataset=name)
+    if tax_path:
+        result["notes"].append(f"taxonomy priors from {tax_path.name}")
     _finish(result, json_out, md_out)
 
 

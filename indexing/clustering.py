@@ -95,9 +95,12 @@ class HybridFeatures:
         dense = _normalize(np.asarray(vectors, np.float32))
         if self.components.shape[0] == 0:
             return dense
-        lexical = _normalize(np.asarray(self._tfidf(token_lists) @ self.components.T))
-        w = self.dense_weight
-        return np.hstack([dense * math.sqrt(w), lexical * math.sqrt(1 - w)]).astype(np.float32)
+        raw = np.asarray(self._tfidf(token_lists) @ self.components.T)
+        lexical = _normalize(raw)
+        # A text with no known term (e.g. only words new since the model was fitted) is judged by
+        # its dense vector alone, so new cases of a new kind can still group together.
+        w = np.where(np.linalg.norm(raw, axis=1, keepdims=True) > 1e-9, self.dense_weight, 1.0)
+        return np.hstack([dense * np.sqrt(w), lexical * np.sqrt(1 - w)]).astype(np.float32)
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
@@ -146,11 +149,13 @@ class _UnionFind:
 class HybridClusterer:
     """sklearn-style: ``fit(vectors, token_lists)`` returns self; ``labels_`` (-1 = unassigned)."""
 
+    # Defaults chosen on real messages (docs/groups.md): 0.4 / 0.4 kept purity vs domain >= 0.9 with
+    # <= 15 % unassigned on the 4,326 unlabelled messages; 0.3 / 0.5 gave purity 0.83.
     def __init__(
         self,
-        threshold: float = 0.3,
+        threshold: float = 0.4,
         min_size: int = 3,
-        dense_weight: float = 0.5,
+        dense_weight: float = 0.4,
         lexical_dims: int = 256,
         cell_size: int = 2000,
         seed: int = 0,

@@ -94,6 +94,9 @@ class CaseIndex:
         auto-rebuild); by default a mismatch is logged and repaired.
         """
         path = self.settings.index_path
+        # A save cut short by a crash leaves only its temporary file behind: drop those.
+        for leftover in path.parent.glob(path.name + ".*.tmp"):
+            leftover.unlink(missing_ok=True)
         loaded = None
         generation = self.generation()
         if path.exists():

@@ -24,7 +24,8 @@ class Settings:
     milvus_uri: str | None = None
     milvus_collection: str = "leian_cases"
     milvus_token: str | None = None
-    fusion: str = "rrf"
+    # Linear score blend beat RRF on samples, duplicates and kNN routing (docs/quality.md, "Fusion").
+    fusion: str = "linear"
     dense_weight: float = 0.5
     candidate_depth: int = 200
     userdicts: tuple[Path, ...] = ()

@@ -160,7 +160,7 @@ def test_ids_stay_stable_after_adding_cases(loaded: LeianService, sample_rows) -
 
 def test_rediscover_keeps_groups_and_founds_new_ones() -> None:
     """Arrays only: old blobs keep their labels; a new blob becomes a new group; drifters leave."""
-    x, toks, truth = blobs(2)
+    x, toks, _ = blobs(2)
     first = HybridClusterer(threshold=0.4, lexical_dims=8).fit(x[:60], toks[:60])
     assert first.labels_.max() == 2
     rng = np.random.default_rng(7)

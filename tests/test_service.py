@@ -158,3 +158,15 @@ def test_watermark_advances_only_over_contiguous_generations(service: LeianServi
     assert service.index.watermark == base
     service.index.mark_applied(base + 1)
     assert service.index.watermark == base + 2
+
+
+def test_leftover_temp_files_of_an_interrupted_save_are_removed(tmp_path, segmenter) -> None:
+    settings = make_settings(tmp_path)
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    svc.ingest(rows(ROWS[:2]))
+    svc.close()
+    leftover = settings.index_path.parent / (settings.index_path.name + ".abc123.tmp")
+    leftover.write_bytes(b"half a save")
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    assert not leftover.exists() and not svc.index.rebuilt_from_db
+    svc.close()

@@ -24,12 +24,13 @@ if TYPE_CHECKING:
 class GroupParams:
     """Granularity and thresholds; ``threshold`` is the mean member similarity a group must keep."""
 
-    threshold: float = 0.3
+    threshold: float = 0.4
     min_size: int = 3
-    dense_weight: float = 0.5
+    dense_weight: float = 0.4
     lexical_dims: int = 256
-    # Incremental assignment: average similarity to a group's members needed to join it on ingest.
-    assign_threshold: float = 0.3
+    # Average similarity to a group's members needed to join it on ingest, and for a member to stay
+    # in its group on incremental re-discovery (the same bar the clusterer uses for its pool).
+    assign_threshold: float = 0.4
     min_overlap: float = 0.5
 
 
@@ -75,7 +76,8 @@ class Discovery:
     def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int) -> RunReport:
         """``full``: re-cluster every unpinned case; ``pool``: only the unassigned pool and recent cases.
 
-        Pinned cases (members of locked groups, manual moves/splits/merges) are never re-clustered.
+        Pinned cases (members of locked groups, manual moves/splits/merges, cases a reviewer moved
+        back to the pool) are never re-clustered.
         """
         members = self.repo.member_rows()
         locked = {g.id for g in self.repo.list_groups() if g.locked}
