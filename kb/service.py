@@ -55,7 +55,7 @@ def content_hash(text: str) -> str:
 
 
 def in_scope(actor: Principal, case: Case) -> bool:
-    return actor.city is None or case.city == actor.city
+    return actor.sees(case.city)
 
 
 def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:

@@ -62,6 +62,10 @@ class Principal:
     def permissions(self) -> frozenset[str]:
         return PERMISSIONS.get(self.role, frozenset())
 
+    def sees(self, city: str | None) -> bool:
+        """Whether records of ``city`` are within this user's locality scope."""
+        return self.city is None or city == self.city
+
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 

@@ -91,7 +91,7 @@ class GroupService:
     def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
         cases = self.svc.cases.get_many(self.repo.member_ids(group_id))
         return sorted(
-            (c for c in cases.values() if actor.city is None or c.city == actor.city),
+            (c for c in cases.values() if actor.sees(c.city)),
             key=lambda c: (c.received_date, c.id),
             reverse=True,
         )

@@ -14,7 +14,6 @@ import numpy as np
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.modelcases.service import mask_case_text
-from kb.service import in_scope
 from kb.users import Principal
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def group_basis(svc: LeianService, group_id: str | int, actor: Principal) -> Gro
         raise InvalidInputError([FieldProblem("group_id", "类案组编号应为整数")]) from None
     group = groups.get(gid, actor)
     members, _ = groups.members(gid, actor, limit=100_000)
-    visible = {c.id: c for c in members if in_scope(actor, c)}
+    visible = {c.id: c for c in members if actor.sees(c.city)}
     if not visible:
         raise NotFoundError(f"类案组 {group_id} 不存在")
     decisions: Any = groups.repo.history(gid).get("decisions", [])

@@ -69,9 +69,9 @@ def import_rows(
         try:
             data = ModelCaseIn.model_validate(raw)
         except ValidationError as exc:
-            from kb.modelcases.service import problems_of
+            from kb.messages import problems_from
 
-            problems.extend(problems_of(exc, row_no))
+            problems.extend(problems_from(exc, row_no))
             continue
         if data.code and data.code in seen:
             problems.append(FieldProblem("code", f"与第 {seen[data.code]} 行编号重复", row_no))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.messages import problems_from
 from kb.modelcases.domain import (
     FIELD_LABELS,
     FieldDiff,
@@ -20,7 +21,7 @@ from kb.modelcases.domain import (
 from kb.modelcases.domain import VersionInfo as VersionInfo
 from kb.modelcases.index import ModelCaseIndex
 from kb.modelcases.store import ModelCaseRepository, dump
-from kb.privacy import mask_name, mask_text
+from kb.privacy import mask_names, mask_text
 from kb.users import SYSTEM, Principal
 
 if TYPE_CHECKING:
@@ -29,21 +30,9 @@ if TYPE_CHECKING:
 PROMOTABLE = ("resolved", "closed")
 
 
-def in_scope(actor: Principal, case: Any) -> bool:
-    return actor.city is None or case.city == actor.city
-
-
 def mask_case_text(case: Any, text: str | None) -> str:
     """Model cases are shared province-wide: mask IDs, phones and the petitioner's name in case text."""
-    text = mask_text(text or "")
-    name = case.petitioner_name
-    return text.replace(name, mask_name(name) or "") if name else text
-
-
-def problems_of(exc: ValidationError, row: int | None = None) -> list[FieldProblem]:
-    from kb.service import problems_from
-
-    return problems_from(exc, row)
+    return mask_names(mask_text(text or ""), [case.petitioner_name])
 
 
 def render_field(data: ModelCaseIn, name: str) -> str:
@@ -135,7 +124,7 @@ class ModelCaseService:
             raise ConflictError(f"典型案例编号 {data.code} 已存在")
         if data.source_case_ids:
             found = self.svc.cases.get_many(data.source_case_ids)
-            missing = [c for c in data.source_case_ids if c not in found or not in_scope(actor, found[c])]
+            missing = [c for c in data.source_case_ids if c not in found or not actor.sees(found[c].city)]
             if missing:
                 raise InvalidInputError([FieldProblem("source_case_ids", f"案件不存在：{missing[:5]}")])
         if data.author is None:
@@ -156,7 +145,7 @@ class ModelCaseService:
         try:
             data = ModelCaseIn.model_validate(merged)
         except ValidationError as exc:
-            raise InvalidInputError(problems_of(exc)) from None
+            raise InvalidInputError(problems_from(exc, None)) from None
         if data == current.data:
             return current
         with self.svc.db.transaction() as conn:
