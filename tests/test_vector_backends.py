@@ -32,6 +32,8 @@ BACKENDS: dict[str, tuple[Maker, bool]] = {
     "faiss-flat": (lambda tmp: FaissIndex(DIM, "Flat"), True),
     "faiss-ivf-sq8": (lambda tmp: FaissIndex(DIM, "IVF32,SQ8"), False),
     "faiss-hnsw": (lambda tmp: FaissIndex(DIM, "HNSW16"), False),
+    # A graph over trained codes: the index must train its scalar quantiser before the first add.
+    "faiss-hnsw-sq8": (lambda tmp: FaissIndex(DIM, "HNSW16,SQ8"), False),
     "faiss-auto": (lambda tmp: FaissIndex(DIM, "auto", threshold=1000), False),
     "milvus": (_milvus, True),
 }

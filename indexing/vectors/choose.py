@@ -18,6 +18,8 @@ EXACT_FILTER_LIMIT = 20_000
 TRAIN_ITERATIONS = 10
 # Training points per inverted list (FAISS warns below 39).
 TRAIN_PER_LIST = 50
+# Training points for codes that need no coarse quantiser (e.g. ``HNSW32,SQ8``).
+TRAIN_SAMPLE = 20_000
 
 
 def nlist_for(n: int) -> int:

@@ -71,10 +71,12 @@ class FaissIndex:
             self._index.nprobe = int(value)
 
     def _train(self, vectors: np.ndarray) -> None:
-        nlist = int(self._index.nlist)
+        # IVF trains its coarse quantiser (and codes) on ~50 points per list; anything else that
+        # needs training (scalar or product codes under a graph) on a bounded sample.
+        nlist = int(self._index.nlist) if self.kind == "ivf" else 1
         if vectors.shape[0] < nlist:
             raise ValueError(f"the FAISS factory {self.factory!r} needs at least {nlist} vectors to train")
-        take = min(vectors.shape[0], nlist * choose.TRAIN_PER_LIST)
+        take = min(vectors.shape[0], max(nlist * choose.TRAIN_PER_LIST, choose.TRAIN_SAMPLE))
         if take < vectors.shape[0]:
             vectors = vectors[np.sort(np.random.default_rng(0).choice(vectors.shape[0], take, replace=False))]
         self._index.train(np.ascontiguousarray(vectors))
@@ -91,7 +93,7 @@ class FaissIndex:
             self._insert(ids, vectors)
 
     def _insert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if self.kind == "ivf" and not self._index.is_trained:
+        if not self._index.is_trained:
             self._train(vectors)
         self._index.add_with_ids(vectors, ids)
 
