@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,9 +14,12 @@ from openpyxl import load_workbook
 
 from kb.domain import CaseUpdate, Status
 from kb.errors import ConflictError, InvalidInputError, NotFoundError
+from kb.routing_features import FeatureConfig
 from kb.service import LeianService
 from kb.workflow.litigation import detect
 from kb.workflow.repeats import norm_hash
+from kb.workflow.routing import RouterConfig
+from kb.workflow.suggest import LiveRouter
 from tests.conftest import auth
 
 WAGES = "某某建筑公司拖欠我们农民工工资三个月，共计八万元，包工头失联，请求劳动监察部门责令公司支付工资。"
@@ -169,6 +174,34 @@ def test_routing_learns_from_handled_cases(service: LeianService) -> None:
     assert taxi["department"].value == "交通运输厅"
 
 
+# Every case names both matters; the title says which one it is about.
+MATTERS = {"人社厅": ["公司拖欠工资", "工资被拖欠半年"], "住建厅": ["物业乱收费", "物业服务太差"]}
+FILLER = ["多次反映没有结果", "请求尽快处理", "希望领导重视", "家里生活困难"]
+
+
+def test_routing_uses_the_case_title(service: LeianService) -> None:
+    rng = random.Random(5)
+    rows = []
+    for (dept, own), other in zip(MATTERS.items(), reversed(MATTERS.values()), strict=True):
+        for i in range(12):
+            body = "，".join([other[i % 2], *rng.sample(FILLER, 2)]) + "。"
+            rows.append({**handled(f"{dept}{i}", body, dept, "广州市"), "title": own[i % 2]})
+    ingest(service, *rows)
+    # The body is about 物业 like half of the training bodies; the title says 工资.
+    (case,) = ingest(service, row("Q1", "物业乱收费，多次反映没有结果。", "2025-03-01", title="公司拖欠工资"))
+    assert service.workflow.suggest(case_id=case)["department"].value == "人社厅"
+    assert service.workflow.suggest(text="物业乱收费\n工资被拖欠半年，物业乱收费")["department"].value == "住建厅"
+    # Its linear model alone, without the dense block (the hashing encoder sees the word order):
+    # with the title features it is sure, without them it cannot tell.
+    query, found = service.query_for_case(case), {}
+    for name, config in (("titled", FeatureConfig()), ("blind", FeatureConfig(title_weight=0.0, mined_weight=0.0))):
+        model = LiveRouter(service, RouterConfig(linear=replace(config, dense_scale=0.0))).linear("department")
+        assert model is not None
+        proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
+        found[name] = dict(zip(model.classes_, proba.tolist(), strict=True))["人社厅"]
+    assert found["titled"] > 0.9 and 0.3 < found["blind"] < 0.7
+
+
 # -- packages and reports ---------------------------------------------------------------------------------
 def test_leader_package_from_hard_backlog(service: LeianService) -> None:
     old, repeat, fresh = ingest(
@@ -243,6 +276,26 @@ def test_period_and_weekly_reports(service: LeianService) -> None:
     assert len(weekly.trend) == 3 and weekly.trend[-1].received == 13
     city = service.workflow.period_report("city", dt.date(2025, 3, 3), dt.date(2025, 3, 9))
     assert {r.unit for r in city.rows} == {"广州市", "深圳市"}
+
+
+def test_weekly_report_single_pass_matches_period_reports(service: LeianService) -> None:
+    """The weekly report computes all its weeks in one pass; each must equal its own period report."""
+    report_rows(service)
+    end = dt.date(2025, 3, 9)
+    weekly = service.workflow.weekly_report("department", end, weeks=4)
+    for back, point in zip(range(3, -1, -1), weekly.trend, strict=True):
+        week_end = end - dt.timedelta(days=7 * back)
+        alone = service.workflow.period_report("department", week_end - dt.timedelta(days=6), week_end)
+        assert point.week_end == week_end.isoformat()
+        assert (point.received, point.resolution_rate, point.repeat_rate) == (
+            alone.total.received,
+            alone.total.resolution_rate,
+            alone.total.repeat_rate,
+        )
+    this_week = service.workflow.period_report("department", end - dt.timedelta(days=6), end)
+    got = [(r.unit, r.received, r.resolved, r.cohort_resolved, r.repeats, r.backlog) for r in weekly.rows]
+    want = [(r.unit, r.received, r.resolved, r.cohort_resolved, r.repeats, r.backlog) for r in this_week.rows]
+    assert got == want and sum(p.received for p in weekly.trend) > weekly.total.received
 
 
 def test_report_exports(service: LeianService) -> None:

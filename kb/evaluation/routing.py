@@ -1,5 +1,8 @@
 """Routing (which domain handles a message): kNN over bm25/dense/hybrid, a linear model, both.
 
+The linear model and its features are ``kb.routing_features.LinearRouter``, shared with the
+product's router (``kb.workflow.routing``); this module adds the harness's kNN over
+``Engine.rank``, the competition taxonomy as class terms and opt-in self-training.
 ``fit_router`` is the reusable entry point (issue #6): texts + labels in, a ``Router`` out.
 """
 
@@ -9,30 +12,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from kb.evaluation.engine import Engine, Index
 from kb.evaluation.metrics import classification_metrics
-from kb.evaluation.priors import PriorFeatures, title_of
 from kb.evaluation.report import Result, new_result
+from kb.routing_features import FeatureConfig, LinearRouter
 
 METHODS = ("knn-bm25", "knn-dense", "knn-hybrid", "linear", "combined")
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
 class Router:
-    """kNN vote over the product's hybrid ranking + a linear SVM on TF-IDF(jieba tokens) ⊕ dense vectors.
+    """kNN vote over the product's hybrid ranking + ``LinearRouter`` (LinearSVC on TF-IDF ⊕ dense …).
 
-    When the raw texts are given to ``fit``/``predict_encoded``, the linear model also sees a TF-IDF
-    of the title's tokens (``title_weight``) and, with a ``taxonomy``, the class-prior features of
-    ``kb.evaluation.priors`` (``term_weight``, ``title_prior_weight``). ``method`` picks what
-    ``predict`` uses; ``combined`` mixes the two probability vectors with ``knn_weight``.
+    When the raw texts are given to ``fit``/``predict_encoded``, the linear model also sees the
+    title's TF-IDF (``title_weight``), with a ``taxonomy`` its class terms (``term_weight``,
+    ``title_prior_weight``) and title bigrams mined from the labelled titles (``mined_weight``; by
+    default only without a taxonomy: with it they added nothing, docs/quality.md). ``method`` picks
+    what ``predict`` uses; ``combined`` mixes the two probability vectors with ``knn_weight``.
     """
 
     def __init__(
@@ -47,12 +44,14 @@ class Router:
         title_weight: float = 1.0,
         term_weight: float = 1.0,
         title_prior_weight: float = 0.5,
+        mined_weight: float | None = None,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown routing method '{method}'; choose one of {METHODS}")
         self.engine, self.k, self.method, self.knn_weight, self.C = engine, k, method, knn_weight, C
         self.taxonomy, self.title_weight = taxonomy, title_weight
         self.term_weight, self.title_prior_weight = term_weight, title_prior_weight
+        self.mined_weight = mined_weight
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments that rebuild an unfitted router with the same configuration."""
@@ -65,6 +64,7 @@ class Router:
             "title_weight": self.title_weight,
             "term_weight": self.term_weight,
             "title_prior_weight": self.title_prior_weight,
+            "mined_weight": self.mined_weight,
         }
 
     def fit(
@@ -77,34 +77,17 @@ class Router:
         self.classes_ = sorted(set(labels))
         self.y_ = np.array([self.classes_.index(lab) for lab in labels])
         self.index_: Index = self.engine.index(vectors, tokens)
-        self.tfidf_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-        self.tfidf_.fit([list(t) for t in tokens])
-        self.uses_texts_ = texts is not None
-        if texts is not None:
-            self.title_tfidf_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-            self.title_tfidf_.fit(self._title_tokens(texts))
-            self.priors_ = (
-                PriorFeatures(self.taxonomy, self.classes_, self.term_weight, self.title_prior_weight)
-                if self.taxonomy
-                else None
-            )
-        self.linear_ = LinearSVC(C=self.C).fit(self._features(vectors, tokens, texts), self.y_)
+        mined = self.mined_weight
+        config = FeatureConfig(
+            C=self.C,
+            title_weight=self.title_weight,
+            term_weight=self.term_weight,
+            title_prior_weight=self.title_prior_weight,
+            mined_weight=(0.0 if self.taxonomy else FeatureConfig.mined_weight) if mined is None else mined,
+        )
+        self.linear_ = LinearRouter(config, self.engine.segmenter.tokens)
+        self.linear_.fit(tokens, vectors, labels, texts, self.taxonomy)
         return self
-
-    def _title_tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        return [self.engine.segmenter.tokens(title_of(t)) for t in texts]
-
-    def _features(
-        self, vectors: np.ndarray, tokens: Sequence[Sequence[str]], texts: Sequence[str] | None
-    ) -> sparse.csr_matrix:
-        parts = [self.tfidf_.transform([list(t) for t in tokens]), sparse.csr_matrix(vectors)]
-        if self.uses_texts_:
-            if texts is None:
-                raise ValueError("this router was fitted with texts; pass texts to predict as well")
-            parts.append(self.title_tfidf_.transform(self._title_tokens(texts)) * self.title_weight)
-            if self.priors_ is not None:
-                parts.append(sparse.csr_matrix(self.priors_.transform(texts)))
-        return sparse.hstack(parts).tocsr()
 
     def knn_proba(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]], system: str = "hybrid") -> np.ndarray:
         """Similarity-weighted votes of the k nearest labelled cases, normalised per row."""
@@ -121,13 +104,7 @@ class Router:
     def linear_proba(
         self, vectors: np.ndarray, tokens: Sequence[Sequence[str]], texts: Sequence[str] | None = None
     ) -> np.ndarray:
-        features = self._features(vectors, tokens, texts)
-        # Softmax of SVM margins: comparable across rows and mixable with kNN votes.
-        margins = np.asarray(self.linear_.decision_function(features)) * 3.0
-        if margins.ndim == 1:  # two classes: one margin for the second class
-            margins = np.column_stack([-margins, margins])
-        margins = np.exp(margins - margins.max(axis=1, keepdims=True))
-        return margins / margins.sum(axis=1, keepdims=True)
+        return self.linear_.proba(tokens, vectors, texts)
 
     def proba(
         self,
@@ -206,16 +183,8 @@ def fit_router(
     router = Router(engine, taxonomy=taxonomy, **options).fit(vectors, tokens, labels, texts)
     if unlabeled:
         extra = list(unlabeled)
-        router = self_train(
-            router,
-            vectors,
-            tokens,
-            labels,
-            engine.encode(extra, "编码 无标注"),
-            engine.segment(extra),
-            texts=texts,
-            extra_texts=extra,
-        )
+        extra_v, extra_t = engine.encode(extra, "编码 无标注"), engine.segment(extra)
+        router = self_train(router, vectors, tokens, labels, extra_v, extra_t, texts=texts, extra_texts=extra)
     return router
 
 
@@ -274,6 +243,7 @@ def evaluate_routing(
     result["notes"].append(
         f"{len(truth)} test rows, {protocol}; knn-bm25 / knn-dense / knn-hybrid are the bm25 / dense / "
         f"hybrid baselines (k=10); linear = LinearSVC on TF-IDF ⊕ dense ⊕ title TF-IDF"
-        f"{' ⊕ taxonomy priors' if taxonomy else ' (no taxonomy)'}; self-training on {len(extra)} unlabelled texts"
+        f"{' ⊕ taxonomy priors' if taxonomy else ' ⊕ mined title terms (no taxonomy)'}; "
+        f"self-training on {len(extra)} unlabelled texts"
     )
     return result

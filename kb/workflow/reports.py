@@ -62,54 +62,74 @@ class Report:
     trend: list[TrendPoint] = field(default_factory=list)
 
 
-def _period_sql(group_by: str, city: str | None) -> str:
-    scope = "AND c.city = :city" if city else ""
+COUNTS = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
+Period = tuple[dt.date, dt.date]
+
+
+def _period_columns(i: int) -> str:
+    """The five counts of period ``i`` as conditional sums (bound as :f{i}, :t{i}, :b{i})."""
+    f, t, b = f":f{i}", f":t{i}", f":b{i}"
     return f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,
-          SUM(c.received_date >= :f) AS received,
-          SUM(c.status = 'resolved' AND c.resolved_date BETWEEN :f AND :t) AS resolved,
-          SUM(c.received_date >= :f AND c.status = 'resolved'
-              AND (c.resolved_date IS NULL OR c.resolved_date <= :t)) AS cohort_resolved,
-          SUM(c.received_date >= :f AND l.case_id IS NOT NULL) AS repeats,
-          SUM(c.received_date <= :b AND NOT (c.status IN ('resolved', 'closed')
-              AND (c.resolved_date IS NULL OR c.resolved_date <= :t))) AS backlog
+          SUM(c.received_date BETWEEN {f} AND {t}) AS received_{i},
+          SUM(c.status = 'resolved' AND c.resolved_date BETWEEN {f} AND {t}) AS resolved_{i},
+          SUM(c.received_date BETWEEN {f} AND {t} AND c.status = 'resolved'
+              AND (c.resolved_date IS NULL OR c.resolved_date <= {t})) AS cohort_resolved_{i},
+          SUM(c.received_date BETWEEN {f} AND {t} AND l.case_id IS NOT NULL) AS repeats_{i},
+          SUM(c.received_date <= {b} AND NOT (c.status IN ('resolved', 'closed')
+              AND (c.resolved_date IS NULL OR c.resolved_date <= {t}))) AS backlog_{i}"""
+
+
+def _periods_sql(group_by: str, n_periods: int, city: str | None) -> str:
+    scope = "AND c.city = :city" if city else ""
+    columns = ",".join(_period_columns(i) for i in range(n_periods))
+    return f"""
+        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
         FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
-        WHERE c.received_date <= :t {scope}
+        WHERE c.received_date <= :t_max {scope}
         GROUP BY unit"""
+
+
+def _check(group_by: str, periods: list[Period]) -> None:
+    if group_by not in GROUPS:
+        raise InvalidInputError([FieldProblem("group_by", "分组应为 city 或 department")])
+    for date_from, date_to in periods:
+        if date_from > date_to:
+            raise InvalidInputError([FieldProblem("date_from", "开始日期不能晚于结束日期")])
+
+
+def periods_rows(
+    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int
+) -> list[tuple[list[UnitRow], UnitRow]]:
+    """Per-unit counts and the total for every period, in one pass over the cases table."""
+    _check(group_by, periods)
+    params: dict[str, object] = {"t_max": max(t for _, t in periods).isoformat()}
+    for i, (date_from, date_to) in enumerate(periods):
+        params[f"f{i}"], params[f"t{i}"] = date_from.isoformat(), date_to.isoformat()
+        params[f"b{i}"] = (date_to - dt.timedelta(days=backlog_days)).isoformat()
+    if city:
+        params["city"] = city
+    found = db.query(_periods_sql(group_by, len(periods), city), params)
+    out = []
+    for i in range(len(periods)):
+        rows = []
+        for row in found:
+            unit = UnitRow(row["unit"])
+            for k in COUNTS:
+                setattr(unit, k, int(row[f"{k}_{i}"] or 0))
+            if unit.received or unit.resolved or unit.backlog:
+                rows.append(unit)
+        total = UnitRow("合计")
+        for k in COUNTS:
+            setattr(total, k, sum(getattr(r, k) for r in rows))
+        rows.sort(key=lambda r: (-r.received, r.unit))
+        out.append((rows, total))
+    return out
 
 
 def period_rows(
     db: Database, group_by: str, date_from: dt.date, date_to: dt.date, city: str | None, backlog_days: int
 ) -> tuple[list[UnitRow], UnitRow]:
-    if group_by not in GROUPS:
-        raise InvalidInputError([FieldProblem("group_by", "分组应为 city 或 department")])
-    if date_from > date_to:
-        raise InvalidInputError([FieldProblem("date_from", "开始日期不能晚于结束日期")])
-    sql = _period_sql(group_by, city)
-    params: dict[str, object] = {
-        "f": date_from.isoformat(),
-        "t": date_to.isoformat(),
-        "b": (date_to - dt.timedelta(days=backlog_days)).isoformat(),
-    }
-    if city:
-        params["city"] = city
-    counts = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
-    rows: list[UnitRow] = []
-    for found in db.query(sql, params):
-        unit = UnitRow(found["unit"])
-        for k in counts:
-            setattr(unit, k, int(found[k] or 0))
-        rows.append(unit)
-    rows = [r for r in rows if r.received or r.resolved or r.backlog]
-    total = UnitRow("合计")
-    for r in rows:
-        total.received += r.received
-        total.resolved += r.resolved
-        total.cohort_resolved += r.cohort_resolved
-        total.repeats += r.repeats
-        total.backlog += r.backlog
-    rows.sort(key=lambda r: (-r.received, r.unit))
-    return rows, total
+    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days)[0]
 
 
 def period_report(
@@ -141,10 +161,11 @@ def weekly_report(
 ) -> Report:
     """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
     start = week_end - dt.timedelta(days=6)
-    rows, total = period_rows(db, group_by, start, week_end, city, backlog_days)
-    prev_rows, prev_total = period_rows(
-        db, group_by, start - dt.timedelta(days=7), week_end - dt.timedelta(days=7), city, backlog_days
-    )
+    # One pass for this week, the week before and the trend weeks (oldest first).
+    trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    periods = [(start, week_end), (start - dt.timedelta(days=7), week_end - dt.timedelta(days=7))]
+    periods += [(end - dt.timedelta(days=6), end) for end in trend_ends]
+    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days)
     before = {r.unit: r for r in prev_rows}
     for r in [*rows, total]:
         p = prev_total if r is total else before.get(r.unit)
@@ -157,11 +178,10 @@ def weekly_report(
     )
     for r in ranked[:lowest]:
         r.lowest = True
-    trend = []
-    for back in range(weeks - 1, -1, -1):
-        end = week_end - dt.timedelta(days=7 * back)
-        _, t = period_rows(db, group_by, end - dt.timedelta(days=6), end, city, backlog_days)
-        trend.append(TrendPoint(end.isoformat(), t.received, t.resolution_rate, t.repeat_rate))
+    trend = [
+        TrendPoint(end.isoformat(), t.received, t.resolution_rate, t.repeat_rate)
+        for end, (_, t) in zip(trend_ends, trend_rows, strict=True)
+    ]
     title = f"周滚动督查报表（按{GROUPS[group_by]}）{start.isoformat()} 至 {week_end.isoformat()}"
     return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
 

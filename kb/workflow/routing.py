@@ -1,22 +1,25 @@
 """智能分拣: suggest the responsible department (domain) and locality for a case.
 
-Two learners over the same hybrid features, combined:
+Two learners, combined:
 - similar-case voting (kNN) over dense + TF-IDF similarity: always current, as every handled case
-  is a voter the moment it is stored;
-- a linear model (logistic regression) on TF-IDF + dense features, refitted lazily when the number
-  of labelled cases has grown by ``refit_growth`` since the last fit.
-``Router`` works on arrays (for evaluation); ``kb.workflow.service`` feeds it from the knowledge base.
+  is a voter the moment it is stored (``kb.workflow.suggest`` votes over the live hybrid index);
+- the linear model of ``kb.routing_features.LinearRouter``, shared with ``leian eval routing``:
+  LinearSVC on TF-IDF ⊕ dense ⊕ the title's TF-IDF ⊕ class terms read from the labelled cases
+  (categories per department, districts per city) ⊕ title bigrams mined from the labelled titles.
+  The evaluation's competition taxonomy is not used here: it describes that data set's 7 domains
+  only. The model is refitted lazily when the number of labelled cases has grown by
+  ``refit_growth`` since the last fit.
+``Router`` works on arrays (bench/workflow.py); ``kb.workflow.suggest`` feeds it from the knowledge base.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+from kb.routing_features import FeatureConfig, LinearRouter
 
 MODES = ("combined", "knn", "linear")
 
@@ -31,8 +34,7 @@ class RouterConfig:
     low_confidence: float = 0.5
     refit_growth: float = 0.1
     max_train: int = 20000
-    C: float = 10.0
-    dense_scale: float = 1.0
+    linear: FeatureConfig = field(default_factory=FeatureConfig)
 
 
 @dataclass
@@ -53,12 +55,6 @@ class Suggestion:
         return f"建议：{self.value}（置信度 {self.confidence:.0%}）"
 
 
-def _tfidf() -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer=str.split, sublinear_tf=True, min_df=1, max_features=200_000, dtype=np.float32, norm="l2"
-    )
-
-
 def knn_proba(sims: np.ndarray, labels: np.ndarray, classes: Sequence[str], k: int) -> np.ndarray:
     """Similarity-weighted vote of the k nearest labelled cases; rows sum to 1 (or 0 without voters)."""
     index = {c: i for i, c in enumerate(classes)}
@@ -75,58 +71,74 @@ def knn_proba(sims: np.ndarray, labels: np.ndarray, classes: Sequence[str], k: i
 
 
 class Router:
-    """Fit on (tokens, dense vectors, labels); predict class probabilities in one of ``MODES``."""
+    """Fit on (tokens, dense vectors, labels[, texts, class terms]); predict class probabilities in one of ``MODES``.
 
-    def __init__(self, config: RouterConfig | None = None) -> None:
+    With ``texts`` (``"{title}。{content}"`` as ``kb.domain.Case.text``) the linear model also uses the
+    title and term features; ``tokenize`` segments the titles (the service's ``Segmenter.tokens``).
+    """
+
+    def __init__(self, config: RouterConfig | None = None, tokenize: Callable[[str], list[str]] | None = None):
         self.config = config or RouterConfig()
+        self.tokenize = tokenize
 
-    def fit(self, tokens: Sequence[Sequence[str]], dense: np.ndarray, labels: Sequence[str]) -> Router:
-        docs = [" ".join(t) for t in tokens]
-        self.vectorizer_ = _tfidf().fit(docs)
-        self.train_tfidf_ = self.vectorizer_.transform(docs)
+    def fit(
+        self,
+        tokens: Sequence[Sequence[str]],
+        dense: np.ndarray,
+        labels: Sequence[str],
+        texts: Sequence[str] | None = None,
+        terms: Mapping[str, Sequence[str]] | None = None,
+    ) -> Router:
+        self.model_ = LinearRouter(self.config.linear, self.tokenize).fit(tokens, dense, labels, texts, terms)
+        self.train_tfidf_ = self.model_.tfidf_.transform([list(t) for t in tokens])
         self.train_dense_ = np.asarray(dense, dtype=np.float32)
         self.labels_ = np.asarray(labels, dtype=object)
-        self.classes_: list[str] = sorted(set(labels))
-        self.linear_: LogisticRegression | None = None
-        if len(self.classes_) > 1:
-            features = self._features(self.train_tfidf_, self.train_dense_)
-            self.linear_ = LogisticRegression(C=self.config.C, max_iter=2000).fit(features, self.labels_)
+        self.classes_: list[str] = self.model_.classes_
         return self
 
-    def _features(self, tfidf: sparse.spmatrix, dense: np.ndarray) -> sparse.csr_matrix:
-        return sparse.hstack([tfidf, sparse.csr_matrix(dense * self.config.dense_scale)]).tocsr()
+    @property
+    def fitted(self) -> bool:
+        """Whether there is a linear model (at least two classes)."""
+        return self.model_.model_ is not None
 
     def similarities(self, tokens: Sequence[Sequence[str]], dense: np.ndarray) -> np.ndarray:
-        tfidf = self.vectorizer_.transform([" ".join(t) for t in tokens])
+        tfidf = self.model_.tfidf_.transform([list(t) for t in tokens])
         w = self.config.dense_weight
         return (
             w * (np.asarray(dense, np.float32) @ self.train_dense_.T)
             + (1 - w) * (tfidf @ self.train_tfidf_.T).toarray()
         )
 
-    def linear_proba(self, tokens: Sequence[Sequence[str]], dense: np.ndarray) -> np.ndarray:
-        n = len(tokens)
-        if self.linear_ is None:
-            return np.tile(np.ones(len(self.classes_)) / len(self.classes_), (n, 1))
-        tfidf = self.vectorizer_.transform([" ".join(t) for t in tokens])
-        proba = self.linear_.predict_proba(self._features(tfidf, np.asarray(dense, np.float32)))
-        # LogisticRegression orders classes itself; map to self.classes_.
-        order = [list(self.linear_.classes_).index(c) for c in self.classes_]
-        return np.asarray(proba[:, order])
+    def linear_proba(
+        self, tokens: Sequence[Sequence[str]], dense: np.ndarray, texts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        return self.model_.proba(tokens, dense, texts)
 
-    def predict_proba(self, tokens: Sequence[Sequence[str]], dense: np.ndarray, mode: str = "combined") -> np.ndarray:
+    def predict_proba(
+        self,
+        tokens: Sequence[Sequence[str]],
+        dense: np.ndarray,
+        mode: str = "combined",
+        texts: Sequence[str] | None = None,
+    ) -> np.ndarray:
         if mode not in MODES:
             raise ValueError(mode)
         if mode == "linear":
-            return self.linear_proba(tokens, dense)
+            return self.linear_proba(tokens, dense, texts)
         knn = knn_proba(self.similarities(tokens, dense), self.labels_, self.classes_, self.config.k)
         if mode == "knn":
             return knn
         w = self.config.knn_weight
-        return w * knn + (1 - w) * self.linear_proba(tokens, dense)
+        return w * knn + (1 - w) * self.linear_proba(tokens, dense, texts)
 
-    def predict(self, tokens: Sequence[Sequence[str]], dense: np.ndarray, mode: str = "combined") -> list[str]:
-        proba = self.predict_proba(tokens, dense, mode)
+    def predict(
+        self,
+        tokens: Sequence[Sequence[str]],
+        dense: np.ndarray,
+        mode: str = "combined",
+        texts: Sequence[str] | None = None,
+    ) -> list[str]:
+        proba = self.predict_proba(tokens, dense, mode, texts)
         return [self.classes_[i] for i in proba.argmax(axis=1)]
 
 
@@ -138,10 +150,3 @@ def suggestion(target: str, classes: Sequence[str], proba: np.ndarray, config: R
     top = [(classes[i], round(float(proba[i]), 4)) for i in order[:4] if proba[i] > 0]
     confidence = top[0][1]
     return Suggestion(target, top[0][0], confidence, top[1:4], confidence < config.low_confidence, basis)
-
-
-def fit_router(
-    tokens: Sequence[Sequence[str]], dense: np.ndarray, labels: Sequence[str], config: RouterConfig | None = None
-) -> Router:
-    """Entry point for the evaluation harness (``leian eval routing``)."""
-    return Router(config).fit(tokens, dense, labels)

@@ -1,4 +1,9 @@
-"""Routing suggestions fed from the knowledge base: live kNN over the index + a lazily refitted linear model."""
+"""Routing suggestions fed from the knowledge base: live kNN over the index + a lazily refitted linear model.
+
+The linear model (``kb.routing_features``) is fitted on the handled cases' tokens, vectors and texts
+(title。content, so the title features see each case's title) and takes its class terms from a finer
+field of the same cases: the categories seen per department, the districts seen per city.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kb.domain import SearchFilters
+from kb.routing_features import terms_from_fields
 from kb.search import Query, hybrid_search
 from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
 
@@ -18,6 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HANDLED = ["in_progress", "resolved", "unresolved", "closed"]
 TARGETS = {"department": "责任部门", "city": "属地"}
+# The finer field whose values, per target class, become that class's terms.
+TERM_FIELDS = {"department": "category", "city": "district"}
 
 
 class LiveRouter:
@@ -48,15 +56,25 @@ class LiveRouter:
 
     def _fit(self, column: str) -> Router:
         rows = self.core.db.query(
-            f"SELECT id, {column} AS label, tokens FROM cases WHERE {column} IS NOT NULL "
-            f"AND status IN ({','.join('?' * len(HANDLED))}) ORDER BY id DESC LIMIT ?",
+            f"SELECT id, {column} AS label, tokens, title, content, {TERM_FIELDS[column]} AS term FROM cases "
+            f"WHERE {column} IS NOT NULL AND status IN ({','.join('?' * len(HANDLED))}) ORDER BY id DESC LIMIT ?",
             [*HANDLED, self.config.max_train],
         )
         vectors = self.core.cases.vectors_for(self.core.encoder.name, [r["id"] for r in rows])
         rows = [r for r in rows if r["id"] in vectors]
         dense = np.vstack([vectors[r["id"]] for r in rows]) if rows else np.zeros((0, self.core.encoder.dim))
+        labels = [r["label"] for r in rows]
+        # As kb.domain.Case.text: what the query side sees for a stored case.
+        texts = [f"{r['title']}。{r['content']}" if r["title"] else r["content"] for r in rows]
         log.info("fitting the %s router on %d handled cases", column, len(rows))
-        return Router(self.config).fit([r["tokens"].split() for r in rows], dense, [r["label"] for r in rows])
+        router = Router(self.config, self.core.segmenter.tokens)
+        return router.fit(
+            [r["tokens"].split() for r in rows],
+            dense,
+            labels,
+            texts,
+            terms_from_fields([r["term"] for r in rows], labels),
+        )
 
     def knn(self, query: Query, column: str) -> dict[str, float]:
         """Votes of the most similar handled cases found by the live hybrid search."""
@@ -87,8 +105,8 @@ class LiveRouter:
         knn = self.knn(query, column)
         model = self.linear(column)
         linear: dict[str, float] = {}
-        if model is not None and model.linear_ is not None:
-            proba = model.linear_proba([query.tokens], query.vector[None, :])[0]
+        if model is not None and model.fitted:
+            proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
             linear = dict(zip(model.classes_, proba.tolist(), strict=True))
         classes = sorted(set(knn) | set(linear))
         if knn and linear:
