@@ -37,18 +37,27 @@ def groups() -> None:
 @click.option("--mode", type=click.Choice(["auto", "incremental", "full", "pool"]), default="auto", show_default=True)
 @click.option("--threshold", type=float, help="粒度：组内平均相似度下限（越大组越细）")
 @click.option("--min-size", type=int, help="最小组规模，更小的簇进入未归组池")
+@click.option(
+    "--max-fit", type=click.IntRange(min=1), help="超过该案件数时在随机样本上聚类，其余按最近组归入（默认 100000）"
+)
 @user_option
 @click.pass_context
 @friendly_errors
 def discover(
-    ctx: click.Context, mode: str, threshold: float | None, min_size: int | None, username: str | None
+    ctx: click.Context,
+    mode: str,
+    threshold: float | None,
+    min_size: int | None,
+    max_fit: int | None,
+    username: str | None,
 ) -> None:
     """发现类案组。
 
     auto（默认）：已有类案组时增量发现（现有组保留仍相符的成员，只对未归组、新增和偏离的案件聚类），
     否则全量；full 全量重新发现（按成员重合保留组编号和人工调整）；pool 只在未归组和近期案件中找新组。
     """
-    params = {k: v for k, v in (("threshold", threshold), ("min_size", min_size)) if v is not None}
+    chosen = (("threshold", threshold), ("min_size", min_size), ("max_fit", max_fit))
+    params = {k: v for k, v in chosen if v is not None}
     with open_service(ctx) as service:
         r = service.groups.discover(_actor(service, username), mode, **params)
     click.echo(

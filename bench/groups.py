@@ -3,6 +3,8 @@
     python -m bench.groups real              # ../shared/eval, USE-m3 vectors (KMeans k=7 reference)
     python -m bench.groups samples           # data/samples issue_type/topic + stability after +10 %
     python -m bench.groups scale --dir D     # 100k kb.samplegen cases in D, hashing vectors
+    python -m bench.groups sampled ...       # sampled fit + assignment vs full fit (bench.groups_sampled)
+    python -m bench.groups peer              # vs UMAP + HDBSCAN (BERTopic-style), bench.groups_peer
 
 ``real`` and ``samples`` also report stability after adding 10 % new cases, for the default
 incremental re-discovery and for cold re-clustering, in the same run. ``--threshold`` and
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -185,18 +188,41 @@ def samples(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[str, Any]:
+def scale_data(cache: Path, directory: Path, n: int) -> tuple[np.ndarray, list[list[str]], list[dict[str, Any]]]:
+    """Hashing-256 vectors, segmenter tokens and truth rows of the first ``n`` kb.samplegen cases.
+
+    Cached per corpus directory name; texts are streamed (only read when a cache is missing) and
+    tokens interned, so a million cases fit in a few GB.
+    """
     from indexing.encoders.hashing import HashingEncoder
 
-    lines = (directory / "cases.jsonl").read_text(encoding="utf-8").splitlines()[:n]
-    cases = [json.loads(x) for x in lines if x]
-    texts = [f"{c['title']}。{c['content']}" if c.get("title") else c["content"] for c in cases]
-    # Segmenting 100k texts is the slow part of the setup: cached per 10k chunk, so 20k/50k reuse it.
+    key = f"scale_{directory.name}"
+    text_cache: list[str] = []
+
+    def texts() -> list[str]:
+        if not text_cache:
+            with (directory / "cases.jsonl").open(encoding="utf-8") as fh:
+                for line, _ in zip(fh, range(n), strict=False):
+                    c = json.loads(line)
+                    text_cache.append(f"{c['title']}。{c['content']}" if c.get("title") else c["content"])
+        return text_cache
+
+    # Segmenting is the slow part of the setup: cached per 10k chunk, so smaller n reuse it.
     tokens: list[list[str]] = []
-    for start in range(0, len(texts), 10_000):
-        chunk = texts[start : start + 10_000]
-        tokens += cached(cache / f"scale_tok_{start}_{len(chunk)}.json", lambda chunk=chunk: segment(chunk))
-    vectors = cached(cache / f"scale_{n}_hashing.npy", lambda: HashingEncoder(256).encode(texts))
+    for start in range(0, n, 10_000):
+        size = min(10_000, n - start)
+        path = cache / f"{key}_tok_{start}_{size}.json"
+        chunk = cached(path, lambda start=start, size=size: segment(texts()[start : start + size]))
+        tokens += [[sys.intern(t) for t in doc] for doc in chunk]
+    vectors = cached(cache / f"{key}_{n}_hashing.npy", lambda: HashingEncoder(256).encode(texts()))
+    text_cache.clear()
+    with (directory / "truth.jsonl").open(encoding="utf-8") as fh:
+        truth = [json.loads(line) for line, _ in zip(fh, range(n), strict=False)]
+    return vectors, tokens, truth
+
+
+def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[str, Any]:
+    vectors, tokens, cases = scale_data(cache, directory, n)
     # CPU seconds (process_time) are reported too: on a shared host they bound what an idle
     # 2-core machine would take in wall time (between cpu/2 and cpu).
     start, cpu = time.perf_counter(), time.process_time()
@@ -245,10 +271,14 @@ def scale(cache: Path, directory: Path, params: dict[str, Any], n: int) -> dict[
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["real", "samples", "scale"])
+    ap.add_argument("part", choices=["real", "samples", "scale", "sampled", "peer"])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-bench-groups"))
-    ap.add_argument("--dir", type=Path, help="kb.samplegen output directory (scale)")
+    ap.add_argument("--dir", type=Path, help="kb.samplegen output directory (scale, sampled)")
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--source", choices=["samplegen", "synth"], default="samplegen", help="sampled: data")
+    ap.add_argument("--max-fit", type=int, nargs="+", default=[10_000], help="sampled: rows clustered directly")
+    ap.add_argument("--no-full", action="store_true", help="sampled: skip the full-fit comparison")
+    ap.add_argument("--seed-baseline", action="store_true", help="sampled: 2nd full fit, other seed")
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--dense-weight", type=float)
     args = ap.parse_args(argv)
@@ -259,6 +289,16 @@ def main(argv: list[str] | None = None) -> None:
         result = real(args.cache, params)
     elif args.part == "samples":
         result = samples(args.cache, params)
+    elif args.part == "sampled":
+        from bench.groups_sampled import run
+
+        result = run(
+            args.source, args.cache, args.dir, args.n, args.max_fit, params, not args.no_full, args.seed_baseline
+        )
+    elif args.part == "peer":
+        from bench.groups_peer import peer
+
+        result = peer(args.cache, params, args.dir, args.n)
     else:
         result = scale(args.cache, args.dir, params, args.n)
     print(json.dumps(result, ensure_ascii=False, indent=2))

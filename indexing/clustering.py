@@ -10,6 +10,9 @@ Texts and arrays only. The algorithm is deterministic for the same input and par
    average cross similarity (dot product of unnormalised means) reaches the same threshold;
 4. clusters smaller than ``min_size`` are dissolved into the unassigned pool (label -1); a pooled
    case then joins the group whose members it resembles on average at least ``threshold``.
+
+Above ``max_fit`` rows (default 100,000) steps 1-4 run on a seeded sample and every other row is
+assigned to its nearest group by the rule of step 4, in bounded batches (``indexing.sampled``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
 from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
+from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
 __all__ = [
     "GroupMatch",
@@ -160,29 +164,54 @@ class HybridClusterer:
         cell_size: int = 2000,
         seed: int = 0,
         threads: int | None = None,
+        max_fit: int | None = DEFAULT_MAX_FIT,
+        sample: str = "random",
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
         self.threads = threads
         self.dense_weight, self.lexical_dims = dense_weight, lexical_dims
+        # More rows than max_fit (None: never): fit on a seeded sample ("random") or the last max_fit
+        # rows ("recent"), assign the rest by nearest group (indexing.sampled).
+        self.max_fit, self.sample = max_fit, sample
+        sample_rows(0, max_fit, sample)  # validates mode and max_fit early
+        self.sample_: np.ndarray | None = None  # rows clustered directly when sampled
 
     def fit(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None = None) -> HybridClusterer:
         with threadpool_limits(self.threads):
             return self._fit(vectors, token_lists)
 
     def _fit(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None) -> HybridClusterer:
+        rows = sample_rows(len(vectors), self.max_fit, self.sample, self.seed)
         if token_lists is None:
             self.features_ = HybridFeatures(1.0, 0)
         else:
-            self.features_ = HybridFeatures(self.dense_weight, self.lexical_dims, seed=self.seed).fit(token_lists)
-        return self._fit_features(self.features_.transform(vectors, token_lists or [[]] * len(vectors)))
+            # Sampled: the vocabulary and SVD are fitted on the sample's tokens too.
+            fit_tokens = token_lists if rows is None else [token_lists[i] for i in rows]
+            self.features_ = HybridFeatures(self.dense_weight, self.lexical_dims, seed=self.seed).fit(fit_tokens)
+        if rows is None:
+            return self.fit_direct(self.features_.transform(vectors, token_lists or [[]] * len(vectors)))
+        data = np.asarray(vectors)  # no copy (a memory map stays one); features are built per batch
+
+        def rows_features(idx: np.ndarray) -> np.ndarray:
+            tokens = [token_lists[i] for i in idx] if token_lists is not None else [[]] * len(idx)
+            return self.features_.transform(data[idx], tokens)
+
+        fit_sampled(self, rows_features, len(vectors), rows)
+        return self
 
     def fit_features(self, features: np.ndarray) -> HybridClusterer:
-        """Cluster ready hybrid features (rows L2-normalised)."""
+        """Cluster ready hybrid features (rows L2-normalised); sampled above ``max_fit`` rows."""
         with threadpool_limits(self.threads):
-            return self._fit_features(features)
+            rows = sample_rows(len(features), self.max_fit, self.sample, self.seed)
+            if rows is None:
+                return self.fit_direct(features)
+            fit_sampled(self, lambda idx: np.asarray(features[idx], np.float32), len(features), rows)
+            return self
 
-    def _fit_features(self, features: np.ndarray) -> HybridClusterer:
+    def fit_direct(self, features: np.ndarray) -> HybridClusterer:
+        """Cluster every row of ready features (no sampling; callers hold the thread limit)."""
+        self.sample_ = None
         x = np.asarray(features, np.float32)
         clusters: list[np.ndarray] = []
         for cell in self._cells(x, np.arange(len(x))):

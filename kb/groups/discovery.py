@@ -13,6 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridClusterer, HybridFeatures, ctfidf_keywords, match_groups
+from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
 
@@ -32,6 +33,20 @@ class GroupParams:
     # in its group on incremental re-discovery (the same bar the clusterer uses for its pool).
     assign_threshold: float = 0.4
     min_overlap: float = 0.5
+    # Scale: above max_fit cases, discovery (and the feature model fit) runs on a seeded random
+    # sample ("recent": the newest max_fit cases) and the rest joins the nearest group >= threshold.
+    max_fit: int = DEFAULT_MAX_FIT
+    sample: str = "random"
+
+    def clusterer(self) -> HybridClusterer:
+        return HybridClusterer(
+            self.threshold,
+            self.min_size,
+            self.dense_weight,
+            self.lexical_dims,
+            max_fit=self.max_fit,
+            sample=self.sample,
+        )
 
 
 @dataclass
@@ -88,16 +103,19 @@ class Discovery:
         if mode == "full" or self.repo.latest_model() is None:
             mode = "full"
             candidates = [i for i in all_ids if i not in pinned]
-            tokens = self.svc.cases.tokens_for(candidates)
-            model = HybridFeatures(params.dense_weight, params.lexical_dims).fit([tokens[i] for i in candidates])
+            # Large corpora: the feature model is fitted on a sample too (the clusterer samples again
+            # over the cases that have vectors; both draws are seeded).
+            sampled = sample_rows(len(candidates), params.max_fit, params.sample)
+            fit_ids = candidates if sampled is None else [candidates[i] for i in sampled]
+            tokens = self.svc.cases.tokens_for(fit_ids)
+            model = HybridFeatures(params.dense_weight, params.lexical_dims).fit([tokens[i] for i in fit_ids])
         else:
             since = (dt.date.today() - dt.timedelta(days=recent_days)).isoformat()
             recent = {int(r[0]) for r in self.svc.db.query("SELECT id FROM cases WHERE received_date >= ?", (since,))}
             candidates = [i for i in all_ids if i not in pinned and (i not in current or i in recent)]
             model = HybridFeatures.from_bytes(self.repo.latest_model() or b"")
         ids, x = self.features(model, candidates)
-        clusterer = HybridClusterer(params.threshold, params.min_size, params.dense_weight, params.lexical_dims)
-        labels = clusterer.fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
+        labels = params.clusterer().fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
         new_members = {
             int(k): [ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max(initial=-1)) + 1)
         }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexing.clustering import HybridClusterer, HybridFeatures
+from indexing.clustering import HybridFeatures
 from indexing.incremental import rediscover
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ def run_incremental(discovery: Discovery, params: GroupParams, actor: str) -> Ru
     previous = np.array([index[current[c]] if c in current else -1 for c in ids], np.int64)
     free = np.array([source.get(c) == "assigned" for c in ids], bool)
     fixed = np.array([source.get(c) == "manual" for c in ids], bool)
-    clusterer = HybridClusterer(params.threshold, params.min_size, params.dense_weight, params.lexical_dims)
-    result = rediscover(x, previous, clusterer, params.assign_threshold, free=free, fixed=fixed)
+    result = rediscover(x, previous, params.clusterer(), params.assign_threshold, free=free, fixed=fixed)
 
     with svc.db.transaction() as conn:
         run_id = repo.record_run(conn, actor, asdict(params) | {"mode": "incremental"}, None)
