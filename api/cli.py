@@ -47,8 +47,11 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def open_service(ctx: click.Context, **kwargs: Any) -> Iterator[LeianService]:
-    service = LeianService(settings_from(ctx), **kwargs)
+def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) -> Iterator[LeianService]:
+    settings = settings_from(ctx)
+    if workers is not None:
+        settings = settings.with_(ingest_workers=workers)
+    service = LeianService(settings, **kwargs)
     try:
         yield service
     finally:
@@ -72,6 +75,13 @@ def cli(
     ctx.obj = {"data_dir": data_dir, "encoder": encoder, "encoder_model": encoder_model, "index_backend": index_backend}
 
 
+WORKERS_OPTION = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="并行编码的进程数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）",
+)
+
+
 def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
     rows = read_file(path, fmt)
     with click.progressbar(length=len(rows), label=f"导入 {path.name}", show_eta=True, file=sys.stderr) as bar:
@@ -85,11 +95,12 @@ def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), help="文件格式（默认按扩展名判断）")
+@WORKERS_OPTION
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, workers: int | None) -> None:
     """导入案件文件（JSONL、CSV（UTF-8/GBK）、XLSX）。每个文件全部成功或全部不写入；按登记编号幂等。"""
-    with open_service(ctx) as service:
+    with open_service(ctx, workers) as service:
         for path in paths:
             run_import(service, path, fmt)
 
@@ -152,11 +163,12 @@ def search(
 
 @cli.command()
 @click.option("--re-encode", is_flag=True, help="丢弃已存储的向量并重新编码（更换模型后使用）")
+@WORKERS_OPTION
 @click.pass_context
 @friendly_errors
-def reindex(ctx: click.Context, re_encode: bool) -> None:
+def reindex(ctx: click.Context, re_encode: bool, workers: int | None) -> None:
     """从数据库重建向量索引和 BM25 索引（索引损坏、更换编码器或后端后使用）。"""
-    with open_service(ctx, open_index=False) as service:
+    with open_service(ctx, workers, open_index=False) as service:
         total = service.cases.count()
         with click.progressbar(length=total, label="重新编码", file=sys.stderr) as bar:
             n = service.reindex(progress=bar.update, re_encode=re_encode)

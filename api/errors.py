@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.auth import NotAuthenticatedError
 from kb.errors import (
     ConflictError,
+    EncodingError,
     IndexStateError,
     InvalidInputError,
     LeianError,
@@ -29,6 +30,7 @@ STATUS_FOR: dict[type[LeianError], int] = {
     ConflictError: 409,
     PermissionDeniedError: 403,
     IndexStateError: 503,
+    EncodingError: 500,
 }
 
 

@@ -33,8 +33,12 @@ MAX_CONTENT = 20000
 EARLIEST_DATE, LATEST_DATE = dt.date(1949, 10, 1), dt.date(2099, 12, 31)
 
 
+# C0 control characters except tab and newline: deleted by ``str.translate``.
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+
+
 def _strip_control(value: str) -> str:
-    return "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32).strip()
+    return value.translate(_CONTROL).strip()
 
 
 class CaseIn(BaseModel):

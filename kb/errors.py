@@ -34,6 +34,12 @@ class IndexStateError(LeianError):
     code = "index_mismatch"
 
 
+class EncodingError(LeianError):
+    """Bulk encoding failed (e.g. an encoder worker process died); nothing was written."""
+
+    code = "encoding_failed"
+
+
 @dataclass
 class FieldProblem:
     field: str

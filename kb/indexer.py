@@ -120,8 +120,10 @@ class CaseIndex:
             self.vectors, self.lexical = loaded, lexical
             self._watermark, self._applied = generation, set()
 
-    def rebuild(self, save: bool = True, progress: Any = None) -> int:
+    def rebuild(self, save: bool = True, progress: Any = None, encoder: Encoder | None = None) -> int:
         """Rebuild both indexes from the database, encoding only cases without a stored vector.
+
+        ``encoder`` (same name and vectors as ``self.encoder``, e.g. a worker pool) encodes them.
 
         The database is read without holding the index lock (writers hold the database lock and
         then take the index lock, so the opposite order could deadlock); writes that land
@@ -133,7 +135,7 @@ class CaseIndex:
         try:
             ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             if stale:
-                self._encode_and_store(stale, progress)
+                self._encode_and_store(stale, progress, encoder or self.encoder)
                 ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             index = self._new_vector_index()
             index.add(ids, matrix)
@@ -153,8 +155,9 @@ class CaseIndex:
             self.save()
         return len(index)
 
-    def _encode_and_store(self, stale: Sequence[int], progress: Any) -> None:
-        batch = 256
+    def _encode_and_store(self, stale: Sequence[int], progress: Any, encoder: Encoder) -> None:
+        # Each batch commits on its own; a worker pool gets a batch per worker so none waits long.
+        batch = 256 * int(getattr(encoder, "workers", 1))
         for start in range(0, len(stale), batch):
             chunk = list(stale[start : start + batch])
             cases = self.cases.get_many(chunk)
@@ -162,7 +165,7 @@ class CaseIndex:
                 f"SELECT id, content_hash FROM cases WHERE id IN ({','.join('?' * len(chunk))})", chunk
             )
             hashes = {r["id"]: r["content_hash"] for r in rows}
-            vecs = self.encoder.encode([cases[c].text for c in chunk])
+            vecs = encoder.encode([cases[c].text for c in chunk])
             with self.db.transaction() as conn:
                 self.cases.save_vectors(conn, self.encoder.name, [(c, hashes[c], vecs[i]) for i, c in enumerate(chunk)])
             if progress is not None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,9 +17,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from indexing.encoders import Encoder, create_encoder
+from indexing.encoders.pool import EncoderPoolError, EncoderSpec, ProcessPoolEncoder, start_encoding
 from indexing.segment import Segmenter
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
-from kb.errors import FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
 from kb.groups.service import GroupService
 from kb.indexer import CaseIndex
 from kb.messages import problems_from
@@ -73,12 +75,19 @@ class LeianService:
         settings: Settings,
         *,
         encoder: Encoder | None = None,
+        encoder_spec: EncoderSpec | None = None,
         segmenter: Segmenter | None = None,
         open_index: bool = True,
     ) -> None:
+        """``encoder_spec`` tells bulk paths how worker processes rebuild ``encoder``; it defaults to
+        the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
+        always used in-process)."""
         self.settings = settings
         self.db = Database(settings.db_path)
         self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
+        if encoder_spec is None and encoder is None:
+            encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
+        self.encoder_spec = encoder_spec
         self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords)
         self.cases = CaseRepository(self.db)
         self.index = CaseIndex(settings, self.db, self.encoder)
@@ -135,19 +144,20 @@ class LeianService:
         cases = self.validate_rows(rows)
         report = ImportReport()
         existing = self.cases.hashes_by_external([c.external_no for c in cases])
-        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
-        for case in cases:
-            values = self._values(case)
-            prepared.append((case, values, values["tokens"].split()))
+        texts = [self._text(c) for c in cases]
         to_encode = [
-            i for i, (c, v, _) in enumerate(prepared) if existing.get(c.external_no, (0, ""))[1] != v["content_hash"]
+            i for i, c in enumerate(cases) if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
         ]
-        vectors = np.zeros((len(prepared), self.encoder.dim), dtype=np.float32)
-        for start in range(0, len(to_encode), batch_size):
-            chunk = to_encode[start : start + batch_size]
-            vectors[chunk] = self.encoder.encode([self._text(prepared[i][0]) for i in chunk])
-            if progress:
-                progress(len(chunk))
+        vectors = np.zeros((len(cases), self.encoder.dim), dtype=np.float32)
+        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
+        with self.bulk_encoder() as encoder:
+            # Worker processes (if any) encode while this process segments.
+            pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
+            for case in cases:
+                values = self._values(case)
+                prepared.append((case, values, values["tokens"].split()))
+            if to_encode:
+                vectors[to_encode] = pending(progress)
         encoded = set(to_encode)
         reuse = [i for i in range(len(prepared)) if i not in encoded]
         if reuse:
@@ -184,6 +194,22 @@ class LeianService:
         report.external_nos = [c.external_no for c in cases]
         log.info("ingested %d cases (%d new, %d updated)", len(cases), report.created, report.updated)
         return report
+
+    @contextmanager
+    def bulk_encoder(self) -> Iterator[Encoder]:
+        """The encoder for bulk paths: a worker-process pool when ``ingest_workers`` > 1 and the
+        encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
+        large enough input and stop when the block ends."""
+        workers = self.settings.ingest_workers
+        if self.encoder_spec is None or workers <= 1:
+            yield self.encoder
+            return
+        try:
+            with ProcessPoolEncoder(self.encoder_spec, workers, local=self.encoder) as pool:
+                yield pool
+        except EncoderPoolError as exc:
+            hint = "可设置 LEIAN_INGEST_WORKERS=1 或 --workers 1 改为单进程编码"
+            raise EncodingError(f"并行编码失败：{exc}（{hint}）") from exc
 
     def _text(self, case: CaseIn) -> str:
         return f"{case.title}。{case.content}" if case.title else case.content
@@ -327,7 +353,8 @@ class LeianService:
                 conn.execute("DELETE FROM case_vectors WHERE encoder = ?", (self.encoder.name,))
         with self.db.transaction() as conn:
             CaseIndex.bump_generation(conn)
-        return self.index.rebuild(save=True, progress=progress)
+        with self.bulk_encoder() as encoder:
+            return self.index.rebuild(save=True, progress=progress, encoder=encoder)
 
     def health(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,8 @@ class Settings:
     encoder: str = "use-m3"
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
+    # Worker processes (one encoder thread each) for bulk encoding: imports and reindex; 1 = in-process.
+    ingest_workers: int = field(default_factory=usable_cores)
     index_backend: str = "faiss"
     # "auto": exact Flat below indexing.vectors.choose.AUTO_THRESHOLD vectors, IVF-SQ8 above; or any
     # FAISS factory string (e.g. "HNSW32,SQ8"); for Milvus the index type (default FLAT).
@@ -74,6 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "encoder": env.get("LEIAN_ENCODER", base.encoder),
         "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
         "threads": int(env.get("LEIAN_THREADS", base.threads)),
+        "ingest_workers": max(1, int(env.get("LEIAN_INGEST_WORKERS", base.ingest_workers))),
         "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
         "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),
         "milvus_uri": env.get("LEIAN_MILVUS_URI") or None,

@@ -1,0 +1,288 @@
+"""Process-level parallel encoding for bulk paths (imports, re-encoding): one encoder per core.
+
+On a busy 2-core host one encoder with two BLAS threads ran 3x *slower* than with one thread, while
+two single-thread worker processes ran faster than one process (docs/benchmarks.md, "Ingest
+throughput"). So ``ProcessPoolEncoder`` keeps the encoder contract and spreads contiguous chunks of
+the input over ``workers`` processes, each building its own single-thread encoder once; the
+vectors come back in input order and equal the in-process ones.
+
+Design choices:
+
+* Workers are started with the ``spawn`` context: forking a parent that already runs FAISS / OpenMP /
+  BLAS threads is unsafe. The pool starts lazily, at the first input large enough to need it, and
+  ``close()`` (or leaving the ``with`` block) stops it; each worker also exits by itself when its
+  parent disappears (checked every second), so a killed import leaves no orphans behind.
+* Starting a worker and loading USE-m3 in it costs seconds (about 4-8 s on the 2-core bench host),
+  so inputs of fewer than ``max(min_parallel, 2 * workers * min_chunk)`` texts (512 by default)
+  are encoded in-process by the local encoder: below that the start-up eats the gain.
+* ``submit()`` returns at once so the caller can work (e.g. segment) while the workers encode.
+* A worker that dies or fails to build its encoder raises ``EncoderPoolError`` in the caller (the
+  executor notices the dead process; nothing waits forever), and the pool is torn down.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+
+from indexing.encoders.base import Encoder, usable_cores
+
+ProgressFn = Callable[[int], None]
+
+
+class EncoderPoolError(RuntimeError):
+    """A worker process died, could not build its encoder, or failed while encoding."""
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """How a worker builds its encoder: a registry name (``create_encoder``) or a picklable factory.
+
+    ``factory`` must be importable by name in a fresh interpreter (a module-level function or a
+    ``functools.partial`` of one); it wins over ``kind``/``model``.
+    """
+
+    kind: str
+    model: str | None = None
+    threads: int = 1
+    factory: Callable[[], Encoder] | None = None
+
+    def build(self) -> Encoder:
+        if self.factory is not None:
+            return self.factory()
+        from indexing.encoders import create_encoder
+
+        return create_encoder(self.kind, self.model, self.threads)
+
+
+# -- worker side ----------------------------------------------------------------------------------
+_worker_encoder: Encoder | None = None
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Leave when the parent is gone (it was killed before it could stop the pool)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _init_worker(spec: EncoderSpec, parent_pid: int) -> None:
+    global _worker_encoder
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(spec.threads)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+    encoder = spec.build()
+    encoder.encode(["预热"])  # load the model now, not inside the first chunk
+    _worker_encoder = encoder
+
+
+def _encode_chunk(texts: list[str]) -> tuple[str, np.ndarray]:
+    if _worker_encoder is None:  # pragma: no cover - the initializer always ran
+        raise RuntimeError("encoder worker was not initialised")
+    return _worker_encoder.name, _worker_encoder.encode(texts)
+
+
+# -- caller side ----------------------------------------------------------------------------------
+PendingVectors = Callable[[ProgressFn | None], np.ndarray]
+MIN_PARALLEL = 512
+
+
+class ProcessPoolEncoder:
+    """The encoder contract over a pool of worker processes (see the module docstring).
+
+    ``local`` is the in-process encoder used for small inputs and for ``name``/``dim``; by default
+    it is built from ``spec``. Workers must produce the same encoder name, which is checked.
+    """
+
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        workers: int | None = None,
+        *,
+        local: Encoder | None = None,
+        min_parallel: int = MIN_PARALLEL,
+        min_chunk: int = 32,
+        max_chunk: int = 256,
+    ) -> None:
+        self.spec = spec
+        self.workers = max(1, workers if workers is not None else usable_cores())
+        self.min_parallel = min_parallel
+        self.min_chunk, self.max_chunk = max(1, min_chunk), max(min_chunk, max_chunk)
+        self.local = local if local is not None else spec.build()
+        self.name, self.dim = self.local.name, self.local.dim
+        self._executor: ProcessPoolExecutor | None = None
+
+    def parallel_threshold(self) -> int:
+        """Inputs of at least this many texts go to the worker processes."""
+        return max(self.min_parallel, 2 * self.workers * self.min_chunk)
+
+    def chunk_size(self, n: int) -> int:
+        """About four chunks per worker (load balance, progress), within [min_chunk, max_chunk]."""
+        return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * 4))))
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """(n, dim) float32, unit rows, in input order; ``progress(k)`` after each finished chunk."""
+        return self.submit(texts)(progress)
+
+    def submit(self, texts: Sequence[str]) -> PendingVectors:
+        """Start encoding and return at once; calling the result waits for the vectors."""
+        texts = list(texts)
+        if self.workers == 1 or len(texts) < self.parallel_threshold():
+            return lambda progress: _encode_local(self.local, texts, progress)
+        size = self.chunk_size(len(texts))
+        with self._failures():
+            executor = self._start()
+            futures = [executor.submit(_encode_chunk, texts[s : s + size]) for s in range(0, len(texts), size)]
+        return lambda progress: self._collect(futures, progress)
+
+    def _collect(self, futures: list[Future[tuple[str, np.ndarray]]], progress: ProgressFn | None) -> np.ndarray:
+        with self._failures():
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    name, vectors = future.result()  # raises the worker's error
+                    if name != self.name:
+                        raise EncoderPoolError(f"编码进程使用的编码器 {name} 与本进程的 {self.name} 不一致")
+                    if progress is not None:
+                        progress(len(vectors))
+        return np.ascontiguousarray(np.vstack([f.result()[1] for f in futures]), dtype=np.float32)
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """Any failure tears the pool down (without waiting for running chunks) and is reported."""
+        try:
+            yield
+        except EncoderPoolError:
+            self._terminate()
+            raise
+        except BrokenProcessPool as exc:
+            self._terminate()
+            raise EncoderPoolError(f"编码进程异常退出或无法加载编码器（{self.spec.kind}）：{exc}") from exc
+        except Exception as exc:
+            self._terminate()
+            raise EncoderPoolError(f"编码进程出错：{type(exc).__name__}: {exc}") from exc
+        except BaseException:  # KeyboardInterrupt
+            self._terminate()
+            raise
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def _start(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self.spec, os.getpid()),
+            )
+        return self._executor
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers (empty before the first parallel encode)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return sorted(processes)
+
+    def _terminate(self) -> None:
+        """Stop now: kill the workers instead of waiting for their running chunks."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ProcessPoolEncoder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._terminate()
+
+
+def _encode_local(
+    encoder: Encoder, texts: Sequence[str], progress: ProgressFn | None, batch_size: int = 256
+) -> np.ndarray:
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        out[start : start + len(batch)] = encoder.encode(batch)
+        if progress is not None:
+            progress(len(batch))
+    return out
+
+
+def _encode_in_thread(encoder: Encoder, texts: list[str], batch_size: int) -> PendingVectors:
+    """Encode batch by batch on a background thread; waiting reports progress on the caller's thread.
+
+    The encoders' heavy steps are NumPy/BLAS (or torch) calls that release the GIL, so the caller's
+    own work meanwhile (segmentation during an import) runs on another core.
+    """
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    done: queue.Queue[int | BaseException | None] = queue.Queue()
+
+    def run() -> None:
+        try:
+            for start in range(0, len(texts), batch_size):
+                batch = texts[start : start + batch_size]
+                out[start : start + len(batch)] = encoder.encode(batch)
+                done.put(len(batch))
+            done.put(None)
+        except BaseException as exc:  # handed to the waiting caller
+            done.put(exc)
+
+    threading.Thread(target=run, name="leian-encode", daemon=True).start()
+
+    def wait(progress: ProgressFn | None) -> np.ndarray:
+        while (item := done.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if progress is not None:
+                progress(item)
+        return out
+
+    return wait
+
+
+def start_encoding(encoder: Encoder, texts: Sequence[str], batch_size: int = 256) -> PendingVectors:
+    """Start encoding ``texts`` (in order) and return at once; calling the result waits for the
+    vectors. A pool encodes in its worker processes, any other encoder on a background thread."""
+    if isinstance(encoder, ProcessPoolEncoder):
+        return encoder.submit(texts)
+    texts = list(texts)
+    if not texts:
+        return lambda progress: np.zeros((0, encoder.dim), dtype=np.float32)
+    return _encode_in_thread(encoder, texts, batch_size)
+
+
+def encode_all(
+    encoder: Encoder, texts: Sequence[str], batch_size: int = 256, progress: ProgressFn | None = None
+) -> np.ndarray:
+    """``start_encoding`` and wait."""
+    return start_encoding(encoder, texts, batch_size)(progress)
