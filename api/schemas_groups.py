@@ -100,6 +100,12 @@ class DiscoverIn(_Body):
     )
     threshold: float | None = Field(default=None, ge=0.05, le=0.95, description="粒度：组内平均相似度下限")
     min_size: int | None = Field(default=None, ge=2, le=1000)
+    max_fit: int | None = Field(
+        default=None,
+        ge=100,
+        le=5_000_000,
+        description="超过该案件数时在随机样本上聚类，其余按最近组归入（默认 100000）",
+    )
 
 
 class RenameIn(_Body):

@@ -324,6 +324,12 @@ def api_checks(loaded: LeianService, client: TestClient, tokens: dict[str, str])
     assert client.post("/api/groups/discover", json={"mode": "pool"}).status_code == 200
     assert client.post("/api/groups/discover", json={"mode": "pool"}, headers=gz).status_code == 403
     assert client.post("/api/groups/discover", json={}).json()["mode"] == "incremental"
+    sampled = client.post("/api/groups/discover", json={"max_fit": 100})
+    assert sampled.status_code == 200 and sampled.json()["mode"] == "incremental"
+    run = loaded.db.query("SELECT params FROM group_runs ORDER BY id DESC LIMIT 1")[0][0]
+    assert '"max_fit": 100' in run
+    too_small = client.post("/api/groups/discover", json={"max_fit": 5})
+    assert too_small.status_code == 422 and "max_fit" in too_small.text
     case_id = loaded.groups.repo.member_ids(gid)[0]
     r = client.post("/api/groups/move", json={"case_id": case_id}, headers=reviewer)
     assert r.status_code == 200 and r.json()["id"] == gid

@@ -298,6 +298,20 @@ def test_weekly_report_single_pass_matches_period_reports(service: LeianService)
     assert got == want and sum(p.received for p in weekly.trend) > weekly.total.received
 
 
+def test_reports_reject_dates_out_of_range(client: Any) -> None:
+    """A far-past week would underflow the date arithmetic: a 422 naming the field, never a 500."""
+    for path in (
+        "/api/workflow/reports/weekly?group_by=city&week_end=0001-01-03&weeks=104",
+        "/api/workflow/reports/period?group_by=city&date_from=0001-01-01&date_to=0001-01-02",
+        "/api/workflow/reports/period?group_by=city&date_from=2025-01-01&date_to=9999-12-31",
+        "/api/workflow/packages/candidates?as_of=0001-01-01",
+    ):
+        r = client.get(path)
+        assert r.status_code in (200, 422), (path, r.status_code, r.text[:200])
+        if r.status_code == 422:
+            assert r.json()["error"]["details"][0]["field"] in ("week_end", "date_from", "date_to", "as_of"), path
+
+
 def test_report_exports(service: LeianService) -> None:
     from kb.workflow import exports
 

@@ -53,7 +53,8 @@ def unassigned(
 
 @router.post("/discover", response_model=RunOut, summary="发现类案组（默认增量；全量或仅未归组/近期案件）")
 async def discover(body: DiscoverIn, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> RunOut:
-    params: dict[str, Any] = {k: v for k, v in (("threshold", body.threshold), ("min_size", body.min_size)) if v}
+    chosen = (("threshold", body.threshold), ("min_size", body.min_size), ("max_fit", body.max_fit))
+    params: dict[str, Any] = {k: v for k, v in chosen if v is not None}
     report = await run_in_threadpool(service.groups.discover, user, body.mode, **params)
     return RunOut.of(report)
 

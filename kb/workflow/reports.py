@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
 from kb.storage.db import Database
 
@@ -89,10 +90,18 @@ def _periods_sql(group_by: str, n_periods: int, city: str | None) -> str:
         GROUP BY unit"""
 
 
+def _in_range(name: str, *days: dt.date) -> None:
+    if any(not EARLIEST_DATE <= day <= LATEST_DATE for day in days):
+        message = f"日期应在 {EARLIEST_DATE.isoformat()} 至 {LATEST_DATE.isoformat()} 之间"
+        raise InvalidInputError([FieldProblem(name, message)])
+
+
 def _check(group_by: str, periods: list[Period]) -> None:
     if group_by not in GROUPS:
         raise InvalidInputError([FieldProblem("group_by", "分组应为 city 或 department")])
     for date_from, date_to in periods:
+        _in_range("date_from", date_from)
+        _in_range("date_to", date_to)
         if date_from > date_to:
             raise InvalidInputError([FieldProblem("date_from", "开始日期不能晚于结束日期")])
 
@@ -160,6 +169,9 @@ def weekly_report(
     min_received: int = 3,
 ) -> Report:
     """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
+    # The earliest trend week must stay a valid date too (a far-past week_end would underflow).
+    _in_range("week_end", week_end)
+    _in_range("week_end", week_end - dt.timedelta(days=7 * max(weeks, 2)))
     start = week_end - dt.timedelta(days=6)
     # One pass for this week, the week before and the trend weeks (oldest first).
     trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
