@@ -146,16 +146,22 @@ def stability(vectors: np.ndarray, tokens: list[list[str]], params: dict[str, An
     }
 
 
-def real(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
-    def rows(name: str) -> list[dict[str, Any]]:
-        with gzip.open(EVAL / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh]
+def eval_rows(name: str) -> list[dict[str, Any]]:
+    with gzip.open(EVAL / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
 
-    lab, unl = rows("gov_messages_labeled"), rows("gov_messages_unlabeled")
+
+def real_data(cache: Path) -> tuple[np.ndarray, list[list[str]], list[str], np.ndarray, list[list[str]]]:
+    """Labelled vectors, tokens and domains, then unlabelled vectors and tokens (../shared/eval)."""
+    lab, unl = eval_rows("gov_messages_labeled"), eval_rows("gov_messages_unlabeled")
     lv, lt = load(cache, "gov_labeled", [r["text"] for r in lab])
     uv, ut = load(cache, "gov_unlabeled", [r["text"] for r in unl])
-    truth = [r["label"] for r in lab]
-    out: dict[str, Any] = {"rows": len(lab), "params": params}
+    return lv, lt, [r["label"] for r in lab], uv, ut
+
+
+def real(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    lv, lt, truth, uv, ut = real_data(cache)
+    out: dict[str, Any] = {"rows": len(truth), "params": params}
     out["kmeans k=7 dense"] = scores(truth, KMeans(7, n_init=10, random_state=0).fit_predict(lv))
     out["leian hybrid"] = scores(truth, HybridClusterer(**params).fit(lv, lt).labels_)
     out["leian dense-only"] = scores(truth, HybridClusterer(**params).fit(lv).labels_)

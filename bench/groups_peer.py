@@ -18,7 +18,6 @@ CPU seconds are process time; the peer rows also split them into UMAP and HDBSCA
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import time
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench.groups import EVAL, REPO, load, scores
+from bench.groups import REPO, load, real_data, scores
 from indexing.clustering import HybridClusterer, HybridFeatures
 
 Method = Callable[[], np.ndarray]
@@ -140,14 +139,7 @@ def peer(cache: Path, params: dict[str, Any], directory: Path | None = None, n: 
     min_size = int(params.get("min_size", HybridClusterer().min_size))
     out: dict[str, Any] = {"params": params, "min_cluster_size (Leian min_size)": min_size}
 
-    def rows(name: str) -> list[dict[str, Any]]:
-        with gzip.open(EVAL / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh]
-
-    lab, unl = rows("gov_messages_labeled"), rows("gov_messages_unlabeled")
-    lv, lt = load(cache, "gov_labeled", [r["text"] for r in lab])
-    uv, ut = load(cache, "gov_unlabeled", [r["text"] for r in unl])
-    truth = [r["label"] for r in lab]
+    lv, lt, truth, uv, ut = real_data(cache)
     out["real labelled (456) vs domain"] = compare(
         methods_for(lv, lt, params, min_size), lambda lb: scores(truth, lb), "leian hybrid"
     )

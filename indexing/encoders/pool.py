@@ -244,15 +244,12 @@ def _encode_in_thread(encoder: Encoder, texts: list[str], batch_size: int) -> Pe
     The encoders' heavy steps are NumPy/BLAS (or torch) calls that release the GIL, so the caller's
     own work meanwhile (segmentation during an import) runs on another core.
     """
-    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    result: list[np.ndarray] = []
     done: queue.Queue[int | BaseException | None] = queue.Queue()
 
     def run() -> None:
         try:
-            for start in range(0, len(texts), batch_size):
-                batch = texts[start : start + batch_size]
-                out[start : start + len(batch)] = encoder.encode(batch)
-                done.put(len(batch))
+            result.append(_encode_local(encoder, texts, done.put, batch_size))
             done.put(None)
         except BaseException as exc:  # handed to the waiting caller
             done.put(exc)
@@ -265,7 +262,7 @@ def _encode_in_thread(encoder: Encoder, texts: list[str], batch_size: int) -> Pe
                 raise item
             if progress is not None:
                 progress(item)
-        return out
+        return result[0]
 
     return wait
 
