@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexing.encoders import usable_cores
+from kb.errors import FieldProblem, InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,18 @@ def _paths(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
 
 
+def _number(env: Mapping[str, str], name: str, default: int | float) -> int | float:
+    """``env[name]`` as the type of ``default``; a malformed value is an error naming the variable."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        return type(default)(raw)
+    except ValueError:
+        kind = "整数" if isinstance(default, int) else "数值"
+        raise InvalidInputError([FieldProblem(name, f"环境变量 {name} 应为{kind}，当前为 {raw!r}")]) from None
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build settings from ``LEIAN_*`` variables, then apply keyword overrides."""
     env = os.environ if env is None else env
@@ -75,20 +88,20 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "data_dir": Path(env.get("LEIAN_DATA_DIR", str(base.data_dir))),
         "encoder": env.get("LEIAN_ENCODER", base.encoder),
         "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
-        "threads": int(env.get("LEIAN_THREADS", base.threads)),
-        "ingest_workers": max(1, int(env.get("LEIAN_INGEST_WORKERS", base.ingest_workers))),
+        "threads": _number(env, "LEIAN_THREADS", base.threads),
+        "ingest_workers": max(1, _number(env, "LEIAN_INGEST_WORKERS", base.ingest_workers)),
         "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
         "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),
         "milvus_uri": env.get("LEIAN_MILVUS_URI") or None,
         "milvus_collection": env.get("LEIAN_MILVUS_COLLECTION", base.milvus_collection),
         "milvus_token": env.get("LEIAN_MILVUS_TOKEN") or None,
         "fusion": env.get("LEIAN_FUSION", base.fusion),
-        "dense_weight": float(env.get("LEIAN_DENSE_WEIGHT", base.dense_weight)),
-        "candidate_depth": int(env.get("LEIAN_CANDIDATE_DEPTH", base.candidate_depth)),
+        "dense_weight": _number(env, "LEIAN_DENSE_WEIGHT", base.dense_weight),
+        "candidate_depth": _number(env, "LEIAN_CANDIDATE_DEPTH", base.candidate_depth),
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
-        "max_body_bytes": int(env.get("LEIAN_MAX_BODY_BYTES", base.max_body_bytes)),
+        "max_body_bytes": _number(env, "LEIAN_MAX_BODY_BYTES", base.max_body_bytes),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from indexing.encoders import create_encoder
 from indexing.encoders.hashing import HashingEncoder
 from indexing.encoders.pool import EncoderPoolError, EncoderSpec, ProcessPoolEncoder, encode_all
 from indexing.segment import Segmenter
-from kb.errors import EncodingError
+from kb.errors import EncodingError, InvalidInputError
 from kb.service import LeianService
 from kb.settings import load_settings
 from tests.conftest import REPO, make_settings
@@ -228,6 +228,14 @@ def test_setting_defaults_to_usable_cores_and_reads_the_environment() -> None:
     assert load_settings({}).ingest_workers == len(os.sched_getaffinity(0))
     assert load_settings({"LEIAN_INGEST_WORKERS": "3"}).ingest_workers == 3
     assert load_settings({"LEIAN_INGEST_WORKERS": "0"}).ingest_workers == 1
+
+
+@pytest.mark.parametrize("name", ["LEIAN_INGEST_WORKERS", "LEIAN_THREADS", "LEIAN_DENSE_WEIGHT"])
+def test_malformed_numeric_setting_names_the_variable(name: str) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        load_settings({name: "两个"})
+    assert [p.field for p in err.value.problems] == [name] and "两个" in str(err.value)
+    assert load_settings({"LEIAN_DENSE_WEIGHT": "0.7"}).dense_weight == 0.7
 
 
 def test_cli_import_and_reindex_take_workers(
