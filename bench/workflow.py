@@ -274,12 +274,13 @@ def bench_litigation() -> dict[str, Any]:
 def bench_reports(n: int) -> dict[str, Any]:
     import datetime as dt
 
+    from kb.schema import ALL_MIGRATIONS
     from kb.storage.db import Database
     from kb.workflow import reports
 
     start = dt.date(2024, 1, 1)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(Path(tmp) / "r.db")
+        db = Database(Path(tmp) / "r.db", migrations=ALL_MIGRATIONS)
         t0 = time.perf_counter()
         # Generated inside SQLite (a recursive CTE), so building a million rows takes seconds.
         with db.transaction() as conn:

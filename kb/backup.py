@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.schema import ALL_MIGRATIONS
 from kb.settings import Settings
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -58,7 +59,7 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
     if target.exists() and any(target.iterdir()):
         raise ConflictError(f"备份目录不为空：{target}")
     target.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.db_path)
+    db = Database(settings.db_path, migrations=ALL_MIGRATIONS)
     try:
         db.backup_to(target / DB_FILE)
     finally:

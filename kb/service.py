@@ -26,6 +26,7 @@ from kb.indexer import CaseIndex
 from kb.messages import problems_from
 from kb.modelcases.service import ModelCaseService
 from kb.privacy import petitioner_key
+from kb.schema import ALL_MIGRATIONS
 from kb.search import Query, hybrid_search
 from kb.security import attach_security
 from kb.settings import Settings
@@ -83,7 +84,7 @@ class LeianService:
         the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
         always used in-process)."""
         self.settings = settings
-        self.db = Database(settings.db_path)
+        self.db = Database(settings.db_path, migrations=ALL_MIGRATIONS)
         self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)

@@ -1,4 +1,8 @@
-"""Schema of homogeneous case groups (migration 3): groups, members, runs, lineage, edits, decisions."""
+"""Migrations of homogeneous case groups: 3 (groups, members, runs, lineage, edits, decisions) and 7 (pins)."""
+
+from __future__ import annotations
+
+from kb.storage.migrate import Migration
 
 GROUPS_V3 = """
 CREATE TABLE group_runs (
@@ -87,3 +91,9 @@ CREATE TABLE group_pool_pins (
     created_at  TEXT NOT NULL
 );
 """
+
+CASE_GROUPS = Migration(3, "homogeneous case groups", GROUPS_V3)
+POOL_PINS = Migration(7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7)
+
+# This feature's steps, ascending; kb/schema.py places them in the global order.
+MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS]

@@ -1,4 +1,8 @@
-"""The model-case tables (migration 4); plain SQL so the storage layer can import it without cycles."""
+"""Migrations of the model-case library: 4 (model cases, immutable versions, events, text vectors)."""
+
+from __future__ import annotations
+
+from kb.storage.migrate import Migration
 
 MODELCASES_V4 = """
 CREATE TABLE model_cases (
@@ -45,3 +49,8 @@ CREATE TABLE model_case_vectors (
     PRIMARY KEY (content_hash, encoder)
 );
 """
+
+MODEL_CASES = Migration(4, "model cases with versions", MODELCASES_V4)
+
+# This feature's steps, ascending; kb/schema.py places them in the global order.
+MIGRATIONS: list[Migration] = [MODEL_CASES]

@@ -1,38 +1,28 @@
-"""One SQLite database per deployment, in WAL mode, with migrations applied on open."""
+"""One SQLite database per deployment, in WAL mode, with the migrations it is given applied on open."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.storage.migrations import MIGRATIONS
-
-
-def split_sql(script: str) -> list[str]:
-    """Split a script into complete statements (trigger bodies keep their inner semicolons)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
+from kb.storage.migrate import Migration, apply, check_order
 
 
 class Database:
     """A serialised connection: SQLite handles one writer at a time anyway.
 
     ``transaction()`` is the only way to write, so an import either commits whole or not at all.
+    ``migrations`` is the schema the caller expects (the product passes ``kb.schema.ALL_MIGRATIONS``;
+    storage never imports features); steps not yet recorded are applied on open, ``()`` applies none.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, migrations: Sequence[Migration]) -> None:
+        check_order(migrations)
         self.path = Path(path)
+        self.migrations = tuple(migrations)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -42,25 +32,18 @@ class Database:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=10000")
-        self.migrate()
+        try:
+            self.applied = self.migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def migrate(self) -> list[int]:
+        """Apply this database's migrations not yet recorded; returns the versions applied now."""
+        if not self.migrations:
+            return []
         with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
-            )
-            done = {r[0] for r in self._conn.execute("SELECT version FROM schema_migrations")}
-            applied = []
-            for version, name, sql in sorted(MIGRATIONS):
-                if version in done:
-                    continue
-                with self.transaction() as conn:
-                    for statement in split_sql(sql):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO schema_migrations(version, name) VALUES (?, ?)", (version, name))
-                applied.append(version)
-            return applied
+            return apply(self, self.migrations)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

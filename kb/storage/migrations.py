@@ -1,15 +1,11 @@
-"""Schema changes as small numbered steps, applied in order when the database opens.
+"""Storage's own migrations: 1 (cases, case vectors, meta) and 2 (users and API tokens).
 
-Each feature owns its steps; a version is applied once and recorded in ``schema_migrations``.
-To add one: append ``(version, name, sql)`` to ``MIGRATIONS`` with a version not used before.
+Features declare theirs in their own ``schema.py``; ``kb/schema.py`` states the global order.
 """
 
 from __future__ import annotations
 
-from kb.groups.schema import GROUPS_V3, GROUPS_V7
-from kb.modelcases.schema import MODELCASES_V4
-from kb.storage.security_sql import SECURITY_V6
-from kb.workflow.schema import WORKFLOW_V5
+from kb.storage.migrate import Migration
 
 CORE_V1 = """
 CREATE TABLE cases (
@@ -74,14 +70,8 @@ CREATE TABLE api_tokens (
 );
 """
 
-# Versions are reserved per feature so parallel work never collides:
-# 1 core, 2 users, 3 groups, 4 model cases, 5 workflow, 6 audit/security, 7+ free.
-MIGRATIONS: list[tuple[int, str, str]] = [
-    (1, "core cases and vectors", CORE_V1),
-    (2, "users and api tokens", USERS_V2),
-    (5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5),
-    (6, "audit log and web sessions", SECURITY_V6),
-    (4, "model cases with versions", MODELCASES_V4),
-    (3, "homogeneous case groups", GROUPS_V3),
-    (7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7),
-]
+CASES = Migration(1, "core cases and vectors", CORE_V1)
+USERS = Migration(2, "users and api tokens", USERS_V2)
+
+# This module's steps, ascending; kb/schema.py places them in the global order.
+MIGRATIONS: list[Migration] = [CASES, USERS]

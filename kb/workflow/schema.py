@@ -1,6 +1,8 @@
-"""Workflow tables (migration 5): assignments, repeat links, litigation tracks, leader packages."""
+"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages)."""
 
 from __future__ import annotations
+
+from kb.storage.migrate import Migration
 
 WORKFLOW_V5 = """
 -- Dual assignment: a case's locality and department assignees; history kept (ended rows stay).
@@ -78,3 +80,8 @@ CREATE TABLE package_cases (
 );
 CREATE INDEX ix_package_cases_case ON package_cases(case_id);
 """
+
+WORKFLOW = Migration(5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5)
+
+# This feature's steps, ascending; kb/schema.py places them in the global order.
+MIGRATIONS: list[Migration] = [WORKFLOW]

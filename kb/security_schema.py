@@ -1,6 +1,8 @@
-"""Schema of the security feature (migration 6): the append-only audit log and web sessions."""
+"""Migrations of the security feature: 6 (the append-only audit log and web sessions)."""
 
 from __future__ import annotations
+
+from kb.storage.migrate import Migration
 
 # Triggers make the table append-only for anything going through SQLite, the service included.
 AUDIT_SQL = """
@@ -42,3 +44,8 @@ CREATE INDEX ix_sessions_user ON sessions(user_id);
 """
 
 SECURITY_V6 = AUDIT_SQL + SESSIONS_SQL
+
+AUDIT_AND_SESSIONS = Migration(6, "audit log and web sessions", SECURITY_V6)
+
+# This feature's steps, ascending; kb/schema.py places them in the global order.
+MIGRATIONS: list[Migration] = [AUDIT_AND_SESSIONS]

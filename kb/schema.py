@@ -1,0 +1,43 @@
+"""The ONE stated order of every schema migration, assembled from the modules that own them.
+
+Storage applies whatever list it is given and imports no feature; this module (not storage) may
+import the features, and the composition root passes ``ALL_MIGRATIONS`` to ``Database``.
+
+Databases in the field recorded versions 1..7 in ``schema_migrations``, so those numbers are fixed
+forever. To add a step: declare ``Migration(N, name, sql)`` in the owning feature's ``MIGRATIONS``
+with N = the highest version below plus one, and append it to the end of ``ALL_MIGRATIONS``. A
+duplicate or decreasing version, or a step declared but not listed here (or the reverse), is
+refused when this module is imported.
+"""
+
+from __future__ import annotations
+
+from kb import security_schema as security
+from kb.groups import schema as groups
+from kb.modelcases import schema as modelcases
+from kb.storage import migrations as storage
+from kb.storage.migrate import Migration, assemble
+from kb.workflow import schema as workflow
+
+# Who declares which steps (each list ascending).
+DECLARED: dict[str, list[Migration]] = {
+    "kb.storage.migrations": storage.MIGRATIONS,
+    "kb.groups.schema": groups.MIGRATIONS,
+    "kb.modelcases.schema": modelcases.MIGRATIONS,
+    "kb.workflow.schema": workflow.MIGRATIONS,
+    "kb.security_schema": security.MIGRATIONS,
+}
+
+# The stated order is the version order; new steps go at the end with the next number.
+ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
+    [
+        storage.CASES,  # 1
+        storage.USERS,  # 2
+        groups.CASE_GROUPS,  # 3
+        modelcases.MODEL_CASES,  # 4
+        workflow.WORKFLOW,  # 5
+        security.AUDIT_AND_SESSIONS,  # 6
+        groups.POOL_PINS,  # 7
+    ],
+    DECLARED,
+)
