@@ -50,16 +50,17 @@ class Transactional(Protocol):
 
 
 def split_sql(script: str) -> list[str]:
-    """Split a script into complete statements (trigger bodies keep their inner semicolons)."""
+    """Split a script into complete statements (trigger bodies and string literals keep their semicolons)."""
     statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
+    for piece in script.split(";"):
+        buffer += piece + ";"
         if sqlite3.complete_statement(buffer):
-            if buffer.strip():
+            if buffer.strip().rstrip(";").strip():  # not the empty piece after the last ";"
                 statements.append(buffer.strip())
             buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
+    tail = buffer[:-1].strip()  # the ";" added after the last piece
+    if tail:
+        statements.append(tail)
     return statements
 
 
