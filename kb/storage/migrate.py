@@ -8,7 +8,7 @@ one script per dialect without changing the runner's contract.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -121,7 +121,7 @@ def apply(db: Transactional, migrations: Sequence[Migration]) -> list[int]:
     return applied
 
 
-def assemble(order: Sequence[Migration], declared: dict[str, Sequence[Migration]]) -> tuple[Migration, ...]:
+def assemble(order: Sequence[Migration], declared: Mapping[str, Sequence[Migration]]) -> tuple[Migration, ...]:
     """The stated order, checked: increasing versions, and exactly the steps the features declare.
 
     ``declared`` maps an owner (a feature) to its own list; a step declared but missing from the
