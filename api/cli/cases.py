@@ -22,7 +22,7 @@ SAMPLES = REPO_ROOT / "data" / "samples" / "cases.jsonl"
 
 
 def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
-    rows = read_file(path, fmt)
+    rows = read_file(path, fmt, service.settings.max_decompressed_bytes)
     with click.progressbar(length=len(rows), label=f"导入 {path.name}", show_eta=True, file=sys.stderr) as bar:
         report = service.ingest(rows, progress=bar.update)
     click.echo(
@@ -127,6 +127,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
+@friendly_errors
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """启动 HTTP 服务（API 文档见 /docs）。"""
     _serve(settings_from(ctx), host, port)
