@@ -17,10 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb import audit
 from kb.logmask import install_log_masking
+from kb.settings import Settings, describe_bytes
 from kb.users import Principal
 
 log = logging.getLogger(__name__)
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
 WRITE_METHODS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _ID = re.compile(r"^\d+$")
 
@@ -59,7 +59,8 @@ class BodyLimitMiddleware:
 
     def limit(self) -> int:
         service = getattr(self.fastapi_app.state, "service", None)
-        return int(getattr(getattr(service, "settings", None), "max_body_bytes", DEFAULT_MAX_BODY))
+        # Before startup there is no service yet: the settings' default applies.
+        return int(getattr(getattr(service, "settings", None), "max_body_bytes", Settings.max_body_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -96,8 +97,7 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _reject(send: Send, limit: int, status: int) -> None:
-        size = f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
-        message = f"请求内容过大（上限 {size}）" if status == 413 else "Content-Length 无效"
+        message = f"请求内容过大（上限 {describe_bytes(limit)}）" if status == 413 else "Content-Length 无效"
         body = json.dumps(
             {"error": {"code": f"http_{status}", "message": message, "details": []}}, ensure_ascii=False
         ).encode("utf-8")

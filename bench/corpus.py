@@ -1,4 +1,4 @@
-"""Benchmark corpus: synthetic petitions from ``kb.samplegen``, their USE-m3 vectors cached as .npy.
+"""Benchmark corpus: synthetic petitions from ``samplegen``, their USE-m3 vectors cached as .npy.
 
 Encoding a million 200-character petitions with USE-m3 on 2 cores takes about three hours, so large
 corpora are built this way (and the reports say so): ``--real`` cases (default 4,000) are encoded
@@ -31,7 +31,7 @@ def case_text(case: dict[str, Any]) -> str:
 
 
 def cases(n: int, seed: int | None = None) -> list[dict[str, Any]]:
-    from kb.samplegen import DEFAULT_SEED, iter_cases
+    from samplegen import DEFAULT_SEED, iter_cases
 
     return list(iter_cases(n, seed=DEFAULT_SEED if seed is None else seed))
 

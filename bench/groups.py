@@ -2,7 +2,7 @@
 
     python -m bench.groups real              # ../shared/eval, USE-m3 vectors (KMeans k=7 reference)
     python -m bench.groups samples           # data/samples issue_type/topic + stability after +10 %
-    python -m bench.groups scale --dir D     # 100k kb.samplegen cases in D, hashing vectors
+    python -m bench.groups scale --dir D     # 100k samplegen cases in D, hashing vectors
     python -m bench.groups sampled ...       # sampled fit + assignment vs full fit (bench.groups_sampled)
     python -m bench.groups peer              # vs UMAP + HDBSCAN (BERTopic-style), bench.groups_peer
 
@@ -195,7 +195,7 @@ def samples(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def scale_data(cache: Path, directory: Path, n: int) -> tuple[np.ndarray, list[list[str]], list[dict[str, Any]]]:
-    """Hashing-256 vectors, segmenter tokens and truth rows of the first ``n`` kb.samplegen cases.
+    """Hashing-256 vectors, segmenter tokens and truth rows of the first ``n`` samplegen cases.
 
     Cached per corpus directory name; texts are streamed (only read when a cache is missing) and
     tokens interned, so a million cases fit in a few GB.
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("part", choices=["real", "samples", "scale", "sampled", "peer"])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-bench-groups"))
-    ap.add_argument("--dir", type=Path, help="kb.samplegen output directory (scale, sampled)")
+    ap.add_argument("--dir", type=Path, help="samplegen output directory (scale, sampled)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--source", choices=["samplegen", "synth"], default="samplegen", help="sampled: data")
     ap.add_argument("--max-fit", type=int, nargs="+", default=[10_000], help="sampled: rows clustered directly")

@@ -1,7 +1,7 @@
 """Peers side by side: Leian group discovery vs BERTopic-style UMAP + HDBSCAN (issue 9, item 6b).
 
     python -m bench.groups peer                               # real + samples
-    python -m bench.groups peer --dir /tmp/s100k --n 100000   # also 100k kb.samplegen cases, once each
+    python -m bench.groups peer --dir /tmp/s100k --n 100000   # also 100k samplegen cases, once each
 
 On the same cached vectors as ``real`` and ``samples`` (USE-m3; ../shared/eval is read in place,
 never copied): the 456 labelled messages alone, the labelled ones clustered jointly with the 4,326
@@ -117,7 +117,7 @@ def methods_for(
 
 
 def at_scale(cache: Path, directory: Path, n: int, params: dict[str, Any], min_size: int) -> dict[str, Any]:
-    """kb.samplegen corpus of ``n`` cases (hashing-256 vectors, segmenter tokens), each method once."""
+    """samplegen corpus of ``n`` cases (hashing-256 vectors, segmenter tokens), each method once."""
     from bench.groups import scale_data
 
     v, tokens, truth = scale_data(cache, directory, n)
@@ -133,7 +133,7 @@ def at_scale(cache: Path, directory: Path, n: int, params: dict[str, Any], min_s
 
 
 def peer(cache: Path, params: dict[str, Any], directory: Path | None = None, n: int = 0) -> dict[str, Any]:
-    """The three data sets above; with ``directory``, also ``n`` kb.samplegen cases (``at_scale``)."""
+    """The three data sets above; with ``directory``, also ``n`` samplegen cases (``at_scale``)."""
     load_before = os.getloadavg()
     warm_up()
     min_size = int(params.get("min_size", HybridClusterer().min_size))

@@ -4,7 +4,7 @@
     python -m bench.groups sampled --source synth --n 100000 --max-fit 10000
     python -m bench.groups sampled --source synth --n 1000000 --max-fit 100000 --no-full
 
-``samplegen``: kb.samplegen cases, hashing-256 vectors + project segmenter tokens (hybrid), labels
+``samplegen``: samplegen cases, hashing-256 vectors + project segmenter tokens (hybrid), labels
 issue_type/topic from truth.jsonl. ``synth``: bench.corpus vectors (USE-m3 of 4,000 sample cases,
 then ``0.7·a + 0.3·b + noise`` mixes), dense only; a row's label is the issue type of its ``a``
 source, recovered by replaying bench.corpus's seeded generator (checked against stored rows).
@@ -53,7 +53,7 @@ def agreement(full: np.ndarray, sampled: np.ndarray) -> dict[str, float]:
 def synth_truth(n: int, n_real: int = 4_000, seed: int = 0) -> tuple[np.ndarray, list[str]]:
     """Source row (``a``) of each bench.corpus synthetic vector and the issue types of the real rows."""
     from bench.corpus import real_vectors, vectors
-    from kb.samplegen import iter_records
+    from samplegen import iter_records
 
     real = real_vectors(min(n, n_real))
     base = vectors(n, n_real, seed)

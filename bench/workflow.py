@@ -5,7 +5,7 @@
     python -m bench.workflow litigation   # sample-data P/R + the hand-labelled real messages in docs/workflow.md
     python -m bench.workflow reports --n 1000000
 Real data is read from ../shared/eval (measurement only); sample data from data/samples or a fresh
-``python -m kb.samplegen`` run into a temporary folder.
+``python -m samplegen`` run into a temporary folder.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def samples() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     folder = REPO / "data" / "samples"
     if not (folder / "cases.jsonl").exists():
         folder = Path(tempfile.mkdtemp(prefix="leian-samples-"))
-        subprocess.run([sys.executable, "-m", "kb.samplegen", "--out", str(folder), "--quiet"], check=True)
+        subprocess.run([sys.executable, "-m", "samplegen", "--out", str(folder), "--quiet"], check=True)
     cases = [json.loads(x) for x in (folder / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     truth = [json.loads(x) for x in (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     return cases, {t["external_no"]: t for t in truth}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError
+from kb.settings import Settings, describe_bytes
 
 # Registry exports often carry Chinese headers; both spellings are accepted.
 HEADER_ALIASES = {
@@ -141,10 +142,7 @@ def _xlsx_rows(workbook: Any) -> Iterator[RawRow]:
         yield line_no, {k: (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
-MAX_DECOMPRESSED = 256 * 1024 * 1024
-
-
-def gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
+def gunzip(data: bytes, limit: int = Settings.max_decompressed_bytes) -> bytes:
     """Decompress with a size cap (a small archive may expand to gigabytes) and clear errors."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
@@ -152,15 +150,16 @@ def gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
     except zlib.error:
         raise InvalidInputError([FieldProblem("file", "gzip 压缩文件已损坏")]) from None
     if len(out) > limit or inflater.unconsumed_tail:
-        raise InvalidInputError([FieldProblem("file", f"解压后超过 {limit // 1024 // 1024} MB 上限")])
+        raise InvalidInputError([FieldProblem("file", f"解压后超过 {describe_bytes(limit)} 上限")])
     if not inflater.eof:
         raise InvalidInputError([FieldProblem("file", "gzip 压缩文件不完整")])
     return out
 
 
-def read_rows(data: bytes, fmt: str) -> Iterator[RawRow]:
+def read_rows(data: bytes, fmt: str, max_decompressed_bytes: int = Settings.max_decompressed_bytes) -> Iterator[RawRow]:
+    """Rows of a case file; a gzip file is expanded first, to at most ``max_decompressed_bytes``."""
     if data[:2] == b"\x1f\x8b":
-        data = gunzip(data)
+        data = gunzip(data, max_decompressed_bytes)
     if fmt == "jsonl":
         return read_jsonl(decode_bytes(data))
     if fmt == "csv":
@@ -170,5 +169,7 @@ def read_rows(data: bytes, fmt: str) -> Iterator[RawRow]:
     raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
 
 
-def read_file(path: Path, fmt: str | None = None) -> list[RawRow]:
-    return list(read_rows(Path(path).read_bytes(), fmt or detect_format(str(path))))
+def read_file(
+    path: Path, fmt: str | None = None, max_decompressed_bytes: int = Settings.max_decompressed_bytes
+) -> list[RawRow]:
+    return list(read_rows(Path(path).read_bytes(), fmt or detect_format(str(path)), max_decompressed_bytes))

@@ -1,25 +1,37 @@
-"""Typed settings, the only place that reads the environment (built by a function, never at import)."""
+"""Typed settings, the only place that reads the environment (built by a function, never at import).
+
+Every ``Settings`` is validated when it is built (``validate``), whether from ``LEIAN_*`` variables,
+keyword overrides (the CLI's options) or ``with_``: a bad value fails at start with an error naming
+the variable and what it accepts, never later in a request. Every operational limit lives here.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Literal, get_args
 
 from indexing.encoders import usable_cores
 from kb.errors import FieldProblem, InvalidInputError
+
+EncoderName = Literal["use-m3", "sbert", "hashing"]
+IndexBackend = Literal["faiss", "exact", "milvus"]
+FusionMethod = Literal["linear", "rrf"]
+
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var/leian")
-    encoder: str = "use-m3"
+    encoder: EncoderName = "use-m3"
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
     # Worker processes (one encoder thread each) for bulk encoding: imports and reindex; 1 = in-process.
     ingest_workers: int = field(default_factory=usable_cores)
-    index_backend: str = "faiss"
+    index_backend: IndexBackend = "faiss"
     # "auto": exact Flat below indexing.vectors.choose.AUTO_THRESHOLD vectors, IVF-SQ8 above; or any
     # FAISS factory string (e.g. "HNSW32,SQ8"); for Milvus the index type (default FLAT).
     index_factory: str = "auto"
@@ -28,16 +40,26 @@ class Settings:
     milvus_collection: str = "leian_cases"
     milvus_token: str | None = None
     # Linear score blend beat RRF on samples, duplicates and kNN routing (docs/quality.md, "Fusion").
-    fusion: str = "linear"
+    fusion: FusionMethod = "linear"
     dense_weight: float = 0.5
     candidate_depth: int = 200
     userdicts: tuple[Path, ...] = ()
     stopwords: tuple[Path, ...] = ()
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
+    # Longest query text accepted by search (characters).
     max_text_chars: int = 20000
-    # Largest HTTP request body accepted (413 above it); uploads are capped separately.
-    max_body_bytes: int = 64 * 1024 * 1024
+    # Largest HTTP request body accepted (413 above it); the uploads below are capped separately.
+    max_body_bytes: int = 64 * MB
+    # Largest case file accepted by POST /api/cases/import (before decompression).
+    max_upload_bytes: int = 50 * MB
+    # Largest model-case library file accepted by POST /api/modelcases/import.
+    max_library_upload_bytes: int = 20 * MB
+    # A gzip case file may expand to at most this much (a small archive can expand to gigabytes).
+    max_decompressed_bytes: int = 256 * MB
+
+    def __post_init__(self) -> None:
+        validate({f.name: getattr(self, f.name) for f in fields(self)})
 
     @property
     def db_path(self) -> Path:
@@ -64,6 +86,98 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+# The environment variable behind each setting: error messages name it, and README documents it.
+ENV: dict[str, str] = {
+    "data_dir": "LEIAN_DATA_DIR",
+    "encoder": "LEIAN_ENCODER",
+    "encoder_model": "LEIAN_ENCODER_MODEL",
+    "threads": "LEIAN_THREADS",
+    "ingest_workers": "LEIAN_INGEST_WORKERS",
+    "index_backend": "LEIAN_INDEX_BACKEND",
+    "index_factory": "LEIAN_INDEX_FACTORY",
+    "milvus_uri": "LEIAN_MILVUS_URI",
+    "milvus_collection": "LEIAN_MILVUS_COLLECTION",
+    "milvus_token": "LEIAN_MILVUS_TOKEN",
+    "fusion": "LEIAN_FUSION",
+    "dense_weight": "LEIAN_DENSE_WEIGHT",
+    "candidate_depth": "LEIAN_CANDIDATE_DEPTH",
+    "userdicts": "LEIAN_USERDICTS",
+    "stopwords": "LEIAN_STOPWORDS",
+    "petitioner_key": "LEIAN_PETITIONER_KEY",
+    "max_text_chars": "LEIAN_MAX_TEXT_CHARS",
+    "max_body_bytes": "LEIAN_MAX_BODY_BYTES",
+    "max_upload_bytes": "LEIAN_MAX_UPLOAD_BYTES",
+    "max_library_upload_bytes": "LEIAN_MAX_LIBRARY_UPLOAD_BYTES",
+    "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "encoder": get_args(EncoderName),
+    "index_backend": get_args(IndexBackend),
+    "fusion": get_args(FusionMethod),
+}
+# Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
+POSITIVE_INTS = (
+    "threads",
+    "ingest_workers",
+    "candidate_depth",
+    "max_text_chars",
+    "max_body_bytes",
+    "max_upload_bytes",
+    "max_library_upload_bytes",
+    "max_decompressed_bytes",
+)
+
+
+def describe_bytes(size: int) -> str:
+    """A byte limit as staff read it: ``50 MB``, ``4 KB``, ``2000 字节``."""
+    if size % MB == 0:
+        return f"{size // MB} MB"
+    return f"{size // 1024} KB" if size % 1024 == 0 else f"{size} 字节"
+
+
+def _label(name: str, from_env: Collection[str]) -> str:
+    env = ENV[name]
+    # A keyword override (the CLI's --index-backend) is named by its field and its variable.
+    return f"环境变量 {env} " if name in from_env else f"设置 {name}（环境变量 {env}）"
+
+
+def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> list[FieldProblem]:
+    """What is wrong with the setting ``values``; ``from_env`` names those read from the environment."""
+    out: list[FieldProblem] = []
+
+    def bad(name: str, expected: str) -> None:
+        out.append(FieldProblem(ENV[name], f"{_label(name, from_env)}应为{expected}，当前为 {values[name]!r}"))
+
+    for name, allowed in CHOICES.items():
+        if values[name] not in allowed:
+            bad(name, f" {'、'.join(allowed)} 之一")
+    for name in POSITIVE_INTS:
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            bad(name, "不小于 1 的整数")
+    weight = values["dense_weight"]
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        bad("dense_weight", " 0 到 1 之间的数值")  # NaN fails the comparison too
+    model = values["encoder_model"]
+    if values["encoder"] == "hashing" and model is not None and not (isinstance(model, str) and model.isdigit()):
+        # The hashing encoder reads its "model" as the vector dimension.
+        bad("encoder_model", "正整数（hashing 编码器的向量维数）")
+    if not isinstance(values["data_dir"], Path):
+        bad("data_dir", "路径")
+    return out
+
+
+def validate(values: Mapping[str, object], from_env: Collection[str] = ()) -> None:
+    """Raise ``InvalidInputError`` naming every bad setting, its variable and the values it accepts.
+
+    The one check behind ``load_settings`` (environment and keyword overrides alike), ``Settings(...)``
+    and ``Settings.with_``.
+    """
+    found = problems(values, from_env)
+    if found:
+        raise InvalidInputError(found, "配置有误：" + "；".join(p.message for p in found))
+
+
 def _paths(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (value or "").split(os.pathsep) if p)
 
@@ -77,11 +191,12 @@ def _number(env: Mapping[str, str], name: str, default: int | float) -> int | fl
         return type(default)(raw)
     except ValueError:
         kind = "整数" if isinstance(default, int) else "数值"
-        raise InvalidInputError([FieldProblem(name, f"环境变量 {name} 应为{kind}，当前为 {raw!r}")]) from None
+        message = f"环境变量 {name} 应为{kind}，当前为 {raw!r}"
+        raise InvalidInputError([FieldProblem(name, message)], f"配置有误：{message}") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    """Build settings from ``LEIAN_*`` variables, then apply keyword overrides."""
+    """Build settings from ``LEIAN_*`` variables, then apply keyword overrides; validated once here."""
     env = os.environ if env is None else env
     base = Settings()
     values: dict[str, object] = {
@@ -101,7 +216,15 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
-        "max_body_bytes": _number(env, "LEIAN_MAX_BODY_BYTES", base.max_body_bytes),
     }
+    for name in ("max_text_chars", "max_body_bytes", "max_upload_bytes", "max_library_upload_bytes"):
+        values[name] = _number(env, ENV[name], getattr(base, name))
+    values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
+    unknown = sorted(set(overrides) - set(ENV))
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(unknown)}")
     values.update(overrides)
+    # Checked before building so the message says where a bad value came from (the environment, or a
+    # keyword such as the CLI's --index-backend); Settings.__post_init__ applies the same rules.
+    validate(values, {name for name, var in ENV.items() if var in env and name not in overrides})
     return Settings(**values)  # type: ignore[arg-type]

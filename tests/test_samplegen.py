@@ -1,4 +1,4 @@
-"""The seeded synthetic petition generator (kb.samplegen) and the bundled sample data."""
+"""The seeded synthetic petition generator (samplegen) and the bundled sample data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kb.samplegen import (
+from samplegen import (
     CASE_KEYS,
     CATEGORY_DEPARTMENT,
     ISSUE_TYPES,
@@ -23,12 +23,12 @@ from kb.samplegen import (
     iter_cases,
     iter_records,
 )
-from kb.samplegen import phrases as P
-from kb.samplegen.__main__ import main as cli_main
-from kb.samplegen.lexicon import PETITION_TERMS, userdict_entries
-from kb.samplegen.people import random_person
-from kb.samplegen.slots import apply_oneoff, apply_topic, base_slots, repeat_slots
-from kb.samplegen.vocab import CITY_NAMES, DISTRICTS, PLACES, words
+from samplegen import phrases as P
+from samplegen.__main__ import main as cli_main
+from samplegen.lexicon import PETITION_TERMS, userdict_entries
+from samplegen.people import random_person
+from samplegen.slots import apply_oneoff, apply_topic, base_slots, repeat_slots
+from samplegen.vocab import CITY_NAMES, DISTRICTS, PLACES, words
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
@@ -251,7 +251,7 @@ def test_every_template_formats_for_every_topic(it: Any) -> None:
 
 
 def test_group_petitions_have_group_safe_templates() -> None:
-    from kb.samplegen.compose import group_safe
+    from samplegen.compose import group_safe
 
     for it in ISSUE_TYPES:
         if it.group_rate == 0:
@@ -266,7 +266,7 @@ def test_jieba_resources() -> None:
     lines = (RESOURCES / "userdict.txt").read_text(encoding="utf-8").splitlines()
     entries = [ln.split(" ") for ln in lines]
     assert all(len(e) == 3 and e[1].isdigit() and e[0] for e in entries)
-    assert [(w, int(f), p) for w, f, p in entries] == userdict_entries(), "regenerate: python -m kb.samplegen.lexicon"
+    assert [(w, int(f), p) for w, f, p in entries] == userdict_entries(), "regenerate: python -m samplegen.lexicon"
     vocab = {e[0] for e in entries}
     for city in CITY_NAMES:
         assert city in vocab and city.removesuffix("市") in vocab
@@ -281,3 +281,42 @@ def test_jieba_resources() -> None:
     assert len(stops) >= 400 and len(set(stops)) == len(stops)
     assert set(words("的 了 反映 请求 希望 领导 有关部门 尊敬 您好 问题 情况 相关 恳请 谢谢 本人 我们")) <= set(stops)
     assert not set(stops) & {"拖欠", "工资", "欠薪", "物业费", "征地", "拆迁", "运费", "执行"}
+
+
+def test_documented_command_regenerates_the_bundle_byte_for_byte(tmp_path: Path) -> None:
+    """The one command in data/samples/README.md reproduces the committed files exactly."""
+    readme = (SAMPLES / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^python -m samplegen (.+)$", readme, re.MULTILINE)
+    assert match, "data/samples/README.md documents `python -m samplegen ...`"
+    argv = match.group(1).split()
+    argv[argv.index("--out") + 1] = str(tmp_path)
+    assert cli_main([*argv, "--quiet"]) == 0
+    for name in ("cases.jsonl", "truth.jsonl"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
+
+
+def test_the_runtime_wheel_leaves_the_generator_out() -> None:
+    """The wheel's package list, computed from pyproject's find config, has no samplegen, bench or tests."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    packages = find_packages(str(REPO), include=find["include"], exclude=find.get("exclude", ()))
+    assert {"kb", "indexing", "api", "api.cli"} <= set(packages)
+    assert not [p for p in packages if p.split(".")[0] in {"samplegen", "bench", "tests"}]
+    assert (REPO / "samplegen" / "__main__.py").exists()
+
+
+def test_runtime_code_never_imports_the_generator() -> None:
+    """kb/, indexing/ and api/ run without samplegen; any data they need is a committed file."""
+    import ast
+
+    for package in ("kb", "indexing", "api"):
+        for path in (REPO / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""]
+                assert not [n for n in names if n.split(".")[0] == "samplegen"], path

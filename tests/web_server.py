@@ -36,7 +36,7 @@ def sample_rows(limit: int, tmp: Path) -> list[tuple[int, dict[str, Any]]]:
     if not path.exists():
         out = tmp / "samples"
         subprocess.run(
-            [sys.executable, "-m", "kb.samplegen", "--n", str(max(limit, 400)), "--out", str(out), "--quiet"],
+            [sys.executable, "-m", "samplegen", "--n", str(max(limit, 400)), "--out", str(out), "--quiet"],
             check=True,
             cwd=REPO,
         )

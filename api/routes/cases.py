@@ -13,10 +13,10 @@ from api.schemas import CaseOut, CasePage, ErrorResponse, ImportResult
 from kb.domain import CaseIn, CaseUpdate, SearchFilters, Status
 from kb.errors import FieldProblem, InvalidInputError
 from kb.readers import detect_format, read_rows
+from kb.settings import describe_bytes
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], responses={422: {"model": ErrorResponse}})
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @router.post("", response_model=CaseOut, status_code=201, summary="登记一件信访案件（按登记编号幂等）")
@@ -49,11 +49,12 @@ def list_cases(
 async def import_cases(
     service: ServiceDep, file: UploadFile = File(...), user: Principal = Depends(require("cases:import"))
 ) -> ImportResult:
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 上限")])
+    limit = service.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
     fmt = detect_format(file.filename or "")
-    rows = list(read_rows(data, fmt))
+    rows = list(read_rows(data, fmt, max_decompressed_bytes=service.settings.max_decompressed_bytes))
     if not rows:
         raise InvalidInputError([FieldProblem("file", "文件中没有数据行")])
     report = await run_in_threadpool(service.ingest, rows)

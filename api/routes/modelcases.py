@@ -26,10 +26,10 @@ from kb.errors import FieldProblem, InvalidInputError
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn, ModelCaseUpdate
 from kb.modelcases.guidance import look_up
+from kb.settings import describe_bytes
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/modelcases", tags=["modelcases"], responses={422: {"model": ErrorResponse}})
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -95,9 +95,10 @@ async def import_library(
     publish: bool = False,
     user: Principal = Depends(require("modelcases:write")),
 ) -> LibraryImportResult:
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 上限")])
+    limit = service.settings.max_library_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
     rows = library.read_library(data, library.format_of(file.filename or ""))
     report = await run_in_threadpool(library.import_rows, service.modelcases, rows, user, publish)
     return LibraryImportResult(

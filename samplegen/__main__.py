@@ -1,4 +1,4 @@
-"""CLI: ``python -m kb.samplegen --n 2400 --seed 20261127 --out data/samples``."""
+"""CLI: ``python -m samplegen --n 2400 --seed 20261127 --out data/samples``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .generate import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, write_samples
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m kb.samplegen",
+        prog="python -m samplegen",
         description="Generate synthetic petition cases (cases.jsonl) and their "
         "ground truth (truth.jsonl). Output is deterministic for the same arguments.",
     )

@@ -1,89 +1,28 @@
-"""The `leian` command line: a thin door onto the same service methods as the HTTP API."""
+"""`leian ingest / search / reindex / serve / demo`: the case commands, a thin door onto the case service."""
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from api.cli.common import WORKERS_OPTION, friendly_errors, open_service, settings_from
 from kb.domain import SearchFilters
-from kb.errors import LeianError
 from kb.readers import read_file
 from kb.service import LeianService
-from kb.settings import Settings, load_settings
+from kb.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "data" / "samples" / "cases.jsonl"
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(fn: F) -> F:
-    """Domain errors become one readable line on stderr and exit code 2."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except LeianError as exc:
-            click.echo(f"错误：{exc.message}", err=True)
-            sys.exit(2)
-        except FileNotFoundError as exc:
-            click.echo(f"错误：文件不存在：{exc.filename or exc}", err=True)
-            sys.exit(2)
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper  # type: ignore[return-value]
-
-
-def settings_from(ctx: click.Context) -> Settings:
-    overrides = {k: v for k, v in (ctx.obj or {}).items() if v is not None}
-    return load_settings(**overrides)
-
-
-@contextmanager
-def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) -> Iterator[LeianService]:
-    settings = settings_from(ctx)
-    if workers is not None:
-        settings = settings.with_(ingest_workers=workers)
-    service = LeianService(settings, **kwargs)
-    try:
-        yield service
-    finally:
-        service.close()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", type=click.Path(path_type=Path), help="数据目录（默认 $LEIAN_DATA_DIR 或 var/leian）")
-@click.option("--encoder", help="编码器：use-m3（默认）、sbert、hashing")
-@click.option("--encoder-model", help="sbert 模型的本地路径或已安装的模型包名")
-@click.option("--index-backend", help="向量索引后端：faiss（默认）、exact")
-@click.pass_context
-def cli(
-    ctx: click.Context, data_dir: Path | None, encoder: str | None, encoder_model: str | None, index_backend: str | None
-) -> None:
-    """Leian 类案：信访类案检索、同质化类案分组与典型案例库。
-
-    Leian: similar-case search, homogeneous case groups and a model-case knowledge base for petitions.
-    Settings come from LEIAN_* environment variables; the options above override them.
-    """
-    ctx.obj = {"data_dir": data_dir, "encoder": encoder, "encoder_model": encoder_model, "index_backend": index_backend}
-
-
-WORKERS_OPTION = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    help="并行编码的进程数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）",
-)
 
 
 def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
-    rows = read_file(path, fmt)
+    rows = read_file(path, fmt, service.settings.max_decompressed_bytes)
     with click.progressbar(length=len(rows), label=f"导入 {path.name}", show_eta=True, file=sys.stderr) as bar:
         report = service.ingest(rows, progress=bar.update)
     click.echo(
@@ -92,7 +31,7 @@ def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), help="文件格式（默认按扩展名判断）")
 @WORKERS_OPTION
@@ -105,7 +44,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, workers
             run_import(service, path, fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("text", required=False)
 @click.option("--case", "case_id", type=int, help="以已有案件（内部编号）检索相似案件")
 @click.option("-k", default=10, show_default=True, help="返回条数")
@@ -161,7 +100,7 @@ def search(
         click.echo(f"    理由：{'；'.join(hit.reasons)}")
 
 
-@cli.command()
+@click.command()
 @click.option("--re-encode", is_flag=True, help="丢弃已存储的向量并重新编码（更换模型后使用）")
 @WORKERS_OPTION
 @click.pass_context
@@ -184,10 +123,11 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
+@friendly_errors
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """启动 HTTP 服务（API 文档见 /docs）。"""
     _serve(settings_from(ctx), host, port)
@@ -195,7 +135,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 def demo_settings(ctx: click.Context) -> Settings:
     settings = settings_from(ctx)
-    if not (ctx.obj or {}).get("data_dir") and "LEIAN_DATA_DIR" not in __import__("os").environ:
+    if not (ctx.obj or {}).get("data_dir") and "LEIAN_DATA_DIR" not in os.environ:
         settings = settings.with_(data_dir=Path("var/demo"))
     key_file = settings.data_dir / "demo-petitioner.key"
     if settings.petitioner_key is None:
@@ -230,7 +170,7 @@ def demo_users(service: LeianService, data_dir: Path) -> list[str]:
     return creds_file.read_text(encoding="utf-8").splitlines() if creds_file.exists() else []
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
@@ -267,33 +207,4 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
         _serve(settings, host, port)
 
 
-def register_commands() -> None:
-    """Command groups of the other areas, each in its own module (one line per area)."""
-    from api.cli_eval import eval_group
-    from api.cli_groups import groups
-    from api.cli_modelcases import modelcases
-    from api.cli_security import audit, backup, restore
-    from api.cli_users import users
-    from kb.logmask import install_log_masking
-
-    cli.add_command(users)
-    cli.add_command(groups)
-    cli.add_command(audit)
-    cli.add_command(backup)
-    cli.add_command(restore)
-    install_log_masking()
-    cli.add_command(eval_group)
-    from api.cli_workflow import assign, litigation, packages, repeats, report, route
-
-    for command in (route, assign, report, packages, repeats, litigation):
-        cli.add_command(command)
-    cli.add_command(modelcases)
-
-
-def main() -> None:
-    register_commands()
-    cli(prog_name="leian")
-
-
-if __name__ == "__main__":
-    main()
+COMMANDS = (ingest, search, reindex, serve, demo)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import friendly_errors, open_service, settings_from
+from api.cli.common import friendly_errors, open_service, settings_from
 from kb import backup as backups
 from kb.audit import AuditFilter
 from kb.users import SYSTEM

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from api.cli import friendly_errors, open_service
+from api.cli.common import friendly_errors, open_service
 from kb.workflow import exports
 from kb.workflow.litigation import STATUSES, detect
 from kb.workflow.reports import Report

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from api.cli import friendly_errors, open_service
+from api.cli.common import friendly_errors, open_service
 from kb.users import SYSTEM, Principal
 
 

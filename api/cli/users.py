@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.cli import friendly_errors, open_service
+from api.cli.common import friendly_errors, open_service
 from kb.users import PERMISSIONS, ROLE_LABELS
 
 

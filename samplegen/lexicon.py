@@ -1,6 +1,6 @@
 """Build the jieba user dictionary shipped in ``indexing/resources/userdict.txt``.
 
-Regenerate with ``python -m kb.samplegen.lexicon indexing/resources/userdict.txt``.
+Regenerate with ``python -m samplegen.lexicon indexing/resources/userdict.txt``.
 The dictionary holds Guangdong place names, provincial departments, petition
 vocabulary and the synthetic entity names used by the sample generator.
 """

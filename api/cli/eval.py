@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from api.cli import friendly_errors, settings_from
+from api.cli.common import friendly_errors, settings_from
 from kb.evaluation import datasets, report
 from kb.evaluation.engine import Engine
 

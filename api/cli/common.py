@@ -1,0 +1,61 @@
+"""What every `leian` command area shares: error reporting, settings from the root options, the service, options.
+
+Area modules import this module only (never the root group in ``api.cli``), so the package has no cycle.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from kb.errors import LeianError
+from kb.service import LeianService
+from kb.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Domain errors become one readable line on stderr and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LeianError as exc:
+            click.echo(f"错误：{exc.message}", err=True)
+            sys.exit(2)
+        except FileNotFoundError as exc:
+            click.echo(f"错误：文件不存在：{exc.filename or exc}", err=True)
+            sys.exit(2)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    overrides = {k: v for k, v in (ctx.obj or {}).items() if v is not None}
+    return load_settings(**overrides)
+
+
+@contextmanager
+def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) -> Iterator[LeianService]:
+    settings = settings_from(ctx)
+    if workers is not None:
+        settings = settings.with_(ingest_workers=workers)
+    service = LeianService(settings, **kwargs)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+WORKERS_OPTION = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="并行编码的进程数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）",
+)
