@@ -121,9 +121,7 @@ def test_users_create_on_an_unopened_index_keeps_the_index(data_dir: Path, segme
         again.close()
 
 
-def test_single_writes_append_to_the_journal_and_replay_equals_a_rebuild(
-    data_dir: Path, segmenter: Segmenter
-) -> None:
+def test_single_writes_append_to_the_journal_and_replay_equals_a_rebuild(data_dir: Path, segmenter: Segmenter) -> None:
     svc = open_service(data_dir, segmenter)
     snapshot, journal = svc.settings.index_path, svc.index.journal_path
     before = stamp(snapshot)

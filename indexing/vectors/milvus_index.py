@@ -205,8 +205,7 @@ class MilvusIndex:
         for key, configured in (("uri", uri), ("collection", collection)):
             if configured is not None and str(configured) != record[key]:
                 raise IndexMismatchError(
-                    f"Milvus 索引保存时的 {key} 为 {record[key]!r}，当前配置为 {configured!r}；"
-                    "请运行 `leian reindex`"
+                    f"Milvus 索引保存时的 {key} 为 {record[key]!r}，当前配置为 {configured!r}；请运行 `leian reindex`"
                 )
         index = cls(dim, record["uri"], record["collection"], token=token, index_type=record["index_type"], fresh=False)
         if len(index) != int(record["count"]):
