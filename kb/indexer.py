@@ -184,7 +184,7 @@ class CaseIndex:
             current = self._watermark == generation and not self._applied
             if not current:
                 log.warning(
-                    "向量索引落后于数据库（索引反映到第 %d 次写入，数据库已有 %d 次），正在从数据库重建",
+                    "向量索引与数据库不同步（索引记录到第 %d 次写入，数据库为第 %d 次），正在从数据库重建",
                     self._watermark,
                     generation,
                 )

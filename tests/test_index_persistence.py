@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -293,3 +294,29 @@ def test_journal_records_round_trip(tmp_path: Path) -> None:
     assert add.generation == 4 and add.ids.tolist() == [0, 1, 2] and np.array_equal(add.vectors, vecs)  # type: ignore[arg-type]
     assert rem.generation is None and rem.vectors is None and rem.ids.tolist() == [1]
     assert journal_file.read(tmp_path / "missing") is None
+
+
+@pytest.mark.milvus
+@pytest.mark.skipif(importlib.util.find_spec("pymilvus") is None, reason="pymilvus missing")
+def test_milvus_journals_nothing_and_reads_write_nothing(tmp_path: Path, segmenter: Segmenter) -> None:
+    """The collection persists itself: a write rewrites only the small side record, a read nothing."""
+    from indexing.encoders.hashing import HashingEncoder
+
+    settings = make_settings(tmp_path, index_backend="milvus")
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    svc.ingest(rows())
+    svc.close()
+    before = stamp(settings.index_path)
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    svc.search(text="拖欠工资", k=3)
+    svc.close()
+    assert stamp(settings.index_path) == before
+    svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    svc.create_case(case(0))
+    svc.close()
+    assert stamp(settings.index_path) != before and not journal_of(settings).exists()
+    again = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    try:
+        assert not again.index.rebuilt_from_db and len(again.index.vectors) == len(ROWS) + 1
+    finally:
+        again.close()
