@@ -182,14 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating blocks per mode")
     parser.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
     args = parser.parse_args(argv)
+    from bench.corpus import write_fragment
+
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
         if any(args.dir.iterdir()):
             parser.error(f"{args.dir} is not empty")
-        print(run(args.n, args.writes, args.rounds, args.dir))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="leian-bench-persistence-") as tmp:
-        print(run(args.n, args.writes, args.rounds, Path(tmp)))
+        report = run(args.n, args.writes, args.rounds, args.dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="leian-bench-persistence-") as tmp:
+            report = run(args.n, args.writes, args.rounds, Path(tmp))
+    print(report)
+    write_fragment("persistence", report + "\n")
     return 0
 
 
