@@ -9,11 +9,25 @@ Every write bumps the generation inside its transaction and then reports it with
 ``remove`` or ``mark_applied``. Writers may finish out of order, so the index keeps a *watermark*:
 the highest generation up to which every write is in memory. Saves stamp the watermark, never the
 database's current value, so a crash between a commit and its index update is always detected.
+
+On disk the index is a *snapshot* (``vectors.index``, written whole and atomically, stamped with the
+watermark, the generations applied beyond it and a random token) plus an append-only *journal*
+(``vectors.index.journal``, indexing/vectors/journal.py) of the changes since, each record carrying
+its generation. A single-case write appends one record (its vector, a few KB) instead of rewriting
+the snapshot; opening replays the journal onto the snapshot, advancing the watermark record by
+record, and accepts the result only if the watermark then equals the database's generation, exactly
+as for a bare snapshot. Anything else (a record lost to a crash, a torn append, a journal of another
+snapshot, a foreign write) leaves a gap, and the index is rebuilt from the database, the truth.
+The journal is folded into a new snapshot (compaction) when it outgrows a fraction of the index, on
+``rebuild``, and when a change could not be journalled. Nothing is written by a process that never
+opened the index or changed nothing, so read-only commands leave the files untouched. Milvus
+persists its collection itself: there a save only rewrites the small side record, as before.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -27,9 +41,10 @@ from indexing.vectors import (
     IndexMismatchError,
     VectorIndex,
     create_index,
-    load_index,
+    load_index_with_meta,
     save_index,
 )
+from indexing.vectors import journal as journal_file
 from kb.errors import IndexStateError
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository
@@ -39,6 +54,12 @@ log = logging.getLogger(__name__)
 
 
 class CaseIndex:
+    # Compact once the journal holds more rows than this share of the index (at least MIN rows,
+    # so a small index is not rewritten on every write) or more than MAX_BYTES.
+    COMPACT_FRACTION = 0.10
+    COMPACT_MIN_ROWS = 1000
+    COMPACT_MAX_BYTES = 64 << 20
+
     def __init__(self, settings: Settings, db: Database, encoder: Encoder) -> None:
         self.settings, self.db, self.encoder = settings, db, encoder
         self.cases = CaseRepository(db)
@@ -50,6 +71,14 @@ class CaseIndex:
         self._applied: set[int] = set()
         # While a rebuild reads the database, writes are also logged here and replayed onto it.
         self._replay: list[tuple[str, Any, Any, Any]] | None = None
+        # Persistence state: nothing is saved before the index was opened or rebuilt; ``_dirty``
+        # means memory holds changes that neither the snapshot nor the journal records.
+        self._opened = False
+        self._dirty = False
+        self._token: str | None = None  # the token of the snapshot on disk
+        self._journal_state = "absent"  # "absent" (start one on first append), "ok", "torn"
+        self._journal_rows = 0
+        self._journal_bytes = 0
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def fingerprint(self) -> dict[str, Any]:
@@ -75,8 +104,19 @@ class CaseIndex:
     def watermark(self) -> int:
         return self._watermark
 
+    @property
+    def journal_path(self) -> Any:
+        return self.settings.index_path.with_name(self.settings.index_path.name + ".journal")
+
     def mark_applied(self, generation: int | None) -> None:
         """Record that the write of ``generation`` is reflected in memory (or needs nothing)."""
+        if generation is None:
+            return
+        with self.lock:
+            self._journal(journal_file.MARK, generation, (), None)
+            self._advance(generation)
+
+    def _advance(self, generation: int | None) -> None:
         if generation is None:
             return
         with self.lock:
@@ -97,18 +137,8 @@ class CaseIndex:
         # A save cut short by a crash leaves only its temporary file behind: drop those.
         for leftover in path.parent.glob(path.name + ".*.tmp"):
             leftover.unlink(missing_ok=True)
-        loaded = None
         generation = self.generation()
-        if path.exists():
-            try:
-                fingerprint = {**self.fingerprint(), "generation": generation}
-                loaded = load_index(path, fingerprint, **self.settings.index_options())
-            except IndexMismatchError as exc:
-                if strict and "generation" not in str(exc):
-                    raise IndexStateError(str(exc)) from exc
-                log.warning("vector index is stale, rebuilding from the database: %s", exc)
-            except IndexCorruptError as exc:
-                log.warning("vector index is damaged, rebuilding from the database: %s", exc)
+        loaded = self._load(generation, strict) if path.exists() else None
         if loaded is None:
             self.rebuild(save=True)
             self.rebuilt_from_db = True
@@ -118,7 +148,55 @@ class CaseIndex:
         lexical.compact()
         with self.lock:
             self.vectors, self.lexical = loaded, lexical
-            self._watermark, self._applied = generation, set()
+            self._opened = True
+
+    def _load(self, generation: int, strict: bool) -> VectorIndex | None:
+        """The snapshot with its journal replayed, if together they reflect exactly ``generation``.
+
+        The messages are Chinese: without a logging set-up the CLI prints these warnings as they are.
+        """
+        path = self.settings.index_path
+        try:
+            index, meta = load_index_with_meta(path, self.fingerprint(), **self.settings.index_options())
+        except IndexMismatchError as exc:
+            if strict:
+                raise IndexStateError(str(exc)) from exc
+            log.warning("向量索引与当前配置不一致，正在从数据库重建：%s", exc)
+            return None
+        except IndexCorruptError as exc:
+            log.warning("向量索引已损坏，正在从数据库重建：%s", exc)
+            return None
+        token = meta.get("journal")
+        state, rows, size, records = "absent", 0, 0, []
+        if token and not getattr(index, "persistent", False):
+            read = journal_file.read(self.journal_path)
+            # A journal of another snapshot (a crash between a compaction and its clean-up) is
+            # ignored: the generations tell whether the snapshot alone is current.
+            if read is not None and read.token == token:
+                records = read.records
+                state = "ok" if read.clean else "torn"
+                rows, size = sum(int(r.ids.shape[0]) for r in records), read.good_bytes
+        with self.lock:
+            self._watermark = int(meta.get("generation", -1))
+            self._applied = {int(g) for g in meta.get("pending", [])}
+            for record in records:
+                self._advance(record.generation)
+            current = self._watermark == generation and not self._applied
+            if not current:
+                log.warning(
+                    "向量索引与数据库不同步（索引记录到第 %d 次写入，数据库为第 %d 次），正在从数据库重建",
+                    self._watermark,
+                    generation,
+                )
+                self._watermark, self._applied = 0, set()
+                return None
+            if records:
+                replay_journal(index, records)
+            if state == "torn":
+                log.info("the index journal ends in a torn record; the next write compacts it")
+            self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, state, rows, size
+            self._dirty = False
+        return index
 
     def rebuild(self, save: bool = True, progress: Any = None, encoder: Encoder | None = None) -> int:
         """Rebuild both indexes from the database, encoding only cases without a stored vector.
@@ -147,12 +225,15 @@ class CaseIndex:
                     _apply_to(index, lexical, op, op_ids, vectors, tokens)
                 self.vectors, self.lexical = index, lexical
                 self._watermark = max(self._watermark, generation)
-                self.mark_applied(self._watermark)
+                self._advance(self._watermark)
+                # The new index may differ from snapshot + journal (re-encoded, repaired): only a
+                # new snapshot describes it.
+                self._opened, self._dirty = True, True
         finally:
             with self.lock:
                 self._replay = None
         if save:
-            self.save()
+            self.compact()
         return len(index)
 
     def _encode_and_store(self, stale: Sequence[int], progress: Any, encoder: Encoder) -> None:
@@ -172,10 +253,66 @@ class CaseIndex:
                 progress(len(chunk))
 
     def save(self) -> None:
-        """Save atomically, stamped with the watermark (never reads the database: no lock-order risk)."""
+        """Persist what memory holds beyond the files; a no-op when nothing changed.
+
+        Single writes are journalled as they happen, so this writes a snapshot only when the
+        journal has outgrown its threshold or a change could not be journalled (a bulk import, a
+        rebuild, a failed append). An index that was never opened or rebuilt holds nothing of what
+        is on disk and is never saved (``leian users create`` once wrote an empty index here).
+        """
         with self.lock:
-            stamp = {**self.fingerprint(), "generation": self._watermark}
+            if self._opened and (self._dirty or self._journal_due()):
+                self.compact()
+
+    def compact(self) -> None:
+        """Write the whole index as a new snapshot (atomically) and retire the journal.
+
+        Stamped with the watermark and the generations applied beyond it (never the database's
+        current value: no lock-order risk) and a new token: a crash before the old journal is
+        removed leaves a journal of another token, which ``open`` ignores.
+        """
+        with self.lock:
+            token = secrets.token_hex(8)
+            stamp = {
+                **self.fingerprint(),
+                "generation": self._watermark,
+                "pending": sorted(self._applied),
+                "journal": token,
+            }
             save_index(self.vectors, self.settings.index_path, stamp)
+            self.journal_path.unlink(missing_ok=True)
+            self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, "absent", 0, 0
+            self._opened, self._dirty = True, False
+
+    def _journal_due(self) -> bool:
+        if not self._journal_rows and self._journal_bytes < self.COMPACT_MAX_BYTES:
+            return False
+        limit = max(self.COMPACT_MIN_ROWS, self.COMPACT_FRACTION * len(self.vectors))
+        return self._journal_rows > limit or self._journal_bytes > self.COMPACT_MAX_BYTES
+
+    def _journal(self, op: int, generation: int | None, ids: Sequence[int], vectors: Any) -> None:
+        """Append one change to the journal (under the lock, so its order is memory's order)."""
+        if not self._opened:
+            return  # never loaded: nothing on disk to add to; the next open sees the generation gap
+        if self._dirty or self._token is None or self._journal_state == "torn":
+            self._dirty = True  # already behind the files: the next save writes a snapshot
+            return
+        if getattr(self.vectors, "persistent", False):
+            self._dirty = True  # Milvus holds the vectors; only the side record's stamp is behind
+            return
+        if self._journal_rows + len(ids) > max(self.COMPACT_MIN_ROWS, self.COMPACT_FRACTION * len(self.vectors)):
+            self._dirty = True  # a bulk write: one snapshot costs less than journal + compaction
+            return
+        try:
+            record = journal_file.encode_record(op, generation, np.asarray(ids, dtype=np.int64), vectors)
+            if self._journal_state == "absent":
+                journal_file.create(self.journal_path, self._token)
+                self._journal_state, self._journal_rows, self._journal_bytes = "ok", 0, 0
+            self._journal_bytes += journal_file.append(self.journal_path, [record])
+            self._journal_rows += len(ids)
+        except OSError as exc:
+            log.warning("could not append to the index journal, the next save writes a snapshot: %s", exc)
+            self._dirty = True
 
     # -- updates ---------------------------------------------------------------------------------
     def _do(self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None) -> None:
@@ -183,7 +320,8 @@ class CaseIndex:
             _apply_to(self.vectors, self.lexical, op, ids, vectors, tokens)
             if self._replay is not None:
                 self._replay.append((op, list(ids), vectors, tokens))
-            self.mark_applied(generation)
+            self._journal(journal_file.ADD if op == "add" else journal_file.REMOVE, generation, ids, vectors)
+            self._advance(generation)
 
     def apply(
         self, ids: Sequence[int], vectors: np.ndarray, tokens: Sequence[Sequence[str]], generation: int | None = None
@@ -202,3 +340,29 @@ def _apply_to(vectors: VectorIndex, lexical: BM25Index, op: str, ids: Sequence[i
     else:
         vectors.remove(np.asarray(ids, dtype=np.int64))
         lexical.remove(ids)
+
+
+def replay_journal(index: VectorIndex, records: Sequence[journal_file.Record]) -> None:
+    """Apply journalled changes in generation order, coalesced: one remove and one add in all.
+
+    Per case the change of the highest generation wins, which is the database's state for it
+    (records of writers that finished out of order are thereby put back in commit order).
+    """
+    # A record without a generation keeps its place after the record before it.
+    keyed, last = [], -1
+    for pos, record in enumerate(records):
+        last = record.generation if record.generation is not None else last
+        keyed.append((last, pos, record))
+    final: dict[int, np.ndarray | None] = {}  # case id -> its vector, or None when removed
+    for _, _, record in sorted(keyed, key=lambda item: (item[0], item[1])):
+        if record.op == journal_file.MARK:
+            continue
+        for row, case_id in enumerate(record.ids.tolist()):
+            add = record.op == journal_file.ADD and record.vectors is not None
+            final[case_id] = record.vectors[row] if add and record.vectors is not None else None
+    if not final:
+        return
+    index.remove(np.fromiter(final, dtype=np.int64, count=len(final)))
+    added = [(case_id, vec) for case_id, vec in final.items() if vec is not None]
+    if added:
+        index.add(np.asarray([a[0] for a in added], dtype=np.int64), np.vstack([a[1] for a in added]))

@@ -64,7 +64,12 @@ def save_index(index: VectorIndex, path: Path, fingerprint: dict[str, Any]) -> N
 
 
 def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> VectorIndex:
-    """Load a saved index, checking encoder, dimension and backend against ``fingerprint``.
+    """Load a saved index, checking encoder, dimension and backend against ``fingerprint``."""
+    return load_index_with_meta(path, fingerprint, **options)[0]
+
+
+def load_index_with_meta(path: Path, fingerprint: dict[str, Any], **options: Any) -> tuple[VectorIndex, dict[str, Any]]:
+    """``load_index`` that also returns the saved meta (generation stamp, journal token, ...).
 
     For Milvus the file is a side record of the collection (uri, name, row count) stamped with the
     same fingerprint; ``options`` carry the configured ``uri``/``collection`` (a different location
@@ -76,18 +81,19 @@ def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> Vecto
     if backend == "faiss":
         from indexing.vectors.faiss_index import FaissIndex
 
-        return FaissIndex.from_bytes(payload, dim, factory=meta.get("factory") or "Flat")
+        return FaissIndex.from_bytes(payload, dim, factory=meta.get("factory") or "Flat"), meta
     if backend == "exact":
         from indexing.vectors.exact import ExactIndex
 
-        return ExactIndex.from_bytes(payload, dim)
+        return ExactIndex.from_bytes(payload, dim), meta
     if backend == "milvus":
         from indexing.vectors.milvus_index import MilvusIndex
 
-        return MilvusIndex.from_bytes(
+        index = MilvusIndex.from_bytes(
             payload, dim, token=options.get("token"), uri=options.get("uri"), collection=options.get("collection")
         )
-    raise IndexMismatchError(f"index at {path} has unknown backend {backend!r}; run `leian reindex`")
+        return index, meta
+    raise IndexMismatchError(f"{path} 处的索引使用未知后端 {backend!r}；请运行 `leian reindex` 从数据库重建")
 
 
 __all__ = [
@@ -97,5 +103,6 @@ __all__ = [
     "VectorIndex",
     "create_index",
     "load_index",
+    "load_index_with_meta",
     "save_index",
 ]

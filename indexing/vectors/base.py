@@ -110,17 +110,16 @@ def load_index_file(path: Path) -> tuple[bytes, dict[str, Any]]:
     except FileNotFoundError:
         raise
     except Exception as exc:
-        raise IndexCorruptError(f"index file {path} is unreadable: {exc}") from exc
+        raise IndexCorruptError(f"索引文件 {path} 无法读取：{exc}") from exc
     if meta.get("crc32") != zlib.crc32(payload) or meta.get("bytes") != len(payload):
-        raise IndexCorruptError(f"index file {path} fails its checksum")
+        raise IndexCorruptError(f"索引文件 {path} 校验失败（可能写入时中断）")
     return payload, meta
 
 
 def check_fingerprint(meta: dict[str, Any], expected: dict[str, Any], path: Path) -> None:
     """Raise IndexMismatchError naming the differing fields and the command that fixes it."""
-    diffs = [f"{k}: saved {meta.get(k)!r}, configured {v!r}" for k, v in expected.items() if meta.get(k) != v]
+    diffs = [f"{k}：保存时为 {meta.get(k)!r}，当前为 {v!r}" for k, v in expected.items() if meta.get(k) != v]
     if diffs:
         raise IndexMismatchError(
-            f"the index at {path} was built with different settings ({'; '.join(diffs)}); "
-            "run `leian reindex` to rebuild it from the database"
+            f"{path} 处的索引与当前配置不一致（{'；'.join(diffs)}）；请运行 `leian reindex` 从数据库重建"
         )

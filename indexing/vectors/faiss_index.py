@@ -21,7 +21,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from indexing.vectors import choose
+import indexing.vectors.choose as choose
 from indexing.vectors.base import as_ids, as_matrix
 
 

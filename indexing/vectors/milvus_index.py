@@ -42,6 +42,9 @@ class MilvusIndex:
     """
 
     backend = "milvus"
+    # The collection persists every change itself: the case index journals nothing for it and
+    # saves only the small side record (kb/indexer.py).
+    persistent = True
 
     def __init__(
         self,
@@ -89,7 +92,7 @@ class MilvusIndex:
         dims = [int(f.get("params", {}).get("dim", 0)) for f in fields if f.get("name") == "vector"]
         if dims != [self.dim]:
             raise IndexMismatchError(
-                f"Milvus collection {self.collection!r} has dimension {dims}, expected {self.dim}; run `leian reindex`"
+                f"Milvus 集合 {self.collection!r} 的维度为 {dims}，应为 {self.dim}；请运行 `leian reindex`"
             )
 
     # -- contract ----------------------------------------------------------------------------------
@@ -202,13 +205,12 @@ class MilvusIndex:
         for key, configured in (("uri", uri), ("collection", collection)):
             if configured is not None and str(configured) != record[key]:
                 raise IndexMismatchError(
-                    f"the Milvus index was saved to {key} {record[key]!r}, configured {configured!r}; "
-                    "run `leian reindex`"
+                    f"Milvus 索引保存时的 {key} 为 {record[key]!r}，当前配置为 {configured!r}；请运行 `leian reindex`"
                 )
         index = cls(dim, record["uri"], record["collection"], token=token, index_type=record["index_type"], fresh=False)
         if len(index) != int(record["count"]):
             raise IndexMismatchError(
-                f"Milvus collection {record['collection']!r} holds {len(index)} vectors, the saved record "
-                f"says {record['count']}; run `leian reindex`"
+                f"Milvus 集合 {record['collection']!r} 现有 {len(index)} 个向量，保存的记录为 "
+                f"{record['count']} 个；请运行 `leian reindex`"
             )
         return index
