@@ -74,9 +74,7 @@ def test_every_success_response_has_a_typed_schema(app_schema: dict[str, Any]) -
 def test_workflow_endpoints_are_typed_one_by_one(app_schema: dict[str, Any]) -> None:
     """The 14 JSON endpoints of the workflow door, which used to return plain dicts."""
     json_ops = [
-        (name, op)
-        for name, op in operations(app_schema)
-        if " /api/workflow/" in name and not name.endswith("/export")
+        (name, op) for name, op in operations(app_schema) if " /api/workflow/" in name and not name.endswith("/export")
     ]
     assert len(json_ops) == 14
     for name, op in json_ops:
