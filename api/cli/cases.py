@@ -73,7 +73,7 @@ def search(
     as_json: bool,
 ) -> None:
     """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。"""
-    from api.schemas import SearchHitOut
+    from api.schemas.cases import SearchHitOut
 
     filters = SearchFilters(
         list(city),

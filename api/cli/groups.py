@@ -88,7 +88,7 @@ def list_(ctx: click.Context, include_retired: bool, username: str | None) -> No
 @friendly_errors
 def show(ctx: click.Context, group_id: int, as_json: bool, username: str | None) -> None:
     """查看类案组画像：关键词、地市/部门分布、时间跨度、重复信访占比、代表案件。"""
-    from api.schemas_groups import GroupProfileOut
+    from api.schemas.groups import GroupProfileOut
 
     with open_service(ctx, open_index=False) as service:
         p = GroupProfileOut.of(service.groups.profile(group_id, _actor(service, username)))
@@ -98,11 +98,11 @@ def show(ctx: click.Context, group_id: int, as_json: bool, username: str | None)
     g = p.group
     click.echo(f"#{g.id} {g.name}（{p.size} 件，{p.date_from} 至 {p.date_to}）")
     click.echo(f"关键词：{'、'.join(p.keywords)}")
-    click.echo("地市：" + "，".join(f"{c['name']} {c['count']}" for c in p.cities))
-    click.echo("部门：" + "，".join(f"{d['name']} {d['count']}" for d in p.departments))
+    click.echo("地市：" + "，".join(f"{c.name} {c.count}" for c in p.cities))
+    click.echo("部门：" + "，".join(f"{d.name} {d.count}" for d in p.departments))
     click.echo(f"重复信访占比：{p.repeat_share:.1%}  状态：{p.statuses}")
     if p.suggested_lead:
-        click.echo(f"建议主责单位：{p.suggested_lead['name']}")
+        click.echo(f"建议主责单位：{p.suggested_lead.name}")
     for c in p.representatives:
         click.echo(f"  代表案件 #{c.id} {c.external_no} {c.city or ''} {c.title}")
 

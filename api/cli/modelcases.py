@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from api.cli.common import friendly_errors, open_service
-from api.modelcase_schemas import GuidanceHitOut, ModelCaseOut
+from api.schemas.modelcases import GuidanceHitOut, ModelCaseOut
 from kb.modelcases import library
 from kb.modelcases.domain import MC_STATUS_LABELS, MCStatus
 from kb.modelcases.guidance import look_up

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import ErrorResponse
+from api.schemas.audit import AuditEventOut, AuditPage
+from api.schemas.common import ErrorResponse, file_responses
 from kb.audit import AuditFilter
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses={422: {"model": ErrorResponse}})
-
-
-class AuditEventOut(BaseModel):
-    id: int
-    at: str
-    username: str
-    role: str | None
-    city: str | None
-    action: str
-    record_type: str | None
-    record_id: str | None
-    detail: dict[str, Any]
-
-
-class AuditPage(BaseModel):
-    total: int
-    items: list[AuditEventOut]
 
 
 def audit_filter(
@@ -67,7 +49,12 @@ def list_events(
     return AuditPage(total=total, items=[AuditEventOut(**e) for e in items])
 
 
-@router.get("/export", summary="导出审计日志 CSV（管理员；导出本身也被记录）")
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses=file_responses("text/csv"),
+    summary="导出审计日志 CSV（管理员；导出本身也被记录）",
+)
 def export_events(
     service: ServiceDep,
     filters: AuditFilter = Depends(audit_filter),

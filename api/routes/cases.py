@@ -9,7 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import CaseOut, CasePage, ErrorResponse, ImportResult
+from api.schemas.cases import CaseOut, CasePage, ImportResult
+from api.schemas.common import ErrorResponse
 from kb.domain import CaseIn, CaseUpdate, SearchFilters, Status
 from kb.errors import FieldProblem, InvalidInputError
 from kb.readers import detect_format, read_rows

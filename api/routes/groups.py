@@ -9,10 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import CaseOut, ErrorResponse
-from api.schemas_groups import (
+from api.schemas.cases import CaseOut
+from api.schemas.common import ErrorResponse
+from api.schemas.groups import (
     BatchIn,
     DecisionIn,
+    DecisionOut,
     DiscoverIn,
     GroupOut,
     GroupProfileOut,
@@ -121,8 +123,10 @@ def start_batch(
     return GroupOut.of(service.groups.start_batch(group_id, body.lead_department, body.policy_note, user))
 
 
-@router.post("/{group_id}/decision", summary="作出批量决定：全部成员案件在同一事务中更新状态")
+@router.post(
+    "/{group_id}/decision", response_model=DecisionOut, summary="作出批量决定：全部成员案件在同一事务中更新状态"
+)
 def decide(
     group_id: int, body: DecisionIn, service: ServiceDep, user: Principal = Depends(require("groups:decide"))
-) -> dict[str, Any]:
-    return service.groups.decide(group_id, body.decision, body.status, user)
+) -> DecisionOut:
+    return DecisionOut(**service.groups.decide(group_id, body.decision, body.status, user))

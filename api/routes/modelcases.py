@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.modelcase_schemas import (
+from api.schemas.common import ErrorResponse, file_responses
+from api.schemas.modelcases import (
     DiffOut,
     GuidanceHitOut,
     GuidanceRequest,
@@ -21,7 +22,6 @@ from api.modelcase_schemas import (
     ModelCasePage,
     PromoteRequest,
 )
-from api.schemas import ErrorResponse
 from kb.errors import FieldProblem, InvalidInputError
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn, ModelCaseUpdate
@@ -110,7 +110,12 @@ async def import_library(
     )
 
 
-@router.get("/export", summary="导出案例库：json、xlsx 或 md（每件一个 Markdown 文档，打包为 zip）")
+@router.get(
+    "/export",
+    response_class=Response,
+    responses=file_responses(*MEDIA.values()),
+    summary="导出案例库：json、xlsx 或 md（每件一个 Markdown 文档，打包为 zip）",
+)
 def export_library(
     service: ServiceDep,
     format: Literal["json", "xlsx", "md"] = "json",

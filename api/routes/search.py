@@ -7,7 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import ErrorResponse, SearchHitOut, SearchRequest, SearchResponse
+from api.schemas.cases import SearchHitOut, SearchRequest, SearchResponse
+from api.schemas.common import ErrorResponse
 from kb.users import Principal
 
 router = APIRouter(prefix="/api", tags=["search"], responses={422: {"model": ErrorResponse}})

@@ -4,41 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import SESSION_COOKIE, CurrentUser, NotAuthenticatedError
 from api.deps import ServiceDep
-from api.schemas import ErrorResponse
-from kb.users import ROLE_LABELS, Principal
+from api.schemas.common import ErrorResponse
+from api.schemas.session import LoginIn, UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses={401: {"model": ErrorResponse}})
-
-
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class UserOut(BaseModel):
-    username: str
-    display_name: str
-    role: str
-    role_label: str
-    city: str | None
-    permissions: list[str]
-
-    @classmethod
-    def of(cls, p: Principal) -> UserOut:
-        return cls(
-            username=p.username,
-            display_name=p.display_name,
-            role=p.role,
-            role_label=ROLE_LABELS.get(p.role, p.role),
-            city=p.city,
-            permissions=sorted(p.permissions),
-        )
 
 
 @router.post("/login", response_model=UserOut, summary="网页登录：校验密码，设置会话 Cookie")

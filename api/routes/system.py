@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import Health
+from api.schemas.system import Facets, Health
 from kb.users import Principal
 
 router = APIRouter(prefix="/api", tags=["system"])
@@ -17,9 +17,11 @@ def health(service: ServiceDep) -> Health:
     return Health(**service.health())
 
 
-@router.get("/facets", summary="筛选项：地市、部门、类别、状态、渠道及数量")
-def facets(service: ServiceDep, user: Principal = Depends(require("cases:read"))) -> dict[str, list[dict[str, object]]]:
-    return {
-        col: [{"value": v, "count": n} for v, n in service.cases.facet(col, user.city)]
-        for col in ("city", "department", "category", "status", "channel")
-    }
+@router.get("/facets", response_model=Facets, summary="筛选项：地市、部门、类别、状态、渠道及数量")
+def facets(service: ServiceDep, user: Principal = Depends(require("cases:read"))) -> Facets:
+    return Facets.model_validate(
+        {
+            col: [{"value": v, "count": n} for v, n in service.cases.facet(col, user.city)]
+            for col in ("city", "department", "category", "status", "channel")
+        }
+    )

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas import ErrorResponse
+from api.schemas.common import ErrorResponse, file_responses
+from api.schemas.workflow import (
+    AssignmentOut,
+    AssignRequest,
+    CandidateOut,
+    CaseWorkflowOut,
+    LitigationItem,
+    LitigationStep,
+    LitigationTrackOut,
+    PackageOut,
+    PackageRequest,
+    RepeatItem,
+    ReportOut,
+    RouteRequest,
+    RouteSuggestions,
+)
 from kb.users import Principal
 from kb.workflow import exports
 from kb.workflow.reports import Report
@@ -25,138 +37,113 @@ MEDIA = {
 }
 
 
-class RouteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(default=None, max_length=20000)
-    case_id: int | None = Field(default=None, ge=1)
-
-
-class AssignRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    locality: str | None = Field(default=None, max_length=32, description="属地（地市）")
-    departments: list[str] = Field(default_factory=list, max_length=20, description="行业部门")
-    lead: str | None = Field(default=None, max_length=64, description="主责单位（多个部门时必填）")
-    note: str | None = Field(default=None, max_length=500)
-
-
-class LitigationStep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: str = Field(pattern="^(flagged|handed_over|feedback|concluded|dismissed)$")
-    note: str | None = Field(default=None, max_length=1000)
-
-
-class PackageRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    leader: str = Field(min_length=1, max_length=64, description="包案领导")
-    department: str = Field(min_length=1, max_length=64, description="包案部门")
-    domain: str | None = Field(default=None, max_length=64, description="领域（类别或责任部门）")
-    case_ids: list[int] = Field(default_factory=list, max_length=500)
-    limit: int = Field(default=10, ge=1, le=200)
-    as_of: dt.date | None = None
-    note: str | None = Field(default=None, max_length=1000)
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    def row(r: Any) -> dict[str, Any]:
-        return asdict(r) | {"resolution_rate": r.resolution_rate, "repeat_rate": r.repeat_rate}
-
-    data = asdict(report)
-    data["rows"] = [row(r) for r in report.rows]
-    data["total"] = row(report.total)
-    return data
-
-
-@router.post("/route", summary="智能分拣：建议责任部门和属地（含置信度与前三备选）")
-async def route(body: RouteRequest, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> dict:
+@router.post("/route", response_model=RouteSuggestions, summary="智能分拣：建议责任部门和属地（含置信度与前三备选）")
+async def route(
+    body: RouteRequest, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
+) -> RouteSuggestions:
     found = await run_in_threadpool(service.workflow.suggest, text=body.text, case_id=body.case_id, actor=user)
-    return {k: asdict(s) | {"message": s.message} for k, s in found.items()}
+    return RouteSuggestions.model_validate(found)
 
 
-@router.get("/cases/{case_id}", summary="案件的交办、重复信访、诉访分离情况")
-def case_workflow(case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> dict:
-    return service.workflow.case_workflow(case_id, user)
+@router.get("/cases/{case_id}", response_model=CaseWorkflowOut, summary="案件的交办、重复信访、诉访分离情况")
+def case_workflow(
+    case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
+) -> CaseWorkflowOut:
+    return CaseWorkflowOut.model_validate(service.workflow.case_workflow(case_id, user))
 
 
-@router.put("/cases/{case_id}/assignments", summary="双向交办：指定属地和行业部门（多部门时指定主责单位）")
+@router.put(
+    "/cases/{case_id}/assignments",
+    response_model=list[AssignmentOut],
+    summary="双向交办：指定属地和行业部门（多部门时指定主责单位）",
+)
 def assign(
     case_id: int, body: AssignRequest, service: ServiceDep, user: Principal = Depends(require("workflow:write"))
-) -> list[dict]:
+) -> list[AssignmentOut]:
     done = service.workflow.assign(
         case_id, locality=body.locality, departments=body.departments, lead=body.lead, note=body.note, actor=user
     )
-    return [asdict(a) for a in done]
+    return [AssignmentOut.model_validate(a) for a in done]
 
 
-@router.get("/cases/{case_id}/assignments", summary="交办记录（含历史）")
-def assignments(case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> list[dict]:
-    return [asdict(a) for a in service.workflow.assignments(case_id, user)]
+@router.get("/cases/{case_id}/assignments", response_model=list[AssignmentOut], summary="交办记录（含历史）")
+def assignments(
+    case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
+) -> list[AssignmentOut]:
+    return [AssignmentOut.model_validate(a) for a in service.workflow.assignments(case_id, user)]
 
 
-@router.get("/litigation", summary="诉访分离案件列表")
+@router.get("/litigation", response_model=list[LitigationItem], summary="诉访分离案件列表")
 def litigation_list(
     service: ServiceDep,
     status: str | None = Query(default=None, pattern="^(flagged|handed_over|feedback|concluded|dismissed)$"),
     limit: int = Query(default=100, ge=1, le=1000),
     user: Principal = Depends(require("workflow:read")),
-) -> list[dict]:
-    return service.workflow.litigation_list(status, limit, user)
+) -> list[LitigationItem]:
+    return [LitigationItem.model_validate(t) for t in service.workflow.litigation_list(status, limit, user)]
 
 
-@router.get("/litigation/{case_id}", summary="诉访分离跟踪：识别依据与移交、反馈、办结记录")
-def litigation_track(case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> dict:
-    return service.workflow.litigation_track(case_id, user)
+@router.get(
+    "/litigation/{case_id}", response_model=LitigationTrackOut, summary="诉访分离跟踪：识别依据与移交、反馈、办结记录"
+)
+def litigation_track(
+    case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
+) -> LitigationTrackOut:
+    return LitigationTrackOut.model_validate(service.workflow.litigation_track(case_id, user))
 
 
-@router.post("/litigation/{case_id}", summary="诉访分离状态推进：已识别→已移交→已反馈→已办结")
+@router.post(
+    "/litigation/{case_id}", response_model=LitigationTrackOut, summary="诉访分离状态推进：已识别→已移交→已反馈→已办结"
+)
 def litigation_step(
     case_id: int, body: LitigationStep, service: ServiceDep, user: Principal = Depends(require("workflow:write"))
-) -> dict:
-    return service.workflow.litigation_step(case_id, body.status, body.note, user)
+) -> LitigationTrackOut:
+    return LitigationTrackOut.model_validate(service.workflow.litigation_step(case_id, body.status, body.note, user))
 
 
-@router.get("/repeats", summary="重复信访、重复提交、疑似联名案件")
+@router.get("/repeats", response_model=list[RepeatItem], summary="重复信访、重复提交、疑似联名案件")
 def repeats(
     service: ServiceDep,
     kind: str | None = Query(default=None, pattern="^(repeat|exact|joint)$"),
     limit: int = Query(default=100, ge=1, le=1000),
     user: Principal = Depends(require("workflow:read")),
-) -> list[dict]:
-    return service.workflow.repeat_list(kind, limit, user)
+) -> list[RepeatItem]:
+    return [RepeatItem.model_validate(r) for r in service.workflow.repeat_list(kind, limit, user)]
 
 
-@router.get("/packages/candidates", summary="领导包案候选：长期未结、重复、跨部门的积案")
+@router.get(
+    "/packages/candidates", response_model=list[CandidateOut], summary="领导包案候选：长期未结、重复、跨部门的积案"
+)
 def package_candidates(
     service: ServiceDep,
     domain: str | None = None,
     as_of: dt.date | None = None,
     limit: int = Query(default=20, ge=1, le=200),
     user: Principal = Depends(require("workflow:read")),
-) -> list[dict]:
-    return [asdict(c) for c in service.workflow.package_candidates(domain, as_of, limit, user)]
+) -> list[CandidateOut]:
+    return [CandidateOut.model_validate(c) for c in service.workflow.package_candidates(domain, as_of, limit, user)]
 
 
-@router.post("/packages", status_code=201, summary="领导包案：指定包案领导和部门")
+@router.post("/packages", response_model=PackageOut, status_code=201, summary="领导包案：指定包案领导和部门")
 def create_package(
     body: PackageRequest, service: ServiceDep, user: Principal = Depends(require("packages:write"))
-) -> dict:
-    made = service.workflow.create_package(**body.model_dump(), actor=user)
-    return asdict(made) | {"progress": made.progress}
+) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.create_package(**body.model_dump(), actor=user))
 
 
-@router.get("/packages", summary="包案列表与进展")
+@router.get("/packages", response_model=list[PackageOut], summary="包案列表与进展")
 def list_packages(
     service: ServiceDep, leader: str | None = None, user: Principal = Depends(require("workflow:read"))
-) -> list[dict]:
-    return [asdict(p) | {"progress": p.progress} for p in service.workflow.package_list(leader, user)]
+) -> list[PackageOut]:
+    return [PackageOut.model_validate(p) for p in service.workflow.package_list(leader, user)]
 
 
-@router.get("/packages/{package_id}", summary="包案进展")
-def package(package_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> dict:
-    found = service.workflow.package_progress(package_id, user)
-    return asdict(found) | {"progress": found.progress}
+@router.get("/packages/{package_id}", response_model=PackageOut, summary="包案进展")
+def package(package_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.package_progress(package_id, user))
 
 
-@router.get("/reports/period", summary="督查报表：任意时段按部门或地市统计")
+@router.get("/reports/period", response_model=ReportOut, summary="督查报表：任意时段按部门或地市统计")
 def period_report(
     service: ServiceDep,
     date_from: dt.date,
@@ -165,11 +152,13 @@ def period_report(
     city: str | None = None,
     backlog_days: int = Query(default=60, ge=1, le=3650),
     user: Principal = Depends(require("reports:read")),
-) -> dict:
-    return report_json(service.workflow.period_report(group_by, date_from, date_to, city, backlog_days, user))
+) -> ReportOut:
+    return ReportOut.model_validate(
+        service.workflow.period_report(group_by, date_from, date_to, city, backlog_days, user)
+    )
 
 
-@router.get("/reports/weekly", summary="周滚动督查报表（环比、排名靠后单位）")
+@router.get("/reports/weekly", response_model=ReportOut, summary="周滚动督查报表（环比、排名靠后单位）")
 def weekly_report(
     service: ServiceDep,
     group_by: str = Query(default="department", pattern="^(department|city)$"),
@@ -177,11 +166,16 @@ def weekly_report(
     city: str | None = None,
     weeks: int = Query(default=8, ge=1, le=104),
     user: Principal = Depends(require("reports:read")),
-) -> dict:
-    return report_json(service.workflow.weekly_report(group_by, week_end, city, weeks, user))
+) -> ReportOut:
+    return ReportOut.model_validate(service.workflow.weekly_report(group_by, week_end, city, weeks, user))
 
 
-@router.get("/reports/weekly/export", summary="导出周报：csv / xlsx / png（趋势图）")
+@router.get(
+    "/reports/weekly/export",
+    response_class=Response,
+    responses=file_responses(*MEDIA.values()),
+    summary="导出周报：csv / xlsx / png（趋势图）",
+)
 def export_weekly(
     service: ServiceDep,
     format: str = Query(default="xlsx", pattern="^(csv|xlsx|png)$"),
@@ -195,7 +189,12 @@ def export_weekly(
     return export_response(report, format, f"weekly-{report.date_to}")
 
 
-@router.get("/reports/period/export", summary="导出时段报表：csv / xlsx")
+@router.get(
+    "/reports/period/export",
+    response_class=Response,
+    responses=file_responses(MEDIA["csv"], MEDIA["xlsx"]),
+    summary="导出时段报表：csv / xlsx",
+)
 def export_period(
     service: ServiceDep,
     date_from: dt.date,

@@ -1,4 +1,4 @@
-"""Request and response shapes of the HTTP API (stored records never leave unmasked)."""
+"""Cases on the HTTP API: the case record (masked unless revealed), filters, search, import results."""
 
 from __future__ import annotations
 
@@ -8,22 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kb.domain import STATUS_LABELS, Case, SearchFilters, SearchHit, Status
 from kb.privacy import mask_name, mask_names, mask_text
-
-
-class ErrorDetail(BaseModel):
-    field: str | None = None
-    row: int | None = None
-    message: str
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    details: list[ErrorDetail] = []
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
 
 
 class CaseOut(BaseModel):
@@ -158,14 +142,3 @@ class ImportResult(BaseModel):
     updated: int
     reembedded: int
     total: int
-
-
-class Health(BaseModel):
-    status: str
-    encoder: str
-    dim: int
-    index_backend: str
-    fusion: str
-    cases: int
-    indexed_vectors: int
-    indexed_lexical: int

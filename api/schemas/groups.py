@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import CaseOut
+from api.schemas.cases import CaseOut
 from kb.groups.discovery import RunReport
 from kb.groups.store import Group
 
@@ -46,21 +46,41 @@ class MemberPage(BaseModel):
     items: list[CaseOut]
 
 
+class ShareOut(BaseModel):
+    name: str
+    count: int
+    share: float
+
+
+class SuggestedLeadOut(BaseModel):
+    name: str
+    source: str = Field(description="batch（批量处理已指定）/ members（成员案件最多的部门）")
+    share: float | None
+
+
+class GroupHistoryOut(BaseModel):
+    """Stored rows as they are: reviewer edits, run lineage, batch decisions."""
+
+    edits: list[dict[str, Any]]
+    lineage: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+
+
 class GroupProfileOut(BaseModel):
     group: GroupOut
     size: int
     keywords: list[str]
-    cities: list[dict[str, Any]]
-    departments: list[dict[str, Any]]
-    categories: list[dict[str, Any]]
+    cities: list[ShareOut]
+    departments: list[ShareOut]
+    categories: list[ShareOut]
     date_from: str | None
     date_to: str | None
     repeat_share: float = Field(description="同一信访人在组内重复信访的案件占比")
     litigation_share: float
     statuses: dict[str, int]
-    suggested_lead: dict[str, Any] | None
+    suggested_lead: SuggestedLeadOut | None
     representatives: list[CaseOut]
-    history: dict[str, list[dict[str, Any]]]
+    history: GroupHistoryOut
 
     @classmethod
     def of(cls, p: dict[str, Any]) -> GroupProfileOut:
@@ -86,6 +106,13 @@ class RunOut(BaseModel):
     @classmethod
     def of(cls, r: RunReport) -> RunOut:
         return cls(**r.__dict__)
+
+
+class DecisionOut(BaseModel):
+    decision_id: int
+    group_id: int
+    status: str
+    cases: int = Field(description="状态被更新的成员案件数")
 
 
 class _Body(BaseModel):

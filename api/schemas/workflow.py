@@ -1,0 +1,226 @@
+"""Petition-workflow shapes: routing suggestions, dual assignment, 诉访分离, repeats, leader packages, reports.
+
+Response models read the workflow service's dataclasses and row dicts as they are
+(``from_attributes``), properties included (``Suggestion.message``, ``PackageProgress.progress``,
+``UnitRow.resolution_rate``), so each route converts with ``Model.model_validate(result)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- requests ---------------------------------------------------------------------------------------------
+class RouteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(default=None, max_length=20000)
+    case_id: int | None = Field(default=None, ge=1)
+
+
+class AssignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    locality: str | None = Field(default=None, max_length=32, description="属地（地市）")
+    departments: list[str] = Field(default_factory=list, max_length=20, description="行业部门")
+    lead: str | None = Field(default=None, max_length=64, description="主责单位（多个部门时必填）")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class LitigationStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(pattern="^(flagged|handed_over|feedback|concluded|dismissed)$")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class PackageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    leader: str = Field(min_length=1, max_length=64, description="包案领导")
+    department: str = Field(min_length=1, max_length=64, description="包案部门")
+    domain: str | None = Field(default=None, max_length=64, description="领域（类别或责任部门）")
+    case_ids: list[int] = Field(default_factory=list, max_length=500)
+    limit: int = Field(default=10, ge=1, le=200)
+    as_of: dt.date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# -- 智能分拣 ----------------------------------------------------------------------------------------------
+class SuggestionOut(_Out):
+    target: str = Field(description="department（责任部门）/ city（属地）")
+    value: str | None = Field(description="建议值；已办理案件不足时为空")
+    confidence: float
+    alternatives: list[tuple[str, float]] = Field(description="前三备选：[值, 概率]")
+    low_confidence: bool
+    basis: str
+    message: str
+
+
+class RouteSuggestions(_Out):
+    department: SuggestionOut
+    city: SuggestionOut
+
+
+# -- 双向交办 ----------------------------------------------------------------------------------------------
+class AssignmentOut(_Out):
+    id: int
+    case_id: int
+    kind: str = Field(description="locality（属地）/ department（行业部门）")
+    unit: str
+    lead: bool
+    active: bool
+    note: str | None
+    assigned_by: str
+    assigned_at: str
+    ended_by: str | None
+    ended_at: str | None
+
+
+# -- 重复信访 ----------------------------------------------------------------------------------------------
+class LinkOut(_Out):
+    kind: str = Field(description="repeat / exact / joint")
+    other_id: int
+    other_external_no: str
+    similarity: float
+    repeat_count: int
+    label: str
+
+
+class RepeatItem(_Out):
+    case_id: int
+    external_no: str
+    city: str | None
+    received_date: str
+    kind: str = Field(description="repeat / exact / joint")
+    other_id: int
+    other_external_no: str
+    similarity: float
+    repeat_count: int
+    label: str
+
+
+# -- 诉访分离 ----------------------------------------------------------------------------------------------
+class EvidenceOut(_Out):
+    rule: str
+    phrase: str
+    strength: str = Field(description="strong / medium / weak / negative")
+
+
+class LitigationEventOut(_Out):
+    status: str
+    note: str | None
+    actor: str
+    at: str
+    status_label: str
+
+
+class LitigationTrackOut(_Out):
+    case_id: int
+    score: float
+    evidence: list[EvidenceOut]
+    channel: str
+    status: str
+    updated_by: str
+    updated_at: str
+    status_label: str
+    events: list[LitigationEventOut]
+
+
+class LitigationItem(_Out):
+    case_id: int
+    external_no: str
+    title: str
+    city: str | None
+    status: str
+    score: float
+    channel: str
+    updated_at: str
+    status_label: str
+
+
+class CaseWorkflowOut(_Out):
+    case_id: int
+    assignments: list[AssignmentOut] = Field(description="当前有效的交办")
+    links: list[LinkOut]
+    later_repeats: int = Field(description="此后被识别为本案重复信访的案件数")
+    flags: list[str]
+    litigation: LitigationTrackOut | None
+
+
+# -- 领导包案 ----------------------------------------------------------------------------------------------
+class CandidateOut(_Out):
+    case_id: int
+    external_no: str
+    title: str
+    city: str | None
+    department: str | None
+    category: str | None
+    status: str
+    open_days: int
+    repeat_count: int
+    departments: int
+    score: float
+    reasons: list[str]
+
+
+class PackageCaseOut(_Out):
+    id: int
+    external_no: str
+    title: str
+    city: str | None
+    department: str | None
+    status: str
+    resolved_date: str | None
+    updated_at: str
+    reasons: str
+
+
+class PackageOut(_Out):
+    id: int
+    leader: str
+    department: str
+    domain: str | None
+    city: str | None
+    created_by: str
+    created_at: str
+    total: int
+    by_status: dict[str, int]
+    concluded: int
+    cases: list[PackageCaseOut]
+    progress: float = Field(description="已办结案件占比")
+
+
+# -- 督查督办 ----------------------------------------------------------------------------------------------
+class UnitRowOut(_Out):
+    unit: str
+    received: int
+    resolved: int
+    cohort_resolved: int
+    repeats: int
+    backlog: int
+    change_resolution_rate: float | None
+    change_repeat_rate: float | None
+    lowest: bool
+    resolution_rate: float | None = Field(description="化解率")
+    repeat_rate: float | None = Field(description="再次信访率")
+
+
+class TrendPointOut(_Out):
+    week_end: str
+    received: int
+    resolution_rate: float | None
+    repeat_rate: float | None
+
+
+class ReportOut(_Out):
+    title: str
+    group_by: str
+    date_from: str
+    date_to: str
+    city: str | None
+    rows: list[UnitRowOut]
+    total: UnitRowOut
+    trend: list[TrendPointOut]
