@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.kernel import NO_CITY, Kernel
 from kb.users import SYSTEM, Principal
 from kb.workflow import assignments, litigation, packages, reports, views
 from kb.workflow.detection import IngestDetector
 from kb.workflow.repeats import RepeatSettings
 from kb.workflow.routing import Suggestion
 from kb.workflow.suggest import TARGETS, LiveRouter
-
-if TYPE_CHECKING:
-    from kb.service import LeianService
-
-NO_CITY = "\x00no-such-city"
 
 
 def report_city(actor: Principal, city: str | None) -> str | None:
@@ -28,12 +24,12 @@ def report_city(actor: Principal, city: str | None) -> str | None:
 
 
 class WorkflowService:
-    def __init__(self, core: LeianService, repeat_settings: RepeatSettings | None = None) -> None:
-        self.core = core
-        self.db = core.db
-        self.detector = IngestDetector(core, repeat_settings)
-        self.router = LiveRouter(core)
-        core.ingest_hooks.append(self.detector.on_ingest)
+    def __init__(self, kernel: Kernel, repeat_settings: RepeatSettings | None = None) -> None:
+        self.kernel = kernel
+        self.db = kernel.db
+        self.detector = IngestDetector(kernel, repeat_settings)
+        self.router = LiveRouter(kernel)
+        kernel.hooks.add(self.detector.on_ingest)
 
     def rescan(self) -> int:
         """Re-run repeat and litigation detection over every stored case (e.g. after an upgrade)."""
@@ -45,7 +41,7 @@ class WorkflowService:
     ) -> dict[str, Suggestion]:
         if (text is None) == (case_id is None):
             raise InvalidInputError([FieldProblem("text", "请提供案件内容或案件编号之一")])
-        query = self.core.query_for_case(case_id, actor) if case_id else self.core.query_for_text(text or "")
+        query = self.kernel.query_for_case(case_id, actor) if case_id else self.kernel.query_for_text(text or "")
         return {target: self.router.suggest(query, target) for target in TARGETS}
 
     # -- dual assignment -------------------------------------------------------------------------------
@@ -59,28 +55,30 @@ class WorkflowService:
         note: str | None = None,
         actor: Principal = SYSTEM,
     ) -> list[assignments.Assignment]:
-        self.core.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
             assignments.assign(
-                conn, case_id, locality=locality, departments=departments, lead=lead, actor=actor.username, note=note
+                conn,
+                self.kernel.cases,
+                case_id, locality=locality, departments=departments, lead=lead, actor=actor.username, note=note
             )
         return assignments.history(self.db, case_id)
 
     def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
-        self.core.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         return assignments.history(self.db, case_id)
 
     # -- 诉访分离 ------------------------------------------------------------------------------------------
     def litigation_step(
         self, case_id: int, status: str, note: str | None = None, actor: Principal = SYSTEM
     ) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
-            litigation.advance(conn, case_id, status, actor.username, note)
+            litigation.advance(conn, self.kernel.cases, case_id, status, actor.username, note)
         return self.litigation_track(case_id, actor)
 
     def litigation_track(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         return views.litigation_track(self.db, case_id)
 
     def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
@@ -95,7 +93,7 @@ class WorkflowService:
         return views.flags_for(self.db, ids)
 
     def case_workflow(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         try:
             track: dict[str, Any] | None = views.litigation_track(self.db, case_id)
         except NotFoundError:
@@ -136,7 +134,7 @@ class WorkflowService:
         """Package the given cases, or the ``limit`` hardest backlog cases of ``domain``."""
         if case_ids:
             for cid in case_ids:
-                self.core.get_case(cid, actor)
+                self.kernel.get_case(cid, actor)
             reasons: dict[int, str] = {}
         else:
             found = self.package_candidates(domain, as_of, limit, actor)
