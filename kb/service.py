@@ -70,8 +70,8 @@ class LeianService:
             encoder_spec=encoder_spec,
         )
         self.kernel = kernel
-        self.settings, self.db, self.encoder, self.segmenter = kernel.settings, kernel.db, kernel.encoder, kernel.segmenter
-        self.encoder_spec = kernel.encoder_spec
+        self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
+        self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
         self.users = UserStore(kernel.db)
         # Security: every import is audited inside its own transaction (the first hook).

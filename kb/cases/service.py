@@ -277,9 +277,7 @@ class CaseService:
             mode=mode,
         )
 
-    def reindex(
-        self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM
-    ) -> int:
+    def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM) -> int:
         actor.require("system:admin")
         if re_encode:
             with self.db.transaction() as conn:

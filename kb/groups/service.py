@@ -98,6 +98,7 @@ class GroupService:
 
     # -- reads (city-scoped) ---------------------------------------------------------------------
     def list_groups(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Group]:
+        actor.require("groups:read")
         return self.repo.list_groups(actor.city, include_retired)
 
     def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
@@ -109,6 +110,7 @@ class GroupService:
         )
 
     def get(self, group_id: int, actor: Principal = SYSTEM) -> Group:
+        actor.require("groups:read")
         group = self.repo.get(group_id)
         if group is None:
             raise NotFoundError(f"类案组 {group_id} 不存在")
@@ -123,11 +125,13 @@ class GroupService:
     def members(
         self, group_id: int, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0
     ) -> tuple[list[Case], int]:
+        actor.require("groups:read")
         self.get(group_id, actor)
         cases = self._scoped_members(group_id, actor)
         return cases[offset : offset + limit], len(cases)
 
     def profile(self, group_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        actor.require("groups:read")
         group = self.get(group_id, actor)
         cases = self._scoped_members(group_id, actor)
         reps = self.kernel.cases.get_many(group.representatives[:5])
@@ -141,6 +145,7 @@ class GroupService:
         }
 
     def unassigned(self, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+        actor.require("groups:read")
         ids, total = self.repo.unassigned_page(actor.city, limit, offset)
         cases = self.kernel.cases.get_many(ids)
         return [cases[i] for i in ids], total

@@ -88,9 +88,8 @@ class CaseRepository:
         cols = [c for c in WRITABLE if c in values]
         if row is None:
             names = ", ".join(["external_no", *cols, "created_at", "updated_at"])
-            marks = ", ".join("?" * (len(cols) + 3))
             cur = conn.execute(
-                f"INSERT INTO cases ({names}) VALUES ({marks})",
+                f"INSERT INTO cases ({names}) VALUES ({marks(len(cols) + 3)})",
                 [external_no, *[values[c] for c in cols], stamp, stamp],
             )
             return int(cur.lastrowid or 0), True

@@ -39,6 +39,7 @@ class WorkflowService:
     def suggest(
         self, *, text: str | None = None, case_id: int | None = None, actor: Principal = SYSTEM
     ) -> dict[str, Suggestion]:
+        actor.require("workflow:read")
         if (text is None) == (case_id is None):
             raise InvalidInputError([FieldProblem("text", "请提供案件内容或案件编号之一")])
         query = self.kernel.query_for_case(case_id, actor) if case_id else self.kernel.query_for_text(text or "")
@@ -55,16 +56,23 @@ class WorkflowService:
         note: str | None = None,
         actor: Principal = SYSTEM,
     ) -> list[assignments.Assignment]:
+        actor.require("workflow:write")
         self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
             assignments.assign(
                 conn,
                 self.kernel.cases,
-                case_id, locality=locality, departments=departments, lead=lead, actor=actor.username, note=note
+                case_id,
+                locality=locality,
+                departments=departments,
+                lead=lead,
+                actor=actor.username,
+                note=note,
             )
         return assignments.history(self.db, case_id)
 
     def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
+        actor.require("workflow:read")
         self.kernel.get_case(case_id, actor)
         return assignments.history(self.db, case_id)
 
@@ -72,16 +80,19 @@ class WorkflowService:
     def litigation_step(
         self, case_id: int, status: str, note: str | None = None, actor: Principal = SYSTEM
     ) -> dict[str, Any]:
+        actor.require("workflow:write")
         self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
             litigation.advance(conn, self.kernel.cases, case_id, status, actor.username, note)
         return self.litigation_track(case_id, actor)
 
     def litigation_track(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        actor.require("workflow:read")
         self.kernel.get_case(case_id, actor)
         return views.litigation_track(self.db, case_id)
 
     def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        actor.require("workflow:read")
         return views.litigation_list(self.db, status, limit, actor.city)
 
     # -- repeats and the case's workflow view ------------------------------------------------------------
@@ -93,6 +104,7 @@ class WorkflowService:
         return views.flags_for(self.db, ids)
 
     def case_workflow(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        actor.require("workflow:read")
         self.kernel.get_case(case_id, actor)
         try:
             track: dict[str, Any] | None = views.litigation_track(self.db, case_id)
@@ -108,12 +120,14 @@ class WorkflowService:
         }
 
     def repeat_list(self, kind: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        actor.require("workflow:read")
         return views.repeat_list(self.db, kind, limit, actor.city)
 
     # -- 领导包案 -----------------------------------------------------------------------------------------
     def package_candidates(
         self, domain: str | None = None, as_of: dt.date | None = None, limit: int = 20, actor: Principal = SYSTEM
     ) -> list[packages.Candidate]:
+        actor.require("workflow:read")
         city = report_city(actor, None)
         return packages.candidates(
             self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, city=city, limit=limit
@@ -132,6 +146,7 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> packages.PackageProgress:
         """Package the given cases, or the ``limit`` hardest backlog cases of ``domain``."""
+        actor.require("packages:write")
         if case_ids:
             for cid in case_ids:
                 self.kernel.get_case(cid, actor)
@@ -155,9 +170,11 @@ class WorkflowService:
         return packages.progress(self.db, pid)
 
     def package_progress(self, package_id: int, actor: Principal = SYSTEM) -> packages.PackageProgress:
+        actor.require("workflow:read")
         return packages.progress(self.db, package_id, actor.city)
 
     def package_list(self, leader: str | None = None, actor: Principal = SYSTEM) -> list[packages.PackageProgress]:
+        actor.require("workflow:read")
         return [packages.progress(self.db, i) for i in packages.list_ids(self.db, actor.city, leader)]
 
     # -- 督查督办 -----------------------------------------------------------------------------------------
@@ -170,6 +187,7 @@ class WorkflowService:
         backlog_days: int = 60,
         actor: Principal = SYSTEM,
     ) -> reports.Report:
+        actor.require("reports:read")
         return reports.period_report(self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days)
 
     def weekly_report(
@@ -180,6 +198,7 @@ class WorkflowService:
         weeks: int = 8,
         actor: Principal = SYSTEM,
     ) -> reports.Report:
+        actor.require("reports:read")
         scope = report_city(actor, city)
         end = week_end or reports.latest_date(self.db, scope)
         return reports.weekly_report(self.db, group_by, end, scope, weeks=weeks)
