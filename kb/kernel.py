@@ -114,10 +114,6 @@ class Kernel:
             raise NotFoundError(f"登记编号 {external_no} 不存在")
         return case
 
-    def visible(self, ids: list[int], actor: Principal = SYSTEM) -> dict[int, Case]:
-        """The cases of ``ids`` within the actor's scope."""
-        return {i: c for i, c in self.cases.get_many(ids).items() if in_scope(actor, c)}
-
     # -- queries ---------------------------------------------------------------------------------
     def query_for_text(self, text: str) -> Query:
         text = text.strip()

@@ -68,15 +68,15 @@ class LiveRouter:
 
     def knn(self, query: Query, column: str) -> dict[str, float]:
         """Votes of the most similar handled cases found by the live hybrid search."""
-        core = self.kernel
+        kernel = self.kernel
         hits = hybrid_search(
-            core.index,
+            kernel.index,
             query,
             SearchFilters(statuses=HANDLED),
             self.config.k,
-            method=core.settings.fusion,
-            dense_weight=core.settings.dense_weight,
-            depth=core.settings.candidate_depth,
+            method=kernel.settings.fusion,
+            dense_weight=kernel.settings.dense_weight,
+            depth=kernel.settings.candidate_depth,
         )
         # RRF scores barely separate rank 1 from rank 15, so votes use the similarities themselves
         # (dense cosine and BM25 relative to the best hit), squared as in ``routing.knn_proba``.
