@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 from kb.storage.db import Database
 from kb.storage.sql import chunks, execute_in, marks, query_in
@@ -45,3 +46,28 @@ def test_query_in_chunks_past_the_parameter_limit(tmp_path: Path) -> None:
     assert marks(3) == "?,?,?"
     assert [len(c) for c in chunks(list(range(1801)))] == [900, 900, 1]
     db.close()
+
+
+def test_cli_and_service_search_give_the_same_hits_and_flags(service: Any, tmp_path: Path) -> None:
+    """Both doors call ``search_with_flags``: the CLI's JSON carries the same ids and workflow flags."""
+    import json
+
+    from click.testing import CliRunner
+
+    from api.cli import cli, register_commands
+    from tests.helpers import ROWS, rows
+
+    service.ingest(rows())
+    text = ROWS[0]["content"]
+    found = service.search_with_flags(text=text, k=5)
+    service.close()
+    register_commands()
+    result = CliRunner().invoke(
+        cli,
+        ["--data-dir", str(tmp_path), "--encoder", "hashing", "search", text, "-k", "5", "--json"],
+        env={"LEIAN_PETITIONER_KEY": "test-secret-key"},
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    assert [h["case"]["id"] for h in hits] == [h.case.id for h in found.hits]
+    assert [h["flags"] for h in hits] == [found.flags[h.case.id] for h in found.hits]
