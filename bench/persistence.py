@@ -31,10 +31,11 @@ DIM = 512
 def build(data_dir: Path, n: int, seed: int = 0) -> None:
     """``n`` cases with synthetic vectors written straight to SQLite (no segmentation, no encoding)."""
     from kb.indexer import CaseIndex
+    from kb.schema import ALL_MIGRATIONS
     from kb.storage.cases import CaseRepository
     from kb.storage.db import Database
 
-    db = Database(data_dir / "leian.db")
+    db = Database(data_dir / "leian.db", migrations=ALL_MIGRATIONS)
     repo = CaseRepository(db)
     rng = np.random.default_rng(seed)
     words = ["拖欠", "工资", "物业", "维修", "征地", "补偿", "噪音", "污染", "学位", "退款", "安置", "医保"]

@@ -47,7 +47,7 @@ from indexing.vectors import (
 from indexing.vectors import journal as journal_file
 from kb.errors import IndexStateError
 from kb.settings import Settings
-from kb.storage.cases import CaseRepository
+from kb.storage.cases import CaseRepository, bump_generation, read_generation
 from kb.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -88,17 +88,12 @@ class CaseIndex:
         return create_index(self.settings.index_backend, self.encoder.dim, **self.settings.index_options())
 
     def generation(self) -> int:
-        row = self.db.query_one("SELECT value FROM meta WHERE key = 'generation'")
-        return int(row[0]) if row else 0
+        return read_generation(self.db)
 
     @staticmethod
     def bump_generation(conn: Any) -> int:
         """Count one more write, inside the writer's transaction; returns its generation."""
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        return bump_generation(conn)
 
     @property
     def watermark(self) -> int:
@@ -242,10 +237,7 @@ class CaseIndex:
         for start in range(0, len(stale), batch):
             chunk = list(stale[start : start + batch])
             cases = self.cases.get_many(chunk)
-            rows = self.db.query(
-                f"SELECT id, content_hash FROM cases WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            )
-            hashes = {r["id"]: r["content_hash"] for r in rows}
+            hashes = self.cases.hashes_for(chunk)
             vecs = encoder.encode([cases[c].text for c in chunk])
             with self.db.transaction() as conn:
                 self.cases.save_vectors(conn, self.encoder.name, [(c, hashes[c], vecs[i]) for i, c in enumerate(chunk)])
@@ -313,6 +305,12 @@ class CaseIndex:
         except OSError as exc:
             log.warning("could not append to the index journal, the next save writes a snapshot: %s", exc)
             self._dirty = True
+
+    def nearest(self, vectors: np.ndarray, k: int) -> np.ndarray:
+        """Ids of the ``k`` nearest indexed vectors per row (-1 pads), read under the index lock."""
+        with self.lock:
+            _, found = self.vectors.search(vectors, k, None)
+        return np.asarray(found)
 
     # -- updates ---------------------------------------------------------------------------------
     def _do(self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None) -> None:

@@ -1,19 +1,15 @@
-"""Wires the audit log and web sessions into the service, and audits every import atomically."""
+"""Security wiring the composition root uses: the ingest hook that audits every import atomically."""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from kb.audit import AuditLog
-from kb.sessions import SessionStore
-
-if TYPE_CHECKING:
-    from kb.service import IngestBatch, LeianService
+from kb.kernel import IngestBatch, IngestHook
 
 
-def attach_security(service: LeianService) -> tuple[AuditLog, SessionStore]:
-    audit = AuditLog(service.db)
+def audit_ingest_hook(audit: AuditLog) -> IngestHook:
+    """A hook recording one audit event per import, inside the import's transaction."""
 
     def audit_ingest(conn: sqlite3.Connection, batch: IngestBatch) -> None:
         # Inside the import's transaction: the event exists exactly when the data does.
@@ -23,5 +19,4 @@ def attach_security(service: LeianService) -> tuple[AuditLog, SessionStore]:
         detail = {"created": created, "updated": len(batch.ids) - created, "ids": batch.ids[:50]}
         audit.record(None, action, "case", record_id, detail, conn=conn)
 
-    service.ingest_hooks.append(audit_ingest)
-    return audit, SessionStore(service.db, service.users, audit)
+    return audit_ingest

@@ -1,73 +1,51 @@
-"""The knowledge-base service: ingest, update, delete, get and search cases, indexes kept in step.
+"""The composition root: builds the kernel and every service, and exposes them to the doors (api/).
 
-HTTP and the command line are two doors to these methods.
+``LeianService`` owns no logic of its own beyond wiring: cases live in ``kb.cases``, features in
+``kb.groups``, ``kb.modelcases``, ``kb.workflow``, security in ``kb.audit``/``kb.sessions``. No
+feature module imports this one.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import Any
-
-import numpy as np
-from pydantic import ValidationError
+from dataclasses import dataclass
 
 from indexing.encoders import Encoder, create_encoder
-from indexing.encoders.pool import EncoderPoolError, EncoderSpec, ProcessPoolEncoder, start_encoding
+from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
-from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
-from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.audit import AuditLog
+from kb.cases.service import CaseService, ProgressFn, content_hash
+from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
-from kb.indexer import CaseIndex
-from kb.messages import problems_from
+from kb.kernel import IngestBatch, IngestHook, Kernel, in_scope, scoped
 from kb.modelcases.service import ModelCaseService
-from kb.privacy import petitioner_key
 from kb.schema import ALL_MIGRATIONS
-from kb.search import Query, hybrid_search
-from kb.security import attach_security
+from kb.security import audit_ingest_hook
+from kb.sessions import SessionStore
 from kb.settings import Settings
-from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
 from kb.workflow.service import WorkflowService
 
-log = logging.getLogger(__name__)
-ProgressFn = Callable[[int], None]
+# Re-exported for callers that imported them from here before the kernel existed.
+__all__ = [
+    "IngestBatch",
+    "IngestHook",
+    "LeianService",
+    "ProgressFn",
+    "SearchResult",
+    "content_hash",
+    "in_scope",
+    "scoped",
+]
 
 
 @dataclass
-class IngestBatch:
-    """What an ingest hook sees, inside the import's transaction."""
+class SearchResult:
+    """One search as both doors present it: the query's terms, the hits and each hit's workflow flags."""
 
-    ids: list[int]
-    created: list[bool]
-    cases: list[CaseIn]
-    vectors: np.ndarray
-    tokens: list[list[str]]
-
-
-IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def in_scope(actor: Principal, case: Case) -> bool:
-    return actor.sees(case.city)
-
-
-def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
-    """Restrict filters to the actor's city; a city-bound user asking for another city gets nothing."""
-    if actor.city is None:
-        return filters
-    wanted = filters.cities
-    cities = [actor.city] if not wanted or actor.city in wanted else ["\x00no-such-city"]
-    return replace(filters, cities=cities)
+    query_terms: list[str]
+    hits: list[SearchHit]
+    flags: dict[int, list[str]]
 
 
 class LeianService:
@@ -83,244 +61,40 @@ class LeianService:
         """``encoder_spec`` tells bulk paths how worker processes rebuild ``encoder``; it defaults to
         the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
         always used in-process)."""
-        self.settings = settings
-        self.db = Database(settings.db_path, migrations=ALL_MIGRATIONS)
-        self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
-        self.encoder_spec = encoder_spec
-        self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords)
-        self.cases = CaseRepository(self.db)
-        self.index = CaseIndex(settings, self.db, self.encoder)
-        self.users = UserStore(self.db)
-        self.ingest_hooks: list[IngestHook] = []
-        # Feature services attach here (one line each), e.g. `self.groups = GroupService(self)`.
-        self.audit, self.sessions = attach_security(self)
-        self.modelcases = ModelCaseService(self)
-        self.workflow = WorkflowService(self)
-        self.groups = GroupService(self)
+        kernel = Kernel(
+            settings,
+            Database(settings.db_path, migrations=ALL_MIGRATIONS),
+            encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
+            segmenter or Segmenter(settings.userdicts, settings.stopwords),
+            encoder_spec=encoder_spec,
+        )
+        self.kernel = kernel
+        self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
+        self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
+        self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
+        self.users = UserStore(kernel.db)
+        # Security: every import is audited inside its own transaction (the first hook).
+        self.audit = AuditLog(kernel.db)
+        kernel.hooks.add(audit_ingest_hook(self.audit))
+        self.sessions = SessionStore(kernel.db, self.users, self.audit)
+        # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
+        self.case_service = CaseService(kernel)
+        self.workflow = WorkflowService(kernel)
+        self.groups = GroupService(kernel)
+        self.modelcases = ModelCaseService(kernel, groups=self.groups)
+        # The case methods, as the doors and tests have always called them.
+        cs = self.case_service
+        self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder
+        self.create_case, self.update_case, self.delete_case = cs.create_case, cs.update_case, cs.delete_case
+        self.get_case, self.get_case_by_external, self.list_cases = cs.get_case, cs.get_case_by_external, cs.list_cases
+        self.query_for_text, self.query_for_case, self.search = cs.query_for_text, cs.query_for_case, cs.search
+        self.reindex, self.health, self.case_ids_by_external = cs.reindex, cs.health, cs.case_ids_by_external
         if open_index:
             self.index.open()
 
-    def close(self) -> None:
-        self.index.save()
-        self.db.close()
-
-    # -- writes ----------------------------------------------------------------------------------
-    def validate_rows(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[CaseIn]:
-        """Validate every row first; any problem fails the whole batch before anything is written."""
-        valid: list[CaseIn] = []
-        problems: list[FieldProblem] = []
-        seen: dict[str, int | None] = {}
-        for row_no, raw in rows:
-            try:
-                case = CaseIn.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(problems_from(exc, row_no))
-                continue
-            if case.external_no in seen:
-                problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
-            seen[case.external_no] = row_no
-            if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
-                problems.append(
-                    FieldProblem("petitioner_id", "未配置 LEIAN_PETITIONER_KEY，无法保存信访人身份", row_no)
-                )
-            valid.append(case)
-        if problems:
-            raise InvalidInputError(problems)
-        return valid
-
-    def ingest(
-        self,
-        rows: Iterable[tuple[int | None, dict[str, Any]]],
-        *,
-        batch_size: int = 256,
-        progress: ProgressFn | None = None,
-    ) -> ImportReport:
-        """Validate, then embed and store all rows in ONE transaction (all or nothing).
-
-        Idempotent on ``external_no``: a re-import updates the stored case, and an unchanged text
-        is not embedded again.
-        """
-        cases = self.validate_rows(rows)
-        report = ImportReport()
-        existing = self.cases.hashes_by_external([c.external_no for c in cases])
-        texts = [self._text(c) for c in cases]
-        to_encode = [
-            i for i, c in enumerate(cases) if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
-        ]
-        vectors = np.zeros((len(cases), self.encoder.dim), dtype=np.float32)
-        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
-        with self.bulk_encoder() as encoder:
-            # Worker processes (if any) encode while this process segments.
-            pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
-            for case in cases:
-                values = self._values(case)
-                prepared.append((case, values, values["tokens"].split()))
-            if to_encode:
-                vectors[to_encode] = pending(progress)
-        encoded = set(to_encode)
-        reuse = [i for i in range(len(prepared)) if i not in encoded]
-        if reuse:
-            stored = self.cases.vectors_for(self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse])
-            for i in reuse:
-                vec = stored.get(existing[prepared[i][0].external_no][0])
-                if vec is None:
-                    vectors[i] = self.encoder.encode([self._text(prepared[i][0])])[0]
-                else:
-                    vectors[i] = vec
-            if progress:
-                progress(len(reuse))
-        with self.db.transaction() as conn:
-            ids, created = [], []
-            for case, values, _ in prepared:
-                case_id, is_new = self.cases.upsert(conn, case.external_no, values)
-                ids.append(case_id)
-                created.append(is_new)
-            self.cases.save_vectors(
-                conn,
-                self.encoder.name,
-                [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
-            )
-            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
-            for hook in self.ingest_hooks:
-                hook(conn, batch)
-            generation = CaseIndex.bump_generation(conn)
-        self.index.apply(ids, vectors, batch.tokens, generation)
-        self.index.save()
-        for i, is_new in enumerate(created):
-            report.created += is_new
-            report.updated += not is_new
-            report.reembedded += (not is_new) and i in encoded
-        report.external_nos = [c.external_no for c in cases]
-        log.info("ingested %d cases (%d new, %d updated)", len(cases), report.created, report.updated)
-        return report
-
-    @contextmanager
-    def bulk_encoder(self) -> Iterator[Encoder]:
-        """The encoder for bulk paths: a worker-process pool when ``ingest_workers`` > 1 and the
-        encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
-        large enough input and stop when the block ends."""
-        workers = self.settings.ingest_workers
-        if self.encoder_spec is None or workers <= 1:
-            yield self.encoder
-            return
-        try:
-            with ProcessPoolEncoder(self.encoder_spec, workers, local=self.encoder) as pool:
-                yield pool
-        except EncoderPoolError as exc:
-            hint = "可设置 LEIAN_INGEST_WORKERS=1 或 --workers 1 改为单进程编码"
-            raise EncodingError(f"并行编码失败：{exc}（{hint}）") from exc
-
-    def _text(self, case: CaseIn) -> str:
-        return f"{case.title}。{case.content}" if case.title else case.content
-
-    def _values(self, case: CaseIn) -> dict[str, Any]:
-        text = self._text(case)
-        key = None
-        identity = case.petitioner_id or case.petitioner_phone
-        if identity and self.settings.petitioner_key:
-            key = petitioner_key(self.settings.petitioner_key, identity)
-        return {
-            "title": case.title,
-            "content": case.content,
-            "received_date": case.received_date.isoformat(),
-            "channel": case.channel,
-            "city": case.city,
-            "district": case.district,
-            "department": case.department,
-            "category": case.category,
-            "status": case.status.value,
-            "resolution_note": case.resolution_note,
-            "resolved_date": case.resolved_date.isoformat() if case.resolved_date else None,
-            "litigation": int(case.litigation),
-            "petitioner_key": key,
-            "petitioner_name": case.petitioner_name,
-            "participants": case.participants,
-            "content_hash": content_hash(text),
-            "tokens": " ".join(self.segmenter.tokens(text)),
-        }
-
-    def create_case(self, case: CaseIn) -> Case:
-        self.ingest([(None, case.model_dump(mode="json"))])
-        stored = self.cases.get_by_external(case.external_no)
-        assert stored is not None
-        return stored
-
-    def update_case(self, case_id: int, update: CaseUpdate) -> Case:
-        current = self.get_case(case_id)
-        changes = update.model_dump(mode="json", exclude_unset=True)
-        if not changes:
-            return current
-        merged = {
-            k: v
-            for k, v in current.__dict__.items()
-            if k in CaseIn.model_fields and k not in ("petitioner_id", "petitioner_phone")
-        }
-        merged.update(changes)
-        try:
-            candidate = CaseIn.model_validate(merged)
-        except ValidationError as exc:
-            raise InvalidInputError(problems_from(exc, None)) from None
-        values = self._values(candidate)
-        values["petitioner_key"] = current.petitioner_key
-        text_changed = values["content_hash"] != self.cases.content_hash(case_id)
-        vector = self.encoder.encode([self._text(candidate)]) if text_changed else None
-        with self.db.transaction() as conn:
-            self.cases.update_fields(conn, case_id, values)
-            if vector is not None:
-                self.cases.save_vectors(conn, self.encoder.name, [(case_id, values["content_hash"], vector[0])])
-            generation = CaseIndex.bump_generation(conn)
-        if vector is not None:
-            self.index.apply([case_id], vector, [values["tokens"].split()], generation)
-        else:
-            self.index.mark_applied(generation)
-        self.index.save()
-        return self.get_case(case_id)
-
-    def delete_case(self, case_id: int) -> None:
-        with self.db.transaction() as conn:
-            if not self.cases.delete(conn, case_id):
-                raise NotFoundError(f"案件 {case_id} 不存在")
-            generation = CaseIndex.bump_generation(conn)
-        self.index.remove([case_id], generation)
-        self.index.save()
-
-    # -- reads -----------------------------------------------------------------------------------
-    def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
-        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
-        case = self.cases.get(case_id)
-        if case is None or not in_scope(actor, case):
-            raise NotFoundError(f"案件 {case_id} 不存在")
-        return case
-
-    def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
-        case = self.cases.get_by_external(external_no)
-        if case is None or not in_scope(actor, case):
-            raise NotFoundError(f"登记编号 {external_no} 不存在")
-        return case
-
-    def list_cases(
-        self, filters: SearchFilters, limit: int = 50, offset: int = 0, actor: Principal = SYSTEM
-    ) -> tuple[list[Case], int]:
-        return self.cases.page(scoped(actor, filters), limit, offset)
-
-    def query_for_text(self, text: str) -> Query:
-        text = text.strip()
-        if not text:
-            raise InvalidInputError([FieldProblem("text", "检索内容不能为空")])
-        if len(text) > self.settings.max_text_chars:
-            raise InvalidInputError([FieldProblem("text", f"检索内容超过 {self.settings.max_text_chars} 字")])
-        return Query(text, self.segmenter.tokens(text), self.encoder.encode([text])[0])
-
-    def query_for_case(self, case_id: int, actor: Principal = SYSTEM) -> Query:
-        case = self.get_case(case_id, actor)
-        stored = self.cases.vectors_for(self.encoder.name, [case_id]).get(case_id)
-        vector = stored if stored is not None else self.encoder.encode([case.text])[0]
-        tokens = self.cases.tokens_for([case_id]).get(case_id, [])
-        return Query(case.text, tokens, vector, exclude_id=case_id, source=case)
-
-    def search(
+    def search_with_flags(
         self,
         *,
         text: str | None = None,
@@ -329,45 +103,12 @@ class LeianService:
         k: int = 10,
         mode: str = "hybrid",
         actor: Principal = SYSTEM,
-    ) -> list[SearchHit]:
-        if (text is None) == (case_id is None):
-            raise InvalidInputError([FieldProblem("text", "请提供检索文本或案件编号之一")])
-        if not 1 <= k <= 200:
-            raise InvalidInputError([FieldProblem("k", "返回条数应在 1 到 200 之间")])
-        if mode not in ("hybrid", "dense", "lexical"):
-            raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
-        query = self.query_for_case(case_id, actor) if case_id is not None else self.query_for_text(text or "")
-        return hybrid_search(
-            self.index,
-            query,
-            scoped(actor, filters or SearchFilters()),
-            k,
-            method=self.settings.fusion,
-            dense_weight=self.settings.dense_weight,
-            depth=self.settings.candidate_depth,
-            mode=mode,
-        )
+    ) -> SearchResult:
+        """The search both doors serve: hits, the query's terms and the workflow warnings per hit."""
+        hits = self.case_service.search(text=text, case_id=case_id, filters=filters, k=k, mode=mode, actor=actor)
+        terms = self.segmenter.tokens(text) if text else []
+        return SearchResult(terms, hits, self.workflow.flags_for([h.case.id for h in hits]))
 
-    def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False) -> int:
-        if re_encode:
-            with self.db.transaction() as conn:
-                conn.execute("DELETE FROM case_vectors WHERE encoder = ?", (self.encoder.name,))
-        with self.db.transaction() as conn:
-            CaseIndex.bump_generation(conn)
-        with self.bulk_encoder() as encoder:
-            return self.index.rebuild(save=True, progress=progress, encoder=encoder)
-
-    def health(self) -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "encoder": self.encoder.name,
-            "dim": self.encoder.dim,
-            "index_backend": self.settings.index_backend,
-            "fusion": self.settings.fusion,
-            "cases": self.cases.count(),
-            "indexed_vectors": len(self.index.vectors),
-            "indexed_lexical": len(self.index.lexical),
-        }
-
-    def case_ids_by_external(self, external_nos: Sequence[str]) -> dict[str, int]:
-        return {k: v[0] for k, v in self.cases.hashes_by_external(list(external_nos)).items()}
+    def close(self) -> None:
+        self.index.save()
+        self.db.close()

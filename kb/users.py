@@ -155,6 +155,15 @@ class UserStore:
             return None
         return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
 
+    def by_username(self, username: str) -> Principal | None:
+        """The user of that name (active or not), as a principal."""
+        row = self.db.query_one(
+            "SELECT id, username, role, city, display_name FROM users WHERE username = ?", (username,)
+        )
+        if row is None:
+            return None
+        return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM users")
         return int(row[0]) if row else 0

@@ -168,7 +168,7 @@ def search_view(service: LeianService) -> list[tuple[str, float]]:
 def test_service_ingest_with_two_workers_stores_what_one_worker_stores(
     tmp_path: Path, segmenter: Segmenter, sample_rows: list[tuple[int, dict[str, Any]]], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("kb.service.ProcessPoolEncoder", SpyPool)
+    monkeypatch.setattr("kb.cases.service.ProcessPoolEncoder", SpyPool)
     SpyPool.used = []
     rows = sample_rows[:300]
     one, two = hashing_service(tmp_path / "one", segmenter, 1), hashing_service(tmp_path / "two", segmenter, 2)
@@ -194,7 +194,7 @@ def test_service_ingest_with_two_workers_stores_what_one_worker_stores(
 def test_an_injected_encoder_without_a_spec_stays_in_process(
     tmp_path: Path, segmenter: Segmenter, sample_rows: list[tuple[int, dict[str, Any]]], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("kb.service.ProcessPoolEncoder", SpyPool)
+    monkeypatch.setattr("kb.cases.service.ProcessPoolEncoder", SpyPool)
     SpyPool.used = []
     svc = LeianService(make_settings(tmp_path, ingest_workers=2), encoder=HashingEncoder(64), segmenter=segmenter)
     try:
@@ -206,7 +206,7 @@ def test_an_injected_encoder_without_a_spec_stays_in_process(
 def test_worker_crash_during_ingest_writes_nothing(
     tmp_path: Path, segmenter: Segmenter, sample_rows: list[tuple[int, dict[str, Any]]], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("kb.service.ProcessPoolEncoder", SpyPool)
+    monkeypatch.setattr("kb.cases.service.ProcessPoolEncoder", SpyPool)
     rows = [(n, dict(r)) for n, r in sample_rows[:200]]
     rows[150][1]["content"] = "编码进程崩溃" + rows[150][1]["content"]
     svc = LeianService(
@@ -243,7 +243,7 @@ def test_cli_import_and_reindex_take_workers(
 ) -> None:
     import json
 
-    monkeypatch.setattr("kb.service.ProcessPoolEncoder", SpyPool)
+    monkeypatch.setattr("kb.cases.service.ProcessPoolEncoder", SpyPool)
     SpyPool.used = []
     data = tmp_path / "cases.jsonl"
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for _, r in sample_rows[:200]), encoding="utf-8")

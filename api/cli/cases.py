@@ -85,12 +85,12 @@ def search(
         date_to.date() if date_to else None,
     )
     with open_service(ctx) as service:
-        hits = service.search(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
+        found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
+    hits = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]
     if as_json:
-        click.echo(json.dumps([SearchHitOut.from_hit(h).model_dump() for h in hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
         return
-    for rank, hit in enumerate(hits, start=1):
-        out = SearchHitOut.from_hit(hit)
+    for rank, (hit, out) in enumerate(zip(found.hits, hits, strict=True), start=1):
         c = out.case
         click.echo(
             f"{rank:>2}. [{hit.score:.4f}] #{c.id} {c.external_no} {c.city or ''} {c.category or ''} "
@@ -98,6 +98,8 @@ def search(
         )
         click.echo(f"    {c.title}")
         click.echo(f"    理由：{'；'.join(hit.reasons)}")
+        if out.flags:
+            click.echo(f"    提示：{'；'.join(out.flags)}")
 
 
 @click.command()
@@ -192,7 +194,9 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
             run_import(service, samples, None)
         else:
             click.echo(f"已有 {service.cases.count()} 件案件，跳过导入（删除 {settings.data_dir} 可重新加载）")
-        click.echo(service.modelcases.load_demo_library())
+        from kb.modelcases.library import load_demo_library
+
+        click.echo(load_demo_library(service.modelcases))
         if not service.groups.list_groups():
             run = service.groups.discover()
             click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")

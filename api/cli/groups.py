@@ -15,14 +15,12 @@ def _actor(service: Any, username: str | None) -> Principal:
     """Act as a named user (so edits record who) or, by default, as the system administrator."""
     if not username:
         return SYSTEM
-    row = service.db.query_one(
-        "SELECT id, username, role, city, display_name FROM users WHERE username = ?", (username,)
-    )
-    if row is None:
+    principal: Principal | None = service.users.by_username(username)
+    if principal is None:
         from kb.errors import NotFoundError
 
         raise NotFoundError(f"用户 {username} 不存在")
-    return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+    return principal
 
 
 user_option = click.option("--as", "username", help="以该用户身份操作（记录操作人；默认 system）")

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/cases", tags=["cases"], responses={422: {"model"
 
 @router.post("", response_model=CaseOut, status_code=201, summary="登记一件信访案件（按登记编号幂等）")
 async def create_case(body: CaseIn, service: ServiceDep, user: Principal = Depends(require("cases:write"))) -> CaseOut:
-    case = await run_in_threadpool(service.create_case, body)
+    case = await run_in_threadpool(service.create_case, body, user)
     return CaseOut.from_case(case)
 
 
@@ -58,7 +58,7 @@ async def import_cases(
     rows = list(read_rows(data, fmt, max_decompressed_bytes=service.settings.max_decompressed_bytes))
     if not rows:
         raise InvalidInputError([FieldProblem("file", "文件中没有数据行")])
-    report = await run_in_threadpool(service.ingest, rows)
+    report = await run_in_threadpool(lambda: service.ingest(rows, actor=user))
     return ImportResult(created=report.created, updated=report.updated, reembedded=report.reembedded, total=len(rows))
 
 
@@ -81,12 +81,10 @@ def get_case(
 async def update_case(
     case_id: int, body: CaseUpdate, service: ServiceDep, user: Principal = Depends(require("cases:write"))
 ) -> CaseOut:
-    service.get_case(case_id, user)
-    case = await run_in_threadpool(service.update_case, case_id, body)
+    case = await run_in_threadpool(service.update_case, case_id, body, user)
     return CaseOut.from_case(case)
 
 
 @router.delete("/{case_id}", status_code=204, summary="删除案件")
 async def delete_case(case_id: int, service: ServiceDep, user: Principal = Depends(require("cases:write"))) -> None:
-    service.get_case(case_id, user)
-    await run_in_threadpool(service.delete_case, case_id)
+    await run_in_threadpool(service.delete_case, case_id, user)

@@ -19,12 +19,10 @@ async def search(
     body: SearchRequest, service: ServiceDep, user: Principal = Depends(require("search"))
 ) -> SearchResponse:
     def run() -> SearchResponse:
-        hits = service.search(
+        found = service.search_with_flags(
             text=body.text, case_id=body.case_id, filters=body.filters.to_domain(), k=body.k, mode=body.mode, actor=user
         )
-        terms = service.segmenter.tokens(body.text) if body.text else []
-        flags = service.workflow.flags_for([h.case.id for h in hits])
-        out = [SearchHitOut.from_hit(h).model_copy(update={"flags": flags[h.case.id]}) for h in hits]
-        return SearchResponse(query_terms=terms, hits=out)
+        out = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]
+        return SearchResponse(query_terms=found.query_terms, hits=out)
 
     return await run_in_threadpool(run)

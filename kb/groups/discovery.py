@@ -7,18 +7,15 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridClusterer, HybridFeatures, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
-
-if TYPE_CHECKING:
-    from kb.service import LeianService
+from kb.kernel import Kernel
 
 
 @dataclass(frozen=True)
@@ -64,31 +61,19 @@ class RunReport:
 
 
 class Discovery:
-    def __init__(self, service: LeianService, repo: GroupRepository) -> None:
-        self.svc, self.repo = service, repo
+    def __init__(self, kernel: Kernel, repo: GroupRepository) -> None:
+        self.kernel, self.repo = kernel, repo
 
     def features(self, model: HybridFeatures, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """Hybrid features of cases with a current stored vector (others are skipped)."""
-        vectors = self.svc.cases.vectors_for(self.svc.encoder.name, list(ids))
-        kept = [i for i in ids if i in vectors and len(vectors[i]) == self.svc.encoder.dim]
-        tokens = self.svc.cases.tokens_for(kept)
-        matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, self.svc.encoder.dim), np.float32)
+        encoder = self.kernel.encoder
+        vectors = self.kernel.cases.vectors_for(encoder.name, list(ids))
+        kept = [i for i in ids if i in vectors and len(vectors[i]) == encoder.dim]
+        tokens = self.kernel.cases.tokens_for(kept)
+        matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, encoder.dim), np.float32)
         return kept, model.transform(matrix, [tokens.get(i, []) for i in kept])
 
-    def run(self, params: GroupParams, actor: str, mode: str = "auto", recent_days: int = 30) -> RunReport:
-        """``auto``: incremental when a previous run left groups and a feature model, else full."""
-        from kb.groups.rediscovery import run_incremental
-
-        if mode in ("auto", "incremental", "pool") and (
-            self.repo.latest_model() is None or not self.repo.centroids()[0]
-        ):
-            mode = "full"
-        with threadpool_limits(self.svc.settings.threads):
-            if mode in ("auto", "incremental"):
-                return run_incremental(self, params, actor)
-            return self._run(params, actor, mode, recent_days)
-
-    def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int) -> RunReport:
+    def run(self, params: GroupParams, actor: str, mode: str, recent_days: int = 30) -> RunReport:
         """``full``: re-cluster every unpinned case; ``pool``: only the unassigned pool and recent cases.
 
         Pinned cases (members of locked groups, manual moves/splits/merges, cases a reviewer moved
@@ -99,7 +84,7 @@ class Discovery:
         pinned = {r["case_id"] for r in members if r["source"] == "manual" or r["group_id"] in locked}
         pinned |= self.repo.pool_pins()
         current = {r["case_id"]: r["group_id"] for r in members}
-        all_ids = [int(r[0]) for r in self.svc.db.query("SELECT id FROM cases ORDER BY id")]
+        all_ids = self.kernel.cases.all_ids()
         if mode == "full" or self.repo.latest_model() is None:
             mode = "full"
             candidates = [i for i in all_ids if i not in pinned]
@@ -107,11 +92,11 @@ class Discovery:
             # over the cases that have vectors; both draws are seeded).
             sampled = sample_rows(len(candidates), params.max_fit, params.sample)
             fit_ids = candidates if sampled is None else [candidates[i] for i in sampled]
-            tokens = self.svc.cases.tokens_for(fit_ids)
+            tokens = self.kernel.cases.tokens_for(fit_ids)
             model = HybridFeatures(params.dense_weight, params.lexical_dims).fit([tokens[i] for i in fit_ids])
         else:
             since = (dt.date.today() - dt.timedelta(days=recent_days)).isoformat()
-            recent = {int(r[0]) for r in self.svc.db.query("SELECT id FROM cases WHERE received_date >= ?", (since,))}
+            recent = self.kernel.cases.ids_received_since(since)
             candidates = [i for i in all_ids if i not in pinned and (i not in current or i in recent)]
             model = HybridFeatures.from_bytes(self.repo.latest_model() or b"")
         ids, x = self.features(model, candidates)
@@ -125,7 +110,7 @@ class Discovery:
             if case_id in in_run and gid not in locked:
                 old_members.setdefault(gid, []).append(case_id)
         match = match_groups(old_members, new_members, params.min_overlap)
-        with self.svc.db.transaction() as conn:
+        with self.kernel.db.transaction() as conn:
             run_id = self.repo.record_run(conn, actor, asdict(params) | {"mode": mode}, model.to_bytes())
             report = RunReport(run_id, mode, len(ids), 0, 0)
             label_to_gid: dict[int, int] = {}
@@ -165,27 +150,14 @@ class Discovery:
 
     def close_run(self, conn: sqlite3.Connection, report: RunReport, n_cases: int) -> None:
         """Fill the run's totals (active groups, unassigned cases) into the report and its row."""
-        counts = conn.execute(
-            "SELECT (SELECT COUNT(*) FROM case_groups WHERE state = 'active'), "
-            "(SELECT COUNT(*) FROM cases WHERE id NOT IN (SELECT case_id FROM group_members))"
-        ).fetchone()
-        report.groups, report.unassigned = int(counts[0]), int(counts[1])
-        conn.execute(
-            "UPDATE group_runs SET n_cases = ?, n_groups = ?, n_unassigned = ? WHERE id = ?",
-            (n_cases, report.groups, report.unassigned, report.run_id),
-        )
+        report.groups, report.unassigned = self.repo.close_run(conn, report.run_id, n_cases)
 
     def retire(
         self, conn: sqlite3.Connection, gid: int, kind: str, into: int | None, actor: str, run_id: int | None
     ) -> None:
         """An unmatched group ends, unless reviewers pinned members in it (those keep it alive)."""
-        left = conn.execute(
-            "SELECT COUNT(*) FROM group_members WHERE group_id = ? AND source = 'manual'", (gid,)
-        ).fetchone()[0]
-        if left:
-            conn.execute("DELETE FROM group_members WHERE group_id = ? AND source != 'manual'", (gid,))
+        if self.repo.release_members(conn, gid):
             return
-        conn.execute("DELETE FROM group_members WHERE group_id = ?", (gid,))
         self.repo.update(conn, gid, actor, state=kind, centroid=None)
         self.repo.lineage(conn, kind, gid, into, actor, run_id)
 
@@ -193,13 +165,10 @@ class Discovery:
         self, conn: sqlite3.Connection, model: HybridFeatures, actor: str, only: set[int] | None = None
     ) -> None:
         """Recompute centroid, keywords, representatives and (unless renamed) name of active groups."""
-        rows = conn.execute(
-            "SELECT m.case_id, m.group_id, c.category FROM group_members m JOIN cases c ON c.id = m.case_id "
-            "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
-        ).fetchall()
+        rows = self.repo.active_member_rows(conn)
         ids = [r[0] for r in rows]
         by_case = {r[0]: r[1] for r in rows}
-        tokens = self.svc.cases.tokens_for(ids)
+        tokens = self.kernel.cases.tokens_for(ids)
         token_lists = [tokens.get(i, []) for i in ids]
         exclude = excluded_terms({t for ts in token_lists for t in ts})
         keywords = ctfidf_keywords(token_lists, [by_case[i] for i in ids], top_n=10, exclude=exclude)
@@ -219,6 +188,6 @@ class Discovery:
             reps = [feat_ids[idx[k]] for k in np.argsort(-(x[idx] @ centroid))[:10]] if centroid is not None else []
             words = [w for w, _ in keywords.get(gid, [])]
             values: dict[str, Any] = {"keywords": words, "representatives": reps, "centroid": centroid}
-            if not conn.execute("SELECT name_manual FROM case_groups WHERE id = ?", (gid,)).fetchone()[0]:
+            if not self.repo.name_manual(conn, gid):
                 values["name"] = group_name(words, categories.get(gid, Counter()))
             self.repo.update(conn, gid, actor, **values)

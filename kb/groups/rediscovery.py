@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from indexing.clustering import HybridFeatures
 from indexing.incremental import rediscover
-
-if TYPE_CHECKING:
-    from kb.groups.discovery import Discovery, GroupParams, RunReport
+from kb.groups.discovery import Discovery, GroupParams, RunReport
 
 
 def run_incremental(discovery: Discovery, params: GroupParams, actor: str) -> RunReport:
@@ -22,16 +19,14 @@ def run_incremental(discovery: Discovery, params: GroupParams, actor: str) -> Ru
     manually placed members stay where they are. New cases (``assigned`` on ingest) are
     re-clustered and confirmed as ``discovered``.
     """
-    from kb.groups.discovery import RunReport
-
-    repo, svc = discovery.repo, discovery.svc
+    repo, kernel = discovery.repo, discovery.kernel
     model = HybridFeatures.from_bytes(repo.latest_model() or b"")
     locked = {g.id for g in repo.list_groups() if g.locked}
     rows = [r for r in repo.member_rows() if r["group_id"] not in locked]
     current = {int(r["case_id"]): int(r["group_id"]) for r in rows}
     source = {int(r["case_id"]): str(r["source"]) for r in rows}
     skip = repo.pool_pins() | {int(r["case_id"]) for r in repo.member_rows() if r["group_id"] in locked}
-    candidates = [int(r[0]) for r in svc.db.query("SELECT id FROM cases ORDER BY id") if int(r[0]) not in skip]
+    candidates = [i for i in kernel.cases.all_ids() if i not in skip]
     ids, x = discovery.features(model, candidates)
     gids = sorted({current[c] for c in ids if c in current})
     index = {g: k for k, g in enumerate(gids)}
@@ -40,7 +35,7 @@ def run_incremental(discovery: Discovery, params: GroupParams, actor: str) -> Ru
     fixed = np.array([source.get(c) == "manual" for c in ids], bool)
     result = rediscover(x, previous, params.clusterer(), params.assign_threshold, free=free, fixed=fixed)
 
-    with svc.db.transaction() as conn:
+    with kernel.db.transaction() as conn:
         run_id = repo.record_run(conn, actor, asdict(params) | {"mode": "incremental"}, None)
         report = RunReport(run_id, "incremental", len(ids), 0, 0, kept=[gids[k] for k in result.kept])
         gid_of = {k: gids[k] for k in result.kept}

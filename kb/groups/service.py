@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridFeatures, assign
 from kb.domain import Case, Status
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.groups.discovery import Discovery, GroupParams, RunReport
 from kb.groups.profile import describe, suggest_lead
+from kb.groups.rediscovery import run_incremental
 from kb.groups.store import Group, GroupRepository
-from kb.storage.cases import now
+from kb.kernel import IngestBatch, Kernel
 from kb.users import SYSTEM, Principal
-
-if TYPE_CHECKING:
-    from kb.service import IngestBatch, LeianService
 
 DECISION_STATUSES = (Status.in_progress, Status.resolved, Status.unresolved, Status.closed)
 
@@ -31,12 +31,13 @@ def _text(field: str, value: str | None, limit: int, required: bool = True) -> s
 
 
 class GroupService:
-    def __init__(self, service: LeianService, params: GroupParams | None = None) -> None:
-        self.svc, self.params = service, params or GroupParams()
-        self.repo = GroupRepository(service.db)
-        self.discovery = Discovery(service, self.repo)
+    def __init__(self, kernel: Kernel, params: GroupParams | None = None) -> None:
+        self.kernel, self.params = kernel, params or GroupParams()
+        self.db = kernel.db
+        self.repo = GroupRepository(kernel.db)
+        self.discovery = Discovery(kernel, self.repo)
         self._model: tuple[bytes, HybridFeatures] | None = None
-        service.ingest_hooks.append(self.on_ingest)
+        kernel.hooks.add(self.on_ingest)
 
     # -- discovery and incremental assignment ----------------------------------------------------
     def discover(self, actor: Principal = SYSTEM, mode: str = "auto", **params: Any) -> RunReport:
@@ -56,7 +57,18 @@ class GroupService:
         if unknown:
             raise InvalidInputError([FieldProblem(k, "未知参数") for k in unknown])
         chosen = GroupParams(**{**self.params.__dict__, **params})
-        return self.discovery.run(chosen, actor.username, mode)
+        return self._run(chosen, actor.username, mode)
+
+    def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int = 30) -> RunReport:
+        """``auto``: incremental when a previous run left groups and a feature model, else full."""
+        if mode in ("auto", "incremental", "pool") and (
+            self.repo.latest_model() is None or not self.repo.centroids()[0]
+        ):
+            mode = "full"
+        with threadpool_limits(self.kernel.settings.threads):
+            if mode in ("auto", "incremental"):
+                return run_incremental(self.discovery, params, actor)
+            return self.discovery.run(params, actor, mode, recent_days)
 
     def model(self) -> HybridFeatures | None:
         data = self.repo.latest_model()
@@ -86,10 +98,11 @@ class GroupService:
 
     # -- reads (city-scoped) ---------------------------------------------------------------------
     def list_groups(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Group]:
+        actor.require("groups:read")
         return self.repo.list_groups(actor.city, include_retired)
 
     def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
-        cases = self.svc.cases.get_many(self.repo.member_ids(group_id))
+        cases = self.kernel.cases.get_many(self.repo.member_ids(group_id))
         return sorted(
             (c for c in cases.values() if actor.sees(c.city)),
             key=lambda c: (c.received_date, c.id),
@@ -97,6 +110,7 @@ class GroupService:
         )
 
     def get(self, group_id: int, actor: Principal = SYSTEM) -> Group:
+        actor.require("groups:read")
         group = self.repo.get(group_id)
         if group is None:
             raise NotFoundError(f"类案组 {group_id} 不存在")
@@ -111,14 +125,16 @@ class GroupService:
     def members(
         self, group_id: int, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0
     ) -> tuple[list[Case], int]:
+        actor.require("groups:read")
         self.get(group_id, actor)
         cases = self._scoped_members(group_id, actor)
         return cases[offset : offset + limit], len(cases)
 
     def profile(self, group_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
+        actor.require("groups:read")
         group = self.get(group_id, actor)
         cases = self._scoped_members(group_id, actor)
-        reps = self.svc.cases.get_many(group.representatives[:5])
+        reps = self.kernel.cases.get_many(group.representatives[:5])
         return {
             "group": group,
             **describe(cases),
@@ -129,15 +145,10 @@ class GroupService:
         }
 
     def unassigned(self, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-        where = "id NOT IN (SELECT case_id FROM group_members)" + (" AND city = ?" if actor.city else "")
-        params: list[Any] = [actor.city] if actor.city else []
-        total = self.svc.db.query_one(f"SELECT COUNT(*) FROM cases WHERE {where}", params)
-        rows = self.svc.db.query(
-            f"SELECT id FROM cases WHERE {where} ORDER BY received_date DESC, id DESC LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        cases = self.svc.cases.get_many([r[0] for r in rows])
-        return [cases[r[0]] for r in rows], int(total[0]) if total else 0
+        actor.require("groups:read")
+        ids, total = self.repo.unassigned_page(actor.city, limit, offset)
+        cases = self.kernel.cases.get_many(ids)
+        return [cases[i] for i in ids], total
 
     # -- reviewer edits --------------------------------------------------------------------------
     def _editable(self, group_id: int, actor: Principal, permission: str = "groups:write") -> Group:
@@ -157,14 +168,14 @@ class GroupService:
     def rename(self, group_id: int, name: str, actor: Principal = SYSTEM) -> Group:
         self._editable(group_id, actor)
         new_name = _text("name", name, 64)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.update(conn, group_id, actor.username, name=new_name, name_manual=1)
             self.repo.edit(conn, group_id, "rename", actor.username, name=new_name)
         return self.get(group_id, actor)
 
     def lock(self, group_id: int, locked: bool = True, actor: Principal = SYSTEM) -> Group:
         self._editable(group_id, actor)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.update(conn, group_id, actor.username, locked=int(locked))
             self.repo.edit(conn, group_id, "lock" if locked else "unlock", actor.username)
         return self.get(group_id, actor)
@@ -181,7 +192,7 @@ class GroupService:
             raise InvalidInputError([FieldProblem("sources", "请至少选择一个要并入的其他类案组")])
         for sid in sources:
             self._editable(sid, actor)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             own = self.repo.member_ids(target_id)
             self.repo.set_members(conn, [(c, target_id, "manual", None) for c in own], actor.username)
             for sid in sources:
@@ -206,7 +217,7 @@ class GroupService:
         if len(chosen) == len(members):
             raise InvalidInputError([FieldProblem("case_ids", "不能拆出全部案件")])
         new_name = _text("name", name, 64)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             new_id = self.repo.create(conn, new_name or "", actor.username)
             self.repo.update(conn, new_id, actor.username, name_manual=1)
             self.repo.set_members(conn, [(c, new_id, "manual", None) for c in chosen], actor.username)
@@ -221,12 +232,12 @@ class GroupService:
         Returns the target group, or for a move to the pool the group the case left.
         """
         actor.require("groups:write")
-        self.svc.get_case(case_id, actor)
+        self.kernel.get_case(case_id, actor)
         before = self.repo.membership([case_id]).get(case_id)
         if group_id is None:
             return self._to_pool(case_id, before, actor)
         self._editable(group_id, actor)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.unpin_from_pool(conn, [case_id])
             self.repo.set_members(conn, [(case_id, group_id, "manual", None)], actor.username)
             self.repo.edit(conn, group_id, "move", actor.username, case_id=case_id, from_group=before)
@@ -237,7 +248,7 @@ class GroupService:
         if before is None:
             raise ConflictError(f"案件 {case_id} 不在任何类案组中")
         self._editable(before, actor)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.remove_members(conn, [case_id])
             self.repo.pin_to_pool(conn, case_id, before, actor.username)
             self.repo.edit(conn, before, "unassign", actor.username, case_id=case_id)
@@ -253,7 +264,7 @@ class GroupService:
             raise ConflictError(f"类案组 {group_id} 已作出批量决定")
         dept = _text("lead_department", lead_department, 64)
         note = _text("policy_note", policy_note, 4000)
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.update(
                 conn,
                 group_id,
@@ -274,28 +285,14 @@ class GroupService:
         text = _text("decision", decision, 4000) or ""
         if status not in {s.value for s in DECISION_STATUSES}:
             raise InvalidInputError([FieldProblem("status", "应为 in_progress、resolved、unresolved 或 closed")])
-        today, stamp = dt.date.today().isoformat(), now()
-        with self.svc.db.transaction() as conn:
-            members = conn.execute(
-                "SELECT c.id, c.status FROM group_members m JOIN cases c ON c.id = m.case_id WHERE m.group_id = ?",
-                (group_id,),
-            ).fetchall()
-            cur = conn.execute(
-                "INSERT INTO group_decisions(group_id, decision, status, lead_department, policy_note, n_cases, actor, "
-                "created_at) VALUES (?,?,?,?,?,?,?,?)",
-                (group_id, text, status, group.lead_department, group.policy_note, len(members), actor.username, stamp),
-            )
-            decision_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO case_decisions(case_id, decision_id, previous_status) VALUES (?,?,?)",
-                [(r[0], decision_id, r[1]) for r in members],
-            )
+        today = dt.date.today().isoformat()
+        with self.db.transaction() as conn:
+            members = self.repo.member_statuses(conn, group_id)
+            decision_id = self.repo.record_decision(conn, group, text, status, actor.username, members)
             done = status in (Status.resolved, Status.closed)
-            conn.executemany(
-                "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
-                "resolved_date = CASE WHEN ? THEN COALESCE(resolved_date, ?) ELSE resolved_date END, updated_at = ? "
-                "WHERE id = ?",
-                [(status, f"批量决定 #{decision_id}：{text}", int(done), today, stamp, r[0]) for r in members],
+            # The cases change through the case repository: groups never write the cases table.
+            self.kernel.cases.set_resolution_many(
+                conn, [case_id for case_id, _ in members], status, f"批量决定 #{decision_id}：{text}", done, today
             )
             self.repo.update(conn, group_id, actor.username, batch_status="decided")
             self.repo.edit(conn, group_id, "decision", actor.username, decision_id=decision_id, status=status)

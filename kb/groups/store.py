@@ -12,6 +12,7 @@ import numpy as np
 
 from kb.storage.cases import now
 from kb.storage.db import Database
+from kb.storage.sql import query_in
 
 
 @dataclass
@@ -84,13 +85,37 @@ class GroupRepository:
         return [r[0] for r in self.db.query("SELECT case_id FROM group_members WHERE group_id = ?", (group_id,))]
 
     def membership(self, case_ids: Sequence[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for start in range(0, len(case_ids), 900):
-            chunk = list(case_ids[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(f"SELECT case_id, group_id FROM group_members WHERE case_id IN ({marks})", chunk)
-            out.update({r[0]: r[1] for r in rows})
-        return out
+        rows = query_in(self.db, "SELECT case_id, group_id FROM group_members WHERE case_id IN ({marks})", case_ids)
+        return {r[0]: r[1] for r in rows}
+
+    def unassigned_page(self, city: str | None, limit: int, offset: int) -> tuple[list[int], int]:
+        """Ids of cases in no group (newest first, within ``city`` when given) and their total."""
+        where = "id NOT IN (SELECT case_id FROM group_members)" + (" AND city = ?" if city else "")
+        params: list[Any] = [city] if city else []
+        total = self.db.query_one(f"SELECT COUNT(*) FROM cases WHERE {where}", params)
+        rows = self.db.query(
+            f"SELECT id FROM cases WHERE {where} ORDER BY received_date DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [int(r[0]) for r in rows], int(total[0]) if total else 0
+
+    def active_member_rows(self, conn: sqlite3.Connection) -> list[sqlite3.Row]:
+        """(case_id, group_id, category) of every member of an active group, by case id."""
+        return conn.execute(
+            "SELECT m.case_id, m.group_id, c.category FROM group_members m JOIN cases c ON c.id = m.case_id "
+            "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
+        ).fetchall()
+
+    def member_statuses(self, conn: sqlite3.Connection, group_id: int) -> list[tuple[int, str]]:
+        """(case id, current status) of the group's members, read inside the caller's transaction."""
+        rows = conn.execute(
+            "SELECT c.id, c.status FROM group_members m JOIN cases c ON c.id = m.case_id WHERE m.group_id = ?",
+            (group_id,),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def name_manual(self, conn: sqlite3.Connection, group_id: int) -> bool:
+        return bool(conn.execute("SELECT name_manual FROM case_groups WHERE id = ?", (group_id,)).fetchone()[0])
 
     def centroids(self) -> tuple[list[int], np.ndarray]:
         rows = self.db.query(
@@ -185,3 +210,49 @@ class GroupRepository:
             (actor, json.dumps(params), model, now()),
         )
         return int(cur.lastrowid or 0)
+
+    def record_decision(
+        self,
+        conn: sqlite3.Connection,
+        group: Group,
+        decision: str,
+        status: str,
+        actor: str,
+        members: Sequence[tuple[int, str]],
+    ) -> int:
+        """The batch decision and each member's previous status (so it can be traced); its id."""
+        cur = conn.execute(
+            "INSERT INTO group_decisions(group_id, decision, status, lead_department, policy_note, n_cases, actor, "
+            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (group.id, decision, status, group.lead_department, group.policy_note, len(members), actor, now()),
+        )
+        decision_id = int(cur.lastrowid or 0)
+        conn.executemany(
+            "INSERT INTO case_decisions(case_id, decision_id, previous_status) VALUES (?,?,?)",
+            [(case_id, decision_id, previous) for case_id, previous in members],
+        )
+        return decision_id
+
+    def release_members(self, conn: sqlite3.Connection, group_id: int) -> bool:
+        """Drop a group's members except those a reviewer pinned; True if pinned members remain."""
+        left = conn.execute(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = ? AND source = 'manual'", (group_id,)
+        ).fetchone()[0]
+        if left:
+            conn.execute("DELETE FROM group_members WHERE group_id = ? AND source != 'manual'", (group_id,))
+            return True
+        conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
+        return False
+
+    def close_run(self, conn: sqlite3.Connection, run_id: int, n_cases: int) -> tuple[int, int]:
+        """Store the run's totals; returns (active groups, unassigned cases)."""
+        counts = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM case_groups WHERE state = 'active'), "
+            "(SELECT COUNT(*) FROM cases WHERE id NOT IN (SELECT case_id FROM group_members))"
+        ).fetchone()
+        groups, unassigned = int(counts[0]), int(counts[1])
+        conn.execute(
+            "UPDATE group_runs SET n_cases = ?, n_groups = ?, n_unassigned = ? WHERE id = ?",
+            (n_cases, groups, unassigned, run_id),
+        )
+        return groups, unassigned

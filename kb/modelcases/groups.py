@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
-from kb.modelcases.service import mask_case_text
+from kb.groups.service import GroupService
+from kb.kernel import Kernel
+from kb.modelcases.masking import mask_case_text
 from kb.users import Principal
-
-if TYPE_CHECKING:
-    from kb.service import LeianService
 
 
 @dataclass
@@ -34,16 +33,10 @@ class GroupBasis:
     texts: list[str] = field(default_factory=list)
 
 
-def _groups(svc: LeianService) -> Any:
-    groups = getattr(svc, "groups", None)
+def group_basis(groups: GroupService | None, group_id: str | int, actor: Principal) -> GroupBasis:
+    """A group as the actor may see it (members outside their city left out), with its last decision."""
     if groups is None:
         raise InvalidInputError([FieldProblem("group_id", "类案分组功能未启用")])
-    return groups
-
-
-def group_basis(svc: LeianService, group_id: str | int, actor: Principal) -> GroupBasis:
-    """A group as the actor may see it (members outside their city left out), with its last decision."""
-    groups = _groups(svc)
     try:
         gid = int(group_id)
     except ValueError:
@@ -77,18 +70,17 @@ def group_basis(svc: LeianService, group_id: str | int, actor: Principal) -> Gro
     )
 
 
-def group_of_case(svc: LeianService, case_id: int) -> str | None:
+def group_of_case(groups: GroupService | None, case_id: int) -> str | None:
     """The group a case belongs to, if the groups feature is on."""
-    groups = getattr(svc, "groups", None)
     if groups is None:
         return None
     gid = groups.repo.membership([case_id]).get(case_id)
     return None if gid is None else str(gid)
 
 
-def group_vector(svc: LeianService, basis: GroupBasis) -> np.ndarray | None:
+def group_vector(kernel: Kernel, basis: GroupBasis) -> np.ndarray | None:
     """The normalised mean of the members' stored vectors (the group's centre)."""
-    stored = svc.cases.vectors_for(svc.encoder.name, basis.case_ids[:2000])
+    stored = kernel.cases.vectors_for(kernel.encoder.name, basis.case_ids[:2000])
     if not stored:
         return None
     mean = np.mean(np.vstack(list(stored.values())), axis=0)

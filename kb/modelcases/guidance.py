@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from indexing.fusion import fuse
+from kb.domain import SearchFilters
 from kb.errors import FieldProblem, InvalidInputError
+from kb.kernel import scoped
 from kb.modelcases.domain import GuidanceHit
+from kb.modelcases.groups import group_basis, group_of_case, group_vector
+from kb.modelcases.service import ModelCaseService
+from kb.search import Query, hybrid_search
 from kb.users import SYSTEM, Principal
-
-if TYPE_CHECKING:
-    from kb.modelcases.service import ModelCaseService
 
 BOOST_CATEGORY = 0.15
 BOOST_CATEGORY_GUESS = 0.08
@@ -51,21 +52,16 @@ def encode_long(svc: ModelCaseService, text: str) -> np.ndarray:
     chunks = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)][:MAX_CHUNKS]
     if len(chunks) > 1 and len(chunks[-1]) < CHUNK // 4:
         chunks = chunks[:-1]
-    vecs = svc.svc.encoder.encode(chunks)
+    vecs = svc.kernel.encoder.encode(chunks)
     mean = vecs.mean(axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-9)).astype(np.float32)
 
 
 def guess_category(svc: ModelCaseService, query: GuidanceQuery, actor: Principal, mode: str = "hybrid") -> str | None:
     """The category most of the ten most similar stored cases carry, if a clear majority does."""
-    from kb.search import Query, hybrid_search
-    from kb.service import scoped
-
-    base = svc.svc
+    base = svc.kernel
     if query.vector is None or len(base.index.vectors) == 0:
         return None
-    from kb.domain import SearchFilters
-
     hits = hybrid_search(
         base.index,
         Query(query.text, query.tokens, query.vector, exclude_id=query.case_id),
@@ -96,18 +92,14 @@ def build_query(
     given = [x for x in (text, case_id, group_id) if x is not None]
     if len(given) != 1:
         raise InvalidInputError([FieldProblem("text", "请提供检索文本、案件编号或类案组编号之一")])
-    base = svc.svc
+    base = svc.kernel
     if case_id is not None:
-        from kb.modelcases.groups import group_of_case
-
         q = base.query_for_case(case_id, actor)
         assert q.source is not None
-        group = group_of_case(base, case_id)
+        group = group_of_case(svc.groups, case_id)
         return GuidanceQuery(q.text, q.tokens, q.vector, q.source.category, False, q.source.department, group, case_id)
     if group_id is not None:
-        from kb.modelcases.groups import group_basis, group_vector
-
-        g = group_basis(base, group_id, actor)
+        g = group_basis(svc.groups, group_id, actor)
         joined = "。".join([g.name, *g.keywords, *g.texts])
         tokens = list(g.keywords) + base.segmenter.tokens(joined)
         return GuidanceQuery(joined, tokens, group_vector(base, g), g.category, False, g.department, str(g.id))
@@ -128,7 +120,7 @@ def rank(
         raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
     if not 1 <= k <= 50:
         raise InvalidInputError([FieldProblem("k", "返回条数应在 1 到 50 之间")])
-    settings = svc.svc.settings
+    settings = svc.kernel.settings
     ranked = svc.index.rank(query.vector if mode != "lexical" else None, query.tokens if mode != "dense" else [], depth)
     d_ids = np.fromiter(ranked.dense, dtype=np.int64, count=len(ranked.dense))
     d_sc = np.fromiter(ranked.dense.values(), dtype=np.float32, count=len(ranked.dense))

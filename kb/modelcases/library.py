@@ -5,17 +5,15 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from kb.errors import FieldProblem, InvalidInputError
 from kb.modelcases import io as mcio
 from kb.modelcases.domain import MCStatus, ModelCase, ModelCaseIn
+from kb.modelcases.service import ModelCaseService
 from kb.users import SYSTEM, Principal
-
-if TYPE_CHECKING:
-    from kb.modelcases.service import ModelCaseService
 
 SAMPLE_LIBRARY = Path(__file__).resolve().parents[2] / "data" / "samples" / "model_cases.json"
 FORMATS = ("json", "md", "xlsx")
@@ -90,7 +88,7 @@ def import_rows(
     report = mcio.LibraryReport()
     mcs.index.ready = False  # rebuilt once afterwards, not per row
     try:
-        with mcs.svc.db.transaction():
+        with mcs.db.transaction():
             for data, wanted in valid:
                 mc_id = mcs.repo.id_for_code(data.code) if data.code else None
                 if mc_id is None:
@@ -136,3 +134,11 @@ def markdown_zip(items: list[ModelCase]) -> bytes:
 def load_samples(mcs: ModelCaseService, path: Path = SAMPLE_LIBRARY) -> mcio.LibraryReport:
     """Load (idempotently) and publish the bundled illustrative library; used by ``leian demo``."""
     return import_rows(mcs, read_library(path.read_bytes(), "json"), SYSTEM, publish=True)
+
+
+def load_demo_library(mcs: ModelCaseService) -> str:
+    """Load and publish the bundled illustrative library (idempotent); a one-line summary."""
+    if not SAMPLE_LIBRARY.exists():
+        return "未找到示例典型案例库，跳过"
+    report = load_samples(mcs)
+    return f"示例典型案例库：新增 {report.created} 件，更新 {report.updated} 件，发布 {report.published} 件"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.groups.service import GroupService
+from kb.kernel import Kernel
 from kb.messages import problems_from
 from kb.modelcases.domain import (
     FIELD_LABELS,
@@ -19,20 +21,13 @@ from kb.modelcases.domain import (
     ModelCaseUpdate,
 )
 from kb.modelcases.domain import VersionInfo as VersionInfo
+from kb.modelcases.groups import group_basis
 from kb.modelcases.index import ModelCaseIndex
+from kb.modelcases.masking import mask_case_text
 from kb.modelcases.store import ModelCaseRepository, dump
-from kb.privacy import mask_names, mask_text
 from kb.users import SYSTEM, Principal
 
-if TYPE_CHECKING:
-    from kb.service import LeianService
-
 PROMOTABLE = ("resolved", "closed")
-
-
-def mask_case_text(case: Any, text: str | None) -> str:
-    """Model cases are shared province-wide: mask IDs, phones and the petitioner's name in case text."""
-    return mask_names(mask_text(text or ""), [case.petitioner_name])
 
 
 def render_field(data: ModelCaseIn, name: str) -> str:
@@ -48,10 +43,13 @@ def render_field(data: ModelCaseIn, name: str) -> str:
 
 
 class ModelCaseService:
-    def __init__(self, service: LeianService) -> None:
-        self.svc = service
-        self.repo = ModelCaseRepository(service.db)
-        self.index = ModelCaseIndex(self.repo, service.cases, service.encoder, service.segmenter)
+    """``groups`` is optional: without the groups feature, group paths answer with a clear error."""
+
+    def __init__(self, kernel: Kernel, groups: GroupService | None = None) -> None:
+        self.kernel, self.groups = kernel, groups
+        self.db = kernel.db
+        self.repo = ModelCaseRepository(kernel.db)
+        self.index = ModelCaseIndex(self.repo, kernel.cases, kernel.encoder, kernel.segmenter)
 
     # -- reads -----------------------------------------------------------------------------------
     def resolve(self, ref: int | str) -> int:
@@ -123,13 +121,13 @@ class ModelCaseService:
         elif self.repo.id_for_code(data.code) is not None:
             raise ConflictError(f"典型案例编号 {data.code} 已存在")
         if data.source_case_ids:
-            found = self.svc.cases.get_many(data.source_case_ids)
+            found = self.kernel.cases.get_many(data.source_case_ids)
             missing = [c for c in data.source_case_ids if c not in found or not actor.sees(found[c].city)]
             if missing:
                 raise InvalidInputError([FieldProblem("source_case_ids", f"案件不存在：{missing[:5]}")])
         if data.author is None:
             data = data.model_copy(update={"author": actor.display_name or actor.username})
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             mc_id = self.repo.insert(conn, data, actor.username, note)
         return self.get(mc_id, SYSTEM)
 
@@ -148,7 +146,7 @@ class ModelCaseService:
             raise InvalidInputError(problems_from(exc, None)) from None
         if data == current.data:
             return current
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.add_version(conn, current.id, data, actor.username, note)
         return self.get(current.id, SYSTEM)
 
@@ -157,7 +155,7 @@ class ModelCaseService:
         current = self.get(mc_id, SYSTEM)
         if data.model_copy(update={"code": current.code}) == current.data:
             return False
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.add_version(conn, mc_id, data.model_copy(update={"code": current.code}), actor.username, note)
         return True
 
@@ -168,7 +166,7 @@ class ModelCaseService:
         problems = mc.data.publish_problems()
         if problems:
             raise InvalidInputError(problems, "尚不能发布：" + "；".join(p.describe() for p in problems))
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.set_status(conn, mc.id, MCStatus.published, actor.username, mc.version)
         published = self.repo.get(mc.id, published=True)
         assert published is not None
@@ -180,7 +178,7 @@ class ModelCaseService:
         mc = self.get(ref, SYSTEM)
         if mc.status == MCStatus.retired:
             raise ConflictError(f"典型案例 {mc.code} 已停用")
-        with self.svc.db.transaction() as conn:
+        with self.db.transaction() as conn:
             self.repo.set_status(conn, mc.id, MCStatus.retired, actor.username, None)
             if note:
                 self.repo.event(conn, mc.id, actor.username, "note", None, note)
@@ -191,7 +189,7 @@ class ModelCaseService:
     def promote_case(self, case_id: int, actor: Principal = SYSTEM) -> ModelCase:
         """A draft prefilled from a resolved case; personal data in its text is masked."""
         actor.require("modelcases:draft")
-        case = self.svc.get_case(case_id, actor)
+        case = self.kernel.get_case(case_id, actor)
         if case.status not in PROMOTABLE:
             raise InvalidInputError([FieldProblem("case_id", "只有已化解或已办结的案件可以转为典型案例")])
 
@@ -212,10 +210,8 @@ class ModelCaseService:
 
     def promote_group(self, group_id: str, actor: Principal = SYSTEM) -> ModelCase:
         """A draft from a group's batch decision (needs the groups feature, see ``kb.modelcases.groups``)."""
-        from kb.modelcases.groups import group_basis
-
         actor.require("modelcases:draft")
-        g = group_basis(self.svc, group_id, actor)
+        g = group_basis(self.groups, group_id, actor)
         if not g.decision:
             raise InvalidInputError([FieldProblem("group_id", "该类案组尚无批量处理决定，不能转为典型案例")])
         data = ModelCaseIn(
@@ -232,12 +228,3 @@ class ModelCaseService:
 
     def stats(self) -> dict[str, Any]:
         return {s.value: self.repo.count(s.value) for s in MCStatus}
-
-    def load_demo_library(self) -> str:
-        """Load and publish the bundled illustrative library (idempotent); a one-line summary."""
-        from kb.modelcases.library import SAMPLE_LIBRARY, load_samples
-
-        if not SAMPLE_LIBRARY.exists():
-            return "未找到示例典型案例库，跳过"
-        report = load_samples(self)
-        return f"示例典型案例库：新增 {report.created} 件，更新 {report.updated} 件，发布 {report.published} 件"

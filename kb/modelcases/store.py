@@ -12,6 +12,7 @@ import numpy as np
 from kb.modelcases.domain import HistoryEvent, MCStatus, ModelCase, ModelCaseIn, VersionInfo
 from kb.storage.cases import now
 from kb.storage.db import Database
+from kb.storage.sql import marks, query_in
 
 _HEAD = (
     "m.id, m.code, m.status, m.current_version, m.published_version, m.created_at, m.updated_at, "
@@ -120,7 +121,7 @@ class ModelCaseRepository:
         offset: int = 0,
     ) -> tuple[list[ModelCase], int]:
         """Model cases in the given statuses; published ones show their published version if asked."""
-        where = [f"m.status IN ({','.join('?' * len(statuses))})"]
+        where = [f"m.status IN ({marks(len(statuses))})"]
         params: list[Any] = list(statuses)
         if category:
             where.append("m.category = ?")
@@ -175,16 +176,15 @@ class ModelCaseRepository:
         wanted = list(dict.fromkeys(hashes))
         for table in ("model_case_vectors", "case_vectors"):
             missing = [h for h in wanted if h not in out]
-            for start in range(0, len(missing), 900):
-                chunk = missing[start : start + 900]
-                marks = ",".join("?" * len(chunk))
-                rows = self.db.query(
-                    f"SELECT content_hash, vector FROM {table} WHERE encoder = ? AND content_hash IN ({marks})",
-                    [encoder, *chunk],
-                )
-                for r in rows:
-                    if len(r["vector"]) == dim * 4:
-                        out[r["content_hash"]] = np.frombuffer(r["vector"], dtype=np.float32)
+            rows = query_in(
+                self.db,
+                f"SELECT content_hash, vector FROM {table} WHERE encoder = ? AND content_hash IN ({{marks}})",
+                missing,
+                [encoder],
+            )
+            for r in rows:
+                if len(r["vector"]) == dim * 4:
+                    out[r["content_hash"]] = np.frombuffer(r["vector"], dtype=np.float32)
         return out
 
     def save_vectors(self, encoder: str, items: Sequence[tuple[str, np.ndarray]]) -> None:

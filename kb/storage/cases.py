@@ -1,4 +1,4 @@
-"""Case rows: insert/update by external number, fetch, delete, filter to ids, stored vectors."""
+"""Case rows: insert/update by external number, fetch, delete, filter to ids, stored vectors, the write generation."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from kb.domain import Case, SearchFilters
 from kb.storage.db import Database
+from kb.storage.sql import marks, query_in
 
 CASE_COLUMNS = (
     "id, external_no, title, content, received_date, channel, city, district, department, category, "
@@ -61,13 +62,8 @@ class CaseRepository:
         return row_to_case(row) if row else None
 
     def get_many(self, ids: Sequence[int]) -> dict[int, Case]:
-        out: dict[int, Case] = {}
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.query(f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({marks})", chunk):
-                out[row["id"]] = row_to_case(row)
-        return out
+        rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({{marks}})", ids)
+        return {row["id"]: row_to_case(row) for row in rows}
 
     def content_hash(self, case_id: int) -> str | None:
         row = self.db.query_one("SELECT content_hash FROM cases WHERE id = ?", (case_id,))
@@ -75,15 +71,15 @@ class CaseRepository:
 
     def hashes_by_external(self, external_nos: Sequence[str]) -> dict[str, tuple[int, str]]:
         """external_no -> (id, content_hash) for those already stored."""
-        out: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(external_nos), 900):
-            chunk = list(external_nos[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(
-                f"SELECT external_no, id, content_hash FROM cases WHERE external_no IN ({marks})", chunk
-            )
-            out.update({r["external_no"]: (r["id"], r["content_hash"]) for r in rows})
-        return out
+        rows = query_in(
+            self.db, "SELECT external_no, id, content_hash FROM cases WHERE external_no IN ({marks})", external_nos
+        )
+        return {r["external_no"]: (r["id"], r["content_hash"]) for r in rows}
+
+    def hashes_for(self, ids: Sequence[int]) -> dict[int, str]:
+        """id -> content_hash."""
+        rows = query_in(self.db, "SELECT id, content_hash FROM cases WHERE id IN ({marks})", ids)
+        return {r["id"]: r["content_hash"] for r in rows}
 
     def upsert(self, conn: sqlite3.Connection, external_no: str, values: dict[str, Any]) -> tuple[int, bool]:
         """Insert or update by external number inside the caller's transaction; (id, created)."""
@@ -92,9 +88,8 @@ class CaseRepository:
         cols = [c for c in WRITABLE if c in values]
         if row is None:
             names = ", ".join(["external_no", *cols, "created_at", "updated_at"])
-            marks = ", ".join("?" * (len(cols) + 3))
             cur = conn.execute(
-                f"INSERT INTO cases ({names}) VALUES ({marks})",
+                f"INSERT INTO cases ({names}) VALUES ({marks(len(cols) + 3)})",
                 [external_no, *[values[c] for c in cols], stamp, stamp],
             )
             return int(cur.lastrowid or 0), True
@@ -115,6 +110,34 @@ class CaseRepository:
 
     def delete(self, conn: sqlite3.Connection, case_id: int) -> bool:
         return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
+
+    def delete_vectors(self, conn: sqlite3.Connection, encoder: str) -> None:
+        conn.execute("DELETE FROM case_vectors WHERE encoder = ?", (encoder,))
+
+    # -- field writes other features ask for (inside their transaction) ---------------------------
+    def petitioner_keys(self, conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str | None]:
+        rows = query_in(conn, "SELECT id, petitioner_key FROM cases WHERE id IN ({marks})", ids)
+        return {int(r[0]): r[1] for r in rows}
+
+    def set_department(self, conn: sqlite3.Connection, case_id: int, department: str) -> None:
+        conn.execute("UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (department, now(), case_id))
+
+    def set_litigation(self, conn: sqlite3.Connection, case_id: int, flagged: bool) -> None:
+        """The litigation flag only (updated_at unchanged: detection is not an edit of the case)."""
+        conn.execute("UPDATE cases SET litigation = ? WHERE id = ?", (int(flagged), case_id))
+
+    def set_resolution_many(
+        self, conn: sqlite3.Connection, ids: Sequence[int], status: str, note: str, resolved: bool, day: str
+    ) -> None:
+        """A batch decision: status for every case, the note where none exists, and (when the status
+        concludes the case) the resolution date where none exists."""
+        stamp = now()
+        conn.executemany(
+            "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
+            "resolved_date = CASE WHEN ? THEN COALESCE(resolved_date, ?) ELSE resolved_date END, updated_at = ? "
+            "WHERE id = ?",
+            [(status, note, int(resolved), day, stamp, case_id) for case_id in ids],
+        )
 
     def save_vectors(self, conn: sqlite3.Connection, encoder: str, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         conn.executemany(
@@ -140,28 +163,31 @@ class CaseRepository:
         return np.asarray(ids, dtype=np.int64), matrix, stale
 
     def vectors_for(self, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        out: dict[int, np.ndarray] = {}
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(
-                f"SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id IN ({marks})",
-                [encoder, *chunk],
-            )
-            out.update({r["case_id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
-        return out
+        return vectors_in(self.db, encoder, ids)
 
     def all_tokens(self) -> list[tuple[int, list[str]]]:
         return [(r["id"], r["tokens"].split()) for r in self.db.query("SELECT id, tokens FROM cases ORDER BY id")]
 
     def tokens_for(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.query(f"SELECT id, tokens FROM cases WHERE id IN ({marks})", chunk):
-                out[r["id"]] = r["tokens"].split()
-        return out
+        rows = query_in(self.db, "SELECT id, tokens FROM cases WHERE id IN ({marks})", ids)
+        return {r["id"]: r["tokens"].split() for r in rows}
+
+    def all_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.db.query("SELECT id FROM cases ORDER BY id")]
+
+    def ids_by_date(self) -> list[int]:
+        """Every case id, oldest received first (the order repeat detection needs)."""
+        return [int(r[0]) for r in self.db.query("SELECT id FROM cases ORDER BY received_date, id")]
+
+    def ids_received_since(self, day: str) -> set[int]:
+        return {int(r[0]) for r in self.db.query("SELECT id FROM cases WHERE received_date >= ?", (day,))}
+
+    def latest_received(self, city: str | None = None) -> str | None:
+        """The newest received date (within ``city`` when given)."""
+        row = self.db.query_one(
+            "SELECT MAX(received_date) FROM cases" + (" WHERE city = ?" if city else ""), (city,) if city else ()
+        )
+        return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
         where, params = filter_sql(filters)
@@ -205,7 +231,7 @@ def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
         ("channel", filters.channels),
     ):
         if values:
-            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            clauses.append(f"{column} IN ({marks(len(values))})")
             params.extend(values)
     if filters.date_from:
         clauses.append("received_date >= ?")
@@ -217,3 +243,26 @@ def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
         clauses.append("litigation = ?")
         params.append(int(filters.litigation))
     return " AND ".join(clauses), params
+
+
+def vectors_in(source: Database | sqlite3.Connection, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """Stored vectors of ``ids`` for ``encoder`` (also inside a transaction: pass its connection)."""
+    rows = query_in(
+        source, "SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id IN ({marks})", ids, [encoder]
+    )
+    return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+
+def read_generation(db: Database) -> int:
+    """The database's write generation (how many writes the derived indexes must reflect)."""
+    row = db.query_one("SELECT value FROM meta WHERE key = 'generation'")
+    return int(row[0]) if row else 0
+
+
+def bump_generation(conn: sqlite3.Connection) -> int:
+    """Count one more write, inside the writer's transaction; returns its generation."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])

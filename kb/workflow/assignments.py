@@ -6,8 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from kb.errors import FieldProblem, InvalidInputError
-from kb.storage.cases import now
+from kb.storage.cases import CaseRepository, now
 from kb.storage.db import Database
+from kb.workflow import store
 
 KINDS = {"locality": "属地", "department": "行业部门"}
 
@@ -35,6 +36,7 @@ def _row(r: sqlite3.Row) -> Assignment:
 
 def assign(
     conn: sqlite3.Connection,
+    cases: CaseRepository,
     case_id: int,
     *,
     locality: str | None,
@@ -64,32 +66,18 @@ def assign(
     if locality:
         wanted.add(("locality", locality.strip(), 0))
     stamp = now()
-    current = conn.execute(
-        "SELECT id, kind, unit, lead FROM case_assignments WHERE case_id = ? AND active = 1", (case_id,)
-    ).fetchall()
+    current = store.active_assignments(conn, case_id)
     kinds = {k for k, _, _ in wanted}
     for r in current:
         key = (r["kind"], r["unit"], r["lead"])
         if key in wanted:
             wanted.discard(key)
         elif r["kind"] in kinds:
-            conn.execute(
-                "UPDATE case_assignments SET active = 0, ended_by = ?, ended_at = ? WHERE id = ?",
-                (actor, stamp, r["id"]),
-            )
-    conn.executemany(
-        "INSERT INTO case_assignments(case_id, kind, unit, lead, note, assigned_by, assigned_at) "
-        "VALUES (?,?,?,?,?,?,?)",
-        [(case_id, kind, unit, is_lead, note, actor, stamp) for kind, unit, is_lead in sorted(wanted)],
-    )
+            store.end_assignment(conn, r["id"], actor, stamp)
+    store.add_assignments(conn, case_id, sorted(wanted), note, actor, stamp)
     if lead:
-        conn.execute("UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (lead, stamp, case_id))
+        cases.set_department(conn, case_id, lead)
 
 
 def history(db: Database, case_id: int) -> list[Assignment]:
-    rows = db.query(
-        "SELECT id, case_id, kind, unit, lead, active, note, assigned_by, assigned_at, ended_by, ended_at "
-        "FROM case_assignments WHERE case_id = ? ORDER BY id",
-        (case_id,),
-    )
-    return [_row(r) for r in rows]
+    return [_row(r) for r in store.assignment_rows(db, case_id)]

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from indexing.text import normalize
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
-from kb.storage.cases import now
+from kb.storage.cases import CaseRepository, now
+from kb.workflow import store
 
 # One clause: cue co-occurrence is only counted inside a sentence, so "法院" in one sentence and
 # "执行" in another (e.g. "政策执行") do not combine.
@@ -102,55 +103,38 @@ def detect(text: str) -> Detection:
     return Detection(score >= THRESHOLD, round(score, 3), evidence)
 
 
-def record_detection(conn: sqlite3.Connection, case_id: int, found: Detection) -> None:
+def record_detection(conn: sqlite3.Connection, cases: CaseRepository, case_id: int, found: Detection) -> None:
     """Store a detection (inside the ingest transaction); an existing track keeps its status."""
-    row = conn.execute("SELECT status FROM litigation_tracks WHERE case_id = ?", (case_id,)).fetchone()
     evidence = json.dumps(found.evidence, ensure_ascii=False)
-    if row is not None:
-        conn.execute(
-            "UPDATE litigation_tracks SET score = ?, evidence = ? WHERE case_id = ?", (found.score, evidence, case_id)
-        )
+    if store.track_status(conn, case_id) is not None:
+        store.update_track_evidence(conn, case_id, found.score, evidence)
         return
     if not found.flagged:
         return
     stamp = now()
-    conn.execute(
-        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
-        (case_id, found.score, evidence, "system", stamp),
-    )
-    conn.execute(
-        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
-        (case_id, "flagged", "自动识别：" + "、".join(found.phrases[:5]), "system", stamp),
-    )
-    conn.execute("UPDATE cases SET litigation = 1 WHERE id = ?", (case_id,))
+    store.insert_track(conn, case_id, found.score, evidence, "system", stamp)
+    store.add_litigation_event(conn, case_id, "flagged", "自动识别：" + "、".join(found.phrases[:5]), "system", stamp)
+    cases.set_litigation(conn, case_id, True)
 
 
-def advance(conn: sqlite3.Connection, case_id: int, status: str, actor: str, note: str | None) -> None:
+def advance(
+    conn: sqlite3.Connection, cases: CaseRepository, case_id: int, status: str, actor: str, note: str | None
+) -> None:
     """Move a track one step: flagged → handed_over → feedback → concluded (or flagged → dismissed)."""
     if status not in STATUSES:
         raise InvalidInputError([FieldProblem("status", f"状态应为 {'/'.join(STATUSES)} 之一")])
-    row = conn.execute("SELECT status FROM litigation_tracks WHERE case_id = ?", (case_id,)).fetchone()
+    current = store.track_status(conn, case_id)
     stamp = now()
-    if row is None:
+    if current is None:
         # A handler may flag a case the rules missed.
         if status != "flagged":
             raise NotFoundError(f"案件 {case_id} 未列入诉访分离跟踪，请先标记")
-        conn.execute(
-            "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
-            (case_id, 0.0, "[]", actor, stamp),
-        )
-        conn.execute("UPDATE cases SET litigation = 1 WHERE id = ?", (case_id,))
+        store.insert_track(conn, case_id, 0.0, "[]", actor, stamp)
+        cases.set_litigation(conn, case_id, True)
     else:
-        current = row["status"]
         if status not in NEXT.get(current, set()):
             raise ConflictError(f"诉访分离状态不能从“{STATUS_LABELS[current]}”变为“{STATUS_LABELS[status]}”")
-        conn.execute(
-            "UPDATE litigation_tracks SET status = ?, updated_by = ?, updated_at = ? WHERE case_id = ?",
-            (status, actor, stamp, case_id),
-        )
+        store.set_track_status(conn, case_id, status, actor, stamp)
         if status == "dismissed":
-            conn.execute("UPDATE cases SET litigation = 0 WHERE id = ?", (case_id,))
-    conn.execute(
-        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
-        (case_id, status, note, actor, stamp),
-    )
+            cases.set_litigation(conn, case_id, False)
+    store.add_litigation_event(conn, case_id, status, note, actor, stamp)

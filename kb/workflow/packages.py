@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.storage.cases import now
 from kb.storage.db import Database
+from kb.workflow import package_store as store
 
 OPEN = ("pending", "in_progress", "unresolved")
 
@@ -62,24 +63,7 @@ def candidates(
 
     ``domain`` matches the case's category or responsible department.
     """
-    where = ["c.status IN ('pending', 'in_progress', 'unresolved')", "c.received_date <= :as_of"]
-    params: dict[str, object] = {"as_of": as_of.isoformat()}
-    if domain:
-        where.append("(c.category = :domain OR c.department = :domain)")
-        params["domain"] = domain
-    if city:
-        where.append("c.city = :city")
-        params["city"] = city
-    rows = db.query(
-        f"""SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.received_date,
-               COALESCE(l.repeat_count, 0) AS repeat_count,
-               (SELECT COUNT(*) FROM case_assignments a
-                 WHERE a.case_id = c.id AND a.active = 1 AND a.kind = 'department') AS departments
-            FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
-            WHERE {" AND ".join(where)}
-              AND c.id NOT IN (SELECT case_id FROM package_cases)""",
-        params,
-    )
+    rows = store.candidate_rows(db, as_of.isoformat(), domain, city)
     out = []
     for r in rows:
         open_days = (as_of - dt.date.fromisoformat(r["received_date"])).days
@@ -134,29 +118,15 @@ def create(
         problems.append(FieldProblem("case_ids", "没有可包案的案件"))
     if problems:
         raise InvalidInputError(problems)
-    stamp = now()
-    cur = conn.execute(
-        "INSERT INTO leader_packages(leader, department, domain, city, note, created_by, created_at) "
-        "VALUES (?,?,?,?,?,?,?)",
-        (leader.strip(), department.strip(), domain, city, note, actor, stamp),
-    )
-    package_id = int(cur.lastrowid or 0)
-    conn.executemany(
-        "INSERT OR IGNORE INTO package_cases(package_id, case_id, reasons, added_at) VALUES (?,?,?,?)",
-        [(package_id, cid, reasons.get(cid, ""), stamp) for cid in case_ids],
-    )
-    return package_id
+    rows = [(cid, reasons.get(cid, "")) for cid in case_ids]
+    return store.insert_package(conn, leader.strip(), department.strip(), domain, city, note, actor, now(), rows)
 
 
 def progress(db: Database, package_id: int, city: str | None = None) -> PackageProgress:
-    head = db.query_one("SELECT * FROM leader_packages WHERE id = ?", (package_id,))
+    head = store.package_head(db, package_id)
     if head is None or (city is not None and head["city"] != city):
         raise NotFoundError(f"包案 {package_id} 不存在")
-    rows = db.query(
-        "SELECT c.id, c.external_no, c.title, c.city, c.department, c.status, c.resolved_date, c.updated_at, "
-        "p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id WHERE p.package_id = ? ORDER BY c.id",
-        (package_id,),
-    )
+    rows = store.package_case_rows(db, package_id)
     by_status: dict[str, int] = {}
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
@@ -177,11 +147,4 @@ def progress(db: Database, package_id: int, city: str | None = None) -> PackageP
 
 
 def list_ids(db: Database, city: str | None = None, leader: str | None = None) -> list[int]:
-    sql, params = "SELECT id FROM leader_packages WHERE 1=1", []
-    if city is not None:
-        sql += " AND city = ?"
-        params.append(city)
-    if leader:
-        sql += " AND leader = ?"
-        params.append(leader)
-    return [int(r[0]) for r in db.query(sql + " ORDER BY id", params)]
+    return store.package_ids(db, city, leader)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexing.text import normalize
-from kb.storage.cases import now
+from kb.storage.cases import now, vectors_in
+from kb.workflow import store
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -65,45 +66,23 @@ class RepeatDetector:
 
         ``neighbours`` maps a case id to candidate ids from the vector index (possible 联名 cases).
         """
-        ids = [c.id for c in cases]
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            conn.execute(f"DELETE FROM case_links WHERE case_id IN ({','.join('?' * len(chunk))})", chunk)
-        conn.executemany(
-            "INSERT OR REPLACE INTO case_fingerprints(case_id, norm_hash) VALUES (?, ?)",
-            [(c.id, norm_hash(c.text)) for c in cases],
-        )
+        store.delete_links(conn, [c.id for c in cases])
+        store.save_fingerprints(conn, [(c.id, norm_hash(c.text)) for c in cases])
         for case in sorted(cases, key=lambda c: (c.received, c.id)):
             self._exact(conn, case)
             self._repeat(conn, case)
             self._joint(conn, case, neighbours.get(case.id, []))
 
     def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
-            "VALUES (?,?,?,?,?,?)",
-            (case_id, kind, other, round(float(sim), 4), count, now()),
-        )
+        store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now())
 
     def _exact(self, conn: sqlite3.Connection, case: NewCase) -> None:
-        row = conn.execute(
-            "SELECT c.id FROM case_fingerprints f JOIN cases c ON c.id = f.case_id "
-            "WHERE f.norm_hash = (SELECT norm_hash FROM case_fingerprints WHERE case_id = ?) AND c.id != ? "
-            "AND (c.received_date < ? OR (c.received_date = ? AND c.id < ?)) "
-            "ORDER BY c.received_date, c.id LIMIT 1",
-            (case.id, case.id, case.received, case.received, case.id),
-        ).fetchone()
-        if row is not None:
-            self._link(conn, case.id, "exact", int(row[0]), 1.0, 0)
+        other = store.earliest_same_text(conn, case.id, case.received)
+        if other is not None:
+            self._link(conn, case.id, "exact", other, 1.0, 0)
 
     def _vectors(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
-        if not ids:
-            return {}
-        rows = conn.execute(
-            f"SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id IN ({','.join('?' * len(ids))})",
-            [self.encoder, *ids],
-        ).fetchall()
-        return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
+        return vectors_in(conn, self.encoder, ids)
 
     def _similar(
         self, conn: sqlite3.Connection, case: NewCase, rows: list[sqlite3.Row], cosine: float, dice: float
@@ -129,11 +108,7 @@ class RepeatDetector:
         since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
         rows = [
             r
-            for r in conn.execute(
-                "SELECT id, received_date, tokens FROM cases WHERE petitioner_key = ? AND id != ? "
-                "AND received_date BETWEEN ? AND ?",
-                (case.petitioner_key, case.id, since, case.received),
-            ).fetchall()
+            for r in store.petitioner_cases(conn, case.petitioner_key, case.id, since, case.received)
             if _earlier(case.received, case.id, r["received_date"], r["id"])
         ]
         s = self.settings
@@ -146,14 +121,9 @@ class RepeatDetector:
         if not candidates:
             return
         since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
-        marks = ",".join("?" * len(candidates))
         rows = [
             r
-            for r in conn.execute(
-                f"SELECT id, received_date, tokens, petitioner_key FROM cases WHERE id IN ({marks}) "
-                "AND received_date BETWEEN ? AND ?",
-                [*candidates, since, case.received],
-            ).fetchall()
+            for r in store.cases_received_between(conn, candidates, since, case.received)
             if _earlier(case.received, case.id, r["received_date"], r["id"])
             and (case.petitioner_key is None or r["petitioner_key"] != case.petitioner_key)
         ]

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
+from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.workflow.report_store import UNKNOWN as UNKNOWN
+from kb.workflow.report_store import period_counts
 
 GROUPS = {"city": "地市", "department": "责任部门"}
-UNKNOWN = "（未指定）"
 
 
 @dataclass
@@ -67,29 +69,6 @@ COUNTS = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
 Period = tuple[dt.date, dt.date]
 
 
-def _period_columns(i: int) -> str:
-    """The five counts of period ``i`` as conditional sums (bound as :f{i}, :t{i}, :b{i})."""
-    f, t, b = f":f{i}", f":t{i}", f":b{i}"
-    return f"""
-          SUM(c.received_date BETWEEN {f} AND {t}) AS received_{i},
-          SUM(c.status = 'resolved' AND c.resolved_date BETWEEN {f} AND {t}) AS resolved_{i},
-          SUM(c.received_date BETWEEN {f} AND {t} AND c.status = 'resolved'
-              AND (c.resolved_date IS NULL OR c.resolved_date <= {t})) AS cohort_resolved_{i},
-          SUM(c.received_date BETWEEN {f} AND {t} AND l.case_id IS NOT NULL) AS repeats_{i},
-          SUM(c.received_date <= {b} AND NOT (c.status IN ('resolved', 'closed')
-              AND (c.resolved_date IS NULL OR c.resolved_date <= {t}))) AS backlog_{i}"""
-
-
-def _periods_sql(group_by: str, n_periods: int, city: str | None) -> str:
-    scope = "AND c.city = :city" if city else ""
-    columns = ",".join(_period_columns(i) for i in range(n_periods))
-    return f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
-        FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
-        WHERE c.received_date <= :t_max {scope}
-        GROUP BY unit"""
-
-
 def _in_range(name: str, *days: dt.date) -> None:
     if any(not EARLIEST_DATE <= day <= LATEST_DATE for day in days):
         message = f"日期应在 {EARLIEST_DATE.isoformat()} 至 {LATEST_DATE.isoformat()} 之间"
@@ -117,7 +96,7 @@ def periods_rows(
         params[f"b{i}"] = (date_to - dt.timedelta(days=backlog_days)).isoformat()
     if city:
         params["city"] = city
-    found = db.query(_periods_sql(group_by, len(periods), city), params)
+    found = period_counts(db, group_by, len(periods), city, params)
     out = []
     for i in range(len(periods)):
         rows = []
@@ -199,7 +178,5 @@ def weekly_report(
 
 
 def latest_date(db: Database, city: str | None = None) -> dt.date:
-    row = db.query_one(
-        "SELECT MAX(received_date) FROM cases" + (" WHERE city = ?" if city else ""), (city,) if city else ()
-    )
-    return dt.date.fromisoformat(row[0]) if row and row[0] else dt.date.today()
+    latest = CaseRepository(db).latest_received(city)
+    return dt.date.fromisoformat(latest) if latest else dt.date.today()

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.kernel import NO_CITY, Kernel
 from kb.users import SYSTEM, Principal
 from kb.workflow import assignments, litigation, packages, reports, views
 from kb.workflow.detection import IngestDetector
 from kb.workflow.repeats import RepeatSettings
 from kb.workflow.routing import Suggestion
 from kb.workflow.suggest import TARGETS, LiveRouter
-
-if TYPE_CHECKING:
-    from kb.service import LeianService
-
-NO_CITY = "\x00no-such-city"
 
 
 def report_city(actor: Principal, city: str | None) -> str | None:
@@ -28,12 +24,12 @@ def report_city(actor: Principal, city: str | None) -> str | None:
 
 
 class WorkflowService:
-    def __init__(self, core: LeianService, repeat_settings: RepeatSettings | None = None) -> None:
-        self.core = core
-        self.db = core.db
-        self.detector = IngestDetector(core, repeat_settings)
-        self.router = LiveRouter(core)
-        core.ingest_hooks.append(self.detector.on_ingest)
+    def __init__(self, kernel: Kernel, repeat_settings: RepeatSettings | None = None) -> None:
+        self.kernel = kernel
+        self.db = kernel.db
+        self.detector = IngestDetector(kernel, repeat_settings)
+        self.router = LiveRouter(kernel)
+        kernel.hooks.add(self.detector.on_ingest)
 
     def rescan(self) -> int:
         """Re-run repeat and litigation detection over every stored case (e.g. after an upgrade)."""
@@ -43,9 +39,10 @@ class WorkflowService:
     def suggest(
         self, *, text: str | None = None, case_id: int | None = None, actor: Principal = SYSTEM
     ) -> dict[str, Suggestion]:
+        actor.require("workflow:read")
         if (text is None) == (case_id is None):
             raise InvalidInputError([FieldProblem("text", "请提供案件内容或案件编号之一")])
-        query = self.core.query_for_case(case_id, actor) if case_id else self.core.query_for_text(text or "")
+        query = self.kernel.query_for_case(case_id, actor) if case_id else self.kernel.query_for_text(text or "")
         return {target: self.router.suggest(query, target) for target in TARGETS}
 
     # -- dual assignment -------------------------------------------------------------------------------
@@ -59,31 +56,43 @@ class WorkflowService:
         note: str | None = None,
         actor: Principal = SYSTEM,
     ) -> list[assignments.Assignment]:
-        self.core.get_case(case_id, actor)
+        actor.require("workflow:write")
+        self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
             assignments.assign(
-                conn, case_id, locality=locality, departments=departments, lead=lead, actor=actor.username, note=note
+                conn,
+                self.kernel.cases,
+                case_id,
+                locality=locality,
+                departments=departments,
+                lead=lead,
+                actor=actor.username,
+                note=note,
             )
         return assignments.history(self.db, case_id)
 
     def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
-        self.core.get_case(case_id, actor)
+        actor.require("workflow:read")
+        self.kernel.get_case(case_id, actor)
         return assignments.history(self.db, case_id)
 
     # -- 诉访分离 ------------------------------------------------------------------------------------------
     def litigation_step(
         self, case_id: int, status: str, note: str | None = None, actor: Principal = SYSTEM
     ) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        actor.require("workflow:write")
+        self.kernel.get_case(case_id, actor)
         with self.db.transaction() as conn:
-            litigation.advance(conn, case_id, status, actor.username, note)
+            litigation.advance(conn, self.kernel.cases, case_id, status, actor.username, note)
         return self.litigation_track(case_id, actor)
 
     def litigation_track(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        actor.require("workflow:read")
+        self.kernel.get_case(case_id, actor)
         return views.litigation_track(self.db, case_id)
 
     def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        actor.require("workflow:read")
         return views.litigation_list(self.db, status, limit, actor.city)
 
     # -- repeats and the case's workflow view ------------------------------------------------------------
@@ -95,7 +104,8 @@ class WorkflowService:
         return views.flags_for(self.db, ids)
 
     def case_workflow(self, case_id: int, actor: Principal = SYSTEM) -> dict[str, Any]:
-        self.core.get_case(case_id, actor)
+        actor.require("workflow:read")
+        self.kernel.get_case(case_id, actor)
         try:
             track: dict[str, Any] | None = views.litigation_track(self.db, case_id)
         except NotFoundError:
@@ -110,12 +120,14 @@ class WorkflowService:
         }
 
     def repeat_list(self, kind: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
+        actor.require("workflow:read")
         return views.repeat_list(self.db, kind, limit, actor.city)
 
     # -- 领导包案 -----------------------------------------------------------------------------------------
     def package_candidates(
         self, domain: str | None = None, as_of: dt.date | None = None, limit: int = 20, actor: Principal = SYSTEM
     ) -> list[packages.Candidate]:
+        actor.require("workflow:read")
         city = report_city(actor, None)
         return packages.candidates(
             self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, city=city, limit=limit
@@ -134,9 +146,10 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> packages.PackageProgress:
         """Package the given cases, or the ``limit`` hardest backlog cases of ``domain``."""
+        actor.require("packages:write")
         if case_ids:
             for cid in case_ids:
-                self.core.get_case(cid, actor)
+                self.kernel.get_case(cid, actor)
             reasons: dict[int, str] = {}
         else:
             found = self.package_candidates(domain, as_of, limit, actor)
@@ -157,9 +170,11 @@ class WorkflowService:
         return packages.progress(self.db, pid)
 
     def package_progress(self, package_id: int, actor: Principal = SYSTEM) -> packages.PackageProgress:
+        actor.require("workflow:read")
         return packages.progress(self.db, package_id, actor.city)
 
     def package_list(self, leader: str | None = None, actor: Principal = SYSTEM) -> list[packages.PackageProgress]:
+        actor.require("workflow:read")
         return [packages.progress(self.db, i) for i in packages.list_ids(self.db, actor.city, leader)]
 
     # -- 督查督办 -----------------------------------------------------------------------------------------
@@ -172,6 +187,7 @@ class WorkflowService:
         backlog_days: int = 60,
         actor: Principal = SYSTEM,
     ) -> reports.Report:
+        actor.require("reports:read")
         return reports.period_report(self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days)
 
     def weekly_report(
@@ -182,6 +198,7 @@ class WorkflowService:
         weeks: int = 8,
         actor: Principal = SYSTEM,
     ) -> reports.Report:
+        actor.require("reports:read")
         scope = report_city(actor, city)
         end = week_end or reports.latest_date(self.db, scope)
         return reports.weekly_report(self.db, group_by, end, scope, weeks=weeks)

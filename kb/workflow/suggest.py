@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb.domain import SearchFilters
+from kb.kernel import Kernel
 from kb.routing_features import terms_from_fields
 from kb.search import Query, hybrid_search
+from kb.workflow import store
 from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
-
-if TYPE_CHECKING:
-    from kb.service import LeianService
 
 log = logging.getLogger(__name__)
 HANDLED = ["in_progress", "resolved", "unresolved", "closed"]
@@ -29,18 +27,14 @@ TERM_FIELDS = {"department": "category", "city": "district"}
 
 
 class LiveRouter:
-    def __init__(self, core: LeianService, config: RouterConfig | None = None) -> None:
-        self.core = core
+    def __init__(self, kernel: Kernel, config: RouterConfig | None = None) -> None:
+        self.kernel = kernel
         self.config = config or RouterConfig()
         self._models: dict[str, tuple[int, Router]] = {}
         self._lock = threading.Lock()
 
     def labelled_count(self, column: str) -> int:
-        row = self.core.db.query_one(
-            f"SELECT COUNT(*) FROM cases WHERE {column} IS NOT NULL AND status IN ({','.join('?' * len(HANDLED))})",
-            HANDLED,
-        )
-        return int(row[0]) if row else 0
+        return store.labelled_count(self.kernel.db, column, HANDLED)
 
     def linear(self, column: str) -> Router | None:
         """The fitted linear model, refitted when the labelled count grew by ``refit_growth``."""
@@ -55,19 +49,15 @@ class LiveRouter:
             return self._models[column][1]
 
     def _fit(self, column: str) -> Router:
-        rows = self.core.db.query(
-            f"SELECT id, {column} AS label, tokens, title, content, {TERM_FIELDS[column]} AS term FROM cases "
-            f"WHERE {column} IS NOT NULL AND status IN ({','.join('?' * len(HANDLED))}) ORDER BY id DESC LIMIT ?",
-            [*HANDLED, self.config.max_train],
-        )
-        vectors = self.core.cases.vectors_for(self.core.encoder.name, [r["id"] for r in rows])
+        rows = store.training_rows(self.kernel.db, column, TERM_FIELDS[column], HANDLED, self.config.max_train)
+        vectors = self.kernel.cases.vectors_for(self.kernel.encoder.name, [r["id"] for r in rows])
         rows = [r for r in rows if r["id"] in vectors]
-        dense = np.vstack([vectors[r["id"]] for r in rows]) if rows else np.zeros((0, self.core.encoder.dim))
+        dense = np.vstack([vectors[r["id"]] for r in rows]) if rows else np.zeros((0, self.kernel.encoder.dim))
         labels = [r["label"] for r in rows]
         # As kb.domain.Case.text: what the query side sees for a stored case.
         texts = [f"{r['title']}。{r['content']}" if r["title"] else r["content"] for r in rows]
         log.info("fitting the %s router on %d handled cases", column, len(rows))
-        router = Router(self.config, self.core.segmenter.tokens)
+        router = Router(self.config, self.kernel.segmenter.tokens)
         return router.fit(
             [r["tokens"].split() for r in rows],
             dense,
@@ -78,15 +68,15 @@ class LiveRouter:
 
     def knn(self, query: Query, column: str) -> dict[str, float]:
         """Votes of the most similar handled cases found by the live hybrid search."""
-        core = self.core
+        kernel = self.kernel
         hits = hybrid_search(
-            core.index,
+            kernel.index,
             query,
             SearchFilters(statuses=HANDLED),
             self.config.k,
-            method=core.settings.fusion,
-            dense_weight=core.settings.dense_weight,
-            depth=core.settings.candidate_depth,
+            method=kernel.settings.fusion,
+            dense_weight=kernel.settings.dense_weight,
+            depth=kernel.settings.candidate_depth,
         )
         # RRF scores barely separate rank 1 from rank 15, so votes use the similarities themselves
         # (dense cosine and BM25 relative to the best hit), squared as in ``routing.knn_proba``.

@@ -1,0 +1,1 @@
+"""Cases: ingest, validation, CRUD, search, reindex and health over the kernel (``CaseService``)."""

@@ -1,0 +1,303 @@
+"""CaseService: ingest (all or nothing), create/update/delete, scoped reads, search, reindex, health.
+
+HTTP and the command line are two doors to these methods; authorization is checked here, so both
+doors enforce the same rules (``actor`` defaults to the system principal for internal callers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from indexing.encoders import Encoder
+from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
+from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
+from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.indexer import CaseIndex
+from kb.kernel import IngestBatch, Kernel, scoped, text_of
+from kb.messages import problems_from
+from kb.privacy import petitioner_key
+from kb.search import Query, hybrid_search
+from kb.users import SYSTEM, Principal
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[int], None]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class CaseService:
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.settings, self.db, self.cases, self.index = kernel.settings, kernel.db, kernel.cases, kernel.index
+
+    @property
+    def encoder(self) -> Encoder:
+        return self.kernel.encoder
+
+    # -- writes ----------------------------------------------------------------------------------
+    def validate_rows(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[CaseIn]:
+        """Validate every row first; any problem fails the whole batch before anything is written."""
+        valid: list[CaseIn] = []
+        problems: list[FieldProblem] = []
+        seen: dict[str, int | None] = {}
+        for row_no, raw in rows:
+            try:
+                case = CaseIn.model_validate(raw)
+            except ValidationError as exc:
+                problems.extend(problems_from(exc, row_no))
+                continue
+            if case.external_no in seen:
+                problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
+            seen[case.external_no] = row_no
+            if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
+                problems.append(
+                    FieldProblem("petitioner_id", "未配置 LEIAN_PETITIONER_KEY，无法保存信访人身份", row_no)
+                )
+            valid.append(case)
+        if problems:
+            raise InvalidInputError(problems)
+        return valid
+
+    def ingest(
+        self,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        *,
+        batch_size: int = 256,
+        progress: ProgressFn | None = None,
+        actor: Principal = SYSTEM,
+    ) -> ImportReport:
+        """Validate, then embed and store all rows in ONE transaction (all or nothing).
+
+        Idempotent on ``external_no``: a re-import updates the stored case, and an unchanged text
+        is not embedded again.
+        """
+        actor.require("cases:import")
+        cases = self.validate_rows(rows)
+        report = ImportReport()
+        existing = self.cases.hashes_by_external([c.external_no for c in cases])
+        texts = [text_of(c) for c in cases]
+        to_encode = [
+            i for i, c in enumerate(cases) if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
+        ]
+        vectors = np.zeros((len(cases), self.encoder.dim), dtype=np.float32)
+        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
+        with self.bulk_encoder() as encoder:
+            # Worker processes (if any) encode while this process segments.
+            pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
+            for case in cases:
+                values = self._values(case)
+                prepared.append((case, values, values["tokens"].split()))
+            if to_encode:
+                vectors[to_encode] = pending(progress)
+        encoded = set(to_encode)
+        reuse = [i for i in range(len(prepared)) if i not in encoded]
+        if reuse:
+            stored = self.cases.vectors_for(self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse])
+            for i in reuse:
+                vec = stored.get(existing[prepared[i][0].external_no][0])
+                if vec is None:
+                    vectors[i] = self.encoder.encode([text_of(prepared[i][0])])[0]
+                else:
+                    vectors[i] = vec
+            if progress:
+                progress(len(reuse))
+        with self.db.transaction() as conn:
+            ids, created = [], []
+            for case, values, _ in prepared:
+                case_id, is_new = self.cases.upsert(conn, case.external_no, values)
+                ids.append(case_id)
+                created.append(is_new)
+            self.cases.save_vectors(
+                conn,
+                self.encoder.name,
+                [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
+            )
+            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
+            self.kernel.hooks.run(conn, batch)
+            generation = CaseIndex.bump_generation(conn)
+        self.index.apply(ids, vectors, batch.tokens, generation)
+        self.index.save()
+        for i, is_new in enumerate(created):
+            report.created += is_new
+            report.updated += not is_new
+            report.reembedded += (not is_new) and i in encoded
+        report.external_nos = [c.external_no for c in cases]
+        log.info("ingested %d cases (%d new, %d updated)", len(cases), report.created, report.updated)
+        return report
+
+    @contextmanager
+    def bulk_encoder(self) -> Iterator[Encoder]:
+        """The encoder for bulk paths: a worker-process pool when ``ingest_workers`` > 1 and the
+        encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
+        large enough input and stop when the block ends."""
+        workers = self.settings.ingest_workers
+        spec = self.kernel.encoder_spec
+        if spec is None or workers <= 1:
+            yield self.encoder
+            return
+        try:
+            with ProcessPoolEncoder(spec, workers, local=self.encoder) as pool:
+                yield pool
+        except EncoderPoolError as exc:
+            hint = "可设置 LEIAN_INGEST_WORKERS=1 或 --workers 1 改为单进程编码"
+            raise EncodingError(f"并行编码失败：{exc}（{hint}）") from exc
+
+    def _values(self, case: CaseIn) -> dict[str, Any]:
+        text = text_of(case)
+        key = None
+        identity = case.petitioner_id or case.petitioner_phone
+        if identity and self.settings.petitioner_key:
+            key = petitioner_key(self.settings.petitioner_key, identity)
+        return {
+            "title": case.title,
+            "content": case.content,
+            "received_date": case.received_date.isoformat(),
+            "channel": case.channel,
+            "city": case.city,
+            "district": case.district,
+            "department": case.department,
+            "category": case.category,
+            "status": case.status.value,
+            "resolution_note": case.resolution_note,
+            "resolved_date": case.resolved_date.isoformat() if case.resolved_date else None,
+            "litigation": int(case.litigation),
+            "petitioner_key": key,
+            "petitioner_name": case.petitioner_name,
+            "participants": case.participants,
+            "content_hash": content_hash(text),
+            "tokens": " ".join(self.kernel.segmenter.tokens(text)),
+        }
+
+    def create_case(self, case: CaseIn, actor: Principal = SYSTEM) -> Case:
+        actor.require("cases:write")
+        self.ingest([(None, case.model_dump(mode="json"))])
+        stored = self.cases.get_by_external(case.external_no)
+        assert stored is not None
+        return stored
+
+    def update_case(self, case_id: int, update: CaseUpdate, actor: Principal = SYSTEM) -> Case:
+        actor.require("cases:write")
+        current = self.kernel.get_case(case_id, actor)
+        changes = update.model_dump(mode="json", exclude_unset=True)
+        if not changes:
+            return current
+        merged = {
+            k: v
+            for k, v in current.__dict__.items()
+            if k in CaseIn.model_fields and k not in ("petitioner_id", "petitioner_phone")
+        }
+        merged.update(changes)
+        try:
+            candidate = CaseIn.model_validate(merged)
+        except ValidationError as exc:
+            raise InvalidInputError(problems_from(exc, None)) from None
+        values = self._values(candidate)
+        values["petitioner_key"] = current.petitioner_key
+        text_changed = values["content_hash"] != self.cases.content_hash(case_id)
+        vector = self.encoder.encode([text_of(candidate)]) if text_changed else None
+        with self.db.transaction() as conn:
+            self.cases.update_fields(conn, case_id, values)
+            if vector is not None:
+                self.cases.save_vectors(conn, self.encoder.name, [(case_id, values["content_hash"], vector[0])])
+            generation = CaseIndex.bump_generation(conn)
+        if vector is not None:
+            self.index.apply([case_id], vector, [values["tokens"].split()], generation)
+        else:
+            self.index.mark_applied(generation)
+        self.index.save()
+        return self.kernel.get_case(case_id)
+
+    def delete_case(self, case_id: int, actor: Principal = SYSTEM) -> None:
+        actor.require("cases:write")
+        self.kernel.get_case(case_id, actor)
+        with self.db.transaction() as conn:
+            if not self.cases.delete(conn, case_id):
+                raise NotFoundError(f"案件 {case_id} 不存在")
+            generation = CaseIndex.bump_generation(conn)
+        self.index.remove([case_id], generation)
+        self.index.save()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
+        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
+        actor.require("cases:read")
+        return self.kernel.get_case(case_id, actor)
+
+    def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
+        actor.require("cases:read")
+        return self.kernel.get_case_by_external(external_no, actor)
+
+    def list_cases(
+        self, filters: SearchFilters, limit: int = 50, offset: int = 0, actor: Principal = SYSTEM
+    ) -> tuple[list[Case], int]:
+        actor.require("cases:read")
+        return self.cases.page(scoped(actor, filters), limit, offset)
+
+    def query_for_text(self, text: str) -> Query:
+        return self.kernel.query_for_text(text)
+
+    def query_for_case(self, case_id: int, actor: Principal = SYSTEM) -> Query:
+        return self.kernel.query_for_case(case_id, actor)
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        case_id: int | None = None,
+        filters: SearchFilters | None = None,
+        k: int = 10,
+        mode: str = "hybrid",
+        actor: Principal = SYSTEM,
+    ) -> list[SearchHit]:
+        actor.require("search")
+        if (text is None) == (case_id is None):
+            raise InvalidInputError([FieldProblem("text", "请提供检索文本或案件编号之一")])
+        if not 1 <= k <= 200:
+            raise InvalidInputError([FieldProblem("k", "返回条数应在 1 到 200 之间")])
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
+        query = self.query_for_case(case_id, actor) if case_id is not None else self.query_for_text(text or "")
+        return hybrid_search(
+            self.index,
+            query,
+            scoped(actor, filters or SearchFilters()),
+            k,
+            method=self.settings.fusion,
+            dense_weight=self.settings.dense_weight,
+            depth=self.settings.candidate_depth,
+            mode=mode,
+        )
+
+    def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM) -> int:
+        actor.require("system:admin")
+        if re_encode:
+            with self.db.transaction() as conn:
+                self.cases.delete_vectors(conn, self.encoder.name)
+        with self.db.transaction() as conn:
+            CaseIndex.bump_generation(conn)
+        with self.bulk_encoder() as encoder:
+            return self.index.rebuild(save=True, progress=progress, encoder=encoder)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "encoder": self.encoder.name,
+            "dim": self.encoder.dim,
+            "index_backend": self.settings.index_backend,
+            "fusion": self.settings.fusion,
+            "cases": self.cases.count(),
+            "indexed_vectors": len(self.index.vectors),
+            "indexed_lexical": len(self.index.lexical),
+        }
+
+    def case_ids_by_external(self, external_nos: Sequence[str]) -> dict[str, int]:
+        return {k: v[0] for k, v in self.cases.hashes_by_external(list(external_nos)).items()}

@@ -1,0 +1,131 @@
+"""The kernel: the narrow set of shared parts every feature service receives, and scoped reads of cases.
+
+Feature services (groups, model cases, workflow, security) get a ``Kernel`` and, explicitly typed,
+any other service they need; they never see the composition root (``kb.service``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from indexing.encoders import Encoder
+from indexing.encoders.pool import EncoderSpec
+from indexing.segment import Segmenter
+from kb.domain import Case, CaseIn, SearchFilters
+from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.indexer import CaseIndex
+from kb.search import Query
+from kb.settings import Settings
+from kb.storage.cases import CaseRepository
+from kb.storage.db import Database
+from kb.users import SYSTEM, Principal
+
+NO_CITY = "\x00no-such-city"
+
+
+@dataclass
+class IngestBatch:
+    """What an ingest hook sees, inside the import's transaction."""
+
+    ids: list[int]
+    created: list[bool]
+    cases: list[CaseIn]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+
+
+IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]
+
+
+class IngestHooks:
+    """Features register here what must happen inside every import's transaction (in order)."""
+
+    def __init__(self) -> None:
+        self._hooks: list[IngestHook] = []
+
+    def add(self, hook: IngestHook) -> None:
+        self._hooks.append(hook)
+
+    append = add  # the registry used to be a plain list
+
+    def run(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
+        for hook in self._hooks:
+            hook(conn, batch)
+
+    def __iter__(self) -> Iterator[IngestHook]:
+        return iter(list(self._hooks))
+
+    def __len__(self) -> int:
+        return len(self._hooks)
+
+
+def text_of(case: CaseIn | Case) -> str:
+    """The text a case is embedded and segmented by: ``title。content`` (as ``Case.text``)."""
+    return f"{case.title}。{case.content}" if case.title else case.content
+
+
+def in_scope(actor: Principal, case: Case) -> bool:
+    return actor.sees(case.city)
+
+
+def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
+    """Restrict filters to the actor's city; a city-bound user asking for another city gets nothing."""
+    if actor.city is None:
+        return filters
+    wanted = filters.cities
+    cities = [actor.city] if not wanted or actor.city in wanted else [NO_CITY]
+    return replace(filters, cities=cities)
+
+
+class Kernel:
+    """Settings, database, case repository, encoder, segmenter, index and ingest hooks, plus scoped reads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        encoder: Encoder,
+        segmenter: Segmenter,
+        *,
+        encoder_spec: EncoderSpec | None = None,
+        index: CaseIndex | None = None,
+    ) -> None:
+        self.settings, self.db, self.encoder, self.segmenter = settings, db, encoder, segmenter
+        self.encoder_spec = encoder_spec
+        self.cases = CaseRepository(db)
+        self.index = index or CaseIndex(settings, db, encoder)
+        self.hooks = IngestHooks()
+
+    # -- scoped reads ----------------------------------------------------------------------------
+    def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
+        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
+        case = self.cases.get(case_id)
+        if case is None or not in_scope(actor, case):
+            raise NotFoundError(f"案件 {case_id} 不存在")
+        return case
+
+    def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
+        case = self.cases.get_by_external(external_no)
+        if case is None or not in_scope(actor, case):
+            raise NotFoundError(f"登记编号 {external_no} 不存在")
+        return case
+
+    # -- queries ---------------------------------------------------------------------------------
+    def query_for_text(self, text: str) -> Query:
+        text = text.strip()
+        if not text:
+            raise InvalidInputError([FieldProblem("text", "检索内容不能为空")])
+        if len(text) > self.settings.max_text_chars:
+            raise InvalidInputError([FieldProblem("text", f"检索内容超过 {self.settings.max_text_chars} 字")])
+        return Query(text, self.segmenter.tokens(text), self.encoder.encode([text])[0])
+
+    def query_for_case(self, case_id: int, actor: Principal = SYSTEM) -> Query:
+        case = self.get_case(case_id, actor)
+        stored = self.cases.vectors_for(self.encoder.name, [case_id]).get(case_id)
+        vector = stored if stored is not None else self.encoder.encode([case.text])[0]
+        tokens = self.cases.tokens_for([case_id]).get(case_id, [])
+        return Query(case.text, tokens, vector, exclude_id=case_id, source=case)

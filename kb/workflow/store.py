@@ -1,0 +1,214 @@
+"""SQL of the workflow's case-level tables: assignments, litigation tracks, repeat links, routing reads.
+
+Workflow logic (``assignments``, ``litigation``, ``repeats``, ``views``, ``suggest``) calls these;
+changes to the ``cases`` table itself go through ``CaseRepository``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from kb.storage.db import Database
+from kb.storage.sql import execute_in, marks, query_in
+
+ASSIGNMENT_COLUMNS = "id, case_id, kind, unit, lead, active, note, assigned_by, assigned_at, ended_by, ended_at"
+
+
+# -- 双向交办 ---------------------------------------------------------------------------------------
+def active_assignments(conn: sqlite3.Connection, case_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT id, kind, unit, lead FROM case_assignments WHERE case_id = ? AND active = 1", (case_id,)
+    ).fetchall()
+
+
+def end_assignment(conn: sqlite3.Connection, assignment_id: int, actor: str, stamp: str) -> None:
+    conn.execute(
+        "UPDATE case_assignments SET active = 0, ended_by = ?, ended_at = ? WHERE id = ?",
+        (actor, stamp, assignment_id),
+    )
+
+
+def add_assignments(
+    conn: sqlite3.Connection,
+    case_id: int,
+    rows: Sequence[tuple[str, str, int]],
+    note: str | None,
+    actor: str,
+    stamp: str,
+) -> None:
+    """(kind, unit, lead) rows become active assignments of the case."""
+    conn.executemany(
+        "INSERT INTO case_assignments(case_id, kind, unit, lead, note, assigned_by, assigned_at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        [(case_id, kind, unit, lead, note, actor, stamp) for kind, unit, lead in rows],
+    )
+
+
+def assignment_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
+    return db.query(f"SELECT {ASSIGNMENT_COLUMNS} FROM case_assignments WHERE case_id = ? ORDER BY id", (case_id,))
+
+
+# -- 诉访分离 -----------------------------------------------------------------------------------------
+def track_status(conn: sqlite3.Connection, case_id: int) -> str | None:
+    row = conn.execute("SELECT status FROM litigation_tracks WHERE case_id = ?", (case_id,)).fetchone()
+    return None if row is None else str(row["status"])
+
+
+def update_track_evidence(conn: sqlite3.Connection, case_id: int, score: float, evidence: str) -> None:
+    conn.execute("UPDATE litigation_tracks SET score = ?, evidence = ? WHERE case_id = ?", (score, evidence, case_id))
+
+
+def insert_track(conn: sqlite3.Connection, case_id: int, score: float, evidence: str, actor: str, stamp: str) -> None:
+    conn.execute(
+        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
+        (case_id, score, evidence, actor, stamp),
+    )
+
+
+def set_track_status(conn: sqlite3.Connection, case_id: int, status: str, actor: str, stamp: str) -> None:
+    conn.execute(
+        "UPDATE litigation_tracks SET status = ?, updated_by = ?, updated_at = ? WHERE case_id = ?",
+        (status, actor, stamp, case_id),
+    )
+
+
+def add_litigation_event(
+    conn: sqlite3.Connection, case_id: int, status: str, note: str | None, actor: str, stamp: str
+) -> None:
+    conn.execute(
+        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
+        (case_id, status, note, actor, stamp),
+    )
+
+
+def track(db: Database, case_id: int) -> tuple[sqlite3.Row | None, list[sqlite3.Row]]:
+    """A case's litigation track and its events (oldest first); (None, []) when untracked."""
+    row = db.query_one("SELECT * FROM litigation_tracks WHERE case_id = ?", (case_id,))
+    if row is None:
+        return None, []
+    return row, db.query(
+        "SELECT status, note, actor, at FROM litigation_events WHERE case_id = ? ORDER BY id", (case_id,)
+    )
+
+
+def litigation_rows(db: Database, status: str | None, limit: int, city: str | None) -> list[sqlite3.Row]:
+    sql = (
+        "SELECT t.case_id, c.external_no, c.title, c.city, t.status, t.score, t.channel, t.updated_at "
+        "FROM litigation_tracks t JOIN cases c ON c.id = t.case_id WHERE 1=1"
+    )
+    params: list[Any] = []
+    if status:
+        sql, params = sql + " AND t.status = ?", [*params, status]
+    if city is not None:
+        sql, params = sql + " AND c.city = ?", [*params, city]
+    return db.query(sql + " ORDER BY t.updated_at DESC, t.case_id DESC LIMIT ?", [*params, limit])
+
+
+# -- 重复信访 -----------------------------------------------------------------------------------------
+def delete_links(conn: sqlite3.Connection, case_ids: Sequence[int]) -> None:
+    execute_in(conn, "DELETE FROM case_links WHERE case_id IN ({marks})", case_ids)
+
+
+def save_fingerprints(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO case_fingerprints(case_id, norm_hash) VALUES (?, ?)", rows)
+
+
+def save_link(
+    conn: sqlite3.Connection, case_id: int, kind: str, other: int, similarity: float, count: int, stamp: str
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
+        "VALUES (?,?,?,?,?,?)",
+        (case_id, kind, other, similarity, count, stamp),
+    )
+
+
+def earliest_same_text(conn: sqlite3.Connection, case_id: int, received: str) -> int | None:
+    """The earliest earlier case with the same normalised text (fingerprint), if any."""
+    row = conn.execute(
+        "SELECT c.id FROM case_fingerprints f JOIN cases c ON c.id = f.case_id "
+        "WHERE f.norm_hash = (SELECT norm_hash FROM case_fingerprints WHERE case_id = ?) AND c.id != ? "
+        "AND (c.received_date < ? OR (c.received_date = ? AND c.id < ?)) "
+        "ORDER BY c.received_date, c.id LIMIT 1",
+        (case_id, case_id, received, received, case_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def petitioner_cases(
+    conn: sqlite3.Connection, petitioner_key: str, case_id: int, since: str, until: str
+) -> list[sqlite3.Row]:
+    """Other cases of the same petitioner received in [since, until]: id, received_date, tokens."""
+    return conn.execute(
+        "SELECT id, received_date, tokens FROM cases WHERE petitioner_key = ? AND id != ? "
+        "AND received_date BETWEEN ? AND ?",
+        (petitioner_key, case_id, since, until),
+    ).fetchall()
+
+
+def cases_received_between(conn: sqlite3.Connection, ids: Sequence[int], since: str, until: str) -> list[sqlite3.Row]:
+    """Of ``ids``, those received in [since, until]: id, received_date, tokens, petitioner_key."""
+    return query_in(
+        conn,
+        "SELECT id, received_date, tokens, petitioner_key FROM cases WHERE id IN ({marks}) "
+        "AND received_date BETWEEN ? AND ?",
+        ids,
+        after=[since, until],
+    )
+
+
+def link_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
+    return db.query(
+        "SELECT l.kind, l.other_id, o.external_no AS other_external_no, l.similarity, l.repeat_count "
+        "FROM case_links l JOIN cases o ON o.id = l.other_id WHERE l.case_id = ? ORDER BY l.kind",
+        (case_id,),
+    )
+
+
+def later_repeats(db: Database, case_id: int) -> int:
+    row = db.query_one("SELECT COUNT(*) FROM case_links WHERE other_id = ? AND kind = 'repeat'", (case_id,))
+    return int(row[0]) if row else 0
+
+
+def links_of(db: Database, ids: Sequence[int]) -> list[sqlite3.Row]:
+    return query_in(db, "SELECT case_id, kind, repeat_count FROM case_links WHERE case_id IN ({marks})", ids)
+
+
+def tracks_of(db: Database, ids: Sequence[int]) -> list[sqlite3.Row]:
+    return query_in(db, "SELECT case_id, status FROM litigation_tracks WHERE case_id IN ({marks})", ids)
+
+
+def repeat_rows(db: Database, kind: str | None, limit: int, city: str | None) -> list[sqlite3.Row]:
+    sql = (
+        "SELECT l.case_id, c.external_no, c.city, c.received_date, l.kind, l.other_id, "
+        "o.external_no AS other_external_no, l.similarity, l.repeat_count "
+        "FROM case_links l JOIN cases c ON c.id = l.case_id JOIN cases o ON o.id = l.other_id WHERE 1=1"
+    )
+    params: list[Any] = []
+    if kind:
+        sql, params = sql + " AND l.kind = ?", [kind]
+    if city is not None:
+        sql, params = sql + " AND c.city = ?", [*params, city]
+    return db.query(sql + " ORDER BY c.received_date DESC, l.case_id DESC LIMIT ?", [*params, limit])
+
+
+# -- routing (reads of handled cases) ---------------------------------------------------------------
+def labelled_count(db: Database, column: str, statuses: Sequence[str]) -> int:
+    row = db.query_one(
+        f"SELECT COUNT(*) FROM cases WHERE {column} IS NOT NULL AND status IN ({marks(len(statuses))})",
+        list(statuses),
+    )
+    return int(row[0]) if row else 0
+
+
+def training_rows(
+    db: Database, column: str, term_column: str, statuses: Sequence[str], limit: int
+) -> list[sqlite3.Row]:
+    """The newest ``limit`` handled cases with ``column`` set: id, label, tokens, title, content, term."""
+    return db.query(
+        f"SELECT id, {column} AS label, tokens, title, content, {term_column} AS term FROM cases "
+        f"WHERE {column} IS NOT NULL AND status IN ({marks(len(statuses))}) ORDER BY id DESC LIMIT ?",
+        [*statuses, limit],
+    )
