@@ -29,6 +29,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
+from indexing.centroids import assign
 from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
@@ -119,19 +120,6 @@ class HybridFeatures:
         out.vocab = {str(t): i for i, t in enumerate(arrays["terms"])}
         out.idf, out.components = arrays["idf"], arrays["components"]
         return out
-
-
-def assign(vectors: np.ndarray, centroids: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centroid per row (by dot product) or -1 below ``threshold``; returns (labels, scores).
-
-    Centroids are unnormalised member means, so a score is the average similarity to the members.
-    """
-    if len(centroids) == 0 or len(vectors) == 0:
-        return np.full(len(vectors), -1, np.int64), np.zeros(len(vectors), np.float32)
-    sims = np.asarray(vectors, np.float32) @ np.asarray(centroids, np.float32).T
-    best = sims.argmax(axis=1)
-    scores = sims[np.arange(len(best)), best]
-    return np.where(scores >= threshold, best, -1).astype(np.int64), scores.astype(np.float32)
 
 
 class _UnionFind:

@@ -3,7 +3,7 @@
 Above ``max_fit`` rows the O(cell²) linkage and the TF-IDF/SVD fit run on ``max_fit`` rows only;
 the remaining rows are compared with the sample's group centroids in bounded batches and join the
 nearest one when the score reaches the clusterer's threshold, i.e. exactly the rule that places
-pooled cases inside a fit and new cases on ingest (``indexing.clustering.assign``). Rows below
+pooled cases inside a fit and new cases on ingest (``indexing.centroids.assign``). Rows below
 the threshold stay unassigned (-1). Final centroids are member means over all rows, as in a full fit.
 
 The sample is a seeded uniform random draw by default. ``recent`` (the last ``max_fit`` rows, rows
@@ -14,13 +14,24 @@ older groups have no seed there and their members would fall into the pool.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from scipy import sparse
 
-if TYPE_CHECKING:
-    from indexing.clustering import HybridClusterer
+from indexing.centroids import assign
+
+
+class DirectFit(Protocol):
+    """What a sampled fit needs of a clusterer (``indexing.clustering.HybridClusterer`` is one)."""
+
+    threshold: float
+    labels_: np.ndarray
+    centroids_: np.ndarray
+    sample_: np.ndarray | None
+
+    def fit_direct(self, features: np.ndarray) -> object: ...
+
 
 SampleMode = Literal["random", "recent"]
 SAMPLE_MODES: tuple[str, ...] = ("random", "recent")
@@ -42,7 +53,7 @@ def sample_rows(n: int, max_fit: int | None, mode: str = "random", seed: int = 0
 
 
 def fit_sampled(
-    clusterer: HybridClusterer,
+    clusterer: DirectFit,
     rows_features: Callable[[np.ndarray], np.ndarray],
     n: int,
     rows: np.ndarray,
@@ -53,8 +64,6 @@ def fit_sampled(
     ``rows_features(idx)`` returns the (L2-normalised hybrid) feature rows ``idx``; only one batch of
     them is held at a time besides the sample.
     """
-    from indexing.clustering import assign
-
     clusterer.fit_direct(rows_features(rows))
     centroids = clusterer.centroids_
     labels = np.full(n, -1, np.int64)
