@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
 
@@ -199,7 +199,6 @@ _LEGACY = {
 }
 
 
-@dataclass(init=False, frozen=True)
 class SearchFilters:
     """Filter values by field name (multi: tuple of values, date range: (from, to), boolean).
 
@@ -208,6 +207,9 @@ class SearchFilters:
     ``dataclasses.replace(filters, cities=[...])`` keeps working.
     """
 
+    # A dataclass at runtime (decorated below the class, so type checkers take this ``__init__``
+    # with its keywords as the signature ``replace`` is checked against).
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
     by_field: Mapping[str, Any]
 
     def __init__(
@@ -276,6 +278,9 @@ class SearchFilters:
     @property
     def litigation(self) -> bool | None:
         return self.by_field.get("litigation")
+
+
+SearchFilters = dataclass(init=False, frozen=True)(SearchFilters)  # type: ignore[misc]
 
 
 def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:

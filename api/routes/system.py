@@ -21,6 +21,5 @@ def health(service: ServiceDep) -> Health:
 @router.get("/facets", summary="筛选项：字段表中可分面的字段（地市、部门、类别、状态、渠道……）的取值及数量")
 def facets(service: ServiceDep, user: Principal = Depends(require("cases:read"))) -> dict[str, list[dict[str, object]]]:
     return {
-        f.name: [{"value": v, "count": n} for v, n in service.cases.facet(f.column, user.city)]
-        for f in facet_fields()
+        f.name: [{"value": v, "count": n} for v, n in service.cases.facet(f.column, user.city)] for f in facet_fields()
     }
