@@ -27,7 +27,7 @@ def filter_options(fn: F) -> F:
         if f.filter == "multi":
             choices = _choices(f.filter_item)
             kind: Any = click.Choice(choices) if choices else None
-            help_ = f"{f.label}，可重复" + (f"：{'/'.join(choices)}" if choices else "")
+            help_ = f"{f.label}，可重复"
             flag = f.cli_flags[0] if f.cli_flags else f"--{f.params[0].replace('_', '-')}"
             fn = click.option(flag, f.params[0], multiple=True, type=kind, help=help_)(fn)
         elif f.filter == "date_range":

@@ -108,6 +108,19 @@ class CaseField:
     def describe(self) -> str:
         return self.description or self.label
 
+    def hint(self) -> str:
+        """What an import column accepts, in Chinese (the import page lists every row)."""
+        parts = [self.describe(), "必填" if self.required else ""]
+        if self.type is Status:
+            parts.append(" / ".join(STATUS_LABELS.values()))
+        elif self.choices:
+            parts.append(" / ".join(self.choices))
+        elif self.type is dt.date:
+            parts.append("YYYY-MM-DD")
+        elif self.type is bool:
+            parts.append("是 / 否")
+        return "；".join(p for p in parts if p)
+
 
 CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("external_no", str, "登记编号", ("信访编号", "编号"), required=True, min_length=1, max_length=64,

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.cli import cli, register_commands
 from api.schemas import CaseOut, FiltersIn
 from kb import fields
@@ -129,7 +130,8 @@ WORKED_EXAMPLE = textwrap.dedent(
     from click.testing import CliRunner
     from fastapi.testclient import TestClient
     from api.app import create_app
-    from api.cli import cli, register_commands
+    from api.app import create_app
+from api.cli import cli, register_commands
     from indexing.encoders.hashing import HashingEncoder
     from kb.errors import InvalidInputError
     from kb.readers import read_rows
@@ -184,3 +186,14 @@ def test_adding_a_filterable_field_is_one_row_and_one_migration() -> None:
     assert out["export"][0].endswith(",风险等级") and out["export"][1].endswith(",高")
     assert out["update"] == "中"
     assert out["cli"] == ["R-2"]
+
+
+def test_web_pages_list_the_table(service: LeianService, tokens: dict[str, str]) -> None:
+    with TestClient(create_app(service)) as client:
+        assert client.post("/api/auth/login", json={"username": "u_handler", "password": "password-123"}).is_success
+        workbench = client.get("/").text
+        for f in fields.filter_fields():
+            assert f'name="{f.params[0]}"' in workbench, f.name
+        assert 'id="f-channel"' in workbench and 'id="f-litigation"' in workbench
+        page = client.get("/import").text
+        assert all(f"<code>{f.name}</code>" in page for f in fields.CASE_FIELDS)
