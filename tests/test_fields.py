@@ -130,8 +130,7 @@ WORKED_EXAMPLE = textwrap.dedent(
     from click.testing import CliRunner
     from fastapi.testclient import TestClient
     from api.app import create_app
-    from api.app import create_app
-from api.cli import cli, register_commands
+    from api.cli import cli, register_commands
     from indexing.encoders.hashing import HashingEncoder
     from kb.errors import InvalidInputError
     from kb.readers import read_rows
