@@ -1,149 +1,145 @@
-"""Case records: the input shape (validated), the update shape, the stored record and filters."""
+"""Case records: the input shape (validated), the update shape, the stored record and filters.
+
+Every field comes from the table in ``kb/fields.py``. The classes below spell out the fields that
+code reads by attribute (so they stay typed); their constraints and validation come from the
+table, and any further row of the table is added to them by ``_with_table_fields``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator, model_validator
+
+from kb.fields import (
+    CHANNELS,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_CONTENT,
+    MAX_TITLE,
+    STATUS_ALIASES,
+    STATUS_LABELS,
+    CaseField,
+    Status,
+    after,
+    before,
+    case_fields,
+    field,
+    field_kwargs,
+    filter_fields,
+    strip_control,
+)
+
+__all__ = [
+    "CHANNELS",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_CONTENT",
+    "MAX_TITLE",
+    "STATUS_ALIASES",
+    "STATUS_LABELS",
+    "Case",
+    "CaseIn",
+    "CaseUpdate",
+    "SearchFilters",
+    "SearchHit",
+    "Status",
+]
+M = TypeVar("M", bound=BaseModel)
+# Kept for callers outside the case model (model cases clean their text the same way).
+_strip_control = strip_control
 
 
-class Status(StrEnum):
-    pending = "pending"
-    in_progress = "in_progress"
-    resolved = "resolved"
-    unresolved = "unresolved"
-    closed = "closed"
+def _f(name: str, partial: bool = False) -> Any:
+    """The pydantic ``Field`` of a table row."""
+    return Field(**field_kwargs(field(name), partial))
 
 
-STATUS_LABELS = {
-    Status.pending: "待办",
-    Status.in_progress: "办理中",
-    Status.resolved: "已化解",
-    Status.unresolved: "未化解",
-    Status.closed: "已办结",
-}
-# Chinese labels are accepted on input too, as registry exports use them.
-STATUS_ALIASES = {label: status.value for status, label in STATUS_LABELS.items()}
-CHANNELS = ("来信", "来访", "网上", "热线")
-MAX_TITLE = 200
-MAX_CONTENT = 20000
-EARLIEST_DATE, LATEST_DATE = dt.date(1949, 10, 1), dt.date(2099, 12, 31)
+def _row(name: str | None) -> CaseField | None:
+    try:
+        return field(name) if name else None
+    except KeyError:
+        return None
 
 
-# C0 control characters except tab and newline: deleted by ``str.translate``.
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
-
-
-def _strip_control(value: str) -> str:
-    return value.translate(_CONTROL).strip()
-
-
-class CaseIn(BaseModel):
-    """A petition as it arrives (API body or one import row)."""
+class _TableValidation(BaseModel):
+    """Validation every case model shares, driven by each field's row."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_no: str = Field(min_length=1, max_length=64, description="登记编号（唯一）")
-    title: str = Field(default="", max_length=MAX_TITLE)
-    content: str = Field(min_length=1, max_length=MAX_CONTENT)
-    received_date: dt.date
-    channel: str | None = None
-    city: str | None = Field(default=None, max_length=32)
-    district: str | None = Field(default=None, max_length=32)
-    department: str | None = Field(default=None, max_length=64)
-    category: str | None = Field(default=None, max_length=64)
-    status: Status = Status.pending
-    resolution_note: str | None = Field(default=None, max_length=MAX_CONTENT)
-    resolved_date: dt.date | None = None
-    litigation: bool = False
-    petitioner_name: str | None = Field(default=None, max_length=64)
-    petitioner_id: str | None = Field(default=None, max_length=32, description="身份证号，仅用于生成匿名键")
-    petitioner_phone: str | None = Field(default=None, max_length=32, description="电话，仅用于生成匿名键")
-    participants: int = Field(default=1, ge=1, le=100000)
-
-    @field_validator(
-        "external_no",
-        "title",
-        "content",
-        "resolution_note",
-        "city",
-        "district",
-        "department",
-        "category",
-        "petitioner_name",
-        mode="before",
-    )
+    @field_validator("*", mode="before")
     @classmethod
-    def _clean_text(cls, value: Any) -> Any:
-        return _strip_control(value) if isinstance(value, str) else value
+    def _before(cls, value: Any, info: ValidationInfo) -> Any:
+        row = _row(info.field_name)
+        return before(row, value) if row else value
 
-    @field_validator("status", mode="before")
+    @field_validator("*")
     @classmethod
-    def _status_alias(cls, value: Any) -> Any:
-        return STATUS_ALIASES.get(value, value) if isinstance(value, str) else value
+    def _after(cls, value: Any, info: ValidationInfo) -> Any:
+        row = _row(info.field_name)
+        return after(row, value) if row else value
 
-    @field_validator("litigation", mode="before")
-    @classmethod
-    def _yes_no(cls, value: Any) -> Any:
-        return {"是": True, "否": False}.get(value.strip(), value) if isinstance(value, str) else value
 
-    @field_validator("channel")
-    @classmethod
-    def _channel(cls, value: str | None) -> str | None:
-        if value is not None and value not in CHANNELS:
-            raise ValueError(f"渠道应为 {'/'.join(CHANNELS)} 之一")
-        return value
+class CaseInCore(_TableValidation):
+    """A petition as it arrives (API body or one import row)."""
 
-    @field_validator("content")
-    @classmethod
-    def _content_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("内容不能为空")
-        return value
-
-    @field_validator("received_date", "resolved_date")
-    @classmethod
-    def _plausible_date(cls, value: dt.date | None) -> dt.date | None:
-        # Date arithmetic downstream (repeat windows, weekly reports) must never overflow.
-        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise ValueError(f"日期应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间")
-        return value
+    external_no: str = _f("external_no")
+    title: str = _f("title")
+    content: str = _f("content")
+    received_date: dt.date = _f("received_date")
+    channel: str | None = _f("channel")
+    city: str | None = _f("city")
+    district: str | None = _f("district")
+    department: str | None = _f("department")
+    category: str | None = _f("category")
+    status: Status = _f("status")
+    resolution_note: str | None = _f("resolution_note")
+    resolved_date: dt.date | None = _f("resolved_date")
+    litigation: bool = _f("litigation")
+    petitioner_name: str | None = _f("petitioner_name")
+    petitioner_id: str | None = _f("petitioner_id")
+    petitioner_phone: str | None = _f("petitioner_phone")
+    participants: int = _f("participants")
 
     @model_validator(mode="after")
-    def _dates(self) -> CaseIn:
+    def _dates(self) -> CaseInCore:
         if self.resolved_date and self.resolved_date < self.received_date:
             raise ValueError("办结日期不能早于受理日期")
         return self
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdateCore(_TableValidation):
     """A partial update; absent fields stay as they are."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: str | None = _f("title", True)
+    content: str | None = _f("content", True)
+    received_date: dt.date | None = _f("received_date", True)
+    channel: str | None = _f("channel", True)
+    city: str | None = _f("city", True)
+    district: str | None = _f("district", True)
+    department: str | None = _f("department", True)
+    category: str | None = _f("category", True)
+    status: Status | None = _f("status", True)
+    resolution_note: str | None = _f("resolution_note", True)
+    resolved_date: dt.date | None = _f("resolved_date", True)
+    litigation: bool | None = _f("litigation", True)
+    participants: int | None = _f("participants", True)
 
-    title: str | None = Field(default=None, max_length=MAX_TITLE)
-    content: str | None = Field(default=None, min_length=1, max_length=MAX_CONTENT)
-    received_date: dt.date | None = None
-    channel: str | None = None
-    city: str | None = Field(default=None, max_length=32)
-    district: str | None = Field(default=None, max_length=32)
-    department: str | None = Field(default=None, max_length=64)
-    category: str | None = Field(default=None, max_length=64)
-    status: Status | None = None
-    resolution_note: str | None = Field(default=None, max_length=MAX_CONTENT)
-    resolved_date: dt.date | None = None
-    litigation: bool | None = None
-    participants: int | None = Field(default=None, ge=1, le=100000)
 
-    _status_alias = field_validator("status", mode="before")(CaseIn._status_alias.__func__)  # type: ignore[attr-defined]
-    _channel = field_validator("channel")(CaseIn._channel.__func__)  # type: ignore[attr-defined]
+def _with_table_fields(base: type[M], name: str, partial: bool = False) -> type[M]:
+    """``base`` plus every table row it does not spell out (a new row needs no edit here)."""
+    rows = [f for f in case_fields() if f.name not in base.model_fields and (f.updatable or not partial)]
+    extra: dict[str, Any] = {f.name: (f.annotation(partial), Field(**field_kwargs(f, partial))) for f in rows}
+    model = create_model(name, __base__=base, __module__=__name__, __doc__=base.__doc__, **extra)
+    return model
 
 
 @dataclass
-class Case:
+class CaseCore:
     """A stored petition; ``petitioner_key`` is the keyed hash, never the raw identity."""
 
     id: int
@@ -171,29 +167,136 @@ class Case:
         """What gets segmented and embedded."""
         return f"{self.title}。{self.content}" if self.title else self.content
 
+    def values(self) -> dict[str, Any]:
+        """Field name -> stored value, for code that walks the table (outputs, exports)."""
+        return dict(self.__dict__)
 
-@dataclass
+
+def _stored_record(base: type[CaseCore]) -> type[CaseCore]:
+    known = {f.name for f in dataclasses.fields(base)}
+    rows = [f for f in case_fields() if f.stored and f.name not in known]
+    extra = [(f.name, Any, dataclasses.field(default=None)) for f in rows]
+    return dataclasses.make_dataclass("Case", extra, bases=(base,), namespace={"__module__": __name__})
+
+
+if TYPE_CHECKING:
+    CaseIn = CaseInCore
+    CaseUpdate = CaseUpdateCore
+    Case = CaseCore
+else:
+    CaseIn = _with_table_fields(CaseInCore, "CaseIn")
+    CaseUpdate = _with_table_fields(CaseUpdateCore, "CaseUpdate", partial=True)
+    Case = _stored_record(CaseCore)
+
+
+# The typed accessors existing callers use: keyword -> (field, part of a date range or None).
+_LEGACY = {
+    "cities": "city",
+    "departments": "department",
+    "categories": "category",
+    "statuses": "status",
+    "channels": "channel",
+}
+
+
 class SearchFilters:
-    cities: list[str] = field(default_factory=list)
-    departments: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    channels: list[str] = field(default_factory=list)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    litigation: bool | None = None
+    """Filter values by field name (multi: tuple of values, date range: (from, to), boolean).
+
+    Any filterable row of the table can be given through ``by_field``; the keyword arguments and
+    properties (``cities``, ``date_from``, ...) remain for existing callers, and
+    ``dataclasses.replace(filters, cities=[...])`` keeps working.
+    """
+
+    # A dataclass at runtime (decorated below the class, so type checkers take this ``__init__``
+    # with its keywords as the signature ``replace`` is checked against).
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+    by_field: Mapping[str, Any]
+
+    def __init__(
+        self,
+        cities: Iterable[str] | None = None,
+        departments: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        channels: Iterable[str] | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        litigation: bool | None = None,
+        *,
+        by_field: Mapping[str, Any] | None = None,
+    ) -> None:
+        values: dict[str, Any] = dict(by_field or {})
+        given = {"cities": cities, "departments": departments, "categories": categories}
+        given |= {"statuses": statuses, "channels": channels}
+        for keyword, value in given.items():
+            if value is not None:
+                values[_LEGACY[keyword]] = tuple(str(v) for v in value)
+        if date_from is not None or date_to is not None:
+            low, high = values.get("received_date") or (None, None)
+            values["received_date"] = (date_from or low, date_to or high)
+        if litigation is not None:
+            values["litigation"] = litigation
+        object.__setattr__(self, "by_field", _normalised(values))
+
+    def get(self, name: str) -> Any:
+        return self.by_field.get(name)
+
+    def values(self, name: str) -> list[str]:
+        return list(self.by_field.get(name) or ())
 
     def is_empty(self) -> bool:
-        return not (
-            self.cities
-            or self.departments
-            or self.categories
-            or self.statuses
-            or self.channels
-            or self.date_from
-            or self.date_to
-            or self.litigation is not None
-        )
+        return not self.by_field
+
+    @property
+    def cities(self) -> list[str]:
+        return self.values("city")
+
+    @property
+    def departments(self) -> list[str]:
+        return self.values("department")
+
+    @property
+    def categories(self) -> list[str]:
+        return self.values("category")
+
+    @property
+    def statuses(self) -> list[str]:
+        return self.values("status")
+
+    @property
+    def channels(self) -> list[str]:
+        return self.values("channel")
+
+    @property
+    def date_from(self) -> dt.date | None:
+        return (self.by_field.get("received_date") or (None, None))[0]
+
+    @property
+    def date_to(self) -> dt.date | None:
+        return (self.by_field.get("received_date") or (None, None))[1]
+
+    @property
+    def litigation(self) -> bool | None:
+        return self.by_field.get("litigation")
+
+
+SearchFilters = dataclass(init=False, frozen=True)(SearchFilters)  # type: ignore[misc]
+
+
+def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Only filterable fields, and no empty filter (an empty list means "any")."""
+    kinds = {f.name: f.filter for f in filter_fields()}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in kinds:
+            raise ValueError(f"not a filterable case field: {name}")
+        if kinds[name] == "multi" and value:
+            out[name] = tuple(value)
+        elif kinds[name] == "date_range" and value and any(v is not None for v in value):
+            out[name] = (value[0], value[1])
+        elif kinds[name] == "boolean" and value is not None:
+            out[name] = bool(value)
+    return out
 
 
 @dataclass

@@ -15,41 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError
+from kb.fields import header_aliases
 from kb.settings import Settings, describe_bytes
 
-# Registry exports often carry Chinese headers; both spellings are accepted.
-HEADER_ALIASES = {
-    "登记编号": "external_no",
-    "信访编号": "external_no",
-    "编号": "external_no",
-    "标题": "title",
-    "内容": "content",
-    "信访内容": "content",
-    "诉求内容": "content",
-    "受理日期": "received_date",
-    "登记日期": "received_date",
-    "日期": "received_date",
-    "渠道": "channel",
-    "来源渠道": "channel",
-    "地市": "city",
-    "城市": "city",
-    "属地": "city",
-    "区县": "district",
-    "责任部门": "department",
-    "部门": "department",
-    "类别": "category",
-    "问题类别": "category",
-    "状态": "status",
-    "办理状态": "status",
-    "办理结果": "resolution_note",
-    "办结日期": "resolved_date",
-    "涉法涉诉": "litigation",
-    "信访人": "petitioner_name",
-    "姓名": "petitioner_name",
-    "身份证号": "petitioner_id",
-    "联系电话": "petitioner_phone",
-    "人数": "participants",
-}
+# Registry exports often carry Chinese headers; both spellings are accepted. Each field's label and
+# aliases come from the field table (``kb/fields.py``).
+HEADER_ALIASES = header_aliases()
 FORMATS = ("jsonl", "csv", "xlsx")
 RawRow = tuple[int, dict[str, Any]]
 

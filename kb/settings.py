@@ -55,6 +55,8 @@ class Settings:
     max_upload_bytes: int = 50 * MB
     # Largest model-case library file accepted by POST /api/modelcases/import.
     max_library_upload_bytes: int = 20 * MB
+    # Most rows one case-list export (GET /api/cases/export) may hold.
+    max_export_rows: int = 100_000
     # A gzip case file may expand to at most this much (a small archive can expand to gigabytes).
     max_decompressed_bytes: int = 256 * MB
 
@@ -108,6 +110,7 @@ ENV: dict[str, str] = {
     "max_body_bytes": "LEIAN_MAX_BODY_BYTES",
     "max_upload_bytes": "LEIAN_MAX_UPLOAD_BYTES",
     "max_library_upload_bytes": "LEIAN_MAX_LIBRARY_UPLOAD_BYTES",
+    "max_export_rows": "LEIAN_MAX_EXPORT_ROWS",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -124,6 +127,7 @@ POSITIVE_INTS = (
     "max_body_bytes",
     "max_upload_bytes",
     "max_library_upload_bytes",
+    "max_export_rows",
     "max_decompressed_bytes",
 )
 
@@ -159,7 +163,7 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         bad("dense_weight", " 0 到 1 之间的数值")  # NaN fails the comparison too
     model = values["encoder_model"]
-    if values["encoder"] == "hashing" and model is not None and not (isinstance(model, str) and model.isdigit()):
+    if values["encoder"] == "hashing" and model is not None and not (isinstance(model, str) and model.isascii() and model.isdigit()):
         # The hashing encoder reads its "model" as the vector dimension.
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
@@ -217,7 +221,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
-    for name in ("max_text_chars", "max_body_bytes", "max_upload_bytes", "max_library_upload_bytes"):
+    for name in ("max_text_chars", "max_body_bytes", "max_upload_bytes", "max_library_upload_bytes", "max_export_rows"):
         values[name] = _number(env, ENV[name], getattr(base, name))
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))

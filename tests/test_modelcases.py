@@ -326,3 +326,10 @@ def test_api_promote_scope_masking_import_export(
     assert len(exported["model_cases"]) == 32 and exported["notice"]
     history = client.get("/api/modelcases/MC-2025-001/history", headers=auth(tokens["reviewer"])).json()
     assert [e["action"] for e in history["events"]] == ["create", "publish"]
+
+
+@pytest.mark.parametrize("ref", ["³5", "²", "１２"])
+def test_non_ascii_digits_are_codes_not_ids(client: TestClient, ref: str) -> None:
+    # str.isdigit() accepts superscript and full-width digits that int() refuses: once a 500.
+    for path in (f"/api/modelcases/{ref}", f"/api/modelcases/{ref}/history", f"/api/modelcases/{ref}/diff?from=1&to=2"):
+        assert client.get(path).status_code == 404, path

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from api.cli.common import WORKERS_OPTION, friendly_errors, open_service, settings_from
-from kb.domain import SearchFilters
+from api.cli.filter_options import filter_options, filters_from_options
 from kb.readers import read_file
 from kb.service import LeianService
 from kb.settings import Settings
@@ -48,42 +48,21 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, workers
 @click.argument("text", required=False)
 @click.option("--case", "case_id", type=int, help="以已有案件（内部编号）检索相似案件")
 @click.option("-k", default=10, show_default=True, help="返回条数")
-@click.option("--city", multiple=True, help="地市，可重复")
-@click.option("--department", multiple=True, help="责任部门，可重复")
-@click.option("--category", multiple=True, help="问题类别，可重复")
-@click.option("--status", multiple=True, help="状态：pending/in_progress/resolved/unresolved/closed")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="受理日期起")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="受理日期止")
+@filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
 @friendly_errors
 def search(
-    ctx: click.Context,
-    text: str | None,
-    case_id: int | None,
-    k: int,
-    city: tuple[str, ...],
-    department: tuple[str, ...],
-    category: tuple[str, ...],
-    status: tuple[str, ...],
-    date_from: Any,
-    date_to: Any,
-    mode: str,
-    as_json: bool,
+    ctx: click.Context, text: str | None, case_id: int | None, k: int, mode: str, as_json: bool, **options: Any
 ) -> None:
-    """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。"""
+    """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。
+
+    筛选项来自字段表（kb/fields.py）：--city、--channel、--from/--to、--litigation/--no-litigation 等。
+    """
     from api.schemas.cases import SearchHitOut
 
-    filters = SearchFilters(
-        list(city),
-        list(department),
-        list(category),
-        list(status),
-        [],
-        date_from.date() if date_from else None,
-        date_to.date() if date_to else None,
-    )
+    filters = filters_from_options(options)
     with open_service(ctx) as service:
         found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
     hits = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]

@@ -1,23 +1,55 @@
-"""Case CRUD and file import."""
+"""Case CRUD, filtered listing and export, and file import."""
 
 from __future__ import annotations
 
-import datetime as dt
+import csv
+import inspect
+import io
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas.cases import CaseOut, CasePage, ImportResult
-from api.schemas.common import ErrorResponse
-from kb.domain import CaseIn, CaseUpdate, SearchFilters, Status
+from api.schemas.cases import CaseOut, CasePage, ImportResult, filter_definitions
+from api.schemas.common import ErrorResponse, file_responses
+from kb.domain import CaseIn, CaseUpdate, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError
+from kb.fields import export_cells, export_header, filters_from_params
 from kb.readers import detect_format, read_rows
 from kb.settings import describe_bytes
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], responses={422: {"model": ErrorResponse}})
+EXPORT_PAGE = 500  # rows fetched per page while streaming an export
+
+
+def _filter_parameters() -> list[inspect.Parameter]:
+    """Query parameters of the table's filters, with the limits of the search body's filters."""
+    out = []
+    for name, (annotation, spec) in filter_definitions().items():
+        limit = next((m.max_length for m in spec.metadata if hasattr(m, "max_length")), None)
+        many = spec.default_factory is list
+        query = Query(max_length=limit, description=spec.description) if many else Query(description=spec.description)
+        default: Any = [] if many else None
+        kind = inspect.Parameter.KEYWORD_ONLY
+        out.append(inspect.Parameter(name, kind, default=default, annotation=Annotated[annotation, query]))
+    return out
+
+
+def _case_filters_dependency() -> Callable[..., SearchFilters]:
+    """A dependency reading every filter of the field table from the query string (same as a search body)."""
+
+    def case_filters(**params: Any) -> SearchFilters:
+        return SearchFilters(by_field=filters_from_params(params))
+
+    case_filters.__signature__ = inspect.Signature(_filter_parameters())  # type: ignore[attr-defined]
+    return case_filters
+
+
+case_filters = _case_filters_dependency()
 
 
 @router.post("", response_model=CaseOut, status_code=201, summary="登记一件信访案件（按登记编号幂等）")
@@ -30,18 +62,47 @@ async def create_case(body: CaseIn, service: ServiceDep, user: Principal = Depen
 def list_cases(
     service: ServiceDep,
     user: Principal = Depends(require("cases:read")),
-    city: list[str] = Query(default=[]),
-    department: list[str] = Query(default=[]),
-    category: list[str] = Query(default=[]),
-    status: list[Status] = Query(default=[]),
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    filters: SearchFilters = Depends(case_filters),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> CasePage:
-    filters = SearchFilters(city, department, category, [s.value for s in status], [], date_from, date_to)
+    """Filters are those of the field table (``kb/fields.py``), the same as in a search body."""
     items, total = service.list_cases(filters, limit, offset, actor=user)
     return CasePage(total=total, items=[CaseOut.from_case(c) for c in items])
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    summary="按条件导出案件 CSV（表头为中文字段名，可再导入；个人信息脱敏）",
+    responses=file_responses("text/csv", description="UTF-8（带 BOM）CSV"),
+)
+def export_cases(
+    service: ServiceDep,
+    user: Principal = Depends(require("cases:read")),
+    filters: SearchFilters = Depends(case_filters),
+    limit: int = Query(default=10_000, ge=1),
+) -> Response:
+    """The exported columns are the field table's ``export`` rows, masked as on screen."""
+    most = service.settings.max_export_rows
+    if limit > most:
+        raise InvalidInputError([FieldProblem("limit", f"一次最多导出 {most} 件（LEIAN_MAX_EXPORT_ROWS）")])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(export_header())
+    offset = 0
+    while offset < limit:
+        items, total = service.list_cases(filters, min(EXPORT_PAGE, limit - offset), offset, actor=user)
+        for case in items:
+            writer.writerow(export_cells(CaseOut.from_case(case).model_dump()))
+        offset += len(items)
+        if not items or offset >= total:
+            break
+    return Response(
+        buffer.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="leian-cases.csv"'},
+    )
 
 
 @router.post(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from kb.domain import STATUS_LABELS, Case, SearchFilters, SearchHit, Status
+from kb.fields import CaseField, field, filter_fields, filters_from_params, stored_fields
 from kb.privacy import mask_name, mask_names, mask_text
 
 
-class CaseOut(BaseModel):
+class CaseOutCore(BaseModel):
+    """A stored case as the API shows it; personal data masked unless revealed."""
+
     id: int
     external_no: str
     title: str
@@ -26,7 +30,7 @@ class CaseOut(BaseModel):
     resolution_note: str | None
     resolved_date: str | None
     litigation: bool
-    petitioner_name: str | None = Field(description="信访人姓名（按权限脱敏）")
+    petitioner_name: str | None = Field(description=field("petitioner_name").describe())
     petitioner_ref: str | None = Field(description="信访人匿名键前缀，用于识别同一信访人")
     participants: int
     created_at: str
@@ -36,61 +40,75 @@ class CaseOut(BaseModel):
     def from_case(cls, case: Case, reveal: bool = False) -> CaseOut:
         names = [case.petitioner_name]
 
-        def show(text: str | None) -> str | None:
-            return text if reveal or not text else mask_names(mask_text(text), names)
+        def show(f: CaseField, value: Any) -> Any:
+            # Free text loses identity numbers, phones and the petitioner's name; a name its given name.
+            if reveal or not value or f.mask == "none":
+                return value
+            return mask_name(value) if f.mask == "name" else mask_names(mask_text(value), names)
 
+        stored = case.values()
+        data = {f.name: show(f, stored[f.name]) for f in stored_fields()}
+        data["title"] = data["title"] or ""
+        data["content"] = data["content"] or ""
         return cls(
+            **data,
             id=case.id,
-            external_no=case.external_no,
-            title=show(case.title) or "",
-            content=show(case.content) or "",
-            received_date=case.received_date,
-            channel=case.channel,
-            city=case.city,
-            district=case.district,
-            department=case.department,
-            category=case.category,
-            status=case.status,
             status_label=STATUS_LABELS.get(Status(case.status), case.status),
-            resolution_note=show(case.resolution_note),
-            resolved_date=case.resolved_date,
-            litigation=case.litigation,
-            petitioner_name=case.petitioner_name if reveal else mask_name(case.petitioner_name),
             petitioner_ref=case.petitioner_key[:8] if case.petitioner_key else None,
-            participants=case.participants,
             created_at=case.created_at,
             updated_at=case.updated_at,
         )
 
 
+def _case_out(base: type[CaseOutCore]) -> type[CaseOutCore]:
+    """``base`` plus every stored row of the field table it does not spell out."""
+    rows = [f for f in stored_fields() if f.name not in base.model_fields]
+    extra: dict[str, Any] = {f.name: (f.annotation(True), Field(description=f.describe())) for f in rows}
+    return create_model("CaseOut", __base__=base, __module__=__name__, __doc__=base.__doc__, **extra)
+
+
+class FiltersBase(BaseModel):
+    """Search filters: one entry per filterable row of the field table (see ``filter_definitions``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_domain(self) -> SearchFilters:
+        return SearchFilters(by_field=filters_from_params(self.model_dump()))
+
+
+def filter_definitions() -> dict[str, tuple[Any, Any]]:
+    """Door parameter -> (annotation, pydantic ``Field``) for every filter of the field table.
+
+    Shared by the search body and the query parameters of ``GET /api/cases`` so both doors
+    accept the same filters with the same limits.
+    """
+    out: dict[str, tuple[Any, Any]] = {}
+    for f in filter_fields():
+        if f.filter == "multi":
+            out[f.params[0]] = (
+                list[f.filter_item],  # type: ignore[name-defined]
+                Field(default_factory=list, max_length=f.filter_max, description=f"{f.label}（可多选）"),
+            )
+        elif f.filter == "date_range":
+            low, high = f.params
+            out[low] = (dt.date | None, Field(default=None, description=f"{f.label}起"))
+            out[high] = (dt.date | None, Field(default=None, description=f"{f.label}止"))
+        elif f.filter == "boolean":
+            out[f.params[0]] = (bool | None, Field(default=None, description=f"{f.label}：是/否"))
+    return out
+
+
+if TYPE_CHECKING:
+    CaseOut = CaseOutCore
+    FiltersIn = FiltersBase
+else:
+    CaseOut = _case_out(CaseOutCore)
+    FiltersIn = create_model("FiltersIn", __base__=FiltersBase, __module__=__name__, **filter_definitions())
+
+
 class CasePage(BaseModel):
     total: int
     items: list[CaseOut]
-
-
-class FiltersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    city: list[str] = Field(default_factory=list, max_length=50)
-    department: list[str] = Field(default_factory=list, max_length=50)
-    category: list[str] = Field(default_factory=list, max_length=50)
-    status: list[Status] = Field(default_factory=list, max_length=10)
-    channel: list[str] = Field(default_factory=list, max_length=10)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    litigation: bool | None = None
-
-    def to_domain(self) -> SearchFilters:
-        return SearchFilters(
-            cities=self.city,
-            departments=self.department,
-            categories=self.category,
-            statuses=[s.value for s in self.status],
-            channels=self.channel,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            litigation=self.litigation,
-        )
 
 
 class SearchRequest(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 
 class Health(BaseModel):
@@ -21,11 +21,6 @@ class FacetCount(BaseModel):
     count: int
 
 
-class Facets(BaseModel):
-    """Values present per filterable column, most frequent first (city-bound users: their city only)."""
-
-    city: list[FacetCount]
-    department: list[FacetCount]
-    category: list[FacetCount]
-    status: list[FacetCount]
-    channel: list[FacetCount]
+class Facets(RootModel[dict[str, list[FacetCount]]]):
+    """Values present per faceted field of the case-field table (``kb/fields.py``), most frequent first;
+    city-bound users see their city only."""

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.auth import SESSION_COOKIE
 from api.deps import ServiceDep
+from kb.fields import case_fields, filter_fields
 from kb.users import ROLE_LABELS, Principal
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -96,7 +97,7 @@ def login_page(request: Request, user: Annotated[Principal | None, Depends(sessi
 
 @router.get("/", response_class=HTMLResponse)
 def workbench(request: Request, user: Search) -> Response:
-    return render(request, user, "search", "workbench.html", "workbench")
+    return render(request, user, "search", "workbench.html", "workbench", filters=filter_fields())
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -131,4 +132,4 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
-    return render(request, user, "cases:import", "import.html", "import")
+    return render(request, user, "cases:import", "import.html", "import", fields=case_fields())

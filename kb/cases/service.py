@@ -19,6 +19,7 @@ from indexing.encoders import Encoder
 from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
+from kb.fields import to_row
 from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
 from kb.messages import problems_from
@@ -158,21 +159,8 @@ class CaseService:
         if identity and self.settings.petitioner_key:
             key = petitioner_key(self.settings.petitioner_key, identity)
         return {
-            "title": case.title,
-            "content": case.content,
-            "received_date": case.received_date.isoformat(),
-            "channel": case.channel,
-            "city": case.city,
-            "district": case.district,
-            "department": case.department,
-            "category": case.category,
-            "status": case.status.value,
-            "resolution_note": case.resolution_note,
-            "resolved_date": case.resolved_date.isoformat() if case.resolved_date else None,
-            "litigation": int(case.litigation),
+            **to_row(case),
             "petitioner_key": key,
-            "petitioner_name": case.petitioner_name,
-            "participants": case.participants,
             "content_hash": content_hash(text),
             "tokens": " ".join(self.kernel.segmenter.tokens(text)),
         }

@@ -54,7 +54,7 @@ class ModelCaseService:
     # -- reads -----------------------------------------------------------------------------------
     def resolve(self, ref: int | str) -> int:
         """A model case id from an id or a code."""
-        if (isinstance(ref, int) or ref.isdigit()) and self.repo.get(int(ref)) is not None:
+        if (isinstance(ref, int) or (ref.isascii() and ref.isdigit())) and self.repo.get(int(ref)) is not None:
             return int(ref)
         mc_id = self.repo.id_for_code(str(ref))
         if mc_id is None:

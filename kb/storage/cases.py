@@ -10,33 +10,16 @@ from typing import Any
 import numpy as np
 
 from kb.domain import Case, SearchFilters
+from kb.fields import KEY, decode, facet_fields, stored_fields
+from kb.fields import filter_sql as fields_filter_sql
 from kb.storage.db import Database
 from kb.storage.sql import marks, query_in
 
-CASE_COLUMNS = (
-    "id, external_no, title, content, received_date, channel, city, district, department, category, "
-    "status, resolution_note, resolved_date, litigation, petitioner_key, petitioner_name, participants, "
-    "created_at, updated_at"
-)
-WRITABLE = (
-    "title",
-    "content",
-    "received_date",
-    "channel",
-    "city",
-    "district",
-    "department",
-    "category",
-    "status",
-    "resolution_note",
-    "resolved_date",
-    "litigation",
-    "petitioner_key",
-    "petitioner_name",
-    "participants",
-    "content_hash",
-    "tokens",
-)
+# Derived columns the case service computes; every other column comes from the field table.
+DERIVED = ("petitioner_key", "content_hash", "tokens")
+CASE_COLUMNS = ", ".join(["id", *(f.column for f in stored_fields()), "petitioner_key", "created_at", "updated_at"])
+WRITABLE = (*(f.column for f in stored_fields() if f.name != KEY), *DERIVED)
+_DECODE = {f.column: f for f in stored_fields()}
 
 
 def now() -> str:
@@ -44,8 +27,7 @@ def now() -> str:
 
 
 def row_to_case(row: sqlite3.Row) -> Case:
-    data = dict(row)
-    data["litigation"] = bool(data["litigation"])
+    data = {k: decode(_DECODE[k], v) if k in _DECODE else v for k, v in dict(row).items()}
     return Case(**{k: data[k] for k in Case.__dataclass_fields__})
 
 
@@ -209,7 +191,7 @@ class CaseRepository:
 
     def facet(self, column: str, city: str | None = None) -> list[tuple[str, int]]:
         """Values and counts of ``column``; ``city`` restricts them to one city (city-bound users)."""
-        if column not in {"city", "department", "category", "status", "channel"}:
+        if column not in {f.column for f in facet_fields()}:
             raise ValueError(column)
         scope, params = ("AND city = ? ", [city]) if city is not None else ("", [])
         rows = self.db.query(
@@ -221,28 +203,8 @@ class CaseRepository:
 
 
 def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
-    clauses: list[str] = ["1=1"]
-    params: list[Any] = []
-    for column, values in (
-        ("city", filters.cities),
-        ("department", filters.departments),
-        ("category", filters.categories),
-        ("status", filters.statuses),
-        ("channel", filters.channels),
-    ):
-        if values:
-            clauses.append(f"{column} IN ({marks(len(values))})")
-            params.extend(values)
-    if filters.date_from:
-        clauses.append("received_date >= ?")
-        params.append(filters.date_from.isoformat())
-    if filters.date_to:
-        clauses.append("received_date <= ?")
-        params.append(filters.date_to.isoformat())
-    if filters.litigation is not None:
-        clauses.append("litigation = ?")
-        params.append(int(filters.litigation))
-    return " AND ".join(clauses), params
+    """WHERE clause and parameters for the filters (built from the field table)."""
+    return fields_filter_sql(filters.by_field)
 
 
 def vectors_in(source: Database | sqlite3.Connection, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:

@@ -6,16 +6,20 @@ import { $, badge, can, clear, errorBlock, h } from "./ui.js";
 const form = $("#query-form");
 const text = $("#q-text");
 const filtersForm = $("#filters");
-const selects = { city: $("#f-city"), department: $("#f-department"), category: $("#f-category"), status: $("#f-status") };
+// The filter controls are rendered from the field table; multi-value ones get their options from facets.
+const controls = [...filtersForm.querySelectorAll("[data-kind]")];
+const selects = Object.fromEntries(controls.filter((el) => el.dataset.kind === "multi").map((el) => [el.dataset.field, el]));
 const PAGE = 20;
 let offset = 0;
 let current = null; // { text } or { case_id }
 
 function filters() {
   const out = {};
-  for (const [k, el] of Object.entries(selects)) if (el.value) out[k] = [el.value];
-  if ($("#f-from").value) out.date_from = $("#f-from").value;
-  if ($("#f-to").value) out.date_to = $("#f-to").value;
+  for (const el of controls) {
+    if (!el.value) continue;
+    const kind = el.dataset.kind;
+    out[el.name] = kind === "multi" ? [el.value] : kind === "boolean" ? el.value === "true" : el.value;
+  }
   return out;
 }
 
