@@ -163,7 +163,8 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         bad("dense_weight", " 0 到 1 之间的数值")  # NaN fails the comparison too
     model = values["encoder_model"]
-    if values["encoder"] == "hashing" and model is not None and not (isinstance(model, str) and model.isascii() and model.isdigit()):
+    numeric = isinstance(model, str) and model.isascii() and model.isdigit()
+    if values["encoder"] == "hashing" and model is not None and not numeric:
         # The hashing encoder reads its "model" as the vector dimension.
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
