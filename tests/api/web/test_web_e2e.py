@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO
 from tests.web_server import PASSWORD, LiveServer, build_service, sample_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+SHOTS = REPO / "var" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 pytestmark = [

@@ -25,6 +25,7 @@ from kb.evaluation.retrieval import evaluate_retrieval
 from kb.evaluation.routing import evaluate_routing, fit_router
 from kb.evaluation.triplets import evaluate_triplets
 from kb.settings import Settings
+from tests.conftest import REPO
 
 TOPICS = {
     "劳动和社会保障": ["工资", "拖欠", "农民工", "社保", "养老保险", "劳动合同", "加班费", "用人单位"],
@@ -255,7 +256,7 @@ def test_cli_reports_bad_rows_and_bad_options(tmp_path: Path) -> None:
 
 
 # -- real data smoke (../shared/eval) ------------------------------------------------------------
-EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+EVAL_DIR = REPO.parent / "shared" / "eval"
 
 
 def eval_slice(name: str, keep: int, pick: object = None) -> list[dict]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from kb.storage.db import Database
 from kb.storage.sql import chunks, execute_in, marks, query_in
+from tests.conftest import REPO
 
-KB = Path(__file__).resolve().parents[1] / "kb"
+KB = REPO / "kb"
 
 
 def _imports(path: Path) -> set[str]:

@@ -22,9 +22,9 @@ from kb.service import LeianService
 from kb.settings import Settings
 from kb.storage.db import Database
 from kb.storage.migrate import Migration, MigrationError, MigrationOrderError, assemble, check_order
+from tests.conftest import REPO
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
 Snapshot = dict[str, tuple[list[str], list[tuple]]]
 
 

@@ -29,8 +29,8 @@ from samplegen.lexicon import PETITION_TERMS, userdict_entries
 from samplegen.people import random_person
 from samplegen.slots import apply_oneoff, apply_topic, base_slots, repeat_slots
 from samplegen.vocab import CITY_NAMES, DISTRICTS, PLACES, words
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 RESOURCES = REPO / "indexing" / "resources"
 SEED = 20261127

@@ -21,10 +21,9 @@ from kb.errors import InvalidInputError
 from kb.readers import read_rows
 from kb.service import LeianService
 from kb.settings import CHOICES, ENV, POSITIVE_INTS, EncoderName, FusionMethod, IndexBackend, Settings, load_settings
-from tests.conftest import auth
+from tests.conftest import REPO, auth
 from tests.helpers import ROWS
 
-REPO = Path(__file__).resolve().parents[1]
 ENUMS = [("LEIAN_ENCODER", "encoder"), ("LEIAN_INDEX_BACKEND", "index_backend"), ("LEIAN_FUSION", "fusion")]
 
 

@@ -11,8 +11,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.app import create_app
+from tests.conftest import REPO
 
-API = Path(__file__).resolve().parents[1] / "api"
+API = REPO / "api"
 ROUTE_MODULES = sorted([*(API / "routes").glob("*.py"), *(API / "web").glob("*.py")])
 
 
