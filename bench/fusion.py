@@ -1,7 +1,7 @@
 """Fusion sweep (docs/quality.md, "Fusion (issue 2)"): which way of fusing dense and BM25 ranks best.
 
 Encodes each dataset once with the configured encoder (cached under bench/cache/fusion/), then ranks
-with the product's ``Engine.rank`` -> ``indexing.fusion.fuse`` for every setting in the same run:
+with the product's ranking path (``Engine.rank`` -> ``kb.search.rank``) for every setting in the same run:
 
     python -m bench.fusion samples      # P@10 of same topic / issue type, 300 sample cases as queries
     python -m bench.fusion unlabeled    # duplicates recall@10 on gov_messages_unlabeled
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from kb.evaluation.routing import Router
 from kb.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval"
+# ../shared/eval beside the checkout; LEIAN_EVAL_DIR names another place (e.g. from a git worktree).
+EVAL = Path(os.environ.get("LEIAN_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 CACHE = ROOT / "bench" / "cache" / "fusion"
 CONFIGS = [("bm25", None, None), ("dense", None, None)] + [
     (f"{f} {w}", f, w) for f in ("rrf", "linear") for w in (0.3, 0.5, 0.7)
@@ -54,8 +56,15 @@ def cached(name: str) -> tuple[list[list[str]], np.ndarray]:
 
 
 def ranker(fusion: str | None, weight: float | None) -> Engine:
-    # Vectors come from the cache, so the engine's own encoder is never called.
-    settings = load_settings().with_(fusion=fusion or "rrf", dense_weight=0.5 if weight is None else weight)
+    """An engine ranking with ``fusion``/``weight``; ``None`` keeps the configured ones (pure modes).
+
+    The product fuses a pure mode's one list with the configured method too, so its scores (the
+    kNN votes' weights) are the configured method's. Vectors come from the cache, so the engine's
+    own encoder is never called.
+    """
+    settings = load_settings()
+    if fusion is not None and weight is not None:
+        settings = settings.with_(fusion=fusion, dense_weight=weight)
     return Engine(settings, encoder=HashingEncoder())
 
 
@@ -71,7 +80,7 @@ def sweep_samples() -> None:
     for label, fusion, weight in CONFIGS:
         engine, topic, issue = ranker(fusion, weight), 0.0, 0.0
         for q in queries:
-            ranked = [d for d, _ in engine.rank(index, vec[q], toks[q], system(label), 200) if d != q][:10]
+            ranked = [d for d, _ in engine.rank(index, vec[q], toks[q], system(label), 10, exclude=q)]
             topic += sum(truth[d]["topic"] == truth[q]["topic"] for d in ranked) / 10
             issue += sum(truth[d]["issue_type"] == truth[q]["issue_type"] for d in ranked) / 10
         print(f"{label}: topic_P@10 {topic / len(queries):.3f}  issue_type_P@10 {issue / len(queries):.3f}", flush=True)
@@ -86,8 +95,8 @@ def sweep_duplicates() -> None:
     for label, fusion, weight in CONFIGS:
         engine, neighbours = ranker(fusion, weight), {}
         for i in queries:
-            ranked = engine.rank(index, vec[i], toks[i], system(label), 200)
-            neighbours[rows[i]["id"]] = [rows[d]["id"] for d, _ in ranked if d != i][:10]
+            ranked = engine.rank(index, vec[i], toks[i], system(label), 10, exclude=i)
+            neighbours[rows[i]["id"]] = [rows[d]["id"] for d, _ in ranked]
         m = pair_metrics(neighbours, groups)
         print(f"{label}: recall@10 {m['recall']:.4f}  precision {m['precision']:.4f}", flush=True)
 

@@ -1,16 +1,77 @@
-"""Hybrid similar-case search: dense + BM25 candidates under SQL filters, fused, explained."""
+"""The one ranking path: dense + BM25 candidates under an allow-list, fused, explained.
+
+``rank`` is what both doors measure and serve: the service's search (``hybrid_search``, which adds
+SQL filters, case fetch and explanations) and ``leian eval`` (``kb.evaluation.engine.Engine.rank``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from indexing.fusion import fuse
+from indexing.fusion import Fused, fuse
+from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
+from indexing.vectors import VectorIndex
 from kb.domain import Case, SearchFilters, SearchHit
 from kb.indexer import CaseIndex
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
+# ``leian eval`` names the systems after what they are; the product after what the user picks.
+EVAL_SYSTEMS: dict[str, Mode] = {"bm25": "lexical", "dense": "dense", "hybrid": "hybrid"}
+
+
+def mode_of(system: str) -> Mode:
+    """The product's mode for an evaluation system name (``bm25`` -> ``lexical``); modes pass through."""
+    if system in EVAL_SYSTEMS:
+        return EVAL_SYSTEMS[system]
+    if system in MODES:
+        return system
+    raise ValueError(f"unknown ranking mode '{system}'; choose one of {MODES} or {tuple(EVAL_SYSTEMS)}")
+
+
+def rank(
+    vectors: VectorIndex,
+    lexical: BM25Index,
+    vector: np.ndarray,
+    tokens: Sequence[str],
+    *,
+    k: int,
+    depth: int,
+    mode: str = "hybrid",
+    method: str,
+    dense_weight: float,
+    allowed: np.ndarray | None = None,
+    exclude_id: int | None = None,
+) -> list[Fused]:
+    """The top-``k`` fused ranking of one query, best first (ids with dense, lexical and fused scores).
+
+    Each side returns ``max(depth, k + 1 if excluding)`` candidates, restricted to ``allowed`` when
+    given (so a filtered query returns k hits whenever k allowed ids exist). A pure mode fuses its
+    one list with dense weight 1 or 0, so its order and scores follow the same ``fuse`` rule as
+    hybrid (ties break on id).
+    """
+    mode = mode_of(mode)
+    if allowed is not None and exclude_id is not None:
+        allowed = allowed[allowed != exclude_id]
+    if allowed is not None and allowed.shape[0] == 0:
+        return []
+    depth = max(depth, k + (1 if exclude_id is not None else 0))
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+    dense = sparse = empty
+    if mode in ("hybrid", "dense"):
+        d_scores, d_ids = vectors.search(vector[None, :], depth, allowed)
+        keep = d_ids[0] >= 0
+        dense = (d_ids[0][keep], d_scores[0][keep])
+    if mode in ("hybrid", "lexical"):
+        sparse = lexical.top_k(tokens, depth, allowed)
+    weight = dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0)
+    fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+    return [f for f in fused if f.id != exclude_id][:k]
 
 
 @dataclass
@@ -66,32 +127,25 @@ def hybrid_search(
 ) -> list[SearchHit]:
     """Top-k cases for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical`` (for baselines).
 
-    Filters become an explicit allow-list before ranking, so a filtered query returns k hits
-    whenever k matching cases exist.
+    Filters become an explicit allow-list before ranking (``rank``), so a filtered query returns k
+    hits whenever k matching cases exist.
     """
     allowed = None if filters.is_empty() else index.cases.filter_ids(filters)
-    if allowed is not None and query.exclude_id is not None:
-        allowed = allowed[allowed != query.exclude_id]
-    if allowed is not None and allowed.shape[0] == 0:
-        return []
-    extra = 1 if query.exclude_id is not None else 0
-    depth = max(depth, k + extra)
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+    # Both indexes are read under the lock, so a rebuild swapping them is never seen half done.
     with index.lock:
-        if mode in ("hybrid", "dense"):
-            d_scores, d_ids = index.vectors.search(query.vector[None, :], depth, allowed)
-            keep = d_ids[0] >= 0
-            dense = (d_ids[0][keep], d_scores[0][keep])
-        else:
-            dense = empty
-        lexical = index.lexical.top_k(query.tokens, depth, allowed) if mode in ("hybrid", "lexical") else empty
-    fused = fuse(
-        *dense,
-        *lexical,
-        method=method,
-        dense_weight=dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0),
-    )
-    fused = [f for f in fused if f.id != query.exclude_id][:k]
+        fused = rank(
+            index.vectors,
+            index.lexical,
+            query.vector,
+            query.tokens,
+            k=k,
+            depth=depth,
+            mode=mode,
+            method=method,
+            dense_weight=dense_weight,
+            allowed=allowed,
+            exclude_id=query.exclude_id,
+        )
     ids = [f.id for f in fused]
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)

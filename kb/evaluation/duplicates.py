@@ -21,10 +21,9 @@ def evaluate_duplicates(rows: Sequence[Row], engine: Engine, k: int = 10, datase
         neighbours: dict[str, list[str]] = {}
         with engine.tracker(f"近邻 {system}", len(queries)) as bar:
             for i in queries:
-                ranked = engine.rank(
-                    index, index.vectors[i], index.tokens[i], system, max(k + 1, engine.settings.candidate_depth)
-                )
-                neighbours[rows[i]["id"]] = [rows[doc]["id"] for doc, _ in ranked if doc != i][:k]
+                # As the service's search by case: the query's own row is excluded.
+                ranked = engine.rank(index, index.vectors[i], index.tokens[i], system, k, exclude=i)
+                neighbours[rows[i]["id"]] = [rows[doc]["id"] for doc, _ in ranked]
                 bar.update(1)
         found = pair_metrics(neighbours, groups)
         result["systems"][system] = {f"recall@{k}": found["recall"], "precision": found["precision"]}

@@ -1,7 +1,8 @@
 """The evaluation engine: encode and segment once, then rank with bm25, dense and hybrid.
 
-Uses the product's own parts (Segmenter, encoder, BM25Index, vector backend, ``fuse``) with the
-current settings, so the figures describe what the service would do.
+Uses the product's own parts with the current settings: the Segmenter, the encoder, a vector index
+built with the service's backend options, ``BM25Index``, and the service's ranking path
+(``kb.search.rank``) with its candidate depth, so the figures describe what the service does.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 import numpy as np
 
 from indexing.encoders import Encoder, create_encoder
-from indexing.fusion import fuse
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import VectorIndex, create_index
+from kb.search import EVAL_SYSTEMS
+from kb.search import rank as product_rank
 from kb.settings import Settings
 
-SYSTEMS = ("bm25", "dense", "hybrid")
+# The product modes lexical / dense / hybrid under their evaluation names (kb.search.EVAL_SYSTEMS).
+SYSTEMS = tuple(EVAL_SYSTEMS)
 # A tracker opens a progress display for ``total`` steps and yields an object with ``update(n)``.
 Tracker = Callable[[str, int], AbstractContextManager[Any]]
 
@@ -65,6 +68,7 @@ class Engine:
             "fusion": s.fusion,
             "dense_weight": s.dense_weight,
             "backend": s.index_backend,
+            "candidate_depth": s.candidate_depth,
         }
 
     def encode(self, texts: Sequence[str], label: str = "编码", batch: int = 64) -> np.ndarray:
@@ -84,11 +88,19 @@ class Engine:
                 bar.update(1)
         return out
 
+    def index_options(self) -> dict[str, object]:
+        """The service's vector-index options; Milvus gets a collection of its own (``<name>_eval``).
+
+        A fresh Milvus index drops its collection, so evaluating must never point at the product's.
+        """
+        options = self.settings.index_options()
+        if self.settings.index_backend == "milvus":
+            options["collection"] = f"{options.get('collection') or 'leian_cases'}_eval"
+        return options
+
     def index(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]]) -> Index:
         """Index rows 0..n-1 in a fresh vector backend and BM25 (no re-encoding)."""
-        s = self.settings
-        options = {"factory": s.index_factory} if s.index_backend == "faiss" else {}
-        dense = create_index(s.index_backend, vectors.shape[1], **options)
+        dense = create_index(self.settings.index_backend, vectors.shape[1], **self.index_options())
         dense.add(np.arange(vectors.shape[0], dtype=np.int64), vectors)
         bm25 = BM25Index()
         bm25.add_many(enumerate(tokens))
@@ -101,24 +113,30 @@ class Engine:
         vector: np.ndarray,
         tokens: Sequence[str],
         system: str,
-        depth: int,
+        k: int,
         allowed: np.ndarray | None = None,
+        *,
+        exclude: int | None = None,
+        depth: int | None = None,
     ) -> list[tuple[int, float]]:
-        """(row, score) best first for one query under ``system`` (bm25, dense or hybrid)."""
-        if allowed is not None:
-            depth = min(depth, allowed.shape[0])
-        depth = max(1, min(depth, index.vectors.shape[0]))
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-        dense = lexical = empty
-        if system in ("dense", "hybrid"):
-            scores, ids = index.dense.search(vector[None, :], depth, allowed)
-            keep = ids[0] >= 0
-            dense = (ids[0][keep], scores[0][keep])
-        if system in ("bm25", "hybrid"):
-            lexical = index.bm25.top_k(tokens, depth, allowed)
-        if system == "dense":
-            return list(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
-        if system == "bm25":
-            return list(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
-        fused = fuse(*dense, *lexical, method=self.settings.fusion, dense_weight=self.settings.dense_weight)
+        """The service's top-``k`` (row, score) for one query under ``system`` (bm25, dense or hybrid).
+
+        Exactly ``kb.search.rank`` as the service's search calls it: candidate depth
+        ``settings.candidate_depth`` unless ``depth`` is given, ``exclude`` a row as a by-case
+        query excludes its own case, ``allowed`` as an allow-list; the score is the hit's score.
+        """
+        s = self.settings
+        fused = product_rank(
+            index.dense,
+            index.bm25,
+            vector,
+            tokens,
+            k=k,
+            depth=s.candidate_depth if depth is None else depth,
+            mode=system,
+            method=s.fusion,
+            dense_weight=s.dense_weight,
+            allowed=allowed,
+            exclude_id=exclude,
+        )
         return [(f.id, f.score) for f in fused]

@@ -34,9 +34,13 @@ def evaluate_retrieval(
     *,
     pool_field: str | None = None,
     dataset: str = "retrieval",
-    depth: int = 100,
+    k: int = 100,
 ) -> Result:
-    """Rank the corpus (or each query's pool) for every query under bm25, dense and hybrid."""
+    """Rank the corpus (or each query's pool) for every query under bm25, dense and hybrid.
+
+    Each query gets what the service's search returns for ``k`` hits (candidate depth
+    ``max(settings.candidate_depth, k)``); the metrics read those ``k``.
+    """
     result = new_result("retrieval", dataset, {**engine.describe(), "pool_field": pool_field}, "hybrid")
     known = {r["id"] for r in corpus}
     unknown = [(q["id"], d) for q in queries for d in q["relevance"] if d not in known]
@@ -54,11 +58,7 @@ def evaluate_retrieval(
         runs = []
         with engine.tracker(f"检索 {system}", len(queries)) as bar:
             for q, vec, toks, pool in zip(queries, q_vectors, q_tokens, pools, strict=True):
-                ranked = (
-                    []
-                    if pool is not None and pool.shape[0] == 0
-                    else engine.rank(index, vec, toks, system, depth, pool)
-                )
+                ranked = engine.rank(index, vec, toks, system, k, pool)
                 grades = q["relevance"]
                 if pool is not None:
                     # Only the pool's graded candidates count: the LeCaRD protocol.
@@ -68,5 +68,5 @@ def evaluate_retrieval(
                 bar.update(1)
         result["systems"][system] = ranking_metrics(runs)
     scope = f"each query ranked within its `{pool_field}` pool of graded candidates" if pool_field else "whole corpus"
-    result["notes"].append(f"{len(queries)} queries over {len(corpus)} corpus rows; {scope}; depth {depth}.")
+    result["notes"].append(f"{len(queries)} queries over {len(corpus)} corpus rows; {scope}; top {k} hits per query.")
     return result

@@ -92,9 +92,8 @@ class Router:
     def knn_proba(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]], system: str = "hybrid") -> np.ndarray:
         """Similarity-weighted votes of the k nearest labelled cases, normalised per row."""
         out = np.zeros((vectors.shape[0], len(self.classes_)))
-        depth = max(self.k, self.engine.settings.candidate_depth)
         for row in range(vectors.shape[0]):
-            ranked = self.engine.rank(self.index_, vectors[row], tokens[row], system, depth)[: self.k]
+            ranked = self.engine.rank(self.index_, vectors[row], tokens[row], system, self.k)
             for doc, score in ranked:
                 out[row, self.y_[doc]] += max(score, 0.0)
             total = out[row].sum()

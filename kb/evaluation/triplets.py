@@ -40,7 +40,7 @@ def _system_scores(
     n = index.vectors.shape[0]
     with engine.tracker(f"排序 {system}", len(triples)) as bar:
         for a, b, c, _ in triples:
-            ranked = dict(engine.rank(index, index.vectors[a], index.tokens[a], system, depth=n))
+            ranked = dict(engine.rank(index, index.vectors[a], index.tokens[a], system, n))
             out.append((ranked.get(b, float("-inf")), ranked.get(c, float("-inf"))))
             bar.update(1)
     return out
