@@ -303,31 +303,6 @@ def _as_date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def filter_sql(by_field: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) selecting cases that match every given filter."""
-    clauses: list[str] = ["1=1"]
-    params: list[Any] = []
-    for f in filter_fields():
-        value = by_field.get(f.name)
-        if value is None:
-            continue
-        if f.filter == "multi" and value:
-            clauses.append(f"{f.column} IN ({','.join('?' * len(value))})")
-            params.extend(value)
-        elif f.filter == "date_range":
-            low, high = value
-            if low is not None:
-                clauses.append(f"{f.column} >= ?")
-                params.append(low.isoformat())
-            if high is not None:
-                clauses.append(f"{f.column} <= ?")
-                params.append(high.isoformat())
-        elif f.filter == "boolean":
-            clauses.append(f"{f.column} = ?")
-            params.append(int(value))
-    return " AND ".join(clauses), params
-
-
 # -- exports ----------------------------------------------------------------------------------------
 
 

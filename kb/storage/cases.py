@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 from kb.domain import Case, SearchFilters
-from kb.fields import KEY, decode, facet_fields, stored_fields
-from kb.fields import filter_sql as fields_filter_sql
+from kb.fields import KEY, decode, facet_fields, filter_fields, stored_fields
 from kb.storage.db import Database
 from kb.storage.sql import marks, query_in
 
@@ -203,8 +202,30 @@ class CaseRepository:
 
 
 def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
-    """WHERE clause and parameters for the filters (built from the field table)."""
-    return fields_filter_sql(filters.by_field)
+    """The WHERE clause (and its parameters) selecting cases that match every given filter; which
+    fields filter, and how, comes from the field table."""
+    by_field = filters.by_field
+    clauses: list[str] = ["1=1"]
+    params: list[Any] = []
+    for f in filter_fields():
+        value = by_field.get(f.name)
+        if value is None:
+            continue
+        if f.filter == "multi" and value:
+            clauses.append(f"{f.column} IN ({marks(len(value))})")
+            params.extend(value)
+        elif f.filter == "date_range":
+            low, high = value
+            if low is not None:
+                clauses.append(f"{f.column} >= ?")
+                params.append(low.isoformat())
+            if high is not None:
+                clauses.append(f"{f.column} <= ?")
+                params.append(high.isoformat())
+        elif f.filter == "boolean":
+            clauses.append(f"{f.column} = ?")
+            params.append(int(value))
+    return " AND ".join(clauses), params
 
 
 def vectors_in(source: Database | sqlite3.Connection, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
