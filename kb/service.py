@@ -78,7 +78,14 @@ class LeianService:
         # Security: every import is audited inside its own transaction (the first hook).
         self.audit = AuditLog(kernel.db)
         kernel.hooks.add(audit_ingest_hook(self.audit))
-        self.sessions = SessionStore(kernel.db, self.users, self.audit)
+        self.sessions = SessionStore(
+            kernel.db,
+            self.users,
+            self.audit,
+            settings.session_hours,
+            max_failures=settings.login_max_failures,
+            lock_minutes=settings.login_lock_minutes,
+        )
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
         self.workflow = WorkflowService(kernel)

@@ -11,12 +11,12 @@ import secrets
 
 from kb.audit import AuditLog
 from kb.errors import PermissionDeniedError
+from kb.settings import LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, SESSION_HOURS
 from kb.storage.db import Database
 from kb.users import Principal, UserStore, hash_token
 
-SESSION_HOURS = 8
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+# The defaults; a deployment sets LEIAN_SESSION_HOURS, LEIAN_LOGIN_MAX_FAILURES, LEIAN_LOGIN_LOCK_MINUTES.
+MAX_FAILURES = LOGIN_MAX_FAILURES
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -28,17 +28,27 @@ class LoginLockedError(PermissionDeniedError):
 
 
 class SessionStore:
-    def __init__(self, db: Database, users: UserStore, audit: AuditLog, hours: float = SESSION_HOURS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        users: UserStore,
+        audit: AuditLog,
+        hours: float = SESSION_HOURS,
+        *,
+        max_failures: int = LOGIN_MAX_FAILURES,
+        lock_minutes: int = LOGIN_LOCK_MINUTES,
+    ) -> None:
         self.db, self.users, self.audit, self.hours = db, users, audit, hours
+        self.max_failures, self.lock_minutes = max_failures, lock_minutes
 
     def login(self, username: str, password: str) -> tuple[Principal, str] | None:
         """Check the password; on success open a session and return (principal, token). Audited."""
         now = dt.datetime.now(dt.UTC)
-        since = _iso(now - dt.timedelta(minutes=LOCK_MINUTES))
+        since = _iso(now - dt.timedelta(minutes=self.lock_minutes))
         name = username[:64]
-        if self.audit.count_recent("auth.login_failed", name, since) >= MAX_FAILURES:
+        if self.audit.count_recent("auth.login_failed", name, since) >= self.max_failures:
             self.audit.record(None, "auth.login_locked", "user", name, username=name)
-            raise LoginLockedError(f"登录失败次数过多，请 {LOCK_MINUTES} 分钟后再试")
+            raise LoginLockedError(f"登录失败次数过多，请 {self.lock_minutes} 分钟后再试")
         principal = self.users.by_password(username, password)
         if principal is None:
             self.audit.record(None, "auth.login_failed", "user", name, username=name)

@@ -21,6 +21,10 @@ IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
 
 MB = 1024 * 1024
+# Web sessions and login lock-out (kb/sessions.py reads these defaults too).
+SESSION_HOURS = 8
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class Settings:
     max_export_rows: int = 100_000
     # A gzip case file may expand to at most this much (a small archive can expand to gigabytes).
     max_decompressed_bytes: int = 256 * MB
+    # A web session lasts this long; this many failed logins within the lock window lock the name.
+    session_hours: int = SESSION_HOURS
+    login_max_failures: int = LOGIN_MAX_FAILURES
+    login_lock_minutes: int = LOGIN_LOCK_MINUTES
 
     def __post_init__(self) -> None:
         validate({f.name: getattr(self, f.name) for f in fields(self)})
@@ -111,6 +119,9 @@ ENV: dict[str, str] = {
     "max_upload_bytes": "LEIAN_MAX_UPLOAD_BYTES",
     "max_library_upload_bytes": "LEIAN_MAX_LIBRARY_UPLOAD_BYTES",
     "max_export_rows": "LEIAN_MAX_EXPORT_ROWS",
+    "session_hours": "LEIAN_SESSION_HOURS",
+    "login_max_failures": "LEIAN_LOGIN_MAX_FAILURES",
+    "login_lock_minutes": "LEIAN_LOGIN_LOCK_MINUTES",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -129,6 +140,9 @@ POSITIVE_INTS = (
     "max_library_upload_bytes",
     "max_export_rows",
     "max_decompressed_bytes",
+    "session_hours",
+    "login_max_failures",
+    "login_lock_minutes",
 )
 
 
@@ -222,7 +236,17 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
-    for name in ("max_text_chars", "max_body_bytes", "max_upload_bytes", "max_library_upload_bytes", "max_export_rows"):
+    numeric = (
+        "max_text_chars",
+        "max_body_bytes",
+        "max_upload_bytes",
+        "max_library_upload_bytes",
+        "max_export_rows",
+        "session_hours",
+        "login_max_failures",
+        "login_lock_minutes",
+    )
+    for name in numeric:
         values[name] = _number(env, ENV[name], getattr(base, name))
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))

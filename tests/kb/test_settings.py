@@ -214,3 +214,28 @@ def test_cli_ingest_uses_the_configured_expansion_limit(tmp_path: Path) -> None:
         env=env,
     )
     assert res.exit_code == 2 and "解压后超过 3 KB 上限" in res.output
+
+
+def test_login_lock_out_and_export_cap_are_the_configured_ones(tmp_path: Path) -> None:
+    from indexing.encoders.hashing import HashingEncoder
+    from kb.sessions import LoginLockedError
+
+    settings = load_settings(
+        {"LEIAN_LOGIN_MAX_FAILURES": "2", "LEIAN_LOGIN_LOCK_MINUTES": "7", "LEIAN_MAX_EXPORT_ROWS": "3"},
+        data_dir=tmp_path,
+        encoder="hashing",
+    )
+    service = LeianService(settings, encoder=HashingEncoder())
+    try:
+        service.users.create("u1", "handler", "password-123")
+        assert service.sessions.login("u1", "wrong-one") is None
+        assert service.sessions.login("u1", "wrong-two") is None
+        with pytest.raises(LoginLockedError, match="7 分钟"):
+            service.sessions.login("u1", "password-123")
+        _, token = service.users.create("admin1", "admin", "password-123")
+        with TestClient(create_app(service)) as client:
+            res = client.get("/api/cases/export", params={"limit": 4}, headers=auth(token))
+            assert res.status_code == 422 and "LEIAN_MAX_EXPORT_ROWS" in res.text
+            assert client.get("/api/cases/export", params={"limit": 3}, headers=auth(token)).status_code == 200
+    finally:
+        service.close()
