@@ -91,3 +91,15 @@ def test_runtime_never_imports_the_sample_generator() -> None:
             for n in ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
             + ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
         }, path
+
+
+def test_only_the_case_repository_writes_cases() -> None:
+    import re
+
+    write = re.compile(r"\b(UPDATE\s+cases|INSERT\s+(OR\s+\w+\s+)?INTO\s+cases|DELETE\s+FROM\s+cases)\b", re.I)
+    writers = sorted(
+        str(p.relative_to(REPO))
+        for p in _modules().values()
+        if write.search(p.read_text(encoding="utf-8")) and p.relative_to(REPO).parts[:2] != ("kb", "storage")
+    )
+    assert writers == []
