@@ -190,3 +190,45 @@ def test_cli_markdown_export_writes_only_inside_out(service: LeianService, tmp_p
     assert not (tmp_path / "escaped.md").exists() and not (tmp_path / "deep" / "escaped.md").exists()
     written = sorted(p.name for p in out.iterdir())
     assert "README.md" in written and len(written) == 2
+
+
+# -- file modes --------------------------------------------------------------------------------------
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_data_directory_database_index_and_backups_are_owner_only(tmp_path: Path, segmenter) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from indexing.encoders.hashing import HashingEncoder
+    from kb import backup
+    from tests.conftest import make_settings
+    from tests.helpers import rows
+
+    old = os.umask(0o022)  # the usual default: files 0644 unless the code says otherwise
+    try:
+        settings = make_settings(tmp_path / "data")
+        svc = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+        try:
+            svc.ingest(rows())
+            assert _mode(settings.data_dir) == 0o700
+            for name in ("leian.db", "leian.db-wal", "leian.db-shm", "vectors.index"):
+                assert _mode(settings.data_dir / name) == 0o600, name
+            backup.backup(settings, tmp_path / "bk")
+        finally:
+            svc.close()
+        assert _mode(tmp_path / "bk") == 0o700
+        files = sorted((tmp_path / "bk").iterdir())
+        assert {p.name for p in files} >= {"leian.db", "manifest.json", "vectors.index"}
+        for path in files:
+            assert _mode(path) == 0o600, path.name
+        target = make_settings(tmp_path / "restored")
+        backup.restore(target, tmp_path / "bk")
+        for path in target.data_dir.iterdir():
+            assert _mode(path) == 0o600, path.name
+        # A database left world-readable by an older release is tightened when opened.
+        os.chmod(settings.db_path, 0o644)
+        LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter).close()
+        assert _mode(settings.db_path) == 0o600
+    finally:
+        os.umask(old)
