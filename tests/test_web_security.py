@@ -259,3 +259,74 @@ def test_templates_and_scripts_need_nothing_the_csp_forbids() -> None:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\beval\(|new Function\(|setAttribute\(\s*[\"']style", text), path.name
         assert not re.search(r"innerHTML\s*=.*style=", text), path.name
+
+
+# -- the same attacks in Chromium ----------------------------------------------------------------------
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROW = {
+    "external_no": "CSRF-1",
+    "title": "x",
+    "content": "跨站导入的案件内容",
+    "received_date": "2025-03-01",
+    "city": "广州市",
+    "channel": "来信",
+}
+ATTACK = """<!doctype html><meta charset="utf-8"><body><script>
+const form = new FormData();
+form.append("file", new Blob([JSON.stringify(ROW)]), "x.jsonl");
+fetch("TARGET/api/cases/import", {method: "POST", body: form, mode: "no-cors", credentials: "include"})
+  .then(() => { document.title = "sent"; }, () => { document.title = "sent"; });
+</script></body>""".replace("ROW", json.dumps(ROW, ensure_ascii=False))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import functools
+    import http.server
+    import threading
+    from pathlib import Path
+
+    from tests.web_server import PASSWORD as DEMO_PASSWORD
+    from tests.web_server import LiveServer, build_service, free_port, sample_rows
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    service = build_service(tmp_path / "data", sample_rows(40, tmp_path))
+    service.users.create("evil", "handler", DEMO_PASSWORD, display_name=HOSTILE_NAME)
+    before = case_count(service)
+    site = tmp_path / "attacker"
+    site.mkdir()
+    with LiveServer(service) as live, sync_api.sync_playwright() as p:
+        (site / "attack.html").write_text(ATTACK.replace("TARGET", live.url), encoding="utf-8")
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+        attacker = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        threading.Thread(target=attacker.serve_forever, daemon=True).start()
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="zh-CN").new_page()
+            violations: list[str] = []
+            dialogs: list[str] = []
+            page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(f"{live.url}/login?next=/%5Cevil.example")
+            page.fill("#username", "evil")
+            page.fill("#password", DEMO_PASSWORD)
+            page.press("#password", "Enter")
+            page.wait_for_url(f"{live.url}/")  # not evil.example
+            for path in ("/", "/cases/1", "/groups", "/modelcases", "/modelcases/1", "/supervision", "/import"):
+                page.goto(live.url + path)
+                page.wait_for_load_state("networkidle")
+            assert page.locator(".who-name").inner_text() == HOSTILE_NAME
+            assert not dialogs, dialogs
+            assert not violations, violations
+            # A page on another port of the same host (same site) posts an import with the cookie.
+            page.goto(f"http://127.0.0.1:{attacker.server_address[1]}/attack.html")
+            page.wait_for_function("document.title === 'sent'")
+            page.wait_for_timeout(300)
+        finally:
+            browser.close()
+            attacker.shutdown()
+    assert case_count(service) == before
+    service.close()
