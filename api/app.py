@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.csrf import install_csrf
 from api.errors import install_error_handlers
+from api.headers import install_headers
 from api.routes import audit, cases, search, session, system
 from api.routes import groups as groups_routes
 from api.routes import modelcases as modelcases_routes
@@ -52,6 +54,8 @@ def create_app(service: LeianService | None = None, settings: Settings | None = 
     app.state.service = service
     install_error_handlers(app)
     install_security(app)
+    install_csrf(app)  # outside the body limit and audit: a refused request reads nothing
+    install_headers(app)  # outermost: every response, refusals included, gets the headers
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")

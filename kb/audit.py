@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError
+from kb.exportsafe import safe_row
 from kb.privacy import mask_text
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -100,12 +101,13 @@ class AuditLog:
         row = (
             now(),
             who.user_id or None,
-            username or who.username,
+            # A failed login's "username" is whatever was typed, an ID number or a phone included.
+            mask_text(username or who.username),
             who.role if actor or current_actor() else None,
             who.city,
             action,
             record_type,
-            None if record_id is None else str(record_id),
+            None if record_id is None else mask_text(str(record_id)),
             clean_detail(detail),
         )
         sql = (
@@ -154,7 +156,8 @@ class AuditLog:
         buffer.write("\ufeff")
         writer.writerow(COLUMNS)
         for event in self.iter_all(filters):
-            writer.writerow([event[c] if c != "detail" else json.dumps(event[c], ensure_ascii=False) for c in COLUMNS])
+            cells = [event[c] if c != "detail" else json.dumps(event[c], ensure_ascii=False) for c in COLUMNS]
+            writer.writerow(safe_row(cells))
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -163,7 +166,8 @@ class AuditLog:
 
     def count_recent(self, action: str, username: str, since: str) -> int:
         row = self.db.query_one(
-            "SELECT COUNT(*) FROM audit_events WHERE action = ? AND username = ? AND at >= ?", (action, username, since)
+            "SELECT COUNT(*) FROM audit_events WHERE action = ? AND username = ? AND at >= ?",
+            (action, mask_text(username), since),
         )
         return int(row[0]) if row else 0
 

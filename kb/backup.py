@@ -19,7 +19,7 @@ from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundEr
 from kb.schema import ALL_MIGRATIONS
 from kb.settings import Settings
 from kb.storage.cases import now
-from kb.storage.db import Database
+from kb.storage.db import PRIVATE_DIR, PRIVATE_FILE, Database
 
 DB_FILE, INDEX_FILE, MANIFEST = "leian.db", "vectors.index", "manifest.json"
 
@@ -33,7 +33,10 @@ def _sha256(path: Path) -> str:
 
 
 def _fsync_copy(source: Path, target: Path) -> None:
-    with source.open("rb") as src, target.open("wb") as dst:
+    # Owner-only from creation: a backup holds every petition and the password hashes.
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE)
+    os.chmod(target, PRIVATE_FILE)
+    with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.flush()
         os.fsync(dst.fileno())
@@ -58,7 +61,8 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise ConflictError(f"备份目录不为空：{target}")
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(target, PRIVATE_DIR)
     db = Database(settings.db_path, migrations=ALL_MIGRATIONS)
     try:
         db.backup_to(target / DB_FILE)
@@ -69,7 +73,10 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
         _fsync_copy(settings.index_path, target / INDEX_FILE)
         files[INDEX_FILE] = _sha256(target / INDEX_FILE)
     manifest = {"created_at": now(), "files": files, **_describe(target / DB_FILE)}
-    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    with os.fdopen(
+        os.open(target / MANIFEST, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE), "w", encoding="utf-8"
+    ) as fh:
+        fh.write(json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
 
 
@@ -95,7 +102,7 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, 
     data_dir = settings.data_dir
     if settings.db_path.exists() and not force:
         raise ConflictError(f"数据目录已有数据库：{settings.db_path}（确认覆盖请加 --force）")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     staged = data_dir / (DB_FILE + ".restoring")
     _fsync_copy(Path(source) / DB_FILE, staged)
     # A leftover WAL of the old database would be replayed onto the restored one: remove it first.

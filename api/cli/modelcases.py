@@ -51,13 +51,12 @@ def export(ctx: click.Context, fmt: str, out: Path, status: tuple[str, ...]) -> 
     """导出案例库为 JSON、XLSX 或 Markdown（每件案例一篇文档）。"""
     with open_service(ctx) as service:
         if fmt == "md" and out.suffix != ".zip":
-            from kb.modelcases.io import NOTICE, to_markdown
+            from kb.modelcases.io import confined_path, markdown_documents
 
             items, _ = service.modelcases.page(statuses=list(status) or None, limit=1_000_000)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "README.md").write_text(f"# 典型案例库\n\n{NOTICE}\n", encoding="utf-8")
-            for mc in items:
-                (out / f"{mc.code}.md").write_text(to_markdown(mc), encoding="utf-8")
+            for name, doc in markdown_documents(items):
+                confined_path(out, name).write_text(doc, encoding="utf-8")
             click.echo(f"已导出 {len(items)} 篇 Markdown 文档到 {out}/")
             return
         data = library.export(service.modelcases, fmt, statuses=list(status) or None)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,6 +30,30 @@ NAV = [
     ("supervision", "/supervision", "督查督办", "reports:read"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
+
+
+# In a <script type="application/json"> block only "</script" could end it; escaping <, > and &
+# as JSON \u escapes keeps any display name inert (JSON.parse reads them back unchanged).
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value: Any) -> str:
+    """JSON for embedding inside a ``<script>`` element."""
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def safe_next(target: str | None) -> str:
+    """A post-login target on this site: a path with one leading "/", else "/".
+
+    Browsers read "/\\host" as "//host" and drop tabs and newlines ("/\\t/host" is "//host"), so
+    backslashes and control characters are refused too; the result has no scheme and no host.
+    """
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return "/"
+    if any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 def session_principal(request: Request, service: ServiceDep) -> Principal | None:
@@ -71,7 +95,7 @@ def render(
     return templates.TemplateResponse(
         request,
         template,
-        {"nav": nav, "active": active, "me": me, "me_json": json.dumps(me, ensure_ascii=False), **context},
+        {"nav": nav, "active": active, "me": me, "me_json": script_json(me), **context},
         status_code=403 if template == "denied.html" else 200,
     )
 
@@ -86,10 +110,8 @@ Importer = Annotated[Principal | None, Depends(page_user("cases:import"))]
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, user: Annotated[Principal | None, Depends(session_principal)]) -> Response:
-    nxt = request.query_params.get("next", "/")
     # Only same-site paths: never redirect a user off the intranet host after login.
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = "/"
+    nxt = safe_next(request.query_params.get("next", "/"))
     if user is not None:
         return RedirectResponse(nxt, status_code=303)
     return templates.TemplateResponse(request, "login.html", {"next": nxt})

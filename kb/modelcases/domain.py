@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -13,6 +14,15 @@ from kb.errors import FieldProblem
 
 MAX_SHORT = 200
 MAX_LONG = 20000
+# A code names files (``<code>.md``) and zip entries: letters, digits, CJK, ``_ . -``; no path parts.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]{0,63}")
+
+
+def check_code(value: str) -> str:
+    """The code as given, or ValueError (Chinese, naming the field) for anything path-like."""
+    if not CODE_PATTERN.fullmatch(value) or ".." in value:
+        raise ValueError("编号只能由字母、数字、汉字和 _ . - 组成（不超过 64 个字符，不能含 .. 或路径分隔符）")
+    return value
 
 
 def _blank(value: Any) -> bool:
@@ -93,6 +103,11 @@ class ModelCaseIn(BaseModel):
     @classmethod
     def _clean(cls, value: Any) -> Any:
         return _strip_control(value) if isinstance(value, str) else value
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        return None if value is None else check_code(value)
 
     @field_validator("steps", "cautions", "tags", mode="before")
     @classmethod

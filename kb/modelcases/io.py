@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from kb.exportsafe import safe_cell, unsafe_cell
 from kb.modelcases.domain import FIELD_LABELS, MC_STATUS_LABELS, MCStatus, ModelCase
 from kb.modelcases.store import dump
 
@@ -43,6 +47,39 @@ def from_json(text: str) -> list[dict[str, Any]]:
     if not isinstance(rows, list):
         raise ValueError("model_cases must be a list")
     return rows
+
+
+# -- file and archive entry names ----------------------------------------------------------------
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-\u4e00-\u9fff]")
+
+
+def safe_name(code: str, suffix: str = ".md") -> str:
+    """A file name for ``code`` that stays in its folder whatever the code holds (old rows included).
+
+    Path separators, ``..``, drive letters and control characters are replaced; a code that had to
+    be changed gets a short hash so that two hostile codes cannot collide into one file.
+    """
+    text = unicodedata.normalize("NFKC", str(code))
+    cleaned = _UNSAFE_NAME.sub("_", text).replace("..", "_").strip("._-")[:64] or "model-case"
+    if cleaned != code or cleaned.upper() == "README":  # README.md is the export's notice
+        cleaned += "-" + hashlib.sha256(str(code).encode("utf-8")).hexdigest()[:8]
+    return cleaned + suffix
+
+
+def confined_path(folder: Path, name: str) -> Path:
+    """``folder / name`` after checking that it resolves inside ``folder`` (ValueError otherwise)."""
+    root = Path(folder).resolve()
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise ValueError(f"文件名越出导出目录：{name}")
+    return target
+
+
+def markdown_documents(items: Iterable[ModelCase]) -> Iterator[tuple[str, str]]:
+    """(entry name, document) for a Markdown export: the README first, then one per model case."""
+    yield "README.md", f"# 典型案例库\n\n{NOTICE}\n"
+    for mc in items:
+        yield safe_name(mc.code), to_markdown(mc)
 
 
 # -- Markdown ------------------------------------------------------------------------------------
@@ -124,7 +161,7 @@ def _cell(value: Any, name: str) -> Any:
     elif isinstance(value, list):
         value = "\n".join(str(v) for v in value)
     # Control characters in stored text would make openpyxl refuse the whole workbook.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 def to_xlsx(items: Iterable[ModelCase]) -> bytes:
@@ -162,7 +199,7 @@ def from_xlsx(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     for number, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
-        raw = {n: v for n, v in zip(names, values, strict=False) if v not in (None, "")}
+        raw = {n: unsafe_cell(v) for n, v in zip(names, values, strict=False) if v not in (None, "")}
         if "basis" in raw:
             raw["basis"] = [
                 {"name": part[0].strip(), "point": part[1].strip() if len(part) > 1 else ""}

@@ -125,9 +125,8 @@ def export(mcs: ModelCaseService, fmt: str, actor: Principal = SYSTEM, statuses:
 def markdown_zip(items: list[ModelCase]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.md", f"# 典型案例库\n\n{mcio.NOTICE}\n")
-        for mc in items:
-            zf.writestr(f"{mc.code}.md", mcio.to_markdown(mc))
+        for name, doc in mcio.markdown_documents(items):  # entry names confined (no zip-slip)
+            zf.writestr(name, doc)
     return buffer.getvalue()
 
 

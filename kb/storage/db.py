@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -9,6 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.storage.migrate import Migration, apply, check_order
+
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (empty) or restrict it to its owner: it holds petitions and password hashes.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the mode of the database file, so they follow.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    os.chmod(path, PRIVATE_FILE)
 
 
 class Database:
@@ -24,7 +36,9 @@ class Database:
         self.path = Path(path)
         self.migrations = tuple(migrations)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
+            private_file(self.path)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
@@ -37,6 +51,10 @@ class Database:
         except BaseException:
             self._conn.close()
             raise
+        for suffix in ("-wal", "-shm"):  # left by an older release with its default mode
+            side = Path(f"{self.path}{suffix}")
+            if str(path) != ":memory:" and side.exists():
+                os.chmod(side, PRIVATE_FILE)
 
     def migrate(self) -> list[int]:
         """Apply this database's migrations not yet recorded; returns the versions applied now."""
@@ -69,7 +87,8 @@ class Database:
 
     def backup_to(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the service runs."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        private_file(target)
         dest = sqlite3.connect(str(target))
         try:
             with self._lock:

@@ -1,4 +1,8 @@
-"""Report exports: CSV (UTF-8 with BOM, opens in Excel), XLSX, and a PNG trend chart."""
+"""Report exports: CSV (UTF-8 with BOM, opens in Excel), XLSX, and a PNG trend chart.
+
+Every text cell goes through ``kb.exportsafe.safe_cell``: a unit name or title typed as
+``=HYPERLINK(...)`` is written as text, never as a live formula.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import io
 import logging
 from typing import Any
 
+from kb.exportsafe import safe_row
 from kb.workflow.reports import GROUPS, Report, UnitRow
 
 log = logging.getLogger(__name__)
@@ -54,10 +59,10 @@ def cells(row: UnitRow) -> list[Any]:
 def to_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([report.title])
-    writer.writerow(header(report))
+    writer.writerow(safe_row([report.title]))
+    writer.writerow(safe_row(header(report)))
     for row in [*report.rows, report.total]:
-        writer.writerow(cells(row))
+        writer.writerow(safe_row(cells(row)))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -68,13 +73,13 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "督查报表"
-    sheet.append([report.title])
-    sheet.append(header(report))
+    sheet.append(safe_row([report.title]))
+    sheet.append(safe_row(header(report)))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     low = PatternFill("solid", fgColor="FFF2CC")
     for row in [*report.rows, report.total]:
-        sheet.append(cells(row))
+        sheet.append(safe_row(cells(row)))
         if row.lowest:
             for cell in sheet[sheet.max_row]:
                 cell.fill = low
@@ -82,7 +87,7 @@ def to_xlsx(report: Report) -> bytes:
         trend = book.create_sheet("趋势")
         trend.append(["周截止日", "受理数", "化解率", "再次信访率"])
         for p in report.trend:
-            trend.append([p.week_end, p.received, _pct(p.resolution_rate), _pct(p.repeat_rate)])
+            trend.append(safe_row([p.week_end, p.received, _pct(p.resolution_rate), _pct(p.repeat_rate)]))
     sheet.column_dimensions["A"].width = 24
     out = io.BytesIO()
     book.save(out)

@@ -72,6 +72,7 @@ def session_clients(service: LeianService) -> Iterator[tuple[str, TestClient]]:
         c = TestClient(create_app(service), raise_server_exceptions=False, follow_redirects=False)
         r = c.post("/api/auth/login", json={"username": username, "password": "password-123"})
         assert r.status_code == 200, r.text
+        c.headers["X-CSRF-Token"] = c.cookies["leian_csrf"]  # as the web pages' scripts send it
         yield r.json()["role"], c
 
 

@@ -46,7 +46,7 @@ def test_login_sets_strict_httponly_cookie_and_logout_revokes_it(service: LeianS
         me = web.get("/api/auth/me").json()
         assert me["role"] == "handler" and "cases:write" in me["permissions"]
         assert web.get("/api/cases").status_code == 200
-        assert web.post("/api/auth/logout").status_code == 204
+        assert web.post("/api/auth/logout", headers={"X-CSRF-Token": web.cookies["leian_csrf"]}).status_code == 204
         web.cookies.set("leian_session", token)
         assert web.get("/api/auth/me").status_code == 401
 

@@ -1,4 +1,12 @@
 // JSON API client: same-origin session cookie, the project's error shape turned into ApiError.
+// Every state-changing request echoes the leian_csrf cookie in X-CSRF-Token (see api/csrf.py).
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("leian_csrf="));
+  return found ? decodeURIComponent(found.slice("leian_csrf=".length)) : "";
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -27,6 +35,7 @@ export async function api(path, { method = "GET", body, form, query, raw = false
     if (s) url += (url.includes("?") ? "&" : "?") + s;
   }
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (UNSAFE.has(method.toUpperCase())) init.headers["X-CSRF-Token"] = csrfToken();
   if (form) init.body = form;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -63,6 +72,7 @@ export function upload(path, form, onProgress) {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", path);
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
     xhr.upload.onprogress = (ev) => ev.lengthComputable && onProgress && onProgress(ev.loaded / ev.total);
     xhr.upload.onload = () => onProgress && onProgress(1);
     xhr.onload = () => {

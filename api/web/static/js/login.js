@@ -2,6 +2,11 @@
 import { api } from "./api.js";
 
 const form = document.getElementById("login-form");
+
+// Only a path on this site ("/x", never "//host" or "/\\host"); the server checks the same.
+function safeNext(next) {
+  return /^\/(?![\/\\])[^\\\x00-\x1f\x7f]*$/.test(next || "") ? next : "/";
+}
 const error = document.getElementById("login-error");
 
 form.addEventListener("submit", async (ev) => {
@@ -19,7 +24,7 @@ form.addEventListener("submit", async (ev) => {
   button.textContent = "正在登录…";
   try {
     await api("/api/auth/login", { method: "POST", body: { username, password } });
-    location.assign(form.dataset.next || "/");
+    location.assign(safeNext(form.dataset.next));
   } catch (e) {
     error.textContent = e.message || "登录失败";
     error.hidden = false;

@@ -1,0 +1,147 @@
+"""The masking table: every format of ID, phone and card is masked; dates, amounts and codes are not.
+
+Also the two masked outputs outside the API: access-log request paths (percent-decoded first) and
+the audit log's record of failed logins typed as an ID number or a phone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from kb.audit import AuditFilter
+from kb.logmask import PersonalDataFilter
+from kb.privacy import mask_text, mask_url
+from kb.service import LeianService
+from kb.sessions import MAX_FAILURES, LoginLockedError
+
+# (label, text, what must disappear, what the masked text contains)
+MASKED = [
+    ("id18", "身份证440606195011137412。", "195011137412", "440606************"),
+    ("id18 x", "身份证44060619501113741X", "19501113741X", "440606************"),
+    ("id18 spaces", "号码 440606 19501113 7412 已核", "19501113 7412", "440606 ******** ****"),
+    ("id18 dashes", "440606-19501113-7412", "19501113-7412", "440606-********-****"),
+    ("id18 6-4-4-4", "440606 1950 1113 7412", "1950 1113 7412", "440606 **** **** ****"),
+    ("id18 full-width", "４４０６０６１９５０１１１３７４１２", "１９５０１１１３７４１２", "４４０６０６"),
+    ("id15", "老身份证440606501113741", "501113741", "440606*********"),
+    ("id15 spaces", "440606 501113 741", "501113 741", "440606 ****** ***"),
+    ("mobile", "电话13812345678", "13812345678", "138****5678"),
+    ("mobile dashes", "138-1234-5678", "1234", "138-****-5678"),
+    ("mobile spaces", "138 1234 5678", "1234", "138 **** 5678"),
+    ("mobile +86", "+86 138 1234 5678", "1234", "+86 138 **** 5678"),
+    ("mobile +86 joined", "+8613812345678", "13812345678", "+86138****5678"),
+    ("mobile 0086", "008613812345678", "13812345678", "0086138****5678"),
+    ("mobile full-width", "手机１３８１２３４５６７８", "１２３４", "１３８****５６７８"),
+    ("mobile after letters", "Tel13812345678", "13812345678", "Tel138****5678"),
+    ("landline", "座机020-83451234", "8345", "020-****1234"),
+    ("landline brackets", "(020)83451234", "8345", "(020)****1234"),
+    ("landline 4-digit area", "0755 2888 1234", "2888", "0755 **** 1234"),
+    ("landline joined", "075528881234", "2888", "0755****1234"),
+    ("card", "卡号6222021234567890123", "21234567890", "6222***********0123"),
+    ("card spaces", "6222 0212 3456 7890", "0212 3456", "6222 **** **** 7890"),
+    ("card dashes", "6222-0212-3456-7890", "0212-3456", "6222-****-****-7890"),
+    ("two in a row", "13812345678 440606195011137412", "195011137412", "138****5678 440606************"),
+]
+
+NOT_MASKED = [
+    ("date", "2026-11-26"),
+    ("date slashes", "2026/11/26"),
+    ("date chinese", "2024年12月1日"),
+    ("amount wan", "拖欠工资8万元"),
+    ("amount yuan", "补偿35000元"),
+    ("amount decimals", "共计1234567.89元"),
+    ("registry number", "GD2024-1201-000001"),
+    ("registry number in text", "案件GD2025-0302-001234已受理"),
+    ("case id", "案件 12345 号"),
+    ("year range", "1978年参加工作，干了34年"),
+    ("area", "529亩集体土地"),
+    ("time", "10:30-11:45"),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "secret", "shown"), MASKED, ids=[m[0] for m in MASKED])
+def test_masked_formats(label: str, text: str, secret: str, shown: str) -> None:
+    masked = mask_text(text)
+    assert secret not in masked, (label, masked)
+    assert shown in masked, (label, masked)
+    assert len(masked) == len(text)  # the text around and between the digits is kept as typed
+
+
+@pytest.mark.parametrize(("label", "text"), NOT_MASKED, ids=[m[0] for m in NOT_MASKED])
+def test_not_masked(label: str, text: str) -> None:
+    assert mask_text(text) == text, label
+
+
+def test_sample_registry_numbers_dates_and_amounts_survive(sample_rows: list[tuple[int, dict]]) -> None:
+    for _, row in sample_rows[:300]:
+        for key in ("external_no", "received_date", "resolved_date", "title"):
+            if row.get(key):
+                assert mask_text(row[key]) == row[key], (key, row[key])
+        if row.get("petitioner_id"):
+            assert row["petitioner_id"][6:] not in mask_text(f"身份证{row['petitioner_id']}")
+        if row.get("petitioner_phone"):
+            assert row["petitioner_phone"] not in mask_text(f"电话 {row['petitioner_phone']}")
+
+
+def test_mask_url_decodes_and_masks_names_and_control_characters() -> None:
+    url = "/api/cases?q=%2B86%20138-1234-5678&petitioner_name=%E6%9D%8E%E5%BB%BA%E5%9B%BD&id=440606-19501113-7412"
+    out = mask_url(url)
+    assert "1234-5678" not in out and "138-****-5678" in out
+    assert "李建国" not in out and "李**" in out
+    assert "19501113" not in out
+    assert "\n" not in mask_url("/x%0D%0Afake log line") and "\\x0a" in mask_url("/x%0Afake")
+
+
+def _access_record(path: str) -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", path, "1.1", 200),
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/search?q=440606-19501113-7412",
+        "/api/search?q=138-1234-5678",
+        "/api/search?q=%2B8613812345678",
+        "/api/search?q=%34%34%30%36%30%36%31%39%35%30%31%31%31%33%37%34%31%32",
+        "/api/cases?petitioner_name=%E6%9D%8E%E5%BB%BA%E5%9B%BD",
+    ],
+)
+def test_access_log_paths_are_decoded_and_masked(path: str) -> None:
+    record = _access_record(path)
+    PersonalDataFilter().filter(record)
+    line = record.getMessage()
+    for secret in ("19501113", "1234-5678", "13812345678", "李建国"):
+        assert secret not in line, line
+
+
+@pytest.mark.parametrize("typed", ["440606195011137412", "138-1234-5678", "+86 138 1234 5678"])
+def test_failed_login_typed_as_id_or_phone_is_masked_in_the_audit_log(service: LeianService, typed: str) -> None:
+    for _ in range(MAX_FAILURES):
+        assert service.sessions.login(typed, "wrong-password") is None
+    # The lock-out still counts the (masked) name.
+    with pytest.raises(LoginLockedError):
+        service.sessions.login(typed, "wrong-password")
+    events = service.audit.query(AuditFilter(), limit=100)[0]
+    assert events
+    stored = json.dumps(events, ensure_ascii=False)
+    assert typed not in stored
+    for middle in ("19501113", "1234-5678", "1234 5678"):
+        assert middle not in stored
+    csv_text = "".join(service.audit.export_csv(AuditFilter()))
+    assert typed not in csv_text
+
+
+def test_tmp_path_is_not_masked(tmp_path: Path) -> None:
+    # A log line quoting a data directory must stay readable.
+    assert mask_text(str(tmp_path)) == str(tmp_path)
