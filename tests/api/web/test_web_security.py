@@ -14,9 +14,9 @@ from api.csrf import CSRF_COOKIE, csrf_token
 from api.headers import CSP
 from api.web.pages import STATIC_DIR, WEB_DIR, safe_next
 from kb.service import LeianService
+from tests.api.test_permissions import endpoints
 from tests.conftest import auth
 from tests.helpers import ROWS
-from tests.test_permissions import endpoints
 
 PASSWORD = "password-123"
 SELF = "http://testserver"
