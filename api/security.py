@@ -10,8 +10,10 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from pydantic import TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +25,23 @@ from kb.users import Principal
 log = logging.getLogger(__name__)
 WRITE_METHODS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _ID = re.compile(r"^\d+$")
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def asks_reveal(query_string: bytes) -> bool:
+    """Whether any ``reveal`` value in the query reads as true the way FastAPI reads a ``bool``
+    parameter (``y``, ``t``, ``on``, any case, percent-encoded): the audit must see every reveal the
+    route serves, and over-auditing a repeated parameter is the safe side."""
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if key == "reveal":
+            try:
+                if _BOOL.validate_python(value):
+                    return True
+            except ValidationError:
+                continue
+    return False
 
 
 def route_permission(route: Any) -> str | None:
@@ -152,8 +171,7 @@ class AuditMiddleware:
             return f"{record_type}.export", record_type, record_id, detail
         if method in WRITE_METHODS and not is_read_permission(permission):
             return f"{record_type}.{last or WRITE_METHODS[method]}", record_type, record_id, detail
-        query = scope.get("query_string", b"").decode("latin-1").lower()
-        if re.search(r"(^|&)reveal=(true|1|yes|on)(&|$)", query) and principal.can("pii:read"):
+        if asks_reveal(scope.get("query_string", b"")) and principal.can("pii:read"):
             return f"{record_type}.reveal", record_type, record_id, detail
         return None
 

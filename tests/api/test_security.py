@@ -226,3 +226,24 @@ def test_control_characters_are_stripped_from_stored_text(client: TestClient) ->
     row = {**ROWS[0], "title": "标题\x00\x07", "content": "内容\x1b[31m正文\u0000"}
     case = client.post("/api/cases", json=row).json()
     assert case["title"] == "标题" and "\x1b" not in case["content"] and "\x00" not in case["content"]
+
+
+@pytest.mark.parametrize("spelling", ["true", "y", "t", "%74rue", "TRUE", "on", "1", "yes", "false&reveal=1"])
+def test_every_spelling_that_unmasks_is_audited(
+    client: TestClient, service: LeianService, tokens: dict, spelling: str
+) -> None:
+    # FastAPI reads reveal as a bool (y, t, on, any case, percent-encoded): the audit must see the same.
+    assert client.post("/api/cases/import", files={"file": ("c.jsonl", _jsonl(ROWS), "application/json")}).is_success
+    case_id = client.get("/api/cases/by-external/T-001").json()["id"]
+    res = client.get(f"/api/cases/{case_id}?reveal={spelling}", headers=auth(tokens["handler"]))
+    assert res.status_code == 200 and res.json()["petitioner_name"] == "张三"  # unmasked
+    assert len(_events(service, action="cases.reveal", username="u_handler")) == 1
+
+
+@pytest.mark.parametrize("spelling", ["false", "0", "no", "off", "n"])
+def test_a_masked_read_is_not_a_reveal(client: TestClient, service: LeianService, tokens: dict, spelling: str) -> None:
+    assert client.post("/api/cases/import", files={"file": ("c.jsonl", _jsonl(ROWS), "application/json")}).is_success
+    case_id = client.get("/api/cases/by-external/T-001").json()["id"]
+    res = client.get(f"/api/cases/{case_id}?reveal={spelling}", headers=auth(tokens["handler"]))
+    assert res.status_code == 200 and res.json()["petitioner_name"] != "张三"
+    assert _events(service, action="cases.reveal", username="u_handler") == []
