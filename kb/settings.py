@@ -25,6 +25,7 @@ MB = 1024 * 1024
 SESSION_HOURS = 8
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Settings:
     session_hours: int = SESSION_HOURS
     login_max_failures: int = LOGIN_MAX_FAILURES
     login_lock_minutes: int = LOGIN_LOCK_MINUTES
+    # Shortest password accepted for a new account (kb/passwords.py adds variety and a common-password list).
+    min_password_length: int = MIN_PASSWORD_LENGTH
 
     def __post_init__(self) -> None:
         validate({f.name: getattr(self, f.name) for f in fields(self)})
@@ -122,6 +125,7 @@ ENV: dict[str, str] = {
     "session_hours": "LEIAN_SESSION_HOURS",
     "login_max_failures": "LEIAN_LOGIN_MAX_FAILURES",
     "login_lock_minutes": "LEIAN_LOGIN_LOCK_MINUTES",
+    "min_password_length": "LEIAN_MIN_PASSWORD_LENGTH",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -143,6 +147,7 @@ POSITIVE_INTS = (
     "session_hours",
     "login_max_failures",
     "login_lock_minutes",
+    "min_password_length",
 )
 
 
@@ -245,6 +250,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "session_hours",
         "login_max_failures",
         "login_lock_minutes",
+        "min_password_length",
     )
     for name in numeric:
         values[name] = _number(env, ENV[name], getattr(base, name))

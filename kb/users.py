@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
+from kb.passwords import password_problems
+from kb.settings import MIN_PASSWORD_LENGTH
 from kb.storage.cases import now
 from kb.storage.db import Database
 
@@ -96,8 +98,8 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 class UserStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, min_password_length: int = MIN_PASSWORD_LENGTH) -> None:
+        self.db, self.min_password_length = db, min_password_length
 
     def create(
         self, username: str, role: str, password: str | None = None, city: str | None = None, display_name: str = ""
@@ -107,8 +109,10 @@ class UserStore:
             raise InvalidInputError([FieldProblem("role", f"角色应为 {', '.join(PERMISSIONS)} 之一")])
         if not username or len(username) > 64:
             raise InvalidInputError([FieldProblem("username", "用户名长度应为 1–64")])
-        if password is not None and len(password) < 8:
-            raise InvalidInputError([FieldProblem("password", "密码至少 8 位")])
+        if password is not None:
+            problems = password_problems(password, username, self.min_password_length)
+            if problems:
+                raise InvalidInputError([FieldProblem("password", "；".join(problems))])
         if self.db.query_one("SELECT 1 FROM users WHERE username = ?", (username,)):
             raise ConflictError(f"用户 {username} 已存在")
         with self.db.transaction() as conn:

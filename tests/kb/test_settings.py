@@ -239,3 +239,27 @@ def test_login_lock_out_and_export_cap_are_the_configured_ones(tmp_path: Path) -
             assert client.get("/api/cases/export", params={"limit": 3}, headers=auth(token)).status_code == 200
     finally:
         service.close()
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("12345678", "至少 10 位"),
+        ("aaaaaaaaaaaa", "常见或重复"),
+        ("Password123", "常见或重复"),
+        ("1qaz2wsx3edc", "常见或重复"),
+        ("onlylettersherenow", "两类"),
+        ("u_policy-2026-x", "用户名"),
+    ],
+)
+def test_password_policy_refuses_weak_passwords_with_the_reason(tmp_path: Path, password: str, reason: str) -> None:
+    from indexing.encoders.hashing import HashingEncoder
+
+    service = LeianService(load_settings({}, data_dir=tmp_path, encoder="hashing"), encoder=HashingEncoder())
+    try:
+        with pytest.raises(InvalidInputError, match=reason):
+            service.users.create("u_policy", "admin", password)
+        assert service.users.count() == 0
+        service.users.create("u_policy", "admin", "correct-horse-42")
+    finally:
+        service.close()
