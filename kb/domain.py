@@ -31,7 +31,6 @@ from kb.fields import (
     field,
     field_kwargs,
     filter_fields,
-    strip_control,
 )
 
 __all__ = [
@@ -51,7 +50,6 @@ __all__ = [
 ]
 M = TypeVar("M", bound=BaseModel)
 # Kept for callers outside the case model (model cases clean their text the same way).
-_strip_control = strip_control
 
 
 def _f(name: str, partial: bool = False) -> Any:

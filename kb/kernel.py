@@ -50,8 +50,6 @@ class IngestHooks:
     def add(self, hook: IngestHook) -> None:
         self._hooks.append(hook)
 
-    append = add  # the registry used to be a plain list
-
     def run(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
         for hook in self._hooks:
             hook(conn, batch)

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kb.domain import _strip_control
 from kb.errors import FieldProblem
+from kb.fields import strip_control
 
 MAX_SHORT = 200
 MAX_LONG = 20000
@@ -102,7 +102,7 @@ class ModelCaseIn(BaseModel):
     @field_validator("title", "summary", "approach", "outcome", mode="before")
     @classmethod
     def _clean(cls, value: Any) -> Any:
-        return _strip_control(value) if isinstance(value, str) else value
+        return strip_control(value) if isinstance(value, str) else value
 
     @field_validator("code")
     @classmethod
@@ -115,7 +115,7 @@ class ModelCaseIn(BaseModel):
         if isinstance(value, str):  # one item per line, as typed in a spreadsheet cell
             value = value.splitlines()
         if isinstance(value, list):
-            return [_strip_control(v) if isinstance(v, str) else v for v in value if not _blank(v)]
+            return [strip_control(v) if isinstance(v, str) else v for v in value if not _blank(v)]
         return value
 
     @field_validator("group_ids", mode="before")
