@@ -90,7 +90,7 @@ CREATE INDEX ix_package_cases_case ON package_cases(case_id);
 # Cases stored before this step start where their status puts them (as an import would, with the
 # statutory 15 / 60 / 30 days; the UPDATE of ``cases`` is the case repository's own SQL) and get one
 # ``upgrade`` transition dated when the step runs.
-LIFECYCLE_V10 = """
+LIFECYCLE_V10 = f"""
 ALTER TABLE cases ADD COLUMN stage TEXT NOT NULL DEFAULT 'registered';
 ALTER TABLE cases ADD COLUMN due_date TEXT;
 CREATE INDEX ix_cases_due ON cases(due_date);
@@ -114,14 +114,14 @@ CREATE TABLE case_transitions (
 CREATE INDEX ix_transitions_case ON case_transitions(case_id, id);
 CREATE INDEX ix_transitions_action ON case_transitions(action, case_id);
 
-{stage_backfill}
+{STAGE_BACKFILL}
 INSERT INTO case_transitions(case_id, action, from_stage, to_stage, actor, at, reason, due_date_after, request_until)
 SELECT id, 'upgrade', NULL, stage, 'system', strftime('%Y-%m-%dT%H:%M:%S+08:00', 'now', '+8 hours'),
        '系统升级前已登记的案件', due_date,
        CASE WHEN stage = 'replied'
             THEN date(COALESCE(resolved_date, date('now', '+8 hours')), '+30 days') END
 FROM cases ORDER BY id;
-""".format(stage_backfill=STAGE_BACKFILL)
+"""
 
 WORKFLOW = Migration(5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5)
 LIFECYCLE = Migration(10, "lifecycle: case stage, due date and transitions", LIFECYCLE_V10)
