@@ -82,6 +82,17 @@ class CaseService:
         is not embedded again.
         """
         actor.require("cases:import")
+        return self._store(rows, batch_size=batch_size, progress=progress, actor=actor)
+
+    def _store(
+        self,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        *,
+        batch_size: int = 256,
+        progress: ProgressFn | None = None,
+        actor: Principal = SYSTEM,
+    ) -> ImportReport:
+        """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing."""
         cases = self.validate_rows(rows)
         report = ImportReport()
         existing = self.cases.hashes_by_external([c.external_no for c in cases])
@@ -167,7 +178,7 @@ class CaseService:
 
     def create_case(self, case: CaseIn, actor: Principal = SYSTEM) -> Case:
         actor.require("cases:write")
-        self.ingest([(None, case.model_dump(mode="json"))])
+        self._store([(None, case.model_dump(mode="json"))], actor=actor)
         stored = self.cases.get_by_external(case.external_no)
         assert stored is not None
         return stored
