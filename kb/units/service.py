@@ -105,7 +105,7 @@ class UnitService:
         self.kernel.reload_units()
         return report
 
-    def _stored(self) -> list[Unit]:
+    def _stored(self) -> Sequence[Unit]:
         """Every stored unit, inactive ones included (their names stay taken)."""
         self.kernel.reload_units()  # seeds the bundled data into an empty table first
         return [s.unit for s in self.store.rows(active_only=False)]
