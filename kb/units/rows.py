@@ -190,7 +190,24 @@ def resolve(incoming: Sequence[UnitRow], existing: Iterable[Unit] = ()) -> tuple
         resolved.append(replace(r, unit=unit))
     for r in resolved:
         problems += _links(r, merged)
+        problems += _dependents(r, merged, set(first_row))
     return resolved, problems
+
+
+def _dependents(r: UnitRow, merged: Mapping[str, Unit], incoming: set[str]) -> list[FieldProblem]:
+    """A stored unit's parent or covered city must keep a kind that fits when a row replaces it."""
+    name, kind = r.unit.name, r.unit.kind
+    broken = [
+        u.name
+        for u in merged.values()
+        if u.name not in incoming
+        and ((u.parent == name and kind not in PARENT_KINDS[u.kind]) or (name in u.cities and kind != "city"))
+    ]
+    if not broken:
+        return []
+    more = f"等 {len(broken)} 个单位" if len(broken) > 3 else ""
+    message = f"改为{KIND_LABELS[kind]}后，{'、'.join(broken[:3])}{more}的上级单位或覆盖地市不再有效"
+    return [FieldProblem(r.at("kind"), message, r.row)]
 
 
 def _links(r: UnitRow, merged: Mapping[str, Unit]) -> list[FieldProblem]:

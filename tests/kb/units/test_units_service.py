@@ -114,6 +114,12 @@ def test_import_is_all_or_nothing_and_names_rows_and_columns_as_the_file_spells_
     with pytest.raises(InvalidInputError) as err:
         service.units.import_file(units_csv("名称,类型,备注\n甲区,区县,x\n"), "u.csv", actor=ADMIN)
     assert [(p.row, p.field) for p in err.value.problems] == [(1, "备注")]
+    # Replacing a unit may not strand the units that hang under it.
+    with pytest.raises(InvalidInputError) as err:
+        service.units.import_file(units_csv("名称,类型\n珠海市,省直部门\n"), "u.csv", actor=ADMIN)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "类型")
+    assert problem.message == "改为省直部门后，省信访局督查一处、香洲区、斗门区等 5 个单位的上级单位或覆盖地市不再有效"
     with pytest.raises(PermissionDeniedError):
         service.units.import_file(units_csv("名称,类型,上级\n甲区,区县,广州市\n"), "u.csv", actor=HANDLER)
 
