@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import cases, groups, lifecycle, modelcases, security, users, workflow
+from api.cli import cases, groups, lifecycle, modelcases, security, units, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -48,6 +48,7 @@ AREAS: tuple[click.Command, ...] = (
     workflow.litigation,
     lifecycle.lifecycle,
     modelcases.modelcases,
+    units.units,
 )
 for _command in AREAS:
     cli.add_command(_command)
