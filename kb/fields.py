@@ -38,6 +38,9 @@ STATUS_LABELS = {
 # Chinese labels are accepted on input too, as registry exports use them.
 STATUS_ALIASES = {label: status.value for status, label in STATUS_LABELS.items()}
 CHANNELS = ("来信", "来访", "网上", "热线")
+# Where a petition came from: handed down from the centre, forwarded by the national bureau, handed
+# down by the province, or received at this level (the default).
+ORIGINS = ("中央交办", "国家信访局转送", "省交办", "本级受理")
 YES_NO = {"是": True, "否": False}
 MAX_TITLE = 200
 MAX_CONTENT = 20000
@@ -148,6 +151,10 @@ CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("petitioner_phone", str, "联系电话", max_length=32, description="电话，仅用于生成匿名键",
               stored=False, updatable=False, clean=False, export=False),
     CaseField("participants", int, "人数", default=1, ge=1, le=100000),
+    CaseField("origin", str, "来源", ("案件来源", "交办来源"), default="本级受理", choices=ORIGINS,
+              filter="multi", filter_max=len(ORIGINS), facet=True),
+    CaseField("backlog_list", bool, "积案清单", ("列入积案清单",), default=False, filter="boolean",
+              description="是否列入上级交办的积案清单"),
 )  # fmt: skip
 
 
