@@ -24,7 +24,10 @@ from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.evaluations import EvaluationService
+from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
+from kb.workflow.supervision import SupervisionService
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -91,6 +94,9 @@ class LeianService:
         self.workflow = WorkflowService(kernel)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
+        self.supervision = SupervisionService(kernel)
+        self.evaluations = EvaluationService(kernel)
+        self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.
         cs = self.case_service
         self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder

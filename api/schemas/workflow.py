@@ -87,6 +87,8 @@ class LinkOut(_Out):
     similarity: float
     repeat_count: int
     label: str
+    manual: bool = Field(default=False, description="人工关联（识别不会覆盖）")
+    note: str | None = Field(default=None, description="人工关联说明")
 
 
 class RepeatItem(_Out):
@@ -206,6 +208,11 @@ class UnitRowOut(_Out):
     lowest: bool
     resolution_rate: float | None = Field(description="化解率")
     repeat_rate: float | None = Field(description="再次信访率")
+    replied: int = Field(default=0, description="本期答复的案件数")
+    evaluated: int = Field(default=0, description="其中信访人已评价的案件数（截至期末）")
+    satisfied: int = Field(default=0, description="其中评价为满意或基本满意的案件数")
+    evaluation_rate: float | None = Field(default=None, description="参评率 = 已评价 ÷ 本期答复")
+    satisfaction_rate: float | None = Field(default=None, description="满意率 = (满意 + 基本满意) ÷ 已评价")
 
 
 class TrendPointOut(_Out):

@@ -6,7 +6,10 @@ Definitions (also in docs/workflow.md):
 - resolved: cases whose status is 已化解 and whose resolution date falls in the period;
 - 化解率: of the cases received in the period, the share 已化解 by the period's end;
 - 再次信访率: of the cases received in the period, the share linked as a repeat of an earlier case;
-- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then.
+- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then;
+- 参评率: of the cases replied to in the period, the share with the petitioner's rating (recorded by
+  the period's end); 满意率: of the rated cases, the share rated 满意 or 基本满意
+  (``kb.workflow.evaluations``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.workflow import evaluations
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
 
@@ -32,6 +36,9 @@ class UnitRow:
     cohort_resolved: int = 0
     repeats: int = 0
     backlog: int = 0
+    replied: int = 0
+    evaluated: int = 0
+    satisfied: int = 0
     change_resolution_rate: float | None = None
     change_repeat_rate: float | None = None
     lowest: bool = False
@@ -43,6 +50,16 @@ class UnitRow:
     @property
     def repeat_rate(self) -> float | None:
         return round(self.repeats / self.received, 4) if self.received else None
+
+    @property
+    def evaluation_rate(self) -> float | None:
+        """参评率: rated ÷ replied to in the period."""
+        return round(self.evaluated / self.replied, 4) if self.replied else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: (满意 + 基本满意) ÷ rated."""
+        return round(self.satisfied / self.evaluated, 4) if self.evaluated else None
 
 
 @dataclass
@@ -129,8 +146,32 @@ def period_report(
     backlog_days: int = 60,
 ) -> Report:
     rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days)
+    add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
     return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
+
+
+def add_evaluation_rates(
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    rows: list[UnitRow],
+    total: UnitRow,
+) -> None:
+    """Fill 参评率 / 满意率 counts into the rows (a unit with replies only gets a row of its own)."""
+    scope: tuple[str, list[object]] = ("c.city = ?", [city]) if city else ("1=1", [])
+    by_unit = {r.unit: r for r in rows}
+    for unit, counts in sorted(evaluations.rates(db, group_by, date_from, date_to, scope).items()):
+        row = by_unit.get(unit)
+        if row is None:
+            row = by_unit[unit] = UnitRow(unit)
+            rows.append(row)
+        row.replied, row.evaluated, row.satisfied = counts.replied, counts.evaluated, counts.satisfied
+    total.replied = sum(r.replied for r in rows)
+    total.evaluated = sum(r.evaluated for r in rows)
+    total.satisfied = sum(r.satisfied for r in rows)
 
 
 def _delta(now_: float | None, before: float | None) -> float | None:

@@ -14,7 +14,9 @@ LINK_LABELS = {"repeat": "重复信访", "exact": "重复提交（内容相同�
 
 
 def links(db: Database, case_id: int) -> list[dict[str, Any]]:
-    return [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.link_rows(db, case_id)]
+    return [
+        dict(r) | {"label": LINK_LABELS[r["kind"]], "manual": bool(r["manual"])} for r in store.link_rows(db, case_id)
+    ]
 
 
 def later_repeats(db: Database, case_id: int) -> int:

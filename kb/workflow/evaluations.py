@@ -1,0 +1,182 @@
+"""满意度评价 and 回访: the petitioner's rating of a reply, follow-up contacts, and 参评率 / 满意率.
+
+- A **rating** (满意 / 基本满意 / 不满意) is of the case's latest reply and is recorded once per reply
+  by an account that may write the case (a handler of the case's unit). A reply is a lifecycle
+  transition into 已答复 / 复查已答复 / 复核已答复 (``REPLY_STAGES``).
+- 不满意 opens the next review step: after the reply the case shows “信访人不满意，可申请复查”
+  (after the 复查 reply, 复核), and the lifecycle offers the request.
+- A **follow-up** (回访) records the method (电话 / 上门 / 短信), a note, who and when.
+
+Rates of a period (definitions, also in docs/workflow.md):
+- 参评率 = cases replied to in the period that have a rating ÷ cases replied to in the period;
+- 满意率 = cases rated 满意 or 基本满意 ÷ cases with a rating.
+A case counts once, by the rating of its latest reply in the period, and only ratings recorded by
+the period's end count, so a rating recorded later never changes a past period's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.domain import Case
+from kb.errors import ConflictError, FieldProblem, InvalidInputError, PermissionDeniedError
+from kb.kernel import Kernel
+from kb.storage.db import Database
+from kb.users import SYSTEM, Principal
+from kb.workflow import evaluations_store as store
+
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+SATISFIED = ("satisfied", "basically_satisfied")
+METHOD_LABELS = {"phone": "电话", "visit": "上门", "sms": "短信"}
+MAX_NOTE = 2000
+# A case whose status is one of these has been answered (used until the lifecycle records replies).
+REPLIED_STATUSES = ("resolved", "unresolved", "closed")
+# Every reply as (case_id, at): the case's answer, dated by its resolution date.
+REPLIES_SQL = (
+    "SELECT id AS case_id, resolved_date AS at FROM cases "
+    f"WHERE status IN ({', '.join(repr(s) for s in REPLIED_STATUSES)}) AND resolved_date IS NOT NULL"
+)
+REVIEW_HINT = "信访人不满意，可申请复查"
+
+
+def _choice(value: str | None, labels: dict[str, str], name: str, noun: str) -> str:
+    """A code (``unsatisfied``) or its Chinese label (不满意) -> the code."""
+    text = (value or "").strip()
+    by_label = {label: code for code, label in labels.items()}
+    if text in labels:
+        return text
+    if text in by_label:
+        return by_label[text]
+    allowed = " / ".join(labels.values())
+    raise InvalidInputError([FieldProblem(name, f"{noun}应为 {allowed} 之一")])
+
+
+def _note(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidInputError([FieldProblem("note", f"说明不能超过 {MAX_NOTE} 字")])
+    return text or None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply to the petitioner: ``ref`` names it for the once-per-reply rule."""
+
+    ref: str
+    at: str
+
+
+def latest_reply(case: Case) -> Reply | None:
+    """The case's latest reply, or None when it has not been answered."""
+    if case.status not in REPLIED_STATUSES or not case.resolved_date:
+        return None
+    return Reply(f"status:{case.resolved_date}", case.resolved_date)
+
+
+@dataclass
+class EvaluationState:
+    """A case's ratings and follow-ups, what its latest reply is and whether it is rated."""
+
+    case_id: int
+    reply: Reply | None
+    current: dict[str, Any] | None
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def may_evaluate(self) -> bool:
+        return self.reply is not None and self.current is None
+
+    @property
+    def review_hint(self) -> str | None:
+        unsatisfied = self.current is not None and self.current["rating"] == "unsatisfied"
+        return REVIEW_HINT if unsatisfied else None
+
+
+def _evaluation(row: Any) -> dict[str, Any]:
+    return dict(row) | {"rating_label": RATING_LABELS[row["rating"]]}
+
+
+def _followup(row: Any) -> dict[str, Any]:
+    return dict(row) | {"method_label": METHOD_LABELS[row["method"]]}
+
+
+class EvaluationService:
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.db = kernel.db
+
+    def _stamp(self) -> str:
+        return self.kernel.clock.now().isoformat(timespec="seconds")
+
+    def _writable(self, case_id: int, actor: Principal) -> Case:
+        actor.require("workflow:write")
+        case = self.kernel.get_case(case_id, actor)
+        if not actor.scope.may_write(case.city, case.department):
+            raise PermissionDeniedError("只有承办单位的经办人可以录入满意度评价和回访记录")
+        return case
+
+    def evaluate(
+        self, case_id: int, rating: str, note: str | None = None, actor: Principal = SYSTEM
+    ) -> EvaluationState:
+        """Record the petitioner's rating of the case's latest reply (once per reply)."""
+        case = self._writable(case_id, actor)
+        code = _choice(rating, RATING_LABELS, "rating", "满意度")
+        text = _note(note)
+        reply = latest_reply(case)
+        if reply is None:
+            raise ConflictError(f"案件 {case_id} 尚未答复，不能评价（答复后再录入信访人评价）")
+        with self.db.transaction() as conn:
+            added = store.insert_evaluation(conn, case_id, reply.ref, reply.at, code, text, actor.username, self._stamp())
+        if added is None:
+            raise ConflictError(f"案件 {case_id} 的本次答复已评价，每次答复只能评价一次")
+        return self.state(case_id, actor)
+
+    def follow_up(self, case_id: int, method: str, note: str | None = None, actor: Principal = SYSTEM) -> EvaluationState:
+        """Record a follow-up contact (回访) with the petitioner."""
+        self._writable(case_id, actor)
+        code = _choice(method, METHOD_LABELS, "method", "回访方式")
+        text = _note(note)
+        with self.db.transaction() as conn:
+            store.insert_followup(conn, case_id, code, text, actor.username, self._stamp())
+        return self.state(case_id, actor)
+
+    def state(self, case_id: int, actor: Principal = SYSTEM) -> EvaluationState:
+        actor.require("workflow:read")
+        case = self.kernel.get_case(case_id, actor)
+        reply = latest_reply(case)
+        current = store.evaluation_for(self.db, case_id, reply.ref) if reply else None
+        return EvaluationState(
+            case_id,
+            reply,
+            _evaluation(current) if current else None,
+            [_evaluation(r) for r in store.evaluations(self.db, case_id)],
+            [_followup(r) for r in store.followups(self.db, case_id)],
+        )
+
+    def unsatisfied(self, case_id: int) -> bool:
+        """Whether the petitioner rated the case's latest reply 不满意 (opens the next review step)."""
+        case = self.kernel.cases.get(case_id)
+        reply = latest_reply(case) if case else None
+        row = store.evaluation_for(self.db, case_id, reply.ref) if reply else None
+        return row is not None and row["rating"] == "unsatisfied"
+
+
+@dataclass
+class Rates:
+    replied: int = 0
+    evaluated: int = 0
+    satisfied: int = 0
+
+
+def rates(
+    db: Database, group_by: str, date_from: dt.date, date_to: dt.date, scope: tuple[str, list[Any]]
+) -> dict[str, Rates]:
+    """参评率 / 满意率 counts per unit (``group_by`` a checked column) for one period."""
+    found = store.rate_counts(db, group_by, REPLIES_SQL, scope, date_from.isoformat(), date_to.isoformat())
+    return {
+        str(r["unit"]): Rates(int(r["replied"] or 0), int(r["evaluated"] or 0), int(r["satisfied"] or 0))
+        for r in found
+    }
