@@ -89,7 +89,7 @@ class PetitionerService:
             items.append(
                 PetitionerCase(
                     case,
-                    views.links(self.db, case.id),
+                    self._visible_links(case.id, actor),
                     flags[case.id],
                     views.later_repeats(self.db, case.id),
                     rating,
@@ -164,10 +164,21 @@ class PetitionerService:
         self.kernel.get_case(case_id, actor)
         return {
             "case_id": case_id,
-            "links": views.links(self.db, case_id),
+            "links": self._visible_links(case_id, actor),
             "later_repeats": views.later_repeats(self.db, case_id),
             "history": self._history([case_id]),
         }
+
+    def _visible_links(self, case_id: int, actor: Principal) -> list[dict[str, Any]]:
+        """The case's links to cases the actor may see (another unit's case is not revealed)."""
+        return [link for link in views.links(self.db, case_id) if self._sees(int(link["other_id"]), actor)]
+
+    def _sees(self, case_id: int, actor: Principal) -> bool:
+        try:
+            self.kernel.get_case(case_id, actor)
+        except NotFoundError:
+            return False
+        return True
 
     def _history(self, ids: list[int]) -> list[dict[str, Any]]:
         return [
