@@ -179,7 +179,9 @@ def orders_reply(ctx: click.Context, order_id: int, text: str, username: str | N
 # -- 满意度评价 / 回访 ---------------------------------------------------------------------------------------
 @click.command()
 @click.argument("case_id", type=int)
-@click.argument("rating", type=click.Choice(["满意", "基本满意", "不满意", "satisfied", "basically_satisfied", "unsatisfied"]))
+@click.argument(
+    "rating", type=click.Choice(["满意", "基本满意", "不满意", "satisfied", "basically_satisfied", "unsatisfied"])
+)
 @click.option("--note", help="说明")
 @as_option
 @click.pass_context
@@ -272,7 +274,9 @@ def link(ctx: click.Context, case_id: int, other_id: int, note: str | None, user
     with open_service(ctx, open_index=False) as service:
         found = service.petitioners.link(case_id, other_id, note, actor=_actor(service, username))
     for r in found["links"]:
-        click.echo(f"#{case_id} {r['label']}{'（人工）' if r['manual'] else ''} ← #{r['other_id']} {r['other_external_no']}")
+        click.echo(
+            f"#{case_id} {r['label']}{'（人工）' if r['manual'] else ''} ← #{r['other_id']} {r['other_external_no']}"
+        )
 
 
 @click.command()

@@ -24,7 +24,9 @@ DIRECTION = "^(received|issued)$"
 
 
 # -- 催办 ----------------------------------------------------------------------------------------------------
-@router.post("/cases/{case_id}/reminders", response_model=ReminderOut, status_code=201, summary="催办：提醒某单位办理此案")
+@router.post(
+    "/cases/{case_id}/reminders", response_model=ReminderOut, status_code=201, summary="催办：提醒某单位办理此案"
+)
 def remind(
     case_id: int, body: ReminderRequest, service: ServiceDep, user: Principal = Depends(require("workflow:write"))
 ) -> ReminderOut:
@@ -42,7 +44,9 @@ def case_reminders(
 def reminders(
     service: ServiceDep,
     direction: str | None = Query(default=None, pattern=DIRECTION, description="received 收到的 / issued 发出的"),
-    status: str | None = Query(default=None, pattern="^(pending|replied)$", description="pending 待回复 / replied 已回复"),
+    status: str | None = Query(
+        default=None, pattern="^(pending|replied)$", description="pending 待回复 / replied 已回复"
+    ),
     limit: int = Query(default=200, ge=1, le=1000),
     user: Principal = Depends(require("workflow:read")),
 ) -> list[ReminderOut]:
@@ -74,7 +78,9 @@ def issue_order(
 def orders(
     service: ServiceDep,
     status: str | None = Query(
-        default=None, pattern="^(pending|replied|overdue)$", description="pending 待回复 / replied 已回复 / overdue 逾期未回复"
+        default=None,
+        pattern="^(pending|replied|overdue)$",
+        description="pending 待回复 / replied 已回复 / overdue 逾期未回复",
     ),
     unit: str | None = Query(default=None, max_length=64, description="督办对象单位"),
     case_id: int | None = Query(default=None, ge=1),
@@ -120,9 +126,7 @@ def evaluate(
     return EvaluationStateOut.model_validate(service.evaluations.evaluate(case_id, body.rating, body.note, actor=user))
 
 
-@router.post(
-    "/cases/{case_id}/followups", response_model=EvaluationStateOut, status_code=201, summary="录入回访记录"
-)
+@router.post("/cases/{case_id}/followups", response_model=EvaluationStateOut, status_code=201, summary="录入回访记录")
 def follow_up(
     case_id: int, body: FollowupRequest, service: ServiceDep, user: Principal = Depends(require("workflow:write"))
 ) -> EvaluationStateOut:

@@ -37,7 +37,9 @@ class ReplyRequest(_In):
 
 class EvaluationRequest(_In):
     rating: str = Field(
-        min_length=1, max_length=32, description="满意度：satisfied 满意 / basically_satisfied 基本满意 / unsatisfied 不满意"
+        min_length=1,
+        max_length=32,
+        description="满意度：satisfied 满意 / basically_satisfied 基本满意 / unsatisfied 不满意",
     )
     note: str | None = Field(default=None, max_length=2000, description="说明")
 

@@ -129,12 +129,16 @@ class EvaluationService:
         if reply is None:
             raise ConflictError(f"案件 {case_id} 尚未答复，不能评价（答复后再录入信访人评价）")
         with self.db.transaction() as conn:
-            added = store.insert_evaluation(conn, case_id, reply.ref, reply.at, code, text, actor.username, self._stamp())
+            added = store.insert_evaluation(
+                conn, case_id, reply.ref, reply.at, code, text, actor.username, self._stamp()
+            )
         if added is None:
             raise ConflictError(f"案件 {case_id} 的本次答复已评价，每次答复只能评价一次")
         return self.state(case_id, actor)
 
-    def follow_up(self, case_id: int, method: str, note: str | None = None, actor: Principal = SYSTEM) -> EvaluationState:
+    def follow_up(
+        self, case_id: int, method: str, note: str | None = None, actor: Principal = SYSTEM
+    ) -> EvaluationState:
         """Record a follow-up contact (回访) with the petitioner."""
         self._writable(case_id, actor)
         code = _choice(method, METHOD_LABELS, "method", "回访方式")
@@ -177,6 +181,5 @@ def rates(
     """参评率 / 满意率 counts per unit (``group_by`` a checked column) for one period."""
     found = store.rate_counts(db, group_by, REPLIES_SQL, scope, date_from.isoformat(), date_to.isoformat())
     return {
-        str(r["unit"]): Rates(int(r["replied"] or 0), int(r["evaluated"] or 0), int(r["satisfied"] or 0))
-        for r in found
+        str(r["unit"]): Rates(int(r["replied"] or 0), int(r["evaluated"] or 0), int(r["satisfied"] or 0)) for r in found
     }

@@ -179,4 +179,3 @@ NOTICES = Migration(
 
 # This feature's steps, ascending; kb/schema.py places them in the global order.
 MIGRATIONS: list[Migration] = [WORKFLOW, NOTICES]
-

@@ -203,7 +203,10 @@ def repeat_rows(db: Database, kind: str | None, limit: int, city: str | None) ->
 def blocked_pairs(conn: sqlite3.Connection, case_ids: Sequence[int]) -> set[frozenset[int]]:
     """Pairs involving these cases that a person unlinked: detection never links them again."""
     sql = "SELECT case_id, other_id FROM case_link_blocks WHERE {column} IN ({{marks}})"
-    found = [*query_in(conn, sql.format(column="case_id"), case_ids), *query_in(conn, sql.format(column="other_id"), case_ids)]
+    found = [
+        *query_in(conn, sql.format(column="case_id"), case_ids),
+        *query_in(conn, sql.format(column="other_id"), case_ids),
+    ]
     return {frozenset((int(r["case_id"]), int(r["other_id"]))) for r in found}
 
 
@@ -227,7 +230,8 @@ def save_manual_link(
 ) -> None:
     """``case_id`` is a repeat of the earlier ``other`` because a person said so (replaces a detected one)."""
     conn.execute(
-        "INSERT OR REPLACE INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at, manual, note) "
+        "INSERT OR REPLACE INTO case_links"
+        "(case_id, kind, other_id, similarity, repeat_count, created_at, manual, note) "
         "VALUES (?, 'repeat', ?, 1.0, ?, ?, 1, ?)",
         (case_id, other, count, stamp, note),
     )
@@ -254,7 +258,14 @@ def unblock_pair(conn: sqlite3.Connection, a: int, b: int) -> None:
 
 
 def add_link_event(
-    conn: sqlite3.Connection, case_id: int, other: int, action: str, kinds: str, note: str | None, actor: str, stamp: str
+    conn: sqlite3.Connection,
+    case_id: int,
+    other: int,
+    action: str,
+    kinds: str,
+    note: str | None,
+    actor: str,
+    stamp: str,
 ) -> None:
     conn.execute(
         "INSERT INTO case_link_events(case_id, other_id, action, kinds, note, actor, at) VALUES (?,?,?,?,?,?,?)",
@@ -268,7 +279,9 @@ def link_events(db: Database, case_ids: Sequence[int]) -> list[sqlite3.Row]:
         "SELECT id, case_id, other_id, action, kinds, note, actor, at FROM case_link_events "
         "WHERE {column} IN ({{marks}})"
     )
-    found = {int(r["id"]): r for column in ("case_id", "other_id") for r in query_in(db, sql.format(column=column), case_ids)}
+    found = {
+        int(r["id"]): r for column in ("case_id", "other_id") for r in query_in(db, sql.format(column=column), case_ids)
+    }
     return [found[i] for i in sorted(found)]
 
 

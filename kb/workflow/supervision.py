@@ -98,10 +98,7 @@ class Order:
     @classmethod
     def from_row(cls, row: Any, today: dt.date) -> Order:
         deadline, replied_at = row["deadline"], row["replied_at"]
-        if replied_at:
-            status = "replied"
-        else:
-            status = "overdue" if today.isoformat() > deadline else "pending"
+        status = "replied" if replied_at else "overdue" if today.isoformat() > deadline else "pending"
         late = bool(replied_at) and replied_at[:10] > deadline
         return cls(
             row["id"], row["case_id"], case_label(row), row["unit"], row["requirement"], deadline,

@@ -50,9 +50,7 @@ def insert(
     if table == "supervision_orders":
         columns.append("deadline")
         values.append(deadline)
-    cur = conn.execute(
-        f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
-    )
+    cur = conn.execute(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values)
     return int(cur.lastrowid or 0)
 
 
