@@ -25,13 +25,18 @@ from kb.privacy import mask_names, mask_text
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import supervision_store as store
-from kb.workflow.supervision_store import Table, Visibility
+from kb.workflow.supervision_store import ASKED, Table, Visibility
 
 MAX_TEXT = 2000
 MAX_REPLY = 4000
 ORDER_STATUS_LABELS = {"pending": "待回复", "replied": "已回复", "overdue": "逾期未回复"}
 REMINDER_STATUS_LABELS = {"pending": "待回复", "replied": "已回复"}
 ORDER_ROLES = frozenset({"supervisor", "admin"})
+
+
+def _masked(row: Any, text: str | None) -> str | None:
+    """Staff-written text as shown: identity numbers, phones and the petitioner's name masked."""
+    return mask_names(mask_text(text), [row["petitioner_name"]]) if text else text
 
 
 def case_label(row: Any) -> str:
@@ -65,8 +70,9 @@ class Reminder:
     @classmethod
     def from_row(cls, row: Any) -> Reminder:
         return cls(
-            row["id"], row["case_id"], case_label(row), row["unit"], row["text"], row["issued_by"],
-            row["issued_by_unit"], row["issued_at"], row["reply_text"], row["replied_by"], row["replied_at"],
+            row["id"], row["case_id"], case_label(row), row["unit"], _masked(row, row["text"]) or "", row["issued_by"],
+            row["issued_by_unit"], row["issued_at"], _masked(row, row["reply_text"]), row["replied_by"],
+            row["replied_at"],
         )  # fmt: skip
 
 
@@ -101,9 +107,9 @@ class Order:
         status = "replied" if replied_at else "overdue" if today.isoformat() > deadline else "pending"
         late = bool(replied_at) and replied_at[:10] > deadline
         return cls(
-            row["id"], row["case_id"], case_label(row), row["unit"], row["requirement"], deadline,
-            row["issued_by"], row["issued_by_unit"], row["issued_at"], row["reply_text"], row["replied_by"],
-            replied_at, status, late,
+            row["id"], row["case_id"], case_label(row), row["unit"], _masked(row, row["requirement"]) or "", deadline,
+            row["issued_by"], row["issued_by_unit"], row["issued_at"], _masked(row, row["reply_text"]),
+            row["replied_by"], replied_at, status, late,
         )  # fmt: skip
 
 
@@ -275,20 +281,22 @@ def inbox_items(db: Database, actor: Principal) -> list[dict[str, Any]]:
     issued. Keys are stable (``reminder:3``, ``order:7:reply``) so read marks survive a reload.
     """
     items: list[dict[str, Any]] = []
-    if actor.unit is not None:
-        for row in store.unanswered_for_unit(db, "reminders", actor.unit):
-            items.append(_item(f"reminder:{row['id']}", "reminder", "催办", row, row["issued_at"], None))
-        for row in store.unanswered_for_unit(db, "supervision_orders", actor.unit):
-            items.append(_item(f"order:{row['id']}", "order", "督办单", row, row["issued_at"], row["deadline"]))
-    for row in store.answered_for_issuer(db, "reminders", actor.username):
-        items.append(_item(f"reminder:{row['id']}:reply", "reminder", "催办已回复", row, row["replied_at"], None))
-    for row in store.answered_for_issuer(db, "supervision_orders", actor.username):
-        items.append(_item(f"order:{row['id']}:reply", "order", "督办单已回复", row, row["replied_at"], None))
+    for table, kind, label in (("reminders", "reminder", "催办"), ("supervision_orders", "order", "督办单")):
+        waiting = store.unanswered_for_unit(db, table, actor.unit) if actor.unit is not None else []
+        for row in waiting:
+            due = row["deadline"] if table == "supervision_orders" else None
+            items.append(_item(f"{kind}:{row['id']}", kind, label, row, row["issued_at"], due, row[ASKED[table]]))
+        for row in store.answered_for_issuer(db, table, actor.username):
+            key, answered = f"{kind}:{row['id']}:reply", f"{label}已回复"
+            items.append(_item(key, kind, answered, row, row["replied_at"], None, row["reply_text"]))
     items.sort(key=lambda i: (i["created_at"], i["key"]), reverse=True)
     return items
 
 
-def _item(key: str, kind: str, kind_label: str, row: Any, created_at: str, due: str | None) -> dict[str, Any]:
+def _item(
+    key: str, kind: str, kind_label: str, row: Any, created_at: str, due: str | None, detail: str
+) -> dict[str, Any]:
+    """One inbox entry (the fields of ``kb.workflow.inbox.InboxItem``); title and detail masked."""
     return {
         "key": key,
         "kind": kind,
@@ -298,4 +306,5 @@ def _item(key: str, kind: str, kind_label: str, row: Any, created_at: str, due: 
         "unit": row["unit"],
         "created_at": created_at,
         "due": due,
+        "detail": _masked(row, detail) or "",
     }
