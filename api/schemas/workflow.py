@@ -208,6 +208,12 @@ class UnitRowOut(_Out):
     lowest: bool
     resolution_rate: float | None = Field(description="化解率")
     repeat_rate: float | None = Field(description="再次信访率")
+    acceptance_due: int = Field(description="受理期限落在本期内的案件数")
+    accepted_on_time: int = Field(description="其中按期作出受理或不予受理决定的件数")
+    handling_due: int = Field(description="办理期限（含按期批准的延期）落在本期内的案件数")
+    replied_on_time: int = Field(description="其中按期书面答复的件数")
+    on_time_acceptance_rate: float | None = Field(description="按期受理率")
+    on_time_reply_rate: float | None = Field(description="按期办结率")
     replied: int = Field(default=0, description="本期答复的案件数")
     evaluated: int = Field(default=0, description="其中信访人已评价的案件数（截至期末）")
     satisfied: int = Field(default=0, description="其中评价为满意或基本满意的案件数")
@@ -231,3 +237,4 @@ class ReportOut(_Out):
     rows: list[UnitRowOut]
     total: UnitRowOut
     trend: list[TrendPointOut]
+    definitions: dict[str, str] = Field(description="各项指标的统计口径")

@@ -39,6 +39,11 @@ REPLIES_SQL = (
     f"WHERE status IN ({', '.join(repr(s) for s in REPLIED_STATUSES)}) AND resolved_date IS NOT NULL"
 )
 REVIEW_HINT = "信访人不满意，可申请复查"
+# The rates' definitions as reports state them (kb/workflow/reports.py DEFINITIONS).
+DEFINITIONS: dict[str, str] = {
+    "参评率": "本期作出答复（含复查、复核意见）的案件中，截至期末已录入信访人满意度评价的比例",
+    "满意率": "已评价的案件中，评价为满意或基本满意的比例（每案按其本期最近一次答复的评价计）",
+}
 
 
 def _choice(value: str | None, labels: dict[str, str], name: str, noun: str) -> str:
