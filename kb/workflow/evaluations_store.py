@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from kb.storage.db import Database
+from kb.storage.sql import marks, query_in
 
 EVALUATION_COLUMNS = "id, case_id, reply_ref, reply_at, rating, note, recorded_by, recorded_at"
 FOLLOWUP_COLUMNS = "id, case_id, method, note, recorded_by, recorded_at"
@@ -83,3 +85,19 @@ def rate_counts(
         WHERE {where}
         GROUP BY unit"""
     return db.query(sql, [date_from, date_to, date_from, date_to, date_to, *params])
+
+
+def unsatisfied_at_reply(
+    db: Database, ids: Sequence[int], stages: Sequence[str], reply_stages: Sequence[str]
+) -> dict[int, str]:
+    """Of ``ids``, the cases in one of ``stages`` whose current reply (their latest move into one of
+    ``reply_stages``, ``case_transitions``) is rated 不满意: case id -> stage."""
+    sql = f"""
+        SELECT c.id AS case_id, c.stage FROM cases c
+        JOIN case_evaluations e ON e.case_id = c.id AND e.rating = 'unsatisfied'
+        WHERE c.stage IN ({marks(len(stages))}) AND e.reply_ref = (
+            SELECT t.to_stage || '@' || t.at FROM case_transitions t
+            WHERE t.case_id = c.id AND t.to_stage IN ({marks(len(reply_stages))}) ORDER BY t.id DESC LIMIT 1
+        ) AND c.id IN ({{marks}})"""
+    found = query_in(db, sql, ids, before=[*stages, *reply_stages])
+    return {int(r["case_id"]): str(r["stage"]) for r in found}

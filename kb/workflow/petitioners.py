@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.audit import AuditLog
+from kb.clock import stamp
 from kb.domain import Case
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.kernel import Kernel
@@ -63,7 +64,7 @@ class PetitionerService:
         self.audit = audit
 
     def _stamp(self) -> str:
-        return self.kernel.clock.now().isoformat(timespec="seconds")
+        return stamp(self.kernel.clock.now())
 
     # -- the petitioner view --------------------------------------------------------------------------
     def view(self, key: str, actor: Principal = SYSTEM) -> PetitionerView:

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from kb.clock import stamp
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.fields import LATEST_DATE
 from kb.kernel import Kernel
@@ -134,7 +135,7 @@ class SupervisionService:
         self.db = kernel.db
 
     def _stamp(self) -> str:
-        return self.kernel.clock.now().isoformat(timespec="seconds")
+        return stamp(self.kernel.clock.now())
 
     def _unit(self, name: str | None) -> str:
         return self.kernel.units.require((name or "").strip(), "unit").name
