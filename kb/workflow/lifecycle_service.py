@@ -106,15 +106,8 @@ class LifecycleService:
             until = start.request_until.isoformat() if start.request_until else None
             rows.append(
                 TransitionRow(
-                    case_id,
-                    "import",
-                    None,
-                    start.to_stage.value,
-                    batch.actor.username,
-                    unit_of(batch.actor),
-                    stamp(now),
-                    due_date_after=due,
-                    request_until=until,
+                    case_id, "import", None, start.to_stage.value, batch.actor.username, unit_of(batch.actor),
+                    stamp(now), due_date_after=due, request_until=until,
                 )  # fmt: skip
             )
         lifecycle_store.record_many(conn, rows)
@@ -161,20 +154,9 @@ class LifecycleService:
             allowed=[AllowedStep(t.action, t.label, list(t.needs)) for t in lifecycle.allowed(now)],
             transitions=[
                 TransitionView(
-                    m.action,
-                    ACTION_LABELS.get(m.action, m.action),
-                    m.from_stage,
-                    _label(m.from_stage),
-                    m.to_stage,
-                    STAGE_LABELS[Stage(m.to_stage)],
-                    m.actor,
-                    m.actor_unit,
-                    m.at,
-                    shown(m.reason),
-                    shown(m.text),
-                    m.approver,
-                    m.due_date_after,
-                    m.request_until,
+                    m.action, ACTION_LABELS.get(m.action, m.action), m.from_stage, _label(m.from_stage),
+                    m.to_stage, STAGE_LABELS[Stage(m.to_stage)], m.actor, m.actor_unit, m.at,
+                    shown(m.reason), shown(m.text), m.approver, m.due_date_after, m.request_until,
                 )  # fmt: skip
                 for m in moves
             ],
@@ -216,18 +198,8 @@ class LifecycleService:
             lifecycle_store.record(
                 conn,
                 TransitionRow(
-                    case_id,
-                    action,
-                    current.stage,
-                    outcome.to_stage.value,
-                    actor.username,
-                    unit_of(actor),
-                    stamp(self.clock.now()),
-                    reason,
-                    text,
-                    approver,
-                    due,
-                    until,
+                    case_id, action, current.stage, outcome.to_stage.value, actor.username, unit_of(actor),
+                    stamp(self.clock.now()), reason, text, approver, due, until,
                 ),  # fmt: skip
             )
         return self.state(case_id, actor)
