@@ -222,7 +222,7 @@ def petitioner(ctx: click.Context, key: str, username: str | None, as_json: bool
     """信访人视图：该信访人（匿名键或其前 8 位）在辖区内的全部案件、关联与结果（脱敏）。"""
     with open_service(ctx, open_index=False) as service:
         view = service.petitioners.view(key, actor=_actor(service, username))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in view.cases:
         c = item.case
         names = [c.petitioner_name]

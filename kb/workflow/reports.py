@@ -84,6 +84,7 @@ class UnitRow:
         """按期办结率."""
         return round(self.replied_on_time / self.handling_due, 4) if self.handling_due else None
 
+    @property
     def evaluation_rate(self) -> float | None:
         """参评率: rated ÷ replied to in the period."""
         return round(self.evaluated / self.replied, 4) if self.replied else None

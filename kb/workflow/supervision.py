@@ -282,7 +282,11 @@ def inbox_items(db: Database, actor: Principal) -> list[dict[str, Any]]:
     issued. Keys are stable (``reminder:3``, ``order:7:reply``) so read marks survive a reload.
     """
     items: list[dict[str, Any]] = []
-    for table, kind, label in (("reminders", "reminder", "催办"), ("supervision_orders", "order", "督办单")):
+    sources: tuple[tuple[Table, str, str], ...] = (
+        ("reminders", "reminder", "催办"),
+        ("supervision_orders", "order", "督办单"),
+    )
+    for table, kind, label in sources:
         waiting = store.unanswered_for_unit(db, table, actor.unit) if actor.unit is not None else []
         for row in waiting:
             due = row["deadline"] if table == "supervision_orders" else None
