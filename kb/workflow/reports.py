@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from kb.clock import day_end
 from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.workflow import evaluations
@@ -139,7 +140,7 @@ def _check(group_by: str, periods: list[Period]) -> None:
 
 
 def periods_rows(
-    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int
+    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int, scope: Scope = PROVINCE
 ) -> list[tuple[list[UnitRow], UnitRow]]:
     """Per-unit counts and the total for every period, in one pass over the cases table."""
     _check(group_by, periods)
@@ -151,7 +152,7 @@ def periods_rows(
         on_time |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat(), f"e{i}": day_end(date_to)}
     if city:
         params["city"] = on_time["city"] = city
-    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params)}
+    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time)}
     out = []
     for i in range(len(periods)):
@@ -172,9 +173,15 @@ def periods_rows(
 
 
 def period_rows(
-    db: Database, group_by: str, date_from: dt.date, date_to: dt.date, city: str | None, backlog_days: int
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    backlog_days: int,
+    scope: Scope = PROVINCE,
 ) -> tuple[list[UnitRow], UnitRow]:
-    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days)[0]
+    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days, scope)[0]
 
 
 def period_report(
@@ -184,9 +191,11 @@ def period_report(
     date_to: dt.date,
     city: str | None = None,
     backlog_days: int = 60,
+    scope: Scope = PROVINCE,
 ) -> Report:
-    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days)
-    add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total)
+    """``city`` narrows the report to one city; ``scope`` is the reader's (kb/scope.py)."""
+    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope)
+    add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total, scope)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
     return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
 
@@ -199,11 +208,14 @@ def add_evaluation_rates(
     city: str | None,
     rows: list[UnitRow],
     total: UnitRow,
+    scope: Scope = PROVINCE,
 ) -> None:
     """Fill 参评率 / 满意率 counts into the rows (a unit with replies only gets a row of its own)."""
-    scope: tuple[str, list[object]] = ("c.city = ?", [city]) if city else ("1=1", [])
+    where, params = scope.sql("c")
+    if city:
+        where, params = f"({where}) AND c.city = ?", [*params, city]
     by_unit = {r.unit: r for r in rows}
-    for unit, counts in sorted(evaluations.rates(db, group_by, date_from, date_to, scope).items()):
+    for unit, counts in sorted(evaluations.rates(db, group_by, date_from, date_to, (where, params)).items()):
         row = by_unit.get(unit)
         if row is None:
             row = by_unit[unit] = UnitRow(unit)
@@ -227,6 +239,7 @@ def weekly_report(
     weeks: int = 8,
     lowest: int = 3,
     min_received: int = 3,
+    scope: Scope = PROVINCE,
 ) -> Report:
     """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
     # The earliest trend week must stay a valid date too (a far-past week_end would underflow).
@@ -237,7 +250,7 @@ def weekly_report(
     trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     periods = [(start, week_end), (start - dt.timedelta(days=7), week_end - dt.timedelta(days=7))]
     periods += [(end - dt.timedelta(days=6), end) for end in trend_ends]
-    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days)
+    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days, scope)
     before = {r.unit: r for r in prev_rows}
     for r in [*rows, total]:
         p = prev_total if r is total else before.get(r.unit)
@@ -258,6 +271,6 @@ def weekly_report(
     return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
 
 
-def latest_date(db: Database, city: str | None = None) -> dt.date:
-    latest = CaseRepository(db).latest_received(city)
+def latest_date(db: Database, city: str | None = None, scope: Scope = PROVINCE) -> dt.date:
+    latest = CaseRepository(db).latest_received(scope, city)
     return dt.date.fromisoformat(latest) if latest else dt.date.today()
