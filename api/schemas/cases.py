@@ -103,7 +103,10 @@ def filter_definitions() -> dict[str, tuple[Any, Any]]:
             out[f.params[0]] = (bool | None, Field(default=None, description=f"{f.label}：是/否"))
         elif f.filter == "deadline":
             words = "、".join(f"{k} {v}" for k, v in DEADLINES.items())
-            out[f.params[0]] = (Literal[tuple(DEADLINES)] | None, Field(default=None, description=f"{f.label}：{words}"))
+            out[f.params[0]] = (
+                Literal[tuple(DEADLINES)] | None,
+                Field(default=None, description=f"{f.label}：{words}"),
+            )
     return out
 
 

@@ -122,8 +122,7 @@ def login_page(request: Request, user: Annotated[Principal | None, Depends(sessi
 
 @router.get("/", response_class=HTMLResponse)
 def workbench(request: Request, user: Search) -> Response:
-    return render(request, user, "search", "workbench.html", "workbench", filters=filter_fields(), deadlines=DEADLINES
-    )
+    return render(request, user, "search", "workbench.html", "workbench", filters=filter_fields(), deadlines=DEADLINES)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -28,6 +28,17 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+# Migration 10 (kb/workflow/schema.py): cases stored before the lifecycle start where their status
+# puts them, with the statutory days (15 to accept from receipt, 60 to reply; kb/workflow/lifecycle.START).
+STAGE_BACKFILL = """
+UPDATE cases SET
+    stage = CASE status WHEN 'pending' THEN 'registered' WHEN 'in_progress' THEN 'accepted' ELSE 'replied' END,
+    due_date = CASE status
+        WHEN 'pending' THEN date(received_date, '+15 days')
+        WHEN 'in_progress' THEN date(received_date, '+60 days')
+    END;"""
+
+
 def row_to_case(row: sqlite3.Row, today: dt.date | None = None) -> Case:
     """The stored record; ``overdue`` is whether its open stage's due date is before ``today``."""
     data = {k: decode(_DECODE[k], v) if k in _DECODE else v for k, v in dict(row).items()}

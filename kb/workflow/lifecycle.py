@@ -226,7 +226,9 @@ def decide(
     missing = [FieldProblem(n, f"{t.label}须填写{t.need_label(n)}") for n in t.needs if not (given[n] or "").strip()]
     limits = {"reason": MAX_REASON, "text": MAX_TEXT, "approver": MAX_APPROVER}
     too_long = [
-        FieldProblem(n, f"{NEED_LABELS[n]}不能超过 {limits[n]} 字") for n, v in given.items() if v and len(v) > limits[n]
+        FieldProblem(n, f"{NEED_LABELS[n]}不能超过 {limits[n]} 字")
+        for n, v in given.items()
+        if v and len(v) > limits[n]
     ]
     if missing or too_long:
         raise InvalidInputError(missing + too_long)

@@ -106,9 +106,16 @@ class LifecycleService:
             until = start.request_until.isoformat() if start.request_until else None
             rows.append(
                 TransitionRow(
-                    case_id, "import", None, start.to_stage.value, batch.actor.username, unit_of(batch.actor),
-                    stamp(now), due_date_after=due, request_until=until,
-                )  # fmt: skip
+                    case_id,
+                    "import",
+                    None,
+                    start.to_stage.value,
+                    batch.actor.username,
+                    unit_of(batch.actor),
+                    stamp(now),
+                    due_date_after=due,
+                    request_until=until,
+                )
             )
         lifecycle_store.record_many(conn, rows)
 
@@ -154,10 +161,21 @@ class LifecycleService:
             allowed=[AllowedStep(t.action, t.label, list(t.needs)) for t in lifecycle.allowed(now)],
             transitions=[
                 TransitionView(
-                    m.action, ACTION_LABELS.get(m.action, m.action), m.from_stage, _label(m.from_stage),
-                    m.to_stage, STAGE_LABELS[Stage(m.to_stage)], m.actor, m.actor_unit, m.at,
-                    shown(m.reason), shown(m.text), m.approver, m.due_date_after, m.request_until,
-                )  # fmt: skip
+                    m.action,
+                    ACTION_LABELS.get(m.action, m.action),
+                    m.from_stage,
+                    _label(m.from_stage),
+                    m.to_stage,
+                    STAGE_LABELS[Stage(m.to_stage)],
+                    m.actor,
+                    m.actor_unit,
+                    m.at,
+                    shown(m.reason),
+                    shown(m.text),
+                    m.approver,
+                    m.due_date_after,
+                    m.request_until,
+                )
                 for m in moves
             ],
         )
@@ -198,9 +216,19 @@ class LifecycleService:
             lifecycle_store.record(
                 conn,
                 TransitionRow(
-                    case_id, action, current.stage, outcome.to_stage.value, actor.username, unit_of(actor),
-                    stamp(self.clock.now()), reason, text, approver, due, until,
-                ),  # fmt: skip
+                    case_id,
+                    action,
+                    current.stage,
+                    outcome.to_stage.value,
+                    actor.username,
+                    unit_of(actor),
+                    stamp(self.clock.now()),
+                    reason,
+                    text,
+                    approver,
+                    due,
+                    until,
+                ),
             )
         return self.state(case_id, actor)
 

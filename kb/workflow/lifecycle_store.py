@@ -88,9 +88,7 @@ class CaseState:
 
 
 def case_state(conn: sqlite3.Connection, case_id: int) -> CaseState | None:
-    row = conn.execute(
-        "SELECT stage, due_date, status, received_date FROM cases WHERE id = ?", (case_id,)
-    ).fetchone()
+    row = conn.execute("SELECT stage, due_date, status, received_date FROM cases WHERE id = ?", (case_id,)).fetchone()
     return CaseState(row["stage"], row["due_date"], row["status"], row["received_date"]) if row else None
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from kb.storage.cases import STAGE_BACKFILL
 from kb.storage.migrate import Migration
 
 WORKFLOW_V5 = """
@@ -88,8 +89,9 @@ CREATE INDEX ix_package_cases_case ON package_cases(case_id);
 # server's clock in +08:00, ``due_date_after`` the case's due date after the move, ``request_until``
 # the last day of the petitioner's 复查/复核 request window the move opened).
 # Cases stored before this step start where their status puts them (as an import would, with the
-# statutory 15 / 60 / 30 days) and get one ``upgrade`` transition dated when the step runs.
-LIFECYCLE_V10 = """
+# statutory 15 / 60 / 30 days; the UPDATE of ``cases`` is the case repository's own SQL) and get one
+# ``upgrade`` transition dated when the step runs.
+LIFECYCLE_V10 = f"""
 ALTER TABLE cases ADD COLUMN stage TEXT NOT NULL DEFAULT 'registered';
 ALTER TABLE cases ADD COLUMN due_date TEXT;
 CREATE INDEX ix_cases_due ON cases(due_date);
@@ -113,12 +115,7 @@ CREATE TABLE case_transitions (
 CREATE INDEX ix_transitions_case ON case_transitions(case_id, id);
 CREATE INDEX ix_transitions_action ON case_transitions(action, case_id);
 
-UPDATE cases SET
-    stage = CASE status WHEN 'pending' THEN 'registered' WHEN 'in_progress' THEN 'accepted' ELSE 'replied' END,
-    due_date = CASE status
-        WHEN 'pending' THEN date(received_date, '+15 days')
-        WHEN 'in_progress' THEN date(received_date, '+60 days')
-    END;
+{STAGE_BACKFILL}
 INSERT INTO case_transitions(case_id, action, from_stage, to_stage, actor, at, reason, due_date_after, request_until)
 SELECT id, 'upgrade', NULL, stage, 'system', strftime('%Y-%m-%dT%H:%M:%S+08:00', 'now', '+8 hours'),
        '系统升级前已登记的案件', due_date,

@@ -23,7 +23,7 @@ ACCOUNTS = {
     "sup": ("supervisor", None, None),
     "gz": ("handler", "广州市", "city"),
     "fs": ("handler", "佛山市", "city"),
-    "an": ("analyst", None, None),
+    "reader": ("analyst", None, None),
 }
 
 
@@ -67,7 +67,7 @@ def test_reminders_over_http(client: TestClient, svc: LeianService, who: dict[st
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "unit"
     assert client.post(url, json={"unit": "广州市", "text": "请办理"}, headers=who["fs"]).status_code == 404
-    assert client.post(url, json={"unit": "广州市", "text": "请办理"}, headers=who["an"]).status_code == 403
+    assert client.post(url, json={"unit": "广州市", "text": "请办理"}, headers=who["reader"]).status_code == 403
     assert client.post(url, json={"unit": "广州市", "text": "x", "at": "2020-01-01"}, headers=who["prov"]).status_code == 422
 
     made = client.post(url, json={"unit": "广州市", "text": "请反馈进展，联系电话13812345678"}, headers=who["prov"])

@@ -41,7 +41,7 @@ def people(svc: LeianService) -> dict[str, Principal]:
     return {
         "gz": account("gz", "handler", "广州市", "city"),
         "fs": account("fs", "handler", "佛山市", "city"),
-        "analyst": account("an", "analyst"),
+        "analyst": account("reader", "analyst"),
         "province": account("prov", "handler"),
     }
 
