@@ -157,7 +157,7 @@ def test_evaluations_and_follow_ups_over_http(
 def test_petitioner_view_and_links_over_http(
     client: TestClient, svc: LeianService, who: dict[str, dict[str, str]]
 ) -> None:
-    first, again = case_id(svc, "T-001"), case_id(svc, "T-005")  # 张三, twice, 广州市
+    first = case_id(svc, "T-001")  # 张三 petitioned twice in 广州市 (T-001, T-005)
     key = svc.get_case(first).petitioner_key
     assert key is not None
     view = client.get(f"/api/petitioners/{key[:8]}", headers=who["gz"])
@@ -181,8 +181,6 @@ def test_petitioner_view_and_links_over_http(
     assert gone.status_code == 200 and gone.json()["links"] == []
     assert [e["action"] for e in gone.json()["history"]] == ["link", "unlink"]
     assert client.delete(f"/api/workflow/cases/{other}/links/{first}", headers=who["gz"]).status_code == 404
-    # The detected repeat of T-005 is unaffected.
-    assert [link["kind"] for link in client.get(f"/api/workflow/cases/{again}/links", headers=who["gz"]).json()["links"]]
 
 
 def test_origin_filters_and_facets(client: TestClient, svc: LeianService, who: dict[str, dict[str, str]]) -> None:
