@@ -68,7 +68,10 @@ def test_reminders_over_http(client: TestClient, svc: LeianService, who: dict[st
     assert bad.json()["error"]["details"][0]["field"] == "unit"
     assert client.post(url, json={"unit": "广州市", "text": "请办理"}, headers=who["fs"]).status_code == 404
     assert client.post(url, json={"unit": "广州市", "text": "请办理"}, headers=who["reader"]).status_code == 403
-    assert client.post(url, json={"unit": "广州市", "text": "x", "at": "2020-01-01"}, headers=who["prov"]).status_code == 422
+    assert (
+        client.post(url, json={"unit": "广州市", "text": "x", "at": "2020-01-01"}, headers=who["prov"]).status_code
+        == 422
+    )
 
     made = client.post(url, json={"unit": "广州市", "text": "请反馈进展，联系电话13812345678"}, headers=who["prov"])
     assert made.status_code == 201, made.text
