@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
-from api.routes import audit, cases, search, session, system
+from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
@@ -35,6 +35,7 @@ ROUTERS = [
     petitioners_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    units.router,
     web_pages.router,
 ]
 
