@@ -7,6 +7,7 @@ any other service they need; they never see the composition root (``kb.service``
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,9 @@ from kb.search import Query
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.units.catalog import UnitCatalog
+from kb.units.rows import bundled_rows
+from kb.units.store import UnitStore
 from kb.users import SYSTEM, Principal
 
 
@@ -74,7 +78,8 @@ def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
 
 
 class Kernel:
-    """Settings, database, case repository, encoder, segmenter, index and ingest hooks, plus scoped reads."""
+    """Settings, database, case repository, encoder, segmenter, index, ingest hooks and the unit
+    catalog, plus scoped reads."""
 
     def __init__(
         self,
@@ -91,6 +96,31 @@ class Kernel:
         self.cases = CaseRepository(db)
         self.index = index or CaseIndex(settings, db, encoder)
         self.hooks = IngestHooks()
+        self.unit_store = UnitStore(db)
+        self._units: UnitCatalog | None = None
+        self._units_version = -1
+        self._units_lock = threading.Lock()
+
+    # -- master data -----------------------------------------------------------------------------
+    @property
+    def units(self) -> UnitCatalog:
+        """The unit catalog: loaded from the ``units`` table on first use (the bundled 广东省 data is
+        seeded into an empty table), again after ``reload_units`` and after another process (a CLI
+        import while the server runs) committed to the database."""
+        version = self.unit_store.data_version()
+        with self._units_lock:
+            if self._units is None or version != self._units_version:
+                if self.unit_store.count() == 0:
+                    self.unit_store.seed(r.unit for r in bundled_rows())
+                self._units = UnitCatalog(self.unit_store.load())
+                self._units_version = version
+            return self._units
+
+    def reload_units(self) -> UnitCatalog:
+        """Read the catalog again (the unit service calls this after every write)."""
+        with self._units_lock:
+            self._units = None
+        return self.units
 
     # -- scoped reads ----------------------------------------------------------------------------
     def in_scope(self, actor: Principal, case: Case) -> bool:
