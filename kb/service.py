@@ -83,7 +83,7 @@ class LeianService:
         self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
         self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
-        self.users = UserStore(kernel.db, settings.min_password_length)
+        self.users = UserStore(kernel.db, settings.min_password_length, units=lambda: kernel.units)
         # Security: every import is audited inside its own transaction (the first hook).
         self.audit = AuditLog(kernel.db)
         kernel.hooks.add(audit_ingest_hook(self.audit))
