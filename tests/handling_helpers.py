@@ -1,28 +1,38 @@
-"""Helpers for the dual-assignment tests (kb and HTTP): accounts bound to a unit, a fixed clock, cases."""
+"""Helpers for the dual-assignment tests (kb and HTTP): a service on a fixed clock, accounts bound to
+a unit, cases."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+from indexing.encoders.hashing import HashingEncoder
+from indexing.segment import Segmenter
 from kb.clock import FixedClock
 from kb.service import LeianService
 from kb.users import Principal
+from tests.conftest import make_settings
 
 START = dt.date(2026, 12, 1)
 PASSWORD = "Handling-2026!"
+# The scope an account of each kind of unit gets (kb/scope.py).
+SCOPE_OF_KIND = {"city": "city", "district": "city", "department": "department", "zhengfa_body": "department"}
+
+
+def clocked_service(tmp_path: Path, segmenter: Segmenter, clock: FixedClock) -> LeianService:
+    return LeianService(make_settings(tmp_path), encoder=HashingEncoder(), segmenter=segmenter, clock=clock)
 
 
 def account(service: LeianService, username: str, role: str, unit: str | None) -> Principal:
-    """An account of ``unit`` (None: the provincial level), its scope as the unit's kind implies."""
-    principal, _ = service.users.create(username, role, PASSWORD, unit=unit)
+    """An account of ``unit`` (None: the provincial level), with the scope its unit's kind implies."""
+    if unit is None:
+        principal, _ = service.users.create(username, role, PASSWORD)
+        return principal
+    known = service.kernel.units.get(unit)
+    assert known is not None, unit
+    principal, _ = service.users.create(username, role, PASSWORD, unit=unit, scope=SCOPE_OF_KIND[known.kind])
     return principal
-
-
-def clocked(service: LeianService) -> FixedClock:
-    clock = FixedClock(START)
-    service.kernel.clock = clock
-    return clock
 
 
 def row(no: str, content: str, **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, PermissionDeniedError
-from kb.units import Unit, UnitCatalog
+from kb.units.catalog import Unit, UnitCatalog
 from kb.users import Principal
 
 KINDS = {"locality": "属地", "department": "行业部门"}

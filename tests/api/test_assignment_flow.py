@@ -19,14 +19,21 @@ from indexing.segment import Segmenter
 from kb.clock import FixedClock
 from kb.service import LeianService
 from tests.conftest import auth, make_settings
-from tests.handling_helpers import account, clocked, ingest, row
+from tests.handling_helpers import START, account, clocked_service, ingest, row
 
 WAGES = "某物流公司拖欠货车司机运费三个月，共计五万元，多次讨要无果，请求交通运输部门督促平台支付运费。"
 
 
 @pytest.fixture
-def clock(service: LeianService) -> FixedClock:
-    return clocked(service)
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def service(tmp_path: Path, segmenter: Segmenter, clock: FixedClock) -> Iterator[LeianService]:
+    svc = clocked_service(tmp_path, segmenter, clock)
+    yield svc
+    svc.close()
 
 
 @pytest.fixture

@@ -7,23 +7,33 @@ Each authorization rule has a test calling as the wrong unit: it fails if the ch
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from indexing.segment import Segmenter
 from kb.clock import FixedClock
 from kb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.service import LeianService
-from kb.users import SYSTEM, Principal
-from tests.handling_helpers import START, account, clocked, ingest, row
+from kb.users import Principal
+from tests.handling_helpers import START, account, clocked_service, ingest, row
 
 WAGES = "某物流公司拖欠货车司机运费三个月，共计五万元，多次讨要无果，请求交通运输部门督促平台支付运费。"
 ROADS = "村道年久失修，雨季积水严重，学生上学不便，请求交通运输部门安排修缮。"
 
 
 @pytest.fixture
-def clock(service: LeianService) -> FixedClock:
-    return clocked(service)
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def service(tmp_path: Path, segmenter: Segmenter, clock: FixedClock) -> Iterator[LeianService]:
+    svc = clocked_service(tmp_path, segmenter, clock)
+    yield svc
+    svc.close()
 
 
 @pytest.fixture
@@ -253,9 +263,11 @@ def test_hand_over_stays_inside_the_unit(
     assert [(h.unit, h.username, h.by) for h in handlers] == [("广州市", "gz_handler2", "gz_handler")]
     assert [q.case_id for q in service.assignments.queue(people["gz2"]).todo] == [cid]
     assert service.assignments.queue(people["gz"]).todo == []
-    # 省交通运输厅 has not signed: it has no handler yet, and 广州市's hand-over did not give it one.
-    with pytest.raises(ConflictError):
-        service.assignments.set_handler(cid, "jt_officer", unit="省公安厅", actor=SYSTEM)
+    # A unit that returned its assignment no longer handles the case, though it still sees it.
+    service.assignments.return_assignment(of(service, cid, "省交通运输厅"), "不属本厅职责", people["transport"])
+    with pytest.raises(ConflictError) as returned:
+        service.assignments.set_handler(cid, "jt_officer", actor=people["transport"])
+    assert "本案未交办省交通运输厅办理" in returned.value.message
 
 
 # -- queues, deadlines, inbox ---------------------------------------------------------------------------------
