@@ -15,6 +15,7 @@ import numpy as np
 from indexing.encoders import Encoder
 from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
+from kb.clock import Clock, SystemClock
 from kb.domain import Case, CaseIn, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.indexer import CaseIndex
@@ -29,13 +30,14 @@ NO_CITY = "\x00no-such-city"
 
 @dataclass
 class IngestBatch:
-    """What an ingest hook sees, inside the import's transaction."""
+    """What an ingest hook sees, inside the import's transaction (``actor``: who imports)."""
 
     ids: list[int]
     created: list[bool]
     cases: list[CaseIn]
     vectors: np.ndarray
     tokens: list[list[str]]
+    actor: Principal = SYSTEM
 
 
 IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]
@@ -80,7 +82,8 @@ def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
 
 
 class Kernel:
-    """Settings, database, case repository, encoder, segmenter, index and ingest hooks, plus scoped reads."""
+    """Settings, database, clock, case repository, encoder, segmenter, index and ingest hooks, plus
+    scoped reads. ``clock`` (default the system clock) is the time of every recorded action."""
 
     def __init__(
         self,
@@ -91,11 +94,13 @@ class Kernel:
         *,
         encoder_spec: EncoderSpec | None = None,
         index: CaseIndex | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings, self.db, self.encoder, self.segmenter = settings, db, encoder, segmenter
         self.encoder_spec = encoder_spec
-        self.cases = CaseRepository(db)
-        self.index = index or CaseIndex(settings, db, encoder)
+        self.clock: Clock = clock or SystemClock()
+        self.cases = CaseRepository(db, self.clock, settings.near_due_days)
+        self.index = index or CaseIndex(settings, db, encoder, self.cases)
         self.hooks = IngestHooks()
 
     # -- scoped reads ----------------------------------------------------------------------------

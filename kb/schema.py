@@ -38,6 +38,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.WORKFLOW,  # 5
         security.AUDIT_AND_SESSIONS,  # 6
         groups.POOL_PINS,  # 7
+        workflow.LIFECYCLE,  # 10
         workflow.HANDLING,  # 11
     ],
     DECLARED,

@@ -187,6 +187,12 @@ class UnitRowOut(_Out):
     lowest: bool
     resolution_rate: float | None = Field(description="化解率")
     repeat_rate: float | None = Field(description="再次信访率")
+    acceptance_due: int = Field(description="受理期限落在本期内的案件数")
+    accepted_on_time: int = Field(description="其中按期作出受理或不予受理决定的件数")
+    handling_due: int = Field(description="办理期限（含按期批准的延期）落在本期内的案件数")
+    replied_on_time: int = Field(description="其中按期书面答复的件数")
+    on_time_acceptance_rate: float | None = Field(description="按期受理率")
+    on_time_reply_rate: float | None = Field(description="按期办结率")
 
 
 class TrendPointOut(_Out):
@@ -205,3 +211,4 @@ class ReportOut(_Out):
     rows: list[UnitRowOut]
     total: UnitRowOut
     trend: list[TrendPointOut]
+    definitions: dict[str, str] = Field(description="各项指标的统计口径")

@@ -1,5 +1,6 @@
-"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages), 11 (signing,
-answers and handlers of assignments, the handling history, inbox reads)."""
+"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages),
+10 (the lifecycle: case stage and due date, the transitions table) and 11 (signing, answers and
+handlers of assignments, the handling history, inbox reads)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,52 @@ CREATE TABLE package_cases (
 CREATE INDEX ix_package_cases_case ON package_cases(case_id);
 """
 
+# The lifecycle (kb/workflow/lifecycle.py). ``cases.stage`` / ``cases.due_date`` are written only by
+# CaseRepository.set_stage; every move is one row of case_transitions (append-only; ``at`` is the
+# server's clock in +08:00, ``due_date_after`` the case's due date after the move, ``request_until``
+# the last day of the petitioner's 复查/复核 request window the move opened).
+# Cases stored before this step start where their status puts them (as an import would, with the
+# statutory 15 / 60 / 30 days) and get one ``upgrade`` transition dated when the step runs.
+LIFECYCLE_V10 = """
+ALTER TABLE cases ADD COLUMN stage TEXT NOT NULL DEFAULT 'registered';
+ALTER TABLE cases ADD COLUMN due_date TEXT;
+CREATE INDEX ix_cases_due ON cases(due_date);
+CREATE INDEX ix_cases_stage ON cases(stage);
+
+CREATE TABLE case_transitions (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    action         TEXT NOT NULL,
+    from_stage     TEXT,
+    to_stage       TEXT NOT NULL,
+    actor          TEXT NOT NULL,
+    actor_unit     TEXT,
+    at             TEXT NOT NULL,
+    reason         TEXT,
+    text           TEXT,
+    approver       TEXT,
+    due_date_after TEXT,
+    request_until  TEXT
+);
+CREATE INDEX ix_transitions_case ON case_transitions(case_id, id);
+CREATE INDEX ix_transitions_action ON case_transitions(action, case_id);
+
+UPDATE cases SET
+    stage = CASE status WHEN 'pending' THEN 'registered' WHEN 'in_progress' THEN 'accepted' ELSE 'replied' END,
+    due_date = CASE status
+        WHEN 'pending' THEN date(received_date, '+15 days')
+        WHEN 'in_progress' THEN date(received_date, '+60 days')
+    END;
+INSERT INTO case_transitions(case_id, action, from_stage, to_stage, actor, at, reason, due_date_after, request_until)
+SELECT id, 'upgrade', NULL, stage, 'system', strftime('%Y-%m-%dT%H:%M:%S+08:00', 'now', '+8 hours'),
+       '系统升级前已登记的案件', due_date,
+       CASE WHEN stage = 'replied'
+            THEN date(COALESCE(resolved_date, date('now', '+8 hours')), '+30 days') END
+FROM cases ORDER BY id;
+"""
+
 WORKFLOW = Migration(5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5)
+LIFECYCLE = Migration(10, "lifecycle: case stage, due date and transitions", LIFECYCLE_V10)
 
 HANDLING_V11 = """
 -- Assignments v2: each assigned unit signs for it (签收) or returns it with a reason (退回), then answers:
@@ -142,4 +188,4 @@ CREATE TABLE inbox_reads (
 HANDLING = Migration(11, "workflow: signing, answers, handlers, handling history, inbox reads", HANDLING_V11)
 
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW, HANDLING]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING]

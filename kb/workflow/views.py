@@ -7,7 +7,7 @@ from typing import Any
 
 from kb.errors import NotFoundError
 from kb.storage.db import Database
-from kb.workflow import store
+from kb.workflow import lifecycle_store, store
 from kb.workflow.litigation import STATUS_LABELS
 
 LINK_LABELS = {"repeat": "重复信访", "exact": "重复提交（内容相同）", "joint": "疑似联名/群体信访"}
@@ -31,6 +31,9 @@ def flags_for(db: Database, ids: list[int]) -> dict[int, list[str]]:
     for r in tracks_of:
         if r["status"] != "dismissed":
             out[r["case_id"]].append(f"涉法涉诉（{STATUS_LABELS[r['status']]}）")
+    # 终结: the same petitioner's matter of this category was concluded; it is not accepted again.
+    for case_id, day in lifecycle_store.concluded_matters(db, ids).items():
+        out[case_id].append(f"已终结事项（同一信访人同类事项已于 {day} 终结）")
     return out
 
 
