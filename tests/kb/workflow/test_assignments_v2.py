@@ -401,3 +401,24 @@ def test_every_change_is_kept_in_the_history_with_who_and_when(
     assert at == sorted(at) and at[0].startswith(START.isoformat()) and at[2] > at[0]
     assert events[4].detail == "不属本部门职责" and events[5].detail == "化解情况（未化解）：已调解"
     assert events[2].actor_unit == "广州市" and events[0].actor_unit is None
+
+
+# -- upgrade ---------------------------------------------------------------------------------------------------
+def test_assignments_made_before_the_upgrade_await_signing_without_a_deadline(tmp_path: Path) -> None:
+    """Migration 11 on a database written by release a17accf: old assignments keep every field and
+    start as 待签收 without a deadline (nothing is back-dated); the history starts empty."""
+    from tests.kb.storage.test_upgrade import load_fixture, open_service
+
+    load_fixture(tmp_path / "data")
+    svc = open_service(tmp_path / "data")
+    try:
+        case_ids = {int(r[0]) for r in svc.db.query("SELECT case_id FROM case_assignments")}
+        assert case_ids
+        for cid in case_ids:
+            rows = svc.assignments.history(cid)
+            assert rows and all(a.sign_due is None and a.signed_by is None for a in rows)
+            assert {a.status for a in rows if a.active} == {"pending_sign"}
+            assert svc.assignments.events(cid) == []
+        assert svc.assignments.workload("unit").units
+    finally:
+        svc.close()
