@@ -7,7 +7,8 @@ any other service they need; they never see the composition root (``kb.service``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,9 +24,10 @@ from kb.search import Query
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.units.catalog import UnitCatalog
+from kb.units.rows import bundled_rows
+from kb.units.store import UnitStore
 from kb.users import SYSTEM, Principal
-
-NO_CITY = "\x00no-such-city"
 
 
 @dataclass
@@ -68,22 +70,18 @@ def text_of(case: CaseIn | Case) -> str:
     return f"{case.title}。{case.content}" if case.title else case.content
 
 
-def in_scope(actor: Principal, case: Case) -> bool:
-    return actor.sees(case.city)
-
-
 def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
-    """Restrict filters to the actor's city; a city-bound user asking for another city gets nothing."""
-    if actor.city is None:
+    """The filters restricted to the actor's scope (kb/scope.py): ``filter_sql`` adds ``scope.sql()``,
+    so lists, search allow-lists, facets and exports select the same cases. Asking for a city or
+    department outside the scope yields nothing (the filter and the scope are both applied)."""
+    if actor.scope.provincial:
         return filters
-    wanted = filters.cities
-    cities = [actor.city] if not wanted or actor.city in wanted else [NO_CITY]
-    return replace(filters, cities=cities)
+    return replace(filters, scope=actor.scope)
 
 
 class Kernel:
-    """Settings, database, clock, case repository, encoder, segmenter, index and ingest hooks, plus
-    scoped reads. ``clock`` (default the system clock) is the time of every recorded action."""
+    """Settings, database, clock, case repository, encoder, segmenter, index, ingest hooks and the unit
+    catalog, plus scoped reads. ``clock`` (default the system clock) is the time of every recorded action."""
 
     def __init__(
         self,
@@ -102,18 +100,57 @@ class Kernel:
         self.cases = CaseRepository(db, self.clock, settings.near_due_days)
         self.index = index or CaseIndex(settings, db, encoder, self.cases)
         self.hooks = IngestHooks()
+        self.unit_store = UnitStore(db)
+        self._units: UnitCatalog | None = None
+        self._units_version = -1
+        self._units_lock = threading.Lock()
+
+    # -- master data -----------------------------------------------------------------------------
+    @property
+    def units(self) -> UnitCatalog:
+        """The unit catalog: loaded from the ``units`` table on first use (the bundled 广东省 data is
+        seeded into an empty table), again after ``reload_units`` and after another process (a CLI
+        import while the server runs) committed to the database."""
+        version = self.unit_store.data_version()
+        with self._units_lock:
+            if self._units is None or version != self._units_version:
+                if self.unit_store.count() == 0:
+                    self.unit_store.seed(r.unit for r in bundled_rows())
+                self._units = UnitCatalog(self.unit_store.load())
+                self._units_version = version
+            return self._units
+
+    def reload_units(self) -> UnitCatalog:
+        """Read the catalog again (the unit service calls this after every write)."""
+        with self._units_lock:
+            self._units = None
+        return self.units
 
     # -- scoped reads ----------------------------------------------------------------------------
+    def in_scope(self, actor: Principal, case: Case) -> bool:
+        """Whether ``case`` is within the actor's scope (a department scope also reads assignments)."""
+        scope = actor.scope
+        if scope.provincial:
+            return True
+        assigned = self.cases.active_units([case.id]).get(case.id, set()) if scope.kind == "department" else set()
+        return scope.sees(case, assigned)
+
+    def visible_ids(self, actor: Principal, ids: Collection[int]) -> set[int]:
+        """Those of ``ids`` within the actor's scope (one query, the scope's SQL)."""
+        if actor.scope.provincial:
+            return set(ids)
+        return self.cases.ids_in_scope(actor.scope, list(ids))
+
     def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
-        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
+        """A case the actor may see; another unit's case is reported as absent, not as forbidden."""
         case = self.cases.get(case_id)
-        if case is None or not in_scope(actor, case):
+        if case is None or not self.in_scope(actor, case):
             raise NotFoundError(f"案件 {case_id} 不存在")
         return case
 
     def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
         case = self.cases.get_by_external(external_no)
-        if case is None or not in_scope(actor, case):
+        if case is None or not self.in_scope(actor, case):
             raise NotFoundError(f"登记编号 {external_no} 不存在")
         return case
 

@@ -17,7 +17,7 @@ from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
-from kb.kernel import IngestBatch, IngestHook, Kernel, in_scope, scoped
+from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
 from kb.schema import ALL_MIGRATIONS
 from kb.security import audit_ingest_hook
@@ -38,7 +38,6 @@ __all__ = [
     "ProgressFn",
     "SearchResult",
     "content_hash",
-    "in_scope",
     "scoped",
 ]
 
@@ -82,7 +81,7 @@ class LeianService:
         self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
         self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
-        self.users = UserStore(kernel.db, settings.min_password_length)
+        self.users = UserStore(kernel.db, settings.min_password_length, units=lambda: kernel.units)
         # Security: every import is audited inside its own transaction (the first hook).
         self.audit = AuditLog(kernel.db)
         kernel.hooks.add(audit_ingest_hook(self.audit))
