@@ -26,7 +26,9 @@ from kb.settings import Settings
 from kb.storage.db import Database
 from kb.units.service import UnitService
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.evaluations import EvaluationService
+from kb.workflow.inbox import Inbox
 from kb.workflow.lifecycle_service import LifecycleService
 from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
@@ -98,11 +100,15 @@ class LeianService:
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
         self.units = UnitService(kernel, self.audit)
-        self.workflow = WorkflowService(kernel)
+        self.assignments = AssignmentService(kernel, self.users)
+        self.workflow = WorkflowService(kernel, self.assignments)
+        self.inbox = Inbox(kernel.db, kernel.clock)
+        self.inbox.add_source(self.assignments.inbox_items)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)
+        self.inbox.add_source(self.supervision.inbox_items)
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.
