@@ -11,10 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
+from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
+from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
+from api.routes import petitioners as petitioners_routes
+from api.routes import supervision as supervision_routes
 from api.routes import workflow as workflow_routes
 from api.security import install_security
 from api.web import pages as web_pages
@@ -29,6 +33,10 @@ ROUTERS = [
     audit.router,
     workflow_routes.router,
     lifecycle_routes.router,
+    supervision_routes.router,
+    petitioners_routes.router,
+    assignment_routes.router,
+    inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
     units.router,

@@ -73,6 +73,9 @@ OPEN_STAGES = frozenset({Stage.registered, Stage.accepted, Stage.review_requeste
 # The ``deadline`` filter: near = due within ``near_due_days`` from today (inclusive), overdue = past due.
 DEADLINES = {"near": "即将超期", "overdue": "已超期"}
 CHANNELS = ("来信", "来访", "网上", "热线")
+# Where a petition came from: handed down from the centre, forwarded by the national bureau, handed
+# down by the province, or received at this level (the default).
+ORIGINS = ("中央交办", "国家信访局转送", "省交办", "本级受理")
 YES_NO = {"是": True, "否": False}
 MAX_TITLE = 200
 MAX_CONTENT = 20000
@@ -189,6 +192,10 @@ CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("due_date", dt.date, "办理期限", managed=True, updatable=False, export=False, filter="deadline",
               param="deadline", cli_flags=("--deadline",),
               description="当前阶段的办理期限；筛选 deadline=near 即将超期、overdue 已超期"),
+    CaseField("origin", str, "来源", ("案件来源", "交办来源"), default="本级受理", choices=ORIGINS,
+              filter="multi", filter_max=len(ORIGINS), facet=True),
+    CaseField("backlog_list", bool, "积案清单", ("列入积案清单",), default=False, filter="boolean",
+              description="是否列入上级交办的积案清单"),
 )  # fmt: skip
 
 

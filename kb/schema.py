@@ -41,7 +41,10 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         security.AUDIT_AND_SESSIONS,  # 6
         groups.POOL_PINS,  # 7
         units.UNITS,  # 8
+        security.ACCOUNT_SCOPES,  # 9
         workflow.LIFECYCLE,  # 10
+        workflow.HANDLING,  # 11
+        workflow.NOTICES,  # 12
     ],
     DECLARED,
 )

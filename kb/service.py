@@ -17,7 +17,7 @@ from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
-from kb.kernel import IngestBatch, IngestHook, Kernel, in_scope, scoped
+from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
 from kb.schema import ALL_MIGRATIONS
 from kb.security import audit_ingest_hook
@@ -26,8 +26,13 @@ from kb.settings import Settings
 from kb.storage.db import Database
 from kb.units.service import UnitService
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.assignment_service import AssignmentService
+from kb.workflow.evaluations import EvaluationService
+from kb.workflow.inbox import Inbox
 from kb.workflow.lifecycle_service import LifecycleService
+from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
+from kb.workflow.supervision import SupervisionService
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -37,7 +42,6 @@ __all__ = [
     "ProgressFn",
     "SearchResult",
     "content_hash",
-    "in_scope",
     "scoped",
 ]
 
@@ -81,7 +85,7 @@ class LeianService:
         self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
         self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
-        self.users = UserStore(kernel.db, settings.min_password_length)
+        self.users = UserStore(kernel.db, settings.min_password_length, units=lambda: kernel.units)
         # Security: every import is audited inside its own transaction (the first hook).
         self.audit = AuditLog(kernel.db)
         kernel.hooks.add(audit_ingest_hook(self.audit))
@@ -96,10 +100,17 @@ class LeianService:
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
         self.units = UnitService(kernel, self.audit)
-        self.workflow = WorkflowService(kernel)
+        self.assignments = AssignmentService(kernel, self.users)
+        self.workflow = WorkflowService(kernel, self.assignments)
+        self.inbox = Inbox(kernel.db, kernel.clock)
+        self.inbox.add_source(self.assignments.inbox_items)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
+        self.supervision = SupervisionService(kernel)
+        self.inbox.add_source(self.supervision.inbox_items)
+        self.evaluations = EvaluationService(kernel)
+        self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.
         cs = self.case_service
         self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder

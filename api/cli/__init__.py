@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import cases, groups, lifecycle, modelcases, security, units, users, workflow
+from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, units, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -41,13 +41,14 @@ AREAS: tuple[click.Command, ...] = (
     security.restore,
     evaluation.eval_group,
     workflow.route,
-    workflow.assign,
+    *assignments.COMMANDS,
     workflow.report,
     workflow.packages,
     workflow.repeats,
     workflow.litigation,
     lifecycle.lifecycle,
     modelcases.modelcases,
+    *supervision.COMMANDS,
     units.units,
 )
 for _command in AREAS:

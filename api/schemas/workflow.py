@@ -11,6 +11,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.assignments import AssignmentOut, HandlerOut, HandlingEventOut
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -21,14 +23,6 @@ class RouteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(default=None, max_length=20000)
     case_id: int | None = Field(default=None, ge=1)
-
-
-class AssignRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    locality: str | None = Field(default=None, max_length=32, description="属地（地市）")
-    departments: list[str] = Field(default_factory=list, max_length=20, description="行业部门")
-    lead: str | None = Field(default=None, max_length=64, description="主责单位（多个部门时必填）")
-    note: str | None = Field(default=None, max_length=500)
 
 
 class LitigationStep(BaseModel):
@@ -64,29 +58,17 @@ class RouteSuggestions(_Out):
     city: SuggestionOut
 
 
-# -- 双向交办 ----------------------------------------------------------------------------------------------
-class AssignmentOut(_Out):
-    id: int
-    case_id: int
-    kind: str = Field(description="locality（属地）/ department（行业部门）")
-    unit: str
-    lead: bool
-    active: bool
-    note: str | None
-    assigned_by: str
-    assigned_at: str
-    ended_by: str | None
-    ended_at: str | None
-
-
 # -- 重复信访 ----------------------------------------------------------------------------------------------
 class LinkOut(_Out):
     kind: str = Field(description="repeat / exact / joint")
-    other_id: int
-    other_external_no: str
+    other_id: int | None = Field(description="关联案件编号；不在本单位权限范围内时为空")
+    other_external_no: str = Field(description="关联案件登记编号；不在本单位权限范围内时为“其他单位案件”")
+    other_visible: bool = Field(description="关联案件是否在本单位权限范围内")
     similarity: float
     repeat_count: int
     label: str
+    manual: bool = Field(default=False, description="人工关联（识别不会覆盖）")
+    note: str | None = Field(default=None, description="人工关联说明")
 
 
 class RepeatItem(_Out):
@@ -95,8 +77,9 @@ class RepeatItem(_Out):
     city: str | None
     received_date: str
     kind: str = Field(description="repeat / exact / joint")
-    other_id: int
-    other_external_no: str
+    other_id: int | None = Field(description="关联案件编号；不在本单位权限范围内时为空")
+    other_external_no: str = Field(description="关联案件登记编号；不在本单位权限范围内时为“其他单位案件”")
+    other_visible: bool = Field(description="关联案件是否在本单位权限范围内")
     similarity: float
     repeat_count: int
     label: str
@@ -143,7 +126,9 @@ class LitigationItem(_Out):
 
 class CaseWorkflowOut(_Out):
     case_id: int
-    assignments: list[AssignmentOut] = Field(description="当前有效的交办")
+    assignments: list[AssignmentOut] = Field(description="当前有效的交办，含各单位的签收、化解情况与指导意见")
+    handlers: list[HandlerOut] = Field(description="各单位的经办人")
+    history: list[HandlingEventOut] = Field(description="交办、签收、退回、答复、经办人变更记录")
     links: list[LinkOut]
     later_repeats: int = Field(description="此后被识别为本案重复信访的案件数")
     flags: list[str]
@@ -212,6 +197,11 @@ class UnitRowOut(_Out):
     replied_on_time: int = Field(description="其中按期书面答复的件数")
     on_time_acceptance_rate: float | None = Field(description="按期受理率")
     on_time_reply_rate: float | None = Field(description="按期办结率")
+    replied: int = Field(default=0, description="本期答复的案件数")
+    evaluated: int = Field(default=0, description="其中信访人已评价的案件数（截至期末）")
+    satisfied: int = Field(default=0, description="其中评价为满意或基本满意的案件数")
+    evaluation_rate: float | None = Field(default=None, description="参评率 = 已评价 ÷ 本期答复")
+    satisfaction_rate: float | None = Field(default=None, description="满意率 = (满意 + 基本满意) ÷ 已评价")
 
 
 class TrendPointOut(_Out):

@@ -33,6 +33,9 @@ def header(report: Report) -> list[str]:
         "按期受理率",
         "应办结数",
         "按期办结率",
+        "答复数",
+        "参评率",
+        "满意率",
         "排名靠后",
     ]
 
@@ -60,6 +63,9 @@ def cells(row: UnitRow) -> list[Any]:
         _pct(row.on_time_acceptance_rate),
         row.handling_due,
         _pct(row.on_time_reply_rate),
+        row.replied,
+        _pct(row.evaluation_rate),
+        _pct(row.satisfaction_rate),
         "是" if row.lowest else "",
     ]
 

@@ -8,6 +8,9 @@ Definitions (also in docs/workflow.md):
 - 再次信访率: of the cases received in the period, the share linked as a repeat of an earlier case;
 - 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then;
 - 按期受理率 / 按期办结率: see ``DEFINITIONS`` (from the lifecycle's transitions, as of the period's end).
+- 参评率: of the cases replied to in the period, the share with the petitioner's rating (recorded by
+  the period's end); 满意率: of the rated cases, the share rated 满意 or 基本满意
+  (``kb.workflow.evaluations``).
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from dataclasses import dataclass, field
 from kb.clock import day_end
 from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.workflow import evaluations
 from kb.workflow.lifecycle_store import on_time_counts
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
@@ -38,6 +43,7 @@ DEFINITIONS: dict[str, str] = {
         "办理期限（受理之日起 handling_days 天；在原期限当日或之前批准延期的，按延长后的期限）落在本期内的案件中，"
         "在期限当日或之前作出书面答复的比例；只计期末之前记录的受理、延期与答复"
     ),
+    **evaluations.DEFINITIONS,
 }
 
 
@@ -54,6 +60,9 @@ class UnitRow:
     accepted_on_time: int = 0
     handling_due: int = 0
     replied_on_time: int = 0
+    replied: int = 0
+    evaluated: int = 0
+    satisfied: int = 0
     change_resolution_rate: float | None = None
     change_repeat_rate: float | None = None
     lowest: bool = False
@@ -75,6 +84,16 @@ class UnitRow:
     def on_time_reply_rate(self) -> float | None:
         """按期办结率."""
         return round(self.replied_on_time / self.handling_due, 4) if self.handling_due else None
+
+    @property
+    def evaluation_rate(self) -> float | None:
+        """参评率: rated ÷ replied to in the period."""
+        return round(self.evaluated / self.replied, 4) if self.replied else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: (满意 + 基本满意) ÷ rated."""
+        return round(self.satisfied / self.evaluated, 4) if self.evaluated else None
 
 
 @dataclass
@@ -121,7 +140,7 @@ def _check(group_by: str, periods: list[Period]) -> None:
 
 
 def periods_rows(
-    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int
+    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int, scope: Scope = PROVINCE
 ) -> list[tuple[list[UnitRow], UnitRow]]:
     """Per-unit counts and the total for every period, in one pass over the cases table."""
     _check(group_by, periods)
@@ -133,7 +152,8 @@ def periods_rows(
         on_time |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat(), f"e{i}": day_end(date_to)}
     if city:
         params["city"] = on_time["city"] = city
-    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params)}
+    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
+    # (merge h-lifecycle + h-scope in h-assign: on-time counts are not scoped yet — for the lead)
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time)}
     out = []
     for i in range(len(periods)):
@@ -154,9 +174,15 @@ def periods_rows(
 
 
 def period_rows(
-    db: Database, group_by: str, date_from: dt.date, date_to: dt.date, city: str | None, backlog_days: int
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    backlog_days: int,
+    scope: Scope = PROVINCE,
 ) -> tuple[list[UnitRow], UnitRow]:
-    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days)[0]
+    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days, scope)[0]
 
 
 def period_report(
@@ -166,10 +192,39 @@ def period_report(
     date_to: dt.date,
     city: str | None = None,
     backlog_days: int = 60,
+    scope: Scope = PROVINCE,
 ) -> Report:
-    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days)
+    """``city`` narrows the report to one city; ``scope`` is the reader's (kb/scope.py)."""
+    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope)
+    add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total, scope)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
     return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
+
+
+def add_evaluation_rates(
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    rows: list[UnitRow],
+    total: UnitRow,
+    scope: Scope = PROVINCE,
+) -> None:
+    """Fill 参评率 / 满意率 counts into the rows (a unit with replies only gets a row of its own)."""
+    where, params = scope.sql("c")
+    if city:
+        where, params = f"({where}) AND c.city = ?", [*params, city]
+    by_unit = {r.unit: r for r in rows}
+    for unit, counts in sorted(evaluations.rates(db, group_by, date_from, date_to, (where, params)).items()):
+        row = by_unit.get(unit)
+        if row is None:
+            row = by_unit[unit] = UnitRow(unit)
+            rows.append(row)
+        row.replied, row.evaluated, row.satisfied = counts.replied, counts.evaluated, counts.satisfied
+    total.replied = sum(r.replied for r in rows)
+    total.evaluated = sum(r.evaluated for r in rows)
+    total.satisfied = sum(r.satisfied for r in rows)
 
 
 def _delta(now_: float | None, before: float | None) -> float | None:
@@ -185,6 +240,7 @@ def weekly_report(
     weeks: int = 8,
     lowest: int = 3,
     min_received: int = 3,
+    scope: Scope = PROVINCE,
 ) -> Report:
     """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
     # The earliest trend week must stay a valid date too (a far-past week_end would underflow).
@@ -195,7 +251,7 @@ def weekly_report(
     trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     periods = [(start, week_end), (start - dt.timedelta(days=7), week_end - dt.timedelta(days=7))]
     periods += [(end - dt.timedelta(days=6), end) for end in trend_ends]
-    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days)
+    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days, scope)
     before = {r.unit: r for r in prev_rows}
     for r in [*rows, total]:
         p = prev_total if r is total else before.get(r.unit)
@@ -216,6 +272,6 @@ def weekly_report(
     return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
 
 
-def latest_date(db: Database, city: str | None = None) -> dt.date:
-    latest = CaseRepository(db).latest_received(city)
+def latest_date(db: Database, city: str | None = None, scope: Scope = PROVINCE) -> dt.date:
+    latest = CaseRepository(db).latest_received(scope, city)
     return dt.date.fromisoformat(latest) if latest else dt.date.today()

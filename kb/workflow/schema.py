@@ -1,5 +1,7 @@
-"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages) and
-10 (the lifecycle: case stage and due date, the transitions table)."""
+"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages),
+10 (the lifecycle: case stage and due date, the transitions table), 11 (signing, answers and
+handlers of assignments, the handling history, inbox reads) and 12 (reminders and supervision
+orders, satisfaction and follow-ups, manual repeat links, case origin)."""
 
 from __future__ import annotations
 
@@ -123,8 +125,158 @@ SELECT id, 'upgrade', NULL, stage, 'system', strftime('%Y-%m-%dT%H:%M:%S+08:00',
 FROM cases ORDER BY id;
 """
 
+NOTICES_V12 = """
+-- 催办: a reminder to a unit about a case, answered in the system by that unit.
+CREATE TABLE reminders (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    issued_by      TEXT NOT NULL,
+    issued_by_unit TEXT,
+    issued_at      TEXT NOT NULL,
+    reply_text     TEXT,
+    replied_by     TEXT,
+    replied_at     TEXT
+);
+CREATE INDEX ix_reminders_case ON reminders(case_id);
+CREATE INDEX ix_reminders_unit ON reminders(unit, replied_at);
+
+-- 督办单: a supervision order to a unit with a requirement, a deadline and a required reply.
+CREATE TABLE supervision_orders (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit           TEXT NOT NULL,
+    requirement    TEXT NOT NULL,
+    deadline       TEXT NOT NULL,
+    issued_by      TEXT NOT NULL,
+    issued_by_unit TEXT,
+    issued_at      TEXT NOT NULL,
+    reply_text     TEXT,
+    replied_by     TEXT,
+    replied_at     TEXT
+);
+CREATE INDEX ix_orders_case ON supervision_orders(case_id);
+CREATE INDEX ix_orders_unit ON supervision_orders(unit, replied_at);
+
+-- 满意度评价: the petitioner's rating of one reply (reply_ref names it), recorded once per reply.
+CREATE TABLE case_evaluations (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    reply_ref   TEXT NOT NULL,
+    reply_at    TEXT NOT NULL,
+    rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'basically_satisfied', 'unsatisfied')),
+    note        TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (case_id, reply_ref)
+);
+CREATE INDEX ix_evaluations_reply_at ON case_evaluations(reply_at);
+
+-- 回访: follow-up contacts with the petitioner.
+CREATE TABLE case_followups (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    method      TEXT NOT NULL CHECK (method IN ('phone', 'visit', 'sms')),
+    note        TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX ix_followups_case ON case_followups(case_id);
+
+-- Manual repeat links: a person's link is kept by detection (manual = 1); a person's unlink of a
+-- pair is remembered so detection never links that pair again; every change is in the history.
+ALTER TABLE case_links ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE case_links ADD COLUMN note TEXT;
+CREATE TABLE case_link_blocks (
+    case_id    INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    other_id   INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    blocked_by TEXT NOT NULL,
+    blocked_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, other_id)
+);
+CREATE TABLE case_link_events (
+    id       INTEGER PRIMARY KEY,
+    case_id  INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    other_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    action   TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
+    kinds    TEXT NOT NULL DEFAULT '',
+    note     TEXT,
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE INDEX ix_link_events_case ON case_link_events(case_id);
+CREATE INDEX ix_link_events_other ON case_link_events(other_id);
+
+-- Case origin and the 积案 list flag: the columns of the case-field table's rows ``origin`` and
+-- ``backlog_list`` (kb/fields.py); cases stored before this step were received at this level.
+ALTER TABLE cases ADD COLUMN origin TEXT NOT NULL DEFAULT '本级受理';
+ALTER TABLE cases ADD COLUMN backlog_list INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ix_cases_origin ON cases(origin);
+"""
+
 WORKFLOW = Migration(5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5)
 LIFECYCLE = Migration(10, "lifecycle: case stage, due date and transitions", LIFECYCLE_V10)
+NOTICES = Migration(
+    12, "workflow: reminders, supervision orders, evaluations, follow-ups, manual links, case origin", NOTICES_V12
+)
+
+HANDLING_V11 = """
+-- Assignments v2: each assigned unit signs for it (签收) or returns it with a reason (退回), then answers:
+-- a locality with its 化解 outcome, a department with its 指导意见. Rows assigned before this step
+-- were never signed for: they start as pending_sign, without a sign deadline (nothing is back-dated).
+ALTER TABLE case_assignments ADD COLUMN status TEXT NOT NULL DEFAULT 'pending_sign'
+    CHECK (status IN ('pending_sign', 'signed', 'returned'));
+ALTER TABLE case_assignments ADD COLUMN sign_due TEXT;
+ALTER TABLE case_assignments ADD COLUMN signed_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN signed_at TEXT;
+ALTER TABLE case_assignments ADD COLUMN returned_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN returned_at TEXT;
+ALTER TABLE case_assignments ADD COLUMN return_reason TEXT;
+ALTER TABLE case_assignments ADD COLUMN outcome_text TEXT;
+ALTER TABLE case_assignments ADD COLUMN resolved INTEGER;
+ALTER TABLE case_assignments ADD COLUMN guidance TEXT;
+ALTER TABLE case_assignments ADD COLUMN answered_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN answered_at TEXT;
+-- The unit that made the assignment (NULL: the provincial level); only it re-assigns.
+ALTER TABLE case_assignments ADD COLUMN assigned_by_unit TEXT;
+CREATE INDEX ix_assign_unit ON case_assignments(unit, active, status);
+
+-- The handling user of a case within each unit (one current row per case and unit).
+CREATE TABLE case_handlers (
+    case_id  INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit     TEXT NOT NULL,
+    username TEXT NOT NULL,
+    since    TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    PRIMARY KEY (case_id, unit)
+);
+CREATE INDEX ix_handlers_user ON case_handlers(username);
+
+-- Append-only history of a case's handling: assigned, ended, lead, signed, returned, answered, handler.
+CREATE TABLE case_handling_events (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    assignment_id INTEGER REFERENCES case_assignments(id) ON DELETE SET NULL,
+    unit          TEXT,
+    action        TEXT NOT NULL,
+    detail        TEXT,
+    actor         TEXT NOT NULL,
+    actor_unit    TEXT,
+    at            TEXT NOT NULL
+);
+CREATE INDEX ix_handling_events_case ON case_handling_events(case_id, id);
+
+-- Which inbox items each user has read (keys are stable per item).
+CREATE TABLE inbox_reads (
+    username TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    read_at  TEXT NOT NULL,
+    PRIMARY KEY (username, key)
+);
+"""
+
+HANDLING = Migration(11, "workflow: signing, answers, handlers, handling history, inbox reads", HANDLING_V11)
 
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
-from kb.kernel import NO_CITY, Kernel
+from kb.kernel import Kernel
 from kb.users import SYSTEM, Principal
-from kb.workflow import assignments, litigation, packages, reports, views
+from kb.workflow import litigation, packages, reports, views
+from kb.workflow.assignment_service import AssignmentService
+from kb.workflow.assignments import Assignment
 from kb.workflow.detection import IngestDetector
 from kb.workflow.repeats import RepeatSettings
 from kb.workflow.routing import Suggestion
@@ -17,16 +18,18 @@ from kb.workflow.suggest import TARGETS, LiveRouter
 
 
 def report_city(actor: Principal, city: str | None) -> str | None:
-    """City-bound users see their own city only; asking for another yields an empty report."""
-    if actor.city is None:
-        return city
-    return actor.city if city in (None, actor.city) else NO_CITY
+    """The city a report is narrowed to: the one asked for, else a city-bound reader's own city.
+    (The reader's scope is applied besides: asking for a city outside it yields an empty report.)"""
+    return city or actor.scope.city
 
 
 class WorkflowService:
-    def __init__(self, kernel: Kernel, repeat_settings: RepeatSettings | None = None) -> None:
+    def __init__(
+        self, kernel: Kernel, handling: AssignmentService, repeat_settings: RepeatSettings | None = None
+    ) -> None:
         self.kernel = kernel
         self.db = kernel.db
+        self.handling = handling
         self.detector = IngestDetector(kernel, repeat_settings)
         self.router = LiveRouter(kernel)
         kernel.hooks.add(self.detector.on_ingest)
@@ -45,7 +48,7 @@ class WorkflowService:
         query = self.kernel.query_for_case(case_id, actor) if case_id else self.kernel.query_for_text(text or "")
         return {target: self.router.suggest(query, target) for target in TARGETS}
 
-    # -- dual assignment -------------------------------------------------------------------------------
+    # -- dual assignment (kept here for existing callers; the rules live in AssignmentService) --------------
     def assign(
         self,
         case_id: int,
@@ -55,26 +58,13 @@ class WorkflowService:
         lead: str | None = None,
         note: str | None = None,
         actor: Principal = SYSTEM,
-    ) -> list[assignments.Assignment]:
-        actor.require("workflow:write")
-        self.kernel.get_case(case_id, actor)
-        with self.db.transaction() as conn:
-            assignments.assign(
-                conn,
-                self.kernel.cases,
-                case_id,
-                locality=locality,
-                departments=departments,
-                lead=lead,
-                actor=actor.username,
-                note=note,
-            )
-        return assignments.history(self.db, case_id)
+    ) -> list[Assignment]:
+        return self.handling.assign(
+            case_id, locality=locality, departments=departments, lead=lead, note=note, actor=actor
+        )
 
-    def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
-        actor.require("workflow:read")
-        self.kernel.get_case(case_id, actor)
-        return assignments.history(self.db, case_id)
+    def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[Assignment]:
+        return self.handling.history(case_id, actor)
 
     # -- 诉访分离 ------------------------------------------------------------------------------------------
     def litigation_step(
@@ -93,11 +83,17 @@ class WorkflowService:
 
     def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
         actor.require("workflow:read")
-        return views.litigation_list(self.db, status, limit, actor.city)
+        return views.litigation_list(self.db, status, limit, actor.scope)
 
     # -- repeats and the case's workflow view ------------------------------------------------------------
-    def links(self, case_id: int) -> list[dict[str, Any]]:
-        return views.links(self.db, case_id)
+    def links(self, case_id: int, actor: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The case's links; a linked case outside the actor's scope is shown as 其他单位案件."""
+        actor.require("workflow:read")
+        self.kernel.get_case(case_id, actor)
+        return views.links(self.db, case_id, self._visible(actor))
+
+    def _visible(self, actor: Principal) -> views.Visible:
+        return lambda ids: self.kernel.visible_ids(actor, ids)
 
     def flags_for(self, ids: list[int]) -> dict[int, list[str]]:
         """Short warnings per case for lists and search hits (重复信访 第 n 次, 涉法涉诉 …)."""
@@ -112,8 +108,8 @@ class WorkflowService:
             track = None
         return {
             "case_id": case_id,
-            "assignments": [asdict(a) for a in assignments.history(self.db, case_id) if a.active],
-            "links": views.links(self.db, case_id),
+            **self.handling.case_view(case_id, actor),
+            "links": views.links(self.db, case_id, self._visible(actor)),
             "later_repeats": views.later_repeats(self.db, case_id),
             "flags": views.flags_for(self.db, [case_id])[case_id],
             "litigation": track,
@@ -121,16 +117,15 @@ class WorkflowService:
 
     def repeat_list(self, kind: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
         actor.require("workflow:read")
-        return views.repeat_list(self.db, kind, limit, actor.city)
+        return views.repeat_list(self.db, kind, limit, actor.scope, self._visible(actor))
 
     # -- 领导包案 -----------------------------------------------------------------------------------------
     def package_candidates(
         self, domain: str | None = None, as_of: dt.date | None = None, limit: int = 20, actor: Principal = SYSTEM
     ) -> list[packages.Candidate]:
         actor.require("workflow:read")
-        city = report_city(actor, None)
         return packages.candidates(
-            self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, city=city, limit=limit
+            self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, scope=actor.scope, limit=limit
         )
 
     def create_package(
@@ -161,21 +156,21 @@ class WorkflowService:
                 leader=leader,
                 department=department,
                 domain=domain,
-                city=actor.city,
+                city=actor.scope.city,
                 case_ids=case_ids,
                 reasons=reasons,
                 actor=actor.username,
                 note=note,
             )
-        return packages.progress(self.db, pid)
+        return packages.progress(self.db, pid, actor.scope)
 
     def package_progress(self, package_id: int, actor: Principal = SYSTEM) -> packages.PackageProgress:
         actor.require("workflow:read")
-        return packages.progress(self.db, package_id, actor.city)
+        return packages.progress(self.db, package_id, actor.scope)
 
     def package_list(self, leader: str | None = None, actor: Principal = SYSTEM) -> list[packages.PackageProgress]:
         actor.require("workflow:read")
-        return [packages.progress(self.db, i) for i in packages.list_ids(self.db, actor.city, leader)]
+        return [packages.progress(self.db, i, actor.scope) for i in packages.list_ids(self.db, actor.scope, leader)]
 
     # -- 督查督办 -----------------------------------------------------------------------------------------
     def period_report(
@@ -188,7 +183,9 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> reports.Report:
         actor.require("reports:read")
-        return reports.period_report(self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days)
+        return reports.period_report(
+            self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days, scope=actor.scope
+        )
 
     def weekly_report(
         self,
@@ -199,6 +196,6 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> reports.Report:
         actor.require("reports:read")
-        scope = report_city(actor, city)
-        end = week_end or reports.latest_date(self.db, scope)
-        return reports.weekly_report(self.db, group_by, end, scope, weeks=weeks)
+        city = report_city(actor, city)
+        end = week_end or reports.latest_date(self.db, city, actor.scope)
+        return reports.weekly_report(self.db, group_by, end, city, weeks=weeks, scope=actor.scope)

@@ -19,6 +19,7 @@ import pytest
 from indexing.encoders.hashing import HashingEncoder
 from kb.audit import AuditFilter
 from kb.schema import ALL_MIGRATIONS, DECLARED
+from kb.scope import Scope
 from kb.service import LeianService
 from kb.settings import Settings
 from kb.storage.db import Database
@@ -123,8 +124,6 @@ def test_upgrade_from_a17accf_loses_nothing(old: tuple[Path, Snapshot]) -> None:
     after = snapshot(data_dir / "leian.db")
     for table, (columns, rows) in before.items():
         assert table in after, f"table {table} disappeared"
-        if table == "schema_migrations":
-            continue  # gains the new steps' rows (checked below)
         new_columns, new_rows = after[table]
         if table == "schema_migrations":  # each new step adds its row; the recorded ones stay as they were
             assert set(rows) <= set(new_rows)
@@ -166,7 +165,10 @@ def test_upgraded_records_are_readable_through_the_services(
         principal = svc.users.by_token(token)
         assert principal is not None and principal.username == name.split(":")[0]
     gz = svc.users.by_token(credentials["tokens"]["u_gz"])
-    assert gz is not None and gz.city == "广州市" and gz.role == "handler"
+    # The old city binding became a city scope; the other accounts stay provincial.
+    assert gz is not None and gz.scope == Scope.city_of("广州市") and gz.unit == "广州市" and gz.role == "handler"
+    admin = svc.users.by_username("u_admin")
+    assert admin is not None and admin.scope.provincial and admin.unit is None
     assert svc.users.by_password("u_reviewer", credentials["password"]) is not None
     assert svc.sessions.login("u_admin", credentials["password"]) is not None
 
