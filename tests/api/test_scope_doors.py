@@ -41,7 +41,8 @@ def world(service: LeianService) -> dict[str, int]:
             r |= {"status": "resolved", "resolved_date": "2025-03-01", "resolution_note": NOTE}
     service.ingest([(i, r) for i, r in enumerate(rows, start=1)])
     ids = service.case_ids_by_external([r["external_no"] for r in rows])
-    service.workflow.assign(ids["DG-1"], locality=None, departments=[TRANSPORT])
+    # Assigned to the department too, while 省教育厅 stays its lead: only the assignment puts it in scope.
+    service.workflow.assign(ids["DG-1"], locality=None, departments=["省教育厅", TRANSPORT], lead="省教育厅")
     return ids
 
 
@@ -123,6 +124,8 @@ def test_writes_on_other_units_cases_are_refused(
         assert put.status_code == 404, ext
         assert client.post(f"/api/workflow/litigation/{case_id}", json={"status": "handed_over"}).status_code == 404
         assert service.cases.get(case_id) == before
+        if ext == "SZ-2":
+            assert service.workflow.litigation_track(case_id)["status"] == "flagged"
         assert not [a for a in service.workflow.assignments(case_id) if a.active and a.unit == "广州市"]
 
 
