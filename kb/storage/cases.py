@@ -267,9 +267,7 @@ class CaseRepository:
         return [(r["v"], r["n"]) for r in rows]
 
 
-def filter_sql(
-    filters: SearchFilters, *, today: dt.date | None = None, near_days: int = 5
-) -> tuple[str, list[Any]]:
+def filter_sql(filters: SearchFilters, *, today: dt.date | None = None, near_days: int = 5) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) selecting cases that match every given filter and lie
     within the filters' scope (``scope.sql()``); which fields filter, and how, comes from the field
     table. A deadline filter needs ``today`` (the repository passes its clock's date): ``overdue`` =
