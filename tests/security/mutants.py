@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 KB_TESTS = "tests/kb/test_scope.py"
 DOOR_TESTS = "tests/api/test_scope_doors.py"
 SCOPE_TESTS = (KB_TESTS, DOOR_TESTS)
+ASSIGN_TESTS = ("tests/kb/workflow/test_assignments_v2.py", "tests/api/test_assignment_flow.py")
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,33 @@ MUTANTS: tuple[Mutant, ...] = (
            '        actor.require("cases:write")\n        self.kernel.get_case(case_id, actor)',
            '        actor.require("cases:write")\n        self.kernel.get_case(case_id)'),
     # -- workflow (kb/workflow/) ----------------------------------------------------------------------
-    Mutant("assign-read", "assignment needs the case in scope", "kb/workflow/service.py",
-           '        self.kernel.get_case(case_id, actor)\n        with self.db.transaction() as conn:\n'
-           "            assignments.assign(",
-           '        self.kernel.get_case(case_id)\n        with self.db.transaction() as conn:\n'
-           "            assignments.assign("),
+    Mutant("assign-read", "assignment needs the case in scope", "kb/workflow/assignment_service.py",
+           "        case = self.kernel.get_case(case_id, actor)\n        wanted = plan(",
+           "        case = self.kernel.get_case(case_id)\n        wanted = plan("),
+    # -- dual assignment (kb/workflow/assignments.py, assignment_service.py, assignment_store.py) ----
+    Mutant("reassign-anyone", "only the assigning level re-assigns", "kb/workflow/assignments.py",
+           "    if may_reassign_anything(actor):\n        return\n", "    return\n", ASSIGN_TESTS),
+    Mutant("assign-outside-area", "a unit assigns on its own only inside its area", "kb/workflow/assignments.py",
+           '        if target.kind != "locality" or home is None or catalog.city_of(target.unit) != home:',
+           "        if False:", ASSIGN_TESTS),
+    Mutant("sign-any-unit", "only the assigned unit signs, returns, answers", "kb/workflow/assignments.py",
+           "    if not acts_for(actor, assignment.unit, catalog):\n        raise", "    if False:\n        raise",
+           ASSIGN_TESTS),
+    Mutant("assignment-read", "a step needs the assignment's case in scope", "kb/workflow/assignment_service.py",
+           "        if row is None or case is None or not self._still_visible(case.id, actor):",
+           "        if row is None or case is None:", ASSIGN_TESTS),
+    Mutant("handover-by-outsider", "only the unit's accounts hand over", "kb/workflow/assignment_service.py",
+           "        if not acts_for(actor, name, catalog):\n", "        if False:\n", ASSIGN_TESTS),
+    Mutant("handover-to-outsider", "the new handler belongs to the unit", "kb/workflow/assignment_service.py",
+           "        if not acts_for(target, name, catalog):\n", "        if False:\n", ASSIGN_TESTS),
+    Mutant("handover-unit-not-on-case", "the unit handles the case (assigned, not returned)",
+           "kb/workflow/assignment_service.py", "        if not handles:\n", "        if False:\n", ASSIGN_TESTS),
+    Mutant("returns-to-anyone", "a return goes to the assigning unit's inbox only", "kb/workflow/assignment_store.py",
+           '        clauses.append("a.assigned_by_unit = ?")\n        params.append(assigning_unit)',
+           '        clauses.append("1 = 1")', ASSIGN_TESTS),
+    Mutant("pending-any-unit", "待签收 lists my unit's assignments only", "kb/workflow/assignment_store.py",
+           "a.status = 'pending_sign' AND a.unit IN ({marks(len(units))}) AND {where} ",
+           "a.status = 'pending_sign' AND (1 OR a.unit IN ({marks(len(units))})) AND {where} ", ASSIGN_TESTS),
     Mutant("litigation-step-read", "诉访分离 step needs the case in scope", "kb/workflow/service.py",
            '        self.kernel.get_case(case_id, actor)\n        with self.db.transaction() as conn:\n'
            "            litigation.advance(",
