@@ -128,6 +128,15 @@ class Scope:
             )
         return f"{col}litigation = 1", []
 
+    def named_sql(self, alias: str | None = None, prefix: str = "s") -> tuple[str, dict[str, Any]]:
+        """``sql()`` with named parameters (``:s0``, ``:s1`` …) for queries that use named ones."""
+        where, args = self.sql(alias)
+        named: dict[str, Any] = {}
+        for i, value in enumerate(args):
+            where = where.replace("?", f":{prefix}{i}", 1)
+            named[f"{prefix}{i}"] = value
+        return where, named
+
     def contains(self, other: Scope) -> bool:
         """Whether every case ``other`` may see is also within this scope (for granting accounts)."""
         if self.kind == "province":

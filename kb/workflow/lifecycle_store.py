@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import query_in
 from kb.workflow.report_store import UNKNOWN
@@ -148,15 +149,23 @@ def _on_time_columns(i: int) -> str:
 
 
 def on_time_counts(
-    db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object]
+    db: Database,
+    group_by: str,
+    n_periods: int,
+    city: str | None,
+    params: dict[str, object],
+    scope: Scope = PROVINCE,
 ) -> list[sqlite3.Row]:
     """One row per unit with ``acceptance_due_{i}``, ``accepted_on_time_{i}``, ``handling_due_{i}``,
-    ``replied_on_time_{i}`` for each period ``i``; ``group_by`` must be a checked column name."""
-    scope = "WHERE c.city = :city" if city else ""
+    ``replied_on_time_{i}`` for each period ``i``, over the cases within ``scope`` (and ``city`` when
+    given); ``group_by`` must be a checked column name."""
+    where, named = scope.named_sql("c")
+    if city:
+        where += " AND c.city = :city"
     columns = ",".join(_on_time_columns(i) for i in range(n_periods))
     sql = f"""
         SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
         FROM ({_PER_CASE}) p JOIN cases c ON c.id = p.case_id
-        {scope}
+        WHERE {where}
         GROUP BY unit"""
-    return db.query(sql, params)
+    return db.query(sql, {**params, **named})

@@ -41,10 +41,5 @@ def period_counts(
 
     ``group_by`` must be a checked column name (``city`` or ``department``).
     """
-    where, args = scope.sql("c")
-    # The scope's positional parameters become named ones (:s0, :s1, ...) to sit beside the periods'.
-    named = dict(params)
-    for i, value in enumerate(args):
-        where = where.replace("?", f":s{i}", 1)
-        named[f"s{i}"] = value
-    return db.query(_periods_sql(group_by, n_periods, city, where), named)
+    where, named = scope.named_sql("c")  # named parameters, to sit beside the periods'
+    return db.query(_periods_sql(group_by, n_periods, city, where), {**params, **named})

@@ -286,6 +286,20 @@ def test_on_time_rates_and_a_past_period_does_not_change(service: LeianService, 
     assert [r.unit for r in report.rows] == ["广州市"] and report.rows[0].on_time_acceptance_rate == 0.6667
 
 
+def test_on_time_counts_follow_the_readers_scope(service: LeianService, clock: FixedClock) -> None:
+    """A city account's report counts only its city's deadlines (the on-time part is scoped too)."""
+    gz, sz = ingest(service, row("S-1", "2025-03-01", city="广州市"), row("S-2", "2025-03-01", city="深圳市"))
+    clock.set(dt.datetime(2025, 3, 10, 9))
+    service.lifecycle.transition(gz, "accept")
+    service.lifecycle.transition(sz, "accept")
+    reader, _ = service.users.create("gz_supervisor", "supervisor", "Scope-2025!x", unit="广州市", scope="city")
+    mine = service.workflow.period_report("city", D(2025, 3, 1), D(2025, 3, 31), actor=reader)
+    assert (mine.total.acceptance_due, mine.total.accepted_on_time) == (1, 1)
+    assert [r.unit for r in mine.rows] == ["广州市"]
+    everyone = service.workflow.period_report("city", D(2025, 3, 1), D(2025, 3, 31))
+    assert everyone.total.acceptance_due == 2
+
+
 def test_a_report_as_of_a_period_end_ignores_moves_after_it(service: LeianService, clock: FixedClock) -> None:
     """A period report made on its last day equals the same report made later."""
     (cid,) = ingest(service, row("Q-1", "2025-03-01"))  # acceptance due 03-16
