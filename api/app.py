@@ -33,14 +33,23 @@ ROUTERS = [
 ]
 
 
-def create_app(service: LeianService | None = None, settings: Settings | None = None) -> FastAPI:
-    """Build the app around a ready service (tests) or one opened from settings (serve)."""
+def create_app(
+    service: LeianService | None = None, settings: Settings | None = None, *, warm_router: bool | None = None
+) -> FastAPI:
+    """Build the app around a ready service (tests) or one opened from settings (serve).
+
+    ``warm_router`` (default: when the app opens its own service) fits the routing models in the
+    background at start, so the first ``/api/workflow/route`` answers at once; health reports it.
+    """
     owned = service is None
+    warm = owned if warm_router is None else warm_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.service is None:
             app.state.service = LeianService(settings or load_settings())
+        if warm:
+            app.state.service.workflow.router.warm_up_in_background()
         yield
         if owned and app.state.service is not None:
             app.state.service.close()

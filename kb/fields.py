@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any, Literal
 
+from kb.dates import parse_date
+
 # -- vocabularies used by the rows ----------------------------------------------------------------
 
 
@@ -201,7 +203,10 @@ def strip_control(value: str) -> str:
 
 
 def before(f: CaseField, value: Any) -> Any:
-    """Input spellings registry exports use: Chinese status labels, 是/否, control characters."""
+    """Input spellings registry exports use: Chinese status labels, 是/否, office date spellings
+    (``kb/dates.py``), control characters."""
+    if f.type is dt.date and value is not None and value != "":
+        return parse_date(value)
     if not isinstance(value, str):
         return value
     if f.type is bool:

@@ -55,7 +55,7 @@ def discover(
     否则全量；full 全量重新发现（按成员重合保留组编号和人工调整）；pool 只在未归组和近期案件中找新组。
     """
     chosen = (("threshold", threshold), ("min_size", min_size), ("max_fit", max_fit))
-    params = {k: v for k, v in chosen if v is not None}
+    params: dict[str, Any] = {k: v for k, v in chosen if v is not None}
     with open_service(ctx) as service:
         r = service.groups.discover(_actor(service, username), mode, **params)
     click.echo(
