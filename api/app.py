@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
+from api.query_check import reject_unknown_query_parameters
 from api.routes import audit, cases, search, session, system
 from api.routes import groups as groups_routes
 from api.routes import modelcases as modelcases_routes
@@ -59,6 +60,7 @@ def create_app(
         description="信访类案检索、同质化类案分组与典型案例库 API",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.service = service
     install_error_handlers(app)
