@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.csrf import install_csrf
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.headers import install_headers
 from api.query_check import reject_unknown_query_parameters
@@ -60,6 +61,8 @@ def create_app(
         description="信访类案检索、同质化类案分组与典型案例库 API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by api/docs.py
+        redoc_url=None,
         dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.service = service
@@ -69,5 +72,6 @@ def create_app(
     install_headers(app)  # outermost: every response, refusals included, gets the headers
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     return app
