@@ -64,6 +64,7 @@ class CaseService:
         valid: list[CaseIn] = []
         problems: list[FieldProblem] = []
         seen: dict[str, int | None] = {}
+        keyless: list[tuple[int | None, str]] = []
         for row_no, raw in rows:
             try:
                 case = CaseIn.model_validate(raw)
@@ -74,9 +75,15 @@ class CaseService:
                 problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
             seen[case.external_no] = row_no
             if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
-                field = "petitioner_id" if case.petitioner_id else "petitioner_phone"
-                problems.append(FieldProblem(field, f"未配置信访人密钥（{KEY_HINT}），无法保存信访人身份", row_no))
+                keyless.append((row_no, "petitioner_id" if case.petitioner_id else "petitioner_phone"))
             valid.append(case)
+        if keyless:  # one problem for the file: the fix is a setting, not an edit of each row
+            lines = "、".join(str(r) for r, _ in keyless[:5] if r is not None)
+            where = f"（第 {lines} 行{'等' if len(keyless) > 5 else ''}）" if lines else ""
+            message = (
+                f"{len(keyless)} 行含身份证号或联系电话{where}，但未配置信访人密钥（{KEY_HINT}），无法保存信访人身份"
+            )
+            problems.append(FieldProblem(keyless[0][1], message, keyless[0][0]))
         if problems:
             names = columns or {}
             raise InvalidInputError([replace(p, field=names.get(p.field, p.field)) for p in problems])
