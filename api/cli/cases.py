@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +38,8 @@ def run_import(
     as_json: bool = False,
 ) -> ImportReport:
     table = read_path(path, fmt, service.settings.max_decompressed_bytes, strict=strict)
-    with ProgressLog(f"导入 {path.name}", len(table.rows), log) as bar:
+    after = "编码完成，正在写入数据库、检测重复信访并归入类案组……"
+    with ProgressLog(f"导入 {path.name}", len(table.rows), log, after=after) as bar:
         report = service.ingest_table(table, progress=bar.update, actor=actor)
     if not as_json:
         click.echo(f"导入完成：{report.summary()}")
@@ -91,11 +90,19 @@ def ingest(
 @click.option("-k", default=10, show_default=True, help="返回条数")
 @filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
 def search(
-    ctx: click.Context, text: str | None, case_id: int | None, k: int, mode: str, as_json: bool, **options: Any
+    ctx: click.Context,
+    text: str | None,
+    case_id: int | None,
+    k: int,
+    mode: str,
+    username: str | None,
+    as_json: bool,
+    **options: Any,
 ) -> None:
     """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。
 
@@ -105,10 +112,15 @@ def search(
 
     filters = filters_from_options(options)
     with open_service(ctx) as service:
-        found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
+        actor = resolve_actor(service, username)
+        found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode, actor=actor)
     hits = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]
     if as_json:
-        click.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        emit_json(hits)
+        return
+    if not hits:
+        chosen = "、".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items() if v not in (None, (), []))
+        click.echo(f"没有符合条件的相似案件（筛选条件：{chosen}；可放宽筛选后重试）" if chosen else "没有相似案件")
         return
     for rank, (hit, out) in enumerate(zip(found.hits, hits, strict=True), start=1):
         c = out.case
@@ -125,15 +137,19 @@ def search(
 @click.command()
 @click.option("--re-encode", is_flag=True, help="丢弃已存储的向量并重新编码（更换模型后使用）")
 @WORKERS_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def reindex(ctx: click.Context, re_encode: bool, workers: int | None) -> None:
+def reindex(ctx: click.Context, re_encode: bool, workers: int | None, as_json: bool) -> None:
     """从数据库重建向量索引和 BM25 索引（索引损坏、更换编码器或后端后使用）。"""
     with open_service(ctx, workers, open_index=False) as service:
         total = service.cases.count()
-        with click.progressbar(length=total, label="重新编码", file=sys.stderr) as bar:
+        with ProgressLog("重建索引", total, log) as bar:
             n = service.reindex(progress=bar.update, re_encode=re_encode)
-    click.echo(f"索引已重建：{n} 件案件")
+    if as_json:
+        emit_json({"indexed": n})
+    else:
+        click.echo(f"索引已重建：{n} 件案件")
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:

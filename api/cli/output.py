@@ -114,9 +114,9 @@ def emit_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
 def emit_record(pairs: Iterable[tuple[str, Any]]) -> None:
     """One record as aligned ``标签：值`` lines (empty values are left out)."""
     items = [(label, _cell(value)) for label, value in pairs if value not in (None, "", [], {})]
-    width = max((display_width(label) for label, _ in items), default=0)
+    width = max((display_width(label) for label, _ in items), default=0) + 2
     for label, value in items:
-        click.echo(f"{_pad(label, width, False)}：{value}")
+        click.echo(f"{_pad(label + '：', width, False)}{value}")
 
 
 def empty_result(what: str, choices: Iterable[str] = (), *, qualifier: str = "符合条件的") -> str:

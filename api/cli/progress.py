@@ -22,8 +22,11 @@ PROGRESS_LOGGERS = ("kb", "indexing", "leian")
 class ProgressLog:
     """``with ProgressLog("导入 cases.jsonl", total, log) as bar: work(progress=bar.update)``."""
 
-    def __init__(self, label: str, total: int, logger: logging.Logger, steps: int = 10) -> None:
-        self.label, self.total, self.logger = label, total, logger
+    def __init__(
+        self, label: str, total: int, logger: logging.Logger, steps: int = 10, after: str | None = None
+    ) -> None:
+        """``after``: what happens once everything is encoded (said when the bar is full)."""
+        self.label, self.total, self.logger, self.after = label, total, logger, after
         self.done, self._next, self._step = 0, 0, max(1, total // steps)
         self._bar: Any = None
         self._tty = sys.stderr.isatty()
@@ -42,8 +45,8 @@ class ProgressLog:
             share = 100 * self.done / max(self.total, 1)
             self._say(f"{self.label}：已编码 {self.done}/{self.total}（{share:.0f}%）")
             self._next = self.done + self._step
-            if self.done >= self.total:
-                self._say(f"{self.label}：编码完成，正在写入数据库、检测重复信访并归入类案组……")
+            if self.done >= self.total and self.after:
+                self._say(f"{self.label}：{self.after}")
 
     def _say(self, message: str) -> None:
         self.logger.info("%s", message)

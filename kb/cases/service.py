@@ -169,7 +169,7 @@ class CaseService:
                 self.encoder.name,
                 [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
             )
-            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
+            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared], actor)
             self.kernel.hooks.run(conn, batch)
             generation = CaseIndex.bump_generation(conn)
         self.index.apply(ids, vectors, batch.tokens, generation)
