@@ -20,7 +20,7 @@ from indexing.encoders import Encoder
 from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
-from kb.fields import to_row
+from kb.fields import case_fields, to_row
 from kb.identity_key import KEY_HINT, check_key, key_state
 from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
@@ -59,7 +59,8 @@ class CaseService:
         """Validate every row first; any problem fails the whole batch before anything is written.
 
         ``columns`` (field name -> the file's header) makes problems name the column as the file
-        spells it (``受理日期``) rather than the field (``received_date``).
+        spells it (``登记日期``) rather than the field (``received_date``); a column the file lacks
+        is named by its Chinese label (``内容``).
         """
         valid: list[CaseIn] = []
         problems: list[FieldProblem] = []
@@ -85,8 +86,10 @@ class CaseService:
             )
             problems.append(FieldProblem(keyless[0][1], message, keyless[0][0]))
         if problems:
-            names = columns or {}
-            raise InvalidInputError([replace(p, field=names.get(p.field, p.field)) for p in problems])
+            if columns is not None:  # a file: its own header, else the field's Chinese label
+                labels = {f.name: f.label for f in case_fields()}
+                problems = [replace(p, field=columns.get(p.field) or labels.get(p.field, p.field)) for p in problems]
+            raise InvalidInputError(problems)
         return valid
 
     def ingest_table(self, table: CaseTable, **kwargs: Any) -> ImportReport:
