@@ -51,7 +51,12 @@ def test_ingest_into_the_demo_directory_uses_its_key_file(tmp_path: Path) -> Non
 def test_a_directory_key_file_is_preferred_over_nothing_and_the_environment_over_it(tmp_path: Path) -> None:
     assert key_file(tmp_path) is None
     (tmp_path / KEY_FILE).write_text("own-key", encoding="utf-8")
-    assert LeianService(Settings(data_dir=tmp_path, threads=1), encoder=HashingEncoder(), open_index=False).settings.petitioner_key == "own-key"  # noqa: E501
+    assert (
+        LeianService(
+            Settings(data_dir=tmp_path, threads=1), encoder=HashingEncoder(), open_index=False
+        ).settings.petitioner_key
+        == "own-key"
+    )
     explicit = Settings(data_dir=tmp_path, threads=1, petitioner_key="env-key")
     svc = LeianService(explicit, encoder=HashingEncoder(), open_index=False)
     assert svc.settings.petitioner_key == "env-key"
