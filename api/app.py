@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.csrf import install_csrf
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.headers import install_headers
+from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
@@ -44,14 +46,23 @@ ROUTERS = [
 ]
 
 
-def create_app(service: LeianService | None = None, settings: Settings | None = None) -> FastAPI:
-    """Build the app around a ready service (tests) or one opened from settings (serve)."""
+def create_app(
+    service: LeianService | None = None, settings: Settings | None = None, *, warm_router: bool | None = None
+) -> FastAPI:
+    """Build the app around a ready service (tests) or one opened from settings (serve).
+
+    ``warm_router`` (default: when the app opens its own service) fits the routing models in the
+    background at start, so the first ``/api/workflow/route`` answers at once; health reports it.
+    """
     owned = service is None
+    warm = owned if warm_router is None else warm_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.service is None:
             app.state.service = LeianService(settings or load_settings())
+        if warm:
+            app.state.service.workflow.router.warm_up_in_background()
         yield
         if owned and app.state.service is not None:
             app.state.service.close()
@@ -61,6 +72,9 @@ def create_app(service: LeianService | None = None, settings: Settings | None = 
         description="信访类案检索、同质化类案分组与典型案例库 API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by api/docs.py
+        redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.service = service
     install_error_handlers(app)
@@ -69,5 +83,6 @@ def create_app(service: LeianService | None = None, settings: Settings | None = 
     install_headers(app)  # outermost: every response, refusals included, gets the headers
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     return app

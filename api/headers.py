@@ -1,9 +1,10 @@
 """Security headers on every response: a strict Content-Security-Policy, no framing, no sniffing.
 
 The workbench loads only its own scripts and styles (no inline code), so the policy allows
-``'self'`` alone. FastAPI's ``/docs`` and ``/redoc`` pages load Swagger UI / ReDoc from a CDN
-with an inline bootstrap script: those two pages get their own, looser policy (the CDN, inline
-script) and keep every other header; everything else gets the strict one.
+``'self'`` alone. The ``/docs`` and ``/redoc`` pages load Swagger UI / ReDoc from this server
+(``api/docs.py``, nothing from a CDN) but start them with an inline bootstrap script, and ReDoc
+runs a worker from a blob: those pages get their own policy (still ``'self'`` only, plus inline
+script and blob workers) and keep every other header; everything else gets the strict one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ CSP = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 HEADERS = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -156,6 +156,8 @@ class HybridClusterer:
         sample: str = "random",
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
+        # Called with (cells done, cells in all) while clustering directly: progress for long runs.
+        self.on_cell: Callable[[int, int], None] | None = None
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
         self.threads = threads
         self.dense_weight, self.lexical_dims = dense_weight, lexical_dims
@@ -202,8 +204,11 @@ class HybridClusterer:
         self.sample_ = None
         x = np.asarray(features, np.float32)
         clusters: list[np.ndarray] = []
-        for cell in self._cells(x, np.arange(len(x))):
+        cells = self._cells(x, np.arange(len(x)))
+        for done, cell in enumerate(cells, start=1):
             clusters.extend(self._link(x, cell))
+            if self.on_cell is not None:
+                self.on_cell(done, len(cells))
         means = np.vstack([x[c].mean(axis=0) for c in clusters]) if clusters else np.zeros((0, x.shape[1]))
         uf = _UnionFind(len(clusters))
         big = np.array([i for i, c in enumerate(clusters) if len(c) > 1], np.int64)

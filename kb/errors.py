@@ -66,7 +66,28 @@ class ImportReport:
     """What an import did; a failed import raises InvalidInputError and writes nothing."""
 
     created: int = 0
+    # Stored cases whose row differed from what was stored (and so were written).
     updated: int = 0
     # Updated cases whose text changed and so were embedded again.
     reembedded: int = 0
+    # Rows identical to the stored case: nothing was written for them.
+    unchanged: int = 0
+    # Columns of the file that no case field claims (not read).
+    ignored_columns: list[str] = field(default_factory=list)
     external_nos: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        """One Chinese sentence for both doors, e.g.
+        ``新增 3 件，更新 1 件（其中 1 件内容有变、已重新编码），未变化 2 件，共 6 行``."""
+        parts = [f"新增 {self.created} 件", f"更新 {self.updated} 件"]
+        if self.updated:
+            parts[-1] += f"（其中 {self.reembedded} 件内容有变、已重新编码）"
+        parts.append(f"未变化 {self.unchanged} 件")
+        text = "，".join(parts) + f"，共 {self.total} 行"
+        if self.ignored_columns:
+            text += f"；已忽略列：{'、'.join(self.ignored_columns)}"
+        return text

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any, Literal
 
+from kb.dates import DATE_HINT, parse_date
+from kb.errors import FieldProblem, InvalidInputError
+
 # -- vocabularies used by the rows ----------------------------------------------------------------
 
 
@@ -156,7 +159,7 @@ class CaseField:
         elif self.choices:
             parts.append(" / ".join(self.choices))
         elif self.type is dt.date:
-            parts.append("YYYY-MM-DD")
+            parts.append(DATE_HINT)
         elif self.type is bool:
             parts.append("是 / 否")
         return "；".join(p for p in parts if p)
@@ -254,7 +257,10 @@ def strip_control(value: str) -> str:
 
 
 def before(f: CaseField, value: Any) -> Any:
-    """Input spellings registry exports use: Chinese status labels, 是/否, control characters."""
+    """Input spellings registry exports use: Chinese status labels, 是/否, office date spellings
+    (``kb/dates.py``), control characters."""
+    if f.type is dt.date and value is not None and value != "":
+        return parse_date(value)
     if not isinstance(value, str):
         return value
     if f.type is bool:
@@ -331,7 +337,9 @@ def filters_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Door parameters (``city=[..]``, ``date_from``, ``litigation``) -> filter values by field name.
 
     Multi-value filters become tuples of text, date ranges ``(from, to)``, booleans stay booleans, a
-    deadline filter is ``"near"`` or ``"overdue"``; absent or empty parameters are left out.
+    deadline filter is ``"near"`` or ``"overdue"``; absent or empty parameters are left out. A range
+    whose start is after its end is refused (``InvalidInputError`` naming both parameters) rather
+    than silently matching nothing.
     """
     out: dict[str, Any] = {}
     for f in filter_fields():
@@ -341,6 +349,10 @@ def filters_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
                 out[f.name] = tuple(_text(v) for v in values)
         elif f.filter == "date_range":
             low, high = (_as_date(params.get(p)) for p in f.params)
+            if low is not None and high is not None and low > high:
+                message = f"{f.label}范围颠倒：{f.params[0]}（{low}）晚于 {f.params[1]}（{high}）"
+                problems = [FieldProblem(f.params[0], message), FieldProblem(f.params[1], message)]
+                raise InvalidInputError(problems, f"输入有误：{message}")
             if low is not None or high is not None:
                 out[f.name] = (low, high)
         elif f.filter == "boolean" and params.get(f.params[0]) is not None:

@@ -39,6 +39,7 @@ class IngestBatch:
     cases: list[CaseIn]
     vectors: np.ndarray
     tokens: list[list[str]]
+    # Who imports: the audit hook records them (a CLI import as its --as user or the OS user).
     actor: Principal = SYSTEM
 
 

@@ -2,20 +2,28 @@
 
 Readers only parse; validation of each row happens in the service so every format gets the same
 messages. A file that cannot be parsed raises InvalidInputError naming the line.
+
+Headers are matched to case fields by name, Chinese label or alias (``kb/fields.py``). A column no
+field claims (a registry's ``序号``, a trailing ``备注``) is left out and named in the import report;
+``strict=True`` refuses such a file instead. ``read_table`` also remembers how the file spells each
+column, so validation problems name ``受理日期`` when that is the file's header.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.dates import excel_serial_date
 from kb.errors import FieldProblem, InvalidInputError
-from kb.fields import header_aliases
+from kb.fields import case_fields, header_aliases
 from kb.settings import Settings, describe_bytes
 
 # Registry exports often carry Chinese headers; both spellings are accepted. Each field's label and
@@ -23,10 +31,9 @@ from kb.settings import Settings, describe_bytes
 HEADER_ALIASES = header_aliases()
 FORMATS = ("jsonl", "csv", "xlsx")
 RawRow = tuple[int, dict[str, Any]]
+
+
 # How a header becomes a row key; case files map it to the field name, other tables pass their own.
-HeaderFn = Callable[[str], str]
-
-
 def detect_format(name: str) -> str:
     lower = name.lower().removesuffix(".gz")
     for fmt, suffixes in (("jsonl", (".jsonl", ".json", ".ndjson")), ("csv", (".csv",)), ("xlsx", (".xlsx",))):
@@ -45,12 +52,82 @@ def decode_bytes(data: bytes) -> str:
     raise InvalidInputError([FieldProblem("file", "文件编码无法识别，请使用 UTF-8 或 GBK/GB18030")])
 
 
+def _clean_header(header: Any) -> str:
+    return str(header).strip().lstrip("\ufeff") if header is not None else ""
+
+
 def _canonical(header: str) -> str:
-    header = header.strip().lstrip("\ufeff")
+    header = _clean_header(header)
     return HEADER_ALIASES.get(header, header)
 
 
-def read_jsonl(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
+@dataclass
+class CaseTable:
+    """The rows of one case file (keyed by field name) and what the file called its columns."""
+
+    rows: list[RawRow]
+    # field name -> the header as the file spells it (``受理日期``), for messages.
+    columns: dict[str, str] = field(default_factory=dict)
+    # headers no field claims, in file order; their values were not read.
+    ignored: list[str] = field(default_factory=list)
+
+
+class _Columns:
+    """Maps a file's headers to field names, remembering the file's spelling and what it ignores."""
+
+    def __init__(self) -> None:
+        self.known = {f.name for f in case_fields()}
+        self.columns: dict[str, str] = {}
+        self.ignored: list[str] = []
+        self._date_fields = {f.name for f in case_fields() if f.type is dt.date}
+
+    def name(self, header: Any, line: int | None = None) -> str | None:
+        """The field a header names, or None for an ignored (or blank) column."""
+        spelled = _clean_header(header)
+        if not spelled:
+            return None
+        name = _canonical(spelled)
+        if name not in self.known:
+            if spelled not in self.ignored:
+                self.ignored.append(spelled)
+            return None
+        first = self.columns.setdefault(name, spelled)
+        if first != spelled:
+            message = f"列“{spelled}”与列“{first}”是同一字段，请只保留一列"
+            raise InvalidInputError([FieldProblem(spelled, message, line)])
+        return name
+
+    def header(self, headers: list[Any]) -> list[str | None]:
+        return [self.name(h, 1) for h in headers]
+
+    def xlsx_value(self, name: str, value: Any) -> Any:
+        """A spreadsheet cell as the validators read it: a date column's date cell, date-time or
+        serial day number becomes a date (``kb/dates.py``); other columns' date cells become text."""
+        if name in self._date_fields:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return excel_serial_date(value) or value
+            return value
+        return value.isoformat()[:10] if isinstance(value, dt.date) else value
+
+    def refuse_ignored(self) -> None:
+        if self.ignored:
+            message = f"未知列：{'、'.join(self.ignored)}（严格模式只接受字段表中的列）"
+            raise InvalidInputError([FieldProblem("file", message)])
+
+
+class RawColumns(_Columns):
+    """Keeps every column under its own header as the file spells it (tables that are not case
+    files, such as unit files, which check their columns themselves)."""
+
+    def name(self, header: Any, line: int | None = None) -> str | None:
+        return _clean_header(header) or None
+
+    def xlsx_value(self, name: str, value: Any) -> Any:
+        return value.isoformat()[:10] if isinstance(value, dt.date) else value
+
+
+def read_jsonl(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
+    columns = columns or _Columns()
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -60,10 +137,16 @@ def read_jsonl(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
             raise InvalidInputError([FieldProblem("json", f"JSON 格式错误：{exc.msg}", line_no)]) from None
         if not isinstance(obj, dict):
             raise InvalidInputError([FieldProblem("json", "每行应为一个 JSON 对象", line_no)])
-        yield line_no, {header(k): v for k, v in obj.items()}
+        row: dict[str, Any] = {}
+        for key, value in obj.items():
+            name = columns.name(key, line_no)
+            if name is not None:
+                row[name] = value
+        yield line_no, row
 
 
-def read_csv(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
+def read_csv(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
+    columns = columns or _Columns()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         titles = next(reader)
@@ -71,7 +154,7 @@ def read_csv(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
         return
     except csv.Error as exc:
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", 1)]) from None
-    names = [header(h) for h in titles]
+    names = columns.header(titles)
     try:
         for values in reader:
             line_no = reader.line_num
@@ -79,12 +162,12 @@ def read_csv(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
                 continue
             if len(values) != len(names):
                 raise InvalidInputError([FieldProblem("csv", f"列数为 {len(values)}，表头为 {len(names)} 列", line_no)])
-            yield line_no, {k: (v if v.strip() else None) for k, v in zip(names, values, strict=True)}
+            yield line_no, {k: (v if v.strip() else None) for k, v in zip(names, values, strict=True) if k}
     except csv.Error as exc:
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", reader.line_num)]) from None
 
 
-def read_xlsx(data: bytes, header: HeaderFn = _canonical) -> Iterator[RawRow]:
+def read_xlsx(data: bytes, columns: _Columns | None = None) -> Iterator[RawRow]:
     import openpyxl
 
     try:
@@ -92,14 +175,14 @@ def read_xlsx(data: bytes, header: HeaderFn = _canonical) -> Iterator[RawRow]:
     except Exception as exc:
         raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
     try:
-        yield from _xlsx_rows(workbook, header)
+        yield from _xlsx_rows(workbook, columns or _Columns())
     except InvalidInputError:
         raise
     except Exception as exc:  # zip, XML and value errors surface lazily, while rows are read
         raise InvalidInputError([FieldProblem("xlsx", f"Excel 文件已损坏：{type(exc).__name__}")]) from None
 
 
-def _xlsx_rows(workbook: Any, header: HeaderFn) -> Iterator[RawRow]:
+def _xlsx_rows(workbook: Any, columns: _Columns) -> Iterator[RawRow]:
     if not workbook.worksheets:
         return
     sheet = workbook.worksheets[0]
@@ -107,12 +190,11 @@ def _xlsx_rows(workbook: Any, header: HeaderFn) -> Iterator[RawRow]:
     titles = next(rows, None)
     if titles is None:
         return
-    names = [header(str(h)) if h is not None else "" for h in titles]
+    names = columns.header(list(titles))
     for line_no, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        row = {k: v for k, v in zip(names, values, strict=False) if k}
-        yield line_no, {k: (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for k, v in row.items()}
+        yield line_no, {k: columns.xlsx_value(k, v) for k, v in zip(names, values, strict=False) if k}
 
 
 def gunzip(data: bytes, limit: int = Settings.max_decompressed_bytes) -> bytes:
@@ -134,22 +216,43 @@ def read_rows(
     fmt: str,
     max_decompressed_bytes: int = Settings.max_decompressed_bytes,
     *,
-    header: HeaderFn = _canonical,
+    columns: _Columns | None = None,
 ) -> Iterator[RawRow]:
-    """Rows of a case file (or, with ``header``, of another table); a gzip file is expanded first, to
-    at most ``max_decompressed_bytes``."""
+    """Rows of a case file (ignored columns left out); a gzip file is expanded first, to at most
+    ``max_decompressed_bytes``."""
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_decompressed_bytes)
     if fmt == "jsonl":
-        return read_jsonl(decode_bytes(data), header)
+        return read_jsonl(decode_bytes(data), columns)
     if fmt == "csv":
-        return read_csv(decode_bytes(data), header)
+        return read_csv(decode_bytes(data), columns)
     if fmt == "xlsx":
-        return read_xlsx(data, header)
+        return read_xlsx(data, columns)
     raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
+
+
+def read_table(
+    data: bytes, fmt: str, max_decompressed_bytes: int = Settings.max_decompressed_bytes, *, strict: bool = False
+) -> CaseTable:
+    """A whole case file with its column spellings; ``strict`` refuses columns no field claims."""
+    columns = _Columns()
+    rows = list(read_rows(data, fmt, max_decompressed_bytes, columns=columns))
+    if strict:
+        columns.refuse_ignored()
+    return CaseTable(rows, columns.columns, columns.ignored)
+
+
+def read_path(
+    path: Path,
+    fmt: str | None = None,
+    max_decompressed_bytes: int = Settings.max_decompressed_bytes,
+    *,
+    strict: bool = False,
+) -> CaseTable:
+    return read_table(Path(path).read_bytes(), fmt or detect_format(str(path)), max_decompressed_bytes, strict=strict)
 
 
 def read_file(
     path: Path, fmt: str | None = None, max_decompressed_bytes: int = Settings.max_decompressed_bytes
 ) -> list[RawRow]:
-    return list(read_rows(Path(path).read_bytes(), fmt or detect_format(str(path)), max_decompressed_bytes))
+    return read_path(path, fmt, max_decompressed_bytes).rows

@@ -6,6 +6,7 @@ import sqlite3
 
 from kb.audit import AuditLog
 from kb.kernel import IngestBatch, IngestHook
+from kb.users import SYSTEM
 
 
 def audit_ingest_hook(audit: AuditLog) -> IngestHook:
@@ -17,6 +18,7 @@ def audit_ingest_hook(audit: AuditLog) -> IngestHook:
         action = "cases.create" if len(batch.ids) == 1 and created == 1 else "cases.import"
         record_id = batch.ids[0] if len(batch.ids) == 1 else None
         detail = {"created": created, "updated": len(batch.ids) - created, "ids": batch.ids[:50]}
-        audit.record(None, action, "case", record_id, detail, conn=conn)
+        # The request's actor when there is one (HTTP), else who the import names (CLI --as / OS user).
+        audit.record(None if batch.actor is SYSTEM else batch.actor, action, "case", record_id, detail, conn=conn)
 
     return audit_ingest

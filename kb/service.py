@@ -8,6 +8,7 @@ feature module imports this one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from indexing.encoders import Encoder, create_encoder
 from indexing.encoders.pool import EncoderSpec
@@ -17,6 +18,7 @@ from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
+from kb.identity_key import key_state, with_key_file
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
 from kb.schema import ALL_MIGRATIONS
@@ -70,6 +72,7 @@ class LeianService:
         the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
         always used in-process). ``clock`` (default: the system clock) dates every recorded action;
         tests and the demo replay pass a ``kb.clock.FixedClock``."""
+        settings = with_key_file(settings)  # every command on a data directory uses its key file
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
@@ -117,7 +120,8 @@ class LeianService:
         self.create_case, self.update_case, self.delete_case = cs.create_case, cs.update_case, cs.delete_case
         self.get_case, self.get_case_by_external, self.list_cases = cs.get_case, cs.get_case_by_external, cs.list_cases
         self.query_for_text, self.query_for_case, self.search = cs.query_for_text, cs.query_for_case, cs.search
-        self.reindex, self.health, self.case_ids_by_external = cs.reindex, cs.health, cs.case_ids_by_external
+        self.ingest_table = cs.ingest_table
+        self.reindex, self.case_ids_by_external = cs.reindex, cs.case_ids_by_external
         if open_index:
             self.index.open()
 
@@ -135,6 +139,14 @@ class LeianService:
         hits = self.case_service.search(text=text, case_id=case_id, filters=filters, k=k, mode=mode, actor=actor)
         terms = self.segmenter.tokens(text) if text else []
         return SearchResult(terms, hits, self.workflow.flags_for([h.case.id for h in hits]))
+
+    def health(self) -> dict[str, Any]:
+        """The case service's health, the routing models' readiness and the petitioner key's state."""
+        return {
+            **self.case_service.health(),
+            "router": self.workflow.router.state,
+            "petitioner_key": key_state(self.db, self.settings.petitioner_key),
+        }
 
     def close(self) -> None:
         self.index.save()

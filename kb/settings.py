@@ -93,6 +93,8 @@ class Settings:
     recheck_days: int = DEADLINE_DAYS["recheck_days"]
     near_due_days: int = DEADLINE_DAYS["near_due_days"]
     sign_days: int = DEADLINE_DAYS["sign_days"]
+    # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
+    import_strict: bool = False
 
     def __post_init__(self) -> None:
         validate({f.name: getattr(self, f.name) for f in fields(self)})
@@ -151,6 +153,7 @@ ENV: dict[str, str] = {
     "min_password_length": "LEIAN_MIN_PASSWORD_LENGTH",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
+    "import_strict": "LEIAN_IMPORT_STRICT",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -216,6 +219,8 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
         bad("data_dir", "路径")
+    if not isinstance(values["import_strict"], bool):
+        bad("import_strict", " true/false（或 1/0、yes/no）")
     return out
 
 
@@ -245,6 +250,17 @@ def _number(env: Mapping[str, str], name: str, default: int | float) -> int | fl
         kind = "整数" if isinstance(default, int) else "数值"
         message = f"环境变量 {name} 应为{kind}，当前为 {raw!r}"
         raise InvalidInputError([FieldProblem(name, message)], f"配置有误：{message}") from None
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> object:
+    """``env[name]`` as a boolean; an unknown spelling is kept as given, for the message naming it."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return _FLAGS.get(raw.strip().lower(), raw)
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -283,6 +299,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     )
     for name in numeric:
         values[name] = _number(env, ENV[name], getattr(base, name))
+    values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:

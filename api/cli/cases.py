@@ -2,46 +2,86 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import logging
 import os
 import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from api.cli.common import WORKERS_OPTION, friendly_errors, open_service, settings_from
+from api.cli.common import ACTOR_OPTION, WORKERS_OPTION, friendly_errors, open_service, resolve_actor, settings_from
 from api.cli.filter_options import filter_options, filters_from_options
-from kb.readers import read_file
+from api.cli.output import emit_json, json_option
+from api.cli.progress import ProgressLog, log_to_file, print_stage
+from kb.errors import ImportReport
+from kb.identity_key import create_key_file, with_key_file
+from kb.readers import read_path
 from kb.service import LeianService
 from kb.settings import Settings
+from kb.users import SYSTEM, Principal
+
+log = logging.getLogger("leian.cli")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "data" / "samples" / "cases.jsonl"
 
 
-def run_import(service: LeianService, path: Path, fmt: str | None) -> None:
-    rows = read_file(path, fmt, service.settings.max_decompressed_bytes)
-    with click.progressbar(length=len(rows), label=f"导入 {path.name}", show_eta=True, file=sys.stderr) as bar:
-        report = service.ingest(rows, progress=bar.update)
-    click.echo(
-        f"导入完成：新增 {report.created} 件，更新 {report.updated} 件"
-        f"（重新编码 {report.reembedded} 件），共 {len(rows)} 行"
-    )
+def run_import(
+    service: LeianService,
+    path: Path,
+    fmt: str | None,
+    *,
+    strict: bool = False,
+    actor: Principal = SYSTEM,
+    as_json: bool = False,
+) -> ImportReport:
+    table = read_path(path, fmt, service.settings.max_decompressed_bytes, strict=strict)
+    after = "编码完成，正在写入数据库、检测重复信访并归入类案组……"
+    with ProgressLog(f"导入 {path.name}", len(table.rows), log, after=after) as bar:
+        report = service.ingest_table(table, progress=bar.update, actor=actor)
+    if not as_json:
+        click.echo(f"导入完成：{report.summary()}")
+    return report
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), help="文件格式（默认按扩展名判断）")
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="严格模式：文件含字段表以外的列（如 序号、备注）时拒绝导入；默认忽略并列出（$LEIAN_IMPORT_STRICT）",
+)
 @WORKERS_OPTION
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, workers: int | None) -> None:
-    """导入案件文件（JSONL、CSV（UTF-8/GBK）、XLSX）。每个文件全部成功或全部不写入；按登记编号幂等。"""
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    strict: bool | None,
+    workers: int | None,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """导入案件文件（JSONL、CSV（UTF-8/GBK）、XLSX）。每个文件全部成功或全部不写入；按登记编号幂等。
+
+    表头可用字段名、中文名或别名（登记编号、受理日期……，见 `GET /api/cases/import/format`）；日期可写作
+    2026-11-26、2026/11/26、2026.11.26、2026年11月26日、20261126 或 Excel 日期单元格。
+    """
+    reports = []
     with open_service(ctx, workers) as service:
+        actor = resolve_actor(service, username)
+        chosen = service.settings.import_strict if strict is None else strict
         for path in paths:
-            run_import(service, path, fmt)
+            report = run_import(service, path, fmt, strict=chosen, actor=actor, as_json=as_json)
+            reports.append({"file": str(path), **dataclasses.asdict(report), "summary": report.summary()})
+    if as_json:
+        emit_json(reports)
 
 
 @click.command()
@@ -50,11 +90,19 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, workers
 @click.option("-k", default=10, show_default=True, help="返回条数")
 @filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
 def search(
-    ctx: click.Context, text: str | None, case_id: int | None, k: int, mode: str, as_json: bool, **options: Any
+    ctx: click.Context,
+    text: str | None,
+    case_id: int | None,
+    k: int,
+    mode: str,
+    username: str | None,
+    as_json: bool,
+    **options: Any,
 ) -> None:
     """类案检索：输入一段信访内容（或 --case 案件编号），返回最相似的案件及匹配理由。
 
@@ -64,10 +112,15 @@ def search(
 
     filters = filters_from_options(options)
     with open_service(ctx) as service:
-        found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode)
+        actor = resolve_actor(service, username)
+        found = service.search_with_flags(text=text, case_id=case_id, filters=filters, k=k, mode=mode, actor=actor)
     hits = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]
     if as_json:
-        click.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        emit_json(hits)
+        return
+    if not hits:
+        chosen = "、".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items() if v not in (None, (), []))
+        click.echo(f"没有符合条件的相似案件（筛选条件：{chosen}；可放宽筛选后重试）" if chosen else "没有相似案件")
         return
     for rank, (hit, out) in enumerate(zip(found.hits, hits, strict=True), start=1):
         c = out.case
@@ -84,15 +137,19 @@ def search(
 @click.command()
 @click.option("--re-encode", is_flag=True, help="丢弃已存储的向量并重新编码（更换模型后使用）")
 @WORKERS_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def reindex(ctx: click.Context, re_encode: bool, workers: int | None) -> None:
+def reindex(ctx: click.Context, re_encode: bool, workers: int | None, as_json: bool) -> None:
     """从数据库重建向量索引和 BM25 索引（索引损坏、更换编码器或后端后使用）。"""
     with open_service(ctx, workers, open_index=False) as service:
         total = service.cases.count()
-        with click.progressbar(length=total, label="重新编码", file=sys.stderr) as bar:
+        with ProgressLog("重建索引", total, log) as bar:
             n = service.reindex(progress=bar.update, re_encode=re_encode)
-    click.echo(f"索引已重建：{n} 件案件")
+    if as_json:
+        emit_json({"indexed": n})
+    else:
+        click.echo(f"索引已重建：{n} 件案件")
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -118,14 +175,10 @@ def demo_settings(ctx: click.Context) -> Settings:
     settings = settings_from(ctx)
     if not (ctx.obj or {}).get("data_dir") and "LEIAN_DATA_DIR" not in os.environ:
         settings = settings.with_(data_dir=Path("var/demo"))
-    key_file = settings.data_dir / "demo-petitioner.key"
     if settings.petitioner_key is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
-            key_file.chmod(0o600)
-        settings = settings.with_(petitioner_key=key_file.read_text(encoding="utf-8").strip())
-    return settings
+        # The data directory's own key file: later `leian ingest --data-dir var/demo` uses it too.
+        create_key_file(settings.data_dir)
+    return with_key_file(settings)
 
 
 # (user name, role, unit, scope kind, display name)
@@ -169,6 +222,9 @@ def demo_users(service: LeianService, data_dir: Path) -> list[str]:
 def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool) -> None:
     """演示：加载内置的合成示例数据、建立索引并启动服务（数据目录 var/demo）。"""
     settings = demo_settings(ctx)
+    log_file = settings.data_dir / "leian.log"
+    log_to_file(log_file)
+    click.echo(f"进度同时写入日志：{log_file}", err=True)
     service = LeianService(settings)
     try:
         if service.cases.count() == 0:
@@ -179,7 +235,7 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
 
         click.echo(load_demo_library(service.modelcases))
         if not service.groups.list_groups():
-            run = service.groups.discover()
+            run = service.groups.discover(progress=print_stage)
             click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")
         credentials = demo_users(service, settings.data_dir)
     finally:

@@ -5,6 +5,8 @@ Area modules import this module only (never the root group in ``api.cli``), so t
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,9 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from kb.errors import LeianError
+from kb.errors import LeianError, NotFoundError
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
+from kb.users import SYSTEM, Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,3 +62,35 @@ WORKERS_OPTION = click.option(
     type=click.IntRange(min=1),
     help="并行编码的进程数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）",
 )
+
+
+# -- who a command acts as ---------------------------------------------------------------------------
+
+ACTOR_OPTION = click.option(
+    "--as",
+    "username",
+    help="以该用户身份操作（按其角色与范围检查权限，并记录为操作人）；默认为当前系统用户",
+)
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "unknown"
+
+
+def resolve_actor(service: LeianService, username: str | None) -> Principal:
+    """Who a CLI command acts as: ``--as USER`` (an account, with its role and scope), else the OS
+    user — their account when one of that name exists, otherwise the command line's full rights
+    recorded under the OS user's name (``cli:alice``) instead of ``system``."""
+    if username:
+        principal: Principal | None = service.users.by_username(username)
+        if principal is None:
+            raise NotFoundError(f"用户 {username} 不存在（--as 应为已有账号的用户名）")
+        return principal
+    name = os_user()
+    account: Principal | None = service.users.by_username(name)
+    if account is not None:
+        return account
+    return dataclasses.replace(SYSTEM, username=f"cli:{name}", display_name=f"{name}（命令行）")

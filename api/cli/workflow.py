@@ -1,56 +1,66 @@
 """`leian route / report / packages / repeats / litigation`: the petition-workflow commands.
 
-Assignment, signing, queues and the inbox: ``api/cli/assignments.py``.
+Assignment, signing, queues and the inbox: ``api/cli/assignments.py``. Output goes through
+``api.cli.output``: tables with headers, ``--json`` on every command, and a "没有…（可选值：…）" line
+for an empty result. Writes are attributed to ``--as USER`` or the OS user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 
-from api.cli.common import friendly_errors, open_service
+from api.cli.common import ACTOR_OPTION, friendly_errors, open_service, resolve_actor, settings_from
+from api.cli.output import emit_json, emit_record, emit_table, empty_result, json_option, percent
+from kb.fields import STATUS_LABELS, Status
 from kb.workflow import exports
 from kb.workflow.litigation import STATUSES, detect
 from kb.workflow.reports import Report
 
 DATE = click.DateTime(["%Y-%m-%d"])
+REPEAT_KINDS = {"repeat": "重复信访", "exact": "重复提交", "joint": "疑似联名"}
+TARGET_LABELS = {"department": "责任部门", "city": "属地"}
 
 
 def _date(value: Any) -> dt.date | None:
     return value.date() if value else None
 
 
-def _plain(value: Any) -> Any:
-    """JSON for what json does not know: records (dataclasses) as their fields, the rest as text."""
-    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else str(value)
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+def _status_label(status: str) -> str:
+    try:
+        return STATUS_LABELS[Status(status)]
+    except ValueError:
+        return status
 
 
 @click.command()
 @click.argument("text", required=False)
 @click.option("--case", "case_id", type=int, help="为已登记案件（内部编号）给出建议")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def route(ctx: click.Context, text: str | None, case_id: int | None, as_json: bool) -> None:
-    """智能分拣：建议责任部门和属地，给出置信度与前三备选。"""
+def route(ctx: click.Context, text: str | None, case_id: int | None, username: str | None, as_json: bool) -> None:
+    """智能分拣：建议责任部门和属地，给出置信度与前三备选（置信度低时也列出最可能的单位）。"""
     with open_service(ctx) as service:
-        found = service.workflow.suggest(text=text, case_id=case_id)
+        found = service.workflow.suggest(text=text, case_id=case_id, actor=resolve_actor(service, username))
     if as_json:
-        _print_json({k: asdict(s) | {"message": s.message} for k, s in found.items()})
+        emit_json({k: asdict(s) | {"message": s.message} for k, s in found.items()})
         return
-    for name, label in (("department", "责任部门"), ("city", "属地")):
+    rows = []
+    for name, label in TARGET_LABELS.items():
         s = found[name]
         alts = "、".join(f"{v}（{p:.0%}）" for v, p in s.alternatives) or "无"
-        click.echo(f"{label}：{s.message}；备选：{alts}；依据：{s.basis}")
+        confidence = f"{s.confidence:.0%}" + ("（低）" if s.low_confidence and s.value else "")
+        rows.append([label, s.value or "无法建议", confidence if s.value else "-", alts, s.basis])
+    emit_table(["目标", "建议", "置信度", "备选", "依据"], rows)
+    for name, label in TARGET_LABELS.items():
+        if found[name].low_confidence:
+            click.echo(f"{label}：{found[name].message}")
 
 
 @click.group()
@@ -58,19 +68,34 @@ def report() -> None:
     """督查督办报表：时段报表与周滚动报表，可导出 CSV / XLSX / PNG。"""
 
 
-def _emit(rep: Report, fmt: str, output: Path | None) -> None:
+def default_export_path(ctx: click.Context, rep: Report, kind: str, fmt: str) -> Path:
+    """Where an export goes without ``-o``: the data directory's ``exports/`` folder, never the
+    current folder; the name tells city and department workbooks apart."""
+    folder = settings_from(ctx).data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{exports.file_stem(rep, kind)}.{fmt}"
+
+
+def _emit(ctx: click.Context, rep: Report, kind: str, fmt: str, output: Path | None, as_json: bool) -> None:
+    if fmt == "text" and as_json:
+        emit_json(rep)
+        return
     if fmt == "text":
-        click.echo(rep.title)
-        click.echo("  ".join(exports.header(rep)))
-        for row in [*rep.rows, rep.total]:
-            click.echo("  ".join(str(c) for c in exports.cells(row)))
+        emit_table(exports.header(rep), [exports.cells(row) for row in [*rep.rows, rep.total]], title=rep.title)
         for name in ("按期受理率", "按期办结率"):
             click.echo(f"{name}：{rep.definitions[name]}")
         return
     data = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "png": exports.trend_png}[fmt](rep)
-    target = output or Path(f"report-{rep.date_to}.{fmt}")
+    target = output or default_export_path(ctx, rep, kind, fmt)
     target.write_bytes(data)
-    click.echo(f"已导出：{target}")
+    if as_json:
+        emit_json({"file": str(target), "format": fmt, "title": rep.title})
+    else:
+        click.echo(f"已导出：{target}")
+
+
+FORMAT_HELP = "text 在终端显示；csv / xlsx / png 导出文件"
+OUTPUT_HELP = "导出文件（默认写入数据目录下的 exports/，文件名含统计口径和日期）"
 
 
 @report.command("weekly")
@@ -78,17 +103,31 @@ def _emit(rep: Report, fmt: str, output: Path | None) -> None:
 @click.option("--week-end", type=DATE, help="周截止日（默认最近受理日期）")
 @click.option("--city", help="只统计某地市")
 @click.option("--weeks", default=8, show_default=True, help="趋势图周数")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "xlsx", "png"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="导出文件")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "xlsx", "png"]), default="text", show_default=True,
+    help=FORMAT_HELP,
+)  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
 def weekly(
-    ctx: click.Context, group_by: str, week_end: Any, city: str | None, weeks: int, fmt: str, output: Path | None
+    ctx: click.Context,
+    group_by: str,
+    week_end: Any,
+    city: str | None,
+    weeks: int,
+    fmt: str,
+    output: Path | None,
+    username: str | None,
+    as_json: bool,
 ) -> None:
-    """周滚动报表：本周与上周对比，化解率最低的单位标记为“排名靠后”。"""
+    """周滚动报表：本周与上周对比（环比以“个百分点”计），化解率最低的单位标记为“排名靠后”。"""
     with open_service(ctx, open_index=False) as service:
-        rep = service.workflow.weekly_report(group_by, _date(week_end), city, weeks)
-    _emit(rep, fmt, output)
+        actor = resolve_actor(service, username)
+        rep = service.workflow.weekly_report(group_by, _date(week_end), city, weeks, actor)
+    _emit(ctx, rep, "weekly", fmt, output, as_json)
 
 
 @report.command("period")
@@ -97,8 +136,12 @@ def weekly(
 @click.option("--by", "group_by", type=click.Choice(["department", "city"]), default="department", show_default=True)
 @click.option("--city", help="只统计某地市")
 @click.option("--backlog-days", default=60, show_default=True, help="超过多少天未办结计为积案")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "xlsx"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="导出文件")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "xlsx"]), default="text", show_default=True, help=FORMAT_HELP
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
 def period(
@@ -110,11 +153,14 @@ def period(
     backlog_days: int,
     fmt: str,
     output: Path | None,
+    username: str | None,
+    as_json: bool,
 ) -> None:
     """任意时段报表：受理、化解、化解率、再次信访率、积案。"""
     with open_service(ctx, open_index=False) as service:
-        rep = service.workflow.period_report(group_by, _date(date_from), _date(date_to), city, backlog_days)  # type: ignore[arg-type]
-    _emit(rep, fmt, output)
+        actor = resolve_actor(service, username)
+        rep = service.workflow.period_report(group_by, date_from.date(), date_to.date(), city, backlog_days, actor)
+    _emit(ctx, rep, "period", fmt, output, as_json)
 
 
 @click.group()
@@ -123,18 +169,44 @@ def packages() -> None:
 
 
 @packages.command("candidates")
-@click.option("--domain", help="领域（问题类别或责任部门）")
+@click.option("--domain", help="领域：问题类别或责任部门（如 拖欠农民工工资、省人力资源社会保障厅）")
 @click.option("--limit", default=20, show_default=True)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def candidates(ctx: click.Context, domain: str | None, limit: int) -> None:
+def candidates(ctx: click.Context, domain: str | None, limit: int, username: str | None, as_json: bool) -> None:
     """列出疑难积案候选（长期未结、重复信访、跨部门）。"""
     with open_service(ctx, open_index=False) as service:
-        found = service.workflow.package_candidates(domain, None, limit)
-    for c in found:
-        click.echo(
-            f"#{c.case_id} {c.external_no} {c.city or ''} {c.department or ''} [{c.score}] {'；'.join(c.reasons)}"
-        )
+        actor = resolve_actor(service, username)
+        found = service.workflow.package_candidates(domain, None, limit, actor)
+        if not found and not as_json:
+            pool = service.workflow.package_candidates(None, None, 100_000, actor)
+            choices = sorted({c.category for c in pool if c.category} | {c.department for c in pool if c.department})
+            if domain:
+                click.echo(empty_result(f"领域为“{domain}”的包案候选", choices, qualifier=""))
+            else:
+                click.echo(empty_result("包案候选") + "（长期未结、重复信访或跨部门的未办结案件）")
+            return
+    if as_json:
+        emit_json(found)
+        return
+    emit_table(
+        ["案件", "登记编号", "地市", "责任部门", "问题类别", "未结天数", "得分", "理由"],
+        [
+            [
+                f"#{c.case_id}",
+                c.external_no,
+                c.city,
+                c.department,
+                c.category,
+                c.open_days,
+                c.score,
+                "；".join(c.reasons),
+            ]
+            for c in found
+        ],
+    )
 
 
 @packages.command("create")
@@ -143,30 +215,83 @@ def candidates(ctx: click.Context, domain: str | None, limit: int) -> None:
 @click.option("--domain", help="领域（问题类别或责任部门）")
 @click.option("--case", "case_ids", type=int, multiple=True, help="指定案件（不填则自动挑选）")
 @click.option("--limit", default=10, show_default=True)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
 def create(
-    ctx: click.Context, leader: str, department: str, domain: str | None, case_ids: tuple[int, ...], limit: int
+    ctx: click.Context,
+    leader: str,
+    department: str,
+    domain: str | None,
+    case_ids: tuple[int, ...],
+    limit: int,
+    username: str | None,
+    as_json: bool,
 ) -> None:
     """创建包案：指定案件，或按领域自动挑选最疑难的积案。"""
     with open_service(ctx, open_index=False) as service:
         made = service.workflow.create_package(
-            leader=leader, department=department, domain=domain, case_ids=list(case_ids), limit=limit
+            leader=leader,
+            department=department,
+            domain=domain,
+            case_ids=list(case_ids),
+            limit=limit,
+            actor=resolve_actor(service, username),
         )
-    click.echo(f"已创建包案 {made.id}：{made.leader}（{made.department}），{made.total} 件")
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"已创建包案 {made.id}：{made.leader}（{made.department}），{made.total} 件，创建人 {made.created_by}")
 
 
 @packages.command("show")
 @click.argument("package_id", type=int, required=False)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def show(ctx: click.Context, package_id: int | None) -> None:
-    """包案进展（不带编号时列出全部包案）。"""
+def show(ctx: click.Context, package_id: int | None, username: str | None, as_json: bool) -> None:
+    """包案进展（不带编号时列出全部包案；带编号时列出其案件）。"""
     with open_service(ctx, open_index=False) as service:
-        found = [service.workflow.package_progress(package_id)] if package_id else service.workflow.package_list()
-    for p in found:
-        click.echo(
-            f"包案 {p.id} {p.leader}（{p.department}）{p.domain or ''}：{p.concluded}/{p.total} 已办结 {p.by_status}"
+        actor = resolve_actor(service, username)
+        found = (
+            [service.workflow.package_progress(package_id, actor)]
+            if package_id
+            else service.workflow.package_list(None, actor)
+        )
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        click.echo(empty_result("包案", qualifier="") + "（可用 leian packages create 创建）")
+        return
+    emit_table(
+        ["包案", "包案领导", "包案部门", "领域", "案件数", "已办结", "办结进度", "状态分布"],
+        [
+            [
+                p.id, p.leader, p.department, p.domain, p.total, p.concluded, percent(p.progress),
+                "，".join(f"{_status_label(s)} {n}" for s, n in p.by_status.items()),
+            ]
+            for p in found
+        ],
+    )  # fmt: skip
+    if package_id:
+        p = found[0]
+        emit_table(
+            ["案件", "登记编号", "标题", "地市", "责任部门", "状态"],
+            [
+                [
+                    f"#{c['id']}",
+                    c["external_no"],
+                    c["title"],
+                    c["city"],
+                    c["department"],
+                    _status_label(str(c["status"])),
+                ]
+                for c in p.cases
+            ],
+            title="包案案件：",
         )
 
 
@@ -176,39 +301,91 @@ def repeats() -> None:
 
 
 @repeats.command("list")
-@click.option("--kind", type=click.Choice(["repeat", "exact", "joint"]))
+@click.option("--kind", type=click.Choice(list(REPEAT_KINDS)), help="repeat 重复信访、exact 重复提交、joint 疑似联名")
 @click.option("--limit", default=50, show_default=True)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def repeat_list(ctx: click.Context, kind: str | None, limit: int) -> None:
+def repeat_list(ctx: click.Context, kind: str | None, limit: int, username: str | None, as_json: bool) -> None:
     """列出重复信访（repeat）、重复提交（exact）、疑似联名（joint）。"""
     with open_service(ctx, open_index=False) as service:
-        rows = service.workflow.repeat_list(kind, limit)
-    for r in rows:
-        extra = f" 第 {r['repeat_count'] + 1} 次" if r["kind"] == "repeat" else ""
-        click.echo(
-            f"#{r['case_id']} {r['external_no']} {r['label']}{extra} ← #{r['other_id']} {r['other_external_no']}"
+        actor = resolve_actor(service, username)
+        rows = service.workflow.repeat_list(kind, limit, actor)
+        others = (
+            [k for k in REPEAT_KINDS if k != kind and service.workflow.repeat_list(k, 1, actor)] if not rows else []
         )
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        what = REPEAT_KINDS[kind] if kind else "重复信访记录"
+        click.echo(empty_result(what, [f"--kind {k}（{REPEAT_KINDS[k]}）" for k in others], qualifier=""))
+        return
+    emit_table(
+        ["案件", "登记编号", "类型", "第几次", "关联案件", "关联登记编号"],
+        [
+            [
+                f"#{r['case_id']}", r["external_no"], r["label"],
+                r["repeat_count"] + 1 if r["kind"] == "repeat" else "", f"#{r['other_id']}", r["other_external_no"],
+            ]
+            for r in rows
+        ],
+    )  # fmt: skip
 
 
 @repeats.command("show")
 @click.argument("case_id", type=int)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def repeat_show(ctx: click.Context, case_id: int) -> None:
-    """单案的交办、重复信访与诉访分离情况（JSON）。"""
+def repeat_show(ctx: click.Context, case_id: int, username: str | None, as_json: bool) -> None:
+    """单案的交办、重复信访与诉访分离情况。"""
     with open_service(ctx, open_index=False) as service:
-        _print_json(service.workflow.case_workflow(case_id))
+        info = service.workflow.case_workflow(case_id, resolve_actor(service, username))
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(f"案件 #{case_id}")
+    emit_record([("提示", "；".join(info["flags"]) or "无")])
+    if info["assignments"]:
+        emit_table(
+            ["类型", "单位", "主责", "交办人", "交办时间"],
+            [
+                [a["kind"], a["unit"], "主责" if a["lead"] else "", a["assigned_by"], a["assigned_at"]]
+                for a in info["assignments"]
+            ],
+            title="现行交办：",
+        )
+    else:
+        click.echo("现行交办：无")
+    if info["links"]:
+        emit_table(
+            ["关联", "关联案件", "登记编号", "相似度"],
+            [[r["label"], f"#{r['other_id']}", r["other_external_no"], r["similarity"]] for r in info["links"]],
+            title="重复信访与关联案件：",
+        )
+    else:
+        click.echo("重复信访与关联案件：无")
+    if info["later_repeats"]:
+        click.echo(f"此后又有 {info['later_repeats']} 件被识别为本案的重复信访")
+    track = info["litigation"]
+    click.echo(f"诉访分离：{track['status_label']}（得分 {track['score']}）" if track else "诉访分离：未判定为涉法涉诉")
 
 
 @repeats.command("scan")
+@json_option
 @click.pass_context
 @friendly_errors
-def repeat_scan(ctx: click.Context) -> None:
+def repeat_scan(ctx: click.Context, as_json: bool) -> None:
     """对全部存量案件重新检测重复信访与涉法涉诉。"""
     with open_service(ctx) as service:
         n = service.workflow.rescan()
-    click.echo(f"已检测 {n} 件案件")
+    if as_json:
+        emit_json({"scanned": n})
+    else:
+        click.echo(f"已检测 {n} 件案件")
 
 
 @click.group()
@@ -218,35 +395,60 @@ def litigation() -> None:
 
 @litigation.command("detect")
 @click.argument("text")
-def lit_detect(text: str) -> None:
+@json_option
+def lit_detect(text: str, as_json: bool) -> None:
     """对一段信访内容做涉法涉诉识别，显示依据短语。"""
     found = detect(text)
+    if as_json:
+        emit_json({"flagged": found.flagged, "score": found.score, "evidence": found.evidence})
+        return
     click.echo(f"{'涉法涉诉' if found.flagged else '未判定为涉法涉诉'}（得分 {found.score}）")
-    for e in found.evidence:
-        click.echo(f"  [{e['strength']}] {e['rule']}：{e['phrase']}")
+    if found.evidence:
+        emit_table(["强度", "规则", "短语"], [[e["strength"], e["rule"], e["phrase"]] for e in found.evidence])
 
 
 @litigation.command("list")
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--limit", default=50, show_default=True)
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def lit_list(ctx: click.Context, status: str | None, limit: int) -> None:
+def lit_list(ctx: click.Context, status: str | None, limit: int, username: str | None, as_json: bool) -> None:
     """诉访分离案件列表。"""
     with open_service(ctx, open_index=False) as service:
-        rows = service.workflow.litigation_list(status, limit)
-    for r in rows:
-        click.echo(f"#{r['case_id']} {r['external_no']} {r['city'] or ''} {r['status_label']} 得分 {r['score']}")
+        actor = resolve_actor(service, username)
+        rows = service.workflow.litigation_list(status, limit, actor)
+        present = (
+            sorted({r["status"] for r in service.workflow.litigation_list(None, 100_000, actor)}) if not rows else []
+        )
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo(empty_result("诉访分离案件", [f"--status {s}" for s in present]))
+        return
+    emit_table(
+        ["案件", "登记编号", "地市", "状态", "得分"],
+        [[f"#{r['case_id']}", r["external_no"], r["city"], r["status_label"], r["score"]] for r in rows],
+    )
 
 
 @litigation.command("step")
 @click.argument("case_id", type=int)
 @click.argument("status", type=click.Choice(STATUSES))
 @click.option("--note", help="说明（如移交单位、反馈内容）")
+@ACTOR_OPTION
+@json_option
 @click.pass_context
 @friendly_errors
-def lit_step(ctx: click.Context, case_id: int, status: str, note: str | None) -> None:
+def lit_step(
+    ctx: click.Context, case_id: int, status: str, note: str | None, username: str | None, as_json: bool
+) -> None:
     """推进状态：flagged → handed_over（已移交）→ feedback（已反馈）→ concluded（已办结）；或 dismissed。"""
     with open_service(ctx, open_index=False) as service:
-        track = service.workflow.litigation_step(case_id, status, note)
-    click.echo(f"案件 {case_id}：{track['status_label']}")
+        track = service.workflow.litigation_step(case_id, status, note, resolve_actor(service, username))
+    if as_json:
+        emit_json(track)
+    else:
+        click.echo(f"案件 {case_id}：{track['status_label']}")

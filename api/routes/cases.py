@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import inspect
-import io
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas.cases import CaseOut, CasePage, ImportResult, filter_definitions
+from api.downloads import CSV, XLSX, attachment, case_rows, table_response
+from api.schemas.cases import CaseOut, CasePage, ImportFormat, ImportResult, filter_definitions
 from api.schemas.common import ErrorResponse, file_responses
 from kb.domain import CaseIn, CaseUpdate, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError
-from kb.fields import export_cells, export_header, filters_from_params
-from kb.readers import detect_format, read_rows
+from kb.fields import export_header, filters_from_params
+from kb.import_format import TEMPLATE_NAME, template_xlsx
+from kb.import_format import describe as import_description
+from kb.readers import detect_format, read_table
 from kb.settings import describe_bytes
 from kb.users import Principal
 
@@ -74,53 +75,81 @@ def list_cases(
 @router.get(
     "/export",
     response_class=Response,
-    summary="按条件导出案件 CSV（表头为中文字段名，可再导入；个人信息脱敏）",
-    responses=file_responses("text/csv", description="UTF-8（带 BOM）CSV"),
+    summary="按条件导出案件 CSV / XLSX（表头为中文字段名，可再导入；个人信息脱敏）",
+    responses=file_responses(CSV, XLSX, description="UTF-8（带 BOM）CSV 或 Excel 工作簿"),
 )
 def export_cases(
     service: ServiceDep,
     user: Principal = Depends(require("cases:read")),
     filters: SearchFilters = Depends(case_filters),
     limit: int = Query(default=10_000, ge=1),
+    format: Literal["csv", "xlsx"] = Query(default="csv", description="csv 或 xlsx"),
 ) -> Response:
-    """The exported columns are the field table's ``export`` rows, masked as on screen."""
+    """The exported columns are the field table's ``export`` rows, masked as on screen; the same
+    filters as the list. Audited as an export."""
     most = service.settings.max_export_rows
     if limit > most:
         raise InvalidInputError([FieldProblem("limit", f"一次最多导出 {most} 件（LEIAN_MAX_EXPORT_ROWS）")])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export_header())
+    rows: list[list[Any]] = []
     offset = 0
     while offset < limit:
         items, total = service.list_cases(filters, min(EXPORT_PAGE, limit - offset), offset, actor=user)
-        for case in items:
-            writer.writerow(export_cells(CaseOut.from_case(case).model_dump()))
+        rows.extend(case_rows(items))
         offset += len(items)
         if not items or offset >= total:
             break
-    return Response(
-        buffer.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="leian-cases.csv"'},
-    )
+    return table_response(format, "案件清单", export_header(), rows, "leian-cases", "案件清单")
+
+
+@router.get(
+    "/import/format",
+    response_model=ImportFormat,
+    summary="导入说明：支持的文件格式、可用的中文表头及别名、日期写法、其他列的处理",
+)
+def import_format(user: Principal = Depends(require("cases:read"))) -> ImportFormat:
+    return ImportFormat.model_validate(import_description())
+
+
+@router.get(
+    "/import/template",
+    response_class=Response,
+    summary="下载导入模板（XLSX：中文表头、一行示例、填写说明）",
+    responses=file_responses(XLSX, description="导入模板"),
+)
+def import_template(user: Principal = Depends(require("cases:read"))) -> Response:
+    return Response(template_xlsx(), media_type=XLSX, headers=attachment(TEMPLATE_NAME, "导入模板.xlsx"))
 
 
 @router.post(
     "/import", response_model=ImportResult, summary="导入 JSONL / CSV（UTF-8 或 GBK）/ XLSX 文件，全部成功或全部不写入"
 )
 async def import_cases(
-    service: ServiceDep, file: UploadFile = File(...), user: Principal = Depends(require("cases:import"))
+    service: ServiceDep,
+    file: UploadFile = File(...),
+    strict: bool | None = Query(
+        default=None, description="严格模式：含字段表以外的列时拒绝导入（默认 LEIAN_IMPORT_STRICT，否则忽略并列出）"
+    ),
+    user: Principal = Depends(require("cases:import")),
 ) -> ImportResult:
     limit = service.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
     fmt = detect_format(file.filename or "")
-    rows = list(read_rows(data, fmt, max_decompressed_bytes=service.settings.max_decompressed_bytes))
-    if not rows:
+    chosen = service.settings.import_strict if strict is None else strict
+    table = read_table(data, fmt, max_decompressed_bytes=service.settings.max_decompressed_bytes, strict=chosen)
+    if not table.rows:
         raise InvalidInputError([FieldProblem("file", "文件中没有数据行")])
-    report = await run_in_threadpool(lambda: service.ingest(rows, actor=user))
-    return ImportResult(created=report.created, updated=report.updated, reembedded=report.reembedded, total=len(rows))
+    report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user))
+    return ImportResult(
+        created=report.created,
+        updated=report.updated,
+        reembedded=report.reembedded,
+        unchanged=report.unchanged,
+        total=len(table.rows),
+        ignored_columns=report.ignored_columns,
+        message=report.summary(),
+    )
 
 
 @router.get("/by-external/{external_no}", response_model=CaseOut, summary="按登记编号查看案件")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
+from api.downloads import CSV, XLSX, case_rows, table_response
 from api.schemas.cases import CaseOut
-from api.schemas.common import ErrorResponse
+from api.schemas.common import ErrorResponse, file_responses
 from api.schemas.groups import (
     BatchIn,
     DecisionIn,
@@ -26,6 +27,7 @@ from api.schemas.groups import (
     RunOut,
     SplitIn,
 )
+from kb.fields import export_header
 from kb.users import Principal
 
 router = APIRouter(
@@ -76,6 +78,26 @@ def members(
 ) -> MemberPage:
     items, total = service.groups.members(group_id, user, limit, offset)
     return MemberPage(total=total, items=[CaseOut.from_case(c) for c in items])
+
+
+@router.get(
+    "/{group_id}/members/export",
+    response_class=Response,
+    summary="导出类案组成员 CSV / XLSX（个人信息脱敏；地市用户只导出本地市案件）",
+    responses=file_responses(CSV, XLSX, description="类案组成员清单"),
+)
+def export_members(
+    group_id: int,
+    service: ServiceDep,
+    format: Literal["csv", "xlsx"] = Query(default="xlsx", description="csv 或 xlsx"),
+    user: Principal = Depends(require("groups:read")),
+) -> Response:
+    """Every member the user may see, with the case-export columns (the importer reads them back)."""
+    group = service.groups.get(group_id, user)
+    items, _ = service.groups.members(group_id, user, limit=10_000_000)
+    header = ["类案组编号", "类案组名称", *export_header()]
+    rows = case_rows(items, (group.id, group.name))
+    return table_response(format, "类案组成员", header, rows, f"leian-group-{group.id}", f"类案组{group.id}成员")
 
 
 @router.get("/{group_id}/profile", response_model=GroupProfileOut, summary="类案组画像：关键词、分布、代表案件")

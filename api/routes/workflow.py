@@ -5,12 +5,14 @@ Dual assignment, signing, handlers, queues and workload: ``api/routes/assignment
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServiceDep
+from api.downloads import case_rows, table_response
 from api.schemas.common import ErrorResponse, file_responses
 from api.schemas.workflow import (
     CandidateOut,
@@ -25,8 +27,12 @@ from api.schemas.workflow import (
     RouteRequest,
     RouteSuggestions,
 )
+from kb.errors import NotFoundError
+from kb.fields import export_header
+from kb.service import LeianService
 from kb.users import Principal
 from kb.workflow import exports
+from kb.workflow.packages import PackageProgress
 from kb.workflow.reports import Report
 
 router = APIRouter(prefix="/api/workflow", tags=["workflow"], responses={422: {"model": ErrorResponse}})
@@ -117,6 +123,56 @@ def list_packages(
     return [PackageOut.model_validate(p) for p in service.workflow.package_list(leader, user)]
 
 
+PACKAGE_COLUMNS = ["包案编号", "包案领导", "包案部门", "领域"]
+
+
+def _package_rows(service: LeianService, found: list[PackageProgress], user: Principal) -> list[list[Any]]:
+    """One row per case of each package (cases outside the user's scope are left out), masked."""
+    rows: list[list[Any]] = []
+    for p in found:
+        visible = []
+        for entry in p.cases:
+            try:
+                visible.append(service.get_case(int(str(entry["id"])), user))
+            except NotFoundError:
+                continue
+        rows.extend(case_rows(visible, (p.id, p.leader, p.department, p.domain or "")))
+    return rows
+
+
+@router.get(
+    "/packages/export",
+    response_class=Response,
+    summary="导出包案清单 CSV / XLSX：每件包案案件一行（个人信息脱敏）",
+    responses=file_responses(MEDIA["csv"], MEDIA["xlsx"], description="包案清单"),
+)
+def export_packages(
+    service: ServiceDep,
+    leader: str | None = None,
+    format: Literal["csv", "xlsx"] = Query(default="xlsx", description="csv 或 xlsx"),
+    user: Principal = Depends(require("workflow:read")),
+) -> Response:
+    rows = _package_rows(service, service.workflow.package_list(leader, user), user)
+    return table_response(format, "领导包案", [*PACKAGE_COLUMNS, *export_header()], rows, "leian-packages", "领导包案")
+
+
+@router.get(
+    "/packages/{package_id}/export",
+    response_class=Response,
+    summary="导出一件包案的案件清单 CSV / XLSX（个人信息脱敏）",
+    responses=file_responses(MEDIA["csv"], MEDIA["xlsx"], description="包案案件清单"),
+)
+def export_package(
+    package_id: int,
+    service: ServiceDep,
+    format: Literal["csv", "xlsx"] = Query(default="xlsx", description="csv 或 xlsx"),
+    user: Principal = Depends(require("workflow:read")),
+) -> Response:
+    rows = _package_rows(service, [service.workflow.package_progress(package_id, user)], user)
+    header = [*PACKAGE_COLUMNS, *export_header()]
+    return table_response(format, "领导包案", header, rows, f"leian-package-{package_id}", f"包案{package_id}")
+
+
 @router.get("/packages/{package_id}", response_model=PackageOut, summary="包案进展")
 def package(package_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> PackageOut:
     return PackageOut.model_validate(service.workflow.package_progress(package_id, user))
@@ -165,7 +221,7 @@ def export_weekly(
     user: Principal = Depends(require("reports:export")),
 ) -> Response:
     report = service.workflow.weekly_report(group_by, week_end, city, weeks, user)
-    return export_response(report, format, f"weekly-{report.date_to}")
+    return export_response(report, format, exports.file_stem(report, "weekly"))
 
 
 @router.get(
@@ -184,7 +240,7 @@ def export_period(
     user: Principal = Depends(require("reports:export")),
 ) -> Response:
     report = service.workflow.period_report(group_by, date_from, date_to, city, 60, user)
-    return export_response(report, format, f"report-{date_from}-{date_to}")
+    return export_response(report, format, exports.file_stem(report, "period"))
 
 
 def export_response(report: Report, fmt: str, stem: str) -> Response:

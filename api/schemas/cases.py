@@ -74,9 +74,22 @@ def _case_out(base: type[CaseOutCore]) -> type[CaseOutCore]:
 
 
 class FiltersBase(BaseModel):
-    """Search filters: one entry per filterable row of the field table (see ``filter_definitions``)."""
+    """Search filters: one entry per filterable row of the field table (see ``filter_definitions``).
+
+    A multi-value filter given as one plain string (``"city": "广州市"``) is read as a one-element
+    list, as the query string's single ``?city=广州市`` is; an inverted date range is refused by
+    ``to_domain`` (``kb.fields.filters_from_params``) naming both parameters.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_values(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        multi = {f.params[0] for f in filter_fields() if f.filter == "multi"}
+        return {k: [v] if k in multi and isinstance(v, str) else v for k, v in data.items()}
 
     def to_domain(self) -> SearchFilters:
         return SearchFilters(by_field=filters_from_params(self.model_dump()))
@@ -168,7 +181,37 @@ class SearchResponse(BaseModel):
 
 
 class ImportResult(BaseModel):
-    created: int
-    updated: int
-    reembedded: int
-    total: int
+    created: int = Field(description="新增案件数")
+    updated: int = Field(description="内容有变化而更新的已有案件数")
+    reembedded: int = Field(description="更新的案件中文本有变、重新编码的件数（新增案件不计入）")
+    unchanged: int = Field(description="与已存储内容完全相同、未写入的行数")
+    total: int = Field(description="文件中的数据行数")
+    ignored_columns: list[str] = Field(description="未读取的列（字段表以外，如 序号、备注），按文件中的写法")
+    message: str = Field(description="中文摘要，如“新增 3 件，更新 0 件，未变化 2 件，共 5 行；已忽略列：序号”")
+
+
+class ImportColumn(BaseModel):
+    name: str = Field(description="字段名")
+    header: str = Field(description="模板中的中文表头")
+    aliases: list[str] = Field(description="也接受的表头写法")
+    required: bool
+    accepts: str = Field(description="填写说明（取值、日期写法、长度）")
+
+
+class ImportFormatOption(BaseModel):
+    format: str
+    description: str
+
+
+class ImportFormat(BaseModel):
+    """What an import accepts (the import page shows it): formats, headers, dates, extra columns."""
+
+    formats: list[ImportFormatOption]
+    compression: str
+    columns: list[ImportColumn]
+    date_formats: list[str]
+    date_note: str
+    extra_columns: str
+    all_or_nothing: str
+    idempotent: str
+    template: str = Field(description="模板文件名（GET /api/cases/import/template 下载）")

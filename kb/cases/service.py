@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,13 @@ from indexing.encoders import Encoder
 from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
-from kb.fields import to_row
+from kb.fields import case_fields, to_row
+from kb.identity_key import KEY_HINT, check_key, key_state
 from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
 from kb.messages import problems_from
 from kb.privacy import petitioner_key
+from kb.readers import CaseTable
 from kb.scope import Scope
 from kb.search import Query, hybrid_search
 from kb.users import SYSTEM, Principal
@@ -50,6 +53,11 @@ def out_of_scope(scope: Scope, case: CaseIn, row: int | None, *, moving: bool) -
     return FieldProblem("litigation", f"{where}只处理涉法涉诉案件，不能登记或移出案件", row)
 
 
+def _same(values: Mapping[str, Any], stored: Mapping[str, Any] | None) -> bool:
+    """Whether a row sets every column it carries to what is already stored."""
+    return stored is not None and all(stored.get(column) == value for column, value in values.items())
+
+
 class CaseService:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
@@ -60,14 +68,24 @@ class CaseService:
         return self.kernel.encoder
 
     # -- writes ----------------------------------------------------------------------------------
-    def validate_rows(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[CaseIn]:
-        """Validate every row first; any problem fails the whole batch before anything is written."""
-        return [case for _, case in self._validated(rows)]
+    def validate_rows(
+        self, rows: Iterable[tuple[int | None, dict[str, Any]]], columns: Mapping[str, str] | None = None
+    ) -> list[CaseIn]:
+        """Validate every row first; any problem fails the whole batch before anything is written.
 
-    def _validated(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[tuple[int | None, CaseIn]]:
+        ``columns`` (field name -> the file's header) makes problems name the column as the file
+        spells it (``登记日期``) rather than the field (``received_date``); a column the file lacks
+        is named by its Chinese label (``内容``).
+        """
+        return [case for _, case in self._validated(rows, columns)]
+
+    def _validated(
+        self, rows: Iterable[tuple[int | None, dict[str, Any]]], columns: Mapping[str, str] | None = None
+    ) -> list[tuple[int | None, CaseIn]]:
         valid: list[tuple[int | None, CaseIn]] = []
         problems: list[FieldProblem] = []
         seen: dict[str, int | None] = {}
+        keyless: list[tuple[int | None, str]] = []
         units = self.kernel.units
         for row_no, raw in rows:
             try:
@@ -80,11 +98,19 @@ class CaseService:
                 problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
             seen[case.external_no] = row_no
             if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
-                problems.append(
-                    FieldProblem("petitioner_id", "未配置 LEIAN_PETITIONER_KEY，无法保存信访人身份", row_no)
-                )
+                keyless.append((row_no, "petitioner_id" if case.petitioner_id else "petitioner_phone"))
             valid.append((row_no, case))
+        if keyless:  # one problem for the file: the fix is a setting, not an edit of each row
+            lines = "、".join(str(r) for r, _ in keyless[:5] if r is not None)
+            where = f"（第 {lines} 行{'等' if len(keyless) > 5 else ''}）" if lines else ""
+            message = (
+                f"{len(keyless)} 行含身份证号或联系电话{where}，但未配置信访人密钥（{KEY_HINT}），无法保存信访人身份"
+            )
+            problems.append(FieldProblem(keyless[0][1], message, keyless[0][0]))
         if problems:
+            if columns is not None:  # a file: its own header, else the field's Chinese label
+                labels = {f.name: f.label for f in case_fields()}
+                problems = [replace(p, field=columns.get(p.field) or labels.get(p.field, p.field)) for p in problems]
             raise InvalidInputError(problems)
         return valid
 
@@ -114,6 +140,11 @@ class CaseService:
         if problems:
             raise InvalidInputError(problems)
 
+    def ingest_table(self, table: CaseTable, **kwargs: Any) -> ImportReport:
+        """``ingest`` of a file read by ``kb.readers.read_table``: its headers name the problems and
+        its ignored columns are reported."""
+        return self.ingest(table.rows, columns=table.columns, ignored=table.ignored, **kwargs)
+
     def ingest(
         self,
         rows: Iterable[tuple[int | None, dict[str, Any]]],
@@ -121,14 +152,19 @@ class CaseService:
         batch_size: int = 256,
         progress: ProgressFn | None = None,
         actor: Principal = SYSTEM,
+        columns: Mapping[str, str] | None = None,
+        ignored: Sequence[str] = (),
     ) -> ImportReport:
         """Validate, then embed and store all rows in ONE transaction (all or nothing).
 
         Idempotent on ``external_no``: a re-import updates the stored case, and an unchanged text
-        is not embedded again.
+        is not embedded again; a row identical to the stored case is counted as unchanged and not
+        written at all.
         """
         actor.require("cases:import")
-        return self._store(rows, batch_size=batch_size, progress=progress, actor=actor)
+        return self._store(
+            rows, batch_size=batch_size, progress=progress, actor=actor, columns=columns, ignored=ignored
+        )
 
     def _store(
         self,
@@ -137,12 +173,28 @@ class CaseService:
         batch_size: int = 256,
         progress: ProgressFn | None = None,
         actor: Principal = SYSTEM,
+        columns: Mapping[str, str] | None = None,
+        ignored: Sequence[str] = (),
     ) -> ImportReport:
         """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing."""
-        validated = self._validated(rows)
+        validated = self._validated(rows, columns)
         self.check_write_scope(validated, actor)
-        cases = [case for _, case in validated]
-        report = ImportReport()
+        all_cases = [case for _, case in validated]
+        report = ImportReport(ignored_columns=list(ignored), external_nos=[c.external_no for c in all_cases])
+        hashes_identities = self.settings.petitioner_key is not None and any(
+            c.petitioner_id or c.petitioner_phone for c in all_cases
+        )
+        if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
+            with self.db.transaction() as conn:  # raises before anything is encoded
+                check_key(conn, self.settings.petitioner_key or "")
+        stored = self.cases.stored_values(report.external_nos)
+        cases = [c for c in all_cases if not _same(self._row_values(c), stored.get(c.external_no))]
+        report.unchanged = len(all_cases) - len(cases)
+        if progress and report.unchanged:
+            progress(report.unchanged)
+        if not cases:
+            log.info("import of %d cases: nothing changed", len(all_cases))
+            return report
         existing = self.cases.hashes_by_external([c.external_no for c in cases])
         texts = [text_of(c) for c in cases]
         to_encode = [
@@ -161,9 +213,11 @@ class CaseService:
         encoded = set(to_encode)
         reuse = [i for i in range(len(prepared)) if i not in encoded]
         if reuse:
-            stored = self.cases.vectors_for(self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse])
+            stored_vectors = self.cases.vectors_for(
+                self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse]
+            )
             for i in reuse:
-                vec = stored.get(existing[prepared[i][0].external_no][0])
+                vec = stored_vectors.get(existing[prepared[i][0].external_no][0])
                 if vec is None:
                     vectors[i] = self.encoder.encode([text_of(prepared[i][0])])[0]
                 else:
@@ -171,6 +225,8 @@ class CaseService:
             if progress:
                 progress(len(reuse))
         with self.db.transaction() as conn:
+            if hashes_identities:
+                check_key(conn, self.settings.petitioner_key or "")
             ids, created = [], []
             for case, values, _ in prepared:
                 case_id, is_new = self.cases.upsert(conn, case.external_no, values)
@@ -190,8 +246,13 @@ class CaseService:
             report.created += is_new
             report.updated += not is_new
             report.reembedded += (not is_new) and i in encoded
-        report.external_nos = [c.external_no for c in cases]
-        log.info("ingested %d cases (%d new, %d updated)", len(cases), report.created, report.updated)
+        log.info(
+            "ingested %d cases (%d new, %d updated, %d unchanged)",
+            len(all_cases),
+            report.created,
+            report.updated,
+            report.unchanged,
+        )
         return report
 
     @contextmanager
@@ -211,15 +272,19 @@ class CaseService:
             hint = "可设置 LEIAN_INGEST_WORKERS=1 或 --workers 1 改为单进程编码"
             raise EncodingError(f"并行编码失败：{exc}（{hint}）") from exc
 
-    def _values(self, case: CaseIn) -> dict[str, Any]:
-        text = text_of(case)
-        key = None
+    def _row_values(self, case: CaseIn) -> dict[str, Any]:
+        """The stored columns a row sets: its fields, and the petitioner key when it carries an
+        identity (a row without one, such as a re-imported export, keeps the stored key)."""
+        values = to_row(case)
         identity = case.petitioner_id or case.petitioner_phone
         if identity and self.settings.petitioner_key:
-            key = petitioner_key(self.settings.petitioner_key, identity)
+            values["petitioner_key"] = petitioner_key(self.settings.petitioner_key, identity)
+        return values
+
+    def _values(self, case: CaseIn) -> dict[str, Any]:
+        text = text_of(case)
         return {
-            **to_row(case),
-            "petitioner_key": key,
+            **self._row_values(case),
             "content_hash": content_hash(text),
             "tokens": " ".join(self.kernel.segmenter.tokens(text)),
         }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +17,16 @@ from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
 from kb.kernel import Kernel
+
+log = logging.getLogger(__name__)
+# Progress of a discovery run, one Chinese line per stage (the demo prints them and logs them).
+StageFn = Callable[[str], None]
+
+
+def report_stage(progress: StageFn | None, message: str) -> None:
+    log.info("%s", message)
+    if progress is not None:
+        progress(message)
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,9 @@ class Discovery:
         matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, encoder.dim), np.float32)
         return kept, model.transform(matrix, [tokens.get(i, []) for i in kept])
 
-    def run(self, params: GroupParams, actor: str, mode: str, recent_days: int = 30) -> RunReport:
+    def run(
+        self, params: GroupParams, actor: str, mode: str, recent_days: int = 30, progress: StageFn | None = None
+    ) -> RunReport:
         """``full``: re-cluster every unpinned case; ``pool``: only the unassigned pool and recent cases.
 
         Pinned cases (members of locked groups, manual moves/splits/merges, cases a reviewer moved
@@ -99,8 +112,12 @@ class Discovery:
             recent = self.kernel.cases.ids_received_since(since)
             candidates = [i for i in all_ids if i not in pinned and (i not in current or i in recent)]
             model = HybridFeatures.from_bytes(self.repo.latest_model() or b"")
+        report_stage(progress, f"类案发现：{len(candidates)} 件案件参与，正在计算特征……")
         ids, x = self.features(model, candidates)
-        labels = params.clusterer().fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
+        clusterer = params.clusterer()
+        clusterer.on_cell = lambda done, total: report_stage(progress, f"类案发现：聚类 {done}/{total} 块")
+        labels = clusterer.fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
+        report_stage(progress, "类案发现：保存类案组与关键词……")
         new_members = {
             int(k): [ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max(initial=-1)) + 1)
         }

@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 from indexing.clustering import HybridFeatures, assign
 from kb.domain import Case, Status
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
-from kb.groups.discovery import Discovery, GroupParams, RunReport
+from kb.groups.discovery import Discovery, GroupParams, RunReport, StageFn, report_stage
 from kb.groups.profile import describe, suggest_lead
 from kb.groups.rediscovery import run_incremental
 from kb.groups.store import Group, GroupRepository
@@ -40,12 +40,15 @@ class GroupService:
         kernel.hooks.add(self.on_ingest)
 
     # -- discovery and incremental assignment ----------------------------------------------------
-    def discover(self, actor: Principal = SYSTEM, mode: str = "auto", **params: Any) -> RunReport:
+    def discover(
+        self, actor: Principal = SYSTEM, mode: str = "auto", *, progress: StageFn | None = None, **params: Any
+    ) -> RunReport:
         """Discover groups: ``auto`` (default) is ``incremental`` once groups exist, else ``full``.
 
         ``incremental`` keeps existing groups' fitting members and clusters only pool, new and
         drifted cases; ``full`` re-clusters everything (ids kept by member overlap); ``pool`` only
-        looks for new groups among the unassigned and recent cases.
+        looks for new groups among the unassigned and recent cases. ``progress`` receives one
+        Chinese line per stage (features, each clustering cell, saving).
         """
         actor.require("groups:write")
         if not actor.scope.provincial:
@@ -57,9 +60,11 @@ class GroupService:
         if unknown:
             raise InvalidInputError([FieldProblem(k, "未知参数") for k in unknown])
         chosen = GroupParams(**{**self.params.__dict__, **params})
-        return self._run(chosen, actor.username, mode)
+        return self._run(chosen, actor.username, mode, progress=progress)
 
-    def _run(self, params: GroupParams, actor: str, mode: str, recent_days: int = 30) -> RunReport:
+    def _run(
+        self, params: GroupParams, actor: str, mode: str, recent_days: int = 30, progress: StageFn | None = None
+    ) -> RunReport:
         """``auto``: incremental when a previous run left groups and a feature model, else full."""
         if mode in ("auto", "incremental", "pool") and (
             self.repo.latest_model() is None or not self.repo.centroids()[0]
@@ -67,8 +72,9 @@ class GroupService:
             mode = "full"
         with threadpool_limits(self.kernel.settings.threads):
             if mode in ("auto", "incremental"):
+                report_stage(progress, "类案发现：增量发现……")
                 return run_incremental(self.discovery, params, actor)
-            return self.discovery.run(params, actor, mode, recent_days)
+            return self.discovery.run(params, actor, mode, recent_days, progress)
 
     def model(self) -> HybridFeatures | None:
         data = self.repo.latest_model()

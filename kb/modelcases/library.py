@@ -131,13 +131,23 @@ def markdown_zip(items: list[ModelCase]) -> bytes:
 
 
 def load_samples(mcs: ModelCaseService, path: Path = SAMPLE_LIBRARY) -> mcio.LibraryReport:
-    """Load (idempotently) and publish the bundled illustrative library; used by ``leian demo``."""
-    return import_rows(mcs, read_library(path.read_bytes(), "json"), SYSTEM, publish=True)
+    """Load and publish the bundled illustrative library where it is missing; used by ``leian demo``.
+
+    Only model cases whose code the library does not hold yet are imported: a case already there
+    (bundled earlier, then edited, published or retired by a reviewer) is never overwritten. The
+    report counts those as ``unchanged``.
+    """
+    rows = read_library(path.read_bytes(), "json")
+    missing = [(n, r) for n, r in rows if not (r.get("code") and mcs.repo.id_for_code(str(r["code"])) is not None)]
+    report = import_rows(mcs, missing, SYSTEM, publish=True) if missing else mcio.LibraryReport()
+    report.unchanged += len(rows) - len(missing)
+    return report
 
 
 def load_demo_library(mcs: ModelCaseService) -> str:
-    """Load and publish the bundled illustrative library (idempotent); a one-line summary."""
+    """Load the bundled illustrative library where it is missing; a one-line summary."""
     if not SAMPLE_LIBRARY.exists():
         return "未找到示例典型案例库，跳过"
     report = load_samples(mcs)
-    return f"示例典型案例库：新增 {report.created} 件，更新 {report.updated} 件，发布 {report.published} 件"
+    kept = f"，已有 {report.unchanged} 件保持不变（不覆盖已编辑的内容）" if report.unchanged else ""
+    return f"示例典型案例库：新增并发布 {report.created} 件{kept}"

@@ -108,6 +108,13 @@ class CaseRepository:
         )
         return {r["external_no"]: (r["id"], r["content_hash"]) for r in rows}
 
+    def stored_values(self, external_nos: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """external_no -> the writable columns as stored, for those already stored (an import
+        compares them with its rows to tell unchanged rows from updates)."""
+        cols = ", ".join(["external_no", *WRITABLE])
+        rows = query_in(self.db, f"SELECT {cols} FROM cases WHERE external_no IN ({{marks}})", external_nos)
+        return {r["external_no"]: {c: r[c] for c in WRITABLE} for r in rows}
+
     def hashes_for(self, ids: Sequence[int]) -> dict[int, str]:
         """id -> content_hash."""
         rows = query_in(self.db, "SELECT id, content_hash FROM cases WHERE id IN ({marks})", ids)
@@ -347,3 +354,17 @@ def bump_generation(conn: sqlite3.Connection) -> int:
         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
     )
     return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+
+def read_meta(source: Database | sqlite3.Connection, key: str) -> str | None:
+    """One value of the storage ``meta`` table (``generation``, the petitioner key fingerprint)."""
+    sql, params = "SELECT value FROM meta WHERE key = ?", (key,)
+    row = source.query_one(sql, params) if isinstance(source, Database) else source.execute(sql, params).fetchone()
+    return str(row[0]) if row else None
+
+
+def write_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Set one ``meta`` value inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+    )

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError
-from kb.readers import RawRow, read_rows
+from kb.readers import RawColumns, RawRow, read_rows
 from kb.units.catalog import KIND_LABELS, PARENT_KINDS, PARENT_REQUIRED, Unit, clean_name, kinds_text
 
 BUNDLED = "guangdong.csv"
@@ -138,7 +138,7 @@ def parse_rows(rows: Sequence[RawRow], raw_headers: Iterable[str]) -> tuple[list
 
 def read_unit_file(data: bytes, fmt: str) -> tuple[list[UnitRow], list[FieldProblem]]:
     """A unit file (CSV, XLSX or JSON Lines) as rows and row problems; headers kept as the file spells them."""
-    rows = list(read_rows(data, fmt, header=lambda h: h.strip().lstrip("\ufeff")))
+    rows = list(read_rows(data, fmt, columns=RawColumns()))
     raw_headers: dict[str, None] = {}
     for _, raw in rows:
         raw_headers.update(dict.fromkeys(raw))

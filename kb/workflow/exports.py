@@ -1,5 +1,9 @@
 """Report exports: CSV (UTF-8 with BOM, opens in Excel), XLSX, and a PNG trend chart.
 
+Rates are numbers with a percent format in XLSX and ``83.3%`` in CSV; week-on-week changes are
+percentage points, written ``上升 16.7 个百分点`` (never ``+16.7pp``). File names carry the grouping
+(``weekly-city-…`` / ``weekly-department-…``) so the two workbooks of one week do not collide.
+
 Every text cell goes through ``kb.exportsafe.safe_cell``: a unit name or title typed as
 ``=HYPERLINK(...)`` is written as text, never as a live formula.
 """
@@ -9,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from kb.exportsafe import safe_row
 from kb.workflow.reports import GROUPS, Report, UnitRow
@@ -18,56 +24,83 @@ log = logging.getLogger(__name__)
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
 
 
+@dataclass(frozen=True)
+class Column:
+    """One report column: its title, how to read it from a row, and what kind of figure it is.
+
+    ``rate`` cells are fractions (0.833): CSV and text show ``83.3%``, XLSX stores the number with a
+    percent format. ``change`` cells are differences of two rates: written in percentage points as
+    ``上升 16.7 个百分点`` / ``下降 2.0 个百分点`` / ``持平``, and in XLSX as a number (16.7) whose
+    format shows the same words. A new report figure is one more row here.
+    """
+
+    title: str
+    value: Callable[[UnitRow], Any]
+    kind: Literal["text", "count", "rate", "change", "flag"] = "count"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("受理数", lambda r: r.received),
+    Column("化解数", lambda r: r.resolved),
+    Column("化解率", lambda r: r.resolution_rate, "rate"),
+    Column("化解率环比", lambda r: r.change_resolution_rate, "change"),
+    Column("重复信访数", lambda r: r.repeats),
+    Column("再次信访率", lambda r: r.repeat_rate, "rate"),
+    Column("再次信访率环比", lambda r: r.change_repeat_rate, "change"),
+    Column("积案数", lambda r: r.backlog),
+    Column("应受理数", lambda r: r.acceptance_due),
+    Column("按期受理率", lambda r: r.on_time_acceptance_rate, "rate"),
+    Column("应办结数", lambda r: r.handling_due),
+    Column("按期办结率", lambda r: r.on_time_reply_rate, "rate"),
+    Column("答复数", lambda r: r.replied),
+    Column("参评率", lambda r: r.evaluation_rate, "rate"),
+    Column("满意率", lambda r: r.satisfaction_rate, "rate"),
+    Column("排名靠后", lambda r: r.lowest, "flag"),
+)
+PERCENT_FORMAT = "0.0%"
+# Number format of a change in percentage points (the cell holds 16.7 for +16.7 points).
+POINTS_FORMAT = '"上升 "0.0" 个百分点";"下降 "0.0" 个百分点";"持平"'
+
+
 def header(report: Report) -> list[str]:
-    return [
-        GROUPS[report.group_by],
-        "受理数",
-        "化解数",
-        "化解率",
-        "化解率环比",
-        "重复信访数",
-        "再次信访率",
-        "再次信访率环比",
-        "积案数",
-        "应受理数",
-        "按期受理率",
-        "应办结数",
-        "按期办结率",
-        "答复数",
-        "参评率",
-        "满意率",
-        "排名靠后",
-    ]
+    return [GROUPS[report.group_by], *(c.title for c in COLUMNS)]
 
 
-def _pct(value: float | None) -> str:
+def percent_text(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _signed(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f}pp"
+def points_text(value: float | None) -> str:
+    """A change of a rate in words: ``上升 16.7 个百分点``, ``下降 2.0 个百分点``, ``持平``."""
+    if value is None:
+        return ""
+    points = round(value * 100, 1)
+    if points == 0:
+        return "持平"
+    return f"{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点"
+
+
+def _text(column: Column, value: Any) -> Any:
+    if column.kind == "rate":
+        return percent_text(value)
+    if column.kind == "change":
+        return points_text(value)
+    if column.kind == "flag":
+        return "是" if value else ""
+    return value
 
 
 def cells(row: UnitRow) -> list[Any]:
-    return [
-        row.unit,
-        row.received,
-        row.resolved,
-        _pct(row.resolution_rate),
-        _signed(row.change_resolution_rate),
-        row.repeats,
-        _pct(row.repeat_rate),
-        _signed(row.change_repeat_rate),
-        row.backlog,
-        row.acceptance_due,
-        _pct(row.on_time_acceptance_rate),
-        row.handling_due,
-        _pct(row.on_time_reply_rate),
-        row.replied,
-        _pct(row.evaluation_rate),
-        _pct(row.satisfaction_rate),
-        "是" if row.lowest else "",
-    ]
+    """A row as CSV and the terminal show it (rates and changes in words)."""
+    return [row.unit, *(_text(c, c.value(row)) for c in COLUMNS)]
+
+
+def _xlsx_value(column: Column, value: Any) -> Any:
+    if column.kind == "change":
+        return None if value is None else round(value * 100, 1)
+    if column.kind == "flag":
+        return "是" if value else ""
+    return value
 
 
 def to_csv(report: Report) -> bytes:
@@ -81,6 +114,8 @@ def to_csv(report: Report) -> bytes:
 
 
 def to_xlsx(report: Report) -> bytes:
+    """The report as a workbook: counts and rates as numbers (rates with a percent format), changes
+    as numbers of percentage points shown as ``上升 16.7 个百分点``; a 趋势 sheet for weekly reports."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
@@ -93,23 +128,39 @@ def to_xlsx(report: Report) -> bytes:
         cell.font = Font(bold=True)
     low = PatternFill("solid", fgColor="FFF2CC")
     for row in [*report.rows, report.total]:
-        sheet.append(safe_row(cells(row)))
+        sheet.append(safe_row([row.unit, *(_xlsx_value(c, c.value(row)) for c in COLUMNS)]))
+        line = sheet[sheet.max_row]
+        for column, cell in zip(COLUMNS, line[1:], strict=True):
+            if column.kind == "rate":
+                cell.number_format = PERCENT_FORMAT
+            elif column.kind == "change":
+                cell.number_format = POINTS_FORMAT
         if row.lowest:
-            for cell in sheet[sheet.max_row]:
+            for cell in line:
                 cell.fill = low
     if report.trend:
         trend = book.create_sheet("趋势")
         trend.append(["周截止日", "受理数", "化解率", "再次信访率"])
         for p in report.trend:
-            trend.append(safe_row([p.week_end, p.received, _pct(p.resolution_rate), _pct(p.repeat_rate)]))
+            trend.append(safe_row([p.week_end, p.received, p.resolution_rate, p.repeat_rate]))
+            for cell in trend[trend.max_row][2:]:
+                cell.number_format = PERCENT_FORMAT
     notes = book.create_sheet("口径")
     notes.append(["指标", "口径"])
     for name, meaning in report.definitions.items():
         notes.append(safe_row([name, meaning]))
     sheet.column_dimensions["A"].width = 24
+    for index in range(2, len(COLUMNS) + 2):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = 16
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def file_stem(report: Report, kind: str) -> str:
+    """A file name that tells workbooks apart: ``weekly-city-2026-11-30``, ``period-department-…``."""
+    span = report.date_to if kind == "weekly" else f"{report.date_from}-{report.date_to}"
+    return f"{kind}-{report.group_by}-{span}"
 
 
 def _cjk_font() -> str | None:

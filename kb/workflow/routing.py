@@ -51,7 +51,7 @@ class Suggestion:
         if self.value is None:
             return "知识库中已办理的案件不足，无法给出建议，请人工分拣"
         if self.low_confidence:
-            return f"置信度低（{self.confidence:.0%}），建议仅供参考，请人工确认"
+            return f"可能为：{self.value}（置信度低，{self.confidence:.0%}，仅供参考，请人工确认）"
         return f"建议：{self.value}（置信度 {self.confidence:.0%}）"
 
 

@@ -32,6 +32,42 @@ class LiveRouter:
         self.config = config or RouterConfig()
         self._models: dict[str, tuple[int, Router]] = {}
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
+        self._warm_error: str | None = None
+
+    # -- readiness: fitted at start in the background, reported by health ------------------------
+    def warm_up(self) -> None:
+        """Fit every target's linear model now (the first suggestion then answers at once)."""
+        for column in TARGETS:
+            self.linear(column)
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """Start ``warm_up`` in a daemon thread (idempotent); a suggestion asked meanwhile waits
+        for the fit in progress instead of fitting a second time."""
+        with self._lock:
+            if self._warming is None:
+                self._warming = threading.Thread(target=self._warm, name="leian-router-warm-up", daemon=True)
+                self._warming.start()
+            return self._warming
+
+    def _warm(self) -> None:
+        try:
+            self.warm_up()
+            log.info("routing models ready")
+        except Exception as exc:  # a failed warm-up leaves the lazy fit on first use
+            self._warm_error = type(exc).__name__
+            log.exception("routing warm-up failed; models will be fitted on first use")
+
+    @property
+    def state(self) -> str:
+        """``ready`` (every model fitted or not needed), ``fitting`` or ``lazy`` (fitted on first use)."""
+        if all(column in self._models for column in TARGETS):
+            return "ready"
+        if self._warming is not None and self._warming.is_alive():
+            return "fitting"
+        if self._warming is not None and self._warm_error is None:
+            return "ready"  # fewer than two labelled cases: there is nothing to fit yet
+        return "lazy"
 
     def labelled_count(self, column: str) -> int:
         return store.labelled_count(self.kernel.db, column, HANDLED)

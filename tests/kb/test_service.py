@@ -31,7 +31,8 @@ def test_reimport_is_idempotent_and_updates(service: LeianService) -> None:
     changed[1]["status"] = "closed"
     changed[2]["content"] = "小区物业公司擅自上调物业费，业主要求公开账目。"
     report = service.ingest(rows(changed))
-    assert (report.created, report.updated, report.reembedded) == (0, 6, 1)
+    # Only the two changed rows are updates; the other four are reported unchanged (issue 15, item 5).
+    assert (report.created, report.updated, report.reembedded, report.unchanged) == (0, 2, 1, 4)
     assert service.cases.count() == 6
     assert service.get_case_by_external("T-002").status == "closed"
     hits = service.search(text="公开账目", k=1, mode="lexical")
