@@ -258,7 +258,11 @@ def strip_control(value: str) -> str:
 
 def before(f: CaseField, value: Any) -> Any:
     """Input spellings registry exports use: Chinese status labels, 是/否, office date spellings
-    (``kb/dates.py``), control characters."""
+    (``kb/dates.py``), control characters. An empty cell of an optional field with a default (a
+    spreadsheet's blank 来源 or 积案清单) takes the default, as a missing column does."""
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    if blank and not f.required and f.default is not None:
+        return f.default
     if f.type is dt.date and value is not None and value != "":
         return parse_date(value)
     if not isinstance(value, str):

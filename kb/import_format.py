@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.dates import DATE_EXAMPLES, DATE_HINT
-from kb.fields import STATUS_LABELS, CaseField, Status, case_fields
+from kb.fields import STATUS_LABELS, CaseField, Status, input_fields
 
 FILE_FORMATS = (
     ("xlsx", "Excel 工作簿（.xlsx），读取第一个工作表，第一行为表头"),
@@ -81,7 +81,7 @@ def _accepts(f: CaseField) -> str:
 def columns() -> list[ColumnSpec]:
     """Every column an import reads, in the field table's order (the template's order)."""
     return [ColumnSpec(f.name, f.label, (f.name, *f.aliases), f.required, f"{f.describe()}；{_accepts(f)}")
-            for f in case_fields()]  # fmt: skip
+            for f in input_fields()]  # fmt: skip
 
 
 def describe() -> dict[str, Any]:

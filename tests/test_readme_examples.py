@@ -35,6 +35,8 @@ PLACEHOLDERS = {
     "[组]",
     "主责单位",
     "政策意见",
+    "交办号",
+    "用户",
 }
 NOT_RUN = {
     "serve": "starts a server",

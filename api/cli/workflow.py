@@ -82,8 +82,9 @@ def _emit(ctx: click.Context, rep: Report, kind: str, fmt: str, output: Path | N
         return
     if fmt == "text":
         emit_table(exports.header(rep), [exports.cells(row) for row in [*rep.rows, rep.total]], title=rep.title)
-        for name in ("按期受理率", "按期办结率"):
-            click.echo(f"{name}：{rep.definitions[name]}")
+        click.echo("口径：")  # every rate shown states its definition
+        for name, meaning in rep.definitions.items():
+            click.echo(f"  {name}：{meaning}")
         return
     data = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "png": exports.trend_png}[fmt](rep)
     target = output or default_export_path(ctx, rep, kind, fmt)

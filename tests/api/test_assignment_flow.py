@@ -183,7 +183,7 @@ def test_the_cli_assigns_signs_answers_and_shows_the_inbox(tmp_path: Path, segme
     assert code == 2 and "只有交办单位或督查督办人员可以重新交办" in out
     code, out = run("assign", "history", str(cid))
     assert code == 0 and "签收" in out and "gz_handler" in out
-    code, out = run("repeats", "show", str(cid))  # the case's workflow view as JSON
+    code, out = run("repeats", "show", str(cid), "--json")  # the case's workflow view as JSON
     view = json.loads(out)
     assert code == 0 and {a["unit"]: a["status"] for a in view["assignments"]} == {
         "广州市": "signed",

@@ -58,7 +58,10 @@ def test_weekly_report_has_column_headers_and_changes_in_points(data_dir: Path) 
     out = run(data_dir, "report", "weekly", "--by", "city").output.splitlines()
     assert out[0].startswith("周滚动督查报表（按地市）")
     assert out[1].split()[:4] == ["地市", "受理数", "化解数", "化解率"]
-    assert "pp" not in "\n".join(out) and "合计" in out[-1]
+    assert "pp" not in "\n".join(out)
+    table_end = out.index("口径：")
+    assert out[table_end - 1].startswith("合计")
+    assert any(line.strip().startswith("化解率：") for line in out[table_end:])  # each rate's definition
     data = json.loads(run(data_dir, "report", "weekly", "--by", "city", "--json").output)
     assert data["group_by"] == "city" and data["rows"]
 
@@ -129,7 +132,7 @@ def test_writes_are_attributed_to_the_os_user_or_as_user(data_dir: Path) -> None
     refused = run(data_dir, "groups", "rename", str(gid), "x", "--as", "nobody", ok=False)
     assert refused.exit_code == 2 and "用户 nobody 不存在" in refused.output
     audit = run(data_dir, "audit", "export").output
-    assert f"cli:{os_user()},admin,,cases.import" in audit  # the import, attributed
+    assert f"cli:{os_user()},admin,,,cases.import" in audit  # the import, attributed (no city, no unit)
 
 
 def test_every_data_command_accepts_json(data_dir: Path) -> None:
