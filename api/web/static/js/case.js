@@ -1,6 +1,6 @@
 // 案件详情: all fields (masked), workflow (repeats, assignments, litigation), group, history.
 import { api, optional } from "./api.js";
-import { getProfile, groupState, listGroups, members, pool } from "./groups_api.js";
+import { getProfile, groupOfCase, groupState } from "./groups_api.js";
 import { $, ask, badge, can, clear, errorBlock, fmtTime, h, statusBadge, toast } from "./ui.js";
 
 const KINDS = { locality: "属地", department: "行业部门" };
@@ -131,22 +131,9 @@ async function assign() {
   }
 }
 
-async function findGroup() {
-  // The groups API has no case → group lookup: scan the groups' member lists (few, small requests).
-  const groups = await listGroups();
-  if (groups.length > 200) return null;
-  let found = null;
-  await pool(groups, 6, async (g) => {
-    if (found) return;
-    const ids = (await members(g.id)).map((c) => c.id);
-    if (ids.includes(caseId)) found = g;
-  });
-  return found;
-}
-
 async function renderGroup() {
   if (!can("groups:read")) return;
-  const g = await findGroup().catch(() => null);
+  const g = await groupOfCase(caseId).catch(() => null);
   if (!g) return;
   const p = await getProfile(g.id).catch(() => null);
   const d = p?.history?.decisions?.at(-1);
