@@ -9,11 +9,14 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.auth import SESSION_COOKIE
 from api.deps import ServiceDep
+from api.web import guide
+from kb.dates import DATE_HINT
 from kb.fields import case_fields, filter_fields
 from kb.users import ROLE_LABELS, Principal
 
@@ -92,10 +95,11 @@ def render(
         "city": user.city,
         "permissions": sorted(user.permissions),
     }
+    help_anchor = guide.slug(guide.ROLE_SECTIONS.get(user.role, ""))
     return templates.TemplateResponse(
         request,
         template,
-        {"nav": nav, "active": active, "me": me, "me_json": script_json(me), **context},
+        {"nav": nav, "active": active, "me": me, "me_json": script_json(me), "help_anchor": help_anchor, **context},
         status_code=403 if template == "denied.html" else 200,
     )
 
@@ -154,4 +158,27 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
-    return render(request, user, "cases:import", "import.html", "import", fields=case_fields())
+    return render(request, user, "cases:import", "import.html", "import", fields=case_fields(), date_hint=DATE_HINT)
+
+
+@router.get("/help")
+def help_redirect() -> Response:
+    # The guide's screenshots are relative links (screenshots/…): they resolve under /help/.
+    return RedirectResponse("/help/", status_code=308)
+
+
+@router.get("/help/", response_class=HTMLResponse)
+def help_page(request: Request, user: CasesRead) -> Response:
+    found = guide.guide_html()
+    if found is None:
+        return render(request, user, "cases:read", "help.html", "help", title="用户手册", body=None)
+    title, body = found
+    return render(request, user, "cases:read", "help.html", "help", title=title, body=Markup(body))
+
+
+@router.get("/help/screenshots/{name}")
+def help_screenshot(name: str, user: CasesRead) -> Response:
+    path = guide.screenshot(name)
+    if user is None or path is None:
+        return Response(status_code=404)
+    return FileResponse(path, media_type="image/png")

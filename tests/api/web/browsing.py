@@ -7,6 +7,7 @@ docs/用户手册.md shows.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.web_server import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "var" / "screenshots"
+GUIDE_SHOTS = REPO / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -65,9 +67,18 @@ def login(browser: Any, url: str, username: str) -> Any:
 
 
 def shot(page: Any, name: str) -> None:
+    """A 1366×768 screenshot into var/screenshots/; with LEIAN_GUIDE_SHOTS=1 also a 256-colour copy
+    into docs/screenshots/, the pictures docs/用户手册.md shows (so the guide is refreshed by a run)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("LEIAN_GUIDE_SHOTS") == "1":
+        from PIL import Image
+
+        GUIDE_SHOTS.mkdir(parents=True, exist_ok=True)
+        with Image.open(path) as img:
+            img.convert("RGB").quantize(colors=256).save(GUIDE_SHOTS / f"{name}.png", optimize=True)
 
 
 def wrapped_cells(page: Any, selector: str) -> list[str]:

@@ -114,6 +114,11 @@ def test_import_a_file_with_one_bad_row_shows_row_and_field(live: Any, browser: 
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
     page = login(browser, server.url, "handler")
     page.goto(f"{server.url}/import")
+    # The page says what a file may look like: Chinese headers, office date spellings, extra columns.
+    sync_api.expect(page.locator("#import-fields")).to_contain_text("受理日期")
+    sync_api.expect(page.locator("#import-dates")).to_contain_text("2026年11月26日")
+    sync_api.expect(page.locator("#import-extra")).to_contain_text("序号")
+    sync_api.expect(page.locator("#import-template")).to_have_attribute("href", "/api/cases/import-template")
     page.set_input_files("#import-file", str(path))
     page.click("#import-submit")
     row = page.locator("#import-errors tbody tr")
@@ -129,6 +134,7 @@ def test_import_a_file_with_one_bad_row_shows_row_and_field(live: Any, browser: 
     page.set_input_files("#import-file", str(fixed))
     page.click("#import-submit")
     sync_api.expect(page.locator("#import-result")).to_contain_text("新增 3 件")
+    assert "重新编码" not in page.locator("#import-result").inner_text(), "a fresh import re-encodes nothing"
     assert service.cases.count() == before + 3
 
 

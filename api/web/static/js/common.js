@@ -90,7 +90,8 @@ export function suggestionBlock(found) {
     s.alternatives?.length
       ? h("p", { class: "alts" }, "备选：", s.alternatives.slice(0, 3).map(([v, p]) => `${v} ${fmtPct(p, 0)}`).join("，"))
       : null,
-    s.message ? h("p", { class: "alts" }, s.message) : null,
+    // The message repeats the suggestion when confident; it matters when the router hesitates.
+    s.message && (s.low_confidence || !s.value) ? h("p", { class: "alts" }, s.message) : null,
   ]);
 }
 
