@@ -16,7 +16,6 @@ from markupsafe import Markup
 from api.auth import SESSION_COOKIE
 from api.deps import ServiceDep
 from api.web import guide
-from kb.dates import DATE_HINT
 from kb.fields import case_fields, filter_fields
 from kb.users import ROLE_LABELS, Principal
 
@@ -158,7 +157,7 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
-    return render(request, user, "cases:import", "import.html", "import", fields=case_fields(), date_hint=DATE_HINT)
+    return render(request, user, "cases:import", "import.html", "import", fields=case_fields())
 
 
 @router.get("/help")
