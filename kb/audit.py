@@ -19,11 +19,12 @@ from typing import Any
 from kb.errors import FieldProblem, InvalidInputError
 from kb.exportsafe import safe_row
 from kb.privacy import mask_text
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 
-COLUMNS = ("id", "at", "username", "role", "city", "action", "record_type", "record_id", "detail")
+COLUMNS = ("id", "at", "username", "role", "city", "unit", "action", "record_type", "record_id", "detail")
 # Per HTTP request: who is acting and whether a feature already recorded the request itself.
 _request: ContextVar[dict[str, Any] | None] = ContextVar("leian_audit_request", default=None)
 
@@ -52,6 +53,26 @@ def clean_detail(detail: dict[str, Any] | None) -> str:
     return mask_text(text)[:4000]
 
 
+def readable_by(reader: Scope) -> tuple[str, list[Any]]:
+    """The events a bound administrator may read: those made by accounts of units within its scope.
+
+    An event belongs to the acting account's unit (``audit_events.unit``) and, for a city-bound
+    account, its city (``audit_events.city``). A city scope reads the events of its city's accounts
+    (the city's and its districts' units); a cities scope those of the accounts bound to any of its
+    cities and of its own unit; a department or 政法 scope those of its own unit. Events without an
+    account unit (provincial accounts, the system, failed logins) are read at province level only.
+    """
+    if reader.kind in ("city", "cities"):
+        cities = sorted(reader.cities)
+        clause = f"city IN ({', '.join('?' * len(cities))})"
+        if reader.kind == "cities" and reader.unit:
+            return f"({clause} OR unit = ?)", [*cities, reader.unit]
+        return clause, cities
+    if reader.provincial:
+        return "1=1", []
+    return "unit = ?", [reader.unit]
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     username: str | None = None
@@ -61,8 +82,12 @@ class AuditFilter:
     since: str | None = None
     until: str | None = None
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, reader: Scope = PROVINCE) -> tuple[str, list[Any]]:
         clauses, params = [], []
+        if not reader.provincial:
+            clause, args = readable_by(reader)
+            clauses.append(clause)
+            params += args
         for column in ("username", "record_type", "record_id"):
             value = getattr(self, column)
             if value:
@@ -104,15 +129,16 @@ class AuditLog:
             # A failed login's "username" is whatever was typed, an ID number or a phone included.
             mask_text(username or who.username),
             who.role if actor or current_actor() else None,
-            who.city,
+            who.scope.city,
+            who.unit,
             action,
             record_type,
             None if record_id is None else mask_text(str(record_id)),
             clean_detail(detail),
         )
         sql = (
-            "INSERT INTO audit_events(at, user_id, username, role, city, action, record_type, record_id, detail) "
-            "VALUES (?,?,?,?,?,?,?,?,?)"
+            "INSERT INTO audit_events(at, user_id, username, role, city, unit, action, record_type, record_id, detail) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)"
         )
         if conn is not None:
             conn.execute(sql, row)
@@ -123,10 +149,14 @@ class AuditLog:
         if state is not None:
             state["recorded"] = True
 
-    def query(self, filters: AuditFilter, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def query(
+        self, filters: AuditFilter, limit: int = 100, offset: int = 0, actor: Principal = SYSTEM
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Events matching ``filters`` that ``actor`` may read (``readable_by``), newest first."""
+        actor.require("audit:read")
         if not 1 <= limit <= 1000:
             raise InvalidInputError([FieldProblem("limit", "每页条数应在 1 到 1000 之间")])
-        where, params = filters.where()
+        where, params = filters.where(actor.scope)
         total_row = self.db.query_one(f"SELECT COUNT(*) FROM audit_events{where}", params)
         rows = self.db.query(
             f"SELECT {', '.join(COLUMNS)} FROM audit_events{where} ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -134,8 +164,9 @@ class AuditLog:
         )
         return [self._row(r) for r in rows], int(total_row[0]) if total_row else 0
 
-    def iter_all(self, filters: AuditFilter, chunk: int = 1000) -> Iterator[dict[str, Any]]:
-        where, params = filters.where()
+    def iter_all(self, filters: AuditFilter, chunk: int = 1000, actor: Principal = SYSTEM) -> Iterator[dict[str, Any]]:
+        """Every event ``actor`` may read that matches ``filters``, oldest first (callers check the permission)."""
+        where, params = filters.where(actor.scope)
         last = 0
         while True:
             sep = " AND " if where else " WHERE "
@@ -149,13 +180,17 @@ class AuditLog:
                 yield self._row(r)
             last = int(rows[-1]["id"])
 
-    def export_csv(self, filters: AuditFilter) -> Iterator[str]:
-        """CSV (UTF-8 with BOM so Excel opens it), streamed in chunks."""
+    def export_csv(self, filters: AuditFilter, actor: Principal = SYSTEM) -> Iterator[str]:
+        """CSV (UTF-8 with BOM so Excel opens it) of the events ``actor`` may read, streamed in chunks."""
+        actor.require("audit:read")
+        return self._csv(filters, actor)
+
+    def _csv(self, filters: AuditFilter, actor: Principal) -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")
         writer.writerow(COLUMNS)
-        for event in self.iter_all(filters):
+        for event in self.iter_all(filters, actor=actor):
             cells = [event[c] if c != "detail" else json.dumps(event[c], ensure_ascii=False) for c in COLUMNS]
             writer.writerow(safe_row(cells))
             if buffer.tell() > 64 * 1024:

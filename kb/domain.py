@@ -32,6 +32,7 @@ from kb.fields import (
     field_kwargs,
     filter_fields,
 )
+from kb.scope import Scope
 
 __all__ = [
     "CHANNELS",
@@ -209,6 +210,8 @@ class SearchFilters:
     # with its keywords as the signature ``replace`` is checked against).
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
     by_field: Mapping[str, Any]
+    # The account scope the filters are restricted to (``kernel.scoped``); None = no restriction.
+    scope: Scope | None
 
     def __init__(
         self,
@@ -222,6 +225,7 @@ class SearchFilters:
         litigation: bool | None = None,
         *,
         by_field: Mapping[str, Any] | None = None,
+        scope: Scope | None = None,
     ) -> None:
         values: dict[str, Any] = dict(by_field or {})
         given = {"cities": cities, "departments": departments, "categories": categories}
@@ -235,6 +239,7 @@ class SearchFilters:
         if litigation is not None:
             values["litigation"] = litigation
         object.__setattr__(self, "by_field", _normalised(values))
+        object.__setattr__(self, "scope", None if scope is None or scope.provincial else scope)
 
     def get(self, name: str) -> Any:
         return self.by_field.get(name)
@@ -243,7 +248,8 @@ class SearchFilters:
         return list(self.by_field.get(name) or ())
 
     def is_empty(self) -> bool:
-        return not self.by_field
+        """No field filter and no scope restriction: every case matches."""
+        return not self.by_field and self.scope is None
 
     @property
     def cities(self) -> list[str]:

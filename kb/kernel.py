@@ -7,7 +7,7 @@ any other service they need; they never see the composition root (``kb.service``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,8 +23,6 @@ from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
-
-NO_CITY = "\x00no-such-city"
 
 
 @dataclass
@@ -66,17 +64,13 @@ def text_of(case: CaseIn | Case) -> str:
     return f"{case.title}。{case.content}" if case.title else case.content
 
 
-def in_scope(actor: Principal, case: Case) -> bool:
-    return actor.sees(case.city)
-
-
 def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
-    """Restrict filters to the actor's city; a city-bound user asking for another city gets nothing."""
-    if actor.city is None:
+    """The filters restricted to the actor's scope (kb/scope.py): ``filter_sql`` adds ``scope.sql()``,
+    so lists, search allow-lists, facets and exports select the same cases. Asking for a city or
+    department outside the scope yields nothing (the filter and the scope are both applied)."""
+    if actor.scope.provincial:
         return filters
-    wanted = filters.cities
-    cities = [actor.city] if not wanted or actor.city in wanted else [NO_CITY]
-    return replace(filters, cities=cities)
+    return replace(filters, scope=actor.scope)
 
 
 class Kernel:
@@ -99,16 +93,30 @@ class Kernel:
         self.hooks = IngestHooks()
 
     # -- scoped reads ----------------------------------------------------------------------------
+    def in_scope(self, actor: Principal, case: Case) -> bool:
+        """Whether ``case`` is within the actor's scope (a department scope also reads assignments)."""
+        scope = actor.scope
+        if scope.provincial:
+            return True
+        assigned = self.cases.active_units([case.id]).get(case.id, set()) if scope.kind == "department" else set()
+        return scope.sees(case, assigned)
+
+    def visible_ids(self, actor: Principal, ids: Collection[int]) -> set[int]:
+        """Those of ``ids`` within the actor's scope (one query, the scope's SQL)."""
+        if actor.scope.provincial:
+            return set(ids)
+        return self.cases.ids_in_scope(actor.scope, list(ids))
+
     def get_case(self, case_id: int, actor: Principal = SYSTEM) -> Case:
-        """A case the actor may see; another city's case is reported as absent, not as forbidden."""
+        """A case the actor may see; another unit's case is reported as absent, not as forbidden."""
         case = self.cases.get(case_id)
-        if case is None or not in_scope(actor, case):
+        if case is None or not self.in_scope(actor, case):
             raise NotFoundError(f"案件 {case_id} 不存在")
         return case
 
     def get_case_by_external(self, external_no: str, actor: Principal = SYSTEM) -> Case:
         case = self.cases.get_by_external(external_no)
-        if case is None or not in_scope(actor, case):
+        if case is None or not self.in_scope(actor, case):
             raise NotFoundError(f"登记编号 {external_no} 不存在")
         return case
 

@@ -38,6 +38,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.WORKFLOW,  # 5
         security.AUDIT_AND_SESSIONS,  # 6
         groups.POOL_PINS,  # 7
+        security.ACCOUNT_SCOPES,  # 9
     ],
     DECLARED,
 )

@@ -1,4 +1,5 @@
-"""Migrations of the security feature: 6 (the append-only audit log and web sessions)."""
+"""Migrations of the security feature: 6 (the append-only audit log and web sessions), 9 (accounts
+bound to a unit and a scope, and the acting unit on audit events)."""
 
 from __future__ import annotations
 
@@ -47,5 +48,17 @@ SECURITY_V6 = AUDIT_SQL + SESSIONS_SQL
 
 AUDIT_AND_SESSIONS = Migration(6, "audit log and web sessions", SECURITY_V6)
 
+# Old accounts keep what they saw: a city-bound user (``city`` set) gets that city's scope, every
+# other account the province's. ``users.city`` stays (written for city scopes) for old readers.
+ACCOUNT_SCOPES_SQL = """
+ALTER TABLE users ADD COLUMN unit TEXT;
+ALTER TABLE users ADD COLUMN scope_kind TEXT NOT NULL DEFAULT 'province';
+ALTER TABLE users ADD COLUMN scope_cities TEXT NOT NULL DEFAULT '[]';
+UPDATE users SET unit = city, scope_kind = 'city', scope_cities = json_array(city) WHERE city IS NOT NULL;
+ALTER TABLE audit_events ADD COLUMN unit TEXT;
+"""
+
+ACCOUNT_SCOPES = Migration(9, "accounts bound to a unit and a scope", ACCOUNT_SCOPES_SQL)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [AUDIT_AND_SESSIONS]
+MIGRATIONS: list[Migration] = [AUDIT_AND_SESSIONS, ACCOUNT_SCOPES]

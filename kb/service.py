@@ -16,7 +16,7 @@ from kb.audit import AuditLog
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
-from kb.kernel import IngestBatch, IngestHook, Kernel, in_scope, scoped
+from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
 from kb.schema import ALL_MIGRATIONS
 from kb.security import audit_ingest_hook
@@ -34,7 +34,6 @@ __all__ = [
     "ProgressFn",
     "SearchResult",
     "content_hash",
-    "in_scope",
     "scoped",
 ]
 

@@ -13,7 +13,7 @@ from kb.audit import AuditLog
 from kb.errors import PermissionDeniedError
 from kb.settings import LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, SESSION_HOURS
 from kb.storage.db import Database
-from kb.users import Principal, UserStore, hash_token
+from kb.users import PRINCIPAL_COLUMNS, Principal, UserStore, hash_token, principal_from_row
 
 # The defaults; a deployment sets LEIAN_SESSION_HOURS, LEIAN_LOGIN_MAX_FAILURES, LEIAN_LOGIN_LOCK_MINUTES.
 MAX_FAILURES = LOGIN_MAX_FAILURES
@@ -64,13 +64,11 @@ class SessionStore:
 
     def by_token(self, token: str) -> Principal | None:
         row = self.db.query_one(
-            "SELECT u.id, u.username, u.role, u.city, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id "
+            f"SELECT {PRINCIPAL_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id "
             "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.active = 1",
             (hash_token(token), _iso(dt.datetime.now(dt.UTC))),
         )
-        if row is None:
-            return None
-        return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+        return None if row is None else principal_from_row(row)
 
     def logout(self, token: str, actor: Principal | None = None) -> bool:
         with self.db.transaction() as conn:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.passwords import password_problems
+from kb.scope import KIND_LABELS, PROVINCE, Scope
 from kb.settings import MIN_PASSWORD_LENGTH
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -52,21 +57,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: role decides what, ``city`` (None = provincial) decides which cases."""
+    """Who is acting: ``role`` decides what, ``scope`` (kb/scope.py) decides which cases; ``unit`` is
+    the account's unit (None for the bureau's provincial accounts)."""
 
     user_id: int
     username: str
     role: str
-    city: str | None = None
     display_name: str = ""
+    unit: str | None = None
+    scope: Scope = field(default=PROVINCE)
 
     @property
     def permissions(self) -> frozenset[str]:
         return PERMISSIONS.get(self.role, frozenset())
-
-    def sees(self, city: str | None) -> bool:
-        """Whether records of ``city`` are within this user's locality scope."""
-        return self.city is None or city == self.city
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -76,7 +79,92 @@ class Principal:
             raise PermissionDeniedError(f"当前角色（{ROLE_LABELS.get(self.role, self.role)}）无权执行此操作")
 
 
-SYSTEM = Principal(0, "system", "admin", None, "系统")
+SYSTEM = Principal(0, "system", "admin", "系统")
+
+# The columns a principal is read from (``u`` is the users table in the caller's query).
+PRINCIPAL_COLUMNS = "u.id, u.username, u.role, u.display_name, u.unit, u.scope_kind, u.scope_cities"
+
+
+def principal_from_row(row: sqlite3.Row) -> Principal:
+    """A principal from a row of ``PRINCIPAL_COLUMNS``."""
+    scope = Scope(row["scope_kind"] or "province", row["unit"], frozenset(json.loads(row["scope_cities"] or "[]")))
+    if scope.kind == "province":
+        scope = PROVINCE
+    return Principal(row["id"], row["username"], row["role"], row["display_name"], row["unit"], scope)
+
+
+# -- unit names ------------------------------------------------------------------------------------
+class _NamedUnit(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class UnitLookup(Protocol):
+    """The part of the units catalog (``kernel.units``, kb/units) accounts are checked against."""
+
+    def require(
+        self, name: str, field: str, kinds: Collection[str] | None = None, row: int | None = None
+    ) -> _NamedUnit: ...
+
+    def city_of(self, name: str) -> str | None: ...
+
+
+_UNIT_KINDS = {
+    "city": ("city", "district"),
+    "cities": ("division", "province"),
+    "department": ("department", "zhengfa_body", "division"),
+    "zhengfa": ("zhengfa", "zhengfa_body"),
+    "province": ("province", "division", "department", "zhengfa"),
+}
+
+
+def _check_unit(units: UnitLookup | None, name: str, field_name: str, kinds: Collection[str]) -> str:
+    """THE place unit names are checked for accounts. With the units catalog wired in
+    (``UserStore(db, units=kernel.units)``) the name must be a known unit of one of ``kinds`` and its
+    canonical name is returned; without it only the shape is checked (1–64 characters, no control
+    characters)."""
+    name = (name or "").strip()
+    if not name or len(name) > 64 or any(ord(ch) < 32 for ch in name):
+        raise InvalidInputError([FieldProblem(field_name, "单位名称应为 1–64 个字符")])
+    return units.require(name, field_name, kinds).name if units is not None else name
+
+
+def account_scope(
+    kind: str | None, unit: str | None, cities: Iterable[str] = (), units: UnitLookup | None = None
+) -> tuple[str | None, Scope]:
+    """(canonical unit, scope) for a new account, or InvalidInputError naming the field.
+
+    ``kind`` defaults to ``cities`` when cities are given, else ``province``. A city scope needs a
+    city (or district) unit and covers that city; a cities scope needs at least one city; a
+    department or 政法 scope needs its unit.
+    """
+    wanted = [c.strip() for c in cities if c and c.strip()]
+    kind = kind or ("cities" if wanted else "province")
+    if kind not in KIND_LABELS:
+        raise InvalidInputError([FieldProblem("scope", f"权限范围应为 {', '.join(KIND_LABELS)} 之一")])
+    unit = _check_unit(units, unit, "unit", _UNIT_KINDS[kind]) if unit and unit.strip() else None
+    if kind == "city":
+        if unit is None:
+            raise InvalidInputError([FieldProblem("unit", "地市权限范围需绑定地市单位（如 广州市）")])
+        if wanted:
+            raise InvalidInputError([FieldProblem("cities", "地市权限范围即所绑定的地市，不能另列地市")])
+        return unit, Scope.city_of(_city_of(units, unit), unit)
+    if kind == "cities":
+        if not wanted:
+            raise InvalidInputError([FieldProblem("cities", "督查片区权限范围需至少列出一个地市")])
+        return unit, Scope.cities_of((_check_unit(units, c, "cities", ("city",)) for c in wanted), unit)
+    if wanted:
+        raise InvalidInputError([FieldProblem("cities", f"{KIND_LABELS[kind]}权限范围不能另列地市")])
+    if kind in ("department", "zhengfa"):
+        if unit is None:
+            raise InvalidInputError([FieldProblem("unit", f"{KIND_LABELS[kind]}权限范围需绑定单位")])
+        return unit, Scope(kind, unit)
+    return unit, PROVINCE
+
+
+def _city_of(units: UnitLookup | None, unit: str) -> str:
+    """The city a city-scoped unit belongs to: the unit itself, or (with the catalog) a district's city."""
+    return (units.city_of(unit) if units is not None else None) or unit
 
 
 def hash_token(token: str) -> str:
@@ -98,13 +186,27 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 class UserStore:
-    def __init__(self, db: Database, min_password_length: int = MIN_PASSWORD_LENGTH) -> None:
-        self.db, self.min_password_length = db, min_password_length
+    def __init__(
+        self, db: Database, min_password_length: int = MIN_PASSWORD_LENGTH, units: UnitLookup | None = None
+    ) -> None:
+        self.db, self.min_password_length, self.units = db, min_password_length, units
 
     def create(
-        self, username: str, role: str, password: str | None = None, city: str | None = None, display_name: str = ""
+        self,
+        username: str,
+        role: str,
+        password: str | None = None,
+        *,
+        unit: str | None = None,
+        scope: str | None = None,
+        cities: Iterable[str] = (),
+        display_name: str = "",
+        actor: Principal = SYSTEM,
     ) -> tuple[Principal, str]:
-        """Create a user and a first API token; returns (principal, token) — the token is shown once."""
+        """Create a user bound to ``unit`` and a ``scope`` kind (kb/scope.py) and issue a first API
+        token; returns (principal, token) — the token is shown once. A bound administrator
+        (``actor``) may only create accounts within its own scope."""
+        actor.require("users:admin")
         if role not in PERMISSIONS:
             raise InvalidInputError([FieldProblem("role", f"角色应为 {', '.join(PERMISSIONS)} 之一")])
         if not username or len(username) > 64:
@@ -113,16 +215,30 @@ class UserStore:
             problems = password_problems(password, username, self.min_password_length)
             if problems:
                 raise InvalidInputError([FieldProblem("password", "；".join(problems))])
+        unit, granted = account_scope(scope, unit, cities, self.units)
+        if not actor.scope.contains(granted):
+            raise PermissionDeniedError(f"只能创建{actor.scope.describe()}内的账号")
         if self.db.query_one("SELECT 1 FROM users WHERE username = ?", (username,)):
             raise ConflictError(f"用户 {username} 已存在")
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO users(username, display_name, role, city, password_hash, created_at) VALUES (?,?,?,?,?,?)",
-                (username, display_name or username, role, city, hash_password(password) if password else None, now()),
+                "INSERT INTO users(username, display_name, role, city, unit, scope_kind, scope_cities, "
+                "password_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    username,
+                    display_name or username,
+                    role,
+                    granted.city,  # kept for readers of the old column
+                    unit,
+                    granted.kind,
+                    json.dumps(sorted(granted.cities), ensure_ascii=False),
+                    hash_password(password) if password else None,
+                    now(),
+                ),
             )
             user_id = int(cur.lastrowid or 0)
             token = self._issue(conn, user_id, "initial")
-        return Principal(user_id, username, role, city, display_name or username), token
+        return Principal(user_id, username, role, display_name or username, unit, granted), token
 
     def _issue(self, conn: object, user_id: int, name: str) -> str:
         token = "lk_" + secrets.token_urlsafe(32)
@@ -141,32 +257,25 @@ class UserStore:
 
     def by_token(self, token: str) -> Principal | None:
         row = self.db.query_one(
-            "SELECT u.id, u.username, u.role, u.city, u.display_name "
-            "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+            f"SELECT {PRINCIPAL_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id "
             "WHERE t.token_hash = ? AND t.revoked = 0 AND u.active = 1",
             (hash_token(token),),
         )
-        if row is None:
-            return None
-        return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+        return None if row is None else principal_from_row(row)
 
     def by_password(self, username: str, password: str) -> Principal | None:
         row = self.db.query_one(
-            "SELECT id, username, role, city, display_name, password_hash FROM users WHERE username = ? AND active = 1",
+            f"SELECT {PRINCIPAL_COLUMNS}, u.password_hash FROM users u WHERE u.username = ? AND u.active = 1",
             (username,),
         )
         if row is None or not row["password_hash"] or not verify_password(password, row["password_hash"]):
             return None
-        return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+        return principal_from_row(row)
 
     def by_username(self, username: str) -> Principal | None:
         """The user of that name (active or not), as a principal."""
-        row = self.db.query_one(
-            "SELECT id, username, role, city, display_name FROM users WHERE username = ?", (username,)
-        )
-        if row is None:
-            return None
-        return Principal(row["id"], row["username"], row["role"], row["city"], row["display_name"])
+        row = self.db.query_one(f"SELECT {PRINCIPAL_COLUMNS} FROM users u WHERE u.username = ?", (username,))
+        return None if row is None else principal_from_row(row)
 
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM users")

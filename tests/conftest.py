@@ -51,7 +51,7 @@ def tokens(service: LeianService) -> dict[str, str]:
     out = {}
     for role in ROLES:
         _, out[role] = service.users.create(f"u_{role}", role, "password-123")
-    _, out["gz_handler"] = service.users.create("u_gz", "handler", "password-123", city="广州市")
+    _, out["gz_handler"] = service.users.create("u_gz", "handler", "password-123", unit="广州市", scope="city")
     return out
 
 

@@ -58,7 +58,7 @@ def build_service(
     service = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
     service.ingest(rows)
     for username, role, display, city in DEMO_USERS:
-        service.users.create(username, role, PASSWORD, city=city, display_name=display)
+        service.users.create(username, role, PASSWORD, unit=city, scope="city" if city else None, display_name=display)
     from kb.modelcases.library import load_samples
 
     load_samples(service.modelcases)

@@ -128,12 +128,13 @@ def demo_settings(ctx: click.Context) -> Settings:
     return settings
 
 
+# (user name, role, unit, scope kind, display name)
 DEMO_USERS = (
-    ("admin", "admin", None, "演示管理员"),
-    ("handler", "handler", None, "演示经办人"),
-    ("reviewer", "reviewer", None, "演示审查员"),
-    ("supervisor", "supervisor", None, "演示督查员"),
-    ("gz_handler", "handler", "广州市", "广州市经办人"),
+    ("admin", "admin", None, None, "演示管理员"),
+    ("handler", "handler", None, None, "演示经办人"),
+    ("reviewer", "reviewer", None, None, "演示审查员"),
+    ("supervisor", "supervisor", None, None, "演示督查员"),
+    ("gz_handler", "handler", "广州市", "city", "广州市经办人"),
 )
 
 
@@ -142,10 +143,10 @@ def demo_users(service: LeianService, data_dir: Path) -> list[str]:
     creds_file = data_dir / "demo-credentials.txt"
     if service.users.count() == 0:
         lines = []
-        for username, role, city, name in DEMO_USERS:
+        for username, role, unit, kind, name in DEMO_USERS:
             # A symbol and digits always, so a random draw never falls foul of the password policy.
             password = f"{secrets.token_urlsafe(9)}-{secrets.randbelow(90) + 10}"
-            _, token = service.users.create(username, role, password, city, name)
+            _, token = service.users.create(username, role, password, unit=unit, scope=kind, display_name=name)
             lines.append(f"{username}  密码 {password}  令牌 {token}")
         creds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         creds_file.chmod(0o600)

@@ -45,7 +45,7 @@ def list_events(
     offset: int = Query(default=0, ge=0, le=10_000_000),
     user: Principal = Depends(require("audit:read")),
 ) -> AuditPage:
-    items, total = service.audit.query(filters, limit, offset)
+    items, total = service.audit.query(filters, limit, offset, actor=user)
     return AuditPage(total=total, items=[AuditEventOut(**e) for e in items])
 
 
@@ -62,7 +62,7 @@ def export_events(
 ) -> StreamingResponse:
     service.audit.record(user, "audit.export", "audit", None, {"filters": filters.__dict__})
     return StreamingResponse(
-        service.audit.export_csv(filters),
+        service.audit.export_csv(filters, actor=user),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="leian-audit.csv"'},
     )

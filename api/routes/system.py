@@ -26,7 +26,7 @@ def health(service: ServiceDep) -> Health:
 def facets(service: ServiceDep, user: Principal = Depends(require("cases:read"))) -> Facets:
     return Facets.model_validate(
         {
-            f.name: [{"value": v, "count": n} for v, n in service.cases.facet(f.column, user.city)]
+            f.name: [{"value": v, "count": n} for v, n in service.cases.facet(f.column, user.scope)]
             for f in facet_fields()
         }
     )

@@ -13,6 +13,7 @@ class AuditEventOut(BaseModel):
     username: str
     role: str | None
     city: str | None
+    unit: str | None = None
     action: str
     record_type: str | None
     record_id: str | None

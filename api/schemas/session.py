@@ -19,7 +19,11 @@ class UserOut(BaseModel):
     display_name: str
     role: str
     role_label: str
-    city: str | None
+    city: str | None = Field(description="城市级权限范围的地市（其他范围为空）")
+    unit: str | None = Field(description="账号所属单位")
+    scope: str = Field(description="权限范围：province / city / cities / department / zhengfa")
+    scope_label: str = Field(description="权限范围说明，如 全省、广州市、省交通运输厅")
+    scope_cities: list[str] = Field(description="地市或督查片区范围内的地市")
     permissions: list[str]
 
     @classmethod
@@ -29,6 +33,10 @@ class UserOut(BaseModel):
             display_name=p.display_name,
             role=p.role,
             role_label=ROLE_LABELS.get(p.role, p.role),
-            city=p.city,
+            city=p.scope.city,
+            unit=p.unit,
+            scope=p.scope.kind,
+            scope_label=p.scope.label,
+            scope_cities=sorted(p.scope.cities),
             permissions=sorted(p.permissions),
         )

@@ -82,8 +82,9 @@ class AssignmentOut(_Out):
 # -- 重复信访 ----------------------------------------------------------------------------------------------
 class LinkOut(_Out):
     kind: str = Field(description="repeat / exact / joint")
-    other_id: int
-    other_external_no: str
+    other_id: int | None = Field(description="关联案件编号；不在本单位权限范围内时为空")
+    other_external_no: str = Field(description="关联案件登记编号；不在本单位权限范围内时为“其他单位案件”")
+    other_visible: bool = Field(description="关联案件是否在本单位权限范围内")
     similarity: float
     repeat_count: int
     label: str
@@ -95,8 +96,9 @@ class RepeatItem(_Out):
     city: str | None
     received_date: str
     kind: str = Field(description="repeat / exact / joint")
-    other_id: int
-    other_external_no: str
+    other_id: int | None = Field(description="关联案件编号；不在本单位权限范围内时为空")
+    other_external_no: str = Field(description="关联案件登记编号；不在本单位权限范围内时为“其他单位案件”")
+    other_visible: bool = Field(description="关联案件是否在本单位权限范围内")
     similarity: float
     repeat_count: int
     label: str

@@ -91,7 +91,10 @@ def render(
         "display_name": user.display_name or user.username,
         "role": user.role,
         "role_label": ROLE_LABELS.get(user.role, user.role),
-        "city": user.city,
+        "city": user.scope.city,
+        "unit": user.unit,
+        "scope": user.scope.kind,
+        "scope_label": user.scope.label,
         "permissions": sorted(user.permissions),
     }
     help_anchor = guide.slug(guide.ROLE_SECTIONS.get(user.role, ""))

@@ -24,6 +24,7 @@ from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
 from kb.messages import problems_from
 from kb.privacy import petitioner_key
+from kb.scope import Scope
 from kb.search import Query, hybrid_search
 from kb.users import SYSTEM, Principal
 
@@ -33,6 +34,20 @@ ProgressFn = Callable[[int], None]
 
 def content_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def out_of_scope(scope: Scope, case: CaseIn, row: int | None, *, moving: bool) -> FieldProblem:
+    """The refusal of a case put outside ``scope``, naming the field that puts it there."""
+    where = scope.describe()
+    if scope.kind in ("city", "cities"):
+        verb = "移出" if moving else "登记到"
+        return FieldProblem("city", f"不能把案件{verb}{where}之外（地市：{case.city or '未填写'}）", row)
+    if scope.kind == "department":
+        verb = "移出" if moving else "登记到"
+        return FieldProblem(
+            "department", f"不能把案件{verb}{where}之外（责任部门：{case.department or '未填写'}）", row
+        )
+    return FieldProblem("litigation", f"{where}只处理涉法涉诉案件，不能登记或移出案件", row)
 
 
 class CaseService:
@@ -47,7 +62,10 @@ class CaseService:
     # -- writes ----------------------------------------------------------------------------------
     def validate_rows(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[CaseIn]:
         """Validate every row first; any problem fails the whole batch before anything is written."""
-        valid: list[CaseIn] = []
+        return [case for _, case in self._validated(rows)]
+
+    def _validated(self, rows: Iterable[tuple[int | None, dict[str, Any]]]) -> list[tuple[int | None, CaseIn]]:
+        valid: list[tuple[int | None, CaseIn]] = []
         problems: list[FieldProblem] = []
         seen: dict[str, int | None] = {}
         for row_no, raw in rows:
@@ -63,10 +81,36 @@ class CaseService:
                 problems.append(
                     FieldProblem("petitioner_id", "未配置 LEIAN_PETITIONER_KEY，无法保存信访人身份", row_no)
                 )
-            valid.append(case)
+            valid.append((row_no, case))
         if problems:
             raise InvalidInputError(problems)
         return valid
+
+    def check_write_scope(self, rows: Sequence[tuple[int | None, CaseIn]], actor: Principal) -> None:
+        """Issue 16: a bound account writes only within its scope, for every row of a batch.
+
+        A new case must be registered within the scope (``Scope.may_write``); an existing
+        registry number must belong to a case the account sees, and the row must keep it there.
+        Another unit's case is never described: the row is refused with the same words whatever
+        the case holds. Any refused row refuses the whole batch, naming every row.
+        """
+        scope = actor.scope
+        if scope.provincial:
+            return
+        stored = self.cases.get_many_by_external([c.external_no for _, c in rows])
+        assigned = self.cases.active_units([c.id for c in stored.values()]) if scope.kind == "department" else {}
+        problems: list[FieldProblem] = []
+        for row_no, case in rows:
+            current = stored.get(case.external_no)
+            units = assigned.get(current.id, set()) if current is not None else set()
+            if current is not None and not scope.sees(current, units):
+                problems.append(FieldProblem("external_no", "登记编号已存在，且不属于本单位", row_no))
+            elif current is not None and scope.sees(case, units):
+                continue  # an own case updated and still within the scope
+            elif not scope.may_write(case.city, case.department):
+                problems.append(out_of_scope(scope, case, row_no, moving=current is not None))
+        if problems:
+            raise InvalidInputError(problems)
 
     def ingest(
         self,
@@ -82,7 +126,19 @@ class CaseService:
         is not embedded again.
         """
         actor.require("cases:import")
-        cases = self.validate_rows(rows)
+        return self._ingest(rows, batch_size=batch_size, progress=progress, actor=actor)
+
+    def _ingest(
+        self,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        *,
+        batch_size: int = 256,
+        progress: ProgressFn | None = None,
+        actor: Principal,
+    ) -> ImportReport:
+        validated = self._validated(rows)
+        self.check_write_scope(validated, actor)
+        cases = [case for _, case in validated]
         report = ImportReport()
         existing = self.cases.hashes_by_external([c.external_no for c in cases])
         texts = [text_of(c) for c in cases]
@@ -167,7 +223,7 @@ class CaseService:
 
     def create_case(self, case: CaseIn, actor: Principal = SYSTEM) -> Case:
         actor.require("cases:write")
-        self.ingest([(None, case.model_dump(mode="json"))])
+        self._ingest([(None, case.model_dump(mode="json"))], actor=actor)
         stored = self.cases.get_by_external(case.external_no)
         assert stored is not None
         return stored
@@ -188,6 +244,11 @@ class CaseService:
             candidate = CaseIn.model_validate(merged)
         except ValidationError as exc:
             raise InvalidInputError(problems_from(exc, None)) from None
+        scope = actor.scope
+        if not scope.provincial:
+            units = self.cases.active_units([case_id]).get(case_id, set()) if scope.kind == "department" else set()
+            if not scope.sees(candidate, units):
+                raise InvalidInputError([out_of_scope(scope, candidate, None, moving=True)])
         values = self._values(candidate)
         values["petitioner_key"] = current.petitioner_key
         text_changed = values["content_hash"] != self.cases.content_hash(case_id)

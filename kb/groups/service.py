@@ -1,4 +1,4 @@
-"""GroupService: discovery, city-scoped reads, reviewer edits and batch handling of case groups."""
+"""GroupService: discovery, scoped reads, reviewer edits and batch handling of case groups."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class GroupService:
         looks for new groups among the unassigned and recent cases.
         """
         actor.require("groups:write")
-        if actor.city is not None:
+        if not actor.scope.provincial:
             raise PermissionDeniedError("类案发现涉及全省案件，需省级用户执行")
         if mode not in ("auto", "incremental", "full", "pool"):
             raise InvalidInputError([FieldProblem("mode", "应为 auto、incremental、full 或 pool")])
@@ -102,15 +102,17 @@ class GroupService:
         ]
         self.repo.set_members(conn, rows, "system")
 
-    # -- reads (city-scoped) ---------------------------------------------------------------------
+    # -- reads (scoped) --------------------------------------------------------------------------
     def list_groups(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Group]:
         actor.require("groups:read")
-        return self.repo.list_groups(actor.city, include_retired)
+        return self.repo.list_groups(actor.scope, include_retired)
 
     def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
-        cases = self.kernel.cases.get_many(self.repo.member_ids(group_id))
+        ids = self.repo.member_ids(group_id)
+        visible = self.kernel.visible_ids(actor, ids)
+        cases = self.kernel.cases.get_many([i for i in ids if i in visible])
         return sorted(
-            (c for c in cases.values() if actor.sees(c.city)),
+            cases.values(),
             key=lambda c: (c.received_date, c.id),
             reverse=True,
         )
@@ -120,7 +122,7 @@ class GroupService:
         group = self.repo.get(group_id)
         if group is None:
             raise NotFoundError(f"类案组 {group_id} 不存在")
-        if actor.city is not None:
+        if not actor.scope.provincial:
             visible = {c.id for c in self._scoped_members(group_id, actor)}
             if not visible:
                 raise NotFoundError(f"类案组 {group_id} 不存在")
@@ -187,7 +189,7 @@ class GroupService:
 
     def unassigned(self, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
         actor.require("groups:read")
-        ids, total = self.repo.unassigned_page(actor.city, limit, offset)
+        ids, total = self.repo.unassigned_page(actor.scope, limit, offset)
         cases = self.kernel.cases.get_many(ids)
         return [cases[i] for i in ids], total
 
@@ -197,8 +199,8 @@ class GroupService:
         group = self.get(group_id, actor)
         if group.state != "active":
             raise ConflictError(f"类案组 {group_id} 已{'合并' if group.state == 'merged' else '撤销'}，不能修改")
-        if actor.city is not None and len(self._scoped_members(group_id, SYSTEM)) != group.size:
-            raise PermissionDeniedError("该类案组包含其他地市的案件，需省级用户操作")
+        if not actor.scope.provincial and len(self._scoped_members(group_id, SYSTEM)) != group.size:
+            raise PermissionDeniedError("该类案组包含本单位权限范围以外的案件，需省级用户操作")
         return group
 
     def _refresh(self, conn: sqlite3.Connection, actor: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.storage.sql import query_in
@@ -69,17 +70,23 @@ class GroupRepository:
         )
         return _group(row) if row else None
 
-    def list_groups(self, city: str | None = None, include_retired: bool = False) -> list[Group]:
-        """Groups with their member count, counted within ``city`` when given (empty ones omitted)."""
-        join = "JOIN cases c ON c.id = m.case_id AND c.city = ?" if city else ""
+    def list_groups(self, scope: Scope = PROVINCE, include_retired: bool = False) -> list[Group]:
+        """Groups with their member count, counted within ``scope`` (bound scopes: empty ones omitted)."""
+        where, params = scope.sql("c")
+        # Members are counted only when their case is within the scope (a LEFT JOIN keeps empty groups).
+        members = (
+            "LEFT JOIN group_members m ON m.group_id = g.id"
+            if scope.provincial
+            else f"LEFT JOIN (SELECT m.* FROM group_members m JOIN cases c ON c.id = m.case_id WHERE {where}) m "
+            "ON m.group_id = g.id"
+        )
         rows = self.db.query(
-            f"SELECT g.*, COUNT(m.case_id) AS size FROM case_groups g "
-            f"LEFT JOIN group_members m ON m.group_id = g.id {join} "
+            f"SELECT g.*, COUNT(m.case_id) AS size FROM case_groups g {members} "
             f"WHERE g.state = 'active' OR ? GROUP BY g.id ORDER BY size DESC, g.id",
-            ([city] if city else []) + [int(include_retired)],
+            [*params, int(include_retired)],
         )
         groups = [_group(r) for r in rows]
-        return [g for g in groups if g.size > 0] if city else groups
+        return groups if scope.provincial else [g for g in groups if g.size > 0]
 
     def spread(self, city: str | None = None) -> dict[int, dict[str, Any]]:
         """Per active group, counted within ``city`` when given: cases per city and per month, latest date."""
@@ -112,10 +119,10 @@ class GroupRepository:
         rows = query_in(self.db, "SELECT case_id, group_id FROM group_members WHERE case_id IN ({marks})", case_ids)
         return {r[0]: r[1] for r in rows}
 
-    def unassigned_page(self, city: str | None, limit: int, offset: int) -> tuple[list[int], int]:
-        """Ids of cases in no group (newest first, within ``city`` when given) and their total."""
-        where = "id NOT IN (SELECT case_id FROM group_members)" + (" AND city = ?" if city else "")
-        params: list[Any] = [city] if city else []
+    def unassigned_page(self, scope: Scope, limit: int, offset: int) -> tuple[list[int], int]:
+        """Ids of cases in no group (newest first, within ``scope``) and their total."""
+        in_scope, params = scope.sql()
+        where = f"id NOT IN (SELECT case_id FROM group_members) AND {in_scope}"
         total = self.db.query_one(f"SELECT COUNT(*) FROM cases WHERE {where}", params)
         rows = self.db.query(
             f"SELECT id FROM cases WHERE {where} ORDER BY received_date DESC, id DESC LIMIT ? OFFSET ?",

@@ -34,7 +34,7 @@ class GroupBasis:
 
 
 def group_basis(groups: GroupService | None, group_id: str | int, actor: Principal) -> GroupBasis:
-    """A group as the actor may see it (members outside their city left out), with its last decision."""
+    """A group as the actor may see it (members outside their scope left out), with its last decision."""
     if groups is None:
         raise InvalidInputError([FieldProblem("group_id", "类案分组功能未启用")])
     try:
@@ -43,7 +43,7 @@ def group_basis(groups: GroupService | None, group_id: str | int, actor: Princip
         raise InvalidInputError([FieldProblem("group_id", "类案组编号应为整数")]) from None
     group = groups.get(gid, actor)
     members, _ = groups.members(gid, actor, limit=100_000)
-    visible = {c.id: c for c in members if actor.sees(c.city)}
+    visible = {c.id: c for c in members}  # GroupService.members lists only cases within the actor's scope
     if not visible:
         raise NotFoundError(f"类案组 {group_id} 不存在")
     decisions: Any = groups.repo.history(gid).get("decisions", [])

@@ -134,8 +134,8 @@ class ModelCaseService:
         elif self.repo.id_for_code(data.code) is not None:
             raise ConflictError(f"典型案例编号 {data.code} 已存在")
         if data.source_case_ids:
-            found = self.kernel.cases.get_many(data.source_case_ids)
-            missing = [c for c in data.source_case_ids if c not in found or not actor.sees(found[c].city)]
+            visible = self.kernel.visible_ids(actor, data.source_case_ids)
+            missing = [c for c in data.source_case_ids if c not in visible]
             if missing:
                 raise InvalidInputError([FieldProblem("source_case_ids", f"案件不存在：{missing[:5]}")])
         if data.author is None:

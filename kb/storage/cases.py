@@ -11,6 +11,7 @@ import numpy as np
 
 from kb.domain import Case, SearchFilters
 from kb.fields import KEY, decode, facet_fields, filter_fields, stored_fields
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import marks, query_in
 
@@ -41,6 +42,27 @@ class CaseRepository:
     def get_by_external(self, external_no: str) -> Case | None:
         row = self.db.query_one(f"SELECT {CASE_COLUMNS} FROM cases WHERE external_no = ?", (external_no,))
         return row_to_case(row) if row else None
+
+    def get_many_by_external(self, external_nos: Sequence[str]) -> dict[str, Case]:
+        rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE external_no IN ({{marks}})", external_nos)
+        return {row["external_no"]: row_to_case(row) for row in rows}
+
+    def active_units(self, ids: Sequence[int]) -> dict[int, set[str]]:
+        """Units each case is actively assigned to (the ``case_assignments`` table is workflow's;
+        this read is what a department scope needs)."""
+        rows = query_in(
+            self.db, "SELECT case_id, unit FROM case_assignments WHERE active = 1 AND case_id IN ({marks})", ids
+        )
+        out: dict[int, set[str]] = {}
+        for r in rows:
+            out.setdefault(int(r[0]), set()).add(str(r[1]))
+        return out
+
+    def ids_in_scope(self, scope: Scope, ids: Sequence[int]) -> set[int]:
+        """Those of ``ids`` within ``scope``, by the scope's SQL."""
+        where, params = scope.sql()
+        rows = query_in(self.db, f"SELECT id FROM cases WHERE {where} AND id IN ({{marks}})", ids, params)
+        return {int(r[0]) for r in rows}
 
     def get_many(self, ids: Sequence[int]) -> dict[int, Case]:
         rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({{marks}})", ids)
@@ -163,11 +185,12 @@ class CaseRepository:
     def ids_received_since(self, day: str) -> set[int]:
         return {int(r[0]) for r in self.db.query("SELECT id FROM cases WHERE received_date >= ?", (day,))}
 
-    def latest_received(self, city: str | None = None) -> str | None:
-        """The newest received date (within ``city`` when given)."""
-        row = self.db.query_one(
-            "SELECT MAX(received_date) FROM cases" + (" WHERE city = ?" if city else ""), (city,) if city else ()
-        )
+    def latest_received(self, scope: Scope = PROVINCE, city: str | None = None) -> str | None:
+        """The newest received date within ``scope`` (and ``city`` when given)."""
+        where, params = scope.sql()
+        if city:
+            where, params = f"{where} AND city = ?", [*params, city]
+        row = self.db.query_one(f"SELECT MAX(received_date) FROM cases WHERE {where}", params)
         return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
@@ -188,13 +211,13 @@ class CaseRepository:
         )
         return [row_to_case(r) for r in rows], int(total_row[0]) if total_row else 0
 
-    def facet(self, column: str, city: str | None = None) -> list[tuple[str, int]]:
-        """Values and counts of ``column``; ``city`` restricts them to one city (city-bound users)."""
+    def facet(self, column: str, scope: Scope = PROVINCE) -> list[tuple[str, int]]:
+        """Values and counts of ``column`` among the cases within ``scope``."""
         if column not in {f.column for f in facet_fields()}:
             raise ValueError(column)
-        scope, params = ("AND city = ? ", [city]) if city is not None else ("", [])
+        where, params = scope.sql()
         rows = self.db.query(
-            f"SELECT {column} AS v, COUNT(*) AS n FROM cases WHERE {column} IS NOT NULL {scope}"
+            f"SELECT {column} AS v, COUNT(*) AS n FROM cases WHERE {column} IS NOT NULL AND {where} "
             f"GROUP BY {column} ORDER BY n DESC",
             params,
         )
@@ -202,11 +225,15 @@ class CaseRepository:
 
 
 def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) selecting cases that match every given filter; which
-    fields filter, and how, comes from the field table."""
+    """The WHERE clause (and its parameters) selecting cases that match every given filter and lie
+    within the filters' scope (``scope.sql()``); which fields filter, and how, comes from the field table."""
     by_field = filters.by_field
     clauses: list[str] = ["1=1"]
     params: list[Any] = []
+    if filters.scope is not None:
+        clause, args = filters.scope.sql()
+        clauses.append(clause)
+        params.extend(args)
     for f in filter_fields():
         value = by_field.get(f.name)
         if value is None:

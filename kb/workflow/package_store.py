@@ -5,22 +5,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 
 
-def candidate_rows(db: Database, as_of: str, domain: str | None, city: str | None) -> list[sqlite3.Row]:
-    """Open cases received by ``as_of`` and not yet packaged, with repeat count and departments involved.
+def candidate_rows(db: Database, as_of: str, domain: str | None, scope: Scope = PROVINCE) -> list[sqlite3.Row]:
+    """Open cases within ``scope`` received by ``as_of`` and not yet packaged, with repeat count and
+    departments involved.
 
     ``domain`` matches the case's category or responsible department.
     """
-    where = ["c.status IN ('pending', 'in_progress', 'unresolved')", "c.received_date <= :as_of"]
-    params: dict[str, object] = {"as_of": as_of}
+    in_scope, args = scope.sql("c")
+    where = ["c.status IN ('pending', 'in_progress', 'unresolved')", "c.received_date <= ?", in_scope]
+    params: list[object] = [as_of, *args]
     if domain:
-        where.append("(c.category = :domain OR c.department = :domain)")
-        params["domain"] = domain
-    if city:
-        where.append("c.city = :city")
-        params["city"] = city
+        where.append("(c.category = ? OR c.department = ?)")
+        params += [domain, domain]
     return db.query(
         f"""SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.received_date,
                COALESCE(l.repeat_count, 0) AS repeat_count,
@@ -62,19 +62,28 @@ def package_head(db: Database, package_id: int) -> sqlite3.Row | None:
     return db.query_one("SELECT * FROM leader_packages WHERE id = ?", (package_id,))
 
 
-def package_case_rows(db: Database, package_id: int) -> list[sqlite3.Row]:
+def package_case_rows(db: Database, package_id: int, scope: Scope = PROVINCE) -> list[sqlite3.Row]:
+    """The package's cases within ``scope``."""
+    where, params = scope.sql("c")
     return db.query(
         "SELECT c.id, c.external_no, c.title, c.city, c.department, c.status, c.resolved_date, c.updated_at, "
-        "p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id WHERE p.package_id = ? ORDER BY c.id",
-        (package_id,),
+        "p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id "
+        f"WHERE p.package_id = ? AND {where} ORDER BY c.id",
+        [package_id, *params],
     )
 
 
-def package_ids(db: Database, city: str | None = None, leader: str | None = None) -> list[int]:
-    sql, params = "SELECT id FROM leader_packages WHERE 1=1", []
-    if city is not None:
-        sql += " AND city = ?"
-        params.append(city)
+def package_ids(db: Database, scope: Scope = PROVINCE, leader: str | None = None) -> list[int]:
+    """Packages holding at least one case within ``scope``."""
+    sql = "SELECT id FROM leader_packages k WHERE 1=1"
+    params: list[object] = []
+    if not scope.provincial:
+        where, args = scope.sql("c")
+        sql += (
+            " AND EXISTS (SELECT 1 FROM package_cases p JOIN cases c ON c.id = p.case_id "
+            f"WHERE p.package_id = k.id AND {where})"
+        )
+        params += args
     if leader:
         sql += " AND leader = ?"
         params.append(leader)

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.workflow import package_store as store
@@ -55,15 +56,15 @@ def candidates(
     *,
     as_of: dt.date,
     domain: str | None = None,
-    city: str | None = None,
+    scope: Scope = PROVINCE,
     min_open_days: int = 90,
     limit: int = 20,
 ) -> list[Candidate]:
-    """Open cases scored by age, repeats and departments involved; hardest first.
+    """Open cases within ``scope`` scored by age, repeats and departments involved; hardest first.
 
     ``domain`` matches the case's category or responsible department.
     """
-    rows = store.candidate_rows(db, as_of.isoformat(), domain, city)
+    rows = store.candidate_rows(db, as_of.isoformat(), domain, scope)
     out = []
     for r in rows:
         open_days = (as_of - dt.date.fromisoformat(r["received_date"])).days
@@ -122,11 +123,13 @@ def create(
     return store.insert_package(conn, leader.strip(), department.strip(), domain, city, note, actor, now(), rows)
 
 
-def progress(db: Database, package_id: int, city: str | None = None) -> PackageProgress:
+def progress(db: Database, package_id: int, scope: Scope = PROVINCE) -> PackageProgress:
+    """A package as ``scope`` sees it: only its cases within the scope are listed and counted; a
+    package with none of them is reported as absent."""
     head = store.package_head(db, package_id)
-    if head is None or (city is not None and head["city"] != city):
+    rows = store.package_case_rows(db, package_id, scope) if head is not None else []
+    if head is None or (not scope.provincial and not rows):
         raise NotFoundError(f"包案 {package_id} 不存在")
-    rows = store.package_case_rows(db, package_id)
     by_status: dict[str, int] = {}
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
@@ -146,5 +149,5 @@ def progress(db: Database, package_id: int, city: str | None = None) -> PackageP
     )
 
 
-def list_ids(db: Database, city: str | None = None, leader: str | None = None) -> list[int]:
-    return store.package_ids(db, city, leader)
+def list_ids(db: Database, scope: Scope = PROVINCE, leader: str | None = None) -> list[int]:
+    return store.package_ids(db, scope, leader)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 
 UNKNOWN = "（未指定）"
@@ -22,8 +23,8 @@ def _period_columns(i: int) -> str:
               AND (c.resolved_date IS NULL OR c.resolved_date <= {t}))) AS backlog_{i}"""
 
 
-def _periods_sql(group_by: str, n_periods: int, city: str | None) -> str:
-    scope = "AND c.city = :city" if city else ""
+def _periods_sql(group_by: str, n_periods: int, city: str | None, scope_sql: str) -> str:
+    scope = ("AND c.city = :city " if city else "") + f"AND {scope_sql}"
     columns = ",".join(_period_columns(i) for i in range(n_periods))
     return f"""
         SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
@@ -33,10 +34,17 @@ def _periods_sql(group_by: str, n_periods: int, city: str | None) -> str:
 
 
 def period_counts(
-    db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object]
+    db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object], scope: Scope = PROVINCE
 ) -> list[sqlite3.Row]:
-    """One row per unit with ``received_{i}`` … ``backlog_{i}`` for each period ``i``.
+    """One row per unit with ``received_{i}`` … ``backlog_{i}`` for each period ``i``, over the cases
+    within ``scope`` (and ``city`` when given).
 
     ``group_by`` must be a checked column name (``city`` or ``department``).
     """
-    return db.query(_periods_sql(group_by, n_periods, city), params)
+    where, args = scope.sql("c")
+    # The scope's positional parameters become named ones (:s0, :s1, ...) to sit beside the periods'.
+    named = dict(params)
+    for i, value in enumerate(args):
+        where = where.replace("?", f":s{i}", 1)
+        named[f"s{i}"] = value
+    return db.query(_periods_sql(group_by, n_periods, city, where), named)

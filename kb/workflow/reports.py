@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
+from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
@@ -86,7 +87,7 @@ def _check(group_by: str, periods: list[Period]) -> None:
 
 
 def periods_rows(
-    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int
+    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int, scope: Scope = PROVINCE
 ) -> list[tuple[list[UnitRow], UnitRow]]:
     """Per-unit counts and the total for every period, in one pass over the cases table."""
     _check(group_by, periods)
@@ -96,7 +97,7 @@ def periods_rows(
         params[f"b{i}"] = (date_to - dt.timedelta(days=backlog_days)).isoformat()
     if city:
         params["city"] = city
-    found = period_counts(db, group_by, len(periods), city, params)
+    found = period_counts(db, group_by, len(periods), city, params, scope)
     out = []
     for i in range(len(periods)):
         rows = []
@@ -115,9 +116,15 @@ def periods_rows(
 
 
 def period_rows(
-    db: Database, group_by: str, date_from: dt.date, date_to: dt.date, city: str | None, backlog_days: int
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    backlog_days: int,
+    scope: Scope = PROVINCE,
 ) -> tuple[list[UnitRow], UnitRow]:
-    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days)[0]
+    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days, scope)[0]
 
 
 def period_report(
@@ -127,8 +134,10 @@ def period_report(
     date_to: dt.date,
     city: str | None = None,
     backlog_days: int = 60,
+    scope: Scope = PROVINCE,
 ) -> Report:
-    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days)
+    """``city`` narrows the report to one city; ``scope`` is the reader's (kb/scope.py)."""
+    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
     return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
 
@@ -146,6 +155,7 @@ def weekly_report(
     weeks: int = 8,
     lowest: int = 3,
     min_received: int = 3,
+    scope: Scope = PROVINCE,
 ) -> Report:
     """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
     # The earliest trend week must stay a valid date too (a far-past week_end would underflow).
@@ -156,7 +166,7 @@ def weekly_report(
     trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     periods = [(start, week_end), (start - dt.timedelta(days=7), week_end - dt.timedelta(days=7))]
     periods += [(end - dt.timedelta(days=6), end) for end in trend_ends]
-    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days)
+    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days, scope)
     before = {r.unit: r for r in prev_rows}
     for r in [*rows, total]:
         p = prev_total if r is total else before.get(r.unit)
@@ -177,6 +187,6 @@ def weekly_report(
     return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
 
 
-def latest_date(db: Database, city: str | None = None) -> dt.date:
-    latest = CaseRepository(db).latest_received(city)
+def latest_date(db: Database, city: str | None = None, scope: Scope = PROVINCE) -> dt.date:
+    latest = CaseRepository(db).latest_received(scope, city)
     return dt.date.fromisoformat(latest) if latest else dt.date.today()

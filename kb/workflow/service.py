@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
-from kb.kernel import NO_CITY, Kernel
+from kb.kernel import Kernel
 from kb.users import SYSTEM, Principal
 from kb.workflow import assignments, litigation, packages, reports, views
 from kb.workflow.detection import IngestDetector
@@ -17,10 +17,9 @@ from kb.workflow.suggest import TARGETS, LiveRouter
 
 
 def report_city(actor: Principal, city: str | None) -> str | None:
-    """City-bound users see their own city only; asking for another yields an empty report."""
-    if actor.city is None:
-        return city
-    return actor.city if city in (None, actor.city) else NO_CITY
+    """The city a report is narrowed to: the one asked for, else a city-bound reader's own city.
+    (The reader's scope is applied besides: asking for a city outside it yields an empty report.)"""
+    return city or actor.scope.city
 
 
 class WorkflowService:
@@ -93,11 +92,17 @@ class WorkflowService:
 
     def litigation_list(self, status: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
         actor.require("workflow:read")
-        return views.litigation_list(self.db, status, limit, actor.city)
+        return views.litigation_list(self.db, status, limit, actor.scope)
 
     # -- repeats and the case's workflow view ------------------------------------------------------------
-    def links(self, case_id: int) -> list[dict[str, Any]]:
-        return views.links(self.db, case_id)
+    def links(self, case_id: int, actor: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The case's links; a linked case outside the actor's scope is shown as 其他单位案件."""
+        actor.require("workflow:read")
+        self.kernel.get_case(case_id, actor)
+        return views.links(self.db, case_id, self._visible(actor))
+
+    def _visible(self, actor: Principal) -> views.Visible:
+        return lambda ids: self.kernel.visible_ids(actor, ids)
 
     def flags_for(self, ids: list[int]) -> dict[int, list[str]]:
         """Short warnings per case for lists and search hits (重复信访 第 n 次, 涉法涉诉 …)."""
@@ -113,7 +118,7 @@ class WorkflowService:
         return {
             "case_id": case_id,
             "assignments": [asdict(a) for a in assignments.history(self.db, case_id) if a.active],
-            "links": views.links(self.db, case_id),
+            "links": views.links(self.db, case_id, self._visible(actor)),
             "later_repeats": views.later_repeats(self.db, case_id),
             "flags": views.flags_for(self.db, [case_id])[case_id],
             "litigation": track,
@@ -121,16 +126,15 @@ class WorkflowService:
 
     def repeat_list(self, kind: str | None = None, limit: int = 100, actor: Principal = SYSTEM) -> list[dict]:
         actor.require("workflow:read")
-        return views.repeat_list(self.db, kind, limit, actor.city)
+        return views.repeat_list(self.db, kind, limit, actor.scope, self._visible(actor))
 
     # -- 领导包案 -----------------------------------------------------------------------------------------
     def package_candidates(
         self, domain: str | None = None, as_of: dt.date | None = None, limit: int = 20, actor: Principal = SYSTEM
     ) -> list[packages.Candidate]:
         actor.require("workflow:read")
-        city = report_city(actor, None)
         return packages.candidates(
-            self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, city=city, limit=limit
+            self.db, as_of=as_of or reports.latest_date(self.db), domain=domain, scope=actor.scope, limit=limit
         )
 
     def create_package(
@@ -161,21 +165,21 @@ class WorkflowService:
                 leader=leader,
                 department=department,
                 domain=domain,
-                city=actor.city,
+                city=actor.scope.city,
                 case_ids=case_ids,
                 reasons=reasons,
                 actor=actor.username,
                 note=note,
             )
-        return packages.progress(self.db, pid)
+        return packages.progress(self.db, pid, actor.scope)
 
     def package_progress(self, package_id: int, actor: Principal = SYSTEM) -> packages.PackageProgress:
         actor.require("workflow:read")
-        return packages.progress(self.db, package_id, actor.city)
+        return packages.progress(self.db, package_id, actor.scope)
 
     def package_list(self, leader: str | None = None, actor: Principal = SYSTEM) -> list[packages.PackageProgress]:
         actor.require("workflow:read")
-        return [packages.progress(self.db, i) for i in packages.list_ids(self.db, actor.city, leader)]
+        return [packages.progress(self.db, i, actor.scope) for i in packages.list_ids(self.db, actor.scope, leader)]
 
     # -- 督查督办 -----------------------------------------------------------------------------------------
     def period_report(
@@ -188,7 +192,9 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> reports.Report:
         actor.require("reports:read")
-        return reports.period_report(self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days)
+        return reports.period_report(
+            self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days, scope=actor.scope
+        )
 
     def weekly_report(
         self,
@@ -199,6 +205,6 @@ class WorkflowService:
         actor: Principal = SYSTEM,
     ) -> reports.Report:
         actor.require("reports:read")
-        scope = report_city(actor, city)
-        end = week_end or reports.latest_date(self.db, scope)
-        return reports.weekly_report(self.db, group_by, end, scope, weeks=weeks)
+        city = report_city(actor, city)
+        end = week_end or reports.latest_date(self.db, city, actor.scope)
+        return reports.weekly_report(self.db, group_by, end, city, weeks=weeks, scope=actor.scope)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import execute_in, marks, query_in
 
@@ -93,16 +93,15 @@ def track(db: Database, case_id: int) -> tuple[sqlite3.Row | None, list[sqlite3.
     )
 
 
-def litigation_rows(db: Database, status: str | None, limit: int, city: str | None) -> list[sqlite3.Row]:
+def litigation_rows(db: Database, status: str | None, limit: int, scope: Scope = PROVINCE) -> list[sqlite3.Row]:
+    """Tracked cases within ``scope``, most recently updated first."""
+    where, params = scope.sql("c")
     sql = (
         "SELECT t.case_id, c.external_no, c.title, c.city, t.status, t.score, t.channel, t.updated_at "
-        "FROM litigation_tracks t JOIN cases c ON c.id = t.case_id WHERE 1=1"
+        f"FROM litigation_tracks t JOIN cases c ON c.id = t.case_id WHERE {where}"
     )
-    params: list[Any] = []
     if status:
         sql, params = sql + " AND t.status = ?", [*params, status]
-    if city is not None:
-        sql, params = sql + " AND c.city = ?", [*params, city]
     return db.query(sql + " ORDER BY t.updated_at DESC, t.case_id DESC LIMIT ?", [*params, limit])
 
 
@@ -180,17 +179,16 @@ def tracks_of(db: Database, ids: Sequence[int]) -> list[sqlite3.Row]:
     return query_in(db, "SELECT case_id, status FROM litigation_tracks WHERE case_id IN ({marks})", ids)
 
 
-def repeat_rows(db: Database, kind: str | None, limit: int, city: str | None) -> list[sqlite3.Row]:
+def repeat_rows(db: Database, kind: str | None, limit: int, scope: Scope = PROVINCE) -> list[sqlite3.Row]:
+    """Links whose (later) case is within ``scope``; the earlier case may lie outside it (the caller masks it)."""
+    where, params = scope.sql("c")
     sql = (
         "SELECT l.case_id, c.external_no, c.city, c.received_date, l.kind, l.other_id, "
         "o.external_no AS other_external_no, l.similarity, l.repeat_count "
-        "FROM case_links l JOIN cases c ON c.id = l.case_id JOIN cases o ON o.id = l.other_id WHERE 1=1"
+        f"FROM case_links l JOIN cases c ON c.id = l.case_id JOIN cases o ON o.id = l.other_id WHERE {where}"
     )
-    params: list[Any] = []
     if kind:
-        sql, params = sql + " AND l.kind = ?", [kind]
-    if city is not None:
-        sql, params = sql + " AND c.city = ?", [*params, city]
+        sql, params = sql + " AND l.kind = ?", [*params, kind]
     return db.query(sql + " ORDER BY c.received_date DESC, l.case_id DESC LIMIT ?", [*params, limit])
 
 

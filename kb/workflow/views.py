@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 from typing import Any
 
 from kb.errors import NotFoundError
+from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.workflow import store
 from kb.workflow.litigation import STATUS_LABELS
 
 LINK_LABELS = {"repeat": "重复信访", "exact": "重复提交（内容相同）", "joint": "疑似联名/群体信访"}
+# What a reader sees of a linked case outside its scope: that it exists, not which one it is.
+OTHER_UNIT_CASE = "其他单位案件"
+
+Visible = Callable[[Collection[int]], set[int]]
 
 
-def links(db: Database, case_id: int) -> list[dict[str, Any]]:
-    return [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.link_rows(db, case_id)]
+def _everything(ids: Collection[int]) -> set[int]:
+    return set(ids)
+
+
+def masked_other(row: dict[str, Any], visible: set[int]) -> dict[str, Any]:
+    """A link row with the other case's id and registry number masked when it is out of scope."""
+    if row["other_id"] in visible:
+        return row | {"other_visible": True}
+    return row | {"other_id": None, "other_external_no": OTHER_UNIT_CASE, "other_visible": False}
+
+
+def links(db: Database, case_id: int, visible: Visible = _everything) -> list[dict[str, Any]]:
+    rows = [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.link_rows(db, case_id)]
+    seen = visible([r["other_id"] for r in rows])
+    return [masked_other(r, seen) for r in rows]
 
 
 def later_repeats(db: Database, case_id: int) -> int:
@@ -45,11 +64,15 @@ def litigation_track(db: Database, case_id: int) -> dict[str, Any]:
     return track
 
 
-def litigation_list(db: Database, status: str | None, limit: int, city: str | None) -> list[dict[str, Any]]:
-    rows = store.litigation_rows(db, status, limit, city)
+def litigation_list(db: Database, status: str | None, limit: int, scope: Scope = PROVINCE) -> list[dict[str, Any]]:
+    rows = store.litigation_rows(db, status, limit, scope)
     return [dict(r) | {"status_label": STATUS_LABELS[r["status"]]} for r in rows]
 
 
-def repeat_list(db: Database, kind: str | None, limit: int, city: str | None) -> list[dict[str, Any]]:
-    rows = store.repeat_rows(db, kind, limit, city)
-    return [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in rows]
+def repeat_list(
+    db: Database, kind: str | None, limit: int, scope: Scope = PROVINCE, visible: Visible = _everything
+) -> list[dict[str, Any]]:
+    """Repeat links of cases within ``scope``; the earlier case is masked unless ``visible``."""
+    rows = [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.repeat_rows(db, kind, limit, scope)]
+    seen = visible([r["other_id"] for r in rows])
+    return [masked_other(r, seen) for r in rows]

@@ -32,7 +32,7 @@ HOSTILE = [
     "\r=1",
     "＝1+1",
 ]
-REVIEWER = Principal(12, "r", "reviewer", None, "审查员乙")
+REVIEWER = Principal(12, "r", "reviewer", "审查员乙")
 
 
 @pytest.mark.parametrize("value", HOSTILE)

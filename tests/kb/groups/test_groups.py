@@ -274,7 +274,7 @@ def test_api_roles_and_city_scoping(loaded: LeianService) -> None:
         role: loaded.users.create(f"u_{role}", role, "password-123")[1]
         for role in ("admin", "analyst", "handler", "reviewer")
     }
-    tokens["gz_handler"] = loaded.users.create("u_gz", "handler", "password-123", city="广州市")[1]
+    tokens["gz_handler"] = loaded.users.create("u_gz", "handler", "password-123", unit="广州市", scope="city")[1]
     with TestClient(create_app(loaded), raise_server_exceptions=False) as client:
         client.headers.update(auth(tokens["admin"]))
         api_checks(loaded, client, tokens)

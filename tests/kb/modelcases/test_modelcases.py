@@ -15,13 +15,14 @@ from kb.errors import ConflictError, InvalidInputError, NotFoundError, Permissio
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn, ModelCaseUpdate
 from kb.modelcases.guidance import look_up
+from kb.scope import Scope
 from kb.service import LeianService
 from kb.users import Principal
 from tests.conftest import auth, make_settings
 
-HANDLER = Principal(10, "h", "handler", None, "经办人甲")
+HANDLER = Principal(10, "h", "handler", "经办人甲")
 ANALYST = Principal(11, "a", "analyst")
-REVIEWER = Principal(12, "r", "reviewer", None, "审查员乙")
+REVIEWER = Principal(12, "r", "reviewer", "审查员乙")
 
 FREIGHT = ModelCaseIn(
     code="T-001",
@@ -157,7 +158,7 @@ def test_promote_resolved_case_to_masked_draft_and_find_it_by_case(service: Leia
     with pytest.raises(InvalidInputError):
         mcs.promote_case(case_id["P-2"], HANDLER)
     with pytest.raises(NotFoundError):
-        mcs.promote_case(case_id["P-1"], Principal(13, "sz", "handler", "深圳市"))
+        mcs.promote_case(case_id["P-1"], Principal(13, "sz", "handler", unit="深圳市", scope=Scope.city_of("深圳市")))
     mcs.publish(draft.id, REVIEWER)
     _, hits = look_up(mcs, case_id=case_id["P-1"], actor=HANDLER)
     assert hits[0].model_case.id == draft.id
@@ -190,7 +191,7 @@ def test_promote_group_decision_and_look_up_by_group(service: LeianService) -> N
         _, hits = look_up(mcs, actor=HANDLER, **kwargs)
         assert hits[0].model_case.id == draft.id and "同一类案组" in hits[0].reasons
     with pytest.raises(NotFoundError):
-        mcs.promote_group(str(gid), Principal(13, "sz", "handler", "深圳市"))
+        mcs.promote_group(str(gid), Principal(13, "sz", "handler", unit="深圳市", scope=Scope.city_of("深圳市")))
 
 
 # -- guidance look-up ----------------------------------------------------------------------------
