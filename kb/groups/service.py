@@ -156,7 +156,7 @@ class GroupService:
     def spread(self, actor: Principal = SYSTEM) -> dict[int, dict[str, Any]]:
         """For the group list in one query: each visible group's cases per city and month, latest date."""
         actor.require("groups:read")
-        return self.repo.spread(actor.city)
+        return self.repo.spread(actor.scope)
 
     def of_case(self, case_id: int, actor: Principal = SYSTEM) -> Group | None:
         """The group a case belongs to (None: in the unassigned pool); the case must be visible."""

@@ -88,14 +88,14 @@ class GroupRepository:
         groups = [_group(r) for r in rows]
         return groups if scope.provincial else [g for g in groups if g.size > 0]
 
-    def spread(self, city: str | None = None) -> dict[int, dict[str, Any]]:
-        """Per active group, counted within ``city`` when given: cases per city and per month, latest date."""
-        where = "AND c.city = ?" if city else ""
+    def spread(self, scope: Scope = PROVINCE) -> dict[int, dict[str, Any]]:
+        """Per active group, counted within ``scope``: cases per city and per month, latest date."""
+        where, params = scope.sql("c")
         rows = self.db.query(
             "SELECT m.group_id, c.city, substr(c.received_date, 1, 7) AS month, COUNT(*), MAX(c.received_date) "
             "FROM group_members m JOIN cases c ON c.id = m.case_id JOIN case_groups g ON g.id = m.group_id "
-            f"WHERE g.state = 'active' {where} GROUP BY m.group_id, c.city, month",
-            [city] if city else [],
+            f"WHERE g.state = 'active' AND {where} GROUP BY m.group_id, c.city, month",
+            params,
         )
         out: dict[int, dict[str, Any]] = {}
         for gid, c, month, n, latest in rows:

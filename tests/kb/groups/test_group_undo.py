@@ -97,7 +97,7 @@ def test_undo_is_refused_in_words_when_things_moved_since(loaded: LeianService) 
 
 def test_undo_needs_write_permission_and_every_touched_group_in_scope(loaded: LeianService) -> None:  # noqa: F811
     tokens = {r: loaded.users.create(f"u_{r}", r, "password-123")[1] for r in ("reviewer", "analyst")}
-    gz = loaded.users.create("u_gz", "reviewer", "password-123", city="广州市")[0]
+    gz = loaded.users.create("u_gz", "reviewer", "password-123", unit="广州市", scope="city")[0]
     a, b = (g.id for g in loaded.groups.list_groups()[:2])
     loaded.groups.merge(a, [b])
     with pytest.raises(PermissionDeniedError):
@@ -122,7 +122,7 @@ def test_similar_groups_come_first_and_reads_take_one_request(loaded: LeianServi
     assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
 
     token = loaded.users.create("u_rev", "reviewer", "password-123")[1]
-    gz_token = loaded.users.create("u_gz", "handler", "password-123", city="广州市")[1]
+    gz_token = loaded.users.create("u_gz", "handler", "password-123", unit="广州市", scope="city")[1]
     with TestClient(create_app(loaded), raise_server_exceptions=False) as client:
         client.headers.update(auth(token))
         listed = client.get("/api/groups", params={"spread": "true"}).json()
