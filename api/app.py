@@ -13,7 +13,10 @@ from api.errors import install_error_handlers
 from api.headers import install_headers
 from api.routes import audit, cases, search, session, system
 from api.routes import groups as groups_routes
+from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
+from api.routes import petitioners as petitioners_routes
+from api.routes import supervision as supervision_routes
 from api.routes import workflow as workflow_routes
 from api.security import install_security
 from api.web import pages as web_pages
@@ -27,6 +30,9 @@ ROUTERS = [
     session.router,
     audit.router,
     workflow_routes.router,
+    lifecycle_routes.router,
+    supervision_routes.router,
+    petitioners_routes.router,
     modelcases_routes.router,
     groups_routes.router,
     web_pages.router,

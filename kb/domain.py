@@ -17,13 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model,
 
 from kb.fields import (
     CHANNELS,
+    DEADLINES,
     EARLIEST_DATE,
     LATEST_DATE,
     MAX_CONTENT,
     MAX_TITLE,
+    STAGE_LABELS,
     STATUS_ALIASES,
     STATUS_LABELS,
     CaseField,
+    Stage,
     Status,
     after,
     before,
@@ -31,6 +34,7 @@ from kb.fields import (
     field,
     field_kwargs,
     filter_fields,
+    input_fields,
 )
 from kb.scope import Scope
 
@@ -40,6 +44,7 @@ __all__ = [
     "LATEST_DATE",
     "MAX_CONTENT",
     "MAX_TITLE",
+    "STAGE_LABELS",
     "STATUS_ALIASES",
     "STATUS_LABELS",
     "Case",
@@ -47,6 +52,7 @@ __all__ = [
     "CaseUpdate",
     "SearchFilters",
     "SearchHit",
+    "Stage",
     "Status",
 ]
 M = TypeVar("M", bound=BaseModel)
@@ -131,7 +137,7 @@ class CaseUpdateCore(_TableValidation):
 
 def _with_table_fields(base: type[M], name: str, partial: bool = False) -> type[M]:
     """``base`` plus every table row it does not spell out (a new row needs no edit here)."""
-    rows = [f for f in case_fields() if f.name not in base.model_fields and (f.updatable or not partial)]
+    rows = [f for f in input_fields() if f.name not in base.model_fields and (f.updatable or not partial)]
     extra: dict[str, Any] = {f.name: (f.annotation(partial), Field(**field_kwargs(f, partial))) for f in rows}
     model = create_model(name, __base__=base, __module__=__name__, __doc__=base.__doc__, **extra)
     return model
@@ -160,6 +166,18 @@ class CaseCore:
     participants: int
     created_at: str
     updated_at: str
+    # The lifecycle (kb/workflow/lifecycle.py): stage, the bureau's next due date while the stage is
+    # open, and whether that date had passed when the record was read (the repository's clock).
+    stage: str = Stage.registered.value
+    due_date: str | None = None
+    overdue: bool = False
+
+    @property
+    def stage_label(self) -> str:
+        try:
+            return STAGE_LABELS[Stage(self.stage)]
+        except ValueError:
+            return self.stage
 
     @property
     def text(self) -> str:
@@ -283,6 +301,11 @@ class SearchFilters:
     def litigation(self) -> bool | None:
         return self.by_field.get("litigation")
 
+    @property
+    def deadline(self) -> str | None:
+        """``near`` (即将超期) or ``overdue`` (已超期), on the lifecycle due date."""
+        return self.by_field.get("due_date")
+
 
 SearchFilters = dataclass(init=False, frozen=True)(SearchFilters)  # type: ignore[misc]
 
@@ -300,6 +323,10 @@ def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = (value[0], value[1])
         elif kinds[name] == "boolean" and value is not None:
             out[name] = bool(value)
+        elif kinds[name] == "deadline" and value:
+            if value not in DEADLINES:
+                raise ValueError(f"deadline filter must be one of {', '.join(DEADLINES)}: {value!r}")
+            out[name] = str(value)
     return out
 
 

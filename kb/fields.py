@@ -6,6 +6,10 @@ models, the import header mapping, the stored columns, the filter SQL, the filte
 every door (HTTP list and search, CLI, web), the facets and the export columns are all built from
 ``CASE_FIELDS``. Adding a filterable field is one row here plus one migration adding its column.
 
+A ``managed`` row is a column the system maintains (the lifecycle stage and due date, written only
+through ``CaseRepository`` setters): it is stored, shown and may filter, but is never accepted on
+input — not by import, registration or update — and is not an import or export column.
+
 Derived views are functions (not module constants) so they always read the current table.
 """
 
@@ -37,15 +41,49 @@ STATUS_LABELS = {
 }
 # Chinese labels are accepted on input too, as registry exports use them.
 STATUS_ALIASES = {label: status.value for status, label in STATUS_LABELS.items()}
+
+
+class Stage(StrEnum):
+    """Where a case is in its handling (kb/workflow/lifecycle.py owns the moves between stages)."""
+
+    registered = "registered"
+    accepted = "accepted"
+    not_accepted = "not_accepted"
+    replied = "replied"
+    review_requested = "review_requested"
+    reviewed = "reviewed"
+    recheck_requested = "recheck_requested"
+    rechecked = "rechecked"
+    concluded = "concluded"
+
+
+STAGE_LABELS = {
+    Stage.registered: "登记",
+    Stage.accepted: "受理（办理中）",
+    Stage.not_accepted: "不予受理",
+    Stage.replied: "已答复",
+    Stage.review_requested: "复查中",
+    Stage.reviewed: "复查已答复",
+    Stage.recheck_requested: "复核中",
+    Stage.rechecked: "复核已答复",
+    Stage.concluded: "终结",
+}
+# Stages in which the bureau owes the next step by a due date (``cases.due_date`` is set exactly then).
+OPEN_STAGES = frozenset({Stage.registered, Stage.accepted, Stage.review_requested, Stage.recheck_requested})
+# The ``deadline`` filter: near = due within ``near_due_days`` from today (inclusive), overdue = past due.
+DEADLINES = {"near": "即将超期", "overdue": "已超期"}
 CHANNELS = ("来信", "来访", "网上", "热线")
+# Where a petition came from: handed down from the centre, forwarded by the national bureau, handed
+# down by the province, or received at this level (the default).
+ORIGINS = ("中央交办", "国家信访局转送", "省交办", "本级受理")
 YES_NO = {"是": True, "否": False}
 MAX_TITLE = 200
 MAX_CONTENT = 20000
 EARLIEST_DATE, LATEST_DATE = dt.date(1949, 10, 1), dt.date(2099, 12, 31)
 
-FilterKind = Literal["none", "multi", "date_range", "boolean"]
+FilterKind = Literal["none", "multi", "date_range", "boolean", "deadline"]
 Mask = Literal["none", "text", "name"]
-FieldType = type[str] | type[int] | type[bool] | type[dt.date] | type[Status]
+FieldType = type[str] | type[int] | type[bool] | type[dt.date] | type[Status] | type[Stage]
 # The natural key: given separately to upserts, never updated.
 KEY = "external_no"
 
@@ -78,6 +116,8 @@ class CaseField:
     facet: bool = False
     export: bool = True
     mask: Mask = "none"
+    # Maintained by the system (see the module docstring): never an input, import or export column.
+    managed: bool = False
 
     @property
     def column(self) -> str:
@@ -148,6 +188,14 @@ CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("petitioner_phone", str, "联系电话", max_length=32, description="电话，仅用于生成匿名键",
               stored=False, updatable=False, clean=False, export=False),
     CaseField("participants", int, "人数", default=1, ge=1, le=100000),
+    CaseField("stage", Stage, "办理阶段", default=Stage.registered, managed=True, updatable=False, export=False),
+    CaseField("due_date", dt.date, "办理期限", managed=True, updatable=False, export=False, filter="deadline",
+              param="deadline", cli_flags=("--deadline",),
+              description="当前阶段的办理期限；筛选 deadline=near 即将超期、overdue 已超期"),
+    CaseField("origin", str, "来源", ("案件来源", "交办来源"), default="本级受理", choices=ORIGINS,
+              filter="multi", filter_max=len(ORIGINS), facet=True),
+    CaseField("backlog_list", bool, "积案清单", ("列入积案清单",), default=False, filter="boolean",
+              description="是否列入上级交办的积案清单"),
 )  # fmt: skip
 
 
@@ -165,6 +213,11 @@ def field(name: str) -> CaseField:
     raise KeyError(name)
 
 
+def input_fields() -> list[CaseField]:
+    """Rows a petition may carry on input (import, registration, update): every row not managed."""
+    return [f for f in CASE_FIELDS if not f.managed]
+
+
 def stored_fields() -> list[CaseField]:
     return [f for f in CASE_FIELDS if f.stored]
 
@@ -178,13 +231,13 @@ def facet_fields() -> list[CaseField]:
 
 
 def export_fields() -> list[CaseField]:
-    return [f for f in CASE_FIELDS if f.export and f.stored]
+    return [f for f in CASE_FIELDS if f.export and f.stored and not f.managed]
 
 
 def header_aliases() -> dict[str, str]:
     """Import header -> field name: each field's label and aliases (Chinese) besides its name."""
     out: dict[str, str] = {}
-    for f in CASE_FIELDS:
+    for f in input_fields():
         for header in (f.label, *f.aliases):
             out.setdefault(header, f.name)
     return out
@@ -264,7 +317,7 @@ def to_row(case: Any) -> dict[str, Any]:
 
     Derived columns (petitioner key, content hash, tokens) are added by the case service.
     """
-    return {f.column: encode(f, getattr(case, f.name)) for f in stored_fields() if f.name != KEY}
+    return {f.column: encode(f, getattr(case, f.name)) for f in input_fields() if f.stored and f.name != KEY}
 
 
 # -- filters ----------------------------------------------------------------------------------------
@@ -277,8 +330,8 @@ def _text(value: Any) -> str:
 def filters_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Door parameters (``city=[..]``, ``date_from``, ``litigation``) -> filter values by field name.
 
-    Multi-value filters become tuples of text, date ranges ``(from, to)``, booleans stay booleans;
-    absent or empty parameters are left out.
+    Multi-value filters become tuples of text, date ranges ``(from, to)``, booleans stay booleans, a
+    deadline filter is ``"near"`` or ``"overdue"``; absent or empty parameters are left out.
     """
     out: dict[str, Any] = {}
     for f in filter_fields():
@@ -292,6 +345,8 @@ def filters_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
                 out[f.name] = (low, high)
         elif f.filter == "boolean" and params.get(f.params[0]) is not None:
             out[f.name] = bool(params[f.params[0]])
+        elif f.filter == "deadline" and params.get(f.params[0]):
+            out[f.name] = _text(params[f.params[0]])
     return out
 
 
@@ -319,6 +374,8 @@ def export_value(f: CaseField, value: Any) -> str:
         return "是" if value else "否"
     if f.type is Status:
         return STATUS_LABELS.get(Status(value), str(value))
+    if f.type is Stage:
+        return STAGE_LABELS.get(Stage(value), str(value))
     return str(value)
 
 

@@ -60,9 +60,10 @@ class CaseIndex:
     COMPACT_MIN_ROWS = 1000
     COMPACT_MAX_BYTES = 64 << 20
 
-    def __init__(self, settings: Settings, db: Database, encoder: Encoder) -> None:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder, cases: CaseRepository | None = None) -> None:
+        """``cases`` is the kernel's repository (its clock decides the deadline filter)."""
         self.settings, self.db, self.encoder = settings, db, encoder
-        self.cases = CaseRepository(db)
+        self.cases = cases or CaseRepository(db, near_due_days=settings.near_due_days)
         self.lexical = BM25Index()
         self.vectors: VectorIndex = self._new_vector_index()
         self.lock = threading.RLock()

@@ -7,6 +7,7 @@ any other service they need; they never see the composition root (``kb.service``
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
@@ -15,6 +16,7 @@ import numpy as np
 from indexing.encoders import Encoder
 from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
+from kb.clock import Clock, SystemClock
 from kb.domain import Case, CaseIn, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.indexer import CaseIndex
@@ -22,18 +24,22 @@ from kb.search import Query
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.units.catalog import UnitCatalog
+from kb.units.rows import bundled_rows
+from kb.units.store import UnitStore
 from kb.users import SYSTEM, Principal
 
 
 @dataclass
 class IngestBatch:
-    """What an ingest hook sees, inside the import's transaction."""
+    """What an ingest hook sees, inside the import's transaction (``actor``: who imports)."""
 
     ids: list[int]
     created: list[bool]
     cases: list[CaseIn]
     vectors: np.ndarray
     tokens: list[list[str]]
+    actor: Principal = SYSTEM
 
 
 IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]
@@ -74,7 +80,8 @@ def scoped(actor: Principal, filters: SearchFilters) -> SearchFilters:
 
 
 class Kernel:
-    """Settings, database, case repository, encoder, segmenter, index and ingest hooks, plus scoped reads."""
+    """Settings, database, clock, case repository, encoder, segmenter, index, ingest hooks and the unit
+    catalog, plus scoped reads. ``clock`` (default the system clock) is the time of every recorded action."""
 
     def __init__(
         self,
@@ -85,12 +92,39 @@ class Kernel:
         *,
         encoder_spec: EncoderSpec | None = None,
         index: CaseIndex | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings, self.db, self.encoder, self.segmenter = settings, db, encoder, segmenter
         self.encoder_spec = encoder_spec
-        self.cases = CaseRepository(db)
-        self.index = index or CaseIndex(settings, db, encoder)
+        self.clock: Clock = clock or SystemClock()
+        self.cases = CaseRepository(db, self.clock, settings.near_due_days)
+        self.index = index or CaseIndex(settings, db, encoder, self.cases)
         self.hooks = IngestHooks()
+        self.unit_store = UnitStore(db)
+        self._units: UnitCatalog | None = None
+        self._units_version = -1
+        self._units_lock = threading.Lock()
+
+    # -- master data -----------------------------------------------------------------------------
+    @property
+    def units(self) -> UnitCatalog:
+        """The unit catalog: loaded from the ``units`` table on first use (the bundled 广东省 data is
+        seeded into an empty table), again after ``reload_units`` and after another process (a CLI
+        import while the server runs) committed to the database."""
+        version = self.unit_store.data_version()
+        with self._units_lock:
+            if self._units is None or version != self._units_version:
+                if self.unit_store.count() == 0:
+                    self.unit_store.seed(r.unit for r in bundled_rows())
+                self._units = UnitCatalog(self.unit_store.load())
+                self._units_version = version
+            return self._units
+
+    def reload_units(self) -> UnitCatalog:
+        """Read the catalog again (the unit service calls this after every write)."""
+        with self._units_lock:
+            self._units = None
+        return self.units
 
     # -- scoped reads ----------------------------------------------------------------------------
     def in_scope(self, actor: Principal, case: Case) -> bool:

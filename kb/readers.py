@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from kb.settings import Settings, describe_bytes
 HEADER_ALIASES = header_aliases()
 FORMATS = ("jsonl", "csv", "xlsx")
 RawRow = tuple[int, dict[str, Any]]
+# How a header becomes a row key; case files map it to the field name, other tables pass their own.
+HeaderFn = Callable[[str], str]
 
 
 def detect_format(name: str) -> str:
@@ -48,7 +50,7 @@ def _canonical(header: str) -> str:
     return HEADER_ALIASES.get(header, header)
 
 
-def read_jsonl(text: str) -> Iterator[RawRow]:
+def read_jsonl(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -58,18 +60,18 @@ def read_jsonl(text: str) -> Iterator[RawRow]:
             raise InvalidInputError([FieldProblem("json", f"JSON 格式错误：{exc.msg}", line_no)]) from None
         if not isinstance(obj, dict):
             raise InvalidInputError([FieldProblem("json", "每行应为一个 JSON 对象", line_no)])
-        yield line_no, {_canonical(k): v for k, v in obj.items()}
+        yield line_no, {header(k): v for k, v in obj.items()}
 
 
-def read_csv(text: str) -> Iterator[RawRow]:
+def read_csv(text: str, header: HeaderFn = _canonical) -> Iterator[RawRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
+        titles = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", 1)]) from None
-    names = [_canonical(h) for h in header]
+    names = [header(h) for h in titles]
     try:
         for values in reader:
             line_no = reader.line_num
@@ -82,7 +84,7 @@ def read_csv(text: str) -> Iterator[RawRow]:
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", reader.line_num)]) from None
 
 
-def read_xlsx(data: bytes) -> Iterator[RawRow]:
+def read_xlsx(data: bytes, header: HeaderFn = _canonical) -> Iterator[RawRow]:
     import openpyxl
 
     try:
@@ -90,22 +92,22 @@ def read_xlsx(data: bytes) -> Iterator[RawRow]:
     except Exception as exc:
         raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
     try:
-        yield from _xlsx_rows(workbook)
+        yield from _xlsx_rows(workbook, header)
     except InvalidInputError:
         raise
     except Exception as exc:  # zip, XML and value errors surface lazily, while rows are read
         raise InvalidInputError([FieldProblem("xlsx", f"Excel 文件已损坏：{type(exc).__name__}")]) from None
 
 
-def _xlsx_rows(workbook: Any) -> Iterator[RawRow]:
+def _xlsx_rows(workbook: Any, header: HeaderFn) -> Iterator[RawRow]:
     if not workbook.worksheets:
         return
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    titles = next(rows, None)
+    if titles is None:
         return
-    names = [_canonical(str(h)) if h is not None else "" for h in header]
+    names = [header(str(h)) if h is not None else "" for h in titles]
     for line_no, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -127,16 +129,23 @@ def gunzip(data: bytes, limit: int = Settings.max_decompressed_bytes) -> bytes:
     return out
 
 
-def read_rows(data: bytes, fmt: str, max_decompressed_bytes: int = Settings.max_decompressed_bytes) -> Iterator[RawRow]:
-    """Rows of a case file; a gzip file is expanded first, to at most ``max_decompressed_bytes``."""
+def read_rows(
+    data: bytes,
+    fmt: str,
+    max_decompressed_bytes: int = Settings.max_decompressed_bytes,
+    *,
+    header: HeaderFn = _canonical,
+) -> Iterator[RawRow]:
+    """Rows of a case file (or, with ``header``, of another table); a gzip file is expanded first, to
+    at most ``max_decompressed_bytes``."""
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_decompressed_bytes)
     if fmt == "jsonl":
-        return read_jsonl(decode_bytes(data))
+        return read_jsonl(decode_bytes(data), header)
     if fmt == "csv":
-        return read_csv(decode_bytes(data))
+        return read_csv(decode_bytes(data), header)
     if fmt == "xlsx":
-        return read_xlsx(data)
+        return read_xlsx(data, header)
     raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
 
 

@@ -17,6 +17,7 @@ from kb.groups import schema as groups
 from kb.modelcases import schema as modelcases
 from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
+from kb.units import schema as units
 from kb.workflow import schema as workflow
 
 # Who declares which steps (each list ascending).
@@ -26,6 +27,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.modelcases.schema": modelcases.MIGRATIONS,
     "kb.workflow.schema": workflow.MIGRATIONS,
     "kb.security_schema": security.MIGRATIONS,
+    "kb.units.schema": units.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -38,7 +40,10 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.WORKFLOW,  # 5
         security.AUDIT_AND_SESSIONS,  # 6
         groups.POOL_PINS,  # 7
+        units.UNITS,  # 8
         security.ACCOUNT_SCOPES,  # 9
+        workflow.LIFECYCLE,  # 10
+        workflow.NOTICES,  # 12
     ],
     DECLARED,
 )

@@ -14,6 +14,7 @@ from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
 from kb.audit import AuditLog
 from kb.cases.service import CaseService, ProgressFn, content_hash
+from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
@@ -24,7 +25,11 @@ from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.evaluations import EvaluationService
+from kb.workflow.lifecycle_service import LifecycleService
+from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
+from kb.workflow.supervision import SupervisionService
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -56,10 +61,12 @@ class LeianService:
         encoder_spec: EncoderSpec | None = None,
         segmenter: Segmenter | None = None,
         open_index: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         """``encoder_spec`` tells bulk paths how worker processes rebuild ``encoder``; it defaults to
         the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
-        always used in-process)."""
+        always used in-process). ``clock`` (default: the system clock) dates every recorded action;
+        tests and the demo replay pass a ``kb.clock.FixedClock``."""
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
@@ -68,8 +75,10 @@ class LeianService:
             encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
             segmenter or Segmenter(settings.userdicts, settings.stopwords),
             encoder_spec=encoder_spec,
+            clock=clock,
         )
         self.kernel = kernel
+        self.clock = kernel.clock
         self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
         self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
@@ -90,6 +99,10 @@ class LeianService:
         self.workflow = WorkflowService(kernel)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
+        self.lifecycle = LifecycleService(kernel)
+        self.supervision = SupervisionService(kernel)
+        self.evaluations = EvaluationService(kernel)
+        self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.
         cs = self.case_service
         self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder

@@ -26,6 +26,19 @@ SESSION_HOURS = 8
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
+# Time limits of the Petition Work Regulations (信访工作条例), in calendar days (docs/workflow.md).
+DEADLINE_DAYS: dict[str, int] = {
+    "acceptance_days": 15,  # 登记 -> 受理 / 不予受理 (notice within 15 days of receipt)
+    "handling_days": 60,  # 受理 -> 答复 (60 days from acceptance)
+    "extension_days": 30,  # one extension of at most this much, with a reason and an approver
+    "review_request_days": 30,  # the petitioner may ask for 复查 within this long after the reply
+    "review_days": 30,  # 复查 decided within this long of the request
+    "recheck_request_days": 30,  # 复核 requested within this long after the 复查 opinion
+    "recheck_days": 30,  # 复核 decided within this long of the request
+    "near_due_days": 5,  # a deadline this close (or closer) counts as 即将超期
+    "sign_days": 3,  # an assigned unit signs for (签收) or returns a case within this long
+}
+MAX_DEADLINE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,16 @@ class Settings:
     login_lock_minutes: int = LOGIN_LOCK_MINUTES
     # Shortest password accepted for a new account (kb/passwords.py adds variety and a common-password list).
     min_password_length: int = MIN_PASSWORD_LENGTH
+    # Lifecycle time limits (days); DEADLINE_DAYS above has the defaults and what each one limits.
+    acceptance_days: int = DEADLINE_DAYS["acceptance_days"]
+    handling_days: int = DEADLINE_DAYS["handling_days"]
+    extension_days: int = DEADLINE_DAYS["extension_days"]
+    review_request_days: int = DEADLINE_DAYS["review_request_days"]
+    review_days: int = DEADLINE_DAYS["review_days"]
+    recheck_request_days: int = DEADLINE_DAYS["recheck_request_days"]
+    recheck_days: int = DEADLINE_DAYS["recheck_days"]
+    near_due_days: int = DEADLINE_DAYS["near_due_days"]
+    sign_days: int = DEADLINE_DAYS["sign_days"]
 
     def __post_init__(self) -> None:
         validate({f.name: getattr(self, f.name) for f in fields(self)})
@@ -127,6 +150,7 @@ ENV: dict[str, str] = {
     "login_lock_minutes": "LEIAN_LOGIN_LOCK_MINUTES",
     "min_password_length": "LEIAN_MIN_PASSWORD_LENGTH",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
+    **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -178,6 +202,10 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             bad(name, "不小于 1 的整数")
+    for name in DEADLINE_DAYS:
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEADLINE_DAYS:
+            bad(name, f" 1 到 {MAX_DEADLINE_DAYS} 之间的整数（天）")
     weight = values["dense_weight"]
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         bad("dense_weight", " 0 到 1 之间的数值")  # NaN fails the comparison too
@@ -251,6 +279,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "login_max_failures",
         "login_lock_minutes",
         "min_password_length",
+        *DEADLINE_DAYS,
     )
     for name in numeric:
         values[name] = _number(env, ENV[name], getattr(base, name))

@@ -30,6 +30,8 @@ CASE_KEYS = (
     "petitioner_id",
     "petitioner_phone",
     "participants",
+    "origin",
+    "backlog_list",
 )
 
 

@@ -42,6 +42,7 @@ class Stream:
     def __init__(self, n: int, seed: int, start: str, end: str) -> None:
         self.n = n
         self.rng = random.Random(seed)
+        self.seed = seed
         self.start = dt.date.fromisoformat(start).toordinal()
         self.end = dt.date.fromisoformat(end).toordinal()
         if self.end < self.start:
@@ -203,6 +204,8 @@ class Stream:
         slots: Record,
     ) -> Record:
         status, rday = tb.draw_status(self.rng, day, self.end)
+        # A generator of its own per case, so adding the origin left every other field unchanged.
+        origin, backlog_list = tb.draw_origin(random.Random(f"{self.seed}:origin:{ext}"), status)
         note = None
         if rday is not None:
             rdate = dt.date.fromordinal(rday)
@@ -227,6 +230,8 @@ class Stream:
             "petitioner_id": person.id_number,
             "petitioner_phone": person.phone,
             "participants": participants,
+            "origin": origin,
+            "backlog_list": backlog_list,
         }
 
 

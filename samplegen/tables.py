@@ -96,6 +96,19 @@ def draw_status(rng: random.Random, day: int, end: int) -> tuple[str, int | None
     return status, None
 
 
+# Where petitions come from (kb/fields.py ORIGINS): most are received at this level.
+_ORIGIN_PICK = Picker(["本级受理", "省交办", "国家信访局转送", "中央交办"], [80, 10, 7, 3])
+# Open cases handed down from above are often on a 积案 list; the share per origin.
+_BACKLOG_P = {"中央交办": 0.6, "省交办": 0.45, "国家信访局转送": 0.2}
+
+
+def draw_origin(rng: random.Random, status: str) -> tuple[str, bool]:
+    """(origin, on a 积案 list): open cases handed down from above are often listed."""
+    origin = _ORIGIN_PICK(rng)
+    listed = status not in ("resolved", "closed") and rng.random() < _BACKLOG_P.get(origin, 0.0)
+    return origin, listed
+
+
 def random_place(rng: random.Random) -> Place:
     city = CITY_PICK["拖欠农民工工资"](rng)
     return PLACES[(city, DISTRICT_PICK[city](rng))]

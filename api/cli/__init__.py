@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import cases, groups, modelcases, security, users, workflow
+from api.cli import cases, groups, lifecycle, modelcases, security, supervision, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -46,7 +46,9 @@ AREAS: tuple[click.Command, ...] = (
     workflow.packages,
     workflow.repeats,
     workflow.litigation,
+    lifecycle.lifecycle,
     modelcases.modelcases,
+    *supervision.COMMANDS,
 )
 for _command in AREAS:
     cli.add_command(_command)

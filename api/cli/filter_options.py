@@ -9,7 +9,7 @@ from typing import Any, TypeVar, get_args
 import click
 
 from kb.domain import SearchFilters
-from kb.fields import filter_fields, filters_from_params
+from kb.fields import DEADLINES, filter_fields, filters_from_params
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,7 +22,7 @@ def _choices(item: Any) -> list[str] | None:
 
 
 def filter_options(fn: F) -> F:
-    """Click options for every filter of the field table (multi: repeatable, dates, yes/no flags)."""
+    """Click options for every filter of the field table (multi: repeatable, dates, yes/no flags, deadline)."""
     for f in reversed(filter_fields()):
         if f.filter == "multi":
             choices = _choices(f.filter_item)
@@ -38,6 +38,10 @@ def filter_options(fn: F) -> F:
         elif f.filter == "boolean":
             name = f.params[0].replace("_", "-")
             fn = click.option(f"--{name}/--no-{name}", f.params[0], default=None, help=f"只看（或排除）{f.label}")(fn)
+        elif f.filter == "deadline":
+            words = "，".join(f"{k} {v}" for k, v in DEADLINES.items())
+            flag = f.cli_flags[0] if f.cli_flags else f"--{f.params[0]}"
+            fn = click.option(flag, f.params[0], type=click.Choice(list(DEADLINES)), help=f"{f.label}：{words}")(fn)
     return fn
 
 

@@ -77,8 +77,11 @@ def report() -> None:
 def _emit(rep: Report, fmt: str, output: Path | None) -> None:
     if fmt == "text":
         click.echo(rep.title)
+        click.echo("  ".join(exports.header(rep)))
         for row in [*rep.rows, rep.total]:
             click.echo("  ".join(str(c) for c in exports.cells(row)))
+        for name in ("按期受理率", "按期办结率"):
+            click.echo(f"{name}：{rep.definitions[name]}")
         return
     data = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "png": exports.trend_png}[fmt](rep)
     target = output or Path(f"report-{rep.date_to}.{fmt}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from kb.domain import STATUS_LABELS, Case, SearchFilters, SearchHit, Status
-from kb.fields import CaseField, field, filter_fields, filters_from_params, stored_fields
+from kb.fields import DEADLINES, CaseField, field, filter_fields, filters_from_params, stored_fields
 from kb.privacy import mask_name, mask_names, mask_text
 
 
@@ -35,6 +35,10 @@ class CaseOutCore(BaseModel):
     participants: int
     created_at: str
     updated_at: str
+    stage: str = Field(description="办理阶段（登记、受理、已答复、复查中……终结）")
+    stage_label: str
+    due_date: str | None = Field(description="当前阶段的办理期限（受理、办理、复查或复核期限）；无待办事项时为空")
+    overdue: bool = Field(description="已超过办理期限")
 
     @classmethod
     def from_case(cls, case: Case, reveal: bool = False) -> CaseOut:
@@ -54,6 +58,8 @@ class CaseOutCore(BaseModel):
             **data,
             id=case.id,
             status_label=STATUS_LABELS.get(Status(case.status), case.status),
+            stage_label=case.stage_label,
+            overdue=case.overdue,
             petitioner_ref=case.petitioner_key[:8] if case.petitioner_key else None,
             created_at=case.created_at,
             updated_at=case.updated_at,
@@ -95,6 +101,12 @@ def filter_definitions() -> dict[str, tuple[Any, Any]]:
             out[high] = (dt.date | None, Field(default=None, description=f"{f.label}止"))
         elif f.filter == "boolean":
             out[f.params[0]] = (bool | None, Field(default=None, description=f"{f.label}：是/否"))
+        elif f.filter == "deadline":
+            words = "、".join(f"{k} {v}" for k, v in DEADLINES.items())
+            out[f.params[0]] = (
+                Literal[tuple(DEADLINES)] | None,
+                Field(default=None, description=f"{f.label}：{words}"),
+            )
     return out
 
 

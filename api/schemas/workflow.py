@@ -88,6 +88,8 @@ class LinkOut(_Out):
     similarity: float
     repeat_count: int
     label: str
+    manual: bool = Field(default=False, description="人工关联（识别不会覆盖）")
+    note: str | None = Field(default=None, description="人工关联说明")
 
 
 class RepeatItem(_Out):
@@ -208,6 +210,17 @@ class UnitRowOut(_Out):
     lowest: bool
     resolution_rate: float | None = Field(description="化解率")
     repeat_rate: float | None = Field(description="再次信访率")
+    acceptance_due: int = Field(description="受理期限落在本期内的案件数")
+    accepted_on_time: int = Field(description="其中按期作出受理或不予受理决定的件数")
+    handling_due: int = Field(description="办理期限（含按期批准的延期）落在本期内的案件数")
+    replied_on_time: int = Field(description="其中按期书面答复的件数")
+    on_time_acceptance_rate: float | None = Field(description="按期受理率")
+    on_time_reply_rate: float | None = Field(description="按期办结率")
+    replied: int = Field(default=0, description="本期答复的案件数")
+    evaluated: int = Field(default=0, description="其中信访人已评价的案件数（截至期末）")
+    satisfied: int = Field(default=0, description="其中评价为满意或基本满意的案件数")
+    evaluation_rate: float | None = Field(default=None, description="参评率 = 已评价 ÷ 本期答复")
+    satisfaction_rate: float | None = Field(default=None, description="满意率 = (满意 + 基本满意) ÷ 已评价")
 
 
 class TrendPointOut(_Out):
@@ -226,3 +239,4 @@ class ReportOut(_Out):
     rows: list[UnitRowOut]
     total: UnitRowOut
     trend: list[TrendPointOut]
+    definitions: dict[str, str] = Field(description="各项指标的统计口径")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from api.auth import SESSION_COOKIE
 from api.deps import ServiceDep
 from api.web import guide
-from kb.fields import case_fields, filter_fields
+from kb.fields import DEADLINES, filter_fields, input_fields
 from kb.users import ROLE_LABELS, Principal
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -125,7 +125,7 @@ def login_page(request: Request, user: Annotated[Principal | None, Depends(sessi
 
 @router.get("/", response_class=HTMLResponse)
 def workbench(request: Request, user: Search) -> Response:
-    return render(request, user, "search", "workbench.html", "workbench", filters=filter_fields())
+    return render(request, user, "search", "workbench.html", "workbench", filters=filter_fields(), deadlines=DEADLINES)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -160,7 +160,7 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
-    return render(request, user, "cases:import", "import.html", "import", fields=case_fields())
+    return render(request, user, "cases:import", "import.html", "import", fields=input_fields())
 
 
 @router.get("/help")

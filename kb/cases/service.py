@@ -68,12 +68,14 @@ class CaseService:
         valid: list[tuple[int | None, CaseIn]] = []
         problems: list[FieldProblem] = []
         seen: dict[str, int | None] = {}
+        units = self.kernel.units
         for row_no, raw in rows:
             try:
                 case = CaseIn.model_validate(raw)
             except ValidationError as exc:
                 problems.extend(problems_from(exc, row_no))
                 continue
+            problems.extend(units.normalise_case(case, row_no))
             if case.external_no in seen:
                 problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
             seen[case.external_no] = row_no
@@ -178,7 +180,7 @@ class CaseService:
                 self.encoder.name,
                 [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
             )
-            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared])
+            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared], actor)
             self.kernel.hooks.run(conn, batch)
             generation = CaseIndex.bump_generation(conn)
         self.index.apply(ids, vectors, batch.tokens, generation)
@@ -244,6 +246,10 @@ class CaseService:
             candidate = CaseIn.model_validate(merged)
         except ValidationError as exc:
             raise InvalidInputError(problems_from(exc, None)) from None
+        # Only the unit fields the update changes are checked (a stored value predating the catalog stays).
+        unit_problems = self.kernel.units.normalise_case(candidate, None, fields=changes.keys())
+        if unit_problems:
+            raise InvalidInputError(unit_problems)
         scope = actor.scope
         if not scope.provincial:
             units = self.cases.active_units([case_id]).get(case_id, set()) if scope.kind == "department" else set()

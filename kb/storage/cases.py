@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from kb.clock import Clock, SystemClock
 from kb.domain import Case, SearchFilters
-from kb.fields import KEY, decode, facet_fields, filter_fields, stored_fields
+from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import marks, query_in
@@ -18,7 +19,8 @@ from kb.storage.sql import marks, query_in
 # Derived columns the case service computes; every other column comes from the field table.
 DERIVED = ("petitioner_key", "content_hash", "tokens")
 CASE_COLUMNS = ", ".join(["id", *(f.column for f in stored_fields()), "petitioner_key", "created_at", "updated_at"])
-WRITABLE = (*(f.column for f in stored_fields() if f.name != KEY), *DERIVED)
+# Managed columns (stage, due date) are written only by their setters below, never by upserts.
+WRITABLE = (*(f.column for f in stored_fields() if f.name != KEY and not f.managed), *DERIVED)
 _DECODE = {f.column: f for f in stored_fields()}
 
 
@@ -26,22 +28,49 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def row_to_case(row: sqlite3.Row) -> Case:
+# Migration 10 (kb/workflow/schema.py): cases stored before the lifecycle start where their status
+# puts them, with the statutory days (15 to accept from receipt, 60 to reply; kb/workflow/lifecycle.START).
+STAGE_BACKFILL = """
+UPDATE cases SET
+    stage = CASE status WHEN 'pending' THEN 'registered' WHEN 'in_progress' THEN 'accepted' ELSE 'replied' END,
+    due_date = CASE status
+        WHEN 'pending' THEN date(received_date, '+15 days')
+        WHEN 'in_progress' THEN date(received_date, '+60 days')
+    END;"""
+
+
+def row_to_case(row: sqlite3.Row, today: dt.date | None = None) -> Case:
+    """The stored record; ``overdue`` is whether its open stage's due date is before ``today``."""
     data = {k: decode(_DECODE[k], v) if k in _DECODE else v for k, v in dict(row).items()}
-    return Case(**{k: data[k] for k in Case.__dataclass_fields__})
+    case = Case(**{k: data[k] for k in Case.__dataclass_fields__ if k in data})
+    case.overdue = is_overdue(case.stage, case.due_date, today)
+    return case
+
+
+def is_overdue(stage: str, due_date: str | None, today: dt.date | None) -> bool:
+    return bool(today and due_date and stage in OPEN_STAGES and due_date < today.isoformat())
 
 
 class CaseRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, near_due_days: int = 5) -> None:
+        """``clock`` and ``near_due_days`` decide what the ``deadline`` filter and ``overdue`` mean."""
         self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.near_due_days = near_due_days
+
+    def _case(self, row: sqlite3.Row) -> Case:
+        return row_to_case(row, self.clock.today())
+
+    def _filter_sql(self, filters: SearchFilters) -> tuple[str, list[Any]]:
+        return filter_sql(filters, today=self.clock.today(), near_days=self.near_due_days)
 
     def get(self, case_id: int) -> Case | None:
         row = self.db.query_one(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,))
-        return row_to_case(row) if row else None
+        return self._case(row) if row else None
 
     def get_by_external(self, external_no: str) -> Case | None:
         row = self.db.query_one(f"SELECT {CASE_COLUMNS} FROM cases WHERE external_no = ?", (external_no,))
-        return row_to_case(row) if row else None
+        return self._case(row) if row else None
 
     def get_many_by_external(self, external_nos: Sequence[str]) -> dict[str, Case]:
         rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE external_no IN ({{marks}})", external_nos)
@@ -66,7 +95,7 @@ class CaseRepository:
 
     def get_many(self, ids: Sequence[int]) -> dict[int, Case]:
         rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({{marks}})", ids)
-        return {row["id"]: row_to_case(row) for row in rows}
+        return {row["id"]: self._case(row) for row in rows}
 
     def content_hash(self, case_id: int) -> str | None:
         row = self.db.query_one("SELECT content_hash FROM cases WHERE id = ?", (case_id,))
@@ -142,6 +171,25 @@ class CaseRepository:
             [(status, note, int(resolved), day, stamp, case_id) for case_id in ids],
         )
 
+    def set_stage(self, conn: sqlite3.Connection, case_id: int, stage: str, due_date: str | None) -> None:
+        """The lifecycle's stage and due date (kb/workflow/lifecycle.py is the only caller).
+
+        The due date is kept only while the stage is open (the bureau owes the next step), so the
+        ``deadline`` filter and ``overdue`` read one column. ``updated_at`` is unchanged: the
+        transition itself records who moved the case and when.
+        """
+        if Stage(stage) not in OPEN_STAGES and due_date is not None:
+            raise ValueError(f"stage {stage} has no due date")
+        conn.execute("UPDATE cases SET stage = ?, due_date = ? WHERE id = ?", (stage, due_date, case_id))
+
+    def set_status(self, conn: sqlite3.Connection, case_id: int, status: str, concluded_on: str | None = None) -> None:
+        """The 化解 status as a lifecycle step sets it; ``concluded_on`` fills a missing resolution date
+        (so reports of earlier periods do not count the case as concluded before it was)."""
+        conn.execute(
+            "UPDATE cases SET status = ?, resolved_date = COALESCE(resolved_date, ?), updated_at = ? WHERE id = ?",
+            (status, concluded_on, now(), case_id),
+        )
+
     def save_vectors(self, conn: sqlite3.Connection, encoder: str, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO case_vectors(case_id, encoder, content_hash, vector) VALUES (?, ?, ?, ?)",
@@ -194,7 +242,7 @@ class CaseRepository:
         return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
-        where, params = filter_sql(filters)
+        where, params = self._filter_sql(filters)
         rows = self.db.query(f"SELECT id FROM cases WHERE {where}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
@@ -203,13 +251,13 @@ class CaseRepository:
         return int(row[0]) if row else 0
 
     def page(self, filters: SearchFilters, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-        where, params = filter_sql(filters)
+        where, params = self._filter_sql(filters)
         total_row = self.db.query_one(f"SELECT COUNT(*) FROM cases WHERE {where}", params)
         rows = self.db.query(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY received_date DESC, id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [row_to_case(r) for r in rows], int(total_row[0]) if total_row else 0
+        return [self._case(r) for r in rows], int(total_row[0]) if total_row else 0
 
     def facet(self, column: str, scope: Scope = PROVINCE) -> list[tuple[str, int]]:
         """Values and counts of ``column`` among the cases within ``scope``."""
@@ -224,9 +272,14 @@ class CaseRepository:
         return [(r["v"], r["n"]) for r in rows]
 
 
-def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
+def filter_sql(
+    filters: SearchFilters, *, today: dt.date | None = None, near_days: int = 5
+) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) selecting cases that match every given filter and lie
-    within the filters' scope (``scope.sql()``); which fields filter, and how, comes from the field table."""
+    within the filters' scope (``scope.sql()``); which fields filter, and how, comes from the field
+    table. A deadline filter needs ``today`` (the repository passes its clock's date): ``overdue`` =
+    due before today, ``near`` = due from today to ``near_days`` days ahead, both inclusive (the due
+    date is set only in open stages)."""
     by_field = filters.by_field
     clauses: list[str] = ["1=1"]
     params: list[Any] = []
@@ -252,6 +305,15 @@ def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
         elif f.filter == "boolean":
             clauses.append(f"{f.column} = ?")
             params.append(int(value))
+        elif f.filter == "deadline":
+            if today is None:
+                raise ValueError("the deadline filter needs today's date")
+            if value == "overdue":
+                clauses.append(f"{f.column} < ?")
+                params.append(today.isoformat())
+            else:
+                clauses.append(f"{f.column} BETWEEN ? AND ?")
+                params.extend([today.isoformat(), (today + dt.timedelta(days=near_days)).isoformat()])
     return " AND ".join(clauses), params
 
 

@@ -29,6 +29,13 @@ def header(report: Report) -> list[str]:
         "再次信访率",
         "再次信访率环比",
         "积案数",
+        "应受理数",
+        "按期受理率",
+        "应办结数",
+        "按期办结率",
+        "答复数",
+        "参评率",
+        "满意率",
         "排名靠后",
     ]
 
@@ -52,6 +59,13 @@ def cells(row: UnitRow) -> list[Any]:
         _pct(row.repeat_rate),
         _signed(row.change_repeat_rate),
         row.backlog,
+        row.acceptance_due,
+        _pct(row.on_time_acceptance_rate),
+        row.handling_due,
+        _pct(row.on_time_reply_rate),
+        row.replied,
+        _pct(row.evaluation_rate),
+        _pct(row.satisfaction_rate),
         "是" if row.lowest else "",
     ]
 
@@ -88,6 +102,10 @@ def to_xlsx(report: Report) -> bytes:
         trend.append(["周截止日", "受理数", "化解率", "再次信访率"])
         for p in report.trend:
             trend.append(safe_row([p.week_end, p.received, _pct(p.resolution_rate), _pct(p.repeat_rate)]))
+    notes = book.create_sheet("口径")
+    notes.append(["指标", "口径"])
+    for name, meaning in report.definitions.items():
+        notes.append(safe_row([name, meaning]))
     sheet.column_dimensions["A"].width = 24
     out = io.BytesIO()
     book.save(out)

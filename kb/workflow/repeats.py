@@ -65,20 +65,23 @@ class RepeatDetector:
         """Recompute the links of ``cases`` (in date order, so chains count up correctly).
 
         ``neighbours`` maps a case id to candidate ids from the vector index (possible 联名 cases).
+        Links a person made stay; pairs a person unlinked are never linked again.
         """
-        store.delete_links(conn, [c.id for c in cases])
+        ids = [c.id for c in cases]
+        store.delete_links(conn, ids)
         store.save_fingerprints(conn, [(c.id, norm_hash(c.text)) for c in cases])
+        blocked = store.blocked_pairs(conn, ids)
         for case in sorted(cases, key=lambda c: (c.received, c.id)):
-            self._exact(conn, case)
-            self._repeat(conn, case)
-            self._joint(conn, case, neighbours.get(case.id, []))
+            self._exact(conn, case, blocked)
+            self._repeat(conn, case, blocked)
+            self._joint(conn, case, neighbours.get(case.id, []), blocked)
 
     def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
         store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now())
 
-    def _exact(self, conn: sqlite3.Connection, case: NewCase) -> None:
+    def _exact(self, conn: sqlite3.Connection, case: NewCase, blocked: set[frozenset[int]]) -> None:
         other = store.earliest_same_text(conn, case.id, case.received)
-        if other is not None:
+        if other is not None and frozenset((case.id, other)) not in blocked:
             self._link(conn, case.id, "exact", other, 1.0, 0)
 
     def _vectors(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
@@ -102,7 +105,7 @@ class RepeatDetector:
                     best = (int(r["id"]), sim)
         return best, passing
 
-    def _repeat(self, conn: sqlite3.Connection, case: NewCase) -> None:
+    def _repeat(self, conn: sqlite3.Connection, case: NewCase, blocked: set[frozenset[int]]) -> None:
         if not case.petitioner_key:
             return
         since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
@@ -110,6 +113,7 @@ class RepeatDetector:
             r
             for r in store.petitioner_cases(conn, case.petitioner_key, case.id, since, case.received)
             if _earlier(case.received, case.id, r["received_date"], r["id"])
+            and frozenset((case.id, int(r["id"]))) not in blocked
         ]
         s = self.settings
         best, earlier = self._similar(conn, case, rows, s.same_matter_cosine, s.same_matter_overlap)
@@ -117,7 +121,9 @@ class RepeatDetector:
             # The count is how many earlier petitions on this matter the window holds.
             self._link(conn, case.id, "repeat", best[0], best[1], earlier)
 
-    def _joint(self, conn: sqlite3.Connection, case: NewCase, candidates: list[int]) -> None:
+    def _joint(
+        self, conn: sqlite3.Connection, case: NewCase, candidates: list[int], blocked: set[frozenset[int]]
+    ) -> None:
         if not candidates:
             return
         since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
@@ -126,6 +132,7 @@ class RepeatDetector:
             for r in store.cases_received_between(conn, candidates, since, case.received)
             if _earlier(case.received, case.id, r["received_date"], r["id"])
             and (case.petitioner_key is None or r["petitioner_key"] != case.petitioner_key)
+            and frozenset((case.id, int(r["id"]))) not in blocked
         ]
         s = self.settings
         best, _ = self._similar(conn, case, rows, s.joint_cosine, s.joint_overlap)

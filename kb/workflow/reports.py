@@ -6,7 +6,11 @@ Definitions (also in docs/workflow.md):
 - resolved: cases whose status is 已化解 and whose resolution date falls in the period;
 - 化解率: of the cases received in the period, the share 已化解 by the period's end;
 - 再次信访率: of the cases received in the period, the share linked as a repeat of an earlier case;
-- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then.
+- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then;
+- 按期受理率 / 按期办结率: see ``DEFINITIONS`` (from the lifecycle's transitions, as of the period's end).
+- 参评率: of the cases replied to in the period, the share with the petitioner's rating (recorded by
+  the period's end); 满意率: of the rated cases, the share rated 满意 or 基本满意
+  (``kb.workflow.evaluations``).
 """
 
 from __future__ import annotations
@@ -14,15 +18,33 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kb.clock import day_end
 from kb.domain import EARLIEST_DATE, LATEST_DATE
 from kb.errors import FieldProblem, InvalidInputError
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
+from kb.workflow import evaluations
+from kb.workflow.lifecycle_store import on_time_counts
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
 
 GROUPS = {"city": "地市", "department": "责任部门"}
+# Every rate in a report, defined in words (also in the report payload and docs/workflow.md).
+DEFINITIONS: dict[str, str] = {
+    "化解率": "本期受理的案件中，截至期末已化解的比例",
+    "再次信访率": "本期受理的案件中，被识别为此前事项重复信访的比例",
+    "积案": "期末前 backlog_days 天及更早受理、截至期末仍未办结的案件数",
+    "按期受理率": (
+        "受理期限（收到之日起 acceptance_days 天）落在本期内的案件中，在期限当日或之前作出受理或不予受理决定的比例；"
+        "只计期末之前记录的登记与决定，期末之后的操作不改变本期数字"
+    ),
+    "按期办结率": (
+        "办理期限（受理之日起 handling_days 天；在原期限当日或之前批准延期的，按延长后的期限）落在本期内的案件中，"
+        "在期限当日或之前作出书面答复的比例；只计期末之前记录的受理、延期与答复"
+    ),
+    **evaluations.DEFINITIONS,
+}
 
 
 @dataclass
@@ -33,6 +55,14 @@ class UnitRow:
     cohort_resolved: int = 0
     repeats: int = 0
     backlog: int = 0
+    # On-time rates (kb/workflow/lifecycle_store.on_time_counts): due in the period, and met.
+    acceptance_due: int = 0
+    accepted_on_time: int = 0
+    handling_due: int = 0
+    replied_on_time: int = 0
+    replied: int = 0
+    evaluated: int = 0
+    satisfied: int = 0
     change_resolution_rate: float | None = None
     change_repeat_rate: float | None = None
     lowest: bool = False
@@ -44,6 +74,26 @@ class UnitRow:
     @property
     def repeat_rate(self) -> float | None:
         return round(self.repeats / self.received, 4) if self.received else None
+
+    @property
+    def on_time_acceptance_rate(self) -> float | None:
+        """按期受理率."""
+        return round(self.accepted_on_time / self.acceptance_due, 4) if self.acceptance_due else None
+
+    @property
+    def on_time_reply_rate(self) -> float | None:
+        """按期办结率."""
+        return round(self.replied_on_time / self.handling_due, 4) if self.handling_due else None
+
+    @property
+    def evaluation_rate(self) -> float | None:
+        """参评率: rated ÷ replied to in the period."""
+        return round(self.evaluated / self.replied, 4) if self.replied else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: (满意 + 基本满意) ÷ rated."""
+        return round(self.satisfied / self.evaluated, 4) if self.evaluated else None
 
 
 @dataclass
@@ -64,9 +114,12 @@ class Report:
     rows: list[UnitRow]
     total: UnitRow
     trend: list[TrendPoint] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
 
 
-COUNTS = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
+CASE_COUNTS = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
+ON_TIME_COUNTS = ("acceptance_due", "accepted_on_time", "handling_due", "replied_on_time")
+COUNTS = (*CASE_COUNTS, *ON_TIME_COUNTS)
 Period = tuple[dt.date, dt.date]
 
 
@@ -92,20 +145,24 @@ def periods_rows(
     """Per-unit counts and the total for every period, in one pass over the cases table."""
     _check(group_by, periods)
     params: dict[str, object] = {"t_max": max(t for _, t in periods).isoformat()}
+    on_time: dict[str, object] = {}
     for i, (date_from, date_to) in enumerate(periods):
         params[f"f{i}"], params[f"t{i}"] = date_from.isoformat(), date_to.isoformat()
         params[f"b{i}"] = (date_to - dt.timedelta(days=backlog_days)).isoformat()
+        on_time |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat(), f"e{i}": day_end(date_to)}
     if city:
-        params["city"] = city
-    found = period_counts(db, group_by, len(periods), city, params, scope)
+        params["city"] = on_time["city"] = city
+    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
+    timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time)}
     out = []
     for i in range(len(periods)):
         rows = []
-        for row in found:
-            unit = UnitRow(row["unit"])
-            for k in COUNTS:
-                setattr(unit, k, int(row[f"{k}_{i}"] or 0))
-            if unit.received or unit.resolved or unit.backlog:
+        for name in sorted(set(found) | set(timely)):
+            unit = UnitRow(name)
+            for source, keys in ((found.get(name), CASE_COUNTS), (timely.get(name), ON_TIME_COUNTS)):
+                for k in keys:
+                    setattr(unit, k, int(source[f"{k}_{i}"] or 0) if source is not None else 0)
+            if any(getattr(unit, k) for k in ("received", "resolved", "backlog", "acceptance_due", "handling_due")):
                 rows.append(unit)
         total = UnitRow("合计")
         for k in COUNTS:
@@ -138,8 +195,35 @@ def period_report(
 ) -> Report:
     """``city`` narrows the report to one city; ``scope`` is the reader's (kb/scope.py)."""
     rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope)
+    add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total, scope)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
     return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
+
+
+def add_evaluation_rates(
+    db: Database,
+    group_by: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    city: str | None,
+    rows: list[UnitRow],
+    total: UnitRow,
+    scope: Scope = PROVINCE,
+) -> None:
+    """Fill 参评率 / 满意率 counts into the rows (a unit with replies only gets a row of its own)."""
+    where, params = scope.sql("c")
+    if city:
+        where, params = f"({where}) AND c.city = ?", [*params, city]
+    by_unit = {r.unit: r for r in rows}
+    for unit, counts in sorted(evaluations.rates(db, group_by, date_from, date_to, (where, params)).items()):
+        row = by_unit.get(unit)
+        if row is None:
+            row = by_unit[unit] = UnitRow(unit)
+            rows.append(row)
+        row.replied, row.evaluated, row.satisfied = counts.replied, counts.evaluated, counts.satisfied
+    total.replied = sum(r.replied for r in rows)
+    total.evaluated = sum(r.evaluated for r in rows)
+    total.satisfied = sum(r.satisfied for r in rows)
 
 
 def _delta(now_: float | None, before: float | None) -> float | None:

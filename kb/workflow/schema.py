@@ -1,7 +1,10 @@
-"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages)."""
+"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages) and
+10 (the lifecycle: case stage and due date, the transitions table) and
+12 (reminders and supervision orders, satisfaction and follow-ups, manual repeat links, case origin)."""
 
 from __future__ import annotations
 
+from kb.storage.cases import STAGE_BACKFILL
 from kb.storage.migrate import Migration
 
 WORKFLOW_V5 = """
@@ -81,7 +84,141 @@ CREATE TABLE package_cases (
 CREATE INDEX ix_package_cases_case ON package_cases(case_id);
 """
 
+# The lifecycle (kb/workflow/lifecycle.py). ``cases.stage`` / ``cases.due_date`` are written only by
+# CaseRepository.set_stage; every move is one row of case_transitions (append-only; ``at`` is the
+# server's clock in +08:00, ``due_date_after`` the case's due date after the move, ``request_until``
+# the last day of the petitioner's 复查/复核 request window the move opened).
+# Cases stored before this step start where their status puts them (as an import would, with the
+# statutory 15 / 60 / 30 days; the UPDATE of ``cases`` is the case repository's own SQL) and get one
+# ``upgrade`` transition dated when the step runs.
+LIFECYCLE_V10 = f"""
+ALTER TABLE cases ADD COLUMN stage TEXT NOT NULL DEFAULT 'registered';
+ALTER TABLE cases ADD COLUMN due_date TEXT;
+CREATE INDEX ix_cases_due ON cases(due_date);
+CREATE INDEX ix_cases_stage ON cases(stage);
+
+CREATE TABLE case_transitions (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    action         TEXT NOT NULL,
+    from_stage     TEXT,
+    to_stage       TEXT NOT NULL,
+    actor          TEXT NOT NULL,
+    actor_unit     TEXT,
+    at             TEXT NOT NULL,
+    reason         TEXT,
+    text           TEXT,
+    approver       TEXT,
+    due_date_after TEXT,
+    request_until  TEXT
+);
+CREATE INDEX ix_transitions_case ON case_transitions(case_id, id);
+CREATE INDEX ix_transitions_action ON case_transitions(action, case_id);
+
+{STAGE_BACKFILL}
+INSERT INTO case_transitions(case_id, action, from_stage, to_stage, actor, at, reason, due_date_after, request_until)
+SELECT id, 'upgrade', NULL, stage, 'system', strftime('%Y-%m-%dT%H:%M:%S+08:00', 'now', '+8 hours'),
+       '系统升级前已登记的案件', due_date,
+       CASE WHEN stage = 'replied'
+            THEN date(COALESCE(resolved_date, date('now', '+8 hours')), '+30 days') END
+FROM cases ORDER BY id;
+"""
+
+NOTICES_V12 = """
+-- 催办: a reminder to a unit about a case, answered in the system by that unit.
+CREATE TABLE reminders (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    issued_by      TEXT NOT NULL,
+    issued_by_unit TEXT,
+    issued_at      TEXT NOT NULL,
+    reply_text     TEXT,
+    replied_by     TEXT,
+    replied_at     TEXT
+);
+CREATE INDEX ix_reminders_case ON reminders(case_id);
+CREATE INDEX ix_reminders_unit ON reminders(unit, replied_at);
+
+-- 督办单: a supervision order to a unit with a requirement, a deadline and a required reply.
+CREATE TABLE supervision_orders (
+    id             INTEGER PRIMARY KEY,
+    case_id        INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit           TEXT NOT NULL,
+    requirement    TEXT NOT NULL,
+    deadline       TEXT NOT NULL,
+    issued_by      TEXT NOT NULL,
+    issued_by_unit TEXT,
+    issued_at      TEXT NOT NULL,
+    reply_text     TEXT,
+    replied_by     TEXT,
+    replied_at     TEXT
+);
+CREATE INDEX ix_orders_case ON supervision_orders(case_id);
+CREATE INDEX ix_orders_unit ON supervision_orders(unit, replied_at);
+
+-- 满意度评价: the petitioner's rating of one reply (reply_ref names it), recorded once per reply.
+CREATE TABLE case_evaluations (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    reply_ref   TEXT NOT NULL,
+    reply_at    TEXT NOT NULL,
+    rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'basically_satisfied', 'unsatisfied')),
+    note        TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (case_id, reply_ref)
+);
+CREATE INDEX ix_evaluations_reply_at ON case_evaluations(reply_at);
+
+-- 回访: follow-up contacts with the petitioner.
+CREATE TABLE case_followups (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    method      TEXT NOT NULL CHECK (method IN ('phone', 'visit', 'sms')),
+    note        TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX ix_followups_case ON case_followups(case_id);
+
+-- Manual repeat links: a person's link is kept by detection (manual = 1); a person's unlink of a
+-- pair is remembered so detection never links that pair again; every change is in the history.
+ALTER TABLE case_links ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE case_links ADD COLUMN note TEXT;
+CREATE TABLE case_link_blocks (
+    case_id    INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    other_id   INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    blocked_by TEXT NOT NULL,
+    blocked_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, other_id)
+);
+CREATE TABLE case_link_events (
+    id       INTEGER PRIMARY KEY,
+    case_id  INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    other_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    action   TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
+    kinds    TEXT NOT NULL DEFAULT '',
+    note     TEXT,
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE INDEX ix_link_events_case ON case_link_events(case_id);
+CREATE INDEX ix_link_events_other ON case_link_events(other_id);
+
+-- Case origin and the 积案 list flag: the columns of the case-field table's rows ``origin`` and
+-- ``backlog_list`` (kb/fields.py); cases stored before this step were received at this level.
+ALTER TABLE cases ADD COLUMN origin TEXT NOT NULL DEFAULT '本级受理';
+ALTER TABLE cases ADD COLUMN backlog_list INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ix_cases_origin ON cases(origin);
+"""
+
 WORKFLOW = Migration(5, "workflow: assignments, repeats, litigation, packages", WORKFLOW_V5)
+LIFECYCLE = Migration(10, "lifecycle: case stage, due date and transitions", LIFECYCLE_V10)
+NOTICES = Migration(
+    12, "workflow: reminders, supervision orders, evaluations, follow-ups, manual links, case origin", NOTICES_V12
+)
 
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, NOTICES]

@@ -107,7 +107,8 @@ def litigation_rows(db: Database, status: str | None, limit: int, scope: Scope =
 
 # -- 重复信访 -----------------------------------------------------------------------------------------
 def delete_links(conn: sqlite3.Connection, case_ids: Sequence[int]) -> None:
-    execute_in(conn, "DELETE FROM case_links WHERE case_id IN ({marks})", case_ids)
+    """Forget the detected links of these cases (before detecting again); manual links stay."""
+    execute_in(conn, "DELETE FROM case_links WHERE manual = 0 AND case_id IN ({marks})", case_ids)
 
 
 def save_fingerprints(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
@@ -117,9 +118,12 @@ def save_fingerprints(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]])
 def save_link(
     conn: sqlite3.Connection, case_id: int, kind: str, other: int, similarity: float, count: int, stamp: str
 ) -> None:
+    """A detected link; a manual link of the same case and kind is kept instead."""
     conn.execute(
-        "INSERT OR REPLACE INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
-        "VALUES (?,?,?,?,?,?)",
+        "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
+        "VALUES (?,?,?,?,?,?) ON CONFLICT(case_id, kind) DO UPDATE SET other_id = excluded.other_id, "
+        "similarity = excluded.similarity, repeat_count = excluded.repeat_count, created_at = excluded.created_at "
+        "WHERE case_links.manual = 0",
         (case_id, kind, other, similarity, count, stamp),
     )
 
@@ -160,7 +164,8 @@ def cases_received_between(conn: sqlite3.Connection, ids: Sequence[int], since: 
 
 def link_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
     return db.query(
-        "SELECT l.kind, l.other_id, o.external_no AS other_external_no, l.similarity, l.repeat_count "
+        "SELECT l.kind, l.other_id, o.external_no AS other_external_no, l.similarity, l.repeat_count, "
+        "l.manual, l.note "
         "FROM case_links l JOIN cases o ON o.id = l.other_id WHERE l.case_id = ? ORDER BY l.kind",
         (case_id,),
     )
@@ -190,6 +195,112 @@ def repeat_rows(db: Database, kind: str | None, limit: int, scope: Scope = PROVI
     if kind:
         sql, params = sql + " AND l.kind = ?", [*params, kind]
     return db.query(sql + " ORDER BY c.received_date DESC, l.case_id DESC LIMIT ?", [*params, limit])
+
+
+# -- 人工关联 / 解除关联 (manual repeat links, the pairs people unlinked, and the history) -------------------
+def blocked_pairs(conn: sqlite3.Connection, case_ids: Sequence[int]) -> set[frozenset[int]]:
+    """Pairs involving these cases that a person unlinked: detection never links them again."""
+    sql = "SELECT case_id, other_id FROM case_link_blocks WHERE {column} IN ({{marks}})"
+    found = [
+        *query_in(conn, sql.format(column="case_id"), case_ids),
+        *query_in(conn, sql.format(column="other_id"), case_ids),
+    ]
+    return {frozenset((int(r["case_id"]), int(r["other_id"]))) for r in found}
+
+
+def links_between(conn: sqlite3.Connection, a: int, b: int) -> list[sqlite3.Row]:
+    """Links of any kind and direction between two cases."""
+    return conn.execute(
+        "SELECT case_id, kind, other_id, manual FROM case_links "
+        "WHERE (case_id = ? AND other_id = ?) OR (case_id = ? AND other_id = ?) ORDER BY case_id, kind",
+        (a, b, b, a),
+    ).fetchall()
+
+
+def repeat_link(conn: sqlite3.Connection, case_id: int) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT other_id, repeat_count, manual FROM case_links WHERE case_id = ? AND kind = 'repeat'", (case_id,)
+    ).fetchone()
+
+
+def save_manual_link(
+    conn: sqlite3.Connection, case_id: int, other: int, count: int, note: str | None, stamp: str
+) -> None:
+    """``case_id`` is a repeat of the earlier ``other`` because a person said so (replaces a detected one)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO case_links"
+        "(case_id, kind, other_id, similarity, repeat_count, created_at, manual, note) "
+        "VALUES (?, 'repeat', ?, 1.0, ?, ?, 1, ?)",
+        (case_id, other, count, stamp, note),
+    )
+
+
+def delete_links_between(conn: sqlite3.Connection, a: int, b: int) -> None:
+    conn.execute(
+        "DELETE FROM case_links WHERE (case_id = ? AND other_id = ?) OR (case_id = ? AND other_id = ?)", (a, b, b, a)
+    )
+
+
+def block_pair(conn: sqlite3.Connection, a: int, b: int, actor: str, stamp: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO case_link_blocks(case_id, other_id, blocked_by, blocked_at) VALUES (?,?,?,?)",
+        (a, b, actor, stamp),
+    )
+
+
+def unblock_pair(conn: sqlite3.Connection, a: int, b: int) -> None:
+    conn.execute(
+        "DELETE FROM case_link_blocks WHERE (case_id = ? AND other_id = ?) OR (case_id = ? AND other_id = ?)",
+        (a, b, b, a),
+    )
+
+
+def add_link_event(
+    conn: sqlite3.Connection,
+    case_id: int,
+    other: int,
+    action: str,
+    kinds: str,
+    note: str | None,
+    actor: str,
+    stamp: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO case_link_events(case_id, other_id, action, kinds, note, actor, at) VALUES (?,?,?,?,?,?,?)",
+        (case_id, other, action, kinds, note, actor, stamp),
+    )
+
+
+def link_events(db: Database, case_ids: Sequence[int]) -> list[sqlite3.Row]:
+    """The manual link history of these cases (either side), oldest first."""
+    sql = (
+        "SELECT id, case_id, other_id, action, kinds, note, actor, at FROM case_link_events "
+        "WHERE {column} IN ({{marks}})"
+    )
+    found = {
+        int(r["id"]): r for column in ("case_id", "other_id") for r in query_in(db, sql.format(column=column), case_ids)
+    }
+    return [found[i] for i in sorted(found)]
+
+
+# -- 信访人 (a petitioner's cases) ---------------------------------------------------------------------
+def petitioner_case_ids(db: Database, key: str, scope: tuple[str, list[Any]]) -> list[int]:
+    """Ids of the cases of the petitioner with key ``key``, within the scope, oldest first."""
+    where, params = scope
+    rows = db.query(
+        f"SELECT id FROM cases WHERE petitioner_key = ? AND ({where}) ORDER BY received_date, id", [key, *params]
+    )
+    return [int(r["id"]) for r in rows]
+
+
+def petitioner_keys_like(db: Database, key: str, scope: tuple[str, list[Any]]) -> list[str]:
+    """The distinct full keys within the scope that equal or start with ``key`` (to refuse an ambiguous prefix)."""
+    where, params = scope
+    rows = db.query(
+        f"SELECT DISTINCT petitioner_key FROM cases WHERE petitioner_key LIKE ? || '%' AND ({where}) LIMIT 2",
+        [key, *params],
+    )
+    return [str(r[0]) for r in rows]
 
 
 # -- routing (reads of handled cases) ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from kb.errors import NotFoundError
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
-from kb.workflow import store
+from kb.workflow import evaluations, lifecycle_store, store
 from kb.workflow.litigation import STATUS_LABELS
 
 LINK_LABELS = {"repeat": "重复信访", "exact": "重复提交（内容相同）", "joint": "疑似联名/群体信访"}
@@ -31,7 +31,9 @@ def masked_other(row: dict[str, Any], visible: set[int]) -> dict[str, Any]:
 
 
 def links(db: Database, case_id: int, visible: Visible = _everything) -> list[dict[str, Any]]:
-    rows = [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.link_rows(db, case_id)]
+    rows = [
+        dict(r) | {"label": LINK_LABELS[r["kind"]], "manual": bool(r["manual"])} for r in store.link_rows(db, case_id)
+    ]
     seen = visible([r["other_id"] for r in rows])
     return [masked_other(r, seen) for r in rows]
 
@@ -50,6 +52,12 @@ def flags_for(db: Database, ids: list[int]) -> dict[int, list[str]]:
     for r in tracks_of:
         if r["status"] != "dismissed":
             out[r["case_id"]].append(f"涉法涉诉（{STATUS_LABELS[r['status']]}）")
+    # 终结: the same petitioner's matter of this category was concluded; it is not accepted again.
+    for case_id, day in lifecycle_store.concluded_matters(db, ids).items():
+        out[case_id].append(f"已终结事项（同一信访人同类事项已于 {day} 终结）")
+    # 不满意: the petitioner rated the reply the case stands at as unsatisfied (复查 / 复核 may follow).
+    for case_id, hint in evaluations.review_flags(db, ids).items():
+        out[case_id].append(hint)
     return out
 
 

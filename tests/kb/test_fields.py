@@ -39,9 +39,12 @@ def _numbers(page: dict) -> set[str]:
 
 
 def test_models_follow_the_table() -> None:
-    names = [f.name for f in fields.CASE_FIELDS]
+    names = [f.name for f in fields.input_fields()]
     assert list(CaseIn.model_fields) == names
-    assert set(CaseUpdate.model_fields) == {f.name for f in fields.CASE_FIELDS if f.updatable}
+    assert set(CaseUpdate.model_fields) == {f.name for f in fields.input_fields() if f.updatable}
+    # Managed rows (the lifecycle's stage and due date) are stored and shown, never taken as input.
+    assert {f.name for f in fields.CASE_FIELDS if f.managed} == {"stage", "due_date"}
+    assert not {"stage", "due_date"} & (set(fields.header_aliases().values()) | set(CaseIn.model_fields))
     stored = {f.name for f in fields.stored_fields()}
     assert stored <= set(Case.__dataclass_fields__) and stored <= set(CaseOut.model_fields)
     # The hand-written core spells types the table agrees with, and takes the table's limits.
@@ -127,7 +130,8 @@ WORKED_EXAMPLE = textwrap.dedent(
     import kb.schema as schema
     import kb.storage.migrations as migrations
     from kb.storage.migrate import Migration
-    risk = Migration(8, "cases: risk level", "ALTER TABLE cases ADD COLUMN risk_level TEXT;")
+    next_version = max(m.version for m in schema.ALL_MIGRATIONS) + 1  # the next free number
+    risk = Migration(next_version, "cases: risk level", "ALTER TABLE cases ADD COLUMN risk_level TEXT;")
     migrations.MIGRATIONS.append(risk)  # declared by its owner ...
     schema.ALL_MIGRATIONS = schema.assemble([*schema.ALL_MIGRATIONS, risk], schema.DECLARED)  # ... and listed
 
@@ -199,4 +203,5 @@ def test_web_pages_list_the_table(service: LeianService, tokens: dict[str, str])
             assert f'name="{f.params[0]}"' in workbench, f.name
         assert 'id="f-channel"' in workbench and 'id="f-litigation"' in workbench
         page = client.get("/import").text
-        assert all(f"<code>{f.name}</code>" in page for f in fields.CASE_FIELDS)
+        assert all(f"<code>{f.name}</code>" in page for f in fields.input_fields())
+        assert "<code>stage</code>" not in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -126,12 +127,31 @@ def test_upgrade_from_a17accf_loses_nothing(old: tuple[Path, Snapshot]) -> None:
         if table == "schema_migrations":
             continue  # gains the new steps' rows (checked below)
         new_columns, new_rows = after[table]
+        if table == "schema_migrations":  # each new step adds its row; the recorded ones stay as they were
+            assert set(rows) <= set(new_rows)
+            continue
         assert len(new_rows) == len(rows), f"row count of {table} changed"
         # A later migration may add columns; every column the old release had keeps its values.
         keep = [new_columns.index(c) for c in columns]
         assert sorted((tuple(r[i] for i in keep) for r in new_rows), key=repr) == rows, f"rows of {table} changed"
     versions = {r[0] for r in after["schema_migrations"][1]}
     assert versions == {m.version for m in ALL_MIGRATIONS}
+
+
+def test_upgraded_cases_start_their_lifecycle_from_their_status(upgraded: tuple[LeianService, Snapshot]) -> None:
+    """Migration 10: each old case gets the stage its status implies, statutory due dates and one
+    ``upgrade`` move (dated when the step ran, by the system), so none is left without a lifecycle."""
+    svc, before = upgraded
+    expected = {"pending": "registered", "in_progress": "accepted"}
+    for old_case in records(before, "cases"):
+        state = svc.lifecycle.state(old_case["id"])
+        assert state.stage == expected.get(old_case["status"], "replied")
+        received = dt.date.fromisoformat(old_case["received_date"])
+        days = {"registered": 15, "accepted": 60}.get(state.stage)
+        assert state.due_date == ((received + dt.timedelta(days=days)).isoformat() if days else None)
+        assert [(m.action, m.actor, m.from_stage) for m in state.transitions] == [("upgrade", "system", None)]
+        if state.stage == "replied":
+            assert state.request_until is not None
 
 
 def test_upgraded_records_are_readable_through_the_services(
@@ -209,6 +229,7 @@ def test_second_open_applies_nothing(old: tuple[Path, Snapshot]) -> None:
 def test_a_database_missing_the_last_step_gets_it_and_keeps_its_data(tmp_path: Path) -> None:
     """Like a database from before migration 7: the runner adds only what is missing."""
     db_path = load_fixture(tmp_path / "data")
+    Database(db_path, migrations=ALL_MIGRATIONS).close()  # current, then step 7 taken away again
     conn = sqlite3.connect(str(db_path))
     conn.execute("DROP TABLE group_pool_pins")
     conn.execute("DELETE FROM schema_migrations WHERE version = 7")
@@ -218,14 +239,18 @@ def test_a_database_missing_the_last_step_gets_it_and_keeps_its_data(tmp_path: P
     # The steps up to 7 (later ones add columns of their own, which this test is not about).
     db = Database(db_path, migrations=[m for m in ALL_MIGRATIONS if m.version <= 7])
     try:
-        assert db.applied == [7]
+        # 7 again, then every step the fixture's release did not have yet.
+        assert db.applied == [7, *(m.version for m in ALL_MIGRATIONS if m.version > 7)]
         assert db.query("SELECT COUNT(*) FROM group_pool_pins")[0][0] == 0
     finally:
         db.close()
     after = snapshot(db_path)
-    assert {t: after[t] for t in before if t != "schema_migrations"} == {
-        t: v for t, v in before.items() if t != "schema_migrations"
-    }
+    for table, (columns, rows) in before.items():
+        if table == "schema_migrations":
+            continue
+        new_columns, new_rows = after[table]
+        keep = [new_columns.index(c) for c in columns]  # later steps may add columns
+        assert sorted((tuple(r[i] for i in keep) for r in new_rows), key=repr) == rows, table
 
 
 # -- the runner --------------------------------------------------------------------------------------
@@ -247,12 +272,11 @@ def _tables(db_path: Path) -> set[str]:
         conn.close()
 
 
-def test_the_stated_order_is_versions_1_to_7_with_the_names_databases_recorded(old: tuple[Path, Snapshot]) -> None:
+def test_the_stated_order_starts_with_versions_1_to_7_as_databases_recorded(old: tuple[Path, Snapshot]) -> None:
     _, before = old
     recorded = sorted((int(r[0]), r[1]) for r in before["schema_migrations"][1])
-    # The fielded steps 1..7 stay as recorded; later steps only follow them.
     assert [(m.version, m.name) for m in ALL_MIGRATIONS][: len(recorded)] == recorded
-    assert all(m.version > 7 for m in ALL_MIGRATIONS[len(recorded) :])
+    assert all(m.version > recorded[-1][0] for m in ALL_MIGRATIONS[len(recorded) :])
     declared = sorted((m for steps in DECLARED.values() for m in steps), key=lambda m: m.version)
     assert declared == list(ALL_MIGRATIONS)
 

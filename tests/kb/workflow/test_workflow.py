@@ -133,16 +133,20 @@ def test_litigation_is_flagged_on_ingest_and_tracked(service: LeianService) -> N
 def test_dual_assignment_with_lead_and_history(service: LeianService) -> None:
     (cid,) = ingest(service, row("A1", WAGES, "2025-01-01", city="广州市"))
     with pytest.raises(InvalidInputError):
-        service.workflow.assign(cid, locality="广州市", departments=["人社厅", "住建厅"])
-    service.workflow.assign(cid, locality="广州市", departments=["人社厅", "住建厅"], lead="人社厅")
-    assert service.get_case(cid).department == "人社厅"
-    service.workflow.assign(cid, locality="广州市", departments=["住建厅"])
+        service.workflow.assign(cid, locality="广州市", departments=["省人力资源社会保障厅", "省住房城乡建设厅"])
+    service.workflow.assign(
+        cid, locality="广州市", departments=["省人力资源社会保障厅", "省住房城乡建设厅"], lead="省人力资源社会保障厅"
+    )
+    assert service.get_case(cid).department == "省人力资源社会保障厅"
+    service.workflow.assign(cid, locality="广州市", departments=["省住房城乡建设厅"])
     history = service.workflow.assignments(cid)
     active = {(a.kind, a.unit, a.lead) for a in history if a.active}
-    assert active == {("locality", "广州市", False), ("department", "住建厅", True)}
+    assert active == {("locality", "广州市", False), ("department", "省住房城乡建设厅", True)}
     ended = [a for a in history if not a.active]
-    assert {a.unit for a in ended} == {"人社厅", "住建厅"} and all(a.ended_by == "system" for a in ended)
-    assert service.get_case(cid).department == "住建厅"
+    assert {a.unit for a in ended} == {"省人力资源社会保障厅", "省住房城乡建设厅"} and all(
+        a.ended_by == "system" for a in ended
+    )
+    assert service.get_case(cid).department == "省住房城乡建设厅"
 
 
 # -- routing --------------------------------------------------------------------------------------------
@@ -155,27 +159,30 @@ def test_routing_learns_from_handled_cases(service: LeianService) -> None:
     assert empty["department"].value is None and empty["department"].low_confidence
     rows = []
     for i in range(6):
-        rows.append(handled(f"W{i}", WAGES.replace("八万", f"{i + 2}万"), "人社厅", "广州市"))
-        rows.append(handled(f"N{i}", NOISE.replace("两点", f"{i + 1}点"), "生态环境厅", "深圳市"))
-        rows.append(handled(f"S{i}", SCHOOL.replace("秋季", f"第{i}学期"), "教育厅", "佛山市"))
+        rows.append(handled(f"W{i}", WAGES.replace("八万", f"{i + 2}万"), "省人力资源社会保障厅", "广州市"))
+        rows.append(handled(f"N{i}", NOISE.replace("两点", f"{i + 1}点"), "省生态环境厅", "深圳市"))
+        rows.append(handled(f"S{i}", SCHOOL.replace("秋季", f"第{i}学期"), "省教育厅", "佛山市"))
     ingest(service, *rows)
     found = service.workflow.suggest(text="建筑工地老板拖欠工资不给，农民工讨薪无门")
     dept = found["department"]
-    assert dept.value == "人社厅" and not dept.low_confidence
-    assert len(dept.alternatives) <= 3 and all(v != "人社厅" for v, _ in dept.alternatives)
+    assert dept.value == "省人力资源社会保障厅" and not dept.low_confidence
+    assert len(dept.alternatives) <= 3 and all(v != "省人力资源社会保障厅" for v, _ in dept.alternatives)
     assert found["city"].value == "广州市"
     model = service.workflow.router.linear("department")
     # kNN part is current at once; the linear part is refitted only after 10 % growth.
-    ingest(service, handled("W9", WAGES, "人社厅", "广州市"))
+    ingest(service, handled("W9", WAGES, "省人力资源社会保障厅", "广州市"))
     assert service.workflow.router.linear("department") is model
-    ingest(service, *[handled(f"T{i}", "出租车司机反映平台抽成过高" * 3, "交通运输厅", "珠海市") for i in range(3)])
+    ingest(service, *[handled(f"T{i}", "出租车司机反映平台抽成过高" * 3, "省交通运输厅", "珠海市") for i in range(3)])
     assert service.workflow.router.linear("department") is not model
     taxi = service.workflow.suggest(text="出租车司机反映平台抽成过高，收入下降")
-    assert taxi["department"].value == "交通运输厅"
+    assert taxi["department"].value == "省交通运输厅"
 
 
 # Every case names both matters; the title says which one it is about.
-MATTERS = {"人社厅": ["公司拖欠工资", "工资被拖欠半年"], "住建厅": ["物业乱收费", "物业服务太差"]}
+MATTERS = {
+    "省人力资源社会保障厅": ["公司拖欠工资", "工资被拖欠半年"],
+    "省住房城乡建设厅": ["物业乱收费", "物业服务太差"],
+}
 FILLER = ["多次反映没有结果", "请求尽快处理", "希望领导重视", "家里生活困难"]
 
 
@@ -189,8 +196,11 @@ def test_routing_uses_the_case_title(service: LeianService) -> None:
     ingest(service, *rows)
     # The body is about 物业 like half of the training bodies; the title says 工资.
     (case,) = ingest(service, row("Q1", "物业乱收费，多次反映没有结果。", "2025-03-01", title="公司拖欠工资"))
-    assert service.workflow.suggest(case_id=case)["department"].value == "人社厅"
-    assert service.workflow.suggest(text="物业乱收费\n工资被拖欠半年，物业乱收费")["department"].value == "住建厅"
+    assert service.workflow.suggest(case_id=case)["department"].value == "省人力资源社会保障厅"
+    assert (
+        service.workflow.suggest(text="物业乱收费\n工资被拖欠半年，物业乱收费")["department"].value
+        == "省住房城乡建设厅"
+    )
     # Its linear model alone, without the dense block (the hashing encoder sees the word order):
     # with the title features it is sure, without them it cannot tell.
     query, found = service.query_for_case(case), {}
@@ -198,7 +208,7 @@ def test_routing_uses_the_case_title(service: LeianService) -> None:
         model = LiveRouter(service, RouterConfig(linear=replace(config, dense_scale=0.0))).linear("department")
         assert model is not None
         proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
-        found[name] = dict(zip(model.classes_, proba.tolist(), strict=True))["人社厅"]
+        found[name] = dict(zip(model.classes_, proba.tolist(), strict=True))["省人力资源社会保障厅"]
     assert found["titled"] > 0.9 and 0.3 < found["blind"] < 0.7
 
 
@@ -214,7 +224,7 @@ def test_leader_package_from_hard_backlog(service: LeianService) -> None:
     assert [c.case_id for c in found] == [old, repeat]
     assert any("长期未结" in r for r in found[0].reasons) and any("重复信访" in r for r in found[1].reasons)
     made = service.workflow.create_package(
-        leader="张副厅长", department="人社厅", domain="劳动保障", as_of=dt.date(2025, 6, 1)
+        leader="张副厅长", department="省人力资源社会保障厅", domain="劳动保障", as_of=dt.date(2025, 6, 1)
     )
     assert made.total == 2 and made.concluded == 0
     service.update_case(old, CaseUpdate(status=Status.resolved))
@@ -234,15 +244,15 @@ def report_rows(service: LeianService) -> None:
                 f"{WAGES}{i}",
                 day,
                 city="广州市",
-                department="人社厅",
+                department="省人力资源社会保障厅",
                 status="resolved" if ok else "pending",
                 resolved_date=day if ok else None,
             )
         )
     for i in range(4):
         day = (base + dt.timedelta(days=i)).isoformat()
-        rows.append(row(f"S{i}", f"{SCHOOL}{i}", day, city="深圳市", department="教育厅", status="pending"))
-    rows.append(row("OLD", NOISE, "2024-12-01", city="深圳市", department="教育厅"))
+        rows.append(row(f"S{i}", f"{SCHOOL}{i}", day, city="深圳市", department="省教育厅", status="pending"))
+    rows.append(row("OLD", NOISE, "2024-12-01", city="深圳市", department="省教育厅"))
     # previous week: 教育厅 resolved everything
     for i in range(3):
         rows.append(
@@ -251,13 +261,13 @@ def report_rows(service: LeianService) -> None:
                 f"{SCHOOL}旧{i}",
                 "2025-02-25",
                 city="深圳市",
-                department="教育厅",
+                department="省教育厅",
                 status="resolved",
                 resolved_date="2025-02-26",
             )
         )
-    rows.append(row("RP", f"{SCHOOL}0", "2025-03-05", city="深圳市", department="教育厅", petitioner_id="7"))
-    rows.append(row("RP0", f"{SCHOOL}0", "2025-03-01", city="深圳市", department="教育厅", petitioner_id="7"))
+    rows.append(row("RP", f"{SCHOOL}0", "2025-03-05", city="深圳市", department="省教育厅", petitioner_id="7"))
+    rows.append(row("RP0", f"{SCHOOL}0", "2025-03-01", city="深圳市", department="省教育厅", petitioner_id="7"))
     ingest(service, *rows)
 
 
@@ -265,14 +275,18 @@ def test_period_and_weekly_reports(service: LeianService) -> None:
     report_rows(service)
     rep = service.workflow.period_report("department", dt.date(2025, 3, 3), dt.date(2025, 3, 9))
     by = {r.unit: r for r in rep.rows}
-    assert (by["人社厅"].received, by["人社厅"].resolved, by["人社厅"].resolution_rate) == (8, 6, 0.75)
-    edu = by["教育厅"]
+    assert (
+        by["省人力资源社会保障厅"].received,
+        by["省人力资源社会保障厅"].resolved,
+        by["省人力资源社会保障厅"].resolution_rate,
+    ) == (8, 6, 0.75)
+    edu = by["省教育厅"]
     assert (edu.received, edu.resolved, edu.repeats) == (5, 0, 1)
     assert edu.repeat_rate == 0.2 and edu.backlog == 1  # the December case
     assert rep.total.received == 13
     weekly = service.workflow.weekly_report("department", dt.date(2025, 3, 9), weeks=3)
     wk = {r.unit: r for r in weekly.rows}
-    assert wk["教育厅"].change_resolution_rate == -0.75 and wk["教育厅"].lowest
+    assert wk["省教育厅"].change_resolution_rate == -0.75 and wk["省教育厅"].lowest
     assert len(weekly.trend) == 3 and weekly.trend[-1].received == 13
     city = service.workflow.period_report("city", dt.date(2025, 3, 3), dt.date(2025, 3, 9))
     assert {r.unit for r in city.rows} == {"广州市", "深圳市"}
@@ -356,7 +370,9 @@ def test_api_workflow_endpoints_and_permissions(service: LeianService, client: A
     )
     assert r.status_code == 200 and r.content[:2] == b"PK"
     made = client.post(
-        "/api/workflow/packages", json={"leader": "李局长", "department": "教育厅", "as_of": "2025-06-01"}, headers=sup
+        "/api/workflow/packages",
+        json={"leader": "李局长", "department": "省教育厅", "as_of": "2025-06-01"},
+        headers=sup,
     )
     assert made.status_code == 201 and made.json()["total"] > 0
     assert (

@@ -1,0 +1,89 @@
+"""UnitStore: the one owner of the ``units`` table (migration 8)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.storage.cases import now
+from kb.storage.db import Database
+from kb.units.catalog import Unit
+
+
+@dataclass(frozen=True)
+class StoredUnit:
+    """A row of ``units``: the unit plus whether it is in use and who added it when."""
+
+    unit: Unit
+    active: bool
+    created_by: str
+    created_at: str
+
+
+class UnitStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def count(self) -> int:
+        row = self.db.query_one("SELECT COUNT(*) FROM units")
+        return int(row[0]) if row else 0
+
+    def rows(self, *, active_only: bool = True) -> list[StoredUnit]:
+        where = " WHERE active = 1" if active_only else ""
+        return [self._stored(r) for r in self.db.query(f"SELECT * FROM units{where} ORDER BY rowid")]
+
+    def load(self) -> list[Unit]:
+        """The active units, in the order they were added."""
+        return [s.unit for s in self.rows()]
+
+    def names(self, conn: sqlite3.Connection) -> set[str]:
+        return {r[0] for r in conn.execute("SELECT name FROM units")}
+
+    def seed(self, units: Iterable[Unit], created_by: str = "system") -> int:
+        """Add the bundled units to an empty table (another process may have seeded it first)."""
+        with self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM units LIMIT 1").fetchone():
+                return 0
+            for unit in units:
+                self.upsert(conn, unit, active=True, created_by=created_by)
+            return int(conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
+
+    def upsert(self, conn: sqlite3.Connection, unit: Unit, *, active: bool, created_by: str) -> bool:
+        """Insert ``unit`` or replace the stored one of that name (keeping who added it when); True if new."""
+        values = (
+            unit.kind,
+            unit.parent,
+            json.dumps(list(unit.aliases), ensure_ascii=False),
+            json.dumps(list(unit.cities), ensure_ascii=False),
+            int(active),
+        )
+        updated = conn.execute(
+            "UPDATE units SET kind = ?, parent = ?, aliases = ?, cities = ?, active = ? WHERE name = ?",
+            (*values, unit.name),
+        ).rowcount
+        if updated:
+            return False
+        conn.execute(
+            "INSERT INTO units(name, kind, parent, aliases, cities, active, created_by, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (unit.name, *values, created_by, now()),
+        )
+        return True
+
+    def data_version(self) -> int:
+        """SQLite's counter of commits by OTHER connections (a CLI import while the server runs)."""
+        row = self.db.query_one("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _stored(row: sqlite3.Row) -> StoredUnit:
+        unit = Unit(
+            row["name"],
+            row["kind"],
+            row["parent"],
+            tuple(json.loads(row["aliases"] or "[]")),
+            tuple(json.loads(row["cities"] or "[]")),
+        )
+        return StoredUnit(unit, bool(row["active"]), row["created_by"], row["created_at"])

@@ -1,0 +1,162 @@
+"""SQL of the lifecycle: the append-only ``case_transitions`` table (migration 10) and its read views.
+
+This store writes only ``case_transitions``; a case's ``stage`` and ``due_date`` columns are written
+through ``CaseRepository.set_stage``. It reads ``cases`` where a view needs it (the 已终结事项 look-up,
+the on-time counts of reports).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
+
+from kb.storage.db import Database
+from kb.storage.sql import query_in
+from kb.workflow.report_store import UNKNOWN
+
+COLUMNS = (
+    "case_id",
+    "action",
+    "from_stage",
+    "to_stage",
+    "actor",
+    "actor_unit",
+    "at",
+    "reason",
+    "text",
+    "approver",
+    "due_date_after",
+    "request_until",
+)
+
+
+@dataclass(frozen=True)
+class TransitionRow:
+    """One recorded move: who (and their unit), when (server clock), why, the text, the dates after."""
+
+    case_id: int
+    action: str
+    from_stage: str | None
+    to_stage: str
+    actor: str
+    actor_unit: str | None
+    at: str
+    reason: str | None = None
+    text: str | None = None
+    approver: str | None = None
+    due_date_after: str | None = None
+    request_until: str | None = None
+
+
+def record(conn: sqlite3.Connection, row: TransitionRow) -> int:
+    cur = conn.execute(
+        f"INSERT INTO case_transitions({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", astuple(row)
+    )
+    return int(cur.lastrowid or 0)
+
+
+def record_many(conn: sqlite3.Connection, rows: Sequence[TransitionRow]) -> None:
+    conn.executemany(
+        f"INSERT INTO case_transitions({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+        [astuple(r) for r in rows],
+    )
+
+
+def _row(r: sqlite3.Row) -> TransitionRow:
+    return TransitionRow(**{k: r[k] for k in COLUMNS})
+
+
+def history(source: Database | sqlite3.Connection, case_id: int) -> list[TransitionRow]:
+    """Every move of the case, oldest first (inside a transaction: pass its connection)."""
+    sql = f"SELECT {', '.join(COLUMNS)} FROM case_transitions WHERE case_id = ? ORDER BY id"
+    if isinstance(source, sqlite3.Connection):
+        rows = source.execute(sql, (case_id,)).fetchall()
+    else:
+        rows = source.query(sql, (case_id,))
+    return [_row(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The columns of ``cases`` the rules read, inside the mover's transaction."""
+
+    stage: str
+    due_date: str | None
+    status: str
+    received_date: str
+
+
+def case_state(conn: sqlite3.Connection, case_id: int) -> CaseState | None:
+    row = conn.execute("SELECT stage, due_date, status, received_date FROM cases WHERE id = ?", (case_id,)).fetchone()
+    return CaseState(row["stage"], row["due_date"], row["status"], row["received_date"]) if row else None
+
+
+# -- 已终结事项: a concluded matter petitioned again -----------------------------------------------------
+def concluded_matters(db: Database, ids: Sequence[int]) -> dict[int, str]:
+    """For each of ``ids`` not itself concluded: the day an earlier-or-same-day case of the same
+    petitioner (keyed hash) and category was concluded (the latest such day), when there is one."""
+    rows = query_in(
+        db,
+        """SELECT c.id AS case_id, MAX(substr(t.at, 1, 10)) AS concluded_on
+           FROM cases c
+           JOIN cases o ON o.petitioner_key = c.petitioner_key AND o.category = c.category AND o.id <> c.id
+                        AND o.stage = 'concluded' AND o.received_date <= c.received_date
+           JOIN case_transitions t ON t.case_id = o.id AND t.action = 'conclude'
+           WHERE c.id IN ({marks}) AND c.petitioner_key IS NOT NULL AND c.category IS NOT NULL
+                 AND c.stage <> 'concluded'
+           GROUP BY c.id""",
+        ids,
+    )
+    return {int(r["case_id"]): str(r["concluded_on"]) for r in rows}
+
+
+# -- on-time rates (reports) ------------------------------------------------------------------------
+# Per case, from its transitions: the acceptance due date set on entry and when; the first acceptance
+# decision; the handling due date set on acceptance (or entry) and when; the extension; the first reply.
+_PER_CASE = """
+    SELECT case_id,
+      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN due_date_after END) AS acc_due,
+      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN at END) AS acc_set,
+      MIN(CASE WHEN action IN ('accept', 'reject') THEN at END) AS decided,
+      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
+               THEN due_date_after END) AS hand_due,
+      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
+               THEN at END) AS hand_set,
+      MAX(CASE WHEN action = 'extend' THEN due_date_after END) AS ext_due,
+      MAX(CASE WHEN action = 'extend' THEN at END) AS ext_at,
+      MIN(CASE WHEN action = 'reply' THEN at END) AS replied
+    FROM case_transitions GROUP BY case_id"""
+
+
+def _on_time_columns(i: int) -> str:
+    """Four counts of period ``i`` (bound as :f{i}, :t{i} days and :e{i}, the first stamp after :t{i}).
+
+    Only moves recorded before the period's end count, so a later move never changes the period.
+    The handling due date in force is the extended one when the extension came on or before the
+    original due date (and before the period's end); otherwise the original one.
+    """
+    f, t, e = f":f{i}", f":t{i}", f":e{i}"
+    due = f"(CASE WHEN p.ext_at < {e} AND substr(p.ext_at, 1, 10) <= p.hand_due THEN p.ext_due ELSE p.hand_due END)"
+    return f"""
+      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}) AS acceptance_due_{i},
+      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}
+          AND p.decided < {e} AND substr(p.decided, 1, 10) <= p.acc_due) AS accepted_on_time_{i},
+      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}) AS handling_due_{i},
+      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}
+          AND p.replied < {e} AND substr(p.replied, 1, 10) <= {due}) AS replied_on_time_{i}"""
+
+
+def on_time_counts(
+    db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object]
+) -> list[sqlite3.Row]:
+    """One row per unit with ``acceptance_due_{i}``, ``accepted_on_time_{i}``, ``handling_due_{i}``,
+    ``replied_on_time_{i}`` for each period ``i``; ``group_by`` must be a checked column name."""
+    scope = "WHERE c.city = :city" if city else ""
+    columns = ",".join(_on_time_columns(i) for i in range(n_periods))
+    sql = f"""
+        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
+        FROM ({_PER_CASE}) p JOIN cases c ON c.id = p.case_id
+        {scope}
+        GROUP BY unit"""
+    return db.query(sql, params)
