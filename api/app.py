@@ -11,8 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
+from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system
 from api.routes import groups as groups_routes
+from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import petitioners as petitioners_routes
@@ -33,6 +35,8 @@ ROUTERS = [
     lifecycle_routes.router,
     supervision_routes.router,
     petitioners_routes.router,
+    assignment_routes.router,
+    inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
     web_pages.router,

@@ -43,6 +43,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         units.UNITS,  # 8
         security.ACCOUNT_SCOPES,  # 9
         workflow.LIFECYCLE,  # 10
+        workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
     ],
     DECLARED,

@@ -25,7 +25,9 @@ from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
+from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.evaluations import EvaluationService
+from kb.workflow.inbox import Inbox
 from kb.workflow.lifecycle_service import LifecycleService
 from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
@@ -96,7 +98,10 @@ class LeianService:
         )
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
-        self.workflow = WorkflowService(kernel)
+        self.assignments = AssignmentService(kernel, self.users)
+        self.workflow = WorkflowService(kernel, self.assignments)
+        self.inbox = Inbox(kernel.db, kernel.clock)
+        self.inbox.add_source(self.assignments.inbox_items)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import cases, groups, lifecycle, modelcases, security, supervision, users, workflow
+from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -41,7 +41,7 @@ AREAS: tuple[click.Command, ...] = (
     security.restore,
     evaluation.eval_group,
     workflow.route,
-    workflow.assign,
+    *assignments.COMMANDS,
     workflow.report,
     workflow.packages,
     workflow.repeats,

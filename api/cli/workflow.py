@@ -1,4 +1,7 @@
-"""`leian route / assign / report / packages / repeats / litigation`: the petition-workflow commands."""
+"""`leian route / report / packages / repeats / litigation`: the petition-workflow commands.
+
+Assignment, signing, queues and the inbox: ``api/cli/assignments.py``.
+"""
 
 from __future__ import annotations
 
@@ -43,30 +46,6 @@ def route(ctx: click.Context, text: str | None, case_id: int | None, as_json: bo
         s = found[name]
         alts = "、".join(f"{v}（{p:.0%}）" for v, p in s.alternatives) or "无"
         click.echo(f"{label}：{s.message}；备选：{alts}；依据：{s.basis}")
-
-
-@click.command()
-@click.argument("case_id", type=int)
-@click.option("--locality", help="属地（地市）")
-@click.option("--department", "departments", multiple=True, help="行业部门，可重复")
-@click.option("--lead", help="主责单位（多个部门时必填）")
-@click.option("--note", help="备注")
-@click.pass_context
-@friendly_errors
-def assign(
-    ctx: click.Context,
-    case_id: int,
-    locality: str | None,
-    departments: tuple[str, ...],
-    lead: str | None,
-    note: str | None,
-) -> None:
-    """双向交办：指定属地和行业部门（多个部门时指定主责单位），记录交办历史。"""
-    with open_service(ctx, open_index=False) as service:
-        rows = service.workflow.assign(case_id, locality=locality, departments=list(departments), lead=lead, note=note)
-    for a in rows:
-        state = "现行" if a.active else f"已撤销 {a.ended_at}"
-        click.echo(f"{a.kind:<10} {a.unit} {'主责' if a.lead else ''} {a.assigned_by} {a.assigned_at} {state}")
 
 
 @click.group()

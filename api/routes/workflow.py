@@ -1,4 +1,6 @@
-"""Petition workflow: routing suggestions, dual assignment, 诉访分离, repeats, leader packages, reports."""
+"""Petition workflow: routing suggestions, the case's workflow view, 诉访分离, repeats, leader packages, reports.
+
+Dual assignment, signing, handlers, queues and workload: ``api/routes/assignments.py``."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from api.auth import require
 from api.deps import ServiceDep
 from api.schemas.common import ErrorResponse, file_responses
 from api.schemas.workflow import (
-    AssignmentOut,
-    AssignRequest,
     CandidateOut,
     CaseWorkflowOut,
     LitigationItem,
@@ -50,27 +50,6 @@ def case_workflow(
     case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
 ) -> CaseWorkflowOut:
     return CaseWorkflowOut.model_validate(service.workflow.case_workflow(case_id, user))
-
-
-@router.put(
-    "/cases/{case_id}/assignments",
-    response_model=list[AssignmentOut],
-    summary="双向交办：指定属地和行业部门（多部门时指定主责单位）",
-)
-def assign(
-    case_id: int, body: AssignRequest, service: ServiceDep, user: Principal = Depends(require("workflow:write"))
-) -> list[AssignmentOut]:
-    done = service.workflow.assign(
-        case_id, locality=body.locality, departments=body.departments, lead=body.lead, note=body.note, actor=user
-    )
-    return [AssignmentOut.model_validate(a) for a in done]
-
-
-@router.get("/cases/{case_id}/assignments", response_model=list[AssignmentOut], summary="交办记录（含历史）")
-def assignments(
-    case_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))
-) -> list[AssignmentOut]:
-    return [AssignmentOut.model_validate(a) for a in service.workflow.assignments(case_id, user)]
 
 
 @router.get("/litigation", response_model=list[LitigationItem], summary="诉访分离案件列表")

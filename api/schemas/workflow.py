@@ -11,6 +11,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.assignments import AssignmentOut, HandlerOut, HandlingEventOut
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -21,14 +23,6 @@ class RouteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(default=None, max_length=20000)
     case_id: int | None = Field(default=None, ge=1)
-
-
-class AssignRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    locality: str | None = Field(default=None, max_length=32, description="属地（地市）")
-    departments: list[str] = Field(default_factory=list, max_length=20, description="行业部门")
-    lead: str | None = Field(default=None, max_length=64, description="主责单位（多个部门时必填）")
-    note: str | None = Field(default=None, max_length=500)
 
 
 class LitigationStep(BaseModel):
@@ -62,21 +56,6 @@ class SuggestionOut(_Out):
 class RouteSuggestions(_Out):
     department: SuggestionOut
     city: SuggestionOut
-
-
-# -- 双向交办 ----------------------------------------------------------------------------------------------
-class AssignmentOut(_Out):
-    id: int
-    case_id: int
-    kind: str = Field(description="locality（属地）/ department（行业部门）")
-    unit: str
-    lead: bool
-    active: bool
-    note: str | None
-    assigned_by: str
-    assigned_at: str
-    ended_by: str | None
-    ended_at: str | None
 
 
 # -- 重复信访 ----------------------------------------------------------------------------------------------
@@ -147,7 +126,9 @@ class LitigationItem(_Out):
 
 class CaseWorkflowOut(_Out):
     case_id: int
-    assignments: list[AssignmentOut] = Field(description="当前有效的交办")
+    assignments: list[AssignmentOut] = Field(description="当前有效的交办，含各单位的签收、化解情况与指导意见")
+    handlers: list[HandlerOut] = Field(description="各单位的经办人")
+    history: list[HandlingEventOut] = Field(description="交办、签收、退回、答复、经办人变更记录")
     links: list[LinkOut]
     later_repeats: int = Field(description="此后被识别为本案重复信访的案件数")
     flags: list[str]

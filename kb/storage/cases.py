@@ -154,6 +154,12 @@ class CaseRepository:
     def set_department(self, conn: sqlite3.Connection, case_id: int, department: str) -> None:
         conn.execute("UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (department, now(), case_id))
 
+    def set_locality(self, conn: sqlite3.Connection, case_id: int, city: str, district: str | None) -> None:
+        """The case's locality (属地) after an assignment: its city and district."""
+        conn.execute(
+            "UPDATE cases SET city = ?, district = ?, updated_at = ? WHERE id = ?", (city, district, now(), case_id)
+        )
+
     def set_litigation(self, conn: sqlite3.Connection, case_id: int, flagged: bool) -> None:
         """The litigation flag only (updated_at unchanged: detection is not an edit of the case)."""
         conn.execute("UPDATE cases SET litigation = ? WHERE id = ?", (int(flagged), case_id))

@@ -1,6 +1,7 @@
-"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages) and
-10 (the lifecycle: case stage and due date, the transitions table) and
-12 (reminders and supervision orders, satisfaction and follow-ups, manual repeat links, case origin)."""
+"""Migrations of the workflow: 5 (assignments, repeat links, litigation tracks, leader packages),
+10 (the lifecycle: case stage and due date, the transitions table), 11 (signing, answers and
+handlers of assignments, the handling history, inbox reads) and 12 (reminders and supervision
+orders, satisfaction and follow-ups, manual repeat links, case origin)."""
 
 from __future__ import annotations
 
@@ -220,5 +221,62 @@ NOTICES = Migration(
     12, "workflow: reminders, supervision orders, evaluations, follow-ups, manual links, case origin", NOTICES_V12
 )
 
+HANDLING_V11 = """
+-- Assignments v2: each assigned unit signs for it (签收) or returns it with a reason (退回), then answers:
+-- a locality with its 化解 outcome, a department with its 指导意见. Rows assigned before this step
+-- were never signed for: they start as pending_sign, without a sign deadline (nothing is back-dated).
+ALTER TABLE case_assignments ADD COLUMN status TEXT NOT NULL DEFAULT 'pending_sign'
+    CHECK (status IN ('pending_sign', 'signed', 'returned'));
+ALTER TABLE case_assignments ADD COLUMN sign_due TEXT;
+ALTER TABLE case_assignments ADD COLUMN signed_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN signed_at TEXT;
+ALTER TABLE case_assignments ADD COLUMN returned_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN returned_at TEXT;
+ALTER TABLE case_assignments ADD COLUMN return_reason TEXT;
+ALTER TABLE case_assignments ADD COLUMN outcome_text TEXT;
+ALTER TABLE case_assignments ADD COLUMN resolved INTEGER;
+ALTER TABLE case_assignments ADD COLUMN guidance TEXT;
+ALTER TABLE case_assignments ADD COLUMN answered_by TEXT;
+ALTER TABLE case_assignments ADD COLUMN answered_at TEXT;
+-- The unit that made the assignment (NULL: the provincial level); only it re-assigns.
+ALTER TABLE case_assignments ADD COLUMN assigned_by_unit TEXT;
+CREATE INDEX ix_assign_unit ON case_assignments(unit, active, status);
+
+-- The handling user of a case within each unit (one current row per case and unit).
+CREATE TABLE case_handlers (
+    case_id  INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    unit     TEXT NOT NULL,
+    username TEXT NOT NULL,
+    since    TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    PRIMARY KEY (case_id, unit)
+);
+CREATE INDEX ix_handlers_user ON case_handlers(username);
+
+-- Append-only history of a case's handling: assigned, ended, lead, signed, returned, answered, handler.
+CREATE TABLE case_handling_events (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    assignment_id INTEGER REFERENCES case_assignments(id) ON DELETE SET NULL,
+    unit          TEXT,
+    action        TEXT NOT NULL,
+    detail        TEXT,
+    actor         TEXT NOT NULL,
+    actor_unit    TEXT,
+    at            TEXT NOT NULL
+);
+CREATE INDEX ix_handling_events_case ON case_handling_events(case_id, id);
+
+-- Which inbox items each user has read (keys are stable per item).
+CREATE TABLE inbox_reads (
+    username TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    read_at  TEXT NOT NULL,
+    PRIMARY KEY (username, key)
+);
+"""
+
+HANDLING = Migration(11, "workflow: signing, answers, handlers, handling history, inbox reads", HANDLING_V11)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, NOTICES]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import Any
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.kernel import Kernel
 from kb.users import SYSTEM, Principal
-from kb.workflow import assignments, litigation, packages, reports, views
+from kb.workflow import litigation, packages, reports, views
+from kb.workflow.assignment_service import AssignmentService
+from kb.workflow.assignments import Assignment
 from kb.workflow.detection import IngestDetector
 from kb.workflow.repeats import RepeatSettings
 from kb.workflow.routing import Suggestion
@@ -23,9 +24,12 @@ def report_city(actor: Principal, city: str | None) -> str | None:
 
 
 class WorkflowService:
-    def __init__(self, kernel: Kernel, repeat_settings: RepeatSettings | None = None) -> None:
+    def __init__(
+        self, kernel: Kernel, handling: AssignmentService, repeat_settings: RepeatSettings | None = None
+    ) -> None:
         self.kernel = kernel
         self.db = kernel.db
+        self.handling = handling
         self.detector = IngestDetector(kernel, repeat_settings)
         self.router = LiveRouter(kernel)
         kernel.hooks.add(self.detector.on_ingest)
@@ -44,7 +48,7 @@ class WorkflowService:
         query = self.kernel.query_for_case(case_id, actor) if case_id else self.kernel.query_for_text(text or "")
         return {target: self.router.suggest(query, target) for target in TARGETS}
 
-    # -- dual assignment -------------------------------------------------------------------------------
+    # -- dual assignment (kept here for existing callers; the rules live in AssignmentService) --------------
     def assign(
         self,
         case_id: int,
@@ -54,26 +58,13 @@ class WorkflowService:
         lead: str | None = None,
         note: str | None = None,
         actor: Principal = SYSTEM,
-    ) -> list[assignments.Assignment]:
-        actor.require("workflow:write")
-        self.kernel.get_case(case_id, actor)
-        with self.db.transaction() as conn:
-            assignments.assign(
-                conn,
-                self.kernel.cases,
-                case_id,
-                locality=locality,
-                departments=departments,
-                lead=lead,
-                actor=actor.username,
-                note=note,
-            )
-        return assignments.history(self.db, case_id)
+    ) -> list[Assignment]:
+        return self.handling.assign(
+            case_id, locality=locality, departments=departments, lead=lead, note=note, actor=actor
+        )
 
-    def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[assignments.Assignment]:
-        actor.require("workflow:read")
-        self.kernel.get_case(case_id, actor)
-        return assignments.history(self.db, case_id)
+    def assignments(self, case_id: int, actor: Principal = SYSTEM) -> list[Assignment]:
+        return self.handling.history(case_id, actor)
 
     # -- 诉访分离 ------------------------------------------------------------------------------------------
     def litigation_step(
@@ -117,7 +108,7 @@ class WorkflowService:
             track = None
         return {
             "case_id": case_id,
-            "assignments": [asdict(a) for a in assignments.history(self.db, case_id) if a.active],
+            **self.handling.case_view(case_id, actor),
             "links": views.links(self.db, case_id, self._visible(actor)),
             "later_repeats": views.later_repeats(self.db, case_id),
             "flags": views.flags_for(self.db, [case_id])[case_id],

@@ -1,6 +1,7 @@
-"""SQL of the workflow's case-level tables: assignments, litigation tracks, repeat links, routing reads.
+"""SQL of the workflow's case-level tables: litigation tracks, repeat links, routing reads.
 
-Workflow logic (``assignments``, ``litigation``, ``repeats``, ``views``, ``suggest``) calls these;
+Workflow logic (``litigation``, ``repeats``, ``views``, ``suggest``) calls these (assignments and
+handlers: ``assignment_store``);
 changes to the ``cases`` table itself go through ``CaseRepository``.
 """
 
@@ -12,42 +13,6 @@ from collections.abc import Sequence
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import execute_in, marks, query_in
-
-ASSIGNMENT_COLUMNS = "id, case_id, kind, unit, lead, active, note, assigned_by, assigned_at, ended_by, ended_at"
-
-
-# -- 双向交办 ---------------------------------------------------------------------------------------
-def active_assignments(conn: sqlite3.Connection, case_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT id, kind, unit, lead FROM case_assignments WHERE case_id = ? AND active = 1", (case_id,)
-    ).fetchall()
-
-
-def end_assignment(conn: sqlite3.Connection, assignment_id: int, actor: str, stamp: str) -> None:
-    conn.execute(
-        "UPDATE case_assignments SET active = 0, ended_by = ?, ended_at = ? WHERE id = ?",
-        (actor, stamp, assignment_id),
-    )
-
-
-def add_assignments(
-    conn: sqlite3.Connection,
-    case_id: int,
-    rows: Sequence[tuple[str, str, int]],
-    note: str | None,
-    actor: str,
-    stamp: str,
-) -> None:
-    """(kind, unit, lead) rows become active assignments of the case."""
-    conn.executemany(
-        "INSERT INTO case_assignments(case_id, kind, unit, lead, note, assigned_by, assigned_at) "
-        "VALUES (?,?,?,?,?,?,?)",
-        [(case_id, kind, unit, lead, note, actor, stamp) for kind, unit, lead in rows],
-    )
-
-
-def assignment_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
-    return db.query(f"SELECT {ASSIGNMENT_COLUMNS} FROM case_assignments WHERE case_id = ? ORDER BY id", (case_id,))
 
 
 # -- 诉访分离 -----------------------------------------------------------------------------------------
