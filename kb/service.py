@@ -27,11 +27,12 @@ from kb.storage.db import Database
 from kb.users import SYSTEM, Principal, UserStore
 from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.evaluations import EvaluationService
-from kb.workflow.inbox import Inbox
+from kb.workflow.inbox import Inbox, InboxItem
 from kb.workflow.lifecycle_service import LifecycleService
 from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
 from kb.workflow.supervision import SupervisionService
+from kb.workflow.supervision import inbox_items as supervision_inbox
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -106,6 +107,8 @@ class LeianService:
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)
+        # Reminders and orders (and the answers to them) reach the inbox beside assignments.
+        self.inbox.add_source(lambda actor: [InboxItem(**i) for i in supervision_inbox(kernel.db, actor)])
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.

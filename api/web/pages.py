@@ -27,6 +27,8 @@ router = APIRouter(include_in_schema=False)
 # (key, path, label, permission): the top navigation, shown per permission.
 NAV = [
     ("workbench", "/", "案件研判", "search"),
+    ("queue", "/queue", "我的待办", "workflow:read"),
+    ("inbox", "/inbox", "收件箱", "workflow:read"),
     ("groups", "/groups", "类案组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
@@ -111,6 +113,7 @@ CasesRead = Annotated[Principal | None, Depends(page_user("cases:read"))]
 GroupsRead = Annotated[Principal | None, Depends(page_user("groups:read"))]
 ModelRead = Annotated[Principal | None, Depends(page_user("modelcases:read"))]
 ReportsRead = Annotated[Principal | None, Depends(page_user("reports:read"))]
+WorkflowRead = Annotated[Principal | None, Depends(page_user("workflow:read"))]
 Importer = Annotated[Principal | None, Depends(page_user("cases:import"))]
 
 
@@ -131,6 +134,21 @@ def workbench(request: Request, user: Search) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, user: CasesRead) -> Response:
     return render(request, user, "cases:read", "case.html", "workbench", case_id=case_id)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "queue.html", "queue")
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "inbox.html", "inbox")
+
+
+@router.get("/petitioners/{key}", response_class=HTMLResponse)
+def petitioner_page(request: Request, key: str, user: CasesRead) -> Response:
+    return render(request, user, "cases:read", "petitioner.html", "workbench", key=key)
 
 
 @router.get("/groups", response_class=HTMLResponse)

@@ -59,10 +59,10 @@ def test_supervisor_model_case_library_lists_published_categories(live: Any, bro
 def test_case_table_does_not_wrap_at_1366(live: Any, browser: Any) -> None:
     server, service = live
     long_row = {
-        "external_no": "GD2099-1231-000001",
+        "external_no": "GD2025-0303-000001",
         "title": "关于某某街道某某社区某某小区业主反映物业公司长期侵占公共收益且拒不公开账目的问题的再次反映",
         "content": "业主反映物业公司长期侵占电梯广告和停车收益，多次要求公开账目未果。",
-        "received_date": "2099-12-31",  # the newest: first in the list
+        "received_date": "2025-03-03",  # the server's today: first in the list
         "city": "广州市",
         "department": "省住房和城乡建设厅住房保障与房地产市场监管处",
         "category": "物业管理纠纷与公共收益分配",
@@ -71,10 +71,10 @@ def test_case_table_does_not_wrap_at_1366(live: Any, browser: Any) -> None:
     }
     service.ingest([(1, long_row)])
     page = login(browser, server.url, "handler")
-    expect(page.locator('#recent tbody tr td a:text("GD2099-1231-000001")')).to_be_visible()
+    expect(page.locator('#recent tbody tr td a:text("GD2025-0303-000001")')).to_be_visible()
     assert wrapped_cells(page, "#recent tbody td") == []
     # The example number follows the data's own format.
-    assert page.get_attribute("#q-external", "placeholder") == "如 GD2099-1231-000001"
+    assert page.get_attribute("#q-external", "placeholder") == "如 GD2025-0303-000001"
 
 
 def test_routing_card_shows_the_best_alternative(live: Any, browser: Any) -> None:

@@ -41,7 +41,8 @@ export function caseRow(c) {
     short(c.department),
     short(c.category),
     h("td", { class: "nowrap" }, c.received_date),
-    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label), c.litigation ? [" ", badge("涉诉", "red")] : null),
+    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label), c.overdue ? [" ", badge("已超期", "red")] : null,
+      c.litigation ? [" ", badge("涉诉", "red")] : null),
     h("td", { class: "nowrap" }, h("a", { href: `/?case=${c.id}`, class: "small" }, "研判")),
   );
 }

@@ -174,7 +174,7 @@ function dialogInput(f, id) {
 // and nothing typed is lost. Resolves with submit's result, or null when cancelled.
 export function formDialog({ title, intro, fields = [], okLabel = "确定", submit, id }) {
   return new Promise((resolve) => {
-    const labels = Object.fromEntries(fields.map((f) => [f.name, f.label]));
+    const labels = Object.fromEntries(fields.map((f) => [f.name, f.errorLabel || f.label.replace(/（.*）$/, "")]));
     const errors = h("div", { class: "dlg-errors" });
     const inputs = fields.map((f, i) => {
       const fid = `dlg-${f.name}-${i}`;
