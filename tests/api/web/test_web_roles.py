@@ -19,6 +19,9 @@ def pages(service: Any) -> list[str]:
     model = service.modelcases.page()[0][0].id
     return [
         "/",
+        "/queue",
+        "/inbox",
+        f"/petitioners/{service.cases.get(case_id).petitioner_key[:8]}",
         f"/cases/{case_id}",
         "/groups",
         f"/groups/{group}",
@@ -36,7 +39,7 @@ def test_pages_request_only_what_the_role_may_read(live: Any, browser: Any, role
     nav = {a.get_attribute("href") for a in page.locator(".mainnav a").all()}
     for path in pages(service):
         base = "/" + path.split("/")[1] if path != "/" else "/"
-        if base not in nav and base not in ("/cases",):
+        if base not in nav and base not in ("/cases", "/petitioners"):
             continue
         page.api_log.clear()
         page.goto(f"{server.url}{path}")
@@ -64,8 +67,8 @@ def test_case_table_does_not_wrap_at_1366(live: Any, browser: Any) -> None:
         "content": "业主反映物业公司长期侵占电梯广告和停车收益，多次要求公开账目未果。",
         "received_date": "2025-03-03",  # the server's today: first in the list
         "city": "广州市",
-        "department": "省住房和城乡建设厅住房保障与房地产市场监管处",
-        "category": "物业管理纠纷与公共收益分配",
+        "department": "省人力资源社会保障厅",
+        "category": "物业管理纠纷与公共收益分配及业主委员会选举争议",
         "status": "in_progress",
         "litigation": True,
     }

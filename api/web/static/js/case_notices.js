@@ -62,7 +62,7 @@ export async function evaluationPanel(caseId, reload) {
   $("#eval-card").hidden = false;
   const cur = st.current;
   clear($("#case-eval"),
-    st.reply ? h("p", { class: "small" }, `所评价的答复：${st.reply.ref}（${fmtTime(st.reply.at)}）`) : h("p", { class: "muted small" }, "尚未答复，答复后可录入满意度评价"),
+    st.reply ? h("p", { class: "small" }, `评价对象：${fmtTime(st.reply.at)} 的答复`) : h("p", { class: "muted small" }, "尚未答复，答复后可录入满意度评价"),
     cur ? h("p", {}, "满意度：", badge(cur.rating_label, RATING_COLORS[cur.rating] || ""), cur.note ? ` ${cur.note}` : "") : null,
     st.review_hint ? h("div", { class: "alert amber small", id: "eval-hint" }, h("strong", {}, "提示"), h("div", {}, st.review_hint)) : null,
     st.followups.length ? h("ul", { class: "small plain" }, st.followups.map((f) => h("li", {}, `${fmtTime(f.recorded_at)} ${f.method_label}回访：${f.note || ""}`))) : null,
