@@ -12,7 +12,7 @@ from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
 from api.routes import assignments as assignment_routes
-from api.routes import audit, cases, search, session, system
+from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
@@ -39,6 +39,7 @@ ROUTERS = [
     inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    units.router,
     web_pages.router,
 ]
 

@@ -24,15 +24,15 @@ from kb.security import audit_ingest_hook
 from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.storage.db import Database
+from kb.units.service import UnitService
 from kb.users import SYSTEM, Principal, UserStore
 from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.evaluations import EvaluationService
-from kb.workflow.inbox import Inbox, InboxItem
+from kb.workflow.inbox import Inbox
 from kb.workflow.lifecycle_service import LifecycleService
 from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
 from kb.workflow.supervision import SupervisionService
-from kb.workflow.supervision import inbox_items as supervision_inbox
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -85,7 +85,7 @@ class LeianService:
         self.settings, self.db, self.encoder = kernel.settings, kernel.db, kernel.encoder
         self.segmenter, self.encoder_spec = kernel.segmenter, kernel.encoder_spec
         self.cases, self.index, self.ingest_hooks = kernel.cases, kernel.index, kernel.hooks
-        self.users = UserStore(kernel.db, settings.min_password_length)
+        self.users = UserStore(kernel.db, settings.min_password_length, units=lambda: kernel.units)
         # Security: every import is audited inside its own transaction (the first hook).
         self.audit = AuditLog(kernel.db)
         kernel.hooks.add(audit_ingest_hook(self.audit))
@@ -99,6 +99,7 @@ class LeianService:
         )
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
+        self.units = UnitService(kernel, self.audit)
         self.assignments = AssignmentService(kernel, self.users)
         self.workflow = WorkflowService(kernel, self.assignments)
         self.inbox = Inbox(kernel.db, kernel.clock)
@@ -107,8 +108,7 @@ class LeianService:
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)
-        # Reminders and orders (and the answers to them) reach the inbox beside assignments.
-        self.inbox.add_source(lambda actor: [InboxItem(**i) for i in supervision_inbox(kernel.db, actor)])
+        self.inbox.add_source(self.supervision.inbox_items)
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)
         # The case methods, as the doors and tests have always called them.

@@ -7,7 +7,7 @@ import hmac
 import json
 import secrets
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -98,6 +98,9 @@ class _NamedUnit(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def cities(self) -> tuple[str, ...]: ...
+
 
 class UnitLookup(Protocol):
     """The part of the units catalog (``kernel.units``, kb/units) accounts are checked against."""
@@ -109,24 +112,31 @@ class UnitLookup(Protocol):
     def city_of(self, name: str) -> str | None: ...
 
 
+# The unit kinds (kb/units) an account of each scope kind may be bound to.
 _UNIT_KINDS = {
     "city": ("city", "district"),
     "cities": ("division", "province"),
     "department": ("department", "zhengfa_body", "division"),
     "zhengfa": ("zhengfa", "zhengfa_body"),
-    "province": ("province", "division", "department", "zhengfa"),
+    "province": ("province", "division", "department", "zhengfa", "zhengfa_body"),
 }
 
 
 def _check_unit(units: UnitLookup | None, name: str, field_name: str, kinds: Collection[str]) -> str:
-    """THE place unit names are checked for accounts. With the units catalog wired in
-    (``UserStore(db, units=kernel.units)``) the name must be a known unit of one of ``kinds`` and its
-    canonical name is returned; without it only the shape is checked (1–64 characters, no control
-    characters)."""
+    """THE place unit names are checked for accounts: 1–64 characters without control characters,
+    and, with the units catalog (``kernel.units``), a known unit of one of ``kinds`` (an alias
+    gives its canonical name; an unknown name is refused with the closest known ones)."""
     name = (name or "").strip()
     if not name or len(name) > 64 or any(ord(ch) < 32 for ch in name):
         raise InvalidInputError([FieldProblem(field_name, "单位名称应为 1–64 个字符")])
     return units.require(name, field_name, kinds).name if units is not None else name
+
+
+def _division_cities(units: UnitLookup | None, unit: str | None) -> list[str]:
+    """The cities a supervision division covers, per the catalog (none without it)."""
+    if units is None or unit is None:
+        return []
+    return list(units.require(unit, "unit").cities)
 
 
 def account_scope(
@@ -135,8 +145,8 @@ def account_scope(
     """(canonical unit, scope) for a new account, or InvalidInputError naming the field.
 
     ``kind`` defaults to ``cities`` when cities are given, else ``province``. A city scope needs a
-    city (or district) unit and covers that city; a cities scope needs at least one city; a
-    department or 政法 scope needs its unit.
+    city (or district) unit and covers that city; a cities scope needs at least one city (a
+    supervision division's own cities by default); a department or 政法 scope needs its unit.
     """
     wanted = [c.strip() for c in cities if c and c.strip()]
     kind = kind or ("cities" if wanted else "province")
@@ -150,6 +160,7 @@ def account_scope(
             raise InvalidInputError([FieldProblem("cities", "地市权限范围即所绑定的地市，不能另列地市")])
         return unit, Scope.city_of(_city_of(units, unit), unit)
     if kind == "cities":
+        wanted = wanted or _division_cities(units, unit)
         if not wanted:
             raise InvalidInputError([FieldProblem("cities", "督查片区权限范围需至少列出一个地市")])
         return unit, Scope.cities_of((_check_unit(units, c, "cities", ("city",)) for c in wanted), unit)
@@ -187,9 +198,14 @@ def verify_password(password: str, stored: str) -> bool:
 
 class UserStore:
     def __init__(
-        self, db: Database, min_password_length: int = MIN_PASSWORD_LENGTH, units: UnitLookup | None = None
+        self,
+        db: Database,
+        min_password_length: int = MIN_PASSWORD_LENGTH,
+        units: Callable[[], UnitLookup] | None = None,
     ) -> None:
-        self.db, self.min_password_length, self.units = db, min_password_length, units
+        """``units`` gives the units catalog when an account is created (``lambda: kernel.units``);
+        without it unit names are checked for shape only."""
+        self.db, self.min_password_length, self._units = db, min_password_length, units
 
     def create(
         self,
@@ -215,7 +231,7 @@ class UserStore:
             problems = password_problems(password, username, self.min_password_length)
             if problems:
                 raise InvalidInputError([FieldProblem("password", "；".join(problems))])
-        unit, granted = account_scope(scope, unit, cities, self.units)
+        unit, granted = account_scope(scope, unit, cities, self._units() if self._units else None)
         if not actor.scope.contains(granted):
             raise PermissionDeniedError(f"只能创建{actor.scope.describe()}内的账号")
         if self.db.query_one("SELECT 1 FROM users WHERE username = ?", (username,)):

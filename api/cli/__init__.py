@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, users, workflow
+from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, units, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -49,6 +49,7 @@ AREAS: tuple[click.Command, ...] = (
     lifecycle.lifecycle,
     modelcases.modelcases,
     *supervision.COMMANDS,
+    units.units,
 )
 for _command in AREAS:
     cli.add_command(_command)

@@ -98,6 +98,7 @@ class QueueItemOut(_Out):
     city: str | None
     department: str | None
     status: str
+    stage: str = Field(description="办理阶段（见案件生命周期）")
     unit: str
     kind: str = Field(description="sign（待签收的交办）/ case（本人经办的案件）")
     assignment_id: int | None

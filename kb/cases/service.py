@@ -128,16 +128,17 @@ class CaseService:
         is not embedded again.
         """
         actor.require("cases:import")
-        return self._ingest(rows, batch_size=batch_size, progress=progress, actor=actor)
+        return self._store(rows, batch_size=batch_size, progress=progress, actor=actor)
 
-    def _ingest(
+    def _store(
         self,
         rows: Iterable[tuple[int | None, dict[str, Any]]],
         *,
         batch_size: int = 256,
         progress: ProgressFn | None = None,
-        actor: Principal,
+        actor: Principal = SYSTEM,
     ) -> ImportReport:
+        """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing."""
         validated = self._validated(rows)
         self.check_write_scope(validated, actor)
         cases = [case for _, case in validated]
@@ -225,7 +226,7 @@ class CaseService:
 
     def create_case(self, case: CaseIn, actor: Principal = SYSTEM) -> Case:
         actor.require("cases:write")
-        self._ingest([(None, case.model_dump(mode="json"))], actor=actor)
+        self._store([(None, case.model_dump(mode="json"))], actor=actor)
         stored = self.cases.get_by_external(case.external_no)
         assert stored is not None
         return stored

@@ -184,9 +184,14 @@ class CaseRepository:
         ``deadline`` filter and ``overdue`` read one column. ``updated_at`` is unchanged: the
         transition itself records who moved the case and when.
         """
-        if Stage(stage) not in OPEN_STAGES and due_date is not None:
-            raise ValueError(f"stage {stage} has no due date")
-        conn.execute("UPDATE cases SET stage = ?, due_date = ? WHERE id = ?", (stage, due_date, case_id))
+        self.set_stages(conn, [(case_id, stage, due_date)])
+
+    def set_stages(self, conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None]]) -> None:
+        """``set_stage`` for many cases at once (an import): (case id, stage, due date) rows."""
+        for _, stage, due_date in rows:
+            if Stage(stage) not in OPEN_STAGES and due_date is not None:
+                raise ValueError(f"stage {stage} has no due date")
+        conn.executemany("UPDATE cases SET stage = ?, due_date = ? WHERE id = ?", [(s, d, i) for i, s, d in rows])
 
     def set_status(self, conn: sqlite3.Connection, case_id: int, status: str, concluded_on: str | None = None) -> None:
         """The 化解 status as a lifecycle step sets it; ``concluded_on`` fills a missing resolution date
@@ -278,9 +283,7 @@ class CaseRepository:
         return [(r["v"], r["n"]) for r in rows]
 
 
-def filter_sql(
-    filters: SearchFilters, *, today: dt.date | None = None, near_days: int = 5
-) -> tuple[str, list[Any]]:
+def filter_sql(filters: SearchFilters, *, today: dt.date | None = None, near_days: int = 5) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) selecting cases that match every given filter and lie
     within the filters' scope (``scope.sql()``); which fields filter, and how, comes from the field
     table. A deadline filter needs ``today`` (the repository passes its clock's date): ``overdue`` =

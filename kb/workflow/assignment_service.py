@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,8 +133,8 @@ class AssignmentService:
         self,
         case_id: int,
         *,
-        locality: str | None,
-        departments: list[str],
+        locality: str | None = None,
+        departments: Sequence[str] = (),
         lead: str | None = None,
         note: str | None = None,
         actor: Principal = SYSTEM,
@@ -303,10 +304,15 @@ class AssignmentService:
         return self.handlers(case_id, actor)
 
     def _check_unit_on_case(self, conn: sqlite3.Connection, case: Case, unit: str) -> None:
-        """A unit handles a case assigned to it (and not returned), or its own city's or department's case."""
-        assigned = any(r["unit"] == unit and r["status"] != "returned" for r in store.active_assignments(conn, case.id))
-        if not (assigned or unit in (case.city, case.district, case.department)):
-            raise ConflictError(f"本案未交办{unit}办理，不能指定经办人")
+        """A unit handles a case assigned to it and not returned by it; a case not assigned to it at
+        all, only when it is the case's own city, district or department."""
+        own = [r for r in store.active_assignments(conn, case.id) if r["unit"] == unit]
+        if own:
+            handles = any(r["status"] != "returned" for r in own)
+        else:
+            handles = unit in (case.city, case.district, case.department)
+        if not handles:
+            raise ConflictError(f"本案未交办{unit}办理（或已退回），不能指定经办人")
 
     # -- queues and workload -----------------------------------------------------------------------------
     def queue(self, actor: Principal = SYSTEM) -> queues.Queue:

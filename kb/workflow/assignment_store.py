@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from kb.fields import OPEN_STAGES
 from kb.storage.db import Database
 from kb.storage.sql import marks
 
@@ -25,10 +26,10 @@ ASSIGNMENT_SELECT = (
 # What a queue, workload or inbox row shows of its case.
 CASE_SELECT = (
     "c.id AS case_id, c.external_no, c.title, substr(c.content, 1, 60) AS snippet, c.petitioner_name, c.city, "
-    "c.department, c.status, c.due_date"
+    "c.department, c.status, c.stage, c.due_date"
 )
-# Case statuses that are still being handled.
-OPEN_STATUSES = ("pending", "in_progress")
+# Lifecycle stages in which a case is still being handled (registered, accepted, 复查 / 复核 requested).
+OPEN = tuple(sorted(s.value for s in OPEN_STAGES))
 
 Source = Database | sqlite3.Connection
 
@@ -215,9 +216,9 @@ def handled_by(db: Database, username: str, scope: tuple[str, list[Any]]) -> lis
     where, params = scope
     return db.query(
         f"SELECT h.unit, h.since, {CASE_SELECT} FROM case_handlers h JOIN cases c ON c.id = h.case_id "
-        f"WHERE h.username = ? AND c.status IN ({marks(len(OPEN_STATUSES))}) AND {where} "
+        f"WHERE h.username = ? AND c.stage IN ({marks(len(OPEN))}) AND {where} "
         "ORDER BY c.due_date IS NULL, c.due_date, c.id",
-        [username, *OPEN_STATUSES, *params],
+        [username, *OPEN, *params],
     )
 
 
@@ -229,11 +230,11 @@ def workload_by_unit(db: Database, today: str, scope: tuple[str, list[Any]]) -> 
         "SUM(a.status = 'pending_sign') AS pending_sign, SUM(a.status = 'signed') AS signed, "
         "SUM(a.status = 'returned') AS returned, SUM(a.answered_at IS NOT NULL) AS answered, "
         "SUM(a.status = 'pending_sign' AND a.sign_due < ?) AS sign_overdue, "
-        f"SUM(c.status IN ({marks(len(OPEN_STATUSES))})) AS open_cases, "
-        f"SUM(c.status IN ({marks(len(OPEN_STATUSES))}) AND c.due_date < ?) AS overdue "
+        f"SUM(c.stage IN ({marks(len(OPEN))})) AS open_cases, "
+        f"SUM(c.stage IN ({marks(len(OPEN))}) AND c.due_date < ?) AS overdue "
         "FROM case_assignments a JOIN cases c ON c.id = a.case_id "
         f"WHERE a.active = 1 AND {where} GROUP BY a.unit, a.kind ORDER BY active DESC, a.unit",
-        [today, *OPEN_STATUSES, *OPEN_STATUSES, today, *params],
+        [today, *OPEN, *OPEN, today, *params],
     )
 
 
@@ -244,7 +245,7 @@ def workload_by_user(db: Database, today: str, near: str, scope: tuple[str, list
         "SELECT h.username, h.unit, COUNT(*) AS open_cases, SUM(c.due_date < ?) AS overdue, "
         "SUM(c.due_date >= ? AND c.due_date <= ?) AS near_due "
         "FROM case_handlers h JOIN cases c ON c.id = h.case_id "
-        f"WHERE c.status IN ({marks(len(OPEN_STATUSES))}) AND {where} "
+        f"WHERE c.stage IN ({marks(len(OPEN))}) AND {where} "
         "GROUP BY h.username, h.unit ORDER BY open_cases DESC, h.username",
-        [today, today, near, *OPEN_STATUSES, *params],
+        [today, today, near, *OPEN, *params],
     )

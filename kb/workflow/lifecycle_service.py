@@ -96,13 +96,13 @@ class LifecycleService:
         """Inside the import's transaction: each new case starts where its status puts it (``START``)
         with one ``import`` move dated now, by the importing account. Re-imports change nothing."""
         now = self.clock.now()
-        rows = []
+        rows, stages = [], []
         for case_id, created, case in zip(batch.ids, batch.created, batch.cases, strict=True):
             if not created:
                 continue
             start = lifecycle.start_of(case.status, case.received_date, case.resolved_date, now.date(), self.settings)
             due = start.due_date.isoformat() if start.due_date else None
-            self.kernel.cases.set_stage(conn, case_id, start.to_stage.value, due)
+            stages.append((case_id, start.to_stage.value, due))
             until = start.request_until.isoformat() if start.request_until else None
             rows.append(
                 TransitionRow(
@@ -117,6 +117,7 @@ class LifecycleService:
                     request_until=until,
                 )
             )
+        self.kernel.cases.set_stages(conn, stages)
         lifecycle_store.record_many(conn, rows)
 
     # -- reads -----------------------------------------------------------------------------------

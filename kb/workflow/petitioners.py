@@ -74,7 +74,7 @@ class PetitionerService:
         if not _KEY.match(key):
             message = f"信访人标识应为匿名键（至少 {MIN_KEY_PREFIX} 位十六进制字符）"
             raise InvalidInputError([FieldProblem("key", message)])
-        scope = actor.scope.sql()
+        scope = actor.scope
         keys = store.petitioner_keys_like(self.db, key, scope)
         if not keys:
             raise NotFoundError("信访人不存在")

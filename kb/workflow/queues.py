@@ -26,6 +26,7 @@ class QueueItem:
     city: str | None
     department: str | None
     status: str
+    stage: str
     unit: str
     kind: str  # "sign" (an assignment awaiting 签收) | "case" (a case I handle)
     assignment_id: int | None
@@ -91,6 +92,7 @@ def sign_item(row: sqlite3.Row, today: dt.date) -> QueueItem:
         row["city"],
         row["department"],
         row["status"],
+        row["stage"],
         row["unit"],
         "sign",
         row["assignment_id"],
@@ -110,6 +112,7 @@ def case_item(row: sqlite3.Row, today: dt.date, near_days: int) -> QueueItem:
         row["city"],
         row["department"],
         row["status"],
+        row["stage"],
         row["unit"],
         "case",
         None,

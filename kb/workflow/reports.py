@@ -153,6 +153,7 @@ def periods_rows(
     if city:
         params["city"] = on_time["city"] = city
     found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
+    # (merge h-lifecycle + h-scope in h-assign: on-time counts are not scoped yet — for the lead)
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time)}
     out = []
     for i in range(len(periods)):

@@ -249,18 +249,19 @@ def link_events(db: Database, case_ids: Sequence[int]) -> list[sqlite3.Row]:
 
 
 # -- 信访人 (a petitioner's cases) ---------------------------------------------------------------------
-def petitioner_case_ids(db: Database, key: str, scope: tuple[str, list[Any]]) -> list[int]:
+def petitioner_case_ids(db: Database, key: str, scope: Scope) -> list[int]:
     """Ids of the cases of the petitioner with key ``key``, within the scope, oldest first."""
-    where, params = scope
+    where, params = scope.sql()
     rows = db.query(
         f"SELECT id FROM cases WHERE petitioner_key = ? AND ({where}) ORDER BY received_date, id", [key, *params]
     )
     return [int(r["id"]) for r in rows]
 
 
-def petitioner_keys_like(db: Database, key: str, scope: tuple[str, list[Any]]) -> list[str]:
-    """The distinct full keys within the scope that equal or start with ``key`` (to refuse an ambiguous prefix)."""
-    where, params = scope
+def petitioner_keys_like(db: Database, key: str, scope: Scope) -> list[str]:
+    """The distinct full keys within the scope that start with ``key`` (two at most: enough to refuse an
+    ambiguous prefix)."""
+    where, params = scope.sql()
     rows = db.query(
         f"SELECT DISTINCT petitioner_key FROM cases WHERE petitioner_key LIKE ? || '%' AND ({where}) LIMIT 2",
         [key, *params],

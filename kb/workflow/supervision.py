@@ -26,6 +26,7 @@ from kb.privacy import mask_names, mask_text
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import supervision_store as store
+from kb.workflow.inbox import InboxItem
 from kb.workflow.supervision_store import ASKED, Table, Visibility
 
 MAX_TEXT = 2000
@@ -243,6 +244,11 @@ class SupervisionService:
     def reply_order(self, order_id: int, text: str, actor: Principal = SYSTEM) -> Order:
         self._reply("supervision_orders", order_id, _text(text, "text", "回复内容", MAX_REPLY), actor, "督办单")
         return self.order(order_id, actor)
+
+    # -- inbox --------------------------------------------------------------------------------------------
+    def inbox_items(self, actor: Principal) -> list[InboxItem]:
+        """The inbox source (``service.inbox.add_source``): what waits for the actor, see ``inbox_items``."""
+        return [InboxItem(**item) for item in inbox_items(self.db, actor)]
 
     # -- shared -------------------------------------------------------------------------------------------
     def _visible(self, table: Table, notice_id: int, actor: Principal, noun: str) -> Any:

@@ -352,3 +352,24 @@ def test_a_city_bound_admin_reads_only_its_citys_audit_events(service: LeianServ
     assert failed == []
     with pytest.raises(PermissionDeniedError):
         service.audit.query(AuditFilter(), actor=gz_user)
+
+
+def test_account_units_are_checked_against_the_catalog(service: LeianService) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        service.users.create("mars", "handler", None, unit="火星市", scope="city")
+    (problem,) = err.value.problems
+    assert problem.field == "unit" and "火星市" in problem.message
+    with pytest.raises(InvalidInputError) as err:
+        service.users.create("dept_as_city", "handler", None, unit=TRANSPORT, scope="city")
+    assert err.value.problems[0].field == "unit"
+    # An alias gives the canonical unit; a district's account sees its city.
+    district, _ = service.users.create("yx", "handler", None, unit="越秀区", scope="city")
+    assert district.unit == "越秀区" and district.scope == Scope.city_of("广州市", "越秀区")
+    # A supervision division covers its own cities unless others are listed.
+    division, _ = service.users.create("d1", "supervisor", None, unit="督查三处", scope="cities")
+    assert division.unit == "省信访局督查三处" and division.scope.cities == {"湛江市", "茂名市", "阳江市"}
+    with pytest.raises(InvalidInputError) as err:
+        service.users.create("d2", "supervisor", None, unit="督查三处", cities=["广州", "不存在市"])
+    assert err.value.problems[0].field == "cities"
+    zf, _ = service.users.create("zf1", "supervisor", None, unit="政法委", scope="zhengfa")
+    assert zf.scope == Scope.zhengfa_of("省委政法委")

@@ -91,7 +91,7 @@ def test_locality_assignment_puts_the_case_in_that_citys_scope(
 def test_unknown_units_are_refused_with_the_closest_known_ones(service: LeianService) -> None:
     (cid,) = ingest(service, row("A2", WAGES, city="广州市"))
     with pytest.raises(InvalidInputError) as refused:
-        service.assignments.assign(cid, locality="火星市", departments=["省交通运输厅", "不存在的厅"])
+        service.assignments.assign(cid, locality="火星市", departments=["不存在的厅"])
     fields = {p.field: p.message for p in refused.value.problems}
     assert set(fields) == {"locality", "departments"}
     assert "火星市" in fields["locality"] and "最接近" in fields["locality"]
@@ -295,6 +295,28 @@ def test_queues_follow_the_sign_deadline(
     assert service.assignments.queue(people["fs"]).counts == {"pending_sign": 0, "todo": 0, "near_due": 0, "overdue": 0}
 
 
+def test_handled_cases_fall_due_by_their_lifecycle_deadline(
+    service: LeianService, people: dict[str, Principal], clock: FixedClock
+) -> None:
+    (cid,) = ingest(service, row("F3", WAGES))  # received 2026-11-30: to be accepted by 12-15
+    locality, _ = dual(service, cid)
+    service.assignments.sign(locality, people["gz"])
+    due = service.get_case(cid).due_date
+    assert due == "2026-12-15"
+    clock.set(dt.date(2026, 12, 15) - dt.timedelta(days=service.settings.near_due_days))
+    queue = service.assignments.queue(people["gz"])
+    assert [(q.case_id, q.deadline_label, q.deadline) for q in queue.near_due] == [(cid, "办理期限", due)]
+    near = [i for i in service.inbox.items(people["gz"]) if i.kind == "near_due"]
+    assert [i.key for i in near] == [f"near_due:case:{cid}:广州市:{due}"]
+    clock.set(dt.date(2026, 12, 16))
+    queue = service.assignments.queue(people["gz"])
+    assert [q.case_id for q in queue.overdue] == [cid] and queue.near_due == []
+    assert {u.username: u.overdue for u in service.assignments.workload("user").users} == {"gz_handler": 1}
+    service.lifecycle.transition(cid, "accept", actor=people["gz"])  # accepted late: 60 days to reply
+    queue = service.assignments.queue(people["gz"])
+    assert queue.overdue == [] and queue.todo[0].deadline == service.get_case(cid).due_date
+
+
 def test_inbox_lists_my_units_items_with_unread_counts(
     service: LeianService, people: dict[str, Principal], clock: FixedClock
 ) -> None:
@@ -379,3 +401,24 @@ def test_every_change_is_kept_in_the_history_with_who_and_when(
     assert at == sorted(at) and at[0].startswith(START.isoformat()) and at[2] > at[0]
     assert events[4].detail == "不属本部门职责" and events[5].detail == "化解情况（未化解）：已调解"
     assert events[2].actor_unit == "广州市" and events[0].actor_unit is None
+
+
+# -- upgrade ---------------------------------------------------------------------------------------------------
+def test_assignments_made_before_the_upgrade_await_signing_without_a_deadline(tmp_path: Path) -> None:
+    """Migration 11 on a database written by release a17accf: old assignments keep every field and
+    start as 待签收 without a deadline (nothing is back-dated); the history starts empty."""
+    from tests.kb.storage.test_upgrade import load_fixture, open_service
+
+    load_fixture(tmp_path / "data")
+    svc = open_service(tmp_path / "data")
+    try:
+        case_ids = {int(r[0]) for r in svc.db.query("SELECT case_id FROM case_assignments")}
+        assert case_ids
+        for cid in case_ids:
+            rows = svc.assignments.history(cid)
+            assert rows and all(a.sign_due is None and a.signed_by is None for a in rows)
+            assert {a.status for a in rows if a.active} == {"pending_sign"}
+            assert svc.assignments.events(cid) == []
+        assert svc.assignments.workload("unit").units
+    finally:
+        svc.close()

@@ -180,3 +180,19 @@ def test_rates_follow_the_reports_scope(svc: LeianService, people: dict[str, Pri
     svc.evaluations.evaluate(fs_case, "满意", actor=people["fs"])
     mine = svc.workflow.period_report("city", dt.date(2025, 9, 1), dt.date(2025, 9, 30), actor=gz).total
     assert (mine.replied, mine.evaluated) == (1, 0)
+
+
+def test_a_unit_that_only_sees_the_case_may_not_record_its_rating(
+    svc: LeianService, people: dict[str, Principal]
+) -> None:
+    """A department the case is assigned to sees it, but the rating belongs to the handling unit."""
+    cid = case_id(svc, "T-001")  # 广州市, lead department 省人力资源社会保障厅
+    svc.workflow.assign(cid, locality="广州市", departments=["省人力资源社会保障厅", "省交通运输厅"],
+                        lead="省人力资源社会保障厅")  # fmt: skip
+    answer(svc, cid, people["gz"])
+    transport = svc.users.create("jt", "handler", "Leian-test-2025", unit="省交通运输厅", scope="department")[0]
+    assert svc.evaluations.state(cid, transport).may_evaluate  # visible to it ...
+    with pytest.raises(PermissionDeniedError):  # ... but not its to record
+        svc.evaluations.evaluate(cid, "满意", actor=transport)
+    with pytest.raises(PermissionDeniedError):
+        svc.evaluations.follow_up(cid, "phone", actor=transport)

@@ -73,7 +73,9 @@ def test_registered_accepted_extended_replied_reviewed_concluded(
     state = lc.state(cid, handler)
     assert (state.stage, state.stage_label, state.due_kind) == ("registered", "登记", "acceptance")
     assert state.due_date == "2025-03-16"  # received + acceptance_days (15)
-    assert [(m.action, m.actor, m.at) for m in state.transitions] == [("import", "u_handler", "2025-03-03T09:00:00+08:00")]
+    assert [(m.action, m.actor, m.at) for m in state.transitions] == [
+        ("import", "u_handler", "2025-03-03T09:00:00+08:00")
+    ]
     assert [a.action for a in state.allowed] == ["accept", "reject"]
 
     clock.advance(days=2)
@@ -194,7 +196,10 @@ def test_due_dates_follow_the_settings(tmp_path: Path, segmenter: Segmenter) -> 
         assert svc.lifecycle.transition(pending, "accept").due_date == "2025-03-23"  # today (03-03) + 20
         # The resolved case's window passed: it can be concluded, no longer asked to be reviewed.
         assert [a.action for a in svc.lifecycle.state(done).allowed] == ["conclude"]
-        assert "申请期限已于 2025-02-27 届满" in refused(svc.lifecycle.transition, done, "request_review", reason="x").message
+        assert (
+            "申请期限已于 2025-02-27 届满"
+            in refused(svc.lifecycle.transition, done, "request_review", reason="x").message
+        )
     finally:
         svc.close()
 

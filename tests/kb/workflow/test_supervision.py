@@ -212,3 +212,21 @@ def test_inbox_items_list_what_waits_for_the_unit_and_the_answers_to_the_issuer(
     mine = inbox_items(svc.db, people["supervisor"])
     assert [(i["key"], i["kind_label"]) for i in mine] == [(f"order:{order.id}:reply", "督办单已回复")]
     assert mine[0]["created_at"].startswith("2025-09-01T11:00")
+
+
+def test_the_inbox_shows_reminders_and_orders_with_unread_counts(
+    svc: LeianService, people: dict[str, Principal]
+) -> None:
+    gz_case = case_id(svc, "T-001")
+    reminder = svc.supervision.remind(gz_case, unit="广州市", text="请反馈", actor=people["province"])
+    svc.supervision.issue_order(
+        gz_case, unit="广州市", requirement="限期化解", deadline=START + dt.timedelta(days=5),
+        actor=people["supervisor"],
+    )  # fmt: skip
+    keys = {item.key: item for item in svc.inbox.items(people["gz"]) if item.kind in ("reminder", "order")}
+    assert {k.split(":")[0] for k in keys} == {"reminder", "order"}
+    summary = svc.inbox.summary(people["gz"])
+    assert summary.by_kind.get("reminder") == 1 and summary.by_kind.get("order") == 1
+    assert svc.inbox.mark_read(people["gz"], [f"reminder:{reminder.id}"]) == 1
+    assert svc.inbox.summary(people["gz"]).by_kind.get("reminder") is None
+    assert not [i for i in svc.inbox.items(people["fs"]) if i.kind in ("reminder", "order")]
