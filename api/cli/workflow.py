@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,13 @@ def _date(value: Any) -> dt.date | None:
     return value.date() if value else None
 
 
+def _plain(value: Any) -> Any:
+    """JSON for what json does not know: records (dataclasses) as their fields, the rest as text."""
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else str(value)
+
+
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
 
 
 @click.command()

@@ -4,6 +4,7 @@ assigned unit, and queues, workload, the inbox and the history follow."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +183,10 @@ def test_the_cli_assigns_signs_answers_and_shows_the_inbox(tmp_path: Path, segme
     assert code == 2 and "只有交办单位或督查督办人员可以重新交办" in out
     code, out = run("assign", "history", str(cid))
     assert code == 0 and "签收" in out and "gz_handler" in out
+    code, out = run("repeats", "show", str(cid))  # the case's workflow view as JSON
+    view = json.loads(out)
+    assert code == 0 and {a["unit"]: a["status"] for a in view["assignments"]} == {
+        "广州市": "signed",
+        "省交通运输厅": "pending_sign",
+    }
+    assert [e["action"] for e in view["history"]][-1] == "answered"
