@@ -56,3 +56,21 @@ def test_group_list_and_case_page_ask_once(live: Any, browser: Any) -> None:
     group_calls = [p for _, _, p in page.api_log if p.startswith("/api/groups")]
     assert group_calls == [f"/api/groups/by-case/{member}", f"/api/groups/{top.id}/profile"]
     assert page.errors == []
+
+
+def test_a_refused_rename_stays_in_the_open_dialog(live: Any, browser: Any) -> None:
+    server, service = live
+    group = service.groups.list_groups()[-1]
+    page = login(browser, server.url, "reviewer")
+    page.goto(f"{server.url}/groups/{group.id}")
+    page.click("#g-rename")
+    dialog = page.locator("#rename-dialog")
+    dialog.locator("[name=name]").fill("名" * 70)
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".dlg-errors")).to_contain_text("新名称")
+    expect(dialog.locator("[name=name]")).to_have_value("名" * 70)
+    dialog.locator("[name=name]").fill("审查员改过的名称")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#g-name")).to_have_text("审查员改过的名称")
+    assert page.errors == []

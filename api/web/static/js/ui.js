@@ -131,35 +131,6 @@ export function fmtTime(s) {
   return s ? String(s).replace("T", " ").slice(0, 16) : "";
 }
 
-// A modal dialog with a form; resolves with FormData values or null when cancelled.
-export function ask(title, fields, okLabel = "确定") {
-  return new Promise((resolve) => {
-    const inputs = fields.map((f, i) => {
-      const id = `dlg-${i}`;
-      const input = f.options
-        ? h("select", { id, name: f.name, required: f.required }, f.options.map((o) => h("option", { value: o.value ?? o }, o.label ?? o)))
-        : f.multiline
-          ? h("textarea", { id, name: f.name, rows: 4, required: f.required }, f.value || "")
-          : h("input", { id, name: f.name, value: f.value || "", required: f.required, placeholder: f.placeholder || "" });
-      return [h("label", { for: id }, f.label), input];
-    });
-    const form = h("form", { method: "dialog" }, h("h2", {}, title), inputs,
-      h("div", { class: "btn-row" },
-        h("button", { class: "btn", type: "button", value: "cancel", onclick: () => { dlg.close(); } }, "取消"),
-        h("button", { class: "btn primary", type: "submit" }, okLabel)));
-    const dlg = h("dialog", { "aria-label": title }, form);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const out = Object.fromEntries(new FormData(form).entries());
-      dlg.close();
-      resolve(out);
-    });
-    dlg.addEventListener("close", () => { dlg.remove(); resolve(null); });
-    document.body.append(dlg);
-    dlg.showModal();
-  });
-}
-
 function dialogInput(f, id) {
   if (f.options) {
     return h("select", { id, name: f.name, required: f.required },
