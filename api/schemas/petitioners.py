@@ -19,8 +19,8 @@ class LinkRequest(BaseModel):
 
 class LinkEventOut(BaseModel):
     id: int
-    case_id: int
-    other_id: int
+    case_id: int | None = Field(description="案件编号；不在本单位权限范围内时为空")
+    other_id: int | None = Field(description="另一案件编号；不在本单位权限范围内时为空")
     action: str = Field(description="link 人工关联 / unlink 解除关联")
     action_label: str
     kinds: str = Field(description="涉及的关联类型（repeat / exact / joint，逗号分隔）")

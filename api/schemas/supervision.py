@@ -87,8 +87,10 @@ class OrderOut(_Out):
 
 # -- 满意度评价 / 回访 --------------------------------------------------------------------------------------
 class ReplyRefOut(_Out):
-    ref: str = Field(description="所评价的答复")
+    ref: str = Field(description="所评价的答复（阶段@时间）")
     at: str = Field(description="答复时间")
+    stage: str = Field(description="答复后的阶段：replied / reviewed / rechecked")
+    stage_label: str
 
 
 class EvaluationOut(_Out):

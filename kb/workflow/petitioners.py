@@ -21,6 +21,8 @@ from kb.clock import stamp
 from kb.domain import Case
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.kernel import Kernel
+from kb.privacy import mask_text
+from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import evaluations_store, store, views
 from kb.workflow.evaluations import RATING_LABELS
@@ -106,7 +108,7 @@ class PetitionerService:
             first_date=cases[0].received_date,
             last_date=cases[-1].received_date,
             cases=items,
-            link_history=self._history(ids),
+            link_history=self._history(ids, actor),
         )
 
     # -- manual links -----------------------------------------------------------------------------------
@@ -167,17 +169,27 @@ class PetitionerService:
             "case_id": case_id,
             "links": self._visible_links(case_id, actor),
             "later_repeats": views.later_repeats(self.db, case_id),
-            "history": self._history([case_id]),
+            "history": self._history([case_id], actor),
         }
 
     def _visible_links(self, case_id: int, actor: Principal) -> list[dict[str, Any]]:
         """The case's links; a linked case outside the actor's scope is masked (its existence only)."""
-        return views.links(self.db, case_id, lambda ids: self.kernel.visible_ids(actor, ids))
+        found = views.links(self.db, case_id, lambda ids: self.kernel.visible_ids(actor, ids))
+        return [link | {"note": mask_text(link["note"]) if link.get("note") else None} for link in found]
 
-    def _history(self, ids: list[int]) -> list[dict[str, Any]]:
+    def _history(self, ids: list[int], actor: Principal) -> list[dict[str, Any]]:
+        """The manual link events of these cases; a case outside the actor's scope shows without its id."""
+        rows = [dict(r) for r in store.link_events(self.db, ids)]
+        seen = self.kernel.visible_ids(actor, {r[k] for r in rows for k in ("case_id", "other_id")})
         return [
-            dict(r) | {"action_label": "人工关联" if r["action"] == "link" else "解除关联"}
-            for r in store.link_events(self.db, ids)
+            r
+            | {
+                "case_id": r["case_id"] if r["case_id"] in seen else None,
+                "other_id": r["other_id"] if r["other_id"] in seen else None,
+                "note": mask_text(r["note"]) if r["note"] else None,
+                "action_label": "人工关联" if r["action"] == "link" else "解除关联",
+            }
+            for r in rows
         ]
 
 
@@ -188,6 +200,6 @@ def _note(value: str | None) -> str | None:
     return text or None
 
 
-def _latest_rating(db: Any, case_id: int) -> str | None:
+def _latest_rating(db: Database, case_id: int) -> str | None:
     rows = evaluations_store.evaluations(db, case_id)
     return str(rows[-1]["rating"]) if rows else None

@@ -158,3 +158,18 @@ def test_links_are_audited_and_need_both_cases_in_scope(svc: LeianService, peopl
         ("workflow.unlink", str(n["Q1"]), "gz"),
     ]
     assert events[0]["detail"] == {"other_id": n["P3"], "kinds": ["repeat"]}
+
+
+def test_the_link_history_hides_another_units_case(svc: LeianService, people: dict[str, Principal]) -> None:
+    n = ids(svc)
+    svc.petitioners.link(n["P3"], n["P0"], "联系电话13812345678的同一人", actor=people["province"])
+    key = svc.get_case(n["P3"]).petitioner_key or ""
+    mine = svc.petitioners.view(key, people["gz"])
+    assert [(e["case_id"], e["other_id"], e["action"]) for e in mine.link_history] == [(n["P3"], None, "link")]
+    assert "13812345678" not in (mine.link_history[0]["note"] or "")
+    p3 = next(c for c in mine.cases if c.case.external_no == "P3")
+    assert [(link["other_id"], link["other_external_no"], link["manual"]) for link in p3.links] == [
+        (None, "其他单位案件", True)
+    ]
+    full = svc.petitioners.view(key, people["province"])
+    assert [(e["case_id"], e["other_id"]) for e in full.link_history] == [(n["P3"], n["P0"])]
