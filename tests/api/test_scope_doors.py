@@ -12,12 +12,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cli import cli, register_commands
+from indexing.encoders.hashing import HashingEncoder
 from kb.service import LeianService
+from kb.settings import Settings
 from tests.conftest import auth
 from tests.kb.test_scope import ROWS, TRANSPORT, VISIBLE
 
@@ -41,7 +46,8 @@ def world(service: LeianService) -> dict[str, int]:
             r |= {"status": "resolved", "resolved_date": "2025-03-01", "resolution_note": NOTE}
     service.ingest([(i, r) for i, r in enumerate(rows, start=1)])
     ids = service.case_ids_by_external([r["external_no"] for r in rows])
-    service.workflow.assign(ids["DG-1"], locality=None, departments=[TRANSPORT])
+    # Assigned to the department too, while 省教育厅 stays its lead: only the assignment puts it in scope.
+    service.workflow.assign(ids["DG-1"], locality=None, departments=["省教育厅", TRANSPORT], lead="省教育厅")
     return ids
 
 
@@ -123,6 +129,8 @@ def test_writes_on_other_units_cases_are_refused(
         assert put.status_code == 404, ext
         assert client.post(f"/api/workflow/litigation/{case_id}", json={"status": "handed_over"}).status_code == 404
         assert service.cases.get(case_id) == before
+        if ext == "SZ-2":
+            assert service.workflow.litigation_track(case_id)["status"] == "flagged"
         assert not [a for a in service.workflow.assignments(case_id) if a.active and a.unit == "广州市"]
 
 
@@ -182,3 +190,31 @@ def test_a_city_admin_reads_its_citys_audit_events_only(
         assert str(world["GZ-1"]) in exported and ",province," not in exported and ",dept," not in exported
     everything = clients["province"].get("/api/audit")  # a handler has no audit:read
     assert everything.status_code == 403
+
+
+def test_cli_users_create_binds_a_unit_and_a_scope(tmp_path: Path) -> None:
+    register_commands()
+    base = ["--data-dir", str(tmp_path), "--encoder", "hashing"]
+    env = {"LEIAN_PETITIONER_KEY": "test-secret-key", "LEIAN_THREADS": "1"}
+    runner = CliRunner()
+
+    def create(*args: str) -> Result:
+        return runner.invoke(cli, [*base, "users", "create", *args, "--password", PASSWORD], env=env)
+
+    ok = create("gz_cli", "--role", "handler", "--unit", "广州", "--scope", "city")
+    assert ok.exit_code == 0 and "权限范围：广州市" in ok.output, ok.output
+    ok = create("div_cli", "--role", "supervisor", "--unit", "督查二处", "--cities", "汕头市，汕尾市")
+    assert ok.exit_code == 0 and "汕头市、汕尾市" in ok.output, ok.output
+    bad = create("nobody", "--role", "handler", "--scope", "city")
+    assert bad.exit_code == 2 and "unit" in bad.output and "地市" in bad.output, bad.output
+    bad = create("mars", "--role", "handler", "--unit", "火星市", "--scope", "city")
+    assert bad.exit_code == 2 and "火星市" in bad.output, bad.output
+    service = LeianService(Settings(data_dir=tmp_path, petitioner_key="k"), encoder=HashingEncoder(), open_index=False)
+    try:
+        gz = service.users.by_username("gz_cli")
+        div = service.users.by_username("div_cli")
+        assert gz is not None and gz.scope.city == "广州市" and gz.unit == "广州市"
+        assert div is not None and div.scope.cities == {"汕头市", "汕尾市"} and div.unit == "省信访局督查二处"
+        assert service.users.by_username("nobody") is None and service.users.by_username("mars") is None
+    finally:
+        service.close()

@@ -66,7 +66,8 @@ VISIBLE = {
 def ids(service: LeianService) -> dict[str, int]:
     service.ingest([(i, dict(r)) for i, r in enumerate(ROWS, start=1)])
     found = service.case_ids_by_external([r["external_no"] for r in ROWS])
-    service.workflow.assign(found["DG-1"], locality=None, departments=[TRANSPORT])
+    # Assigned to the department too, while 省教育厅 stays its lead: only the assignment puts it in scope.
+    service.workflow.assign(found["DG-1"], locality=None, departments=["省教育厅", TRANSPORT], lead="省教育厅")
     return found
 
 
@@ -93,6 +94,7 @@ def test_scope_shapes_are_checked() -> None:
 @pytest.mark.parametrize("who", list(ACCOUNTS))
 def test_sees_and_sql_state_the_same_rule(service: LeianService, ids: dict[str, int], who: str) -> None:
     """Python (one case) and SQL (lists, search, facets, exports) select the same cases."""
+    assert service.cases.get(ids["DG-1"]).department == "省教育厅"  # type: ignore[union-attr]
     actor = ACCOUNTS[who]
     by_python = {i for i in ids.values() if service.kernel.in_scope(actor, service.cases.get(i))}  # type: ignore[arg-type]
     by_sql = service.kernel.visible_ids(actor, list(ids.values()))
@@ -288,6 +290,7 @@ def test_delete_and_workflow_writes_need_the_case_in_scope(service: LeianService
     assert not [a for a in service.workflow.assignments(ids["SZ-1"]) if a.active]
     with pytest.raises(NotFoundError):
         service.workflow.litigation_step(ids["SZ-2"], "handed_over", actor=GZ)
+    assert service.workflow.litigation_track(ids["SZ-2"])["status"] == "flagged"  # nothing was written
     service.delete_case(ids["GZ-1"], GZ)
     assert service.cases.get(ids["GZ-1"]) is None
 
