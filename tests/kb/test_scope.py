@@ -189,8 +189,11 @@ def test_packages_and_reports_are_scoped(service: LeianService, ids: dict[str, i
     assert service.workflow.package_list(actor=DEPT) == []
     with pytest.raises(NotFoundError):
         service.workflow.package_progress(package.id, DEPT)
+    # DG-1 (东莞市, two departments) is a backlog candidate for the province and 省交通运输厅 only.
+    assert ids["DG-1"] in {c.case_id for c in service.workflow.package_candidates()}
+    assert ids["DG-1"] in {c.case_id for c in service.workflow.package_candidates(actor=DEPT)}
     candidates = service.workflow.package_candidates(actor=DIVISION)
-    assert {c.city for c in candidates} <= {"广州市", "佛山市"}
+    assert {c.city for c in candidates} <= {"广州市", "佛山市"} and ids["DG-1"] not in {c.case_id for c in candidates}
 
     import datetime as dt
 
