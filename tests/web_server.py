@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -16,17 +17,21 @@ import uvicorn
 from api.app import create_app
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
+from kb.clock import Clock, FixedClock
 from kb.service import LeianService
 from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "cases.jsonl"
 PASSWORD = "demo-pass-123"
+# (username, role, display name, unit, scope kind): provincial staff and two unit accounts.
 DEMO_USERS = [
-    ("handler", "handler", "张经办", None),
-    ("reviewer", "reviewer", "李审查", None),
-    ("supervisor", "supervisor", "王督查", None),
-    ("admin", "admin", "系统管理员", None),
+    ("handler", "handler", "张经办", None, None),
+    ("reviewer", "reviewer", "李审查", None, None),
+    ("supervisor", "supervisor", "王督查", None, None),
+    ("admin", "admin", "系统管理员", None, None),
+    ("gz_handler", "handler", "陈属地", "广州市", "city"),
+    ("jt_officer", "handler", "周交通", "省交通运输厅", "department"),
 ]
 
 
@@ -51,14 +56,22 @@ def sample_rows(limit: int, tmp: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+# The sample petitions end in February 2025: the browser tests' server lives a few days later, on a
+# clock they can move (deadlines, the 复查 window), so overdue and near-due cases appear as in practice.
+TODAY = dt.date(2025, 3, 3)
+
+
 def build_service(
-    data_dir: Path, rows: list[tuple[int, dict[str, Any]]], segmenter: Segmenter | None = None
+    data_dir: Path,
+    rows: list[tuple[int, dict[str, Any]]],
+    segmenter: Segmenter | None = None,
+    clock: Clock | None = None,
 ) -> LeianService:
     settings = Settings(data_dir=data_dir, petitioner_key="web-test-key", threads=2)
-    service = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
+    service = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter, clock=clock or FixedClock(TODAY))
     service.ingest(rows)
-    for username, role, display, city in DEMO_USERS:
-        service.users.create(username, role, PASSWORD, unit=city, scope="city" if city else None, display_name=display)
+    for username, role, display, unit, scope in DEMO_USERS:
+        service.users.create(username, role, PASSWORD, unit=unit, scope=scope, display_name=display)
     from kb.modelcases.library import load_samples
 
     load_samples(service.modelcases)

@@ -25,6 +25,7 @@ from api.schemas.groups import (
     MoveIn,
     RenameIn,
     RunOut,
+    SimilarGroupOut,
     SplitIn,
 )
 from kb.fields import export_header
@@ -39,9 +40,22 @@ router = APIRouter(
 
 @router.get("", response_model=list[GroupOut], summary="列出类案组（地市用户只看到含本地市案件的组）")
 def list_groups(
-    service: ServiceDep, include_retired: bool = False, user: Principal = Depends(require("groups:read"))
+    service: ServiceDep,
+    include_retired: bool = False,
+    spread: bool = Query(default=False, description="同时给出各组的地市分布与月度趋势（一次请求）"),
+    user: Principal = Depends(require("groups:read")),
 ) -> list[GroupOut]:
-    return [GroupOut.of(g) for g in service.groups.list_groups(user, include_retired)]
+    groups = service.groups.list_groups(user, include_retired)
+    spreads = service.groups.spread(user) if spread else {}
+    return [GroupOut.of(g, spreads.get(g.id), with_spread=spread) for g in groups]
+
+
+@router.get("/by-case/{case_id}", response_model=GroupOut | None, summary="案件所属的类案组（未归组时为空）")
+def group_of_case(
+    case_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))
+) -> GroupOut | None:
+    group = service.groups.of_case(case_id, user)
+    return GroupOut.of(group) if group is not None else None
 
 
 @router.get("/unassigned", response_model=MemberPage, summary="未归组案件（待人工审核）")
@@ -98,6 +112,22 @@ def export_members(
     header = ["类案组编号", "类案组名称", *export_header()]
     rows = case_rows(items, (group.id, group.name))
     return table_response(format, "类案组成员", header, rows, f"leian-group-{group.id}", f"类案组{group.id}成员")
+
+
+@router.get(
+    "/{group_id}/similar", response_model=list[SimilarGroupOut], summary="其他类案组，与本组最相似的在前（合并时选择）"
+)
+def similar(
+    group_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))
+) -> list[SimilarGroupOut]:
+    return [SimilarGroupOut(group=GroupOut.of(g), similarity=s) for g, s in service.groups.similar(group_id, user)]
+
+
+@router.post(
+    "/{group_id}/undo", response_model=GroupOut, summary="撤销本组最近一次审查操作（重命名、锁定、合并、拆分等）"
+)
+async def undo_last(group_id: int, service: ServiceDep, user: Principal = Depends(require("groups:write"))) -> GroupOut:
+    return GroupOut.of(await run_in_threadpool(service.groups.undo_last, group_id, user))
 
 
 @router.get("/{group_id}/profile", response_model=GroupProfileOut, summary="类案组画像：关键词、分布、代表案件")

@@ -11,6 +11,29 @@ from kb.groups.discovery import RunReport
 from kb.groups.store import Group
 
 
+class CountOut(BaseModel):
+    name: str
+    count: int
+
+
+class GroupSpreadOut(BaseModel):
+    """Where and when a group's cases arrived (within the user's scope)."""
+
+    cities: list[CountOut] = Field(description="各地市案件数，多到少")
+    months: list[CountOut] = Field(description="各月（YYYY-MM）受理数，按月份")
+    date_to: str | None = Field(description="最近一件的受理日期")
+
+    @classmethod
+    def of(cls, spread: dict[str, Any] | None) -> GroupSpreadOut:
+        spread = spread or {"cities": {}, "months": {}, "date_to": None}
+        cities = sorted(spread["cities"].items(), key=lambda p: (-p[1], p[0]))
+        return cls(
+            cities=[CountOut(name=k, count=n) for k, n in cities],
+            months=[CountOut(name=k, count=n) for k, n in sorted(spread["months"].items())],
+            date_to=spread["date_to"],
+        )
+
+
 class GroupOut(BaseModel):
     id: int
     name: str
@@ -23,9 +46,10 @@ class GroupOut(BaseModel):
     batch_status: str | None = Field(description="空 / handling（批量处理中）/ decided（已决定）")
     updated_at: str
     updated_by: str | None
+    spread: GroupSpreadOut | None = Field(default=None, description="仅在列表请求 spread=true 时给出")
 
     @classmethod
-    def of(cls, g: Group) -> GroupOut:
+    def of(cls, g: Group, spread: dict[str, Any] | None = None, with_spread: bool = False) -> GroupOut:
         return cls(
             id=g.id,
             name=g.name,
@@ -38,7 +62,23 @@ class GroupOut(BaseModel):
             batch_status=g.batch_status,
             updated_at=g.updated_at,
             updated_by=g.updated_by,
+            spread=GroupSpreadOut.of(spread) if with_spread else None,
         )
+
+
+class SimilarGroupOut(BaseModel):
+    group: GroupOut
+    similarity: float | None = Field(description="与本组的相似度（0–1）；无法比较时为空")
+
+
+class UndoableOut(BaseModel):
+    """The group's last edit, when it can be undone."""
+
+    edit_id: int
+    kind: str
+    label: str = Field(description="操作名称，如 合并、拆分")
+    actor: str
+    created_at: str
 
 
 class MemberPage(BaseModel):
@@ -81,11 +121,14 @@ class GroupProfileOut(BaseModel):
     suggested_lead: SuggestedLeadOut | None
     representatives: list[CaseOut]
     history: GroupHistoryOut
+    undoable: UndoableOut | None = Field(default=None, description="可撤销的最近一次操作；为空表示没有")
 
     @classmethod
     def of(cls, p: dict[str, Any]) -> GroupProfileOut:
+        last = p.get("undoable")
         return cls(
-            **{k: v for k, v in p.items() if k not in ("group", "representatives")},
+            **{k: v for k, v in p.items() if k not in ("group", "representatives", "undoable")},
+            undoable=UndoableOut(**last.__dict__) if last is not None else None,
             group=GroupOut.of(p["group"]),
             representatives=[CaseOut.from_case(c) for c in p["representatives"]],
         )

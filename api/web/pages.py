@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.auth import SESSION_COOKIE
 from api.deps import ServiceDep
+from api.web import guide
 from kb.fields import DEADLINES, filter_fields, input_fields
 from kb.users import ROLE_LABELS, Principal
 
@@ -25,6 +27,8 @@ router = APIRouter(include_in_schema=False)
 # (key, path, label, permission): the top navigation, shown per permission.
 NAV = [
     ("workbench", "/", "案件研判", "search"),
+    ("queue", "/queue", "我的待办", "workflow:read"),
+    ("inbox", "/inbox", "收件箱", "workflow:read"),
     ("groups", "/groups", "类案组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
@@ -95,10 +99,11 @@ def render(
         "scope_label": user.scope.label,
         "permissions": sorted(user.permissions),
     }
+    help_anchor = guide.slug(guide.ROLE_SECTIONS.get(user.role, ""))
     return templates.TemplateResponse(
         request,
         template,
-        {"nav": nav, "active": active, "me": me, "me_json": script_json(me), **context},
+        {"nav": nav, "active": active, "me": me, "me_json": script_json(me), "help_anchor": help_anchor, **context},
         status_code=403 if template == "denied.html" else 200,
     )
 
@@ -108,6 +113,7 @@ CasesRead = Annotated[Principal | None, Depends(page_user("cases:read"))]
 GroupsRead = Annotated[Principal | None, Depends(page_user("groups:read"))]
 ModelRead = Annotated[Principal | None, Depends(page_user("modelcases:read"))]
 ReportsRead = Annotated[Principal | None, Depends(page_user("reports:read"))]
+WorkflowRead = Annotated[Principal | None, Depends(page_user("workflow:read"))]
 Importer = Annotated[Principal | None, Depends(page_user("cases:import"))]
 
 
@@ -128,6 +134,21 @@ def workbench(request: Request, user: Search) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, user: CasesRead) -> Response:
     return render(request, user, "cases:read", "case.html", "workbench", case_id=case_id)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "queue.html", "queue")
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "inbox.html", "inbox")
+
+
+@router.get("/petitioners/{key}", response_class=HTMLResponse)
+def petitioner_page(request: Request, key: str, user: CasesRead) -> Response:
+    return render(request, user, "cases:read", "petitioner.html", "workbench", key=key)
 
 
 @router.get("/groups", response_class=HTMLResponse)
@@ -158,3 +179,26 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
     return render(request, user, "cases:import", "import.html", "import", fields=input_fields())
+
+
+@router.get("/help")
+def help_redirect() -> Response:
+    # The guide's screenshots are relative links (screenshots/…): they resolve under /help/.
+    return RedirectResponse("/help/", status_code=308)
+
+
+@router.get("/help/", response_class=HTMLResponse)
+def help_page(request: Request, user: CasesRead) -> Response:
+    found = guide.guide_html()
+    if found is None:
+        return render(request, user, "cases:read", "help.html", "help", title="用户手册", body=None)
+    title, body = found
+    return render(request, user, "cases:read", "help.html", "help", title=title, body=Markup(body))
+
+
+@router.get("/help/screenshots/{name}")
+def help_screenshot(name: str, user: CasesRead) -> Response:
+    path = guide.screenshot(name)
+    if user is None or path is None:
+        return Response(status_code=404)
+    return FileResponse(path, media_type="image/png")

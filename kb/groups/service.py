@@ -6,11 +6,13 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridFeatures, assign
 from kb.domain import Case, Status
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
+from kb.groups import undo
 from kb.groups.discovery import Discovery, GroupParams, RunReport, StageFn, report_stage
 from kb.groups.profile import describe, suggest_lead
 from kb.groups.rediscovery import run_incremental
@@ -28,6 +30,10 @@ def _text(field: str, value: str | None, limit: int, required: bool = True) -> s
     if len(value) > limit:
         raise InvalidInputError([FieldProblem(field, f"不能超过 {limit} 字")])
     return value or None
+
+
+def _known(group_id: int | None) -> list[int]:
+    return [] if group_id is None else [group_id]
 
 
 class GroupService:
@@ -150,7 +156,42 @@ class GroupService:
             "representatives": [reps[i] for i in group.representatives[:5] if i in reps],
             "suggested_lead": suggest_lead(cases, group.lead_department),
             "history": self.repo.history(group_id),
+            "undoable": undo.undoable(self.repo, group_id),
         }
+
+    def spread(self, actor: Principal = SYSTEM) -> dict[int, dict[str, Any]]:
+        """For the group list in one query: each visible group's cases per city and month, latest date."""
+        actor.require("groups:read")
+        return self.repo.spread(actor.scope)
+
+    def of_case(self, case_id: int, actor: Principal = SYSTEM) -> Group | None:
+        """The group a case belongs to (None: in the unassigned pool); the case must be visible."""
+        actor.require("groups:read")
+        self.kernel.get_case(case_id, actor)
+        group_id = self.repo.membership([case_id]).get(case_id)
+        return None if group_id is None else self.get(group_id, actor)
+
+    def similar(self, group_id: int, actor: Principal = SYSTEM) -> list[tuple[Group, float | None]]:
+        """The other active groups the actor sees, most similar first (centroid cosine, else shared keywords).
+
+        For the merge dialog: a reviewer picks among related groups, not the largest one.
+        """
+        group = self.get(group_id, actor)
+        others = [g for g in self.list_groups(actor) if g.id != group_id and g.state == "active"]
+        gids, centroids = self.repo.centroids()
+        row = {g: k for k, g in enumerate(gids)}
+        unit = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12) if gids else centroids
+        own_words = set(group.keywords)
+
+        def score(other: Group) -> float | None:
+            if group_id in row and other.id in row:
+                return float(unit[row[group_id]] @ unit[row[other.id]])
+            words = set(other.keywords)
+            return len(own_words & words) / len(own_words | words) if own_words and words else None
+
+        scored = [(g, score(g)) for g in others]
+        scored.sort(key=lambda p: (p[1] is None, -(p[1] or 0.0), -p[0].size, p[0].id))
+        return scored
 
     def unassigned(self, actor: Principal = SYSTEM, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
         actor.require("groups:read")
@@ -177,15 +218,17 @@ class GroupService:
         self._editable(group_id, actor)
         new_name = _text("name", name, 64)
         with self.db.transaction() as conn:
+            snap = undo.take(self.repo, conn, groups={group_id: ("name", "name_manual")})
             self.repo.update(conn, group_id, actor.username, name=new_name, name_manual=1)
-            self.repo.edit(conn, group_id, "rename", actor.username, name=new_name)
+            self.repo.edit(conn, group_id, "rename", actor.username, name=new_name, undo=snap.payload())
         return self.get(group_id, actor)
 
     def lock(self, group_id: int, locked: bool = True, actor: Principal = SYSTEM) -> Group:
         self._editable(group_id, actor)
         with self.db.transaction() as conn:
+            snap = undo.take(self.repo, conn, groups={group_id: ("locked",)})
             self.repo.update(conn, group_id, actor.username, locked=int(locked))
-            self.repo.edit(conn, group_id, "lock" if locked else "unlock", actor.username)
+            self.repo.edit(conn, group_id, "lock" if locked else "unlock", actor.username, undo=snap.payload())
         return self.get(group_id, actor)
 
     def merge(self, target_id: int, source_ids: list[int], actor: Principal = SYSTEM) -> Group:
@@ -202,13 +245,31 @@ class GroupService:
             self._editable(sid, actor)
         with self.db.transaction() as conn:
             own = self.repo.member_ids(target_id)
-            self.repo.set_members(conn, [(c, target_id, "manual", None) for c in own], actor.username)
+            moved = {sid: self.repo.member_ids(sid) for sid in sources}
+            every = [*own, *(c for ids in moved.values() for c in ids)]
+            snap = undo.take(
+                self.repo,
+                conn,
+                after=dict.fromkeys(every, target_id),
+                groups={sid: ("state",) for sid in sources},
+                group_after=dict.fromkeys(sources, "merged"),
+            )
+            self.repo.set_members(conn, [(c, target_id, "manual", None) for c in every], actor.username)
             for sid in sources:
-                moved = self.repo.member_ids(sid)
-                self.repo.set_members(conn, [(c, target_id, "manual", None) for c in moved], actor.username)
                 self.repo.update(conn, sid, actor.username, state="merged", centroid=None)
                 self.repo.lineage(conn, "merged", sid, target_id, actor.username, None)
-                self.repo.edit(conn, target_id, "merge", actor.username, source=sid, cases=len(moved))
+            counts = {str(sid): len(ids) for sid, ids in moved.items()}
+            self.repo.edit(
+                conn,
+                target_id,
+                "merge",
+                actor.username,
+                sources=sources,
+                cases=sum(counts.values()),
+                counts=counts,
+                before=len(own),
+                undo=snap.payload(),
+            )
             self._refresh(conn, actor.username)
         return self.get(target_id, actor)
 
@@ -226,11 +287,15 @@ class GroupService:
             raise InvalidInputError([FieldProblem("case_ids", "不能拆出全部案件")])
         new_name = _text("name", name, 64)
         with self.db.transaction() as conn:
+            snap = undo.take(self.repo, conn, after=dict.fromkeys(chosen, group_id))
             new_id = self.repo.create(conn, new_name or "", actor.username)
             self.repo.update(conn, new_id, actor.username, name_manual=1)
             self.repo.set_members(conn, [(c, new_id, "manual", None) for c in chosen], actor.username)
             self.repo.lineage(conn, "split", new_id, group_id, actor.username, None)
-            self.repo.edit(conn, group_id, "split", actor.username, new_group=new_id, cases=chosen)
+            # Undo returns the chosen cases and ends the new group (its members went back).
+            snap.after = dict.fromkeys(chosen, new_id)
+            snap.groups[new_id] = {"state": "merged"}
+            self.repo.edit(conn, group_id, "split", actor.username, new_group=new_id, cases=chosen, undo=snap.payload())
             self._refresh(conn, actor.username)
         return self.get(new_id, actor)
 
@@ -246,9 +311,12 @@ class GroupService:
             return self._to_pool(case_id, before, actor)
         self._editable(group_id, actor)
         with self.db.transaction() as conn:
+            snap = undo.take(self.repo, conn, after={case_id: group_id}, groups=dict.fromkeys(_known(before), ()))
             self.repo.unpin_from_pool(conn, [case_id])
             self.repo.set_members(conn, [(case_id, group_id, "manual", None)], actor.username)
-            self.repo.edit(conn, group_id, "move", actor.username, case_id=case_id, from_group=before)
+            self.repo.edit(
+                conn, group_id, "move", actor.username, case_id=case_id, from_group=before, undo=snap.payload()
+            )
             self._refresh(conn, actor.username)
         return self.get(group_id, actor)
 
@@ -257,12 +325,49 @@ class GroupService:
             raise ConflictError(f"案件 {case_id} 不在任何类案组中")
         self._editable(before, actor)
         with self.db.transaction() as conn:
+            snap = undo.take(self.repo, conn, after={case_id: None})
             self.repo.remove_members(conn, [case_id])
             self.repo.pin_to_pool(conn, case_id, before, actor.username)
-            self.repo.edit(conn, before, "unassign", actor.username, case_id=case_id)
+            self.repo.edit(conn, before, "unassign", actor.username, case_id=case_id, undo=snap.payload())
             self._refresh(conn, actor.username)
         # The actor may edit the whole group (checked above), so the unscoped view is theirs too.
         return self.get(before)
+
+    # -- undo --------------------------------------------------------------------------------------
+    def undoable(self, group_id: int, actor: Principal = SYSTEM) -> undo.Undoable | None:
+        """The group's last edit if a reviewer may undo it now (None: nothing to undo)."""
+        self.get(group_id, actor)
+        return undo.undoable(self.repo, group_id)
+
+    def undo_last(self, group_id: int, actor: Principal = SYSTEM) -> Group:
+        """Undo the group's last reviewer edit (rename, lock, merge, split, move); one step only.
+
+        Refused in words when there is nothing to undo or anything it touched changed since.
+        """
+        self._editable(group_id, actor)
+        last = self.repo.last_edit(group_id)
+        if last is None or last["kind"] == "undo":
+            raise ConflictError("该类案组没有可撤销的操作" if last is None else "最近一次操作已撤销")
+        if last["kind"] not in undo.UNDOABLE:
+            raise ConflictError(f"“{undo.label(last['kind'])}”不能撤销")
+        if undo.UNDO_KEY not in last["detail"]:
+            raise ConflictError("该操作记录于撤销功能上线之前，不能撤销")
+        payload = last["detail"][undo.UNDO_KEY]
+        for gid in undo.related_groups(payload, group_id):
+            other = self.repo.get(gid)
+            if other is not None and other.state == "active":
+                self._editable(gid, actor)  # the actor must be allowed to change every group it touches
+        with self.db.transaction() as conn:
+            undo.check(self.repo, conn, group_id, last)
+            undo.restore(self.repo, conn, payload, actor.username)
+            for gid, _cols, state in payload["groups"]:
+                if state == "merged":  # a merged source comes back
+                    self.repo.lineage(conn, "restored", int(gid), group_id, actor.username, None)
+                elif _cols.get("state") == "merged":  # a split-off group goes back into this one
+                    self.repo.lineage(conn, "merged", int(gid), group_id, actor.username, None)
+            self.repo.edit(conn, group_id, "undo", actor.username, edit_id=last["id"], undone=last["kind"])
+            self._refresh(conn, actor.username)
+        return self.get(group_id, actor)
 
     # -- batch handling --------------------------------------------------------------------------
     def start_batch(self, group_id: int, lead_department: str, policy_note: str, actor: Principal = SYSTEM) -> Group:

@@ -53,6 +53,10 @@ def _group(row: sqlite3.Row) -> Group:
     )
 
 
+def _visible(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in detail.items() if k != "undo"}
+
+
 class GroupRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -83,6 +87,26 @@ class GroupRepository:
         )
         groups = [_group(r) for r in rows]
         return groups if scope.provincial else [g for g in groups if g.size > 0]
+
+    def spread(self, scope: Scope = PROVINCE) -> dict[int, dict[str, Any]]:
+        """Per active group, counted within ``scope``: cases per city and per month, latest date."""
+        where, params = scope.sql("c")
+        rows = self.db.query(
+            "SELECT m.group_id, c.city, substr(c.received_date, 1, 7) AS month, COUNT(*), MAX(c.received_date) "
+            "FROM group_members m JOIN cases c ON c.id = m.case_id JOIN case_groups g ON g.id = m.group_id "
+            f"WHERE g.state = 'active' AND {where} GROUP BY m.group_id, c.city, month",
+            params,
+        )
+        out: dict[int, dict[str, Any]] = {}
+        for gid, c, month, n, latest in rows:
+            entry = out.setdefault(int(gid), {"cities": {}, "months": {}, "date_to": None})
+            if c:
+                entry["cities"][c] = entry["cities"].get(c, 0) + int(n)
+            if month:
+                entry["months"][month] = entry["months"].get(month, 0) + int(n)
+            if latest and (entry["date_to"] is None or latest > entry["date_to"]):
+                entry["date_to"] = latest
+        return out
 
     def member_rows(self, group_id: int | None = None) -> list[sqlite3.Row]:
         where, params = ("WHERE group_id = ?", (group_id,)) if group_id is not None else ("", ())
@@ -140,14 +164,55 @@ class GroupRepository:
         row = self.db.query_one("SELECT model FROM group_runs WHERE model IS NOT NULL ORDER BY id DESC LIMIT 1")
         return bytes(row[0]) if row else None
 
+    def latest_run_id(self, conn: sqlite3.Connection) -> int | None:
+        row = conn.execute("SELECT MAX(id) FROM group_runs").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def member_rows_of(
+        self, conn: sqlite3.Connection, case_ids: Sequence[int]
+    ) -> dict[int, tuple[int | None, str | None, float | None]]:
+        """case id -> (group, source, score) for those of ``case_ids`` in a group, inside ``conn``."""
+        out: dict[int, tuple[int | None, str | None, float | None]] = {}
+        for start in range(0, len(case_ids), 500):
+            chunk = list(case_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT case_id, group_id, source, score FROM group_members WHERE case_id IN ({marks})", chunk
+            ).fetchall()
+            out.update({int(r[0]): (int(r[1]), str(r[2]), r[3]) for r in rows})
+        return out
+
+    def pins_of(self, conn: sqlite3.Connection, case_ids: Sequence[int]) -> dict[int, tuple[int | None, str, str]]:
+        """case id -> (from_group, actor, created_at) of the pool pins among ``case_ids``."""
+        out: dict[int, tuple[int | None, str, str]] = {}
+        for start in range(0, len(case_ids), 500):
+            chunk = list(case_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT case_id, from_group, actor, created_at FROM group_pool_pins WHERE case_id IN ({marks})", chunk
+            ).fetchall()
+            out.update({int(r[0]): (r[1], str(r[2]), str(r[3])) for r in rows})
+        return out
+
+    def group_columns(self, conn: sqlite3.Connection, group_id: int, columns: Sequence[str]) -> dict[str, Any]:
+        """The named columns of one group (names are the caller's constants, never user input)."""
+        row = conn.execute(f"SELECT {', '.join(columns)} FROM case_groups WHERE id = ?", (group_id,)).fetchone()
+        return dict(zip(columns, row, strict=True)) if row else {}
+
+    def last_edit(self, group_id: int) -> dict[str, Any] | None:
+        """The group's most recent edit with its full detail (including any undo snapshot)."""
+        row = self.db.query_one("SELECT * FROM group_edits WHERE group_id = ? ORDER BY id DESC LIMIT 1", (group_id,))
+        return {**dict(row), "detail": json.loads(row["detail"])} if row else None
+
     def history(self, group_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Edits (undo snapshots left out: they are internal), lineage both ways, decisions."""
         edits = self.db.query("SELECT * FROM group_edits WHERE group_id = ? ORDER BY id", (group_id,))
         lineage = self.db.query(
             "SELECT * FROM group_lineage WHERE group_id = ? OR other_id = ? ORDER BY id", (group_id, group_id)
         )
         decisions = self.db.query("SELECT * FROM group_decisions WHERE group_id = ? ORDER BY id", (group_id,))
         return {
-            "edits": [{**dict(r), "detail": json.loads(r["detail"])} for r in edits],
+            "edits": [{**dict(r), "detail": _visible(json.loads(r["detail"]))} for r in edits],
             "lineage": [dict(r) for r in lineage],
             "decisions": [dict(r) for r in decisions],
         }
@@ -191,6 +256,15 @@ class GroupRepository:
         conn.execute(
             "INSERT OR REPLACE INTO group_pool_pins(case_id, from_group, actor, created_at) VALUES (?,?,?,?)",
             (case_id, from_group, actor, now()),
+        )
+
+    def restore_pin(
+        self, conn: sqlite3.Connection, case_id: int, from_group: int | None, actor: str, created_at: str
+    ) -> None:
+        """Put back a pool pin exactly as it was (undo of an edit that removed it)."""
+        conn.execute(
+            "INSERT OR REPLACE INTO group_pool_pins(case_id, from_group, actor, created_at) VALUES (?,?,?,?)",
+            (case_id, from_group, actor, created_at),
         )
 
     def unpin_from_pool(self, conn: sqlite3.Connection, case_ids: Iterable[int]) -> None:

@@ -62,14 +62,20 @@ class ModelCaseService:
         return mc_id
 
     def get(self, ref: int | str, actor: Principal = SYSTEM, version: int | None = None) -> ModelCase:
-        """Handlers see the published version only; drafting roles see any version (default: latest)."""
+        """Reviewers (``modelcases:write``) see any version (default: latest); everyone else sees a
+        published model case at its published version only. Drafting roles (handlers) may also open
+        drafts and retired ones, which have no published version to show instead.
+        """
         mc_id = self.resolve(ref)
         head = self.repo.get(mc_id)
         assert head is not None
-        if not actor.can("modelcases:draft"):
-            if head.status != MCStatus.published or (version is not None and version != head.published_version):
+        if not actor.can("modelcases:write"):
+            if head.status == MCStatus.published:
+                if version is not None and version != head.published_version:
+                    raise NotFoundError(f"典型案例 {ref} 没有已发布的第 {version} 版")
+                version = head.published_version
+            elif not actor.can("modelcases:draft"):
                 raise NotFoundError(f"典型案例 {ref} 不存在或未发布")
-            version = head.published_version
         found = self.repo.get(mc_id, version)
         if found is None:
             raise NotFoundError(f"典型案例 {ref} 没有第 {version} 版")
@@ -90,13 +96,20 @@ class ModelCaseService:
         if statuses != [MCStatus.published.value]:
             actor.require("modelcases:draft")
         return self.repo.page(
-            statuses, category, published_view=not actor.can("modelcases:draft"), limit=limit, offset=offset
+            statuses, category, published_view=not actor.can("modelcases:write"), limit=limit, offset=offset
         )
 
     def history(self, ref: int | str, actor: Principal = SYSTEM) -> tuple[list[VersionInfo], list[HistoryEvent]]:
         actor.require("modelcases:draft")
         mc_id = self.resolve(ref)
-        return self.repo.versions(mc_id), self.repo.events(mc_id)
+        versions, events = self.repo.versions(mc_id), self.repo.events(mc_id)
+        head = self.repo.get(mc_id)
+        if not actor.can("modelcases:write") and head is not None and head.status == MCStatus.published:
+            # Versions after the published one are unpublished edits: reviewers' business only.
+            last = head.published_version or 0
+            versions = [v for v in versions if v.version <= last]
+            events = [e for e in events if e.version is None or e.version <= last]
+        return versions, events
 
     def diff(self, ref: int | str, a: int, b: int, actor: Principal = SYSTEM) -> list[FieldDiff]:
         """Changed fields between versions ``a`` and ``b``, each with a unified line diff."""

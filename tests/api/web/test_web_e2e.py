@@ -1,77 +1,20 @@
 """The web workbench end to end in headless Chromium: login, search, case, groups, model cases, import.
 
-Runs Debian's /usr/bin/chromium through Playwright's Python API against uvicorn on a free port.
-Screenshots of every main page (1366×768) are written to var/screenshots/ (the CI artifact folder).
+Fixtures (one live server, one Chromium) are in conftest.py; helpers in browsing.py. Screenshots of
+every main page (1366×768) are written to var/screenshots/ (the CI artifact folder).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.api.web.browsing import MARKS, login, shot
+from tests.api.web.browsing import sync_api as sync_api
+from tests.web_server import PASSWORD
 
-from tests.conftest import REPO
-from tests.web_server import PASSWORD, LiveServer, build_service, sample_rows
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = REPO / "var" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,  # a live server, discovery of groups and a real browser: ~1.5 min on a busy 2-core box
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)"
-    ),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev extra)")
-# The first search of a fresh server also fits the routing model: allow for a slow CI machine.
-sync_api.expect.set_options(timeout=20_000)
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Any]]:
-    tmp = tmp_path_factory.mktemp("web")
-    rows = sample_rows(240, tmp)
-    service = build_service(tmp / "data", rows)
-    with LiveServer(service) as server:
-        yield server, service
-    service.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-def login(browser: Any, url: str, username: str) -> Any:
-    """A fresh context signed in as ``username`` through the login form; returns its page."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    ctx.set_default_timeout(15_000)
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors
-    page.goto(f"{url}/")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{url}/")
-    return page
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+pytestmark = MARKS
 
 
 def test_login_rejects_a_wrong_password_then_accepts_the_right_one(live: Any, browser: Any) -> None:
@@ -171,6 +114,11 @@ def test_import_a_file_with_one_bad_row_shows_row_and_field(live: Any, browser: 
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
     page = login(browser, server.url, "handler")
     page.goto(f"{server.url}/import")
+    # The page says what a file may look like: Chinese headers, office date spellings, extra columns.
+    sync_api.expect(page.locator("#import-fields")).to_contain_text("受理日期")
+    sync_api.expect(page.locator("#import-dates")).to_contain_text("2026年11月26日")
+    sync_api.expect(page.locator("#import-extra")).to_contain_text("序号")
+    sync_api.expect(page.locator("#import-template")).to_have_attribute("href", "/api/cases/import-template")
     page.set_input_files("#import-file", str(path))
     page.click("#import-submit")
     row = page.locator("#import-errors tbody tr")
@@ -186,39 +134,65 @@ def test_import_a_file_with_one_bad_row_shows_row_and_field(live: Any, browser: 
     page.set_input_files("#import-file", str(fixed))
     page.click("#import-submit")
     sync_api.expect(page.locator("#import-result")).to_contain_text("新增 3 件")
+    assert "重新编码" not in page.locator("#import-result").inner_text(), "a fresh import re-encodes nothing"
     assert service.cases.count() == before + 3
 
 
-def test_open_a_group_and_merge_two_groups(live: Any, browser: Any) -> None:
+def test_open_a_group_merge_the_most_similar_one_undo_it_and_decide(live: Any, browser: Any) -> None:
     server, service = live
-    if getattr(service, "groups", None) is None:
-        pytest.skip("the groups service (issue 4) is not attached yet")
     page = login(browser, server.url, "reviewer")
     page.goto(f"{server.url}/groups")
     rows = page.locator("#g-table tbody tr[data-group-id]")
     sync_api.expect(rows.first).to_be_visible()
     assert rows.count() >= 2
     shot(page, "04-groups")
-    first_id = rows.nth(0).get_attribute("data-group-id")
-    second_id = rows.nth(1).get_attribute("data-group-id")
-    before = int(rows.nth(0).locator("td.num").inner_text()) + int(rows.nth(1).locator("td.num").inner_text())
+    first_id = int(rows.nth(0).get_attribute("data-group-id") or 0)
+    size = int(rows.nth(0).locator("td.num").inner_text())
     rows.nth(0).locator("a").first.click()
     page.wait_for_url(f"**/groups/{first_id}")
-    sync_api.expect(page.locator("#g-members tbody tr").first).to_be_visible()
+    sync_api.expect(page.locator("#g-members tbody tr")).to_have_count(size)
     shot(page, "04-group-detail")
+
+    # The dialog starts empty and lists the most similar group first; the server agrees on the order.
     page.click("#g-merge")
-    page.select_option("dialog select", second_id)
-    page.click("dialog button[type=submit]")
-    sync_api.expect(page.locator("#g-members tbody tr")).to_have_count(before)
+    dialog = page.locator("#merge-dialog")
+    sync_api.expect(dialog.locator("#merge-similar input[type=radio]").first).to_be_visible()
+    assert dialog.locator("input[type=radio]:checked").count() == 0
+    sync_api.expect(dialog.locator("#merge-next")).to_be_disabled()
+    best, _ = service.groups.similar(first_id)[0]
+    first_option = dialog.locator("#merge-similar input[type=radio]").first
+    assert int(first_option.get_attribute("value") or 0) == best.id
+    first_option.check()
+    dialog.locator("#merge-next").click()
+    summary = dialog.locator("#merge-summary")
+    sync_api.expect(summary).to_contain_text(f"（{best.size} 件）")
+    sync_api.expect(summary).to_contain_text(f"共 {size + best.size} 件")
+    shot(page, "04-group-merge-confirm")
+    dialog.locator("#merge-confirm").click()
+    sync_api.expect(page.locator("#g-members tbody tr")).to_have_count(size + best.size)
+    sync_api.expect(page.locator("#g-timeline")).to_contain_text(f"类案组 #{best.id}")
+    sync_api.expect(page.locator(f'#g-timeline a[href="/groups/{best.id}"]').first).to_be_visible()
+
+    # The reviewer undoes it: both groups are back as they were.
+    page.click("#g-undo")
+    page.locator("#undo-dialog button.primary").click()
+    sync_api.expect(page.locator("#g-members tbody tr")).to_have_count(size)
+    sync_api.expect(page.locator("#g-timeline")).to_contain_text("撤销上一步：合并")
+    assert service.groups.get(best.id).state == "active" and service.groups.get(best.id).size == best.size
+    sync_api.expect(page.locator("#g-undo")).to_have_count(0)
+
     # Batch handling: start it, then record the decision; every member takes the decided status.
     page.click("#g-batch")
     page.fill("dialog textarea", "按同一政策口径统一答复，由牵头部门统筹清偿。")
     page.click("dialog button[type=submit]")
+    sync_api.expect(page.locator("#g-timeline")).to_contain_text("启动批量处理")
+    assert "batch_start" not in page.locator("#g-timeline").inner_text()
     page.click("#g-decide")
     page.fill("dialog textarea", "经专项小组研究，统一按政策一次性化解。")
     page.select_option("dialog select", "resolved")
     page.click("dialog button[type=submit]")
     sync_api.expect(page.locator("#g-decision")).to_contain_text("已作出批量决定")
-    sync_api.expect(page.locator("#g-members tbody tr .badge.green")).to_have_count(before)
-    members = service.groups.members(int(first_id))[0]
+    sync_api.expect(page.locator("#g-members tbody tr .badge.green")).to_have_count(size)
+    members = service.groups.members(first_id)[0]
     assert {c.status for c in members} == {"resolved"}
+    assert page.errors == []

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.web.pages import STATIC_DIR, WEB_DIR
 from kb.service import LeianService
-from tests.conftest import auth
+from tests.conftest import REPO, auth
 
 PAGES = ["/", "/cases/1", "/groups", "/groups/1", "/modelcases", "/modelcases/1", "/supervision", "/import"]
 
@@ -75,3 +75,35 @@ def test_templates_reference_only_existing_scripts() -> None:
     for module in STATIC_DIR.glob("js/*.js"):
         for dep in re.findall(r'from "\./([^"]+)"', module.read_text(encoding="utf-8")):
             assert (module.parent / dep).is_file(), f"{module.name}: {dep}"
+
+
+def test_help_menu_opens_the_guide_at_the_readers_role(service: LeianService, tokens: dict[str, str]) -> None:
+    with TestClient(create_app(service)) as client:
+        assert client.get("/help/", follow_redirects=False).status_code == 303
+        login(client, "u_reviewer")
+        home = client.get("/").text
+        assert 'href="/help/#政策审查员"' in home
+        page = client.get("/help/")
+        assert page.status_code == 200
+        for role in ("信访经办人", "政策审查员", "督查督办", "只读分析员", "系统管理员"):
+            assert f'<h2 id="{role}">{role}</h2>' in page.text
+        assert "<script>" not in page.text.split('<article class="card doc guide" id="guide">', 1)[1]
+        shots = re.findall(r'<img src="screenshots/([^"]+)"', page.text)
+        assert shots, "the guide shows screenshots"
+        for name in shots:
+            res = client.get(f"/help/screenshots/{name}")
+            assert res.status_code == 200 and res.content[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert client.get("/help/screenshots/..%2F..%2Fpyproject.toml").status_code == 404
+        assert client.get("/help", follow_redirects=False).headers["location"] == "/help/"
+
+
+def test_every_guide_screenshot_is_one_a_browser_test_takes() -> None:
+    guide = (REPO / "docs" / "用户手册.md").read_text(encoding="utf-8")
+    used = set(re.findall(r"\]\(screenshots/([^)]+)\.png\)", guide))
+    taken = {
+        name
+        for path in (REPO / "tests" / "api" / "web").glob("test_*.py")
+        for name in re.findall(r'shot\(\w+, "([^"]+)"\)', path.read_text(encoding="utf-8"))
+    }
+    assert used and used <= taken, f"not taken by any browser test: {used - taken}"
+    assert all((REPO / "docs" / "screenshots" / f"{n}.png").exists() for n in used)

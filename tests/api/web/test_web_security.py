@@ -263,7 +263,6 @@ def test_templates_and_scripts_need_nothing_the_csp_forbids() -> None:
 
 
 # -- the same attacks in Chromium ----------------------------------------------------------------------
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROW = {
     "external_no": "CSRF-1",
     "title": "x",
@@ -282,7 +281,7 @@ fetch("TARGET/api/cases/import", {method: "POST", body: form, mode: "no-cors", c
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tmp_path, browser) -> None:  # type: ignore[no-untyped-def]
     import functools
     import http.server
     import threading
@@ -293,20 +292,19 @@ def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tm
 
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("needs /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     service = build_service(tmp_path / "data", sample_rows(40, tmp_path))
     service.users.create("evil", "handler", DEMO_PASSWORD, display_name=HOSTILE_NAME)
     before = case_count(service)
     site = tmp_path / "attacker"
     site.mkdir()
-    with LiveServer(service) as live, sync_api.sync_playwright() as p:
+    with LiveServer(service) as live:
         (site / "attack.html").write_text(ATTACK.replace("TARGET", live.url), encoding="utf-8")
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
         attacker = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
         threading.Thread(target=attacker.serve_forever, daemon=True).start()
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        ctx = browser.new_context(locale="zh-CN")
         try:
-            page = browser.new_context(locale="zh-CN").new_page()
+            page = ctx.new_page()
             violations: list[str] = []
             dialogs: list[str] = []
             page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
@@ -316,7 +314,8 @@ def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tm
             page.fill("#password", DEMO_PASSWORD)
             page.press("#password", "Enter")
             page.wait_for_url(f"{live.url}/")  # not evil.example
-            for path in ("/", "/cases/1", "/groups", "/modelcases", "/modelcases/1", "/supervision", "/import"):
+            pages = ("/", "/cases/1", "/groups", "/modelcases", "/modelcases/1", "/supervision", "/import")
+            for path in (*pages, "/queue", "/inbox", "/help/"):
                 page.goto(live.url + path)
                 page.wait_for_load_state("networkidle")
             assert page.locator(".who-name").inner_text() == HOSTILE_NAME
@@ -327,7 +326,7 @@ def test_in_chromium_pages_obey_the_csp_xss_is_inert_and_same_site_csrf_fails(tm
             page.wait_for_function("document.title === 'sent'")
             page.wait_for_timeout(300)
         finally:
-            browser.close()
+            ctx.close()
             attacker.shutdown()
     assert case_count(service) == before
     service.close()

@@ -116,6 +116,34 @@ def test_publish_flow_serves_only_published_versions(service: LeianService) -> N
         mcs.create(FREIGHT, HANDLER)
 
 
+def test_handlers_read_the_published_version_not_the_reviewers_draft(
+    service: LeianService, client: TestClient, tokens: dict[str, str]
+) -> None:
+    """Issue 15 #10: handlers can draft, yet a published model case shows them what was published."""
+    mcs = service.modelcases
+    mc = mcs.create(FREIGHT, HANDLER)
+    assert mcs.get(mc.id, HANDLER).version == 1, "a drafter opens a never-published draft"
+    mcs.publish(mc.id, REVIEWER)
+    mcs.update(mc.id, ModelCaseUpdate(cautions=["审查中：尚未发布的注意事项"], note="审查修改"), REVIEWER)
+    seen = mcs.get(mc.id, HANDLER)
+    assert (seen.version, seen.data.cautions, seen.unpublished_changes) == (1, [], True)
+    assert mcs.get(mc.id, REVIEWER).version == 2
+    with pytest.raises(NotFoundError):
+        mcs.get(mc.id, HANDLER, version=2)
+    with pytest.raises(NotFoundError):
+        mcs.diff(mc.id, 1, 2, HANDLER)
+    assert [m.version for m in mcs.page(HANDLER)[0]] == [1]
+    versions, events = mcs.history(mc.id, HANDLER)
+    assert [v.version for v in versions] == [1] and "审查修改" not in {v.note for v in versions}
+    assert all(e.version in (None, 1) for e in events)
+    assert [v.version for v in mcs.history(mc.id, REVIEWER)[0]] == [1, 2]
+    # The same rule over HTTP.
+    got = client.get(f"/api/modelcases/{mc.id}", headers=auth(tokens["handler"])).json()
+    assert got["version"] == 1 and "尚未发布" not in json.dumps(got, ensure_ascii=False)
+    assert client.get(f"/api/modelcases/{mc.id}?version=2", headers=auth(tokens["handler"])).status_code == 404
+    assert client.get(f"/api/modelcases/{mc.id}", headers=auth(tokens["reviewer"])).json()["version"] == 2
+
+
 # -- promotion -----------------------------------------------------------------------------------
 def test_promote_resolved_case_to_masked_draft_and_find_it_by_case(service: LeianService) -> None:
     service.ingest([(1, resolved_case("P-1")), (2, resolved_case("P-2", status="pending", resolved_date=None))])

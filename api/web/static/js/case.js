@@ -1,9 +1,11 @@
-// 案件详情: all fields (masked), workflow (repeats, assignments, litigation), group, history.
+// 案件详情: all fields (masked), the lifecycle, dual assignment, reminders and orders, satisfaction,
+// repeat links (manual link and unlink), the case's group, history.
 import { api, optional } from "./api.js";
-import { getProfile, groupState, listGroups, members, pool } from "./groups_api.js";
-import { $, ask, badge, can, clear, errorBlock, fmtTime, h, statusBadge, toast } from "./ui.js";
-
-const KINDS = { locality: "属地", department: "行业部门" };
+import { assignmentPanel } from "./case_assign.js";
+import { lifecyclePanel } from "./case_lifecycle.js";
+import { evaluationPanel, noticesPanel } from "./case_notices.js";
+import { getProfile, groupOfCase, groupState } from "./groups_api.js";
+import { $, badge, can, clear, confirmDialog, errorBlock, fmtTime, formDialog, h, statusBadge, toast } from "./ui.js";
 
 const root = $("#case-root");
 const caseId = Number(root.dataset.caseId);
@@ -27,9 +29,11 @@ function renderCase(c) {
     fact("责任部门", c.department),
     fact("问题类别", c.category),
     fact("办理状态", statusBadge(c.status, c.status_label)),
+    fact("办理阶段", c.stage_label ? badge(c.stage_label, c.overdue ? "red" : "blue") : null),
+    fact("办理期限", c.due_date ? [c.due_date, c.overdue ? [" ", badge("已超期", "red")] : null] : null),
     fact("办结日期", c.resolved_date),
     fact("信访人", c.petitioner_name),
-    fact("信访人标识", c.petitioner_ref ? h("code", {}, c.petitioner_ref) : null),
+    fact("信访人标识", c.petitioner_ref ? [h("code", {}, c.petitioner_ref), " ", h("a", { href: `/petitioners/${c.petitioner_ref}`, id: "petitioner-link", class: "small" }, "全部来信")] : null),
     fact("涉及人数", c.participants),
     fact("涉法涉诉", c.litigation ? badge("是", "red") : "否"),
     fact("更新时间", fmtTime(c.updated_at)),
@@ -63,39 +67,60 @@ async function promote() {
   }
 }
 
+function linkRow(l) {
+  return h("tr", { dataset: { otherId: l.other_id } },
+    h("td", {}, badge(l.label || l.kind, l.kind === "repeat" ? "red" : "amber"), l.manual ? [" ", badge("人工", "")] : null),
+    h("td", {}, h("a", { href: `/cases/${l.other_id}` }, l.other_external_no || `#${l.other_id}`)),
+    h("td", { class: "num" }, l.similarity === null || l.similarity === undefined ? "—" : `${(l.similarity * 100).toFixed(0)}%`),
+    can("workflow:write") ? h("td", {}, h("button", { class: "btn small", type: "button", dataset: { act: "unlink" }, onclick: () => unlink(l) }, "解除")) : null);
+}
+
+async function unlink(l) {
+  const yes = await confirmDialog("解除关联", `解除本案与 ${l.other_external_no || `#${l.other_id}`} 的关联？操作会记入审计。`, "解除", { danger: true, id: "unlink-dialog" });
+  if (!yes) return;
+  try {
+    await api(`/api/workflow/cases/${caseId}/links/${l.other_id}`, { method: "DELETE" });
+    toast("已解除关联");
+    reloadWorkflow();
+  } catch (e) {
+    toast(e.message, "error");
+  }
+}
+
+async function linkDialog() {
+  const done = await formDialog({
+    title: "关联重复信访", okLabel: "关联", id: "link-dialog",
+    intro: h("p", { class: "small muted" }, "同一信访人就同一事项的另一次来信；较晚的一件记为较早一件的重复信访。"),
+    fields: [
+      { name: "other", label: "另一案件的登记编号", required: true, requiredMessage: "请填写另一案件的登记编号", errorLabel: "登记编号" },
+      { name: "note", label: "关联说明", multiline: true },
+    ],
+    submit: async (v) => {
+      const other = await api(`/api/cases/by-external/${encodeURIComponent(v.other.trim())}`).catch((e) => {
+        if (e.status === 404) throw Object.assign(new Error(`没有登记编号为“${v.other.trim()}”的案件`), { details: [] });
+        throw e;
+      });
+      return api(`/api/workflow/cases/${caseId}/links`, { method: "POST", body: { other_id: other.id, note: v.note.trim() || null } });
+    },
+  });
+  if (done) { toast("已关联"); reloadWorkflow(); }
+}
+
 function renderWorkflow(wf) {
   if (!wf) return;
   const links = wf.links || [];
-  if (links.length || wf.later_repeats) {
-    $("#links-card").hidden = false;
-    clear(
-      $("#case-links"),
-      links.length
-        ? h("table", { class: "table compact" },
-          h("thead", {}, h("tr", {}, h("th", {}, "关系"), h("th", {}, "关联案件"), h("th", { class: "num" }, "相似度"))),
-          h("tbody", {}, links.map((l) => h("tr", {},
-            h("td", {}, badge(l.label || l.kind, l.kind === "repeat" ? "red" : "amber")),
-            h("td", {}, h("a", { href: `/cases/${l.other_id}` }, l.other_external_no || `#${l.other_id}`)),
-            h("td", { class: "num" }, l.similarity === null || l.similarity === undefined ? "—" : `${(l.similarity * 100).toFixed(0)}%`)))))
-        : null,
-      wf.later_repeats ? h("p", { class: "muted" }, `此案之后另有 ${wf.later_repeats} 件重复信访。`) : null,
-    );
-  }
-  const active = wf.assignments || [];
-  $("#assign-card").hidden = false;
+  $("#links-card").hidden = false;
   clear(
-    $("#case-assign"),
-    active.length
-      ? h("table", { class: "table compact", id: "assignments" },
-        h("thead", {}, h("tr", {}, h("th", {}, "类型"), h("th", {}, "承办单位"), h("th", {}, "交办人"), h("th", {}, "时间"))),
-        h("tbody", {}, active.map((a) => h("tr", {},
-          h("td", {}, badge(KINDS[a.kind] || a.kind, a.kind === "locality" ? "blue" : "")),
-          h("td", {}, a.unit, a.lead ? [" ", badge("主责", "red")] : null),
-          h("td", {}, a.assigned_by),
-          h("td", {}, fmtTime(a.assigned_at))))))
-      : h("p", { class: "empty" }, "尚未交办"),
-    can("workflow:write") ? h("button", { class: "btn small", type: "button", id: "assign-btn", onclick: assign }, active.length ? "调整交办" : "双向交办") : null,
+    $("#case-links"),
+    links.length
+      ? h("table", { class: "table compact", id: "links" },
+        h("thead", {}, h("tr", {}, h("th", {}, "关系"), h("th", {}, "关联案件"), h("th", { class: "num" }, "相似度"), can("workflow:write") ? h("th", {}, "") : null)),
+        h("tbody", {}, links.map(linkRow)))
+      : h("p", { class: "empty" }, "没有关联案件"),
+    wf.later_repeats ? h("p", { class: "muted" }, `此案之后另有 ${wf.later_repeats} 件重复信访。`) : null,
+    can("workflow:write") ? h("button", { class: "btn small", type: "button", id: "link-btn", onclick: linkDialog }, "关联重复信访") : null,
   );
+  assignmentPanel(caseId, wf, current, reloadAll);
   const lit = wf.litigation;
   if (lit) {
     $("#lit-card").hidden = false;
@@ -110,43 +135,23 @@ function renderWorkflow(wf) {
 
 let current = null;
 
-async function assign() {
-  // Pre-fill with the routing suggestion: the handler confirms or corrects it.
-  const sug = await optional("/api/workflow/route", { method: "POST", body: { case_id: caseId } }).catch(() => null);
-  const v = await ask("双向交办", [
-    { name: "locality", label: "属地（地市）", value: sug?.city?.value || current?.city || "" },
-    { name: "departments", label: "行业部门（多个用顿号分隔）", value: sug?.department?.value || current?.department || "" },
-    { name: "lead", label: "主责单位（多个部门时必填）", value: "" },
-    { name: "note", label: "交办说明", multiline: true },
-  ], "交办");
-  if (!v) return;
-  const departments = v.departments.split(/[、,，\s]+/).map((x) => x.trim()).filter(Boolean);
-  try {
-    await api(`/api/workflow/cases/${caseId}/assignments`, { method: "PUT", body: {
-      locality: v.locality.trim() || null, departments, lead: v.lead.trim() || (departments.length === 1 ? departments[0] : null), note: v.note || null } });
-    toast("已交办");
-    renderWorkflow(await optional(`/api/workflow/cases/${caseId}`));
-  } catch (e) {
-    $("#case-assign").prepend(errorBlock(e));
-  }
+async function reloadWorkflow() {
+  if (can("workflow:read")) renderWorkflow(await optional(`/api/workflow/cases/${caseId}`).catch(() => null));
 }
 
-async function findGroup() {
-  // The groups API has no case → group lookup: scan the groups' member lists (few, small requests).
-  const groups = await listGroups();
-  if (groups.length > 200) return null;
-  let found = null;
-  await pool(groups, 6, async (g) => {
-    if (found) return;
-    const ids = (await members(g.id)).map((c) => c.id);
-    if (ids.includes(caseId)) found = g;
-  });
-  return found;
+// After any handling step: the case (stage, due date), every panel, and the inbox count in the nav.
+async function reloadAll() {
+  try {
+    current = await api(`/api/cases/${caseId}`);
+    renderCase(current);
+  } catch { /* keep what is shown */ }
+  await Promise.all([lifecyclePanel(caseId, reloadAll), reloadWorkflow(), noticesPanel(caseId, reloadAll), evaluationPanel(caseId, reloadAll)]);
+  document.dispatchEvent(new Event("inbox:changed"));
 }
 
 async function renderGroup() {
   if (!can("groups:read")) return;
-  const g = await findGroup().catch(() => null);
+  const g = await groupOfCase(caseId).catch(() => null);
   if (!g) return;
   const p = await getProfile(g.id).catch(() => null);
   const d = p?.history?.decisions?.at(-1);
@@ -177,7 +182,12 @@ async function renderHistory() {
     clear(root, errorBlock(e));
     return;
   }
-  if (can("workflow:read")) renderWorkflow(await optional(`/api/workflow/cases/${caseId}`).catch(() => null));
+  if (can("workflow:read")) {
+    lifecyclePanel(caseId, reloadAll);
+    reloadWorkflow();
+    noticesPanel(caseId, reloadAll);
+    evaluationPanel(caseId, reloadAll);
+  }
   renderGroup();
   renderHistory();
 })();

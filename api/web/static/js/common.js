@@ -28,18 +28,22 @@ export function caseBadges(c) {
   );
 }
 
+// A case table row that never wraps at 1366 px: short columns stay on one line, the title takes the
+// remaining width and is cut with an ellipsis (full text in its tooltip).
 export function caseRow(c) {
+  const short = (text) => h("td", { class: "short", title: text || "" }, text || "—");
   return h(
     "tr",
-    {},
-    h("td", {}, h("a", { href: `/cases/${c.id}` }, c.external_no)),
-    h("td", { class: "clip", title: c.title || "" }, c.title || c.content.slice(0, 40)),
-    h("td", {}, c.city || "—"),
-    h("td", {}, c.department || "—"),
-    h("td", {}, c.category || "—"),
-    h("td", {}, c.received_date),
-    h("td", {}, statusBadge(c.status, c.status_label), c.litigation ? [" ", badge("涉诉", "red")] : null),
-    h("td", {}, h("a", { href: `/?case=${c.id}`, class: "small" }, "研判")),
+    { dataset: { caseId: c.id } },
+    h("td", { class: "nowrap" }, h("a", { href: `/cases/${c.id}` }, c.external_no)),
+    h("td", { class: "clip fill", title: c.title || "" }, c.title || c.content.slice(0, 40)),
+    h("td", { class: "nowrap" }, c.city || "—"),
+    short(c.department),
+    short(c.category),
+    h("td", { class: "nowrap" }, c.received_date),
+    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label), c.overdue ? [" ", badge("已超期", "red")] : null,
+      c.litigation ? [" ", badge("涉诉", "red")] : null),
+    h("td", { class: "nowrap" }, h("a", { href: `/?case=${c.id}`, class: "small" }, "研判")),
   );
 }
 
@@ -83,9 +87,12 @@ export function suggestionBlock(found) {
       h("span", { class: "num" }, s.value ? fmtPct(s.confidence, 0) : ""),
     ),
     s.value ? h("div", { class: "meter", "aria-label": `置信度 ${fmtPct(s.confidence, 0)}` }, h("span", { style: `width:${(s.confidence * 100).toFixed(0)}%` })) : null,
-    s.alternatives?.length > 1
-      ? h("p", { class: "alts" }, "备选：", s.alternatives.slice(1, 3).map(([v, p]) => `${v} ${fmtPct(p, 0)}`).join("，"))
-      : h("p", { class: "alts" }, s.message || ""),
+    // The API's alternatives already leave out the top value: all of them are runners-up.
+    s.alternatives?.length
+      ? h("p", { class: "alts" }, "备选：", s.alternatives.slice(0, 3).map(([v, p]) => `${v} ${fmtPct(p, 0)}`).join("，"))
+      : null,
+    // The message repeats the suggestion when confident; it matters when the router hesitates.
+    s.message && (s.low_confidence || !s.value) ? h("p", { class: "alts" }, s.message) : null,
   ]);
 }
 

@@ -1,7 +1,9 @@
 // 类案组 detail: profile, charts over time and cities, members, reviewer actions, batch decision.
 import { columns, hbars } from "./charts.js";
-import { actions, countBy, EDIT_LABELS, getProfile, groupState, listGroups, members, pairs } from "./groups_api.js";
-import { $, ask, badge, can, clear, errorBlock, fmtPct, fmtTime, h, statusBadge, toast } from "./ui.js";
+import { historyItems } from "./group_history.js";
+import { mergeDialog } from "./group_merge.js";
+import { actions, countBy, getProfile, groupState, members, pairs } from "./groups_api.js";
+import { $, badge, can, clear, confirmDialog, errorBlock, fmtPct, fmtTime, formDialog, h, statusBadge, toast } from "./ui.js";
 
 const root = $("#g-root");
 const groupId = Number(root.dataset.groupId);
@@ -42,10 +44,11 @@ function renderMembers() {
   $("#g-members-meta").textContent = `${cases.length} 件`;
   clear($("#g-members tbody"), cases.map((c) => h("tr", { dataset: { caseId: c.id } },
     h("td", {}, h("input", { type: "checkbox", class: "pick", value: c.id, "aria-label": `选择 ${c.external_no}` })),
-    h("td", {}, h("a", { href: `/cases/${c.id}` }, c.external_no)),
-    h("td", { class: "clip", title: c.title || "" }, c.title || (c.content || "").slice(0, 30)),
-    h("td", {}, c.city || "—"), h("td", {}, c.department || "—"), h("td", {}, c.received_date || "—"),
-    h("td", {}, statusBadge(c.status, c.status_label)))));
+    h("td", { class: "nowrap" }, h("a", { href: `/cases/${c.id}` }, c.external_no)),
+    h("td", { class: "clip fill", title: c.title || "" }, c.title || (c.content || "").slice(0, 30)),
+    h("td", { class: "nowrap" }, c.city || "—"), h("td", { class: "short", title: c.department || "" }, c.department || "—"),
+    h("td", { class: "nowrap" }, c.received_date || "—"),
+    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label)))));
 }
 
 function renderDecision() {
@@ -69,62 +72,72 @@ async function act(label, fn) {
   }
 }
 
+// A reviewer's edit through a dialog that stays open on a refusal and shows it inside, in words.
+async function edit(label, spec, call) {
+  const done = await formDialog({ ...spec, submit: call });
+  if (done) {
+    toast(`${label}成功`);
+    await load();
+  }
+}
+
 function renderActions() {
   const box = clear($("#g-actions"));
   const g = group;
   if (can("groups:write")) {
     box.append(
       h("button", { class: "btn", type: "button", id: "g-rename", onclick: async () => {
-        const v = await ask("重命名类案组", [{ name: "name", label: "新名称", value: g.name, required: true }], "保存");
-        if (v?.name) act("重命名", () => actions.rename(groupId, v.name));
+        edit("重命名", { title: "重命名类案组", okLabel: "保存", id: "rename-dialog",
+          fields: [{ name: "name", label: "新名称", value: g.name, required: true }] }, (v) => actions.rename(groupId, v.name));
       } }, "重命名"),
-      h("button", { class: "btn", type: "button", id: "g-merge", onclick: mergeDialog }, "合并"),
+      h("button", { class: "btn", type: "button", id: "g-merge", onclick: merge }, "合并"),
       h("button", { class: "btn", type: "button", id: "g-split", onclick: async () => {
         const picked = [...document.querySelectorAll(".pick:checked")].map((x) => Number(x.value));
         if (!picked.length) { toast("请先在成员列表中勾选要拆分出去的案件", "error"); return; }
-        const v = await ask(`拆分 ${picked.length} 件案件为新类案组`, [{ name: "name", label: "新类案组名称", required: true }], "拆分");
-        if (v?.name) act("拆分", () => actions.split(groupId, picked, v.name));
+        edit("拆分", { title: `拆分 ${picked.length} 件案件为新类案组`, okLabel: "拆分", id: "split-dialog",
+          fields: [{ name: "name", label: "新类案组名称", required: true }] }, (v) => actions.split(groupId, picked, v.name));
       } }, "拆分所选"),
       h("button", { class: "btn", type: "button", id: "g-lock", onclick: () => act(g.locked ? "解锁" : "锁定", () => actions.lock(groupId, !g.locked)) }, g.locked ? "解除锁定" : "锁定"),
     );
+    const last = profile.undoable;
+    if (last) {
+      box.append(h("button", { class: "btn", type: "button", id: "g-undo", title: `${last.actor} 于 ${fmtTime(last.created_at)}` , onclick: async () => {
+        const yes = await confirmDialog("撤销上一步", `撤销 ${last.actor} 于 ${fmtTime(last.created_at)} 的“${last.label}”，恢复到操作之前的状态？`, `撤销${last.label}`, { id: "undo-dialog" });
+        if (yes) act(`撤销${last.label}`, () => actions.undo(groupId));
+      } }, `撤销上一步：${last.label}`));
+    }
   }
   if (can("groups:decide")) {
     if (!g.batch_status) {
       box.append(h("button", { class: "btn primary", type: "button", id: "g-batch", onclick: async () => {
-        const v = await ask("启动批量处理", [
-          { name: "lead", label: "牵头部门", value: profile.suggested_lead?.name || "", required: true },
-          { name: "note", label: "政策口径说明", multiline: true },
-        ], "启动");
-        if (v) act("启动批量处理", () => actions.startBatch(groupId, v.lead, v.note));
+        edit("启动批量处理", { title: "启动批量处理", okLabel: "启动", id: "batch-dialog", fields: [
+          { name: "lead", label: "牵头部门", value: profile.suggested_lead?.name || "", required: true, errorLabel: "牵头部门" },
+          { name: "note", label: "政策口径说明", multiline: true, required: true },
+        ] }, (v) => actions.startBatch(groupId, v.lead, v.note));
       } }, "启动批量处理"));
     } else if (g.batch_status !== "decided") {
       box.append(h("button", { class: "btn primary", type: "button", id: "g-decide", onclick: async () => {
-        const v = await ask("记录批量决定", [
+        edit("记录批量决定", { title: "记录批量决定", okLabel: "记录并应用", id: "decide-dialog", fields: [
           { name: "decision", label: "决定内容", multiline: true, required: true },
           { name: "status", label: "成员案件状态", options: [{ value: "resolved", label: "已化解" }, { value: "closed", label: "已办结" }, { value: "unresolved", label: "未化解" }] },
-        ], "记录并应用");
-        if (v?.decision) act("记录批量决定", () => actions.decide(groupId, v.decision, v.status));
+        ] }, (v) => actions.decide(groupId, v.decision, v.status));
       } }, "记录批量决定"));
     }
   }
 }
 
-async function mergeDialog() {
-  const others = (await listGroups()).filter((x) => x.id !== groupId && x.state === "active");
-  const v = await ask(`将其他类案组并入「${group.name}」`, [
-    { name: "other", label: "并入的类案组", options: others.map((o) => ({ value: o.id, label: `${o.name}（${o.size} 件）` })), required: true },
-  ], "合并");
-  if (v?.other) act("合并", () => actions.merge(groupId, v.other));
+async function merge() {
+  // The merge itself runs inside the dialog so a refusal is shown there; the page reloads after.
+  if (await mergeDialog(group, (other) => actions.merge(groupId, other))) {
+    toast("合并成功");
+    await load();
+  }
 }
 
 function renderHistory() {
-  const hist = profile.history || {};
-  const events = [
-    ...(hist.edits || []).map((e) => ({ at: e.created_at, actor: e.actor, text: EDIT_LABELS[e.kind] || e.kind, detail: e.detail?.name || "" })),
-    ...(hist.lineage || []).map((e) => ({ at: e.created_at, actor: e.actor, text: EDIT_LABELS[e.kind] || e.kind, detail: e.other_id ? `（关联组 ${e.other_id}）` : "" })),
-  ].sort((a, b) => String(b.at).localeCompare(String(a.at)));
-  $("#g-history-card").hidden = !events.length;
-  clear($("#g-history"), h("ol", { class: "timeline" }, events.slice(0, 20).map((e) => h("li", {}, h("time", {}, fmtTime(e.at)), `${e.actor} · ${e.text} ${e.detail}`))));
+  const items = historyItems(profile.history || {}, groupId);
+  $("#g-history-card").hidden = !items.length;
+  clear($("#g-history"), h("ol", { class: "timeline", id: "g-timeline" }, items.slice(0, 30)));
 }
 
 async function load() {

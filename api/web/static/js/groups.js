@@ -1,6 +1,6 @@
 // 类案组 list: size, keywords, spread over cities, monthly trend, status; filter and sort.
 import { columns } from "./charts.js";
-import { countBy, groupState, listGroups, members, pool } from "./groups_api.js";
+import { groupState, listGroups } from "./groups_api.js";
 import { $, badge, clear, errorBlock, h } from "./ui.js";
 
 let all = [];
@@ -53,16 +53,13 @@ $("#g-filters").addEventListener("submit", (ev) => ev.preventDefault());
 
 (async () => {
   try {
-    all = await listGroups();
-    render();
-    // Spread and trend come from the members; fetched a few at a time, then the table is redrawn.
-    const found = await pool(all, 6, (g) => members(g.id));
-    all.forEach((g, i) => {
-      const cases = found[i] || [];
-      g.cities = countBy(cases, (c) => c.city);
-      g.months = countBy(cases, (c) => c.received_date?.slice(0, 7));
-      g.date_to = cases.map((c) => c.received_date).sort().at(-1) || null;
-    });
+    // One request: the list with each group's spread over cities and months.
+    all = (await listGroups(true)).map((g) => ({
+      ...g,
+      cities: (g.spread?.cities || []).map((x) => [x.name, x.count]),
+      months: (g.spread?.months || []).map((x) => [x.name, x.count]),
+      date_to: g.spread?.date_to || null,
+    }));
     render();
   } catch (e) {
     clear($("#g-error"), errorBlock(e));

@@ -14,26 +14,14 @@ export function countBy(cases, key) {
   return [...out.entries()];
 }
 
-export const listGroups = () => api("/api/groups");
+// With spread: each group's cases per city and month in the same response (one request).
+export const listGroups = (spread = false) => api("/api/groups", { query: { spread: spread || undefined } });
+export const groupOfCase = (caseId) => api(`/api/groups/by-case/${caseId}`);
 export const getProfile = (id) => api(`/api/groups/${id}/profile`);
 
 export async function members(id, limit = 500) {
   const page = await api(`/api/groups/${id}/members`, { query: { limit } });
   return page.items;
-}
-
-// Run ``fn`` over ``items`` with at most ``n`` requests in flight.
-export async function pool(items, n, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]).catch(() => null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
 }
 
 export const actions = {
@@ -42,12 +30,8 @@ export const actions = {
   merge: (id, other) => api(`/api/groups/${id}/merge`, { method: "POST", body: { sources: [Number(other)] } }),
   split: (id, caseIds, name) => api(`/api/groups/${id}/split`, { method: "POST", body: { case_ids: caseIds, name } }),
   startBatch: (id, lead, note) => api(`/api/groups/${id}/batch`, { method: "POST", body: { lead_department: lead, policy_note: note } }),
+  undo: (id) => api(`/api/groups/${id}/undo`, { method: "POST" }),
   decide: (id, decision, status) => api(`/api/groups/${id}/decision`, { method: "POST", body: { decision, status } }),
-};
-
-export const EDIT_LABELS = {
-  rename: "重命名", merge: "合并", merged: "并入", split: "拆分", lock: "锁定", unlock: "解锁", move: "移入案件", unassign: "移回未归组",
-  batch: "启动批量处理", decision: "批量决定", new: "新发现", kept: "重新发现后保留", retired: "撤销",
 };
 
 export function groupState(g) {

@@ -32,16 +32,25 @@ function setProgress(fraction, label, indeterminate = false, failed = false) {
   $("#progress-label").textContent = label;
 }
 
+// "新增 3 件，更新 1 件（其中 1 件内容有变、已重新编码），未变化 2 件": re-encoding is only mentioned for updates.
+function summary(r) {
+  const parts = [`新增 ${r.created} 件`, `更新 ${r.updated} 件${r.updated && r.reembedded ? `（其中 ${r.reembedded} 件内容有变、已重新编码）` : ""}`];
+  if (r.unchanged !== undefined && r.unchanged !== null) parts.push(`未变化 ${r.unchanged} 件`);
+  return `共 ${r.total} 行：${parts.join("，")}。`;
+}
+
 function showSuccess(r) {
   result.hidden = false;
+  const ignored = r.ignored_columns || [];
+  const stat = (k, v) => h("div", { class: "stat" }, h("div", { class: "k" }, k), h("div", { class: "v" }, v));
   clear(
     result,
     h("h2", { class: "card-title" }, "导入完成"),
-    h("div", { class: "alert green" }, h("strong", {}, "成功"), h("div", {}, `共 ${r.total} 行：新增 ${r.created} 件，更新 ${r.updated} 件，重新编码 ${r.reembedded} 件。`)),
-    h("div", { class: "grid-3" },
-      h("div", { class: "stat" }, h("div", { class: "k" }, "新增"), h("div", { class: "v" }, r.created)),
-      h("div", { class: "stat" }, h("div", { class: "k" }, "更新"), h("div", { class: "v" }, r.updated)),
-      h("div", { class: "stat" }, h("div", { class: "k" }, "合计"), h("div", { class: "v" }, r.total))),
+    h("div", { class: "alert green" }, h("strong", {}, "成功"), h("div", {}, summary(r))),
+    ignored.length ? h("div", { class: "alert blue", id: "import-ignored" }, h("strong", {}, "提示"), h("div", {}, `已忽略列：${ignored.join("、")}（不属于案件字段，未导入）`)) : null,
+    h("div", { class: "grid-4" },
+      stat("新增", r.created), stat("更新", r.updated),
+      stat("未变化", r.unchanged ?? "—"), stat("合计", r.total)),
     h("p", {}, h("a", { href: "/" }, "前往案件研判 →")),
   );
 }

@@ -5,6 +5,8 @@ import { $, badge, can, clear, errorBlock, h, highlight } from "./ui.js";
 const STATUS_COLOR = { published: "green", draft: "amber", retired: "" };
 const status = $("#mc-status");
 const category = $("#mc-category");
+// Only drafting roles may list drafts and retired model cases; everyone else reads what is published.
+const READABLE = can("modelcases:draft") ? ["draft", "published", "retired"] : ["published"];
 
 export function mcCard(m, terms = [], extra = null) {
   return h(
@@ -24,7 +26,7 @@ async function loadList() {
   const box = $("#mc-list");
   $("#mc-list-title").textContent = "典型案例";
   try {
-    const page = await api("/api/modelcases", { query: { status: status.value || ["draft", "published", "retired"], category: category.value, limit: 200 } });
+    const page = await api("/api/modelcases", { query: { status: status.value || READABLE, category: category.value, limit: 200 } });
     $("#mc-meta").textContent = `共 ${page.total} 件`;
     clear(box, page.items.length ? page.items.map((m) => mcCard(m)) : h("p", { class: "empty" }, "没有符合条件的典型案例"));
     return page;
@@ -74,8 +76,11 @@ for (const [fmt, label] of [["xlsx", "导出 Excel"], ["md", "导出 Markdown"],
 }
 
 (async () => {
-  if (!can("modelcases:draft")) status.disabled = true;
-  const all = await api("/api/modelcases", { query: { status: ["draft", "published", "retired"], limit: 1000 } }).catch(() => null);
+  if (!can("modelcases:draft")) {
+    for (const opt of [...status.options]) if (opt.value !== "published") opt.remove();
+    status.disabled = true;
+  }
+  const all = await api("/api/modelcases", { query: { status: READABLE, limit: 1000 } }).catch(() => null);
   const cats = [...new Set((all?.items || []).map((m) => m.category).filter(Boolean))].sort();
   for (const c of cats) category.append(h("option", { value: c }, c));
   loadList();

@@ -20,7 +20,8 @@ function stat(k, v, d) {
 function table(report, unitLabel) {
   return h("table", { class: "table", id: `sv-table-${report.group_by}` },
     h("thead", {}, h("tr", {}, h("th", {}, unitLabel), h("th", { class: "num" }, "本周受理"), h("th", { class: "num" }, "化解"),
-      h("th", { class: "num" }, "化解率"), h("th", { class: "num" }, "再次信访率"), h("th", { class: "num" }, "积案"), h("th", {}, ""))),
+      h("th", { class: "num" }, "化解率"), h("th", { class: "num" }, "再次信访率"), h("th", { class: "num" }, "积案"),
+      h("th", { class: "num" }, "按期受理率"), h("th", { class: "num" }, "按期办结率"), h("th", { class: "num" }, "参评率"), h("th", { class: "num" }, "满意率"), h("th", {}, ""))),
     h("tbody", {}, report.rows.map((r) => h("tr", {},
       h("td", {}, r.unit),
       h("td", { class: "num" }, r.received),
@@ -28,9 +29,22 @@ function table(report, unitLabel) {
       h("td", { class: "num" }, pct(r.resolution_rate), " ", change(r.change_resolution_rate, true)),
       h("td", { class: "num" }, pct(r.repeat_rate), " ", change(r.change_repeat_rate, false)),
       h("td", { class: "num" }, r.backlog),
+      ...rates(r, "td"),
       h("td", {}, r.lowest ? badge("排名靠后", "red") : null)))),
     h("tfoot", {}, h("tr", {}, h("th", {}, "合计"), h("th", { class: "num" }, report.total.received), h("th", { class: "num" }, report.total.resolved),
-      h("th", { class: "num" }, pct(report.total.resolution_rate)), h("th", { class: "num" }, pct(report.total.repeat_rate)), h("th", { class: "num" }, report.total.backlog), h("th", {}))));
+      h("th", { class: "num" }, pct(report.total.resolution_rate)), h("th", { class: "num" }, pct(report.total.repeat_rate)), h("th", { class: "num" }, report.total.backlog),
+      ...rates(report.total, "th"), h("th", {}))));
+}
+
+// 按期受理率 / 按期办结率 (lifecycle deadlines) and 参评率 / 满意率 (evaluations), with their counts.
+function rates(r, cell) {
+  const one = (rate, n, of) => h(cell, { class: "num", title: of ? `${n} / ${of}` : "" }, pct(rate));
+  return [
+    one(r.on_time_acceptance_rate, r.accepted_on_time, r.acceptance_due),
+    one(r.on_time_reply_rate, r.replied_on_time, r.handling_due),
+    one(r.evaluation_rate, r.evaluated, r.replied),
+    one(r.satisfaction_rate, r.satisfied, r.evaluated),
+  ];
 }
 
 function chartRows(report) {
@@ -66,6 +80,11 @@ async function load() {
       stat("化解率", pct(t.resolution_rate), t.change_resolution_rate !== null && t.change_resolution_rate !== undefined ? ["较上周 ", change(t.change_resolution_rate, true), " 个百分点"] : null),
       stat("再次信访率", pct(t.repeat_rate), t.change_repeat_rate !== null && t.change_repeat_rate !== undefined ? ["较上周 ", change(t.change_repeat_rate, false), " 个百分点"] : null),
       stat("积案", t.backlog, "受理 60 天以上未办结"));
+    clear($("#sv-rates"),
+      stat("按期受理率", pct(t.on_time_acceptance_rate), `${t.accepted_on_time} / ${t.acceptance_due} 件按期受理`),
+      stat("按期办结率", pct(t.on_time_reply_rate), `${t.replied_on_time} / ${t.handling_due} 件按期答复`),
+      stat("参评率", pct(t.evaluation_rate), `${t.evaluated} / ${t.replied} 件已评价`),
+      stat("满意率", pct(t.satisfaction_rate), `${t.satisfied} / ${t.evaluated} 件满意或基本满意`));
     const trend = dep.trend || [];
     // Scale the trend to its data (rates are often low): the next 10 % step above the highest point.
     const peak = Math.max(0, ...trend.flatMap((p) => [p.resolution_rate ?? 0, p.repeat_rate ?? 0]));

@@ -102,9 +102,21 @@ export function errorBlock(err) {
   );
 }
 
-export function problemText(d) {
-  const where = [d.row ? `第 ${d.row} 行` : null, d.field ? `字段 ${d.field}` : null].filter(Boolean).join(" · ");
+// ``labels`` maps API field names to the words on the form (lead -> 主责单位), so a dialog can say
+// "主责单位：请指定主责单位" instead of "字段 lead：…".
+export function problemText(d, labels = {}) {
+  const field = d.field ? (labels[d.field] ?? `字段 ${d.field}`) : null;
+  const where = [d.row ? `第 ${d.row} 行` : null, field].filter(Boolean).join(" · ");
   return where ? `${where}：${d.message}` : d.message;
+}
+
+// An error inside a dialog: the problems in words, one line each (no repeated summary line).
+export function dialogError(err, labels = {}) {
+  const details = err.details || [];
+  return h("div", { class: "alert red small", role: "alert" },
+    h("div", {}, details.length
+      ? h("ul", { class: "plain" }, details.slice(0, 10).map((d) => h("li", {}, problemText(d, labels))))
+      : err.message || String(err)));
 }
 
 export function fmtPct(x, digits = 1) {
@@ -119,30 +131,68 @@ export function fmtTime(s) {
   return s ? String(s).replace("T", " ").slice(0, 16) : "";
 }
 
-// A modal dialog with a form; resolves with FormData values or null when cancelled.
-export function ask(title, fields, okLabel = "确定") {
+function dialogInput(f, id) {
+  if (f.options) {
+    return h("select", { id, name: f.name, required: f.required },
+      f.placeholder !== undefined ? h("option", { value: "" }, f.placeholder) : null,
+      f.options.map((o) => h("option", { value: o.value ?? o, selected: (o.value ?? o) === f.value }, o.label ?? o)));
+  }
+  if (f.multiline) return h("textarea", { id, name: f.name, rows: f.rows || 4, required: f.required, placeholder: f.placeholder || "" }, f.value || "");
+  return h("input", { id, name: f.name, type: f.type || "text", value: f.value ?? "", required: f.required, placeholder: f.placeholder || "", list: f.list, min: f.min, max: f.max });
+}
+
+// A modal form that stays open until ``submit(values)`` succeeds: errors appear inside it, in words,
+// and nothing typed is lost. Resolves with submit's result, or null when cancelled.
+export function formDialog({ title, intro, fields = [], okLabel = "确定", submit, id }) {
   return new Promise((resolve) => {
+    const labels = Object.fromEntries(fields.map((f) => [f.name, f.errorLabel || f.label.replace(/（.*）$/, "")]));
+    const errors = h("div", { class: "dlg-errors" });
     const inputs = fields.map((f, i) => {
-      const id = `dlg-${i}`;
-      const input = f.options
-        ? h("select", { id, name: f.name, required: f.required }, f.options.map((o) => h("option", { value: o.value ?? o }, o.label ?? o)))
-        : f.multiline
-          ? h("textarea", { id, name: f.name, rows: 4, required: f.required }, f.value || "")
-          : h("input", { id, name: f.name, value: f.value || "", required: f.required, placeholder: f.placeholder || "" });
-      return [h("label", { for: id }, f.label), input];
+      const fid = `dlg-${f.name}-${i}`;
+      return [h("label", { for: fid }, f.label), dialogInput(f, fid), f.hint ? h("p", { class: "hint" }, f.hint) : null];
     });
-    const form = h("form", { method: "dialog" }, h("h2", {}, title), inputs,
+    const ok = h("button", { class: "btn primary", type: "submit" }, okLabel);
+    const form = h("form", { method: "dialog", novalidate: true }, h("h2", {}, title), intro ? h("div", { class: "dlg-intro" }, intro) : null,
+      inputs, errors,
       h("div", { class: "btn-row" },
-        h("button", { class: "btn", type: "button", value: "cancel", onclick: () => { dlg.close(); } }, "取消"),
-        h("button", { class: "btn primary", type: "submit" }, okLabel)));
-    const dlg = h("dialog", { "aria-label": title }, form);
-    form.addEventListener("submit", (ev) => {
+        h("button", { class: "btn", type: "button", onclick: () => dlg.close() }, "取消"), ok));
+    const dlg = h("dialog", { "aria-label": title, id }, form);
+    let result = null;
+    form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const out = Object.fromEntries(new FormData(form).entries());
-      dlg.close();
-      resolve(out);
+      const values = Object.fromEntries(new FormData(form).entries());
+      const missing = fields.filter((f) => f.required && !String(values[f.name] ?? "").trim());
+      if (missing.length) {
+        clear(errors, dialogError({ details: missing.map((f) => ({ field: f.name, message: f.requiredMessage || `请填写${f.label}` })) }, labels));
+        return;
+      }
+      ok.disabled = true;
+      try {
+        result = submit ? await submit(values) : values;
+        if (result === undefined) result = values;
+        dlg.close();
+      } catch (e) {
+        clear(errors, dialogError(e, labels));
+      } finally {
+        ok.disabled = false;
+      }
     });
-    dlg.addEventListener("close", () => { dlg.remove(); resolve(null); });
+    dlg.addEventListener("close", () => { dlg.remove(); resolve(result); });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
+
+// A yes/no question in a modal; resolves true only when confirmed.
+export function confirmDialog(title, message, okLabel = "确定", { danger = false, id } = {}) {
+  return new Promise((resolve) => {
+    let yes = false;
+    const dlg = h("dialog", { "aria-label": title, id },
+      h("h2", {}, title), h("div", { class: "dlg-intro" }, message),
+      h("div", { class: "btn-row" },
+        h("button", { class: "btn", type: "button", onclick: () => dlg.close() }, "取消"),
+        h("button", { class: danger ? "btn danger" : "btn primary", type: "button", onclick: () => { yes = true; dlg.close(); } }, okLabel)));
+    dlg.addEventListener("close", () => { dlg.remove(); resolve(yes); });
     document.body.append(dlg);
     dlg.showModal();
   });

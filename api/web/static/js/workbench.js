@@ -31,6 +31,8 @@ async function loadList() {
     const page = await api("/api/cases", { query });
     clear(tbody, page.items.length ? page.items.map(caseRow) : h("tr", {}, h("td", { colspan: 8, class: "empty" }, "没有符合条件的案件")));
     $("#recent-meta").textContent = `共 ${page.total} 件`;
+    // The example number is a real one from the data: registries number cases their own way.
+    if (page.items.length) $("#q-external").placeholder = `如 ${page.items[0].external_no}`;
     const pager = clear($("#recent-pager"));
     if (page.total > PAGE) {
       pager.append(
