@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from api.csrf import install_csrf
 from api.errors import install_error_handlers
 from api.headers import install_headers
-from api.routes import audit, cases, search, session, system
+from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import workflow as workflow_routes
@@ -29,6 +29,7 @@ ROUTERS = [
     workflow_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    units.router,
     web_pages.router,
 ]
 

@@ -98,7 +98,7 @@ class Kernel:
         self.hooks = IngestHooks()
         self.unit_store = UnitStore(db)
         self._units: UnitCatalog | None = None
-        self._units_version = -1
+        self._units_version = self._units_generation = 0
         self._units_lock = threading.Lock()
 
     # -- master data -----------------------------------------------------------------------------
@@ -108,18 +108,23 @@ class Kernel:
         seeded into an empty table), again after ``reload_units`` and after another process (a CLI
         import while the server runs) committed to the database."""
         version = self.unit_store.data_version()
+        with self._units_lock:  # never held across a database call (a writer may be asking for it)
+            current, generation = self._units, self._units_generation
+            if current is not None and version == self._units_version:
+                return current
+        if self.unit_store.count() == 0:
+            self.unit_store.seed(r.unit for r in bundled_rows())
+        catalog = UnitCatalog(self.unit_store.load())
         with self._units_lock:
-            if self._units is None or version != self._units_version:
-                if self.unit_store.count() == 0:
-                    self.unit_store.seed(r.unit for r in bundled_rows())
-                self._units = UnitCatalog(self.unit_store.load())
-                self._units_version = version
-            return self._units
+            if generation == self._units_generation:  # no write asked for a reload meanwhile
+                self._units, self._units_version = catalog, version
+        return catalog
 
     def reload_units(self) -> UnitCatalog:
         """Read the catalog again (the unit service calls this after every write)."""
         with self._units_lock:
             self._units = None
+            self._units_generation += 1
         return self.units
 
     # -- scoped reads ----------------------------------------------------------------------------

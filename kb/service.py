@@ -23,6 +23,7 @@ from kb.security import audit_ingest_hook
 from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.storage.db import Database
+from kb.units.service import UnitService
 from kb.users import SYSTEM, Principal, UserStore
 from kb.workflow.service import WorkflowService
 
@@ -87,6 +88,7 @@ class LeianService:
         )
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
+        self.units = UnitService(kernel, self.audit)
         self.workflow = WorkflowService(kernel)
         self.groups = GroupService(kernel)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import cases, groups, modelcases, security, users, workflow
+from api.cli import cases, groups, modelcases, security, units, users, workflow
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -47,6 +47,7 @@ AREAS: tuple[click.Command, ...] = (
     workflow.repeats,
     workflow.litigation,
     modelcases.modelcases,
+    units.units,
 )
 for _command in AREAS:
     cli.add_command(_command)

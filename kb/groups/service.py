@@ -265,6 +265,8 @@ class GroupService:
         if group.batch_status == "decided":
             raise ConflictError(f"类案组 {group_id} 已作出批量决定")
         dept = _text("lead_department", lead_department, 64)
+        if dept:  # the lead unit (主责单位) is master data: 省人社厅 is stored as 省人力资源社会保障厅
+            dept = self.kernel.units.require(dept, "lead_department").name
         note = _text("policy_note", policy_note, 4000)
         with self.db.transaction() as conn:
             self.repo.update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from kb.errors import FieldProblem, InvalidInputError
 
@@ -41,6 +41,14 @@ DEPARTMENT_KINDS: tuple[str, ...] = ("department", "zhengfa", "zhengfa_body")
 MAX_SUGGESTIONS = 3
 _SIMILARITY_CUTOFF = 0.3
 _RELATIVE_CUTOFF = 0.6
+
+
+class CaseUnits(Protocol):
+    """The unit-valued fields of a case (``CaseIn`` or any record with them), rewritten in place."""
+
+    city: str | None
+    district: str | None
+    department: str | None
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,7 @@ class UnitCatalog:
         return unit
 
     def normalise_case(
-        self, case: Any, row: int | None = None, fields: Collection[str] | None = None
+        self, case: CaseUnits, row: int | None = None, fields: Collection[str] | None = None
     ) -> list[FieldProblem]:
         """Check a case's unit fields and rewrite aliases to canonical names in place (广州 -> 广州市).
 
@@ -216,9 +224,10 @@ class UnitCatalog:
                 case.department = self.require(case.department, "department").name
         return problems
 
-    def _district(self, case: Any, city: Unit | None, row: int | None) -> list[FieldProblem]:
+    def _district(self, case: CaseUnits, city: Unit | None, row: int | None) -> list[FieldProblem]:
         if city is None and case.city:
             return []  # the city itself is wrong (reported once, above)
+        assert case.district is not None
         district = self.get(case.district)
         if city is None:
             problem = self.problem(case.district, "district", ("district",), row)

@@ -119,8 +119,9 @@ def parse_row(
     return UnitRow(Unit(name, kind, parent, aliases, cities), active, row_no, at), []
 
 
-def parse_rows(rows: Sequence[RawRow], raw_headers: Iterable[str]) -> list[UnitRow]:
-    """Every row of a unit file as a unit; InvalidInputError with every problem (nothing partial)."""
+def parse_rows(rows: Sequence[RawRow], raw_headers: Iterable[str]) -> tuple[list[UnitRow], list[FieldProblem]]:
+    """Every row of a unit file as a unit, and the problems of the rows that are not one. A header
+    problem (unknown or missing column) or an empty file raises InvalidInputError at once."""
     headers, problems = headers_of(raw_headers)
     if problems:
         raise InvalidInputError(problems)
@@ -130,15 +131,13 @@ def parse_rows(rows: Sequence[RawRow], raw_headers: Iterable[str]) -> list[UnitR
         problems += row_problems
         if unit_row is not None:
             parsed.append(unit_row)
-    if problems:
-        raise InvalidInputError(problems)
-    if not parsed:
+    if not parsed and not problems:
         raise InvalidInputError([FieldProblem("file", "文件中没有单位")])
-    return parsed
+    return parsed, problems
 
 
-def read_unit_file(data: bytes, fmt: str) -> list[UnitRow]:
-    """A unit file (CSV, XLSX or JSON Lines) as rows; headers kept as the file spells them."""
+def read_unit_file(data: bytes, fmt: str) -> tuple[list[UnitRow], list[FieldProblem]]:
+    """A unit file (CSV, XLSX or JSON Lines) as rows and row problems; headers kept as the file spells them."""
     rows = list(read_rows(data, fmt, header=lambda h: h.strip().lstrip("\ufeff")))
     raw_headers: dict[str, None] = {}
     for _, raw in rows:
@@ -151,7 +150,10 @@ def read_unit_file(data: bytes, fmt: str) -> list[UnitRow]:
 def bundled_rows() -> list[UnitRow]:
     """The master data shipped with Leian: 广东省 cities, districts, departments and the bureau."""
     data = resources.files("kb.units").joinpath("data", BUNDLED).read_bytes()
-    return read_unit_file(data, "csv")
+    parsed, problems = read_unit_file(data, "csv")
+    if problems:
+        raise InvalidInputError(problems)
+    return parsed
 
 
 def resolve(incoming: Sequence[UnitRow], existing: Iterable[Unit] = ()) -> tuple[list[UnitRow], list[FieldProblem]]:
@@ -188,7 +190,24 @@ def resolve(incoming: Sequence[UnitRow], existing: Iterable[Unit] = ()) -> tuple
         resolved.append(replace(r, unit=unit))
     for r in resolved:
         problems += _links(r, merged)
+        problems += _dependents(r, merged, set(first_row))
     return resolved, problems
+
+
+def _dependents(r: UnitRow, merged: Mapping[str, Unit], incoming: set[str]) -> list[FieldProblem]:
+    """A stored unit's parent or covered city must keep a kind that fits when a row replaces it."""
+    name, kind = r.unit.name, r.unit.kind
+    broken = [
+        u.name
+        for u in merged.values()
+        if u.name not in incoming
+        and ((u.parent == name and kind not in PARENT_KINDS[u.kind]) or (name in u.cities and kind != "city"))
+    ]
+    if not broken:
+        return []
+    more = f"等 {len(broken)} 个单位" if len(broken) > 3 else ""
+    message = f"改为{KIND_LABELS[kind]}后，{'、'.join(broken[:3])}{more}的上级单位或覆盖地市不再有效"
+    return [FieldProblem(r.at("kind"), message, r.row)]
 
 
 def _links(r: UnitRow, merged: Mapping[str, Unit]) -> list[FieldProblem]:

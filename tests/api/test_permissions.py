@@ -22,7 +22,7 @@ from kb.users import PERMISSIONS
 from tests.helpers import ROWS, rows
 
 PUBLIC = {"/api/health", "/api/auth/login", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-AUTHENTICATED = {"/api/auth/me", "/api/auth/logout"}
+AUTHENTICATED = {"/api/auth/me", "/api/auth/logout", "/api/units"}
 # Other cities' cases carry this marker in their registry number: it must never reach a 广州市 user.
 MARKER = "OTHERCITY"
 

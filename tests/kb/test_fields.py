@@ -127,8 +127,7 @@ WORKED_EXAMPLE = textwrap.dedent(
     import kb.schema as schema
     import kb.storage.migrations as migrations
     from kb.storage.migrate import Migration
-    # The next free version (the example's own "8" when it was written; later features took more).
-    version = max(m.version for m in schema.ALL_MIGRATIONS) + 1
+    version = max(m.version for m in schema.ALL_MIGRATIONS) + 1  # the next free number
     risk = Migration(version, "cases: risk level", "ALTER TABLE cases ADD COLUMN risk_level TEXT;")
     migrations.MIGRATIONS.append(risk)  # declared by its owner ...
     schema.ALL_MIGRATIONS = schema.assemble([*schema.ALL_MIGRATIONS, risk], schema.DECLARED)  # ... and listed

@@ -245,7 +245,10 @@ def test_batch_decision_applies_to_all_members_in_one_transaction(loaded: LeianS
         loaded.groups.decide(gid, "统一按政策补发", "resolved")
     with pytest.raises(InvalidInputError):
         loaded.groups.start_batch(gid, " ", "政策")
-    loaded.groups.start_batch(gid, "省人力资源社会保障厅", "按欠薪保障金先行垫付")
+    with pytest.raises(InvalidInputError, match="未知单位“省人设厅”"):  # the lead unit is master data
+        loaded.groups.start_batch(gid, "省人设厅", "政策")
+    started = loaded.groups.start_batch(gid, "省人社厅", "按欠薪保障金先行垫付")
+    assert started.lead_department == "省人力资源社会保障厅"
     # A failure on the last member must leave every case and the decision log untouched.
     victim = max(members)
     before = {c.id: c.status for c in loaded.cases.get_many(members).values()}

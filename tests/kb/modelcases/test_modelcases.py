@@ -43,7 +43,7 @@ def resolved_case(no: str, **extra: object) -> dict:
         "content": "业主张三丰反映小区电梯广告和停车收益多年未公开，联系电话13812345678，要求物业公布账目。",
         "received_date": "2024-03-01",
         "city": "广州市",
-        "department": "市住房城乡建设局",
+        "department": "省住房城乡建设厅",
         "category": "物业管理纠纷",
         "status": "resolved",
         "resolution_note": "街道召集业委会和物业公司座谈；聘请第三方审计公共收益；审计结果在小区公示并按比例返还业主。",
@@ -124,7 +124,7 @@ def test_promote_resolved_case_to_masked_draft_and_find_it_by_case(service: Leia
     draft = mcs.promote_case(case_id["P-1"], HANDLER)
     d = draft.data
     assert draft.status == "draft" and d.source_case_ids == [case_id["P-1"]]
-    assert (d.category, d.lead_department, d.locality) == ("物业管理纠纷", "市住房城乡建设局", "广州市")
+    assert (d.category, d.lead_department, d.locality) == ("物业管理纠纷", "省住房城乡建设厅", "广州市")
     assert "张三丰" not in d.summary and "13812345678" not in d.summary and "张**" in d.summary
     assert d.approach.startswith("街道召集") and len(d.steps) == 3
     with pytest.raises(InvalidInputError):
@@ -151,7 +151,7 @@ def test_promote_group_decision_and_look_up_by_group(service: LeianService) -> N
     mcs = service.modelcases
     with pytest.raises(InvalidInputError):
         mcs.promote_group(str(gid), HANDLER)  # no batch decision yet
-    groups.start_batch(gid, "市住房城乡建设局", "统一审计公共收益并公示", REVIEWER)
+    groups.start_batch(gid, "省住房城乡建设厅", "统一审计公共收益并公示", REVIEWER)
     groups.decide(gid, "委托第三方审计，按户返还公共收益", "resolved", REVIEWER)
     draft = mcs.promote_group(str(gid), HANDLER)
     d = draft.data
@@ -199,7 +199,7 @@ def test_guidance_for_a_full_letter_uses_category_of_similar_cases(library_loade
                 title="平台拖欠运费",
                 content=f"货车司机反映网络货运平台拖欠运费第{i}批。",
                 category="货运平台拖欠运费",
-                department="市交通运输局",
+                department="省交通运输厅",
             ),
         )
         for i in range(1, 7)
