@@ -91,8 +91,20 @@ class _Script:
         self.link_repeat()
 
     # -- the steps -----------------------------------------------------------------------------
-    def _do(self, case_id: int, action: str, actor: str = PROVINCE, **kw: object) -> None:
-        self.s.lifecycle.transition(case_id, action, actor=self.p[actor], **kw)  # type: ignore[arg-type]
+    def _do(
+        self,
+        case_id: int,
+        action: str,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+        approver: str | None = None,
+        days: int | None = None,
+    ) -> None:
+        """One lifecycle move by the provincial handler."""
+        self.s.lifecycle.transition(
+            case_id, action, actor=self.p[PROVINCE], reason=reason, text=text, approver=approver, days=days
+        )
 
     def accept(self) -> None:
         """受理 two of the registered cases (the others stay 登记, most of them overdue for 受理)."""
