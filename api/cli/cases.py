@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from api.cli import demo_workflow
 from api.cli.common import ACTOR_OPTION, WORKERS_OPTION, friendly_errors, open_service, resolve_actor, settings_from
+from api.cli.demo_workflow import replay, replayed
 from api.cli.filter_options import filter_options, filters_from_options
 from api.cli.output import emit_json, json_option
 from api.cli.progress import ProgressLog, log_to_file, print_stage
@@ -247,8 +247,8 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
             run = service.groups.discover(progress=print_stage)
             click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")
         credentials = demo_users(service, settings.data_dir)
-        if fresh and not demo_workflow.replayed(service):
-            summary = demo_workflow.replay(service)
+        if fresh and not replayed(service):
+            summary = replay(service)
             click.echo("演示办理记录（按当前时间记录）：")
             for line in summary.lines:
                 click.echo("  " + line)
