@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from api.cli import demo_workflow
+from api.cli import cli, demo_workflow, register_commands
 from api.cli.cases import SAMPLES, demo_users
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
@@ -18,12 +19,15 @@ from kb.service import LeianService
 from tests.conftest import make_settings
 
 
+def first_rows(n: int = 300) -> list[dict[str, object]]:
+    with SAMPLES.open(encoding="utf-8") as f:
+        return [json.loads(line) for _, line in zip(range(n), f, strict=False)]
+
+
 @pytest.fixture
 def demo(tmp_path: Path, segmenter: Segmenter) -> Iterator[LeianService]:
     service = LeianService(make_settings(tmp_path), encoder=HashingEncoder(), segmenter=segmenter)
-    with SAMPLES.open(encoding="utf-8") as f:
-        rows = [json.loads(line) for _, line in zip(range(300), f, strict=False)]
-    service.ingest([(None, r) for r in rows])
+    service.ingest([(None, r) for r in first_rows()])
     demo_users(service, tmp_path)
     yield service
     service.close()
@@ -75,3 +79,26 @@ def test_the_replay_shows_every_state(demo: LeianService) -> None:
     assert demo_workflow.replayed(demo)
     assert demo_workflow.replay(demo).lines == []
     assert stages(demo) == by_stage
+
+
+def test_leian_demo_replays_once_after_the_import(tmp_path: Path) -> None:
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in first_rows()), encoding="utf-8")
+    register_commands()
+    args = [
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--encoder",
+        "hashing",
+        "demo",
+        "--no-serve",
+        "--samples",
+        str(samples),
+    ]
+    first = CliRunner().invoke(cli, args, env={"LEIAN_THREADS": "1", "LEIAN_INGEST_WORKERS": "1"})
+    assert first.exit_code == 0, first.output
+    assert "演示办理记录" in first.output and "退回交办" in first.output
+    assert "zf_officer" in first.output and "dc1_supervisor" in first.output
+    again = CliRunner().invoke(cli, args, env={"LEIAN_THREADS": "1", "LEIAN_INGEST_WORKERS": "1"})
+    assert again.exit_code == 0, again.output
+    assert "跳过导入" in again.output and "演示办理记录" not in again.output
