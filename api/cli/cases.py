@@ -16,7 +16,7 @@ from api.cli.demo_workflow import replay, replayed
 from api.cli.filter_options import filter_options, filters_from_options
 from api.cli.output import emit_json, json_option
 from api.cli.progress import ProgressLog, log_to_file, print_stage
-from kb.errors import ImportReport
+from kb.errors import ImportReport, LeianError
 from kb.identity_key import create_key_file, with_key_file
 from kb.readers import read_path
 from kb.service import LeianService
@@ -248,10 +248,14 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
             click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")
         credentials = demo_users(service, settings.data_dir)
         if fresh and not replayed(service):
-            summary = replay(service)
-            click.echo("演示办理记录（按当前时间记录）：")
-            for line in summary.lines:
-                click.echo("  " + line)
+            try:
+                summary = replay(service)
+            except LeianError as e:  # e.g. a --samples file without enough cases in handling
+                click.echo(f"演示办理记录未生成：{e}", err=True)
+            else:
+                click.echo("演示办理记录（按当前时间记录）：")
+                for line in summary.lines:
+                    click.echo("  " + line)
     finally:
         service.close()
     click.echo("演示账号（仅用于演示环境）：")
