@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from api.cli.common import ACTOR_OPTION, WORKERS_OPTION, friendly_errors, open_service, resolve_actor, settings_from
+from api.cli.demo_workflow import replay, replayed
 from api.cli.filter_options import filter_options, filters_from_options
 from api.cli.output import emit_json, json_option
 from api.cli.progress import ProgressLog, log_to_file, print_stage
-from kb.errors import ImportReport
+from kb.errors import ImportReport, LeianError
 from kb.identity_key import create_key_file, with_key_file
 from kb.readers import read_path
 from kb.service import LeianService
@@ -181,13 +182,20 @@ def demo_settings(ctx: click.Context) -> Settings:
     return with_key_file(settings)
 
 
-# (user name, role, unit, scope kind, display name)
+# (user name, role, unit, scope kind, display name): every role at the province, and one account of
+# each kind of scope (kb/scope.py). The demo's handling history (api/cli/demo_workflow.py) acts as them.
 DEMO_USERS = (
     ("admin", "admin", None, None, "演示管理员"),
     ("handler", "handler", None, None, "演示经办人"),
     ("reviewer", "reviewer", None, None, "演示审查员"),
     ("supervisor", "supervisor", None, None, "演示督查员"),
+    ("analyst", "analyst", None, None, "演示分析员"),
     ("gz_handler", "handler", "广州市", "city", "广州市经办人"),
+    ("gz_supervisor", "supervisor", "广州市", "city", "广州市督查员"),
+    ("sz_handler", "handler", "深圳市", "city", "深圳市经办人"),
+    ("dc1_supervisor", "supervisor", "省信访局督查一处", "cities", "督查一处督查员"),
+    ("jt_officer", "handler", "省交通运输厅", "department", "省交通运输厅承办人"),
+    ("zf_officer", "handler", "省委政法委", "zhengfa", "省委政法委承办人"),
 )
 
 
@@ -227,7 +235,8 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
     click.echo(f"进度同时写入日志：{log_file}", err=True)
     service = LeianService(settings)
     try:
-        if service.cases.count() == 0:
+        fresh = service.cases.count() == 0
+        if fresh:
             run_import(service, samples, None)
         else:
             click.echo(f"已有 {service.cases.count()} 件案件，跳过导入（删除 {settings.data_dir} 可重新加载）")
@@ -238,6 +247,15 @@ def demo(ctx: click.Context, host: str, port: int, samples: Path, no_serve: bool
             run = service.groups.discover(progress=print_stage)
             click.echo(f"同质化类案：发现 {run.groups} 个类案组，{run.unassigned} 件待复核")
         credentials = demo_users(service, settings.data_dir)
+        if fresh and not replayed(service):
+            try:
+                summary = replay(service)
+            except LeianError as e:  # e.g. a --samples file without enough cases in handling
+                click.echo(f"演示办理记录未生成：{e}", err=True)
+            else:
+                click.echo("演示办理记录（按当前时间记录）：")
+                for line in summary.lines:
+                    click.echo("  " + line)
     finally:
         service.close()
     click.echo("演示账号（仅用于演示环境）：")

@@ -1,0 +1,202 @@
+"""The demo's handling history: a fixed script of real steps, run once on a fresh demo data directory.
+
+After `leian demo` imports the samples, the replay walks a few cases through the services the doors
+use (lifecycle, dual assignment, 催办 / 督办单, evaluations, manual repeat links), each step as the demo
+account that would take it, at the real clock: nothing is back-dated. The sample cases' received
+dates lie in the past, so imported 待办 cases are already overdue for 受理 and imported 办理中 cases
+past 60 days overdue for 办理; the replay adds the states the samples cannot carry (signed and
+returned assignments, an extension, replies, a 不满意 evaluation and its 复查, a 终结, an open 督办单).
+
+Cases are picked deterministically (by 登记编号 order), so every fresh demo shows the same states.
+The replay records ``demo_replay`` in ``meta`` and never runs twice on one data directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kb.domain import Case
+from kb.errors import LeianError
+from kb.service import LeianService
+from kb.storage.cases import read_meta, write_meta
+from kb.users import Principal
+
+META_KEY = "demo_replay"
+LINK_NOTE = "同一信访人就同一事项再次反映（人工关联）"
+ORDER_DAYS = 7  # the open 督办单 is due a week after the demo starts
+
+# The accounts the script acts as (see DEMO_USERS in api/cli/cases.py).
+PROVINCE, SUPERVISOR = "handler", "supervisor"
+GZ, SZ, TRANSPORT = "gz_handler", "sz_handler", "jt_officer"
+
+
+@dataclass
+class ReplaySummary:
+    """What the replay did, one Chinese line per kind of step (printed by `leian demo`)."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, what: str, ids: Sequence[int]) -> None:
+        if ids:
+            self.lines.append(f"{what}：{'、'.join(f'#{i}' for i in ids)}")
+
+
+def replayed(service: LeianService) -> bool:
+    return read_meta(service.db, META_KEY) is not None
+
+
+def replay(service: LeianService) -> ReplaySummary:
+    """Run the script once; a data directory already replayed is left as it is (empty summary)."""
+    summary = ReplaySummary()
+    if replayed(service):
+        return summary
+    people = _accounts(service)
+    cases = sorted(service.cases.get_many(service.cases.all_ids()).values(), key=lambda c: c.external_no)
+    script = _Script(service, people, cases, summary)
+    script.run()
+    with service.db.transaction() as conn:
+        write_meta(conn, META_KEY, service.clock.now().isoformat(timespec="seconds"))
+    return summary
+
+
+def _accounts(service: LeianService) -> dict[str, Principal]:
+    people = {}
+    for name in (PROVINCE, SUPERVISOR, GZ, SZ, TRANSPORT):
+        principal = service.users.by_username(name)
+        if principal is None:
+            raise LeianError(f"演示账号 {name} 不存在，无法生成演示办理记录")
+        people[name] = principal
+    return people
+
+
+class _Script:
+    def __init__(
+        self, service: LeianService, people: dict[str, Principal], cases: list[Case], summary: ReplaySummary
+    ) -> None:
+        self.s, self.p, self.summary = service, people, summary
+        self.registered = [c for c in cases if c.stage == "registered"]
+        self.accepted = [c for c in cases if c.stage == "accepted"]
+        self.replied = [c for c in cases if c.stage == "replied"]
+
+    def run(self) -> None:
+        self.accept()
+        full, returned, waiting, supervised = self.assign()
+        self.handle_fully(full)
+        self.handle_returned(returned)
+        self.supervise(waiting, supervised)
+        self.conclude()
+        self.link_repeat()
+
+    # -- the steps -----------------------------------------------------------------------------
+    def _do(
+        self,
+        case_id: int,
+        action: str,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+        approver: str | None = None,
+        days: int | None = None,
+    ) -> None:
+        """One lifecycle move by the provincial handler."""
+        self.s.lifecycle.transition(
+            case_id, action, actor=self.p[PROVINCE], reason=reason, text=text, approver=approver, days=days
+        )
+
+    def accept(self) -> None:
+        """受理 two of the registered cases (the others stay 登记, most of them overdue for 受理)."""
+        chosen = self.registered[:2]
+        for case in chosen:
+            self._do(case.id, "accept")
+        self.accepted = chosen + self.accepted
+        self.summary.add("受理", [c.id for c in chosen])
+
+    def assign(self) -> tuple[int, int, int, int]:
+        """双向交办 four cases in handling: two to 广州市 + 省交通运输厅, two to 深圳市 + 省交通运输厅."""
+        picks = self.accepted[:4]
+        if len(picks) < 4:
+            raise LeianError("示例数据中办理中的案件不足 4 件，无法生成演示办理记录")
+        full, returned, waiting, supervised = (c.id for c in picks)
+        for cid, city in ((full, "广州市"), (returned, "广州市"), (waiting, "深圳市"), (supervised, "深圳市")):
+            self.s.assignments.assign(
+                cid,
+                locality=city,
+                departments=["省交通运输厅"],
+                note="请属地化解，省交通运输厅给予政策指导",
+                actor=self.p[PROVINCE],
+            )
+        self.summary.add("双向交办", [full, returned, waiting, supervised])
+        return full, returned, waiting, supervised
+
+    def _assignment(self, case_id: int, unit: str) -> int:
+        return next(a.id for a in self.s.assignments.history(case_id) if a.active and a.unit == unit)
+
+    def handle_fully(self, cid: int) -> None:
+        """签收 by both units, 延期 once, answers, 答复, 不满意, 复查申请, 复查意见, 回访."""
+        a = self.s.assignments
+        gz, jt = self._assignment(cid, "广州市"), self._assignment(cid, "省交通运输厅")
+        a.sign(gz, actor=self.p[GZ])
+        a.sign(jt, actor=self.p[TRANSPORT])
+        self._do(cid, "extend", reason="需协调多个部门核实情况", approver="省信访局分管领导", days=30)
+        a.answer(gz, "已约见信访人并组织协调，企业同意分期支付", resolved=True, actor=self.p[GZ])
+        a.answer(jt, "依照有关规定，运费纠纷可先行调解，调解不成可依法申请仲裁", actor=self.p[TRANSPORT])
+        self._do(cid, "reply", text="答复意见书：经属地核实，企业同意分期支付所欠款项，请信访人关注到账情况。")
+        self.s.evaluations.evaluate(cid, "unsatisfied", "信访人认为分期期限过长", actor=self.p[PROVINCE])
+        self._do(cid, "request_review", reason="信访人对答复不满意，申请复查")
+        self._do(cid, "review_reply", text="复查意见书：经复查，原答复事实清楚，已督促企业缩短支付期限。")
+        self.s.evaluations.follow_up(cid, "phone", "电话回访，信访人表示已收到第一期款项", actor=self.p[PROVINCE])
+        self.summary.add("签收、延期、答复、不满意评价、复查已答复、回访", [cid])
+
+    def handle_returned(self, cid: int) -> None:
+        """广州市 signs; 省交通运输厅 returns its assignment with a reason."""
+        a = self.s.assignments
+        a.sign(self._assignment(cid, "广州市"), actor=self.p[GZ])
+        a.return_assignment(
+            self._assignment(cid, "省交通运输厅"),
+            "该事项不属于交通运输部门职责，建议改交省人力资源社会保障厅",
+            actor=self.p[TRANSPORT],
+        )
+        self.summary.add("退回交办", [cid])
+
+    def supervise(self, waiting: int, supervised: int) -> None:
+        """A 催办 to 深圳市 on the unsigned case; a 督办单 (open, due in a week) on the other."""
+        self.s.supervision.remind(waiting, unit="深圳市", text="请尽快签收并办理", actor=self.p[SUPERVISOR])
+        self.s.assignments.sign(self._assignment(supervised, "深圳市"), actor=self.p[SZ])
+        deadline = self.s.clock.today() + dt.timedelta(days=ORDER_DAYS)
+        self.s.supervision.issue_order(
+            supervised,
+            unit="深圳市",
+            requirement="请于期限内报送化解进展和下一步措施",
+            deadline=deadline,
+            actor=self.p[SUPERVISOR],
+        )
+        self.summary.add("催办", [waiting])
+        self.summary.add(f"督办单（{deadline.isoformat()} 前回复）", [supervised])
+
+    def conclude(self) -> None:
+        """终结 the first replied case whose 复查 window has passed."""
+        for case in self.replied:
+            try:
+                self._do(case.id, "conclude")
+            except LeianError:  # still within the window
+                continue
+            self.summary.add("终结", [case.id])
+            return
+
+    def link_repeat(self) -> None:
+        """Link by hand two cases of one petitioner (the later as a repeat of the earlier)."""
+        by_key: dict[str, list[Case]] = {}
+        for case in self.replied:
+            if case.petitioner_key:
+                by_key.setdefault(case.petitioner_key, []).append(case)
+        for group in by_key.values():
+            for first, second in itertools.pairwise(group):
+                try:
+                    self.s.petitioners.link(first.id, second.id, LINK_NOTE, actor=self.p[PROVINCE])
+                except LeianError:  # already linked by hand
+                    continue
+                self.summary.add("人工关联重复信访", [first.id, second.id])
+                return
