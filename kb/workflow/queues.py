@@ -83,8 +83,10 @@ def _state(deadline: str | None, today: dt.date, near_days: int) -> tuple[bool, 
     return due < today, today <= due <= today + dt.timedelta(days=near_days)
 
 
-def sign_item(row: sqlite3.Row, today: dt.date) -> QueueItem:
-    overdue, near = _state(row["sign_due"], today, SIGN_NEAR_DAYS)
+def _item(row: sqlite3.Row, today: dt.date, near_days: int, kind: str, due_column: str, due_label: str) -> QueueItem:
+    """One queue row: an assignment awaiting 签收 (``sign``) or a case being handled (``case``)."""
+    due = row[due_column]
+    overdue, near = _state(due, today, near_days)
     return QueueItem(
         row["case_id"],
         row["external_no"],
@@ -94,33 +96,21 @@ def sign_item(row: sqlite3.Row, today: dt.date) -> QueueItem:
         row["status"],
         row["stage"],
         row["unit"],
-        "sign",
-        row["assignment_id"],
-        row["sign_due"],
-        "签收期限",
+        kind,
+        row["assignment_id"] if kind == "sign" else None,
+        due,
+        due_label,
         overdue,
         near,
     )
+
+
+def sign_item(row: sqlite3.Row, today: dt.date) -> QueueItem:
+    return _item(row, today, SIGN_NEAR_DAYS, "sign", "sign_due", "签收期限")
 
 
 def case_item(row: sqlite3.Row, today: dt.date, near_days: int) -> QueueItem:
-    overdue, near = _state(row["due_date"], today, near_days)
-    return QueueItem(
-        row["case_id"],
-        row["external_no"],
-        masked_title(row["title"], row["snippet"], row["petitioner_name"]),
-        row["city"],
-        row["department"],
-        row["status"],
-        row["stage"],
-        row["unit"],
-        "case",
-        None,
-        row["due_date"],
-        "办理期限",
-        overdue,
-        near,
-    )
+    return _item(row, today, near_days, "case", "due_date", "办理期限")
 
 
 def build_queue(pending: list[sqlite3.Row], handled: list[sqlite3.Row], today: dt.date, near_days: int) -> Queue:
