@@ -34,3 +34,15 @@ def unsafe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(v) for v in values]
+
+
+def xlsx_cell(value: Any) -> Any:
+    """``safe_cell`` for a workbook: text also loses the control characters openpyxl refuses (one
+    ``\x1d`` in a stored title or a typed filter would otherwise fail the whole download)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+
+
+def xlsx_row(values: Iterable[Any]) -> list[Any]:
+    return [xlsx_cell(v) for v in values]

@@ -1,8 +1,9 @@
 """Tables as files: CSV (UTF-8 with BOM, opens in Excel) and XLSX, with formula-safe text cells.
 
 Case lists, group members and leader packages are exported through these two writers (reports have
-their own layout in ``kb/workflow/exports.py``). Every text cell passes ``kb.exportsafe.safe_row``,
-so a title typed as ``=HYPERLINK(...)`` stays text. Numbers stay numbers; a column listed in
+their own layout in ``kb/workflow/exports.py``). Every text cell passes ``kb.exportsafe.safe_row``
+(``xlsx_row`` in workbooks, which also drops control characters), so a title typed as
+``=HYPERLINK(...)`` stays text. Numbers stay numbers; a column listed in
 ``percent_columns`` holds fractions (0.833) shown with Excel's percent format (83.3%).
 """
 
@@ -13,7 +14,7 @@ import io
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from kb.exportsafe import safe_row
+from kb.exportsafe import safe_row, xlsx_row
 
 FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -47,12 +48,12 @@ def to_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title[:31]  # Excel's limit
-    sheet.append(safe_row(list(header)))
+    sheet.append(xlsx_row(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(safe_row(list(row)))
+        sheet.append(xlsx_row(row))
         for index in percent_columns:
             sheet.cell(row=sheet.max_row, column=index + 1).number_format = PERCENT_FORMAT
     for index, width in (widths or {}).items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.exportsafe import safe_cell, unsafe_cell
+from kb.exportsafe import unsafe_cell, xlsx_cell
 from kb.modelcases.domain import FIELD_LABELS, MC_STATUS_LABELS, MCStatus, ModelCase
 from kb.modelcases.store import dump
 
@@ -154,14 +154,11 @@ _XLSX_FIELDS = [*FIELD_LABELS, "status"]
 
 
 def _cell(value: Any, name: str) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if name == "basis":
         value = "\n".join(f"{b['name']}：{b['point']}" for b in value)
     elif isinstance(value, list):
         value = "\n".join(str(v) for v in value)
-    # Control characters in stored text would make openpyxl refuse the whole workbook.
-    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+    return xlsx_cell(value)
 
 
 def to_xlsx(items: Iterable[ModelCase]) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kb.exportsafe import safe_row
+from kb.exportsafe import safe_row, xlsx_row
 from kb.workflow.reports import GROUPS, Report, UnitRow
 
 log = logging.getLogger(__name__)
@@ -122,13 +122,13 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "督查报表"
-    sheet.append(safe_row([report.title]))
-    sheet.append(safe_row(header(report)))
+    sheet.append(xlsx_row([report.title]))
+    sheet.append(xlsx_row(header(report)))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     low = PatternFill("solid", fgColor="FFF2CC")
     for row in [*report.rows, report.total]:
-        sheet.append(safe_row([row.unit, *(_xlsx_value(c, c.value(row)) for c in COLUMNS)]))
+        sheet.append(xlsx_row([row.unit, *(_xlsx_value(c, c.value(row)) for c in COLUMNS)]))
         line = sheet[sheet.max_row]
         for column, cell in zip(COLUMNS, line[1:], strict=True):
             if column.kind == "rate":
@@ -142,13 +142,13 @@ def to_xlsx(report: Report) -> bytes:
         trend = book.create_sheet("趋势")
         trend.append(["周截止日", "受理数", "化解率", "再次信访率"])
         for p in report.trend:
-            trend.append(safe_row([p.week_end, p.received, p.resolution_rate, p.repeat_rate]))
+            trend.append(xlsx_row([p.week_end, p.received, p.resolution_rate, p.repeat_rate]))
             for cell in trend[trend.max_row][2:]:
                 cell.number_format = PERCENT_FORMAT
     notes = book.create_sheet("口径")
     notes.append(["指标", "口径"])
     for name, meaning in report.definitions.items():
-        notes.append(safe_row([name, meaning]))
+        notes.append(xlsx_row([name, meaning]))
     sheet.column_dimensions["A"].width = 24
     for index in range(2, len(COLUMNS) + 2):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = 16

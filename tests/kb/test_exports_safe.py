@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from kb.audit import AuditFilter
 from kb.exportsafe import safe_cell, unsafe_cell
+from kb.tabular import to_xlsx
 from kb.modelcases import io as mcio
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn
@@ -232,3 +233,10 @@ def test_data_directory_database_index_and_backups_are_owner_only(tmp_path: Path
         assert _mode(settings.db_path) == 0o600
     finally:
         os.umask(old)
+
+
+def test_workbook_cells_drop_control_characters_and_stay_formula_safe() -> None:
+    """A control character (typed into a filter or stored in a title) once failed the whole XLSX."""
+    data = to_xlsx("清单", ["领导", "标题"], [["王\x1d局长", "=HYPERLINK(\"x\")\x07"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in sheet[2]] == ["王局长", "'=HYPERLINK(\"x\")"]
