@@ -15,11 +15,11 @@ from pydantic import ValidationError
 
 from kb.audit import AuditFilter
 from kb.exportsafe import safe_cell, unsafe_cell
-from kb.tabular import to_xlsx
 from kb.modelcases import io as mcio
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn
 from kb.service import LeianService
+from kb.tabular import to_xlsx
 from kb.users import Principal
 from kb.workflow import exports
 from kb.workflow.reports import Report, TrendPoint, UnitRow
@@ -237,6 +237,6 @@ def test_data_directory_database_index_and_backups_are_owner_only(tmp_path: Path
 
 def test_workbook_cells_drop_control_characters_and_stay_formula_safe() -> None:
     """A control character (typed into a filter or stored in a title) once failed the whole XLSX."""
-    data = to_xlsx("清单", ["领导", "标题"], [["王\x1d局长", "=HYPERLINK(\"x\")\x07"]])
+    data = to_xlsx("清单", ["领导", "标题"], [["王\x1d局长", '=HYPERLINK("x")\x07']])
     sheet = load_workbook(io.BytesIO(data)).active
-    assert [c.value for c in sheet[2]] == ["王局长", "'=HYPERLINK(\"x\")"]
+    assert [c.value for c in sheet[2]] == ["王局长", '\'=HYPERLINK("x")']
