@@ -198,7 +198,9 @@ def help_page(request: Request, user: CasesRead) -> Response:
 
 @router.get("/help/screenshots/{name}")
 def help_screenshot(name: str, user: CasesRead) -> Response:
+    if user is None:  # not signed in: refused like any other page data
+        return Response(status_code=401)
     path = guide.screenshot(name)
-    if user is None or path is None:
+    if path is None:
         return Response(status_code=404)
     return FileResponse(path, media_type="image/png")

@@ -21,7 +21,10 @@ from kb.service import LeianService
 from kb.users import PERMISSIONS
 from tests.helpers import ROWS, rows
 
-PUBLIC = {"/api/health", "/api/auth/login", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# /help only redirects to /help/ (which needs a session); it serves no data.
+PUBLIC = {
+    "/api/health", "/api/auth/login", "/login", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/help",
+}  # fmt: skip
 AUTHENTICATED = {"/api/auth/me", "/api/auth/logout", "/api/units"}
 # Other cities' cases carry this marker in their registry number: it must never reach a 广州市 user.
 MARKER = "OTHERCITY"

@@ -118,7 +118,9 @@ def test_import_a_file_with_one_bad_row_shows_row_and_field(live: Any, browser: 
     sync_api.expect(page.locator("#import-fields")).to_contain_text("受理日期")
     sync_api.expect(page.locator("#import-dates")).to_contain_text("2026年11月26日")
     sync_api.expect(page.locator("#import-extra")).to_contain_text("序号")
-    sync_api.expect(page.locator("#import-template")).to_have_attribute("href", "/api/cases/import-template")
+    sync_api.expect(page.locator("#import-template")).to_have_attribute("href", "/api/cases/import/template")
+    template = page.request.get(f"{server.url}/api/cases/import/template")  # the link downloads the workbook
+    assert template.ok and template.headers["content-type"].startswith("application/vnd.openxmlformats")
     page.set_input_files("#import-file", str(path))
     page.click("#import-submit")
     row = page.locator("#import-errors tbody tr")
