@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.headers import install_headers
 from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
-from api.routes import audit, cases, search, session, system, units
+from api.routes import audit, cases, search, session, system, units, users
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
@@ -33,6 +33,7 @@ ROUTERS = [
     search.router,
     session.router,
     audit.router,
+    users.router,
     workflow_routes.router,
     lifecycle_routes.router,
     supervision_routes.router,

@@ -1,5 +1,5 @@
 """Migrations of the security feature: 6 (the append-only audit log and web sessions), 9 (accounts
-bound to a unit and a scope, and the acting unit on audit events)."""
+bound to a unit and a scope, and the acting unit on audit events), 13 (login throttling)."""
 
 from __future__ import annotations
 
@@ -60,5 +60,19 @@ ALTER TABLE audit_events ADD COLUMN unit TEXT;
 
 ACCOUNT_SCOPES = Migration(9, "accounts bound to a unit and a scope", ACCOUNT_SCOPES_SQL)
 
+# Failed-login counters (kb/login_throttle.py), one row per user name and per client address. The
+# key is a hash ("user:NAME" / "client:ADDRESS"), so neither typed names nor addresses are stored.
+# Times are Unix seconds from the kernel clock.
+LOGIN_ATTEMPTS_SQL = """
+CREATE TABLE login_attempts (
+    key          TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL DEFAULT 0,
+    window_start INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+LOGIN_ATTEMPTS = Migration(13, "login attempts per user and per client", LOGIN_ATTEMPTS_SQL)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [AUDIT_AND_SESSIONS, ACCOUNT_SCOPES]
+MIGRATIONS: list[Migration] = [AUDIT_AND_SESSIONS, ACCOUNT_SCOPES, LOGIN_ATTEMPTS]

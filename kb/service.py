@@ -13,6 +13,7 @@ from typing import Any
 from indexing.encoders import Encoder, create_encoder
 from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
+from kb.accounts import AccountService
 from kb.audit import AuditLog
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
@@ -99,7 +100,10 @@ class LeianService:
             settings.session_hours,
             max_failures=settings.login_max_failures,
             lock_minutes=settings.login_lock_minutes,
+            client_max_failures=settings.login_client_max_failures,
+            clock=kernel.clock,
         )
+        self.accounts = AccountService(kernel.db, self.users, self.sessions, self.audit)
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
         self.units = UnitService(kernel, self.audit)

@@ -1,7 +1,8 @@
 """Web login sessions: a fresh random token per login, stored only as a hash, with an expiry.
 
-Failed logins are counted from the audit log, so a username is locked for a while after too many
-wrong passwords without any extra state.
+Failed logins are throttled per user name and per client address by ``kb/login_throttle.py``
+(counted before the password is checked, atomically, so concurrent guesses cannot overrun the
+limit); every failure, lock and success is also audited.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import sqlite3
+
 from kb.audit import AuditLog
+from kb.clock import Clock, SystemClock
 from kb.errors import PermissionDeniedError
-from kb.settings import LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, SESSION_HOURS
+from kb.login_throttle import LoginThrottle
+from kb.settings import LOGIN_CLIENT_MAX_FAILURES, LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, SESSION_HOURS
 from kb.storage.db import Database
-from kb.users import PRINCIPAL_COLUMNS, Principal, UserStore, hash_token, principal_from_row
+from kb.users import PRINCIPAL_COLUMNS, Credential, Principal, UserStore, hash_token, principal_from_row
 
 # The defaults; a deployment sets LEIAN_SESSION_HOURS, LEIAN_LOGIN_MAX_FAILURES, LEIAN_LOGIN_LOCK_MINUTES.
 MAX_FAILURES = LOGIN_MAX_FAILURES
@@ -37,22 +42,40 @@ class SessionStore:
         *,
         max_failures: int = LOGIN_MAX_FAILURES,
         lock_minutes: int = LOGIN_LOCK_MINUTES,
+        client_max_failures: int = LOGIN_CLIENT_MAX_FAILURES,
+        clock: Clock | None = None,
     ) -> None:
         self.db, self.users, self.audit, self.hours = db, users, audit, hours
         self.max_failures, self.lock_minutes = max_failures, lock_minutes
+        self.throttle = LoginThrottle(
+            db,
+            clock or SystemClock(),
+            max_failures=max_failures,
+            client_max_failures=client_max_failures,
+            lock_minutes=lock_minutes,
+        )
 
-    def login(self, username: str, password: str) -> tuple[Principal, str] | None:
-        """Check the password; on success open a session and return (principal, token). Audited."""
+    def login(self, username: str, password: str, client: str | None = None) -> tuple[Principal, str] | None:
+        """Check the password; on success open a session and return (principal, token). Audited.
+
+        ``client`` is the caller's address (the HTTP door passes it): failures are limited per user
+        name and per client, and a locked name or client gets ``LoginLockedError`` without any
+        password check.
+        """
         now = dt.datetime.now(dt.UTC)
-        since = _iso(now - dt.timedelta(minutes=self.lock_minutes))
         name = username[:64]
-        if self.audit.count_recent("auth.login_failed", name, since) >= self.max_failures:
-            self.audit.record(None, "auth.login_locked", "user", name, username=name)
+        reservation = self.throttle.reserve(name, client)
+        if reservation.locked is not None:
+            detail = {"locked": reservation.locked}
+            self.audit.record(None, "auth.login_locked", "user", name, detail, username=name)
+            if reservation.locked == "client":
+                raise LoginLockedError(f"本机登录失败次数过多，请 {self.lock_minutes} 分钟后再试")
             raise LoginLockedError(f"登录失败次数过多，请 {self.lock_minutes} 分钟后再试")
         principal = self.users.by_password(username, password)
         if principal is None:
             self.audit.record(None, "auth.login_failed", "user", name, username=name)
             return None
+        self.throttle.succeeded(reservation)
         token = "ls_" + secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
             conn.execute(
@@ -69,6 +92,32 @@ class SessionStore:
             (hash_token(token), _iso(dt.datetime.now(dt.UTC))),
         )
         return None if row is None else principal_from_row(row)
+
+    def live_counts(self) -> dict[int, int]:
+        """Live (unrevoked, unexpired) sessions per user id."""
+        rows = self.db.query(
+            "SELECT user_id, COUNT(*) FROM sessions WHERE revoked = 0 AND expires_at > ? GROUP BY user_id",
+            (_iso(dt.datetime.now(dt.UTC)),),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def of_user(self, user_id: int) -> list[Credential]:
+        """The user's web sessions, oldest first, named by a prefix of their hash."""
+        rows = self.db.query(
+            "SELECT token_hash, created_at, expires_at, revoked FROM sessions WHERE user_id = ? ORDER BY created_at",
+            (user_id,),
+        )
+        now = _iso(dt.datetime.now(dt.UTC))
+        return [
+            Credential("session", r["token_hash"][:12], "网页登录", r["created_at"], r["expires_at"],
+                       not r["revoked"] and r["expires_at"] > now)
+            for r in rows
+        ]  # fmt: skip
+
+    @staticmethod
+    def revoke_all(conn: sqlite3.Connection, user_id: int) -> int:
+        """Revoke every session of the user inside the caller's transaction; how many were open."""
+        return conn.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0", (user_id,)).rowcount
 
     def logout(self, token: str, actor: Principal | None = None) -> bool:
         with self.db.transaction() as conn:

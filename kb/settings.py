@@ -25,7 +25,9 @@ MB = 1024 * 1024
 SESSION_HOURS = 8
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
-MIN_PASSWORD_LENGTH = 10
+# Failed logins from one client (any user names: password spraying) within the lock window.
+LOGIN_CLIENT_MAX_FAILURES = 20
+MIN_PASSWORD_LENGTH = 12
 # Time limits of the Petition Work Regulations (信访工作条例), in calendar days (docs/workflow.md).
 DEADLINE_DAYS: dict[str, int] = {
     "acceptance_days": 15,  # 登记 -> 受理 / 不予受理 (notice within 15 days of receipt)
@@ -81,6 +83,8 @@ class Settings:
     session_hours: int = SESSION_HOURS
     login_max_failures: int = LOGIN_MAX_FAILURES
     login_lock_minutes: int = LOGIN_LOCK_MINUTES
+    # This many failed logins from one client address within the lock window lock that client out.
+    login_client_max_failures: int = LOGIN_CLIENT_MAX_FAILURES
     # Shortest password accepted for a new account (kb/passwords.py adds variety and a common-password list).
     min_password_length: int = MIN_PASSWORD_LENGTH
     # Lifecycle time limits (days); DEADLINE_DAYS above has the defaults and what each one limits.
@@ -150,6 +154,7 @@ ENV: dict[str, str] = {
     "session_hours": "LEIAN_SESSION_HOURS",
     "login_max_failures": "LEIAN_LOGIN_MAX_FAILURES",
     "login_lock_minutes": "LEIAN_LOGIN_LOCK_MINUTES",
+    "login_client_max_failures": "LEIAN_LOGIN_CLIENT_MAX_FAILURES",
     "min_password_length": "LEIAN_MIN_PASSWORD_LENGTH",
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
@@ -174,6 +179,7 @@ POSITIVE_INTS = (
     "session_hours",
     "login_max_failures",
     "login_lock_minutes",
+    "login_client_max_failures",
     "min_password_length",
 )
 
@@ -294,6 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "session_hours",
         "login_max_failures",
         "login_lock_minutes",
+        "login_client_max_failures",
         "min_password_length",
         *DEADLINE_DAYS,
     )

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -196,6 +197,41 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt_hex)).split("$")[2], digest_hex)
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user as administrators list them: who, whether active, and the credentials they hold."""
+
+    principal: Principal
+    active: bool
+    created_at: str
+    has_password: bool
+    tokens: int = 0
+    sessions: int = 0
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One API token or web session of a user, named by a short prefix of its hash (never the token)."""
+
+    kind: str  # "token" or "session"
+    id: str
+    name: str
+    created_at: str
+    expires_at: str | None
+    active: bool  # neither revoked nor expired
+
+
+# A hash of a random password nobody knows: checked when the user name has no password, so a
+# failed login costs one scrypt whether or not the account exists (no timing oracle).
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
 class UserStore:
     def __init__(
         self,
@@ -206,6 +242,9 @@ class UserStore:
         """``units`` gives the units catalog when an account is created (``lambda: kernel.units``);
         without it unit names are checked for shape only."""
         self.db, self.min_password_length, self._units = db, min_password_length, units
+        # Real password hash verifications done (the throttling tests count these, not the clock).
+        self.password_checks = 0
+        self._checks_lock = threading.Lock()
 
     def create(
         self,
@@ -280,13 +319,66 @@ class UserStore:
         return None if row is None else principal_from_row(row)
 
     def by_password(self, username: str, password: str) -> Principal | None:
+        """The active user with that password. Exactly one hash verification whatever the outcome:
+        an unknown name, a disabled account or one without a password is checked against a dummy
+        hash, so a failure takes as long for an existing user as for anyone else."""
         row = self.db.query_one(
-            f"SELECT {PRINCIPAL_COLUMNS}, u.password_hash FROM users u WHERE u.username = ? AND u.active = 1",
+            f"SELECT {PRINCIPAL_COLUMNS}, u.password_hash, u.active FROM users u WHERE u.username = ?",
             (username,),
         )
-        if row is None or not row["password_hash"] or not verify_password(password, row["password_hash"]):
+        usable = row is not None and bool(row["password_hash"]) and bool(row["active"])
+        matches = self._verify(password, row["password_hash"] if usable and row is not None else _dummy_hash())
+        if not usable or not matches or row is None:
             return None
         return principal_from_row(row)
+
+    def _verify(self, password: str, stored: str) -> bool:
+        with self._checks_lock:
+            self.password_checks += 1
+        return verify_password(password, stored)
+
+    # -- administration (kb/accounts.py decides who may; these only read and write) ------------------
+    def accounts(self) -> list[Account]:
+        """Every user, with the count of its live API tokens (``sessions`` is filled by kb/accounts.py)."""
+        rows = self.db.query(
+            f"SELECT {PRINCIPAL_COLUMNS}, u.active, u.created_at, u.password_hash IS NOT NULL AS has_password, "
+            "(SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked = 0) AS tokens "
+            "FROM users u ORDER BY u.username"
+        )
+        return [
+            Account(
+                principal_from_row(r),
+                bool(r["active"]),
+                r["created_at"],
+                bool(r["has_password"]),
+                int(r["tokens"]),
+            )
+            for r in rows
+        ]
+
+    def account(self, username: str) -> Account | None:
+        return next((a for a in self.accounts() if a.principal.username == username), None)
+
+    def api_tokens(self, user_id: int) -> list[Credential]:
+        rows = self.db.query(
+            "SELECT token_hash, name, created_at, revoked FROM api_tokens WHERE user_id = ? ORDER BY created_at, rowid",
+            (user_id,),
+        )
+        return [
+            Credential("token", r["token_hash"][:12], r["name"], r["created_at"], None, not r["revoked"]) for r in rows
+        ]
+
+    def set_active(self, conn: sqlite3.Connection, user_id: int, active: bool) -> bool:
+        """Enable or disable an account inside the caller's transaction; whether it changed."""
+        cur = conn.execute(
+            "UPDATE users SET active = ? WHERE id = ? AND active != ?", (int(active), user_id, int(active))
+        )
+        return bool(cur.rowcount)
+
+    @staticmethod
+    def revoke_api_tokens(conn: sqlite3.Connection, user_id: int) -> int:
+        """Revoke every API token of the user inside the caller's transaction; how many were live."""
+        return conn.execute("UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", (user_id,)).rowcount
 
     def by_username(self, username: str) -> Principal | None:
         """The user of that name (active or not), as a principal."""

@@ -16,7 +16,10 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], responses={401: {"model": 
 @router.post("/login", response_model=UserOut, summary="网页登录：校验密码，设置会话 Cookie")
 async def login(body: LoginIn, request: Request, response: Response, service: ServiceDep) -> UserOut:
     # scrypt is deliberately slow: keep it off the event loop.
-    result = await run_in_threadpool(service.sessions.login, body.username, body.password)
+    # Failures are limited per user name and per client address (kb/login_throttle.py); behind a
+    # proxy, run uvicorn with --proxy-headers so this is the browser's address, not the proxy's.
+    client = request.client.host if request.client else None
+    result = await run_in_threadpool(service.sessions.login, body.username, body.password, client)
     if result is None:
         raise NotAuthenticatedError("用户名或密码错误")
     principal, token = result
