@@ -20,7 +20,7 @@ from pathlib import Path
 from kb.errors import ConflictError
 from kb.settings import Settings
 from kb.storage.cases import read_meta, write_meta
-from kb.storage.db import Database
+from kb.storage.db import Database, write_private_text
 
 KEY_FILE = "petitioner.key"
 DEMO_KEY_FILE = "demo-petitioner.key"  # written by `leian demo` before key files were general
@@ -52,10 +52,8 @@ def create_key_file(data_dir: Path) -> Path:
     existing = key_file(data_dir)
     if existing is not None:
         return existing
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
     path = Path(data_dir) / KEY_FILE
-    path.write_text(secrets.token_hex(32), encoding="utf-8")
-    path.chmod(0o600)
+    write_private_text(path, secrets.token_hex(32))
     return path
 
 

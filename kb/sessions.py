@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-
 import sqlite3
 
 from kb.audit import AuditLog

@@ -21,6 +21,7 @@ from kb.identity_key import create_key_file, with_key_file
 from kb.readers import read_path
 from kb.service import LeianService
 from kb.settings import Settings
+from kb.storage.db import write_private_text
 from kb.users import SYSTEM, Principal
 
 log = logging.getLogger("leian.cli")
@@ -209,8 +210,7 @@ def demo_users(service: LeianService, data_dir: Path) -> list[str]:
             password = f"{secrets.token_urlsafe(9)}-{secrets.randbelow(90) + 10}"
             _, token = service.users.create(username, role, password, unit=unit, scope=kind, display_name=name)
             lines.append(f"{username}  密码 {password}  令牌 {token}")
-        creds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        creds_file.chmod(0o600)
+        write_private_text(creds_file, "\n".join(lines) + "\n")
     return creds_file.read_text(encoding="utf-8").splitlines() if creds_file.exists() else []
 
 

@@ -23,6 +23,18 @@ def private_file(path: Path) -> None:
     os.chmod(path, PRIVATE_FILE)
 
 
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only from the first byte (keys, credentials);
+    a missing folder is created 0700."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE)
+    os.chmod(path, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 class Database:
     """A serialised connection: SQLite handles one writer at a time anyway.
 
