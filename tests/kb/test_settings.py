@@ -244,10 +244,10 @@ def test_login_lock_out_and_export_cap_are_the_configured_ones(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("password", "reason"),
     [
-        ("12345678", "至少 10 位"),
-        ("aaaaaaaaaaaa", "常见或重复"),
-        ("Password123", "常见或重复"),
-        ("1qaz2wsx3edc", "常见或重复"),
+        ("12345678", "至少 12 位"),
+        ("aaaaaaaaaaaa", "重复"),
+        ("Password123", "常见密码"),
+        ("1qaz2wsx3edc", "常见密码"),
         ("onlylettersherenow", "两类"),
         ("u_policy-2026-x", "用户名"),
     ],
