@@ -32,7 +32,7 @@ class AccountService:
         self.db, self.users, self.sessions, self.audit = db, users, sessions, audit
 
     # -- reads ---------------------------------------------------------------------------------------
-    def list(self, actor: Principal) -> list[Account]:
+    def list_accounts(self, actor: Principal) -> list[Account]:
         """The accounts ``actor`` may manage, by user name."""
         actor.require("users:admin")
         live = self.sessions.live_counts()

@@ -85,7 +85,7 @@ def token(ctx: click.Context, username: str, label: str) -> None:
 def list_users(ctx: click.Context, actor_name: str | None, as_json: bool) -> None:
     """列出账号（本单位权限范围内）：角色、范围、是否启用、有效令牌与会话数。"""
     with open_service(ctx, open_index=False) as service:
-        accounts = service.accounts.list(resolve_actor(service, actor_name))
+        accounts = service.accounts.list_accounts(resolve_actor(service, actor_name))
     if as_json:
         emit_json([_account_json(a) for a in accounts])
         return

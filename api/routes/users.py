@@ -21,7 +21,7 @@ Username = Path(min_length=1, max_length=64, description="用户名")
 
 @router.get("", response_model=AccountList, summary="账号列表（管理员；本单位权限范围内的账号）")
 def list_users(service: ServiceDep, user: Principal = Depends(require("users:admin"))) -> AccountList:
-    items = [AccountOut.of(a) for a in service.accounts.list(user)]
+    items = [AccountOut.of(a) for a in service.accounts.list_accounts(user)]
     return AccountList(total=len(items), items=items)
 
 

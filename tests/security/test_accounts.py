@@ -124,7 +124,7 @@ def test_a_city_admin_manages_only_accounts_within_its_city(
         assert client.get(f"/api/users/{target}/tokens", headers=auth(gz_token)).status_code == 404
         with pytest.raises(NotFoundError):
             service.accounts.disable(gz_admin, target)
-    assert all(a.active for a in service.accounts.list(service.users.by_username("u_admin")))  # type: ignore[arg-type]
+    assert all(a.active for a in service.accounts.list_accounts(service.users.by_username("u_admin")))  # type: ignore[arg-type]
     assert client.post("/api/users/u_gz/disable", headers=auth(gz_token)).status_code == 200
     assert client.get("/api/cases", headers=auth(tokens["gz_handler"])).status_code == 401
 
