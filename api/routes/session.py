@@ -13,7 +13,12 @@ from api.schemas.session import LoginIn, UserOut
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses={401: {"model": ErrorResponse}})
 
 
-@router.post("/login", response_model=UserOut, summary="网页登录：校验密码，设置会话 Cookie")
+@router.post(
+    "/login",
+    response_model=UserOut,
+    responses={403: {"model": ErrorResponse, "description": "登录失败次数过多（用户名或本机地址被暂时锁定）"}},
+    summary="网页登录：校验密码，设置会话 Cookie",
+)
 async def login(body: LoginIn, request: Request, response: Response, service: ServiceDep) -> UserOut:
     # scrypt is deliberately slow: keep it off the event loop.
     # Failures are limited per user name and per client address (kb/login_throttle.py); behind a
