@@ -340,3 +340,17 @@ def test_key_file_credentials_file_and_their_folder_are_owner_only(tmp_path: Pat
                 assert _mode(tmp_path / "demo" / name) == 0o600, name
     finally:
         os.umask(old)
+
+
+def test_forty_concurrent_http_logins_with_wrong_passwords_get_five_checks(service: LeianService, tokens: dict) -> None:
+    before = service.users.password_checks
+    with TestClient(create_app(service)) as web:
+
+        def attempt(i: int) -> int:
+            return web.post("/api/auth/login", json={"username": "u_admin", "password": f"wrong-{i}"}).status_code
+
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            statuses = list(pool.map(attempt, range(40)))
+    limit = service.sessions.max_failures
+    assert service.users.password_checks - before == limit
+    assert statuses.count(401) == limit and statuses.count(403) == 40 - limit
