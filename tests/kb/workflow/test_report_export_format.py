@@ -13,10 +13,10 @@ from kb.workflow.reports import Report, TrendPoint, UnitRow
 
 
 def _report(group_by: str = "city") -> Report:
-    up = UnitRow("广州市", received=6, resolved=5, cohort_resolved=5, repeats=1, backlog=2,
+    up = UnitRow("广州市", received=6, resolved=5, due=6, cohort_resolved=5, repeat_base=5, repeats=1, backlog=2,
                  change_resolution_rate=0.1667, change_repeat_rate=-0.02, lowest=True)  # fmt: skip
-    flat = UnitRow("深圳市", received=4, cohort_resolved=2, change_resolution_rate=0.0)
-    total = UnitRow("合计", received=10, resolved=5, cohort_resolved=7, repeats=1, backlog=2)
+    flat = UnitRow("深圳市", received=4, due=4, cohort_resolved=2, change_resolution_rate=0.0)
+    total = UnitRow("合计", received=10, resolved=5, due=10, cohort_resolved=7, repeat_base=5, repeats=1, backlog=2)
     trend = [TrendPoint("2026-11-29", 10, 0.7, 0.1)]
     return Report("周滚动督查报表", group_by, "2026-11-23", "2026-11-29", None, [up, flat], total, trend)
 
