@@ -14,6 +14,7 @@ from indexing.encoders import Encoder, create_encoder
 from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
 from kb.audit import AuditLog
+from kb.campaigns.service import CampaignService
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
@@ -111,6 +112,7 @@ class LeianService:
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)
+        self.campaigns = CampaignService(kernel)
         self.inbox.add_source(self.supervision.inbox_items)
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)
