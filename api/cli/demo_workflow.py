@@ -194,8 +194,9 @@ class _Script:
         them), a supervision visit and the open 督办单 linked."""
         c = self.s.campaigns
         cases = self.s.cases.get_many(self.s.cases.all_ids()).values()
+        backlog = {int(r[0]) for r in self.s.db.query("SELECT id FROM cases WHERE backlog_list = 1")}
         listed = sorted(
-            (x for x in cases if x.city and ("2026-07-01" <= str(x.received_date) <= "2026-09-30" or x.backlog_list)),
+            (x for x in cases if x.city and ("2026-07-01" <= str(x.received_date) <= "2026-09-30" or x.id in backlog)),
             key=lambda x: x.id,
         )
         if not listed:

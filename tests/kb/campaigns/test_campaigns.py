@@ -155,3 +155,59 @@ def test_import_names_each_bad_row_and_writes_nothing(demo: LeianService) -> Non
     demo.campaigns.close(camp.id)
     with pytest.raises(Exception, match="已结束"):
         demo.campaigns.add_cases(camp.id, [first.id])
+
+
+def test_http_and_cli_doors(demo: LeianService, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.cli import cli, register_commands
+    from tests.conftest import auth
+
+    cid = _campaign(demo)
+    _, sup = demo.users.create("api_sup", "supervisor", "password-123")
+    _, gz = demo.users.create("api_gz", "handler", "password-123", unit="广州市", scope="city")
+    week = demo.campaigns.notices(cid)[-1]["week_end"]
+    with TestClient(create_app(demo), raise_server_exceptions=False) as client:
+        listed = client.get("/api/campaigns", headers=auth(sup)).json()
+        assert [c["id"] for c in listed] == [cid]
+        notes = client.get(f"/api/campaigns/{cid}/notices", headers=auth(sup)).json()
+        assert len(notes) == 2
+        one = client.get(f"/api/campaigns/{cid}/notices/{week}", headers=auth(sup)).json()
+        assert one["rows"] and one["definitions"]["化解率"]
+        city = client.get(f"/api/campaigns/{cid}/notices/{week}", headers=auth(gz)).json()
+        assert {r["unit"] for r in city["rows"]} <= {"广州市"}
+        doc = client.get(f"/api/campaigns/{cid}/notices/{week}?format=docx", headers=auth(sup))
+        assert doc.status_code == 200 and doc.content[:2] == b"PK"
+        letters = client.get(f"/api/campaigns/{cid}/letters", headers=auth(sup)).json()
+        assert len(letters) == 6
+        bad = client.post(
+            f"/api/campaigns/{cid}/letters",
+            headers=auth(sup),
+            json={
+                "unit": "火星市",
+                "resolution_target": 0.9,
+                "repeat_target": 0.05,
+                "deadline": "2027-03-31",
+                "signed_on": "2026-12-01",
+                "signatory": "某某",
+            },
+        )
+        assert bad.status_code == 422 and "火星市" in bad.text
+        refused = client.post(f"/api/campaigns/{cid}/notices?week_end=2026-11-27", headers=auth(gz))
+        assert refused.status_code in (403, 422)
+        assert len(client.get(f"/api/campaigns/{cid}/visits", headers=auth(sup)).json()) == 1
+    register_commands()
+    runner = CliRunner()
+    env = {
+        "LEIAN_DATA_DIR": str(demo.settings.data_dir),
+        "LEIAN_ENCODER": "hashing",
+        "LEIAN_PETITIONER_KEY": "test-secret-key",
+    }
+    out = tmp_path / "n.docx"
+    result = runner.invoke(cli, ["campaigns", "notice", str(cid), week, "--docx", str(out), "--as", "api_sup"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "周滚动通报" in result.output and out.read_bytes()[:2] == b"PK"
+    result = runner.invoke(cli, ["campaigns", "progress", str(cid), "--as", "api_gz"], env=env)
+    assert result.exit_code == 0 and "广州市" in result.output and "深圳市" not in result.output
