@@ -31,7 +31,7 @@ def test_xlsx_rates_are_numbers_with_a_percent_format_and_changes_are_points() -
     assert moved.value == 16.7 and "个百分点" in moved.number_format and "上升" in moved.number_format
     assert sheet.cell(row=3, column=repeat_change).value == -2.0
     trend = load_workbook(io.BytesIO(exports.to_xlsx(_report())))["趋势"]
-    assert trend["C2"].value == 0.7 and trend["C2"].number_format == "0.0%"
+    assert trend["C1"].value == "应化解数" and trend["D2"].value == 0.7 and trend["D2"].number_format == "0.0%"
 
 
 def test_csv_and_text_say_changes_in_points() -> None:
