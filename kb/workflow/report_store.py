@@ -6,8 +6,7 @@ import sqlite3
 
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
-
-UNKNOWN = "（未指定）"
+from kb.workflow.rates import UNKNOWN as UNKNOWN  # the unit of cases without one (never ranked)
 
 
 def _period_columns(i: int) -> str:
