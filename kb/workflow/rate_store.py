@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
@@ -39,26 +40,38 @@ def case_facts(
     }
     if not facts:
         return facts
-    wanted = list(facts)
-    for r in query_in(
-        db, "SELECT case_id, status, effective_on FROM case_status_log WHERE case_id IN ({marks}) ORDER BY id", wanted
+    # The cases' ids as a subquery (one pass each) for a whole report; an IN list for a campaign's ids.
+    if ids is None:
+
+        def rows_for(template: str) -> list[Any]:
+            return db.query(template.replace("{marks}", f"SELECT c.id FROM cases c WHERE {where}"), params)
+    else:
+        wanted = list(facts)
+
+        def rows_for(template: str) -> list[Any]:
+            return query_in(db, template, wanted)
+
+    for r in rows_for(
+        "SELECT case_id, status, effective_on FROM case_status_log WHERE case_id IN ({marks}) ORDER BY id"
     ):
-        facts[int(r["case_id"])].history.append((dt.date.fromisoformat(r["effective_on"]), str(r["status"])))
-    for r in query_in(
-        db,
+        case = facts.get(int(r["case_id"]))
+        if case is not None:
+            case.history.append((dt.date.fromisoformat(r["effective_on"]), str(r["status"])))
+    for r in rows_for(
         """SELECT case_id, action, due_date_after, at FROM case_transitions
            WHERE case_id IN ({marks}) AND due_date_after IS NOT NULL
              AND (action IN ('accept', 'extend') OR (action IN ('import', 'upgrade') AND to_stage = 'accepted'))
-           ORDER BY id""",
-        wanted,
+           ORDER BY id"""
     ):
-        target = facts[int(r["case_id"])].extensions if r["action"] == "extend" else facts[int(r["case_id"])].handling
-        target.append((str(r["due_date_after"]), str(r["at"])))
-    for r in query_in(
-        db,
+        case = facts.get(int(r["case_id"]))
+        if case is not None:
+            target = case.extensions if r["action"] == "extend" else case.handling
+            target.append((str(r["due_date_after"]), str(r["at"])))
+    for r in rows_for(
         """SELECT l.other_id AS earlier, c.received_date AS later FROM case_links l JOIN cases c ON c.id = l.case_id
-           WHERE l.kind = 'repeat' AND l.other_id IN ({marks})""",
-        wanted,
+           WHERE l.kind = 'repeat' AND l.other_id IN ({marks})"""
     ):
-        facts[int(r["earlier"])].repeats.append(dt.date.fromisoformat(r["later"]))
+        case = facts.get(int(r["earlier"]))
+        if case is not None:
+            case.repeats.append(dt.date.fromisoformat(r["later"]))
     return facts
