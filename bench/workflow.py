@@ -275,8 +275,8 @@ def bench_reports(n: int) -> dict[str, Any]:
     import datetime as dt
 
     from kb.schema import ALL_MIGRATIONS
-    from kb.storage.migrations import STATUS_LOG_V14
     from kb.storage.db import Database
+    from kb.storage.migrations import STATUS_LOG_V14
     from kb.workflow import reports
 
     start = dt.date(2024, 1, 1)
