@@ -15,6 +15,8 @@ from api.headers import install_headers
 from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units, users
+from api.routes import audit, cases, search, session, system, units
+from api.routes import campaigns as campaign_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
@@ -37,6 +39,7 @@ ROUTERS = [
     workflow_routes.router,
     lifecycle_routes.router,
     supervision_routes.router,
+    campaign_routes.router,
     petitioners_routes.router,
     assignment_routes.router,
     inbox_routes.router,

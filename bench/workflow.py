@@ -276,6 +276,7 @@ def bench_reports(n: int) -> dict[str, Any]:
 
     from kb.schema import ALL_MIGRATIONS
     from kb.storage.db import Database
+    from kb.storage.migrations import STATUS_LOG_V14
     from kb.workflow import reports
 
     start = dt.date(2024, 1, 1)
@@ -302,6 +303,8 @@ def bench_reports(n: int) -> dict[str, Any]:
                 "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
                 "SELECT id, 'repeat', id - 1, 0.9, 1, 't' FROM cases WHERE id % 12 = 0"
             )
+            # The status log as a first import writes it (registry dates), read by kb/workflow/rates.py.
+            conn.execute(STATUS_LOG_V14[STATUS_LOG_V14.index("INSERT INTO case_status_log") :])
         build = time.perf_counter() - t0
 
         def timed(fn: Any, repeat: int = 3) -> float:

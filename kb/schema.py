@@ -13,6 +13,7 @@ refused when this module is imported.
 from __future__ import annotations
 
 from kb import security_schema as security
+from kb.campaigns import schema as campaigns
 from kb.groups import schema as groups
 from kb.modelcases import schema as modelcases
 from kb.storage import migrations as storage
@@ -28,6 +29,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.workflow.schema": workflow.MIGRATIONS,
     "kb.security_schema": security.MIGRATIONS,
     "kb.units.schema": units.MIGRATIONS,
+    "kb.campaigns.schema": campaigns.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -46,6 +48,8 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
         security.LOGIN_ATTEMPTS,  # 13
+        storage.STATUS_LOG,  # 14
+        campaigns.CAMPAIGNS,  # 15
     ],
     DECLARED,
 )

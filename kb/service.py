@@ -15,6 +15,7 @@ from indexing.encoders.pool import EncoderSpec
 from indexing.segment import Segmenter
 from kb.accounts import AccountService
 from kb.audit import AuditLog
+from kb.campaigns.service import CampaignService
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
@@ -115,6 +116,7 @@ class LeianService:
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)
+        self.campaigns = CampaignService(kernel)
         self.inbox.add_source(self.supervision.inbox_items)
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)

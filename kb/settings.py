@@ -41,6 +41,10 @@ DEADLINE_DAYS: dict[str, int] = {
     "sign_days": 3,  # an assigned unit signs for (签收) or returns a case within this long
 }
 MAX_DEADLINE_DAYS = 365
+# 化解 statuses (kb/fields.Status) counted as resolved by default: 已化解 and 已办结 (a 终结 or 息访 case
+# is concluded; 未化解 is not). LEIAN_RESOLVED_STATUSES takes a comma-separated list of the codes.
+STATUS_CODES = ("pending", "in_progress", "resolved", "unresolved", "closed")
+RESOLVED_STATUSES: tuple[str, ...] = ("resolved", "closed")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,13 @@ class Settings:
     sign_days: int = DEADLINE_DAYS["sign_days"]
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
+    # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,
+    # the window after a resolution in which a new petition on the same matter is a 再次信访, the
+    # fewest cases a unit needs to be ranked, and the 再次信访率 above which a unit is flagged.
+    resolved_statuses: tuple[str, ...] = RESOLVED_STATUSES
+    repeat_window_days: int = 90
+    rate_min_cases: int = 5
+    repeat_rate_alert: float = 0.2
 
     def __post_init__(self) -> None:
         validate({f.name: getattr(self, f.name) for f in fields(self)})
@@ -159,6 +170,10 @@ ENV: dict[str, str] = {
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
+    "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
+    "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
+    "rate_min_cases": "LEIAN_RATE_MIN_CASES",
+    "repeat_rate_alert": "LEIAN_REPEAT_RATE_ALERT",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -181,6 +196,8 @@ POSITIVE_INTS = (
     "login_lock_minutes",
     "login_client_max_failures",
     "min_password_length",
+    "repeat_window_days",
+    "rate_min_cases",
 )
 
 
@@ -215,6 +232,12 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEADLINE_DAYS:
             bad(name, f" 1 到 {MAX_DEADLINE_DAYS} 之间的整数（天）")
+    statuses = values["resolved_statuses"]
+    if not isinstance(statuses, tuple) or not statuses or any(v not in STATUS_CODES for v in statuses):
+        bad("resolved_statuses", f"以逗号分隔的状态代码（{'、'.join(STATUS_CODES)}），至少一个")
+    alert = values["repeat_rate_alert"]
+    if isinstance(alert, bool) or not isinstance(alert, int | float) or not 0 <= alert <= 1:
+        bad("repeat_rate_alert", " 0 到 1 之间的数值")
     weight = values["dense_weight"]
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         bad("dense_weight", " 0 到 1 之间的数值")  # NaN fails the comparison too
@@ -302,10 +325,17 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "login_lock_minutes",
         "login_client_max_failures",
         "min_password_length",
+        "repeat_window_days",
+        "rate_min_cases",
+        "repeat_rate_alert",
         *DEADLINE_DAYS,
     )
     for name in numeric:
         values[name] = _number(env, ENV[name], getattr(base, name))
+    raw_statuses = env.get(ENV["resolved_statuses"])
+    values["resolved_statuses"] = base.resolved_statuses
+    if raw_statuses is not None and raw_statuses.strip():
+        values["resolved_statuses"] = tuple(v.strip() for v in raw_statuses.split(",") if v.strip())
     values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))

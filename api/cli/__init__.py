@@ -10,7 +10,19 @@ from pathlib import Path
 
 import click
 
-from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, units, users, workflow
+from api.cli import (
+    assignments,
+    campaigns,
+    cases,
+    groups,
+    lifecycle,
+    modelcases,
+    security,
+    supervision,
+    units,
+    users,
+    workflow,
+)
 from api.cli import eval as evaluation
 from kb.logmask import install_log_masking
 
@@ -50,6 +62,7 @@ AREAS: tuple[click.Command, ...] = (
     modelcases.modelcases,
     *supervision.COMMANDS,
     units.units,
+    campaigns.campaigns,
 )
 for _command in AREAS:
     cli.add_command(_command)

@@ -26,7 +26,8 @@ from kb.users import Principal
 
 META_KEY = "demo_replay"
 LINK_NOTE = "同一信访人就同一事项再次反映（人工关联）"
-ORDER_DAYS = 7  # the open 督办单 is due a week after the demo starts
+ORDER_DAYS = 7
+CAMPAIGN_NAME = "2026 年重复信访积案化解攻坚"  # the open 督办单 is due a week after the demo starts
 
 # The accounts the script acts as (see DEMO_USERS in api/cli/cases.py).
 PROVINCE, SUPERVISOR = "handler", "supervisor"
@@ -89,6 +90,7 @@ class _Script:
         self.supervise(waiting, supervised)
         self.conclude()
         self.link_repeat()
+        self.campaign()
 
     # -- the steps -----------------------------------------------------------------------------
     def _do(
@@ -185,6 +187,52 @@ class _Script:
                 continue
             self.summary.add("终结", [case.id])
             return
+
+    def campaign(self) -> None:
+        """A running 积案化解攻坚 campaign: the 2026 Q3 cases and the 积案清单, letters with the six
+        largest localities, the notices of the data's last two weeks (one rectification reply between
+        them), a supervision visit and the open 督办单 linked."""
+        c = self.s.campaigns
+        cases = self.s.cases.get_many(self.s.cases.all_ids()).values()
+        backlog = {int(r[0]) for r in self.s.db.query("SELECT id FROM cases WHERE backlog_list = 1")}
+        listed = sorted(
+            (x for x in cases if x.city and ("2026-07-01" <= str(x.received_date) <= "2026-09-30" or x.id in backlog)),
+            key=lambda x: x.id,
+        )
+        if not listed:
+            return
+        last = dt.date.fromisoformat(str(max(str(x.received_date) for x in cases)))
+        me = self.p[SUPERVISOR]
+        camp = c.create(
+            CAMPAIGN_NAME,
+            (self.s.clock.today() + dt.timedelta(days=120)).isoformat(),
+            description="对省里交办的重复信访和信访积案逐案明确属地、责任部门和牵头单位，限期化解。",
+            starts_on=(last - dt.timedelta(days=30)).isoformat(),
+            resolution_line=0.5,
+            repeat_line=0.1,
+            actor=me,
+        )
+        c.add_cases(camp.id, [x.id for x in listed], actor=me)
+        counts: dict[str, int] = {}
+        for x in listed:
+            counts[x.city or ""] = counts.get(x.city or "", 0) + 1
+        today = self.s.clock.today().isoformat()
+        for unit in sorted(counts, key=lambda u: (-counts[u], u))[:6]:
+            c.sign_letter(camp.id, unit, resolution_target=0.9, repeat_target=0.05, deadline=camp.deadline,
+                          signed_on=today, signatory=f"{unit}信访工作联席会议召集人", actor=me)  # fmt: skip
+        first = c.notice(camp.id, last - dt.timedelta(days=7), issue=True, actor=me)
+        if first["rows"]:
+            unit = first["rows"][0]["unit"]
+            c.reply(camp.id, last - dt.timedelta(days=7), unit,
+                    "已召开专题会议逐案研判，明确包案领导和化解时限，下周起每周报送进展。", actor=me)  # fmt: skip
+        second = c.notice(camp.id, last, issue=True, actor=me)
+        visited = [r["unit"] for r in second["rows"][:2]] or sorted(counts)[:1]
+        c.add_visit(camp.id, team="省信访联席办第一督查组", units=visited,
+                    findings="部分积案未落实包案领导，化解方案不具体；要求一周内报送整改清单。",
+                    starts_on=today, ends_on=today, actor=me)  # fmt: skip
+        for order in self.s.supervision.orders(actor=me):
+            c.link_order(camp.id, order.id, actor=me)
+        self.summary.add(f"攻坚活动“{CAMPAIGN_NAME}”（责任状 {min(6, len(counts))} 份、通报 2 期）", [camp.id])
 
     def link_repeat(self) -> None:
         """Link by hand two cases of one petitioner (the later as a repeat of the earlier)."""

@@ -182,13 +182,17 @@ class PackageOut(_Out):
 class UnitRowOut(_Out):
     unit: str
     received: int
-    resolved: int
-    cohort_resolved: int
-    repeats: int
+    resolved: int = Field(description="本期化解的案件数（截至期末，按状态记录日期）")
+    due: int = Field(description="化解期限落在本期内的案件数（化解率的分母）")
+    cohort_resolved: int = Field(description="其中截至期末已化解的件数（化解率的分子）")
+    repeat_base: int = Field(description="再次信访率的分母：观察期内化解的案件数")
+    repeats: int = Field(description="其中化解后窗口期内再次信访的件数")
     backlog: int
     change_resolution_rate: float | None
     change_repeat_rate: float | None
     lowest: bool
+    ranked: bool = Field(description="案件数达到最低件数且单位已指定，参与排名")
+    repeat_alert: bool = Field(description="再次信访率高于预警线")
     resolution_rate: float | None = Field(description="化解率")
     repeat_rate: float | None = Field(description="再次信访率")
     acceptance_due: int = Field(description="受理期限落在本期内的案件数")
@@ -207,6 +211,7 @@ class UnitRowOut(_Out):
 class TrendPointOut(_Out):
     week_end: str
     received: int
+    due: int
     resolution_rate: float | None
     repeat_rate: float | None
 

@@ -32,6 +32,7 @@ NAV = [
     ("groups", "/groups", "类案组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
+    ("campaigns", "/campaigns", "攻坚活动", "reports:read"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
 
@@ -174,6 +175,11 @@ def modelcase_page(request: Request, mc_id: int, user: ModelRead) -> Response:
 @router.get("/supervision", response_class=HTMLResponse)
 def supervision_page(request: Request, user: ReportsRead) -> Response:
     return render(request, user, "reports:read", "supervision.html", "supervision")
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaigns_page(request: Request, user: ReportsRead) -> Response:
+    return render(request, user, "reports:read", "campaigns.html", "campaigns")
 
 
 @router.get("/import", response_class=HTMLResponse)

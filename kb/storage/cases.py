@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from kb.clock import Clock, SystemClock
+from kb.clock import stamp as stamp_of
 from kb.domain import Case, SearchFilters
 from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
@@ -131,21 +132,52 @@ class CaseRepository:
                 f"INSERT INTO cases ({names}) VALUES ({marks(len(cols) + 3)})",
                 [external_no, *[values[c] for c in cols], stamp, stamp],
             )
-            return int(cur.lastrowid or 0), True
+            case_id = int(cur.lastrowid or 0)
+            self._log_registry(conn, case_id)
+            return case_id, True
+        before = self._statuses(conn, [int(row["id"])])
         sets = ", ".join(f"{c} = ?" for c in cols)
         conn.execute(
             f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?", [*[values[c] for c in cols], stamp, row["id"]]
         )
+        self._log_changes(conn, before, "import")
         return int(row["id"]), False
+
+    # -- the status log (migration 14): every 化解 status change, dated by the server clock -----------
+    def _statuses(self, conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+        rows = query_in(conn, "SELECT id, status FROM cases WHERE id IN ({marks})", ids)
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def _log_registry(self, conn: sqlite3.Connection, case_id: int) -> None:
+        """A newly stored case: its status as the registry dates it (resolution date, else receipt)."""
+        conn.execute(
+            "INSERT INTO case_status_log(case_id, status, effective_on, at, source) "
+            "SELECT id, status, CASE WHEN status IN ('resolved', 'closed', 'unresolved') "
+            "THEN COALESCE(resolved_date, received_date) ELSE received_date END, ?, 'registry' "
+            "FROM cases WHERE id = ?",
+            (stamp_of(self.clock.now()), case_id),
+        )
+
+    def _log_changes(self, conn: sqlite3.Connection, before: dict[int, str], source: str) -> None:
+        """Log the cases of ``before`` whose status differs now, effective today (never back-dated)."""
+        after = self._statuses(conn, list(before))
+        moment = self.clock.now()
+        changed = [(i, s) for i, s in after.items() if before.get(i) != s]
+        conn.executemany(
+            "INSERT INTO case_status_log(case_id, status, effective_on, at, source) VALUES (?, ?, ?, ?, ?)",
+            [(i, s, moment.date().isoformat(), stamp_of(moment), source) for i, s in changed],
+        )
 
     def update_fields(self, conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
         cols = [c for c in WRITABLE if c in values]
         if not cols:
             return
+        before = self._statuses(conn, [case_id])
         sets = ", ".join(f"{c} = ?" for c in cols)
         conn.execute(
             f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?", [*[values[c] for c in cols], now(), case_id]
         )
+        self._log_changes(conn, before, "edit")
 
     def delete(self, conn: sqlite3.Connection, case_id: int) -> bool:
         return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
@@ -177,12 +209,14 @@ class CaseRepository:
         """A batch decision: status for every case, the note where none exists, and (when the status
         concludes the case) the resolution date where none exists."""
         stamp = now()
+        before = self._statuses(conn, ids)
         conn.executemany(
             "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
             "resolved_date = CASE WHEN ? THEN COALESCE(resolved_date, ?) ELSE resolved_date END, updated_at = ? "
             "WHERE id = ?",
             [(status, note, int(resolved), day, stamp, case_id) for case_id in ids],
         )
+        self._log_changes(conn, before, "batch")
 
     def set_stage(self, conn: sqlite3.Connection, case_id: int, stage: str, due_date: str | None) -> None:
         """The lifecycle's stage and due date (kb/workflow/lifecycle.py is the only caller).
@@ -203,10 +237,12 @@ class CaseRepository:
     def set_status(self, conn: sqlite3.Connection, case_id: int, status: str, concluded_on: str | None = None) -> None:
         """The 化解 status as a lifecycle step sets it; ``concluded_on`` fills a missing resolution date
         (so reports of earlier periods do not count the case as concluded before it was)."""
+        before = self._statuses(conn, [case_id])
         conn.execute(
             "UPDATE cases SET status = ?, resolved_date = COALESCE(resolved_date, ?), updated_at = ? WHERE id = ?",
             (status, concluded_on, now(), case_id),
         )
+        self._log_changes(conn, before, "lifecycle")
 
     def save_vectors(self, conn: sqlite3.Connection, encoder: str, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         conn.executemany(

@@ -1,4 +1,5 @@
-"""Storage's own migrations: 1 (cases, case vectors, meta) and 2 (users and API tokens).
+"""Storage's own migrations: 1 (cases, case vectors, meta), 2 (users and API tokens) and 14 (the
+cases' status log).
 
 Features declare theirs in their own ``schema.py``; ``kb/schema.py`` states the global order.
 """
@@ -74,4 +75,30 @@ CASES = Migration(1, "core cases and vectors", CORE_V1)
 USERS = Migration(2, "users and api tokens", USERS_V2)
 
 # This module's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [CASES, USERS]
+
+# Migration 14: every change of a case's 化解 status with the day it takes effect for reports
+# (kb/workflow/rates.py reads it "as of" a period's end, so a later change never alters a past period).
+# ``source`` 'registry' = the first import of the case (effective on the registry's own dates: the
+# resolution date for a concluded case, else the received date); any later change ('edit', 'import',
+# 'lifecycle', 'batch') takes effect on the day it was recorded (``at``, the server clock), never earlier.
+# Cases stored before this step get one 'registry' row each.
+STATUS_LOG_V14 = """
+CREATE TABLE case_status_log (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    status        TEXT NOT NULL,
+    effective_on  TEXT NOT NULL,
+    at            TEXT,
+    source        TEXT NOT NULL
+);
+CREATE INDEX ix_status_log_case ON case_status_log(case_id, id);
+INSERT INTO case_status_log(case_id, status, effective_on, at, source)
+SELECT id, status,
+       CASE WHEN status IN ('resolved', 'closed', 'unresolved') THEN COALESCE(resolved_date, received_date)
+            ELSE received_date END,
+       NULL, 'registry'
+FROM cases ORDER BY id;
+"""
+STATUS_LOG = Migration(14, "cases: status log with effective dates", STATUS_LOG_V14)
+
+MIGRATIONS: list[Migration] = [CASES, USERS, STATUS_LOG]

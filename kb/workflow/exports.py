@@ -41,10 +41,13 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("受理数", lambda r: r.received),
-    Column("化解数", lambda r: r.resolved),
+    Column("本期化解数", lambda r: r.resolved),
+    Column("应化解数", lambda r: r.due),
+    Column("已化解数", lambda r: r.cohort_resolved),
     Column("化解率", lambda r: r.resolution_rate, "rate"),
     Column("化解率环比", lambda r: r.change_resolution_rate, "change"),
-    Column("重复信访数", lambda r: r.repeats),
+    Column("化解观察数", lambda r: r.repeat_base),
+    Column("再次信访数", lambda r: r.repeats),
     Column("再次信访率", lambda r: r.repeat_rate, "rate"),
     Column("再次信访率环比", lambda r: r.change_repeat_rate, "change"),
     Column("积案数", lambda r: r.backlog),
@@ -55,7 +58,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("答复数", lambda r: r.replied),
     Column("参评率", lambda r: r.evaluation_rate, "rate"),
     Column("满意率", lambda r: r.satisfaction_rate, "rate"),
+    Column("参与排名", lambda r: r.ranked, "flag"),
     Column("排名靠后", lambda r: r.lowest, "flag"),
+    Column("再次信访率偏高", lambda r: r.repeat_alert, "flag"),
 )
 PERCENT_FORMAT = "0.0%"
 # Number format of a change in percentage points (the cell holds 16.7 for +16.7 points).
@@ -110,6 +115,10 @@ def to_csv(report: Report) -> bytes:
     writer.writerow(safe_row(header(report)))
     for row in [*report.rows, report.total]:
         writer.writerow(safe_row(cells(row)))
+    writer.writerow([])
+    writer.writerow(safe_row(["指标", "口径"]))
+    for name, meaning in report.definitions.items():
+        writer.writerow(safe_row([name, meaning]))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -140,10 +149,10 @@ def to_xlsx(report: Report) -> bytes:
                 cell.fill = low
     if report.trend:
         trend = book.create_sheet("趋势")
-        trend.append(["周截止日", "受理数", "化解率", "再次信访率"])
+        trend.append(["周截止日", "受理数", "应化解数", "化解率", "再次信访率"])
         for p in report.trend:
-            trend.append(xlsx_row([p.week_end, p.received, p.resolution_rate, p.repeat_rate]))
-            for cell in trend[trend.max_row][2:]:
+            trend.append(xlsx_row([p.week_end, p.received, p.due, p.resolution_rate, p.repeat_rate]))
+            for cell in trend[trend.max_row][3:]:
                 cell.number_format = PERCENT_FORMAT
     notes = book.create_sheet("口径")
     notes.append(["指标", "口径"])

@@ -6,19 +6,15 @@ import sqlite3
 
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
-
-UNKNOWN = "（未指定）"
+from kb.workflow.rates import UNKNOWN as UNKNOWN  # the unit of cases without one (never ranked)
 
 
 def _period_columns(i: int) -> str:
-    """The five counts of period ``i`` as conditional sums (bound as :f{i}, :t{i}, :b{i})."""
+    """received and 积案 of period ``i`` as conditional sums (bound as :f{i}, :t{i}, :b{i}); the rates
+    are kb/workflow/rates.py's."""
     f, t, b = f":f{i}", f":t{i}", f":b{i}"
     return f"""
           SUM(c.received_date BETWEEN {f} AND {t}) AS received_{i},
-          SUM(c.status = 'resolved' AND c.resolved_date BETWEEN {f} AND {t}) AS resolved_{i},
-          SUM(c.received_date BETWEEN {f} AND {t} AND c.status = 'resolved'
-              AND (c.resolved_date IS NULL OR c.resolved_date <= {t})) AS cohort_resolved_{i},
-          SUM(c.received_date BETWEEN {f} AND {t} AND l.case_id IS NOT NULL) AS repeats_{i},
           SUM(c.received_date <= {b} AND NOT (c.status IN ('resolved', 'closed')
               AND (c.resolved_date IS NULL OR c.resolved_date <= {t}))) AS backlog_{i}"""
 
@@ -28,7 +24,7 @@ def _periods_sql(group_by: str, n_periods: int, city: str | None, scope_sql: str
     columns = ",".join(_period_columns(i) for i in range(n_periods))
     return f"""
         SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
-        FROM cases c LEFT JOIN case_links l ON l.case_id = c.id AND l.kind = 'repeat'
+        FROM cases c
         WHERE c.received_date <= :t_max {scope}
         GROUP BY unit"""
 
@@ -36,7 +32,7 @@ def _periods_sql(group_by: str, n_periods: int, city: str | None, scope_sql: str
 def period_counts(
     db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object], scope: Scope = PROVINCE
 ) -> list[sqlite3.Row]:
-    """One row per unit with ``received_{i}`` … ``backlog_{i}`` for each period ``i``, over the cases
+    """One row per unit with ``received_{i}`` and ``backlog_{i}`` for each period ``i``, over the cases
     within ``scope`` (and ``city`` when given).
 
     ``group_by`` must be a checked column name (``city`` or ``department``).

@@ -1,11 +1,9 @@
-"""督查督办: received, resolved, 化解率, 再次信访率 and 积案 per department or city, for any period,
+"""督查督办: received, due, resolved, 化解率, 再次信访率 and 积案 per department or city, for any period,
 and the weekly rolling report with the change against the previous week and the lowest performers.
 
-Definitions (also in docs/workflow.md):
+化解率, 再次信访率, the resolved statuses and who is ranked are defined in ONE place,
+``kb/workflow/rates.py`` (its ``definitions`` travel with every report); the rest:
 - received: cases received in the period;
-- resolved: cases whose status is 已化解 and whose resolution date falls in the period;
-- 化解率: of the cases received in the period, the share 已化解 by the period's end;
-- 再次信访率: of the cases received in the period, the share linked as a repeat of an earlier case;
 - 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then;
 - 按期受理率 / 按期办结率: see ``DEFINITIONS`` (from the lifecycle's transitions, as of the period's end).
 - 参评率: of the cases replied to in the period, the share with the petitioner's rating (recorded by
@@ -24,16 +22,16 @@ from kb.errors import FieldProblem, InvalidInputError
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
-from kb.workflow import evaluations
+from kb.workflow import evaluations, rates
 from kb.workflow.lifecycle_store import on_time_counts
+from kb.workflow.rate_store import case_facts
+from kb.workflow.rates import RateRules
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
 
 GROUPS = {"city": "地市", "department": "责任部门"}
 # Every rate in a report, defined in words (also in the report payload and docs/workflow.md).
 DEFINITIONS: dict[str, str] = {
-    "化解率": "本期受理的案件中，截至期末已化解的比例",
-    "再次信访率": "本期受理的案件中，被识别为此前事项重复信访的比例",
     "积案": "期末前 backlog_days 天及更早受理、截至期末仍未办结的案件数",
     "按期受理率": (
         "受理期限（收到之日起 acceptance_days 天）落在本期内的案件中，在期限当日或之前作出受理或不予受理决定的比例；"
@@ -47,12 +45,21 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+def definitions(rules: RateRules) -> dict[str, str]:
+    """Every definition a report states: the rates' (kb/workflow/rates.py) and the others."""
+    return {**rates.definitions(rules), **DEFINITIONS}
+
+
 @dataclass
 class UnitRow:
     unit: str
     received: int = 0
+    # kb/workflow/rates.py: resolved in the period (as of its end); due in it, and of those resolved by
+    # its end (cohort_resolved); the 再次信访 cohort (repeat_base) and those followed by one (repeats).
     resolved: int = 0
+    due: int = 0
     cohort_resolved: int = 0
+    repeat_base: int = 0
     repeats: int = 0
     backlog: int = 0
     # On-time rates (kb/workflow/lifecycle_store.on_time_counts): due in the period, and met.
@@ -66,14 +73,19 @@ class UnitRow:
     change_resolution_rate: float | None = None
     change_repeat_rate: float | None = None
     lowest: bool = False
+    # Enough cases (and a named unit) to be ranked; 再次信访率 above the alert line (rates.py).
+    ranked: bool = False
+    repeat_alert: bool = False
 
     @property
     def resolution_rate(self) -> float | None:
-        return round(self.cohort_resolved / self.received, 4) if self.received else None
+        """化解率 (kb/workflow/rates.py): due in the period and resolved by its end ÷ due."""
+        return rates.ratio(self.cohort_resolved, self.due)
 
     @property
     def repeat_rate(self) -> float | None:
-        return round(self.repeats / self.received, 4) if self.received else None
+        """再次信访率 (kb/workflow/rates.py): followed by a new petition in the window ÷ resolved."""
+        return rates.ratio(self.repeats, self.repeat_base)
 
     @property
     def on_time_acceptance_rate(self) -> float | None:
@@ -102,6 +114,7 @@ class TrendPoint:
     received: int
     resolution_rate: float | None
     repeat_rate: float | None
+    due: int = 0
 
 
 @dataclass
@@ -114,13 +127,22 @@ class Report:
     rows: list[UnitRow]
     total: UnitRow
     trend: list[TrendPoint] = field(default_factory=list)
-    definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+    definitions: dict[str, str] = field(default_factory=lambda: definitions(RateRules()))
 
 
-CASE_COUNTS = ("received", "resolved", "cohort_resolved", "repeats", "backlog")
+CASE_COUNTS = ("received", "backlog")
+RATE_COUNTS = {
+    "due": "due",
+    "cohort_resolved": "due_resolved",
+    "resolved": "resolved",
+    "repeat_base": "repeat_base",
+    "repeats": "repeat_followed",
+}
 ON_TIME_COUNTS = ("acceptance_due", "accepted_on_time", "handling_due", "replied_on_time")
-COUNTS = (*CASE_COUNTS, *ON_TIME_COUNTS)
+COUNTS = (*CASE_COUNTS, *RATE_COUNTS, *ON_TIME_COUNTS)
 Period = tuple[dt.date, dt.date]
+# A unit gets a row when any of these is non-zero in the period.
+SHOWN_IF_ANY = ("received", "resolved", "due", "backlog", "acceptance_due", "handling_due")
 
 
 def _in_range(name: str, *days: dt.date) -> None:
@@ -140,11 +162,20 @@ def _check(group_by: str, periods: list[Period]) -> None:
 
 
 def periods_rows(
-    db: Database, group_by: str, periods: list[Period], city: str | None, backlog_days: int, scope: Scope = PROVINCE
+    db: Database,
+    group_by: str,
+    periods: list[Period],
+    city: str | None,
+    backlog_days: int,
+    scope: Scope = PROVINCE,
+    rules: RateRules | None = None,
 ) -> list[tuple[list[UnitRow], UnitRow]]:
-    """Per-unit counts and the total for every period, in one pass over the cases table."""
+    """Per-unit counts and the total for every period: received and 积案 in one pass over the cases
+    table, the on-time counts from the transitions, the rates from ``kb/workflow/rates.py``."""
     _check(group_by, periods)
-    params: dict[str, object] = {"t_max": max(t for _, t in periods).isoformat()}
+    rules = rules or RateRules()
+    t_max = max(t for _, t in periods)
+    params: dict[str, object] = {"t_max": t_max.isoformat()}
     on_time: dict[str, object] = {}
     for i, (date_from, date_to) in enumerate(periods):
         params[f"f{i}"], params[f"t{i}"] = date_from.isoformat(), date_to.isoformat()
@@ -154,20 +185,30 @@ def periods_rows(
         params["city"] = on_time["city"] = city
     found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time, scope)}
+    facts = list(case_facts(db, scope, city, t_max).values())
     out = []
-    for i in range(len(periods)):
+    for i, (date_from, date_to) in enumerate(periods):
+        counted = rates.period_counts(facts, group_by, date_from, date_to, day_end(date_to), rules)
         rows = []
-        for name in sorted(set(found) | set(timely)):
+        for name in sorted(set(found) | set(timely) | set(counted)):
             unit = UnitRow(name)
             for source, keys in ((found.get(name), CASE_COUNTS), (timely.get(name), ON_TIME_COUNTS)):
                 for k in keys:
                     setattr(unit, k, int(source[f"{k}_{i}"] or 0) if source is not None else 0)
-            if any(getattr(unit, k) for k in ("received", "resolved", "backlog", "acceptance_due", "handling_due")):
+            c = counted.get(name)
+            if c is not None:
+                for k, ck in RATE_COUNTS.items():
+                    setattr(unit, k, getattr(c, ck))
+                unit.ranked = rates.rankable(name, c.due, rules)
+                unit.repeat_alert = rates.repeat_alert(name, c, rules)
+            if any(
+                getattr(unit, k) for k in ("received", "resolved", "due", "backlog", "acceptance_due", "handling_due")
+            ):
                 rows.append(unit)
         total = UnitRow("合计")
         for k in COUNTS:
             setattr(total, k, sum(getattr(r, k) for r in rows))
-        rows.sort(key=lambda r: (-r.received, r.unit))
+        rows.sort(key=lambda r: (-r.due, -r.received, r.unit))
         out.append((rows, total))
     return out
 
@@ -180,8 +221,9 @@ def period_rows(
     city: str | None,
     backlog_days: int,
     scope: Scope = PROVINCE,
+    rules: RateRules | None = None,
 ) -> tuple[list[UnitRow], UnitRow]:
-    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days, scope)[0]
+    return periods_rows(db, group_by, [(date_from, date_to)], city, backlog_days, scope, rules)[0]
 
 
 def period_report(
@@ -192,12 +234,16 @@ def period_report(
     city: str | None = None,
     backlog_days: int = 60,
     scope: Scope = PROVINCE,
+    rules: RateRules | None = None,
 ) -> Report:
     """``city`` narrows the report to one city; ``scope`` is the reader's (kb/scope.py)."""
-    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope)
+    rules = rules or RateRules()
+    rows, total = period_rows(db, group_by, date_from, date_to, city, backlog_days, scope, rules)
     add_evaluation_rates(db, group_by, date_from, date_to, city, rows, total, scope)
     title = f"督查督办报表（按{GROUPS[group_by]}）{date_from.isoformat()} 至 {date_to.isoformat()}"
-    return Report(title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total)
+    return Report(
+        title, group_by, date_from.isoformat(), date_to.isoformat(), city, rows, total, definitions=definitions(rules)
+    )
 
 
 def add_evaluation_rates(
@@ -238,10 +284,12 @@ def weekly_report(
     backlog_days: int = 60,
     weeks: int = 8,
     lowest: int = 3,
-    min_received: int = 3,
     scope: Scope = PROVINCE,
+    rules: RateRules | None = None,
 ) -> Report:
-    """The week ending ``week_end`` against the week before; the ``lowest`` units by 化解率 flagged."""
+    """The week ending ``week_end`` against the week before; the ``lowest`` ranked units by 化解率
+    flagged (only units with enough due cases are ranked, never "（未指定）": rates.py)."""
+    rules = rules or RateRules()
     # The earliest trend week must stay a valid date too (a far-past week_end would underflow).
     _in_range("week_end", week_end)
     _in_range("week_end", week_end - dt.timedelta(days=7 * max(weeks, 2)))
@@ -250,7 +298,9 @@ def weekly_report(
     trend_ends = [week_end - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     periods = [(start, week_end), (start - dt.timedelta(days=7), week_end - dt.timedelta(days=7))]
     periods += [(end - dt.timedelta(days=6), end) for end in trend_ends]
-    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(db, group_by, periods, city, backlog_days, scope)
+    (rows, total), (prev_rows, prev_total), *trend_rows = periods_rows(
+        db, group_by, periods, city, backlog_days, scope, rules
+    )
     before = {r.unit: r for r in prev_rows}
     for r in [*rows, total]:
         p = prev_total if r is total else before.get(r.unit)
@@ -258,17 +308,19 @@ def weekly_report(
             r.change_resolution_rate = _delta(r.resolution_rate, p.resolution_rate)
             r.change_repeat_rate = _delta(r.repeat_rate, p.repeat_rate)
     ranked = sorted(
-        (r for r in rows if r.received >= min_received and r.resolution_rate is not None),
+        (r for r in rows if r.ranked and r.resolution_rate is not None),
         key=lambda r: (r.resolution_rate, -(r.repeat_rate or 0.0), r.unit),
     )
     for r in ranked[:lowest]:
         r.lowest = True
     trend = [
-        TrendPoint(end.isoformat(), t.received, t.resolution_rate, t.repeat_rate)
+        TrendPoint(end.isoformat(), t.received, t.resolution_rate, t.repeat_rate, t.due)
         for end, (_, t) in zip(trend_ends, trend_rows, strict=True)
     ]
     title = f"周滚动督查报表（按{GROUPS[group_by]}）{start.isoformat()} 至 {week_end.isoformat()}"
-    return Report(title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend)
+    return Report(
+        title, group_by, start.isoformat(), week_end.isoformat(), city, rows, total, trend, definitions(rules)
+    )
 
 
 def latest_date(db: Database, city: str | None = None, scope: Scope = PROVINCE) -> dt.date:

@@ -12,6 +12,7 @@ from kb.workflow import litigation, packages, reports, views
 from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.assignments import Assignment
 from kb.workflow.detection import IngestDetector
+from kb.workflow.rates import RateRules
 from kb.workflow.repeats import RepeatSettings
 from kb.workflow.routing import Suggestion
 from kb.workflow.suggest import TARGETS, LiveRouter
@@ -184,7 +185,14 @@ class WorkflowService:
     ) -> reports.Report:
         actor.require("reports:read")
         return reports.period_report(
-            self.db, group_by, date_from, date_to, report_city(actor, city), backlog_days, scope=actor.scope
+            self.db,
+            group_by,
+            date_from,
+            date_to,
+            report_city(actor, city),
+            backlog_days,
+            scope=actor.scope,
+            rules=self.rate_rules,
         )
 
     def weekly_report(
@@ -198,4 +206,11 @@ class WorkflowService:
         actor.require("reports:read")
         city = report_city(actor, city)
         end = week_end or reports.latest_date(self.db, city, actor.scope)
-        return reports.weekly_report(self.db, group_by, end, city, weeks=weeks, scope=actor.scope)
+        return reports.weekly_report(
+            self.db, group_by, end, city, weeks=weeks, scope=actor.scope, rules=self.rate_rules
+        )
+
+    @property
+    def rate_rules(self) -> RateRules:
+        """The rate rules of the settings (kb/workflow/rates.py)."""
+        return RateRules.of(self.kernel.settings)

@@ -57,7 +57,7 @@ def test_table_helper_aligns_chinese_and_says_what_an_empty_result_could_be() ->
 def test_weekly_report_has_column_headers_and_changes_in_points(data_dir: Path) -> None:
     out = run(data_dir, "report", "weekly", "--by", "city").output.splitlines()
     assert out[0].startswith("周滚动督查报表（按地市）")
-    assert out[1].split()[:4] == ["地市", "受理数", "化解数", "化解率"]
+    assert out[1].split()[:6] == ["地市", "受理数", "本期化解数", "应化解数", "已化解数", "化解率"]
     assert "pp" not in "\n".join(out)
     table_end = out.index("口径：")
     assert out[table_end - 1].startswith("合计")

@@ -13,10 +13,10 @@ from kb.workflow.reports import Report, TrendPoint, UnitRow
 
 
 def _report(group_by: str = "city") -> Report:
-    up = UnitRow("广州市", received=6, resolved=5, cohort_resolved=5, repeats=1, backlog=2,
+    up = UnitRow("广州市", received=6, resolved=5, due=6, cohort_resolved=5, repeat_base=5, repeats=1, backlog=2,
                  change_resolution_rate=0.1667, change_repeat_rate=-0.02, lowest=True)  # fmt: skip
-    flat = UnitRow("深圳市", received=4, cohort_resolved=2, change_resolution_rate=0.0)
-    total = UnitRow("合计", received=10, resolved=5, cohort_resolved=7, repeats=1, backlog=2)
+    flat = UnitRow("深圳市", received=4, due=4, cohort_resolved=2, change_resolution_rate=0.0)
+    total = UnitRow("合计", received=10, resolved=5, due=10, cohort_resolved=7, repeat_base=5, repeats=1, backlog=2)
     trend = [TrendPoint("2026-11-29", 10, 0.7, 0.1)]
     return Report("周滚动督查报表", group_by, "2026-11-23", "2026-11-29", None, [up, flat], total, trend)
 
@@ -31,7 +31,7 @@ def test_xlsx_rates_are_numbers_with_a_percent_format_and_changes_are_points() -
     assert moved.value == 16.7 and "个百分点" in moved.number_format and "上升" in moved.number_format
     assert sheet.cell(row=3, column=repeat_change).value == -2.0
     trend = load_workbook(io.BytesIO(exports.to_xlsx(_report())))["趋势"]
-    assert trend["C2"].value == 0.7 and trend["C2"].number_format == "0.0%"
+    assert trend["C1"].value == "应化解数" and trend["D2"].value == 0.7 and trend["D2"].number_format == "0.0%"
 
 
 def test_csv_and_text_say_changes_in_points() -> None:

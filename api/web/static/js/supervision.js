@@ -19,19 +19,21 @@ function stat(k, v, d) {
 
 function table(report, unitLabel) {
   return h("table", { class: "table", id: `sv-table-${report.group_by}` },
-    h("thead", {}, h("tr", {}, h("th", {}, unitLabel), h("th", { class: "num" }, "本周受理"), h("th", { class: "num" }, "化解"),
+    h("thead", {}, h("tr", {}, h("th", {}, unitLabel), h("th", { class: "num" }, "本周受理"), h("th", { class: "num" }, "应化解"), h("th", { class: "num" }, "已化解"),
       h("th", { class: "num" }, "化解率"), h("th", { class: "num" }, "再次信访率"), h("th", { class: "num" }, "积案"),
       h("th", { class: "num" }, "按期受理率"), h("th", { class: "num" }, "按期办结率"), h("th", { class: "num" }, "参评率"), h("th", { class: "num" }, "满意率"), h("th", {}, ""))),
     h("tbody", {}, report.rows.map((r) => h("tr", {},
       h("td", {}, r.unit),
       h("td", { class: "num" }, r.received),
-      h("td", { class: "num" }, r.resolved),
+      h("td", { class: "num" }, r.due),
+      h("td", { class: "num" }, r.cohort_resolved),
       h("td", { class: "num" }, pct(r.resolution_rate), " ", change(r.change_resolution_rate, true)),
-      h("td", { class: "num" }, pct(r.repeat_rate), " ", change(r.change_repeat_rate, false)),
+      h("td", { class: "num", title: `${r.repeats} / ${r.repeat_base}` }, pct(r.repeat_rate), " ", change(r.change_repeat_rate, false)),
       h("td", { class: "num" }, r.backlog),
       ...rates(r, "td"),
-      h("td", {}, r.lowest ? badge("排名靠后", "red") : null)))),
-    h("tfoot", {}, h("tr", {}, h("th", {}, "合计"), h("th", { class: "num" }, report.total.received), h("th", { class: "num" }, report.total.resolved),
+      h("td", {}, r.lowest ? badge("排名靠后", "red") : null, r.repeat_alert ? badge("再次信访率偏高", "red") : null,
+        r.ranked ? null : h("span", { class: "muted small" }, "不参与排名"))))),
+    h("tfoot", {}, h("tr", {}, h("th", {}, "合计"), h("th", { class: "num" }, report.total.received), h("th", { class: "num" }, report.total.due), h("th", { class: "num" }, report.total.cohort_resolved),
       h("th", { class: "num" }, pct(report.total.resolution_rate)), h("th", { class: "num" }, pct(report.total.repeat_rate)), h("th", { class: "num" }, report.total.backlog),
       ...rates(report.total, "th"), h("th", {}))));
 }
@@ -48,7 +50,7 @@ function rates(r, cell) {
 }
 
 function chartRows(report) {
-  const rows = report.rows.filter((r) => r.received > 0).sort((a, b) => (b.resolution_rate ?? -1) - (a.resolution_rate ?? -1)).slice(0, 12);
+  const rows = report.rows.filter((r) => r.due > 0).sort((a, b) => (b.resolution_rate ?? -1) - (a.resolution_rate ?? -1)).slice(0, 12);
   // Mark the lowest three as in the weekly ranking, so weak units stand out in the chart too.
   const low = new Set(rows.slice(-3).filter((r) => rows.length > 5).map((r) => r.unit));
   return rows.map((r) => ({ label: r.unit, value: r.resolution_rate, highlight: r.lowest || low.has(r.unit) }));
@@ -76,7 +78,7 @@ async function load() {
     $("#sv-title").textContent = dep.title;
     clear($("#sv-stats"),
       stat("本周受理", t.received),
-      stat("本周化解", t.resolved),
+      stat("本周应化解", t.due, `其中已化解 ${t.cohort_resolved} 件；本周化解 ${t.resolved} 件`),
       stat("化解率", pct(t.resolution_rate), t.change_resolution_rate !== null && t.change_resolution_rate !== undefined ? ["较上周 ", change(t.change_resolution_rate, true), " 个百分点"] : null),
       stat("再次信访率", pct(t.repeat_rate), t.change_repeat_rate !== null && t.change_repeat_rate !== undefined ? ["较上周 ", change(t.change_repeat_rate, false), " 个百分点"] : null),
       stat("积案", t.backlog, "受理 60 天以上未办结"));
@@ -99,6 +101,7 @@ async function load() {
     clear($("#sv-chart-city"), hbars(chartRows(pcity), { label: "各地市化解率", max: 1, format: pct, labelWidth: 90 }));
     clear($("#sv-table-dep-wrap"), table(dep, "责任部门"));
     clear($("#sv-table-city-wrap"), table(city, "地市"));
+    clear($("#sv-definitions"), ...Object.entries(dep.definitions || {}).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
     body.hidden = false;
     clear($("#sv-error"));
   } catch (e) {
