@@ -45,6 +45,8 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.LIFECYCLE,  # 10
         workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
+        workflow.PACKAGES,  # 16
+        groups.SPECIAL_GROUPS,  # 17
     ],
     DECLARED,
 )

@@ -93,6 +93,8 @@ class Settings:
     recheck_days: int = DEADLINE_DAYS["recheck_days"]
     near_due_days: int = DEADLINE_DAYS["near_due_days"]
     sign_days: int = DEADLINE_DAYS["sign_days"]
+    # 领导包案: a leader holds at most this many open packages at a time (docs/workflow.md).
+    package_max_open: int = 3
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
 
@@ -154,6 +156,7 @@ ENV: dict[str, str] = {
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
+    "package_max_open": "LEIAN_PACKAGE_MAX_OPEN",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -175,6 +178,7 @@ POSITIVE_INTS = (
     "login_max_failures",
     "login_lock_minutes",
     "min_password_length",
+    "package_max_open",
 )
 
 
@@ -295,6 +299,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "login_max_failures",
         "login_lock_minutes",
         "min_password_length",
+        "package_max_open",
         *DEADLINE_DAYS,
     )
     for name in numeric:
