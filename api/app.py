@@ -20,6 +20,7 @@ from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import petitioners as petitioners_routes
+from api.routes import special_groups as special_groups_routes
 from api.routes import supervision as supervision_routes
 from api.routes import workflow as workflow_routes
 from api.security import install_security
@@ -41,6 +42,7 @@ ROUTERS = [
     inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    special_groups_routes.router,
     units.router,
     web_pages.router,
 ]

@@ -1,4 +1,4 @@
-"""Migrations of homogeneous case groups: 3 (groups, members, runs, lineage, edits, decisions), 7 (pins) and 17 (special groups)."""
+"""Migrations of homogeneous case groups: 3 (groups, members, decisions …), 7 (pins), 17 (special groups)."""
 
 from __future__ import annotations
 
