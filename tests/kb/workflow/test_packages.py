@@ -156,7 +156,7 @@ def test_candidates_are_ranked_by_difficulty_with_reasons(service: LeianService)
     )
     ranked = service.workflow.package_candidates(domain="住房建设", as_of=START, limit=10)
     by_id = {c.case_id: c for c in ranked}
-    assert any("长期未结（507 天）" == r for r in by_id[old].reasons)
+    assert "长期未结（507 天）" in by_id[old].reasons
     assert "群体信访（30 人）" in by_id[crowd].reasons
     assert by_id[sued].litigation and "涉法涉诉" in by_id[sued].reasons
     assert plain not in by_id  # young, one petitioner, nothing hard about it
@@ -175,7 +175,7 @@ def test_plan_milestones_deadline_and_conclusion(service: LeianService, housing:
     assert made.status == "open" and made.status_label == "包案中" and made.deadline == "2026-08-31"
     made = service.workflow.add_milestone(made.id, "首次接访", dt.date(2026, 6, 10))
     made = service.workflow.add_milestone(made.id, "形成化解方案", dt.date(2026, 7, 15))
-    first, second = made.milestones
+    first, _second = made.milestones
     clock.set(dt.date(2026, 6, 20))
     view = service.workflow.package_progress(made.id)
     assert view.milestones[0].overdue and not view.milestones[1].overdue
@@ -199,7 +199,7 @@ def test_plan_milestones_deadline_and_conclusion(service: LeianService, housing:
 
 
 def test_leader_progress_report(service: LeianService, housing: list[int], clock: FixedClock) -> None:
-    a, b, c = leaders(service)
+    a, b, _c = leaders(service)
     p = service.workflow.create_package(leader_id=a.id, case_ids=housing[:3], deadline=dt.date(2026, 6, 30))
     service.workflow.add_milestone(p.id, "首次接访", dt.date(2026, 6, 5))
     service.workflow.add_milestone(p.id, "方案", dt.date(2026, 6, 6))
