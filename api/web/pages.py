@@ -30,8 +30,10 @@ NAV = [
     ("queue", "/queue", "我的待办", "workflow:read"),
     ("inbox", "/inbox", "收件箱", "workflow:read"),
     ("groups", "/groups", "类案组", "groups:read"),
+    ("special", "/special-groups", "专项小组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
+    ("leaders", "/leaders", "领导包案", "workflow:read"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
 
@@ -174,6 +176,21 @@ def modelcase_page(request: Request, mc_id: int, user: ModelRead) -> Response:
 @router.get("/supervision", response_class=HTMLResponse)
 def supervision_page(request: Request, user: ReportsRead) -> Response:
     return render(request, user, "reports:read", "supervision.html", "supervision")
+
+
+@router.get("/leaders", response_class=HTMLResponse)
+def leaders_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "leaders.html", "leaders")
+
+
+@router.get("/special-groups", response_class=HTMLResponse)
+def special_groups_page(request: Request, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "special_groups.html", "special")
+
+
+@router.get("/special-groups/{special_id}", response_class=HTMLResponse)
+def special_group_page(request: Request, special_id: int, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "special_group.html", "special", special_id=special_id)
 
 
 @router.get("/import", response_class=HTMLResponse)
