@@ -304,7 +304,7 @@ def api_checks(loaded: LeianService, client: TestClient, tokens: dict[str, str])
     assert r.status_code == 200 and r.json()["name"] == "审查员命名"
     assert (
         client.post(
-            f"/api/groups/{gid}/decision", json={"decision": "d", "status": "resolved"}, headers=reviewer
+            f"/api/groups/{gid}/decision", json={"decision": "d", "status": "resolved", "token": "x"}, headers=reviewer
         ).status_code
         == 409
     )

@@ -369,9 +369,11 @@ def test_api_workflow_endpoints_and_permissions(service: LeianService, client: A
         "/api/workflow/reports/weekly/export", params={"format": "xlsx", "week_end": "2025-03-09"}, headers=sup
     )
     assert r.status_code == 200 and r.content[:2] == b"PK"
+    hard = client.get("/api/workflow/packages/candidates", params={"as_of": "2025-06-01"}, headers=sup).json()
+    domains = sorted({c["category"] or c["department"] or "" for c in hard} - {""})
     leader = client.post(
         "/api/workflow/leaders",
-        json={"name": "李局长", "post": "副厅长", "unit": "省教育厅", "domains": ["教育", "劳动保障"]},
+        json={"name": "李局长", "post": "副厅长", "unit": "省教育厅", "domains": domains},
         headers=sup,
     )
     assert leader.status_code == 201, leader.text
