@@ -15,13 +15,13 @@ from api.headers import install_headers
 from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units, users
-from api.routes import audit, cases, search, session, system, units
 from api.routes import campaigns as campaign_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import petitioners as petitioners_routes
+from api.routes import special_groups as special_groups_routes
 from api.routes import supervision as supervision_routes
 from api.routes import workflow as workflow_routes
 from api.security import install_security
@@ -45,6 +45,7 @@ ROUTERS = [
     inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    special_groups_routes.router,
     units.router,
     web_pages.router,
 ]

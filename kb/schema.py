@@ -50,6 +50,8 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         security.LOGIN_ATTEMPTS,  # 13
         storage.STATUS_LOG,  # 14
         campaigns.CAMPAIGNS,  # 15
+        workflow.PACKAGES,  # 16
+        groups.SPECIAL_GROUPS,  # 17
     ],
     DECLARED,
 )

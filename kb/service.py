@@ -20,6 +20,7 @@ from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
 from kb.groups.service import GroupService
+from kb.groups.special import SpecialGroupService
 from kb.identity_key import key_state, with_key_file
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
@@ -113,6 +114,7 @@ class LeianService:
         self.inbox = Inbox(kernel.db, kernel.clock)
         self.inbox.add_source(self.assignments.inbox_items)
         self.groups = GroupService(kernel)
+        self.special_groups = SpecialGroupService(kernel, self.groups)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
         self.supervision = SupervisionService(kernel)

@@ -101,6 +101,8 @@ class Settings:
     recheck_days: int = DEADLINE_DAYS["recheck_days"]
     near_due_days: int = DEADLINE_DAYS["near_due_days"]
     sign_days: int = DEADLINE_DAYS["sign_days"]
+    # 领导包案: a leader holds at most this many open packages at a time (docs/workflow.md).
+    package_max_open: int = 3
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
     # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,
@@ -174,6 +176,7 @@ ENV: dict[str, str] = {
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
     "repeat_rate_alert": "LEIAN_REPEAT_RATE_ALERT",
+    "package_max_open": "LEIAN_PACKAGE_MAX_OPEN",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -198,6 +201,7 @@ POSITIVE_INTS = (
     "min_password_length",
     "repeat_window_days",
     "rate_min_cases",
+    "package_max_open",
 )
 
 
@@ -328,6 +332,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "repeat_window_days",
         "rate_min_cases",
         "repeat_rate_alert",
+        "package_max_open",
         *DEADLINE_DAYS,
     )
     for name in numeric:

@@ -48,6 +48,7 @@ AREAS: tuple[click.Command, ...] = (
     *cases.COMMANDS,
     users.users,
     groups.groups,
+    groups.special_groups,
     security.audit,
     security.backup,
     security.restore,

@@ -78,6 +78,7 @@ class _Script:
         self, service: LeianService, people: dict[str, Principal], cases: list[Case], summary: ReplaySummary
     ) -> None:
         self.s, self.p, self.summary = service, people, summary
+        self.cases = cases
         self.registered = [c for c in cases if c.stage == "registered"]
         self.accepted = [c for c in cases if c.stage == "accepted"]
         self.replied = [c for c in cases if c.stage == "replied"]
@@ -91,6 +92,8 @@ class _Script:
         self.conclude()
         self.link_repeat()
         self.campaign()
+        self.packages()
+        self.special_group()
 
     # -- the steps -----------------------------------------------------------------------------
     def _do(
@@ -248,3 +251,60 @@ class _Script:
                     continue
                 self.summary.add("人工关联重复信访", [first.id, second.id])
                 return
+
+    def packages(self) -> None:
+        """A leader register (one leader per most frequent open-case category) and a package per
+        leader: the two hardest open cases of the domain, a plan, a deadline and two milestones."""
+        wf, today = self.s.workflow, self.s.clock.today()
+        open_cases = [c for c in self.cases if c.status in ("pending", "in_progress", "unresolved") and c.category]
+        counts: dict[str, int] = {}
+        for c in open_cases:
+            counts[str(c.category)] = counts.get(str(c.category), 0) + 1
+        top = sorted(counts, key=lambda k: (-counts[k], k))[: len(LEADERS)]
+        made = []
+        for (name, post), category in zip(LEADERS, top, strict=False):
+            departments = [c.department for c in open_cases if c.category == category and c.department]
+            unit = max(set(departments), key=lambda d: (departments.count(d), d)) if departments else "省信访局"
+            if self.s.kernel.units.get(unit) is None:
+                unit = "省信访局"
+            leader = wf.register_leader(name=name, post=post, unit=unit, domains=[category], actor=self.p[SUPERVISOR])
+            package = wf.create_package(
+                leader_id=leader.id,
+                limit=2,
+                plan=f"{name}牵头约见信访人，会同属地和责任部门逐案制定化解方案，每两周听取一次进展汇报。",
+                deadline=today + dt.timedelta(days=90),
+                actor=self.p[SUPERVISOR],
+            )
+            wf.add_milestone(package.id, "首次接访", today + dt.timedelta(days=7), actor=self.p[SUPERVISOR])
+            wf.add_milestone(package.id, "形成化解方案", today + dt.timedelta(days=30), actor=self.p[SUPERVISOR])
+            made.append(package.id)
+        self.summary.add("领导包案（包案编号）", made)
+
+    def special_group(self) -> None:
+        """A 专项小组 over the largest active case group (when discovery has run), with a policy document."""
+        groups = [g for g in self.s.groups.list_groups() if g.state == "active"]
+        if not groups:
+            return
+        biggest = max(groups, key=lambda g: (g.size, -g.id))
+        cases = self.s.groups.members(biggest.id, limit=100_000)[0]
+        departments = [c.department for c in cases if c.department and self.s.kernel.units.get(c.department)]
+        lead = max(set(departments), key=lambda d: (departments.count(d), d)) if departments else "省信访局"
+        cities = sorted({c.city for c in cases if c.city and self.s.kernel.units.get(c.city)})[:4]
+        made = self.s.special_groups.create(
+            name=f"{biggest.name}专项小组",
+            lead_unit=lead,
+            member_units=cities,
+            policy={
+                "title": "关于同类信访事项统一处理意见的通知",
+                "number": "粤信专〔2026〕1号",
+                "date": self.s.clock.today().isoformat(),
+                "text": "同类事项按同一政策口径处理：符合条件的统一落实，不符合条件的统一解释答复。",
+            },
+            group_ids=[biggest.id],
+        )
+        self.s.special_groups.start_batch(made.id, biggest.id)
+        self.summary.add(f"专项小组 #{made.id}（批量处理中的类案组）", [biggest.id])
+
+
+# The demo's leader register (names are invented).
+LEADERS = (("王建华", "副厅长"), ("陈立新", "副厅长"), ("林晓峰", "副局长"))

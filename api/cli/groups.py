@@ -244,16 +244,140 @@ def batch(
 @click.argument("group_id", type=int)
 @click.option("--decision", required=True, help="批量决定内容")
 @click.option("--status", type=click.Choice(["in_progress", "resolved", "unresolved", "closed"]), required=True)
+@click.option(
+    "--leave",
+    "leave_alone",
+    multiple=True,
+    type=click.Choice(["pending", "in_progress", "resolved", "unresolved", "closed"]),
+    help="保留不变的当前状态，可多次（如 --leave closed --leave unresolved）",
+)
+@click.option("--reply", help="给每件案件信访人的答复（默认同决定内容）")
+@click.option("--yes", "apply", is_flag=True, help="确认应用（不加时只显示预览）")
 @user_option
 @json_option
 @click.pass_context
 @friendly_errors
-def decide(ctx: click.Context, group_id: int, decision: str, status: str, username: str | None, as_json: bool) -> None:
-    """记录批量决定，并在同一事务中更新全部成员案件的状态。"""
+def decide(
+    ctx: click.Context,
+    group_id: int,
+    decision: str,
+    status: str,
+    leave_alone: tuple[str, ...],
+    reply: str | None,
+    apply: bool,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """批量决定：先预览将变更的案件；加 --yes 应用恰好这些案件（同一事务，逐案记录答复）。"""
     with open_service(ctx, open_index=False) as service:
-        out = service.groups.decide(group_id, decision, status, _actor(service, username))
+        actor = _actor(service, username)
+        seen = service.groups.preview(group_id, status, list(leave_alone), actor)
+        if not apply:
+            if as_json:
+                emit_json(seen)
+                return
+            click.echo(seen.message)
+            click.echo("确认无误后加 --yes 应用。")
+            return
+        out = service.groups.decide(
+            group_id, decision, status, actor, token=seen.token, reply=reply, leave_alone=list(leave_alone)
+        )
     if as_json:
         emit_json(out)
         return
-    label = STATUS_LABELS[Status(status)]
-    click.echo(f"批量决定 #{out['decision_id']} 已应用到 {out['cases']} 件案件（状态：{label}）")
+    click.echo(f"批量决定 #{out['decision_id']}：{out['message']}")
+
+
+@click.group("special-groups")
+def special_groups() -> None:
+    """专项小组：牵头单位、成员单位、政策文件与所辖类案组。"""
+
+
+@special_groups.command("list")
+@user_option
+@json_option
+@click.pass_context
+@friendly_errors
+def special_list(ctx: click.Context, username: str | None, as_json: bool) -> None:
+    """列出专项小组。"""
+    with open_service(ctx, open_index=False) as service:
+        found = service.special_groups.list(_actor(service, username))
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        click.echo("暂无专项小组（可用 leian special-groups create 成立）")
+        return
+    emit_table(
+        ["编号", "名称", "牵头单位", "成员单位", "政策文件", "类案组", "案件", "后加入", "状态"],
+        [
+            [
+                f"#{x.id}",
+                x.name,
+                x.lead_unit,
+                "、".join(x.member_units),
+                f"{x.policy_title or ''} {x.policy_number or ''}".strip(),
+                "、".join(f"#{g['id']}" for g in x.groups),
+                x.cases,
+                x.late,
+                x.status_label,
+            ]
+            for x in found
+        ],
+    )
+
+
+@special_groups.command("create")
+@click.option("--name", required=True)
+@click.option("--lead", "lead_unit", required=True, help="牵头单位")
+@click.option("--member", "member_units", multiple=True, help="成员单位，可多次")
+@click.option("--policy-title", required=True, help="政策文件标题")
+@click.option("--policy-number", help="文号")
+@click.option("--policy-date", help="成文日期 YYYY-MM-DD")
+@click.option("--policy-text", help="政策文件内容")
+@click.option("--group", "group_ids", type=int, multiple=True, required=True, help="所辖类案组，可多次")
+@user_option
+@json_option
+@click.pass_context
+@friendly_errors
+def special_create(
+    ctx: click.Context,
+    name: str,
+    lead_unit: str,
+    member_units: tuple[str, ...],
+    policy_title: str,
+    policy_number: str | None,
+    policy_date: str | None,
+    policy_text: str | None,
+    group_ids: tuple[int, ...],
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """成立专项小组。"""
+    with open_service(ctx, open_index=False) as service:
+        made = service.special_groups.create(
+            name=name,
+            lead_unit=lead_unit,
+            member_units=list(member_units),
+            policy={"title": policy_title, "number": policy_number, "date": policy_date, "text": policy_text},
+            group_ids=list(group_ids),
+            actor=_actor(service, username),
+        )
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"已成立专项小组 #{made.id}：{made.name}，牵头单位 {made.lead_unit}，{made.cases} 件案件")
+
+
+@special_groups.command("batch")
+@click.argument("special_id", type=int)
+@click.argument("group_id", type=int)
+@user_option
+@json_option
+@click.pass_context
+@friendly_errors
+def special_batch(ctx: click.Context, special_id: int, group_id: int, username: str | None, as_json: bool) -> None:
+    """以专项小组的牵头单位和政策文件启动类案组的批量处理。"""
+    with open_service(ctx, open_index=False) as service:
+        g = service.special_groups.start_batch(special_id, group_id, _actor(service, username))
+    _done(as_json, g, f"#{g.id} 进入批量处理，主责单位：{g.lead_department}")

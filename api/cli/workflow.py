@@ -171,16 +171,19 @@ def packages() -> None:
 
 @packages.command("candidates")
 @click.option("--domain", help="领域：问题类别或责任部门（如 拖欠农民工工资、省人力资源社会保障厅）")
+@click.option("--leader-id", type=int, help="只列该领导分管领域的案件")
 @click.option("--limit", default=20, show_default=True)
 @ACTOR_OPTION
 @json_option
 @click.pass_context
 @friendly_errors
-def candidates(ctx: click.Context, domain: str | None, limit: int, username: str | None, as_json: bool) -> None:
-    """列出疑难积案候选（长期未结、重复信访、跨部门）。"""
+def candidates(
+    ctx: click.Context, domain: str | None, leader_id: int | None, limit: int, username: str | None, as_json: bool
+) -> None:
+    """列出疑难积案候选（按未结时长、重复次数、人数、涉法涉诉、超期、跨部门、同类案件数排序）。"""
     with open_service(ctx, open_index=False) as service:
         actor = resolve_actor(service, username)
-        found = service.workflow.package_candidates(domain, None, limit, actor)
+        found = service.workflow.package_candidates(domain, None, limit, actor, leader_id)
         if not found and not as_json:
             pool = service.workflow.package_candidates(None, None, 100_000, actor)
             choices = sorted({c.category for c in pool if c.category} | {c.department for c in pool if c.department})
@@ -210,40 +213,208 @@ def candidates(ctx: click.Context, domain: str | None, limit: int, username: str
     )
 
 
+@packages.command("leaders")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def leaders_cmd(ctx: click.Context, username: str | None, as_json: bool) -> None:
+    """领导名册：姓名、职务、单位、分管领域、未办结包案数。"""
+    with open_service(ctx, open_index=False) as service:
+        found = service.workflow.leaders(resolve_actor(service, username))
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        click.echo(empty_result("包案领导", qualifier="") + "（可用 leian packages leader-add 登记）")
+        return
+    emit_table(
+        ["编号", "姓名", "职务", "单位", "分管领域", "未办结包案", "状态"],
+        [
+            [f"#{x.id}", x.name, x.post, x.unit, "、".join(x.domains), x.open_packages, "在册" if x.active else "停用"]
+            for x in found
+        ],
+    )
+
+
+@packages.command("leader-add")
+@click.option("--name", required=True, help="领导姓名")
+@click.option("--post", required=True, help="职务")
+@click.option("--unit", required=True, help="所在单位（单位目录名称或别名）")
+@click.option("--domain", "domains", multiple=True, required=True, help="分管领域（案件类别），可多次")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def leader_add(
+    ctx: click.Context, name: str, post: str, unit: str, domains: tuple[str, ...], username: str | None, as_json: bool
+) -> None:
+    """登记包案领导。"""
+    with open_service(ctx, open_index=False) as service:
+        made = service.workflow.register_leader(
+            name=name, post=post, unit=unit, domains=list(domains), actor=resolve_actor(service, username)
+        )
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"已登记领导 #{made.id}：{made.name}（{made.unit}{made.post}），分管领域：{'、'.join(made.domains)}")
+
+
 @packages.command("create")
-@click.option("--leader", required=True, help="包案领导")
-@click.option("--department", required=True, help="包案部门")
-@click.option("--domain", help="领域（问题类别或责任部门）")
-@click.option("--case", "case_ids", type=int, multiple=True, help="指定案件（不填则自动挑选）")
-@click.option("--limit", default=10, show_default=True)
+@click.option("--leader-id", type=int, required=True, help="包案领导（名册编号，见 leian packages leaders）")
+@click.option("--case", "case_ids", type=int, multiple=True, help="指定案件（不填则按难度自动挑选）")
+@click.option("--limit", default=3, show_default=True, help="自动挑选的案件数")
+@click.option("--plan", help="包案方案")
+@click.option("--deadline", type=click.DateTime(["%Y-%m-%d"]), help="包案期限 YYYY-MM-DD")
 @ACTOR_OPTION
 @json_option
 @click.pass_context
 @friendly_errors
 def create(
     ctx: click.Context,
-    leader: str,
-    department: str,
-    domain: str | None,
+    leader_id: int,
     case_ids: tuple[int, ...],
     limit: int,
+    plan: str | None,
+    deadline: dt.datetime | None,
     username: str | None,
     as_json: bool,
 ) -> None:
-    """创建包案：指定案件，或按领域自动挑选最疑难的积案。"""
+    """创建包案：名册中的领导包案其分管领域的未结案件（每人最多 3 个未办结包案，一案一包）。"""
     with open_service(ctx, open_index=False) as service:
         made = service.workflow.create_package(
-            leader=leader,
-            department=department,
-            domain=domain,
+            leader_id=leader_id,
             case_ids=list(case_ids),
             limit=limit,
+            plan=plan,
+            deadline=deadline.date() if deadline else None,
             actor=resolve_actor(service, username),
         )
     if as_json:
         emit_json(made)
         return
     click.echo(f"已创建包案 {made.id}：{made.leader}（{made.department}），{made.total} 件，创建人 {made.created_by}")
+
+
+@packages.command("milestone")
+@click.argument("package_id", type=int)
+@click.option("--title", required=True, help="节点名称")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), required=True, help="计划完成日期")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def milestone(
+    ctx: click.Context, package_id: int, title: str, due: dt.datetime, username: str | None, as_json: bool
+) -> None:
+    """为包案添加节点。"""
+    with open_service(ctx, open_index=False) as service:
+        made = service.workflow.add_milestone(package_id, title, due.date(), resolve_actor(service, username))
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"包案 {made.id} 现有 {len(made.milestones)} 个节点")
+
+
+@packages.command("milestone-done")
+@click.argument("package_id", type=int)
+@click.argument("milestone_id", type=int)
+@click.option("--note", help="完成情况")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def milestone_done(
+    ctx: click.Context, package_id: int, milestone_id: int, note: str | None, username: str | None, as_json: bool
+) -> None:
+    """节点完成（记为今天）。"""
+    with open_service(ctx, open_index=False) as service:
+        made = service.workflow.complete_milestone(package_id, milestone_id, note, resolve_actor(service, username))
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"包案 {made.id} 节点 {milestone_id} 已完成")
+
+
+@packages.command("end")
+@click.argument("package_id", type=int)
+@click.option("--status", type=click.Choice(["concluded", "withdrawn"]), required=True, help="办结或撤销")
+@click.option("--note", help="撤销理由（撤销时必填）")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def end(
+    ctx: click.Context, package_id: int, status: str, note: str | None, username: str | None, as_json: bool
+) -> None:
+    """办结（全部案件已办结）或撤销包案。"""
+    with open_service(ctx, open_index=False) as service:
+        made = service.workflow.end_package(package_id, status, note, resolve_actor(service, username))
+    if as_json:
+        emit_json(made)
+        return
+    click.echo(f"包案 {made.id}：{made.status_label}")
+
+
+@packages.command("report")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="开始日期（默认结束日前 6 天）")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="结束日期（默认今天）")
+@ACTOR_OPTION
+@json_option
+@click.pass_context
+@friendly_errors
+def package_report(
+    ctx: click.Context,
+    date_from: dt.datetime | None,
+    date_to: dt.datetime | None,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """包案领导进展报告：每位领导的包案、办结、节点。"""
+    from kb.workflow.packages import CONCLUSION_RATE_DEFINITION
+
+    with open_service(ctx, open_index=False) as service:
+        start, stop, rows = service.workflow.leader_report(
+            date_from.date() if date_from else None,
+            date_to.date() if date_to else None,
+            resolve_actor(service, username),
+        )
+    if as_json:
+        emit_json({"date_from": start, "date_to": stop, "definition": CONCLUSION_RATE_DEFINITION, "rows": rows})
+        return
+    click.echo(f"包案进展报告 {start} 至 {stop}")
+    emit_table(
+        [
+            "领导",
+            "单位",
+            "未办结包案",
+            "逾期包案",
+            "案件",
+            "已办结",
+            "办结率",
+            "本期办结",
+            "本期节点",
+            "完成",
+            "逾期节点",
+        ],
+        [
+            [
+                r.leader,
+                r.unit,
+                r.packages_open,
+                r.packages_overdue,
+                r.cases,
+                r.cases_concluded,
+                percent(r.conclusion_rate),
+                r.concluded_in_period,
+                r.milestones_due,
+                r.milestones_done,
+                r.milestones_overdue,
+            ]
+            for r in rows
+        ],
+    )
+    click.echo(CONCLUSION_RATE_DEFINITION)
 
 
 @packages.command("show")

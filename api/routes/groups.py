@@ -16,6 +16,7 @@ from api.schemas.groups import (
     BatchIn,
     DecisionIn,
     DecisionOut,
+    DecisionRecordOut,
     DiscoverIn,
     GroupOut,
     GroupProfileOut,
@@ -23,6 +24,8 @@ from api.schemas.groups import (
     MemberPage,
     MergeIn,
     MoveIn,
+    PreviewIn,
+    PreviewOut,
     RenameIn,
     RunOut,
     SimilarGroupOut,
@@ -91,7 +94,9 @@ def members(
     user: Principal = Depends(require("groups:read")),
 ) -> MemberPage:
     items, total = service.groups.members(group_id, user, limit, offset)
-    return MemberPage(total=total, items=[CaseOut.from_case(c) for c in items])
+    late = service.groups.late_members(group_id)
+    shown = [CaseOut.from_case(c) for c in items]
+    return MemberPage(total=total, items=shown, late_ids=sorted(c.id for c in items if c.id in late))
 
 
 @router.get(
@@ -176,9 +181,43 @@ def start_batch(
 
 
 @router.post(
-    "/{group_id}/decision", response_model=DecisionOut, summary="作出批量决定：全部成员案件在同一事务中更新状态"
+    "/{group_id}/decision",
+    response_model=DecisionOut,
+    summary="应用已预览的批量决定：恰好变更预览所列案件（同一事务），逐案记录答复；预览后类案组有变化则拒绝",
 )
 def decide(
     group_id: int, body: DecisionIn, service: ServiceDep, user: Principal = Depends(require("groups:decide"))
 ) -> DecisionOut:
-    return DecisionOut(**service.groups.decide(group_id, body.decision, body.status, user))
+    out = service.groups.decide(
+        group_id,
+        body.decision,
+        body.status,
+        user,
+        token=body.token,
+        reply=body.reply,
+        leave_alone=body.leave_alone,
+        replies=body.replies,
+    )
+    return DecisionOut(**out)
+
+
+@router.post(
+    "/{group_id}/decision/preview",
+    response_model=PreviewOut,
+    summary="批量决定预览：列出将变更、保留不变和已是目标状态的案件，返回应用时须提交的 token",
+)
+def preview(
+    group_id: int, body: PreviewIn, service: ServiceDep, user: Principal = Depends(require("groups:decide"))
+) -> PreviewOut:
+    return PreviewOut.model_validate(service.groups.preview(group_id, body.status, body.leave_alone, user))
+
+
+@router.get(
+    "/{group_id}/decisions",
+    response_model=list[DecisionRecordOut],
+    summary="批量决定记录：每件案件的原状态、新状态、答复和变更时间",
+)
+def decisions(
+    group_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))
+) -> list[DecisionRecordOut]:
+    return [DecisionRecordOut.model_validate(d) for d in service.groups.decisions(group_id, user)]

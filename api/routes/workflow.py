@@ -17,10 +17,18 @@ from api.schemas.common import ErrorResponse, file_responses
 from api.schemas.workflow import (
     CandidateOut,
     CaseWorkflowOut,
+    LeaderOut,
+    LeaderPatch,
+    LeaderReportOut,
+    LeaderRequest,
     LitigationItem,
     LitigationStep,
     LitigationTrackOut,
+    MilestoneDone,
+    MilestoneRequest,
+    PackageEnd,
     PackageOut,
+    PackagePlan,
     PackageRequest,
     RepeatItem,
     ReportOut,
@@ -32,7 +40,7 @@ from kb.fields import export_header
 from kb.service import LeianService
 from kb.users import Principal
 from kb.workflow import exports
-from kb.workflow.packages import PackageProgress
+from kb.workflow.packages import CONCLUSION_RATE_DEFINITION, PackageProgress
 from kb.workflow.reports import Report
 
 router = APIRouter(prefix="/api/workflow", tags=["workflow"], responses={422: {"model": ErrorResponse}})
@@ -102,18 +110,115 @@ def repeats(
 def package_candidates(
     service: ServiceDep,
     domain: str | None = None,
+    leader_id: int | None = Query(default=None, description="只列该领导分管领域的案件"),
     as_of: dt.date | None = None,
     limit: int = Query(default=20, ge=1, le=200),
     user: Principal = Depends(require("workflow:read")),
 ) -> list[CandidateOut]:
-    return [CandidateOut.model_validate(c) for c in service.workflow.package_candidates(domain, as_of, limit, user)]
+    found = service.workflow.package_candidates(domain, as_of, limit, user, leader_id)
+    return [CandidateOut.model_validate(c) for c in found]
 
 
-@router.post("/packages", response_model=PackageOut, status_code=201, summary="领导包案：指定包案领导和部门")
+@router.get("/leaders", response_model=list[LeaderOut], summary="领导名册：姓名、职务、单位、分管领域、未办结包案数")
+def leaders(service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> list[LeaderOut]:
+    return [LeaderOut.model_validate(x) for x in service.workflow.leaders(user)]
+
+
+@router.post("/leaders", response_model=LeaderOut, status_code=201, summary="登记包案领导")
+def register_leader(
+    body: LeaderRequest, service: ServiceDep, user: Principal = Depends(require("packages:write"))
+) -> LeaderOut:
+    return LeaderOut.model_validate(service.workflow.register_leader(**body.model_dump(), actor=user))
+
+
+@router.patch("/leaders/{leader_id}", response_model=LeaderOut, summary="修改领导分管领域或停用")
+def update_leader(
+    leader_id: int, body: LeaderPatch, service: ServiceDep, user: Principal = Depends(require("packages:write"))
+) -> LeaderOut:
+    return LeaderOut.model_validate(service.workflow.update_leader(leader_id, **body.model_dump(), actor=user))
+
+
+@router.post(
+    "/packages",
+    response_model=PackageOut,
+    status_code=201,
+    summary="领导包案：名册中的领导包案其分管领域的未结案件（每人最多 3 个未办结包案，一案一包）",
+)
 def create_package(
     body: PackageRequest, service: ServiceDep, user: Principal = Depends(require("packages:write"))
 ) -> PackageOut:
     return PackageOut.model_validate(service.workflow.create_package(**body.model_dump(), actor=user))
+
+
+def _report(service: LeianService, date_from: dt.date | None, date_to: dt.date | None, user: Principal) -> Any:
+    start, end, rows = service.workflow.leader_report(date_from, date_to, user)
+    return LeaderReportOut(date_from=start, date_to=end, definition=CONCLUSION_RATE_DEFINITION, rows=rows)  # type: ignore[arg-type]
+
+
+@router.get("/packages/report", response_model=LeaderReportOut, summary="包案领导进展报告（默认最近 7 天）")
+def leader_report(
+    service: ServiceDep,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    user: Principal = Depends(require("workflow:read")),
+) -> LeaderReportOut:
+    out: LeaderReportOut = _report(service, date_from, date_to, user)
+    return out
+
+
+REPORT_COLUMNS = [
+    "领导",
+    "职务",
+    "单位",
+    "分管领域",
+    "未办结包案",
+    "已办结包案",
+    "逾期包案",
+    "包案案件",
+    "已办结案件",
+    "办结率",
+    "本期办结",
+    "本期到期节点",
+    "本期完成节点",
+    "逾期节点",
+]
+
+
+@router.get(
+    "/packages/report/export",
+    response_class=Response,
+    summary="导出包案领导进展报告 XLSX / CSV（末行为指标定义）",
+    responses=file_responses(MEDIA["csv"], MEDIA["xlsx"], description="包案进展报告"),
+)
+def export_leader_report(
+    service: ServiceDep,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    format: Literal["csv", "xlsx"] = Query(default="xlsx", description="csv 或 xlsx"),
+    user: Principal = Depends(require("workflow:read")),
+) -> Response:
+    start, end, rows = service.workflow.leader_report(date_from, date_to, user)
+    table: list[list[Any]] = [
+        [
+            r.leader,
+            r.post,
+            r.unit,
+            "、".join(r.domains),
+            r.packages_open,
+            r.packages_concluded,
+            r.packages_overdue,
+            r.cases,
+            r.cases_concluded,
+            r.conclusion_rate,
+            r.concluded_in_period,
+            r.milestones_due,
+            r.milestones_done,
+            r.milestones_overdue,
+        ]
+        for r in rows
+    ]
+    table.append([f"报告期 {start} 至 {end}；{CONCLUSION_RATE_DEFINITION}"])
+    return table_response(format, "包案进展", REPORT_COLUMNS, table, "leian-package-report", "包案进展报告")
 
 
 @router.get("/packages", response_model=list[PackageOut], summary="包案列表与进展")
@@ -176,6 +281,42 @@ def export_package(
 @router.get("/packages/{package_id}", response_model=PackageOut, summary="包案进展")
 def package(package_id: int, service: ServiceDep, user: Principal = Depends(require("workflow:read"))) -> PackageOut:
     return PackageOut.model_validate(service.workflow.package_progress(package_id, user))
+
+
+@router.post(
+    "/packages/{package_id}/end", response_model=PackageOut, summary="办结（全部案件已办结）或撤销（需理由）包案"
+)
+def end_package(
+    package_id: int, body: PackageEnd, service: ServiceDep, user: Principal = Depends(require("packages:write"))
+) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.end_package(package_id, body.status, body.note, user))
+
+
+@router.put("/packages/{package_id}/plan", response_model=PackageOut, summary="修改包案方案和期限")
+def set_plan(
+    package_id: int, body: PackagePlan, service: ServiceDep, user: Principal = Depends(require("packages:write"))
+) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.set_package_plan(package_id, body.plan, body.deadline, user))
+
+
+@router.post("/packages/{package_id}/milestones", response_model=PackageOut, status_code=201, summary="添加包案节点")
+def add_milestone(
+    package_id: int, body: MilestoneRequest, service: ServiceDep, user: Principal = Depends(require("packages:write"))
+) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.add_milestone(package_id, body.title, body.due_date, user))
+
+
+@router.post(
+    "/packages/{package_id}/milestones/{milestone_id}/done", response_model=PackageOut, summary="节点完成（记为今天）"
+)
+def complete_milestone(
+    package_id: int,
+    milestone_id: int,
+    body: MilestoneDone,
+    service: ServiceDep,
+    user: Principal = Depends(require("packages:write")),
+) -> PackageOut:
+    return PackageOut.model_validate(service.workflow.complete_milestone(package_id, milestone_id, body.note, user))
 
 
 @router.get("/reports/period", response_model=ReportOut, summary="督查报表：任意时段按部门或地市统计")

@@ -84,6 +84,8 @@ class UndoableOut(BaseModel):
 class MemberPage(BaseModel):
     total: int
     items: list[CaseOut]
+    late_ids: list[int] = Field(default_factory=list, description="批量决定后加入、待按同一政策处理的成员")
+    late_label: str = "后加入，待按同一政策处理"
 
 
 class ShareOut(BaseModel):
@@ -156,6 +158,106 @@ class DecisionOut(BaseModel):
     group_id: int
     status: str
     cases: int = Field(description="状态被更新的成员案件数")
+    left_alone: int = Field(description="按审核人选择保留原状态的案件数")
+    unchanged: int = Field(description="已是目标状态的案件数")
+    changed_ids: list[int]
+    late: bool = Field(description="本次决定只针对后加入的成员")
+    message: str
+
+
+class PreviewCaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    case_id: int
+    external_no: str
+    status: str
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(description="in_progress / resolved / unresolved / closed")
+    leave_alone: list[str] = Field(default_factory=list, description="保留不变的当前状态，如 closed、unresolved")
+
+
+class PreviewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    group_id: int
+    status: str
+    status_label: str
+    leave_alone: list[str]
+    late_only: bool
+    change: list[PreviewCaseOut]
+    left: list[PreviewCaseOut]
+    same: list[PreviewCaseOut]
+    by_status: dict[str, int]
+    message: str = Field(description="如“将把 92 件案件（其中 23 件已办结）状态改为已化解”")
+    token: str = Field(description="应用决定时原样提交；类案组此后有变化则拒绝")
+
+
+class DecisionCaseOut(BaseModel):
+    case_id: int
+    external_no: str
+    previous_status: str
+    new_status: str | None = Field(description="新状态；为空表示未变更（保留不变或已是目标状态）")
+    reply: str | None = Field(description="给信访人的答复")
+    changed_at: str | None = Field(description="状态变更时间（服务器时间）")
+
+
+class DecisionRecordOut(BaseModel):
+    id: int
+    group_id: int
+    decision: str
+    status: str
+    lead_department: str | None
+    policy_note: str | None
+    n_cases: int = Field(description="状态被变更的案件数")
+    actor: str
+    created_at: str
+    special_group_id: int | None
+    left_alone: list[str]
+    cases: list[DecisionCaseOut]
+
+
+class SpecialGroupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=64)
+    lead_unit: str = Field(max_length=64, description="牵头单位")
+    member_units: list[str] = Field(default_factory=list, max_length=50, description="成员单位")
+    policy_title: str = Field(max_length=200, description="政策文件标题")
+    policy_number: str | None = Field(default=None, max_length=64, description="文号")
+    policy_date: str | None = Field(default=None, max_length=10, description="成文日期 YYYY-MM-DD")
+    policy_text: str | None = Field(default=None, max_length=20000)
+    group_ids: list[int] = Field(max_length=100, description="所辖类案组")
+
+
+class SpecialGroupPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy_title: str | None = Field(default=None, max_length=200)
+    policy_number: str | None = Field(default=None, max_length=64)
+    policy_date: str | None = Field(default=None, max_length=10)
+    policy_text: str | None = Field(default=None, max_length=20000)
+    member_units: list[str] | None = Field(default=None, max_length=50)
+    status: str | None = Field(default=None, description="concluded（结束）/ dissolved（撤销）")
+    add_group_ids: list[int] = Field(default_factory=list, max_length=100)
+
+
+class SpecialGroupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    lead_unit: str
+    member_units: list[str]
+    policy_title: str | None
+    policy_number: str | None
+    policy_date: str | None
+    policy_text: str | None
+    status: str
+    status_label: str
+    created_by: str
+    created_at: str
+    updated_at: str
+    groups: list[dict[str, Any]]
+    cases: int
+    late: int = Field(description="批量决定后加入、待按同一政策处理的案件数")
 
 
 class _Body(BaseModel):
@@ -208,3 +310,7 @@ class BatchIn(_Body):
 class DecisionIn(_Body):
     decision: str = Field(max_length=4000)
     status: str = Field(description="in_progress / resolved / unresolved / closed")
+    token: str = Field(max_length=64, description="预览返回的 token")
+    leave_alone: list[str] = Field(default_factory=list, description="与预览相同的保留状态")
+    reply: str | None = Field(default=None, max_length=4000, description="给每件案件信访人的答复（默认同决定）")
+    replies: dict[int, str] = Field(default_factory=dict, description="个别案件的答复（案件编号 → 答复）")

@@ -33,12 +33,61 @@ class LitigationStep(BaseModel):
 
 class PackageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    leader: str = Field(min_length=1, max_length=64, description="包案领导")
-    department: str = Field(min_length=1, max_length=64, description="包案部门")
-    domain: str | None = Field(default=None, max_length=64, description="领域（类别或责任部门）")
-    case_ids: list[int] = Field(default_factory=list, max_length=500)
-    limit: int = Field(default=10, ge=1, le=200)
+    leader_id: int = Field(description="包案领导（领导名册中的编号）")
+    case_ids: list[int] = Field(default_factory=list, max_length=500, description="为空时按难度自动选取")
+    limit: int = Field(default=3, ge=1, le=50, description="自动选取的案件数")
     as_of: dt.date | None = None
+    plan: str | None = Field(default=None, max_length=4000, description="包案方案")
+    deadline: dt.date | None = Field(default=None, description="包案期限（不早于今天）")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class LeaderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=64, description="领导姓名")
+    post: str = Field(max_length=64, description="职务")
+    unit: str = Field(max_length=64, description="所在单位（单位目录中的名称或别名）")
+    domains: list[str] = Field(max_length=20, description="分管领域：案件类别（或责任部门）")
+
+
+class LeaderPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    domains: list[str] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+class LeaderOut(_Out):
+    id: int
+    name: str
+    post: str
+    unit: str
+    domains: list[str]
+    city: str | None
+    active: bool
+    open_packages: int = Field(description="未办结包案数")
+    created_at: str
+
+
+class PackageEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(description="concluded（办结：全部案件已办结）或 withdrawn（撤销：需理由）")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class PackagePlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plan: str | None = Field(default=None, max_length=4000)
+    deadline: dt.date | None = None
+
+
+class MilestoneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=200, description="节点名称")
+    due_date: dt.date = Field(description="计划完成日期")
+
+
+class MilestoneDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=1000)
 
 
@@ -137,6 +186,10 @@ class CaseWorkflowOut(_Out):
 
 # -- 领导包案 ----------------------------------------------------------------------------------------------
 class CandidateOut(_Out):
+    participants: int
+    litigation: bool
+    overdue: bool
+    group_size: int
     case_id: int
     external_no: str
     title: str
@@ -163,6 +216,17 @@ class PackageCaseOut(_Out):
     reasons: str
 
 
+class MilestoneOut(_Out):
+    id: int
+    title: str
+    due_date: str
+    done_date: str | None
+    done_at: str | None
+    done_by: str | None
+    note: str | None
+    overdue: bool
+
+
 class PackageOut(_Out):
     id: int
     leader: str
@@ -176,6 +240,39 @@ class PackageOut(_Out):
     concluded: int
     cases: list[PackageCaseOut]
     progress: float = Field(description="已办结案件占比")
+    leader_id: int | None = None
+    plan: str | None = None
+    deadline: str | None = None
+    status: str = Field(description="open / concluded / withdrawn")
+    status_label: str
+    ended_at: str | None = None
+    overdue: bool = Field(description="未办结且已过包案期限")
+    milestones: list[MilestoneOut]
+
+
+class LeaderReportRowOut(_Out):
+    leader_id: int | None
+    leader: str
+    post: str
+    unit: str
+    domains: list[str]
+    packages_open: int
+    packages_concluded: int
+    packages_overdue: int
+    cases: int
+    cases_concluded: int
+    concluded_in_period: int
+    milestones_due: int
+    milestones_done: int
+    milestones_overdue: int
+    conclusion_rate: float
+
+
+class LeaderReportOut(BaseModel):
+    date_from: dt.date
+    date_to: dt.date
+    definition: str
+    rows: list[LeaderReportRowOut]
 
 
 # -- 督查督办 ----------------------------------------------------------------------------------------------

@@ -30,9 +30,11 @@ NAV = [
     ("queue", "/queue", "我的待办", "workflow:read"),
     ("inbox", "/inbox", "收件箱", "workflow:read"),
     ("groups", "/groups", "类案组", "groups:read"),
+    ("special", "/special-groups", "专项小组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
     ("campaigns", "/campaigns", "攻坚活动", "reports:read"),
+    ("leaders", "/leaders", "领导包案", "workflow:read"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
 
@@ -180,6 +182,21 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(request: Request, user: ReportsRead) -> Response:
     return render(request, user, "reports:read", "campaigns.html", "campaigns")
+
+
+@router.get("/leaders", response_class=HTMLResponse)
+def leaders_page(request: Request, user: WorkflowRead) -> Response:
+    return render(request, user, "workflow:read", "leaders.html", "leaders")
+
+
+@router.get("/special-groups", response_class=HTMLResponse)
+def special_groups_page(request: Request, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "special_groups.html", "special")
+
+
+@router.get("/special-groups/{special_id}", response_class=HTMLResponse)
+def special_group_page(request: Request, special_id: int, user: GroupsRead) -> Response:
+    return render(request, user, "groups:read", "special_group.html", "special", special_id=special_id)
 
 
 @router.get("/import", response_class=HTMLResponse)

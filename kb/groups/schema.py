@@ -1,4 +1,4 @@
-"""Migrations of homogeneous case groups: 3 (groups, members, runs, lineage, edits, decisions) and 7 (pins)."""
+"""Migrations of homogeneous case groups: 3 (groups, members, decisions …), 7 (pins), 17 (special groups)."""
 
 from __future__ import annotations
 
@@ -92,8 +92,45 @@ CREATE TABLE group_pool_pins (
 );
 """
 
+# Migration 17: 专项小组 (special groups) own case groups and carry member units, a lead unit and a
+# policy document. A batch decision records the preview it applied (token), which current statuses
+# the reviewer left alone, and per member case its new status (NULL: left alone), the reply (答复)
+# and when it changed (the server clock; nothing is back-dated).
+GROUPS_V17 = """
+CREATE TABLE special_groups (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    lead_unit      TEXT NOT NULL,
+    member_units   TEXT NOT NULL DEFAULT '[]',
+    policy_title   TEXT,
+    policy_number  TEXT,
+    policy_date    TEXT,
+    policy_text    TEXT,
+    status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'concluded', 'dissolved')),
+    created_by     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE TABLE special_group_groups (
+    group_id         INTEGER PRIMARY KEY REFERENCES case_groups(id),
+    special_group_id INTEGER NOT NULL REFERENCES special_groups(id) ON DELETE CASCADE,
+    added_by         TEXT NOT NULL,
+    added_at         TEXT NOT NULL
+);
+CREATE INDEX ix_special_group_groups ON special_group_groups(special_group_id);
+ALTER TABLE group_decisions ADD COLUMN special_group_id INTEGER REFERENCES special_groups(id);
+ALTER TABLE group_decisions ADD COLUMN preview_token TEXT;
+ALTER TABLE group_decisions ADD COLUMN left_alone TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE case_decisions ADD COLUMN new_status TEXT;
+ALTER TABLE case_decisions ADD COLUMN reply TEXT;
+ALTER TABLE case_decisions ADD COLUMN changed_at TEXT;
+"""
+
 CASE_GROUPS = Migration(3, "homogeneous case groups", GROUPS_V3)
 POOL_PINS = Migration(7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7)
 
+SPECIAL_GROUPS = Migration(17, "special groups, policy documents, previewed batch decisions with replies", GROUPS_V17)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS]
+MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS, SPECIAL_GROUPS]

@@ -2,25 +2,58 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexing.clustering import HybridFeatures, assign
+from kb.clock import stamp
 from kb.domain import Case, Status
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
-from kb.groups import undo
+from kb.fields import STATUS_LABELS
+from kb.groups import special_store, undo
 from kb.groups.discovery import Discovery, GroupParams, RunReport, StageFn, report_stage
 from kb.groups.profile import describe, suggest_lead
 from kb.groups.rediscovery import run_incremental
 from kb.groups.store import Group, GroupRepository
 from kb.kernel import IngestBatch, Kernel
 from kb.users import SYSTEM, Principal
+from kb.workflow import lifecycle_store
+from kb.workflow.lifecycle_store import TransitionRow
 
 DECISION_STATUSES = (Status.in_progress, Status.resolved, Status.unresolved, Status.closed)
+STATUS_LABELS_BY_VALUE = {s.value: label for s, label in STATUS_LABELS.items()}
+LATE_LABEL = "后加入，待按同一政策处理"
+
+
+@dataclass(frozen=True)
+class PreviewCase:
+    case_id: int
+    external_no: str
+    status: str
+
+
+@dataclass(frozen=True)
+class BatchPreview:
+    """What a batch decision will do: the cases it changes (``change``), those the reviewer leaves
+    alone by their status (``left``), those already at the status (``same``); ``token`` binds it."""
+
+    group_id: int
+    status: str
+    status_label: str
+    leave_alone: list[str]
+    late_only: bool
+    change: list[PreviewCase]
+    left: list[PreviewCase]
+    same: list[PreviewCase]
+    by_status: dict[str, int]
+    message: str
+    token: str
 
 
 def _text(field: str, value: str | None, limit: int, required: bool = True) -> str | None:
@@ -392,23 +425,190 @@ class GroupService:
             self.repo.edit(conn, group_id, "batch_start", actor.username, lead_department=dept, policy_note=note)
         return self.get(group_id, actor)
 
-    def decide(self, group_id: int, decision: str, status: str, actor: Principal = SYSTEM) -> dict[str, Any]:
-        """Record the batch decision and set every member's status in ONE transaction."""
-        group = self._editable(group_id, actor, "groups:decide")
-        if group.batch_status != "handling":
-            raise ConflictError("请先启动批量处理（指定主责单位和政策意见）")
-        text = _text("decision", decision, 4000) or ""
+    def _preview(
+        self, conn: sqlite3.Connection | None, group: Group, status: str, leave_alone: list[str]
+    ) -> BatchPreview:
         if status not in {s.value for s in DECISION_STATUSES}:
             raise InvalidInputError([FieldProblem("status", "应为 in_progress、resolved、unresolved 或 closed")])
-        today = dt.date.today().isoformat()
+        bad = [s for s in leave_alone if s not in STATUS_LABELS_BY_VALUE]
+        if bad:
+            raise InvalidInputError(
+                [FieldProblem("leave_alone", f"未知状态 {bad}；可选 {', '.join(STATUS_LABELS_BY_VALUE)}")]
+            )
+        source = conn if conn is not None else self.db
+        rows = self.repo.decision_rows(source, group.id)
+        late_only = group.batch_status == "decided"
+        if late_only:
+            rows = [r for r in rows if not r["decided"]]
+            if not rows:
+                raise ConflictError(f"类案组 {group.id} 已作出批量决定，且没有后加入的案件")
+        keep = sorted(set(leave_alone))
+        change = [
+            PreviewCase(r["id"], r["external_no"], r["status"])
+            for r in rows
+            if r["status"] != status and r["status"] not in keep
+        ]
+        left = [
+            PreviewCase(r["id"], r["external_no"], r["status"])
+            for r in rows
+            if r["status"] != status and r["status"] in keep
+        ]
+        same = [PreviewCase(r["id"], r["external_no"], r["status"]) for r in rows if r["status"] == status]
+        digest = hashlib.sha256(
+            json.dumps(
+                [
+                    group.id,
+                    status,
+                    keep,
+                    late_only,
+                    self.repo.last_decision_id(source, group.id),
+                    [(r["id"], r["status"]) for r in rows],
+                ]
+            ).encode()
+        ).hexdigest()[:32]
+        by: dict[str, int] = {}
+        for c in change:
+            by[c.status] = by.get(c.status, 0) + 1
+        label = STATUS_LABELS_BY_VALUE[status]
+        among = "、".join(
+            f"{by[s]} 件{STATUS_LABELS_BY_VALUE[s]}" for s in ("closed", "unresolved", "resolved") if by.get(s)
+        )
+        which = "后加入的" if late_only else ""
+        detail = f"（其中 {among}）" if among else ""
+        message = f"将把 {len(change)} 件{which}案件{detail}状态改为{label}"
+        if left:
+            kept: dict[str, int] = {}
+            for c in left:
+                kept[c.status] = kept.get(c.status, 0) + 1
+            message += (
+                "；保留 " + "、".join(f"{n} 件{STATUS_LABELS_BY_VALUE[s]}" for s, n in sorted(kept.items())) + "不变"
+            )
+        if same:
+            message += f"；{len(same)} 件已是{label}"
+        return BatchPreview(group.id, status, label, keep, late_only, change, left, same, by, message, digest)
+
+    def preview(
+        self, group_id: int, status: str, leave_alone: list[str] | None = None, actor: Principal = SYSTEM
+    ) -> BatchPreview:
+        """Exactly what ``decide`` with the same arguments would change, with a token that ``decide``
+        requires: a group whose members or statuses changed since is refused."""
+        group = self._editable_for_decision(group_id, actor)
+        return self._preview(None, group, status, list(leave_alone or []))
+
+    def _editable_for_decision(self, group_id: int, actor: Principal) -> Group:
+        group = self._editable(group_id, actor, "groups:decide")
+        if group.batch_status not in ("handling", "decided"):
+            raise ConflictError("请先启动批量处理（指定主责单位和政策意见）")
+        return group
+
+    def decide(
+        self,
+        group_id: int,
+        decision: str,
+        status: str,
+        actor: Principal = SYSTEM,
+        *,
+        token: str | None = None,
+        reply: str | None = None,
+        leave_alone: list[str] | None = None,
+        replies: dict[int, str] | None = None,
+    ) -> dict[str, Any]:
+        """Apply a previewed batch decision in ONE transaction: exactly the previewed cases change, each
+        with a recorded move dated now (a concluded case takes today as its resolution date) and a
+        reply (答复) per covered case; refused when the group changed since the preview. On a decided
+        group it covers the members who joined after the decision (后加入), by the same policy."""
+        group = self._editable_for_decision(group_id, actor)
+        text = _text("decision", decision, 4000) or ""
+        answer = _text("reply", reply, 4000, required=False) or text
+        if not token:
+            raise InvalidInputError([FieldProblem("token", "请先预览批量决定，确认将变更的案件后再应用")])
+        moment = self.kernel.clock.now()
+        when, today = stamp(moment), self.kernel.clock.today().isoformat()
+        extra = replies or {}
         with self.db.transaction() as conn:
-            members = self.repo.member_statuses(conn, group_id)
-            decision_id = self.repo.record_decision(conn, group, text, status, actor.username, members)
-            done = status in (Status.resolved, Status.closed)
-            # The cases change through the case repository: groups never write the cases table.
-            self.kernel.cases.set_resolution_many(
-                conn, [case_id for case_id, _ in members], status, f"批量决定 #{decision_id}：{text}", done, today
+            seen = self._preview(conn, group, status, list(leave_alone or []))
+            if seen.token != token:
+                raise ConflictError("类案组在预览之后发生了变化（成员或案件状态），请重新预览后再应用")
+            covered = {c.case_id for c in seen.change} | {c.case_id for c in seen.same}
+            unknown = sorted(set(extra) - covered)
+            if unknown:
+                raise InvalidInputError([FieldProblem("replies", f"案件 {unknown} 不在本次决定范围内")])
+            members = [
+                *[
+                    (c.case_id, c.status, status, _text("replies", extra.get(c.case_id), 4000, False) or answer)
+                    for c in seen.change
+                ],
+                *[
+                    (c.case_id, c.status, None, _text("replies", extra.get(c.case_id), 4000, False) or answer)
+                    for c in seen.same
+                ],
+                *[(c.case_id, c.status, None, None) for c in seen.left],
+            ]
+            special = special_store.special_group_of(conn, group_id)
+            decision_id = self.repo.record_decision(
+                conn, group, text, status, actor.username, members, when, token, seen.leave_alone, special
+            )
+            concludes = status in (Status.resolved, Status.closed)
+            note = f"批量决定 #{decision_id}：{text}"
+            # The cases change through the case repository (groups never write the cases table), and
+            # each change is one recorded move of the lifecycle, dated now: nothing is back-dated.
+            self.kernel.cases.set_decided_status(
+                conn, [(c.case_id, status, today if concludes else None) for c in seen.change], note
+            )
+            stages = {int(r["id"]): str(r["stage"]) for r in self.repo.decision_rows(conn, group_id)}
+            lifecycle_store.record_many(
+                conn,
+                [
+                    TransitionRow(
+                        c.case_id,
+                        "batch_decision",
+                        stages[c.case_id],
+                        stages[c.case_id],
+                        actor.username,
+                        getattr(actor, "unit", None),
+                        when,
+                        f"{note}（{STATUS_LABELS_BY_VALUE[c.status]}→{seen.status_label}）",
+                        next(m[3] for m in members if m[0] == c.case_id),
+                    )
+                    for c in seen.change
+                ],
             )
             self.repo.update(conn, group_id, actor.username, batch_status="decided")
-            self.repo.edit(conn, group_id, "decision", actor.username, decision_id=decision_id, status=status)
-        return {"decision_id": decision_id, "group_id": group_id, "status": status, "cases": len(members)}
+            self.repo.edit(
+                conn,
+                group_id,
+                "decision",
+                actor.username,
+                decision_id=decision_id,
+                status=status,
+                changed=len(seen.change),
+                left_alone=len(seen.left),
+                late=seen.late_only,
+            )
+        return {
+            "decision_id": decision_id,
+            "group_id": group_id,
+            "status": status,
+            "cases": len(seen.change),
+            "left_alone": len(seen.left),
+            "unchanged": len(seen.same),
+            "changed_ids": [c.case_id for c in seen.change],
+            "late": seen.late_only,
+            "message": seen.message.replace("将把", "已把", 1),
+        }
+
+    def late_members(self, group_id: int) -> set[int]:
+        """Members of a decided group that no decision covered: they joined after it (后加入)."""
+        group = self.repo.get(group_id)
+        if group is None or group.batch_status != "decided":
+            return set()
+        return {int(r["id"]) for r in self.repo.decision_rows(self.db, group_id) if not r["decided"]}
+
+    def decisions(self, group_id: int, actor: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The group's decisions, each with its cases (previous / new status, reply, when it changed)."""
+        self.get(group_id, actor)
+        out = []
+        for d in self.repo.history(group_id)["decisions"]:
+            cases = [dict(r) for r in self.repo.decision_cases(int(d["id"]))]
+            out.append({**d, "left_alone": json.loads(d.get("left_alone") or "[]"), "cases": cases})
+        return out

@@ -137,13 +137,31 @@ class GroupRepository:
             "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
         ).fetchall()
 
-    def member_statuses(self, conn: sqlite3.Connection, group_id: int) -> list[tuple[int, str]]:
-        """(case id, current status) of the group's members, read inside the caller's transaction."""
-        rows = conn.execute(
-            "SELECT c.id, c.status FROM group_members m JOIN cases c ON c.id = m.case_id WHERE m.group_id = ?",
-            (group_id,),
-        ).fetchall()
-        return [(int(r[0]), str(r[1])) for r in rows]
+    def decision_rows(self, source: Database | sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
+        """(id, external_no, status, stage, decided) of the group's members by case id; ``decided``: an
+        earlier decision of this group covered the case (read inside the caller's transaction if given)."""
+        sql = (
+            "SELECT c.id, c.external_no, c.status, c.stage, m.assigned_at, EXISTS (SELECT 1 FROM case_decisions d "
+            "JOIN group_decisions g ON g.id = d.decision_id WHERE d.case_id = c.id AND g.group_id = m.group_id) "
+            "AS decided FROM group_members m JOIN cases c ON c.id = m.case_id WHERE m.group_id = ? ORDER BY c.id"
+        )
+        if isinstance(source, sqlite3.Connection):
+            return source.execute(sql, (group_id,)).fetchall()
+        return source.query(sql, (group_id,))
+
+    def last_decision_id(self, source: Database | sqlite3.Connection, group_id: int) -> int:
+        sql = "SELECT COALESCE(MAX(id), 0) FROM group_decisions WHERE group_id = ?"
+        if isinstance(source, sqlite3.Connection):
+            return int(source.execute(sql, (group_id,)).fetchone()[0])
+        row = source.query_one(sql, (group_id,))
+        return int(row[0]) if row else 0
+
+    def decision_cases(self, decision_id: int) -> list[sqlite3.Row]:
+        return self.db.query(
+            "SELECT d.*, c.external_no FROM case_decisions d JOIN cases c ON c.id = d.case_id "
+            "WHERE d.decision_id = ? ORDER BY d.case_id",
+            (decision_id,),
+        )
 
     def name_manual(self, conn: sqlite3.Connection, group_id: int) -> bool:
         return bool(conn.execute("SELECT name_manual FROM case_groups WHERE id = ?", (group_id,)).fetchone()[0])
@@ -299,18 +317,39 @@ class GroupRepository:
         decision: str,
         status: str,
         actor: str,
-        members: Sequence[tuple[int, str]],
+        members: Sequence[tuple[int, str, str | None, str | None]],
+        stamp: str,
+        token: str,
+        left_alone: Sequence[str],
+        special_group_id: int | None = None,
     ) -> int:
-        """The batch decision and each member's previous status (so it can be traced); its id."""
+        """The batch decision and per member (case id, previous status, new status or None when left
+        alone, reply); each changed row carries the time it changed. Returns the decision id."""
         cur = conn.execute(
             "INSERT INTO group_decisions(group_id, decision, status, lead_department, policy_note, n_cases, actor, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (group.id, decision, status, group.lead_department, group.policy_note, len(members), actor, now()),
+            "created_at, special_group_id, preview_token, left_alone) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                group.id,
+                decision,
+                status,
+                group.lead_department,
+                group.policy_note,
+                sum(1 for m in members if m[2] is not None),
+                actor,
+                stamp,
+                special_group_id,
+                token,
+                json.dumps(list(left_alone)),
+            ),
         )
         decision_id = int(cur.lastrowid or 0)
         conn.executemany(
-            "INSERT INTO case_decisions(case_id, decision_id, previous_status) VALUES (?,?,?)",
-            [(case_id, decision_id, previous) for case_id, previous in members],
+            "INSERT INTO case_decisions(case_id, decision_id, previous_status, new_status, reply, changed_at) "
+            "VALUES (?,?,?,?,?,?)",
+            [
+                (case_id, decision_id, previous, new, reply, stamp if new is not None else None)
+                for case_id, previous, new, reply in members
+            ],
         )
         return decision_id
 

@@ -203,18 +203,18 @@ class CaseRepository:
         """The litigation flag only (updated_at unchanged: detection is not an edit of the case)."""
         conn.execute("UPDATE cases SET litigation = ? WHERE id = ?", (int(flagged), case_id))
 
-    def set_resolution_many(
-        self, conn: sqlite3.Connection, ids: Sequence[int], status: str, note: str, resolved: bool, day: str
+    def set_decided_status(
+        self, conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None]], note: str
     ) -> None:
-        """A batch decision: status for every case, the note where none exists, and (when the status
-        concludes the case) the resolution date where none exists."""
+        """A batch decision's status changes: (case id, status, concluded_on) rows. A case the decision
+        concludes takes ``concluded_on`` (the decision's day) as its resolution date, replacing any
+        older one (a case closed in 2025 and resolved now is resolved now); the note fills a missing one."""
         stamp = now()
-        before = self._statuses(conn, ids)
+        before = self._statuses(conn, [case_id for case_id, _, _ in rows])
         conn.executemany(
             "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
-            "resolved_date = CASE WHEN ? THEN COALESCE(resolved_date, ?) ELSE resolved_date END, updated_at = ? "
-            "WHERE id = ?",
-            [(status, note, int(resolved), day, stamp, case_id) for case_id in ids],
+            "resolved_date = COALESCE(?, resolved_date), updated_at = ? WHERE id = ?",
+            [(status, note, day, stamp, case_id) for case_id, status, day in rows],
         )
         self._log_changes(conn, before, "batch")
 

@@ -97,7 +97,8 @@ def unsatisfied_at_reply(
         JOIN case_evaluations e ON e.case_id = c.id AND e.rating = 'unsatisfied'
         WHERE c.stage IN ({marks(len(stages))}) AND e.reply_ref = (
             SELECT t.to_stage || '@' || t.at FROM case_transitions t
-            WHERE t.case_id = c.id AND t.to_stage IN ({marks(len(reply_stages))}) ORDER BY t.id DESC LIMIT 1
+            WHERE t.case_id = c.id AND t.to_stage IN ({marks(len(reply_stages))})
+              AND t.action != 'batch_decision' ORDER BY t.id DESC LIMIT 1
         ) AND c.id IN ({{marks}})"""
     found = query_in(db, sql, ids, before=[*stages, *reply_stages])
     return {int(r["case_id"]): str(r["stage"]) for r in found}

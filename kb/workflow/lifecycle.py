@@ -114,7 +114,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("conclude", "终结", _t(S.replied, S.reviewed, S.rechecked), S.concluded, guard="window_closed"),
 )  # fmt: skip
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
-ACTION_LABELS: dict[str, str] = {**ENTRY_ACTIONS, **{t.action: t.label for t in TRANSITIONS}}
+# Recorded moves that keep the stage but change the 化解 status (kb/groups/service.py, batch decisions).
+RECORD_ACTIONS = {"batch_decision": "批量决定（化解状态变更）"}
+ACTION_LABELS: dict[str, str] = {**ENTRY_ACTIONS, **RECORD_ACTIONS, **{t.action: t.label for t in TRANSITIONS}}
 
 
 @dataclass(frozen=True)

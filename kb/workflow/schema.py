@@ -278,5 +278,47 @@ CREATE TABLE inbox_reads (
 
 HANDLING = Migration(11, "workflow: signing, answers, handlers, handling history, inbox reads", HANDLING_V11)
 
+# Migration 16: 领导包案 v2. A register of leaders (name, post, unit, domains = the case categories
+# they take); a package names a registered leader and carries a plan, a deadline, a status
+# (open | concluded | withdrawn, with when and by whom it ended) and dated milestones. Packages made
+# before this step keep their free-text leader (leader_id NULL) and stay open.
+PACKAGES_V16 = """
+CREATE TABLE leaders (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    post       TEXT NOT NULL,
+    unit       TEXT NOT NULL,
+    domains    TEXT NOT NULL DEFAULT '[]',
+    city       TEXT,
+    active     INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (name, unit)
+);
+ALTER TABLE leader_packages ADD COLUMN leader_id INTEGER REFERENCES leaders(id);
+ALTER TABLE leader_packages ADD COLUMN plan TEXT;
+ALTER TABLE leader_packages ADD COLUMN deadline TEXT;
+ALTER TABLE leader_packages ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open', 'concluded', 'withdrawn'));
+ALTER TABLE leader_packages ADD COLUMN ended_at TEXT;
+ALTER TABLE leader_packages ADD COLUMN ended_by TEXT;
+ALTER TABLE leader_packages ADD COLUMN end_note TEXT;
+CREATE INDEX ix_packages_leader ON leader_packages(leader_id, status);
+CREATE TABLE package_milestones (
+    id         INTEGER PRIMARY KEY,
+    package_id INTEGER NOT NULL REFERENCES leader_packages(id) ON DELETE CASCADE,
+    title      TEXT NOT NULL,
+    due_date   TEXT NOT NULL,
+    done_date  TEXT,
+    done_at    TEXT,
+    done_by    TEXT,
+    note       TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_milestones_package ON package_milestones(package_id);
+"""
+PACKAGES = Migration(16, "workflow: leader register, package plan, milestones, deadline and status", PACKAGES_V16)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES, PACKAGES]

@@ -102,3 +102,19 @@ def test_leian_demo_replays_once_after_the_import(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, args, env={"LEIAN_THREADS": "1", "LEIAN_INGEST_WORKERS": "1"})
     assert again.exit_code == 0, again.output
     assert "跳过导入" in again.output and "演示办理记录" not in again.output
+
+
+def test_the_replay_registers_leaders_with_a_package_each_and_a_special_group(demo: LeianService) -> None:
+    demo.groups.discover()
+    demo_workflow.replay(demo)
+    leaders = demo.workflow.leaders()
+    assert len(leaders) == 3 and all(ld.open_packages == 1 for ld in leaders)
+    for ld in leaders:
+        (package,) = demo.workflow.package_list(leader_id=ld.id)
+        assert package.total >= 1 and package.plan and package.deadline and len(package.milestones) == 2
+        assert {str(c["category"]) for c in package.cases} <= set(ld.domains)
+        assert {str(c["status"]) for c in package.cases} <= {"pending", "in_progress", "unresolved"}
+    (special,) = demo.special_groups.list()
+    assert special.policy_number == "粤信专〔2026〕1号" and special.groups[0]["batch_status"] == "handling"
+    preview = demo.groups.preview(special.groups[0]["id"], "resolved", ["closed"])
+    assert preview.message.startswith("将把 ")

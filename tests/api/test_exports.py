@@ -86,7 +86,10 @@ def test_group_members_export_is_masked_scoped_and_audited(
 
 
 def test_packages_export_one_row_per_case(api: TestClient, loaded: LeianService) -> None:
-    made = loaded.workflow.create_package(leader="张副省长", department="省信访局", limit=3)
+    hard = loaded.workflow.package_candidates(limit=3)
+    domains = sorted({c.category or c.department or "" for c in hard})
+    who = loaded.workflow.register_leader(name="张副省长", post="副省长", unit="省信访局", domains=domains)
+    made = loaded.workflow.create_package(leader_id=who.id, case_ids=[c.case_id for c in hard])
     assert made.total
     res = api.get("/api/workflow/packages/export", params={"format": "xlsx"})
     assert res.status_code == 200, res.text

@@ -179,9 +179,10 @@ def test_workflow_lists_are_scoped_and_mask_other_units_cases(service: LeianServ
 
 
 def test_packages_and_reports_are_scoped(service: LeianService, ids: dict[str, int]) -> None:
-    package = service.workflow.create_package(
-        leader="张副省长", department="省信访局", case_ids=[ids["GZ-1"], ids["SZ-1"]]
-    )
+    chosen = [ids["GZ-1"], ids["SZ-1"]]
+    domains = sorted({c.category or c.department or "" for c in service.cases.get_many(chosen).values()})
+    who = service.workflow.register_leader(name="张副省长", post="副省长", unit="省信访局", domains=domains)
+    package = service.workflow.create_package(leader_id=who.id, case_ids=chosen)
     assert package.total == 2
     seen = service.workflow.package_progress(package.id, GZ)
     assert [c["id"] for c in seen.cases] == [ids["GZ-1"]] and seen.total == 1

@@ -190,9 +190,13 @@ def test_open_a_group_merge_the_most_similar_one_undo_it_and_decide(live: Any, b
     sync_api.expect(page.locator("#g-timeline")).to_contain_text("启动批量处理")
     assert "batch_start" not in page.locator("#g-timeline").inner_text()
     page.click("#g-decide")
-    page.fill("dialog textarea", "经专项小组研究，统一按政策一次性化解。")
-    page.select_option("dialog select", "resolved")
-    page.click("dialog button[type=submit]")
+    page.fill("#bd-decision", "经专项小组研究，统一按政策一次性化解。")
+    page.select_option("#bd-status", "resolved")
+    page.locator("#bd-keep-closed").uncheck()  # this reviewer resolves the closed ones too
+    page.click("#bd-preview-btn")
+    expected = service.groups.preview(first_id, "resolved").message
+    sync_api.expect(page.locator("#bd-message")).to_have_text(expected)
+    page.click("#bd-apply")
     sync_api.expect(page.locator("#g-decision")).to_contain_text("已作出批量决定")
     sync_api.expect(page.locator("#g-members tbody tr .badge.green")).to_have_count(size)
     members = service.groups.members(first_id)[0]

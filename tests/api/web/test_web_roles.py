@@ -28,6 +28,8 @@ def pages(service: Any) -> list[str]:
         "/modelcases",
         f"/modelcases/{model}",
         "/supervision",
+        "/leaders",
+        "/special-groups",
         "/import",
     ]
 

@@ -242,7 +242,7 @@ def test_batch_decision_applies_to_all_members_in_one_transaction(loaded: LeianS
     gid = loaded.groups.list_groups()[0].id
     members = loaded.groups.repo.member_ids(gid)
     with pytest.raises(ConflictError):
-        loaded.groups.decide(gid, "统一按政策补发", "resolved")
+        loaded.groups.decide(gid, "统一按政策补发", "resolved", token="x")
     with pytest.raises(InvalidInputError):
         loaded.groups.start_batch(gid, " ", "政策")
     with pytest.raises(InvalidInputError, match="未知单位“省人设厅”"):  # the lead unit is master data
@@ -257,14 +257,15 @@ def test_batch_decision_applies_to_all_members_in_one_transaction(loaded: LeianS
             f"CREATE TRIGGER fail_once BEFORE UPDATE OF status ON cases WHEN NEW.id = {victim} "
             "BEGIN SELECT RAISE(ABORT, 'boom'); END"
         )
+    seen = loaded.groups.preview(gid, "resolved")
     with pytest.raises(Exception, match="boom"):
-        loaded.groups.decide(gid, "统一按政策补发", "resolved")
+        loaded.groups.decide(gid, "统一按政策补发", "resolved", token=seen.token)
     assert {c.id: c.status for c in loaded.cases.get_many(members).values()} == before
     assert not loaded.db.query("SELECT 1 FROM group_decisions")
     with loaded.db.transaction() as conn:
         conn.execute("DROP TRIGGER fail_once")
-    out = loaded.groups.decide(gid, "统一按政策补发", "resolved")
-    assert out["cases"] == len(members)
+    out = loaded.groups.decide(gid, "统一按政策补发", "resolved", token=seen.token)
+    assert out["cases"] == len(members) - sum(s == "resolved" for s in before.values())
     assert {c.status for c in loaded.cases.get_many(members).values()} == {"resolved"}
     links = loaded.db.query("SELECT case_id FROM case_decisions WHERE decision_id = ?", (out["decision_id"],))
     assert sorted(r[0] for r in links) == sorted(members)
@@ -303,7 +304,7 @@ def api_checks(loaded: LeianService, client: TestClient, tokens: dict[str, str])
     assert r.status_code == 200 and r.json()["name"] == "审查员命名"
     assert (
         client.post(
-            f"/api/groups/{gid}/decision", json={"decision": "d", "status": "resolved"}, headers=reviewer
+            f"/api/groups/{gid}/decision", json={"decision": "d", "status": "resolved", "token": "x"}, headers=reviewer
         ).status_code
         == 409
     )

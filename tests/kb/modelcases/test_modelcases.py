@@ -180,7 +180,8 @@ def test_promote_group_decision_and_look_up_by_group(service: LeianService) -> N
     with pytest.raises(InvalidInputError):
         mcs.promote_group(str(gid), HANDLER)  # no batch decision yet
     groups.start_batch(gid, "省住房城乡建设厅", "统一审计公共收益并公示", REVIEWER)
-    groups.decide(gid, "委托第三方审计，按户返还公共收益", "resolved", REVIEWER)
+    seen = groups.preview(gid, "resolved", actor=REVIEWER)
+    groups.decide(gid, "委托第三方审计，按户返还公共收益", "resolved", REVIEWER, token=seen.token)
     draft = mcs.promote_group(str(gid), HANDLER)
     d = draft.data
     assert d.group_ids == [str(gid)] and d.source_case_ids == ids and "第三方审计" in d.approach

@@ -224,9 +224,8 @@ def test_leader_package_from_hard_backlog(service: LeianService) -> None:
     found = service.workflow.package_candidates("劳动保障", dt.date(2025, 6, 1))
     assert [c.case_id for c in found] == [old, repeat]
     assert any("长期未结" in r for r in found[0].reasons) and any("重复信访" in r for r in found[1].reasons)
-    made = service.workflow.create_package(
-        leader="张副厅长", department="省人力资源社会保障厅", domain="劳动保障", as_of=dt.date(2025, 6, 1)
-    )
+    who = service.workflow.register_leader(name="张副厅长", post="副厅长", unit="省人社厅", domains=["劳动保障"])
+    made = service.workflow.create_package(leader_id=who.id, as_of=dt.date(2025, 6, 1))
     assert made.total == 2 and made.concluded == 0
     service.update_case(old, CaseUpdate(status=Status.resolved))
     assert service.workflow.package_progress(made.id).concluded == 1
@@ -368,16 +367,19 @@ def test_api_workflow_endpoints_and_permissions(service: LeianService, client: A
         "/api/workflow/reports/weekly/export", params={"format": "xlsx", "week_end": "2025-03-09"}, headers=sup
     )
     assert r.status_code == 200 and r.content[:2] == b"PK"
-    made = client.post(
-        "/api/workflow/packages",
-        json={"leader": "李局长", "department": "省教育厅", "as_of": "2025-06-01"},
+    hard = client.get("/api/workflow/packages/candidates", params={"as_of": "2025-06-01"}, headers=sup).json()
+    domains = sorted({c["category"] or c["department"] or "" for c in hard} - {""})
+    leader = client.post(
+        "/api/workflow/leaders",
+        json={"name": "李局长", "post": "副厅长", "unit": "省教育厅", "domains": domains},
         headers=sup,
     )
-    assert made.status_code == 201 and made.json()["total"] > 0
-    assert (
-        client.post("/api/workflow/packages", json={"leader": "x", "department": "y"}, headers=analyst).status_code
-        == 403
+    assert leader.status_code == 201, leader.text
+    made = client.post(
+        "/api/workflow/packages", json={"leader_id": leader.json()["id"], "as_of": "2025-06-01"}, headers=sup
     )
+    assert made.status_code == 201 and made.json()["total"] > 0
+    assert client.post("/api/workflow/packages", json={"leader_id": 1}, headers=analyst).status_code == 403
     assert client.get("/api/workflow/repeats", params={"kind": "repeat"}).json()[0]["label"] == "重复信访"
 
 

@@ -1,14 +1,17 @@
 // 类案组 detail: profile, charts over time and cities, members, reviewer actions, batch decision.
+import { api } from "./api.js";
+import { decisionDialog } from "./batch_decision.js";
 import { columns, hbars } from "./charts.js";
 import { historyItems } from "./group_history.js";
 import { mergeDialog } from "./group_merge.js";
-import { actions, countBy, getProfile, groupState, members, pairs } from "./groups_api.js";
+import { actions, countBy, getProfile, groupState, pairs } from "./groups_api.js";
 import { $, badge, can, clear, confirmDialog, errorBlock, fmtPct, fmtTime, formDialog, h, statusBadge, toast } from "./ui.js";
 
 const root = $("#g-root");
 const groupId = Number(root.dataset.groupId);
 let group = null;
 let cases = [];
+let late = [];
 
 function stat(k, v, d) {
   const long = String(v).length > 8;
@@ -48,7 +51,8 @@ function renderMembers() {
     h("td", { class: "clip fill", title: c.title || "" }, c.title || (c.content || "").slice(0, 30)),
     h("td", { class: "nowrap" }, c.city || "—"), h("td", { class: "short", title: c.department || "" }, c.department || "—"),
     h("td", { class: "nowrap" }, c.received_date || "—"),
-    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label)))));
+    h("td", { class: "nowrap" }, statusBadge(c.status, c.status_label),
+      late.includes(c.id) ? h("span", { class: "badge amber late" }, "后加入，待按同一政策处理") : null))));
 }
 
 function renderDecision() {
@@ -115,13 +119,12 @@ function renderActions() {
           { name: "note", label: "政策口径说明", multiline: true, required: true },
         ] }, (v) => actions.startBatch(groupId, v.lead, v.note));
       } }, "启动批量处理"));
-    } else if (g.batch_status !== "decided") {
+    } else if (g.batch_status !== "decided" || late.length) {
+      const isLate = g.batch_status === "decided";
       box.append(h("button", { class: "btn primary", type: "button", id: "g-decide", onclick: async () => {
-        edit("记录批量决定", { title: "记录批量决定", okLabel: "记录并应用", id: "decide-dialog", fields: [
-          { name: "decision", label: "决定内容", multiline: true, required: true },
-          { name: "status", label: "成员案件状态", options: [{ value: "resolved", label: "已化解" }, { value: "closed", label: "已办结" }, { value: "unresolved", label: "未化解" }] },
-        ] }, (v) => actions.decide(groupId, v.decision, v.status));
-      } }, "记录批量决定"));
+        const out = await decisionDialog(groupId, { late: isLate });
+        if (out) { toast(out.message); await load(); }
+      } }, isLate ? `处理后加入的 ${late.length} 件` : "批量决定"));
     }
   }
 }
@@ -144,7 +147,9 @@ async function load() {
   try {
     profile = await getProfile(groupId);
     group = profile.group;
-    cases = await members(groupId);
+    const page = await api(`/api/groups/${groupId}/members`, { query: { limit: 500 } });
+    cases = page.items;
+    late = page.late_ids || [];
     render();
     renderMembers();
     renderHistory();

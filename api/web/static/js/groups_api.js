@@ -31,7 +31,6 @@ export const actions = {
   split: (id, caseIds, name) => api(`/api/groups/${id}/split`, { method: "POST", body: { case_ids: caseIds, name } }),
   startBatch: (id, lead, note) => api(`/api/groups/${id}/batch`, { method: "POST", body: { lead_department: lead, policy_note: note } }),
   undo: (id) => api(`/api/groups/${id}/undo`, { method: "POST" }),
-  decide: (id, decision, status) => api(`/api/groups/${id}/decision`, { method: "POST", body: { decision, status } }),
 };
 
 export function groupState(g) {

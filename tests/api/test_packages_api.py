@@ -1,0 +1,103 @@
+"""HTTP doors of 领导包案 and 专项小组: refusals in Chinese with the right status, roles, the report
+export with its definition row, the batch preview token, the member list's 后加入 flag."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+
+from kb.service import LeianService
+from tests.conftest import auth
+
+HOUSING = "小区开发商逾期两年未交房，业主多次找住建部门无果，请求督促开发商尽快交房。"
+
+
+def ingest(service: LeianService, n: int, category: str, city: str = "深圳市") -> list[int]:
+    rows = [
+        {
+            "external_no": f"{category}{i}",
+            "title": "",
+            "content": HOUSING + f"（{category}{i}）",
+            "received_date": "2025-01-10",
+            "category": category,
+            "city": city,
+        }
+        for i in range(n)
+    ]
+    service.ingest([(None, r) for r in rows])
+    found = service.case_ids_by_external([str(r["external_no"]) for r in rows])
+    return [found[str(r["external_no"])] for r in rows]
+
+
+def test_packages_over_http(service: LeianService, client: Any, tokens: dict[str, str]) -> None:
+    ids = ingest(service, 4, "住房建设")
+    sup = auth(tokens["supervisor"])
+    r = client.post(
+        "/api/workflow/leaders",
+        json={"name": "王建华", "post": "副厅长", "unit": "省住建厅", "domains": ["住房建设"]},
+        headers=sup,
+    )
+    assert r.status_code == 201 and r.json()["unit"] == "省住房城乡建设厅"
+    leader = r.json()["id"]
+    other = client.post(
+        "/api/workflow/leaders", json={"name": "陈立", "post": "副厅长", "unit": "省住建厅", "domains": ["住房建设"]}
+    ).json()["id"]
+    made = client.post("/api/workflow/packages", json={"leader_id": leader, "case_ids": ids[:2]}, headers=sup)
+    assert made.status_code == 201 and made.json()["status_label"] == "包案中"
+    again = client.post("/api/workflow/packages", json={"leader_id": other, "case_ids": ids[1:3]}, headers=sup)
+    assert again.status_code == 422 and "已由王建华包案" in again.text
+    pid = made.json()["id"]
+    step = client.post(f"/api/workflow/packages/{pid}/milestones", json={"title": "首次接访", "due_date": "2099-01-01"})
+    assert step.status_code == 201 and step.json()["milestones"][0]["title"] == "首次接访"
+    end = client.post(f"/api/workflow/packages/{pid}/end", json={"status": "concluded"})
+    assert end.status_code == 409 and "尚有 2 件案件未办结" in end.text
+    analyst = auth(tokens["analyst"])
+    assert client.post("/api/workflow/packages", json={"leader_id": leader}, headers=analyst).status_code == 403
+    report = client.get("/api/workflow/packages/report", headers=analyst).json()
+    assert {r["leader"]: r["cases"] for r in report["rows"]} == {"王建华": 2, "陈立": 0}
+    assert report["definition"].startswith("办结率 =")
+    xlsx = client.get("/api/workflow/packages/report/export", params={"format": "xlsx"}, headers=analyst)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]  # type: ignore[union-attr]
+    assert rows[0][0] == "领导" and rows[1][0] == "王建华" and "办结率 =" in str(rows[-1][0])
+    gz = auth(tokens["gz_handler"])
+    assert client.get(f"/api/workflow/packages/{pid}", headers=gz).status_code == 404  # 深圳市 cases
+
+
+def test_special_group_and_previewed_decision_over_http(service: LeianService, client: Any) -> None:
+    ids = ingest(service, 3, "欠薪")
+    repo = service.groups.repo
+    with service.db.transaction() as conn:
+        gid = repo.create(conn, "欠薪类案", "test")
+        repo.set_members(conn, [(i, gid, "manual", None) for i in ids], "test")
+    made = client.post(
+        "/api/special-groups",
+        json={
+            "name": "欠薪专项小组",
+            "lead_unit": "省人社厅",
+            "member_units": ["深圳市"],
+            "policy_title": "处理意见",
+            "policy_number": "粤人社〔2026〕1号",
+            "policy_date": "2026-01-15",
+            "group_ids": [gid],
+        },
+    )
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    assert client.post(f"/api/special-groups/{sid}/groups/{gid}/batch").status_code == 200
+    seen = client.post(f"/api/groups/{gid}/decision/preview", json={"status": "resolved"}).json()
+    assert seen["message"] == "将把 3 件案件状态改为已化解"
+    body = {"decision": "统一垫付", "status": "resolved", "reply": "已垫付"}
+    stale = client.post(f"/api/groups/{gid}/decision", json={**body, "token": "0" * 32})
+    assert stale.status_code == 409 and "请重新预览" in stale.text
+    done = client.post(f"/api/groups/{gid}/decision", json={**body, "token": seen["token"]})
+    assert done.status_code == 200 and sorted(done.json()["changed_ids"]) == sorted(ids)
+    record = client.get(f"/api/groups/{gid}/decisions").json()[0]
+    assert {c["reply"] for c in record["cases"]} == {"已垫付"} and record["special_group_id"] == sid
+    (late,) = ingest(service, 1, "欠薪后")
+    service.groups.move(late, gid)
+    page = client.get(f"/api/groups/{gid}/members").json()
+    assert page["late_ids"] == [late] and page["late_label"] == "后加入，待按同一政策处理"
+    assert client.get(f"/api/special-groups/{sid}").json()["late"] == 1

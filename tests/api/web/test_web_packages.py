@@ -1,0 +1,84 @@
+"""领导包案 and 专项小组 pages in a real browser: the leader's office page shows the progress report
+with its definition and the packages; the special group page previews a batch decision and applies
+exactly the previewed cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.api.web.browsing import MARKS, expect, login
+
+pytestmark = MARKS
+
+
+def test_leader_office_page_shows_packages_and_progress(live: Any, browser: Any) -> None:
+    server, service = live
+    wf = service.workflow
+    open_cases = [c for c in service.cases.get_many(service.cases.all_ids()).values() if c.status == "pending"]
+    category = sorted({c.category for c in open_cases if c.category})[0]
+    who = wf.register_leader(name="网页测试领导", post="副厅长", unit="省信访局", domains=[category])
+    made = wf.create_package(
+        leader_id=who.id, limit=2, plan="逐案约见", deadline=service.clock.today() + dt.timedelta(days=30)
+    )
+    wf.add_milestone(made.id, "首次接访", service.clock.today() + dt.timedelta(days=5))
+    page = login(browser, server.url, "supervisor")
+    page.goto(f"{server.url}/leaders")
+    row = page.locator('#ld-table tbody tr[data-leader="网页测试领导"]')
+    expect(row).to_contain_text("副厅长")
+    expect(row.locator("td").nth(6)).to_have_text(str(made.total))
+    expect(page.locator("#ld-definition")).to_contain_text("办结率 = 包案案件中状态为已化解或已办结的件数")
+    card = page.locator(f'article[data-package-id="{made.id}"]')
+    expect(card).to_contain_text("首次接访")
+    expect(card).to_contain_text("方案：逐案约见")
+    assert "/api/workflow/packages/report/export?format=xlsx" in (
+        page.locator("#ld-export").get_attribute("href") or ""
+    )
+    assert page.errors == []
+
+
+def test_special_group_batch_preview_matches_what_is_applied(live: Any, browser: Any) -> None:
+    server, service = live
+    candidates = [g for g in service.groups.list_groups() if g.state == "active" and not g.batch_status]
+    open_statuses = ("pending", "in_progress", "unresolved")
+
+    def open_members(gid: int) -> int:
+        return sum(c.status in open_statuses for c in service.groups.members(gid, limit=10_000)[0])
+
+    target = min((g for g in candidates if open_members(g.id)), key=lambda g: g.size)
+    special = service.special_groups.create(
+        name="网页测试专项小组",
+        lead_unit="省信访局",
+        member_units=["广州市"],
+        policy={"title": "统一处理意见", "number": "测〔2025〕1号", "date": "2025-02-01"},
+        group_ids=[target.id],
+    )
+    service.special_groups.start_batch(special.id, target.id)
+    before = {c.id: c.status for c in service.groups.members(target.id, limit=10_000)[0]}
+    page = login(browser, server.url, "admin")
+    page.goto(f"{server.url}/special-groups/{special.id}")
+    expect(page.locator("#sg-policy")).to_contain_text("测〔2025〕1号")
+    page.locator(f'#sg-groups tr[data-group-id="{target.id}"] button[data-action="decide"]').click()
+    dialog = page.locator("#decide-dialog")
+    dialog.locator("#bd-decision").fill("按统一处理意见化解")
+    dialog.locator("#bd-status").select_option("resolved")
+    expect(dialog.locator("#bd-apply")).to_be_disabled()  # nothing is applied before a preview
+    dialog.locator("#bd-preview-btn").click()
+    expect(dialog.locator("#bd-message")).to_contain_text("状态改为已化解")
+    message = dialog.locator("#bd-message").inner_text()
+    expected = service.groups.preview(target.id, "resolved", ["closed"]).message
+    assert message == expected
+    # Changing a choice invalidates the preview.
+    dialog.locator("#bd-keep-unresolved").check()
+    expect(dialog.locator("#bd-apply")).to_be_disabled()
+    dialog.locator("#bd-keep-unresolved").uncheck()
+    dialog.locator("#bd-preview-btn").click()
+    expect(dialog.locator("#bd-message")).to_have_text(expected)
+    dialog.locator("#bd-apply").click()
+    expect(page.locator(f'#sg-groups tr[data-group-id="{target.id}"]')).to_contain_text("已作出批量决定")
+    after = {c.id: c.status for c in service.groups.members(target.id, limit=10_000)[0]}
+    changed = {i for i in after if after[i] != before[i]}
+    expected_ids = {i for i, s in before.items() if s not in ("resolved", "closed")}
+    assert changed == expected_ids
+    assert all(after[i] == "closed" for i, s in before.items() if s == "closed")
+    assert page.errors == []
