@@ -19,6 +19,7 @@ from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
 from kb.units import schema as units
 from kb.workflow import schema as workflow
+from kb.zhengfa import schema as zhengfa
 
 # Who declares which steps (each list ascending).
 DECLARED: dict[str, list[Migration]] = {
@@ -28,6 +29,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.workflow.schema": workflow.MIGRATIONS,
     "kb.security_schema": security.MIGRATIONS,
     "kb.units.schema": units.MIGRATIONS,
+    "kb.zhengfa.schema": zhengfa.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -45,6 +47,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.LIFECYCLE,  # 10
         workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
+        zhengfa.HANDOVER,  # 18
     ],
     DECLARED,
 )

@@ -37,6 +37,7 @@ DEADLINE_DAYS: dict[str, int] = {
     "recheck_days": 30,  # 复核 decided within this long of the request
     "near_due_days": 5,  # a deadline this close (or closer) counts as 即将超期
     "sign_days": 3,  # an assigned unit signs for (签收) or returns a case within this long
+    "litigation_feedback_days": 30,  # a 政法 unit reports its result on a referred case within this long
 }
 MAX_DEADLINE_DAYS = 365
 
@@ -93,6 +94,7 @@ class Settings:
     recheck_days: int = DEADLINE_DAYS["recheck_days"]
     near_due_days: int = DEADLINE_DAYS["near_due_days"]
     sign_days: int = DEADLINE_DAYS["sign_days"]
+    litigation_feedback_days: int = DEADLINE_DAYS["litigation_feedback_days"]
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
 

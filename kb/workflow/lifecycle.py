@@ -50,6 +50,9 @@ NEED_LABELS: dict[str, str] = {"reason": "理由", "text": "文书内容", "appr
 MAX_REASON, MAX_TEXT, MAX_APPROVER = 2000, 20000, 64
 # Actions that put a case into the lifecycle (no "from" stage): an import, or the upgrade to migration 10.
 ENTRY_ACTIONS = {"import": "登记（导入）", "upgrade": "登记（系统升级）"}
+# Moves made by another procedure, not offered among the allowed steps: 依法终结 of a litigation-related
+# case by the 政法 unit it was referred to (kb/zhengfa), from any stage but 终结.
+OUTSIDE_ACTIONS = {"legal_conclusion": "依法终结（诉访分离）"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("conclude", "终结", _t(S.replied, S.reviewed, S.rechecked), S.concluded, guard="window_closed"),
 )  # fmt: skip
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
-ACTION_LABELS: dict[str, str] = {**ENTRY_ACTIONS, **{t.action: t.label for t in TRANSITIONS}}
+ACTION_LABELS: dict[str, str] = {**ENTRY_ACTIONS, **OUTSIDE_ACTIONS, **{t.action: t.label for t in TRANSITIONS}}
 
 
 @dataclass(frozen=True)
