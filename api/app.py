@@ -18,6 +18,7 @@ from api.routes import audit, cases, search, session, system, units
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
+from api.routes import litigation as litigation_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import petitioners as petitioners_routes
 from api.routes import supervision as supervision_routes
@@ -35,6 +36,7 @@ ROUTERS = [
     audit.router,
     workflow_routes.router,
     lifecycle_routes.router,
+    litigation_routes.router,
     supervision_routes.router,
     petitioners_routes.router,
     assignment_routes.router,
