@@ -12,6 +12,7 @@ import click
 
 from api.cli import assignments, cases, groups, lifecycle, modelcases, security, supervision, units, users, workflow
 from api.cli import eval as evaluation
+from api.cli import litigation as handover
 from kb.logmask import install_log_masking
 
 
@@ -53,6 +54,9 @@ AREAS: tuple[click.Command, ...] = (
 )
 for _command in AREAS:
     cli.add_command(_command)
+# The 诉访分离 hand-over's commands join `leian litigation` (detect / list / step live in workflow.py).
+for _command in handover.COMMANDS:
+    workflow.litigation.add_command(_command)
 
 
 def register_commands() -> None:
