@@ -32,6 +32,7 @@ NAV = [
     ("groups", "/groups", "类案组", "groups:read"),
     ("modelcases", "/modelcases", "典型案例库", "modelcases:read"),
     ("supervision", "/supervision", "督查督办", "reports:read"),
+    ("litigation", "/litigation", "诉访分离", "workflow:write"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
 
@@ -174,6 +175,13 @@ def modelcase_page(request: Request, mc_id: int, user: ModelRead) -> Response:
 @router.get("/supervision", response_class=HTMLResponse)
 def supervision_page(request: Request, user: ReportsRead) -> Response:
     return render(request, user, "reports:read", "supervision.html", "supervision")
+
+
+@router.get("/litigation", response_class=HTMLResponse)
+def litigation_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
+    # For the 政法委, the 政法 units that receive cases and the handlers who refer them.
+    days = service.settings.litigation_feedback_days
+    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days)
 
 
 @router.get("/import", response_class=HTMLResponse)
