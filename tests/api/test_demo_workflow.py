@@ -102,3 +102,21 @@ def test_leian_demo_replays_once_after_the_import(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, args, env={"LEIAN_THREADS": "1", "LEIAN_INGEST_WORKERS": "1"})
     assert again.exit_code == 0, again.output
     assert "跳过导入" in again.output and "演示办理记录" not in again.output
+
+
+def test_the_replay_hands_litigation_cases_over(demo: LeianService) -> None:
+    summary = demo_workflow.replay(demo)
+    assert any(line.startswith("诉访分离：移交广州市中级人民法院，核查、司法救助") for line in summary.lines)
+    zf = demo.users.by_username("zf_officer")
+    court = demo.users.by_username("gz_court")
+    assert zf is not None and court is not None
+    seen = demo.handover.referrals(actor=zf)
+    concluded = [r for r in seen if r["status"] == "concluded"]
+    assert len(concluded) == 1 and concluded[0]["unit"] == "广州市中级人民法院"
+    dossier = demo.handover.dossier(concluded[0]["case_id"], court)
+    assert [s["action"] for s in dossier["referrals"][0]["steps"]] == ["refer", "check", "resolve", "conclude"]
+    assert dossier["judicial_aid"][0]["decision"] == "partly" and dossier["judicial_aid"][0]["decided_amount"] == 12000
+    assert dossier["checklist_gaps"] == [] and dossier["stage"] == "concluded"
+    # The court sees its own two referrals; the one still open waits in its inbox.
+    assert {r["unit"] for r in demo.handover.referrals(actor=court)} == {"广州市中级人民法院"}
+    assert "litigation_referral" in {i.kind for i in demo.inbox.items(court)}
