@@ -194,3 +194,15 @@ def test_old_step_refuses_handover_states(world: dict[str, Any]) -> None:
     s.workflow.litigation_step(world["ids"][1], "dismissed", "非涉法涉诉", p["gz"])
     with pytest.raises(InvalidInputError, match="未识别为涉法涉诉"):  # dismissed: no longer flagged
         s.handover.refer([world["ids"][1]], unit="广州市中级人民法院", actor=p["gz"])
+
+
+def test_concluded_by_law_leaves_the_handlers_queue(world: dict[str, Any]) -> None:
+    s, p, case = world["service"], world["p"], world["ids"][0]
+    (done,) = s.assignments.assign(case, locality="广州市", departments=[], actor=SYSTEM)
+    s.assignments.sign(done.id, actor=p["gz"])
+    assert case in {i.case_id for i in s.assignments.queue(p["gz"]).todo}
+    ref = s.handover.refer([case], unit="广州市中级人民法院", actor=p["gz"])["referrals"][0]["id"]
+    s.handover.step(ref, "check", "已核查", p["court"])
+    s.handover.record_checklist(case, [{"item": "reasonable", "applies": True, "done": True}], p["court"])
+    s.handover.step(ref, "conclude", "依法终结", p["court"])
+    assert case not in {i.case_id for i in s.assignments.queue(p["gz"]).todo}
