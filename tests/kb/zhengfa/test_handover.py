@@ -206,3 +206,21 @@ def test_concluded_by_law_leaves_the_handlers_queue(world: dict[str, Any]) -> No
     s.handover.record_checklist(case, [{"item": "reasonable", "applies": True, "done": True}], p["court"])
     s.handover.step(ref, "conclude", "依法终结", p["court"])
     assert case not in {i.case_id for i in s.assignments.queue(p["gz"]).todo}
+
+
+def test_a_group_is_handed_over_together(world: dict[str, Any]) -> None:
+    s, p, ids = world["service"], world["p"], world["ids"]
+    # A 涉众 group of the three litigation cases and the plain one (membership as discovery writes it).
+    with s.db.transaction() as conn:
+        conn.execute("INSERT INTO case_groups(id, name, created_at, updated_at) VALUES (7, '执行款', 'x', 'x')")
+        conn.executemany(
+            "INSERT INTO group_members(case_id, group_id, source, assigned_at) VALUES (?, 7, 'auto', 'x')",
+            [(i,) for i in ids],
+        )
+    s.handover.refer([ids[1]], unit="省人民检察院", actor=p["gz"])  # already referred: left out
+    done = s.handover.refer_group(7, unit="广州市中级人民法院", note="涉众并案", actor=p["gz"])
+    assert done["group_id"] == 7 and done["case_ids"] == [ids[0]]  # 广州市's, litigation-related, not referred
+    everything = s.handover.refer_group(7, unit="深圳市中级人民法院", actor=SYSTEM)
+    assert everything["case_ids"] == [ids[2]]
+    with pytest.raises(InvalidInputError, match="没有可移交"):
+        s.handover.refer_group(7, unit="广州市中级人民法院", actor=SYSTEM)
