@@ -397,11 +397,16 @@ class HandoverService:
         steps = db_store.steps(self.db, [int(r["id"]) for r in rows])
         referrals = [self._view(r, steps, actor, reveal) for r in rows]
         current = next((r for r in referrals if r["open"]), None)
+        names = [case.petitioner_name]
+
+        def shown(text: str | None) -> str | None:
+            return text if reveal or not text else mask_names(mask_text(text), names)
+
         items = {r["item"]: r for r in db_store.checklist(self.db, case_id)}
         checklist = [
             {"item": key, "label": label, "applies": bool(items[key]["applies"]) if key in items else None,
              "done": bool(items[key]["done"]) if key in items else False,
-             "note": items[key]["note"] if key in items else None,
+             "note": shown(items[key]["note"]) if key in items else None,
              "actor": items[key]["actor"] if key in items else None,
              "actor_unit": items[key]["actor_unit"] if key in items else None,
              "at": items[key]["at"] if key in items else None}
@@ -411,10 +416,11 @@ class HandoverService:
         aid = [
             {"id": r["id"], "referral_id": r["referral_id"],
              "applicant": r["applicant"] if reveal else mask_name(r["applicant"]), "amount": r["amount"],
-             "reason": r["reason"], "requested_by": r["requested_by"], "requested_by_unit": r["requested_by_unit"],
+             "reason": shown(r["reason"]), "requested_by": r["requested_by"],
+             "requested_by_unit": r["requested_by_unit"],
              "requested_at": r["requested_at"], "decision": r["decision"],
              "decision_label": AID_DECISIONS.get(r["decision"] or "", "待决定"), "decided_amount": r["decided_amount"],
-             "decision_note": r["decision_note"], "decided_by": r["decided_by"], "decided_at": r["decided_at"]}
+             "decision_note": shown(r["decision_note"]), "decided_by": r["decided_by"], "decided_at": r["decided_at"]}
             for r in db_store.case_aid(self.db, case_id)
         ]  # fmt: skip
         track = self._track(case_id)
