@@ -224,3 +224,13 @@ def test_a_group_is_handed_over_together(world: dict[str, Any]) -> None:
     assert everything["case_ids"] == [ids[2]]
     with pytest.raises(InvalidInputError, match="没有可移交"):
         s.handover.refer_group(7, unit="广州市中级人民法院", actor=SYSTEM)
+
+
+def test_a_track_handed_over_before_migration_18_can_be_referred(world: dict[str, Any]) -> None:
+    s, p, case = world["service"], world["p"], world["ids"][0]
+    # Before the hand-over existed, "已移交" was a free-text state without a receiving unit.
+    with s.db.transaction() as conn:
+        conn.execute("UPDATE litigation_tracks SET status = 'handed_over' WHERE case_id = ?", (case,))
+    done = s.handover.refer([case], unit="广州市中级人民法院", actor=p["gz"])
+    assert done["referrals"][0]["status"] == "referred"
+    assert [e["status"] for e in s.workflow.litigation_track(case)["events"]][-1] == "handed_over"
