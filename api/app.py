@@ -19,6 +19,7 @@ from api.routes import campaigns as campaign_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
+from api.routes import litigation as litigation_routes
 from api.routes import modelcases as modelcases_routes
 from api.routes import petitioners as petitioners_routes
 from api.routes import special_groups as special_groups_routes
@@ -38,6 +39,7 @@ ROUTERS = [
     users.router,
     workflow_routes.router,
     lifecycle_routes.router,
+    litigation_routes.router,
     supervision_routes.router,
     campaign_routes.router,
     petitioners_routes.router,

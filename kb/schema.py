@@ -20,6 +20,7 @@ from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
 from kb.units import schema as units
 from kb.workflow import schema as workflow
+from kb.zhengfa import schema as zhengfa
 
 # Who declares which steps (each list ascending).
 DECLARED: dict[str, list[Migration]] = {
@@ -30,6 +31,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.security_schema": security.MIGRATIONS,
     "kb.units.schema": units.MIGRATIONS,
     "kb.campaigns.schema": campaigns.MIGRATIONS,
+    "kb.zhengfa.schema": zhengfa.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -52,6 +54,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         campaigns.CAMPAIGNS,  # 15
         workflow.PACKAGES,  # 16
         groups.SPECIAL_GROUPS,  # 17
+        zhengfa.HANDOVER,  # 18
     ],
     DECLARED,
 )

@@ -6,7 +6,8 @@ An account is bound to a unit (its 单位) and a scope (its 权限范围):
 - ``city`` 地市: cases whose ``city`` is the account's city (a district's account sees its city);
 - ``cities`` 督查片区: cases whose ``city`` is one of the supervised cities (a supervision division);
 - ``department`` 部门: cases whose lead ``department`` is the unit, or with an active assignment
-  (``case_assignments.unit``) to it, across all cities;
+  (``case_assignments.unit``) to it, or referred to it (a 政法 body's account: ``litigation_referrals``,
+  诉访分离), across all cities;
 - ``zhengfa`` 政法: litigation-related cases (``cases.litigation = 1``), for 政法委 and 政法 bodies.
 
 ``Scope.sees`` (one case in Python) and ``Scope.sql`` (a WHERE fragment for lists, search
@@ -122,9 +123,9 @@ class Scope:
             return f"{col}city IN ({', '.join('?' * len(cities))})", cities
         if self.kind == "department":
             return (
-                f"({col}department = ? OR {col}id IN "
-                "(SELECT case_id FROM case_assignments WHERE unit = ? AND active = 1))",
-                [self.unit, self.unit],
+                f"({col}department = ? OR {col}id IN (SELECT case_id FROM litigation_referrals WHERE unit = ?) "
+                f"OR {col}id IN (SELECT case_id FROM case_assignments WHERE unit = ? AND active = 1))",
+                [self.unit, self.unit, self.unit],
             )
         return f"{col}litigation = 1", []
 

@@ -38,6 +38,7 @@ from kb.workflow.lifecycle_service import LifecycleService
 from kb.workflow.petitioners import PetitionerService
 from kb.workflow.service import WorkflowService
 from kb.workflow.supervision import SupervisionService
+from kb.zhengfa.service import HandoverService
 
 # Re-exported for callers that imported them from here before the kernel existed.
 __all__ = [
@@ -117,6 +118,8 @@ class LeianService:
         self.special_groups = SpecialGroupService(kernel, self.groups)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
+        self.handover = HandoverService(kernel, self.lifecycle)
+        self.inbox.add_source(self.handover.inbox_items)
         self.supervision = SupervisionService(kernel)
         self.campaigns = CampaignService(kernel)
         self.inbox.add_source(self.supervision.inbox_items)

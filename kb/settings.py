@@ -39,6 +39,7 @@ DEADLINE_DAYS: dict[str, int] = {
     "recheck_days": 30,  # 复核 decided within this long of the request
     "near_due_days": 5,  # a deadline this close (or closer) counts as 即将超期
     "sign_days": 3,  # an assigned unit signs for (签收) or returns a case within this long
+    "litigation_feedback_days": 30,  # a 政法 unit reports its result on a referred case within this long
 }
 MAX_DEADLINE_DAYS = 365
 # 化解 statuses (kb/fields.Status) counted as resolved by default: 已化解 and 已办结 (a 终结 or 息访 case
@@ -103,6 +104,7 @@ class Settings:
     sign_days: int = DEADLINE_DAYS["sign_days"]
     # 领导包案: a leader holds at most this many open packages at a time (docs/workflow.md).
     package_max_open: int = 3
+    litigation_feedback_days: int = DEADLINE_DAYS["litigation_feedback_days"]
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
     # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,

@@ -32,6 +32,8 @@ DEMO_USERS = [
     ("admin", "admin", "系统管理员", None, None),
     ("gz_handler", "handler", "陈属地", "广州市", "city"),
     ("jt_officer", "handler", "周交通", "省交通运输厅", "department"),
+    ("zf_officer", "handler", "赵政法", "省委政法委", "zhengfa"),
+    ("gz_court", "handler", "钱法官", "广州市中级人民法院", "department"),
 ]
 
 

@@ -24,6 +24,7 @@ from api.cli import (
     workflow,
 )
 from api.cli import eval as evaluation
+from api.cli import litigation as handover
 from kb.logmask import install_log_masking
 
 
@@ -67,6 +68,9 @@ AREAS: tuple[click.Command, ...] = (
 )
 for _command in AREAS:
     cli.add_command(_command)
+# The 诉访分离 hand-over's commands join `leian litigation` (detect / list / step live in workflow.py).
+for _command in handover.COMMANDS:
+    workflow.litigation.add_command(_command)
 
 
 def register_commands() -> None:

@@ -197,6 +197,7 @@ DEMO_USERS = (
     ("dc1_supervisor", "supervisor", "省信访局督查一处", "cities", "督查一处督查员"),
     ("jt_officer", "handler", "省交通运输厅", "department", "省交通运输厅承办人"),
     ("zf_officer", "handler", "省委政法委", "zhengfa", "省委政法委承办人"),
+    ("gz_court", "handler", "广州市中级人民法院", "department", "广州市中级人民法院承办人"),
 )
 
 

@@ -32,6 +32,7 @@ CAMPAIGN_NAME = "2026 年重复信访积案化解攻坚"  # the open 督办单 i
 # The accounts the script acts as (see DEMO_USERS in api/cli/cases.py).
 PROVINCE, SUPERVISOR = "handler", "supervisor"
 GZ, SZ, TRANSPORT = "gz_handler", "sz_handler", "jt_officer"
+COURT = "gz_court"  # 广州市中级人民法院: receives the demo's 诉访分离 referrals
 
 
 @dataclass
@@ -65,7 +66,7 @@ def replay(service: LeianService) -> ReplaySummary:
 
 def _accounts(service: LeianService) -> dict[str, Principal]:
     people = {}
-    for name in (PROVINCE, SUPERVISOR, GZ, SZ, TRANSPORT):
+    for name in (PROVINCE, SUPERVISOR, GZ, SZ, TRANSPORT, COURT):
         principal = service.users.by_username(name)
         if principal is None:
             raise LeianError(f"演示账号 {name} 不存在，无法生成演示办理记录")
@@ -82,6 +83,8 @@ class _Script:
         self.registered = [c for c in cases if c.stage == "registered"]
         self.accepted = [c for c in cases if c.stage == "accepted"]
         self.replied = [c for c in cases if c.stage == "replied"]
+        self.litigation_cases = [c for c in cases if c.litigation]
+        self.used: set[int] = set()
 
     def run(self) -> None:
         self.accept()
@@ -94,6 +97,7 @@ class _Script:
         self.campaign()
         self.packages()
         self.special_group()
+        self.hand_over()
 
     # -- the steps -----------------------------------------------------------------------------
     def _do(
@@ -125,6 +129,7 @@ class _Script:
         if len(picks) < 4:
             raise LeianError("示例数据中办理中的案件不足 4 件，无法生成演示办理记录")
         full, returned, waiting, supervised = (c.id for c in picks)
+        self.used |= {full, returned, waiting, supervised}
         for cid, city in ((full, "广州市"), (returned, "广州市"), (waiting, "深圳市"), (supervised, "深圳市")):
             self.s.assignments.assign(
                 cid,
@@ -189,6 +194,7 @@ class _Script:
             except LeianError:  # still within the window
                 continue
             self.summary.add("终结", [case.id])
+            self.used.add(case.id)
             return
 
     def campaign(self) -> None:
@@ -304,6 +310,50 @@ class _Script:
         )
         self.s.special_groups.start_batch(made.id, biggest.id)
         self.summary.add(f"专项小组 #{made.id}（批量处理中的类案组）", [biggest.id])
+
+    def hand_over(self) -> None:
+        """诉访分离: 广州市 refers two litigation-related cases to 广州市中级人民法院; the court checks the
+        first, records the 三到位一处理 checklist and a 司法救助 decision, resolves and concludes it by law;
+        the second stays checked, awaiting feedback. The province hands two more cases together (并案)
+        to 省人民检察院."""
+        h = self.s.handover
+        open_cases = [c for c in self.litigation_cases if c.id not in self.used and c.stage != "concluded"]
+        gz = [c.id for c in open_cases if c.city == "广州市"][:2]
+        if len(gz) < 2:
+            raise LeianError("示例数据中广州市的涉法涉诉案件不足 2 件，无法生成诉访分离演示记录")
+        first, second = gz
+        court = "广州市中级人民法院"
+        for cid in (first, second):
+            h.refer([cid], unit=court, note="涉法院执行事项，请依法核查并反馈", actor=self.p[GZ])
+        ref = self._referral(first)
+        h.step(ref, "check", "经核查，执行案件因被执行人暂无可供执行财产终结本次执行程序，程序合法", self.p[COURT])
+        h.record_checklist(
+            first,
+            [
+                {"item": "unreasonable", "applies": True, "done": True, "note": "已向申请人释法明理"},
+                {"item": "hardship", "applies": True, "done": True, "note": "已协调司法救助"},
+                {"item": "reasonable", "applies": False},
+                {"item": "illegal", "applies": False},
+            ],
+            self.p[COURT],
+        )
+        h.request_aid(first, applicant="演示申请人", amount=20000, reason="因案致贫，生活困难", actor=self.p[COURT])
+        aid = h.dossier(first, self.p[COURT])["judicial_aid"][0]["id"]
+        h.decide_aid(aid, decision="partly", amount=12000, note="按司法救助标准核定", actor=self.p[COURT])
+        h.step(ref, "resolve", "发放司法救助金，申请人表示理解并息诉", self.p[COURT])
+        h.step(ref, "conclude", "诉求已依法处理到位，依法终结", self.p[COURT])
+        h.step(self._referral(second), "check", "正在调阅执行卷宗核查", self.p[COURT])
+        self.summary.add(f"诉访分离：移交{court}，核查、司法救助、化解、依法终结", [first])
+        self.summary.add(f"诉访分离：移交{court}，核查中待反馈", [second])
+        rest = [c.id for c in open_cases if c.id not in (first, second)][:2]
+        if len(rest) == 2:
+            h.refer(rest, unit="省人民检察院", note="同类涉检事项并案移交", actor=self.p[PROVINCE])
+            self.summary.add("诉访分离：并案移交省人民检察院", rest)
+
+    def _referral(self, case_id: int) -> int:
+        current = self.s.handover.dossier(case_id)["current"]
+        assert current is not None
+        return int(current["id"])
 
 
 # The demo's leader register (names are invented).

@@ -562,7 +562,7 @@ def repeat_scan(ctx: click.Context, as_json: bool) -> None:
 
 @click.group()
 def litigation() -> None:
-    """诉访分离：识别、列表、移交与办结跟踪。"""
+    """诉访分离：识别、列表；移交政法单位（refer / handover），接收单位记录核查、纠错、化解、退回、依法终结（act）。"""
 
 
 @litigation.command("detect")
@@ -617,7 +617,7 @@ def lit_list(ctx: click.Context, status: str | None, limit: int, username: str |
 def lit_step(
     ctx: click.Context, case_id: int, status: str, note: str | None, username: str | None, as_json: bool
 ) -> None:
-    """推进状态：flagged → handed_over（已移交）→ feedback（已反馈）→ concluded（已办结）；或 dismissed。"""
+    """人工标记（flagged）或排除（dismissed）；移交、反馈、办结请用 refer / act（接收单位记录）。"""
     with open_service(ctx, open_index=False) as service:
         track = service.workflow.litigation_step(case_id, status, note, resolve_actor(service, username))
     if as_json:

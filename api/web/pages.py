@@ -35,6 +35,7 @@ NAV = [
     ("supervision", "/supervision", "督查督办", "reports:read"),
     ("campaigns", "/campaigns", "攻坚活动", "reports:read"),
     ("leaders", "/leaders", "领导包案", "workflow:read"),
+    ("litigation", "/litigation", "诉访分离", "workflow:write"),
     ("import", "/import", "数据导入", "cases:import"),
 ]
 
@@ -197,6 +198,13 @@ def special_groups_page(request: Request, user: GroupsRead) -> Response:
 @router.get("/special-groups/{special_id}", response_class=HTMLResponse)
 def special_group_page(request: Request, special_id: int, user: GroupsRead) -> Response:
     return render(request, user, "groups:read", "special_group.html", "special", special_id=special_id)
+
+
+@router.get("/litigation", response_class=HTMLResponse)
+def litigation_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
+    # For the 政法委, the 政法 units that receive cases and the handlers who refer them.
+    days = service.settings.litigation_feedback_days
+    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days)
 
 
 @router.get("/import", response_class=HTMLResponse)

@@ -78,11 +78,11 @@ class CaseRepository:
         return {row["external_no"]: row_to_case(row) for row in rows}
 
     def active_units(self, ids: Sequence[int]) -> dict[int, set[str]]:
-        """Units each case is actively assigned to (the ``case_assignments`` table is workflow's;
-        this read is what a department scope needs)."""
+        """Units each case is actively assigned to, or was referred to (诉访分离); the tables are
+        workflow's and the hand-over's; this read is what a department scope needs (kb/scope.py)."""
         rows = query_in(
             self.db, "SELECT case_id, unit FROM case_assignments WHERE active = 1 AND case_id IN ({marks})", ids
-        )
+        ) + query_in(self.db, "SELECT case_id, unit FROM litigation_referrals WHERE case_id IN ({marks})", ids)
         out: dict[int, set[str]] = {}
         for r in rows:
             out.setdefault(int(r[0]), set()).add(str(r[1]))

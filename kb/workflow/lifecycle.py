@@ -50,6 +50,9 @@ NEED_LABELS: dict[str, str] = {"reason": "理由", "text": "文书内容", "appr
 MAX_REASON, MAX_TEXT, MAX_APPROVER = 2000, 20000, 64
 # Actions that put a case into the lifecycle (no "from" stage): an import, or the upgrade to migration 10.
 ENTRY_ACTIONS = {"import": "登记（导入）", "upgrade": "登记（系统升级）"}
+# Moves made by another procedure, not offered among the allowed steps: 依法终结 of a litigation-related
+# case by the 政法 unit it was referred to (kb/zhengfa), from any stage but 终结.
+OUTSIDE_ACTIONS = {"legal_conclusion": "依法终结（诉访分离）"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,12 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 # Recorded moves that keep the stage but change the 化解 status (kb/groups/service.py, batch decisions).
 RECORD_ACTIONS = {"batch_decision": "批量决定（化解状态变更）"}
-ACTION_LABELS: dict[str, str] = {**ENTRY_ACTIONS, **RECORD_ACTIONS, **{t.action: t.label for t in TRANSITIONS}}
+ACTION_LABELS: dict[str, str] = {
+    **ENTRY_ACTIONS,
+    **RECORD_ACTIONS,
+    **OUTSIDE_ACTIONS,
+    **{t.action: t.label for t in TRANSITIONS},
+}
 
 
 @dataclass(frozen=True)

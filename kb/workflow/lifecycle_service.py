@@ -233,6 +233,25 @@ class LifecycleService:
             )
         return self.state(case_id, actor)
 
+    def conclude_by_law(self, conn: sqlite3.Connection, case_id: int, actor: Principal, reason: str) -> bool:
+        """依法终结 of a litigation-related case (kb/zhengfa), inside the caller's transaction: the case
+        goes to 终结 from any other stage, its due date cleared, its status 已办结 unless 已化解, dated
+        now. False when it is already concluded (nothing written)."""
+        current = lifecycle_store.case_state(conn, case_id)
+        if current is None:
+            raise NotFoundError(f"案件 {case_id} 不存在")
+        if current.stage == Stage.concluded:
+            return False
+        self.kernel.cases.set_stage(conn, case_id, Stage.concluded.value, None)
+        if current.status != "resolved":
+            self.kernel.cases.set_status(conn, case_id, "closed", self.clock.today().isoformat())
+        row = TransitionRow(
+            case_id, "legal_conclusion", current.stage, Stage.concluded.value, actor.username, unit_of(actor),
+            stamp(self.clock.now()), _clean(reason),
+        )  # fmt: skip
+        lifecycle_store.record(conn, row)
+        return True
+
     # -- flags -----------------------------------------------------------------------------------
     def concluded_matters(self, ids: list[int]) -> dict[int, str]:
         """Case id -> the day the same petitioner's same-category matter was concluded (已终结事项)."""

@@ -117,12 +117,32 @@ def record_detection(conn: sqlite3.Connection, cases: CaseRepository, case_id: i
     cases.set_litigation(conn, case_id, True)
 
 
+# Set by the hand-over (kb/zhengfa): a referral, the receiving unit's feedback, 依法终结, a 退回.
+HANDOVER_STATUSES = frozenset({"handed_over", "feedback", "concluded"})
+
+
+def follow_handover(
+    conn: sqlite3.Connection, cases: CaseRepository, case_id: int, status: str, actor: str, note: str | None, at: str
+) -> None:
+    """The track follows its hand-over (kb/zhengfa): 已移交 on referral, 已反馈 on feedback, 已办结 on
+    依法终结, back to 已识别 on 退回 (``status`` one of STATUSES). A case tracked by no rule is tracked now."""
+    if store.track_status(conn, case_id) is None:
+        store.insert_track(conn, case_id, 0.0, "[]", actor, at)
+        cases.set_litigation(conn, case_id, True)
+    store.set_track_status(conn, case_id, status, actor, at)
+    store.add_litigation_event(conn, case_id, status, note, actor, at)
+
+
 def advance(
     conn: sqlite3.Connection, cases: CaseRepository, case_id: int, status: str, actor: str, note: str | None
 ) -> None:
-    """Move a track one step: flagged → handed_over → feedback → concluded (or flagged → dismissed)."""
+    """Flag a case by hand, or dismiss a flagged one (flagged → dismissed). 移交, 反馈 and 办结 are the
+    hand-over's (kb/zhengfa: a referral to a named 政法 unit, whose account records the feedback)."""
     if status not in STATUSES:
         raise InvalidInputError([FieldProblem("status", f"状态应为 {'/'.join(STATUSES)} 之一")])
+    if status in HANDOVER_STATUSES:
+        message = "移交、反馈和办结请通过诉访分离移交办理（/api/litigation/{id}/referrals，leian litigation refer）"
+        raise InvalidInputError([FieldProblem("status", message.replace("{id}", str(case_id)))])
     current = store.track_status(conn, case_id)
     stamp = now()
     if current is None:

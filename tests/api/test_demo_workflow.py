@@ -118,3 +118,21 @@ def test_the_replay_registers_leaders_with_a_package_each_and_a_special_group(de
     assert special.policy_number == "粤信专〔2026〕1号" and special.groups[0]["batch_status"] == "handling"
     preview = demo.groups.preview(special.groups[0]["id"], "resolved", ["closed"])
     assert preview.message.startswith("将把 ")
+
+
+def test_the_replay_hands_litigation_cases_over(demo: LeianService) -> None:
+    summary = demo_workflow.replay(demo)
+    assert any(line.startswith("诉访分离：移交广州市中级人民法院，核查、司法救助") for line in summary.lines)
+    zf = demo.users.by_username("zf_officer")
+    court = demo.users.by_username("gz_court")
+    assert zf is not None and court is not None
+    seen = demo.handover.referrals(actor=zf)
+    concluded = [r for r in seen if r["status"] == "concluded"]
+    assert len(concluded) == 1 and concluded[0]["unit"] == "广州市中级人民法院"
+    dossier = demo.handover.dossier(concluded[0]["case_id"], court)
+    assert [s["action"] for s in dossier["referrals"][0]["steps"]] == ["refer", "check", "resolve", "conclude"]
+    assert dossier["judicial_aid"][0]["decision"] == "partly" and dossier["judicial_aid"][0]["decided_amount"] == 12000
+    assert dossier["checklist_gaps"] == [] and dossier["stage"] == "concluded"
+    # The court sees its own two referrals; the one still open waits in its inbox.
+    assert {r["unit"] for r in demo.handover.referrals(actor=court)} == {"广州市中级人民法院"}
+    assert "litigation_referral" in {i.kind for i in demo.inbox.items(court)}

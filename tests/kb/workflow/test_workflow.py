@@ -116,13 +116,16 @@ def test_litigation_is_flagged_on_ingest_and_tracked(service: LeianService) -> N
     assert service.get_case(court).litigation and not service.get_case(plain).litigation
     track = service.workflow.litigation_track(court)
     assert track["status"] == "flagged" and any("强制执行" in e["phrase"] for e in track["evidence"])
-    with pytest.raises(ConflictError):
-        service.workflow.litigation_step(court, "concluded")
+    # 移交, 反馈 and 办结 belong to the hand-over (kb/zhengfa; tests/kb/zhengfa): a free-text step is refused.
     for status in ("handed_over", "feedback", "concluded"):
-        service.workflow.litigation_step(court, status, note=status)
+        with pytest.raises(InvalidInputError, match="诉访分离移交"):
+            service.workflow.litigation_step(court, status, note=status)
+    service.workflow.litigation_step(court, "dismissed", note="经核实不属于涉法涉诉")
     track = service.workflow.litigation_track(court)
-    assert [e["status"] for e in track["events"]] == ["flagged", "handed_over", "feedback", "concluded"]
-    assert track["status_label"] == "已办结"
+    assert [e["status"] for e in track["events"]] == ["flagged", "dismissed"]
+    assert track["status_label"] == "已排除" and not service.get_case(court).litigation
+    with pytest.raises(ConflictError):
+        service.workflow.litigation_step(court, "dismissed")
     with pytest.raises(NotFoundError):
         service.workflow.litigation_track(plain)
     service.workflow.litigation_step(plain, "flagged", note="人工标记")  # a handler may flag a missed case
@@ -347,11 +350,10 @@ def test_api_workflow_endpoints_and_permissions(service: LeianService, client: A
     r = client.post(f"/api/workflow/litigation/{court}", json={"status": "handed_over"}, headers=analyst)
     assert r.status_code == 403
     r = client.post(f"/api/workflow/litigation/{court}", json={"status": "concluded"})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
-    assert (
-        client.post(f"/api/workflow/litigation/{court}", json={"status": "handed_over"}).json()["status"]
-        == "handed_over"
-    )
+    assert r.status_code == 422 and "/api/litigation/" in r.text  # the hand-over's step now
+    done = client.post(f"/api/litigation/{court}/referrals", json={"unit": "深圳中院"})
+    assert done.status_code == 201 and done.json()["unit"] == "深圳市中级人民法院"
+    assert client.get("/api/workflow/litigation", params={"status": "handed_over"}).json()[0]["case_id"] == court
     r = client.put(
         f"/api/workflow/cases/{court}/assignments", json={"locality": "深圳市", "departments": ["法院", "公安厅"]}
     )

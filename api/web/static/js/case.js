@@ -129,6 +129,7 @@ function renderWorkflow(wf) {
       h("p", {}, badge(lit.status_label || lit.status, lit.status === "concluded" ? "green" : "red")),
       lit.evidence?.length ? h("ul", { class: "small" }, lit.evidence.map((e) => h("li", {}, `${e.rule || "依据"}：`, h("mark", {}, e.phrase || "")))) : null,
       lit.events?.length ? h("ol", { class: "timeline" }, lit.events.map((e) => h("li", {}, h("time", {}, fmtTime(e.at)), e.status_label || e.status, e.note ? `：${e.note}` : ""))) : null,
+      lit.status !== "dismissed" ? h("a", { class: "btn small", href: `/litigation?case=${caseId}`, id: "lit-handover" }, "诉访分离移交与办理") : null,
     );
   }
 }
