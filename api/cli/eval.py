@@ -136,7 +136,7 @@ def routing(
 
 
 @eval_group.command()
-@click.option("--data", required=True, type=FILE, help="带标注文件：id、text、label")
+@click.option("--data", required=True, type=FILE, help="文件：id、text，可选 label（全部行参与聚类，只对带 label 的行评分）")
 @click.option("--threshold", default=0.5, show_default=True, help="基线聚类的平均相似度阈值")
 @outputs
 @click.pass_context
@@ -145,7 +145,7 @@ def clustering(ctx: click.Context, data: Path, threshold: float, json_out: Path 
     """聚类评测：NMI、ARI、V-measure、未归组比例、组数。"""
     from kb.evaluation.clustering import evaluate_clustering
 
-    result = evaluate_clustering(datasets.load("labelled", data), _engine(ctx), data.name, threshold)
+    result = evaluate_clustering(datasets.load("corpus", data), _engine(ctx), data.name, threshold)
     _finish(result, json_out, md_out)
 
 
