@@ -130,8 +130,9 @@ def pooled_task(corpus: Path, queries: Path, pool_field: str | None, idf_scope: 
     row_of = {r["id"]: i for i, r in enumerate(rows)}
     pools = []
     for q in qrows:
+        want = q.get(pool_field) if pool_field else None
         members = [
-            i for d, i in row_of.items() if d in q["relevance"] and (not pool_field or rows[i].get(pool_field) == q.get(pool_field))
+            i for d, i in row_of.items() if d in q["relevance"] and (not pool_field or rows[i].get(pool_field) == want)
         ]
         pools.append(np.asarray(sorted(members), dtype=np.int64))
 
@@ -184,7 +185,8 @@ def main() -> None:
             tasks["pooled MAP, idf per pool"] = pooled_task(args.corpus, args.queries, args.pool_field, "pool")
     if "triplets" in tasks:
         texts = list({r["text_a"]: 1 for r in datasets.load("triplets", EVAL / "legal_triplets.jsonl.gz")})[:60]
-        print(f"scoring check (BM25Index vs TextbookBM25, same tokens, 60 texts): max |diff| {scoring_check(texts):.2e}")
+        gap = scoring_check(texts)
+        print(f"scoring check (BM25Index vs TextbookBM25, same tokens, 60 texts): max |diff| {gap:.2e}")
     print("| tokens (k1 1.2, b 0.75) | " + " | ".join(tasks) + " |")
     print("|---|" + "---|" * len(tasks))
     for label, tok in tokenizers().items():

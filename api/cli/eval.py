@@ -136,7 +136,7 @@ def routing(
 
 
 @eval_group.command()
-@click.option("--data", required=True, type=FILE, help="文件：id、text，可选 label（全部行参与聚类，只对带 label 的行评分）")
+@click.option("--data", required=True, type=FILE, help="id、text，可选 label（全部行参与聚类，只对带 label 的行评分）")
 @click.option("--threshold", default=0.5, show_default=True, help="基线聚类的平均相似度阈值")
 @outputs
 @click.pass_context

@@ -77,8 +77,9 @@ def product_clusterer() -> Callable[..., Any] | None:
 BASELINE_MAX = 2000
 
 
-def baseline_rows(labelled: Sequence[bool], limit: int = BASELINE_MAX, seed: int = 0) -> np.ndarray:
-    """Every row when there are at most ``limit``; else a seeded sample, labelled rows first."""
+def baseline_rows(labelled: Sequence[bool], limit: int | None = None, seed: int = 0) -> np.ndarray:
+    """Every row when there are at most ``limit`` (``BASELINE_MAX``); else a seeded sample, labelled rows first."""
+    limit = BASELINE_MAX if limit is None else limit
     n = len(labelled)
     if n <= limit:
         return np.arange(n)

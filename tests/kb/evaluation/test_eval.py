@@ -301,7 +301,8 @@ def test_clustering_scores_only_the_labelled_rows_of_a_partly_labelled_corpus(tm
     path = write_jsonl(tmp_path / "partial.jsonl", rows)
     register_commands()
     out = CliRunner().invoke(
-        cli, ["eval", "clustering", "--data", str(path), "--json-out", str(tmp_path / "c.json")],
+        cli,
+        ["eval", "clustering", "--data", str(path), "--json-out", str(tmp_path / "c.json")],
         env={"LEIAN_ENCODER": "hashing"},
     )
     assert out.exit_code == 0, out.output
