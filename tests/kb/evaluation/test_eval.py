@@ -327,3 +327,43 @@ def test_clustering_baselines_sample_large_corpora(engine: Engine, monkeypatch: 
     result = evaluate_clustering(rows, engine)
     assert "seeded sample of 20 rows (15 labelled)" in " ".join(result["notes"])
     assert result["systems"]["kmeans k=3 dense"]["groups"] == 3
+
+
+def test_nested_routing_chooses_inside_and_scores_outside(tmp_path: Path) -> None:
+    rows = labelled_rows(9)
+    rng = random.Random(5)
+    for row in rows[::4]:  # some noise, so configs differ
+        row["text"] = message(rng.choice(list(TOPICS)), rng, 3) + row["text"][:12]
+    path = write_jsonl(tmp_path / "routing.jsonl", rows)
+    unlabeled = write_jsonl(
+        tmp_path / "extra.jsonl", [{"id": f"x{i}", "text": r["text"]} for i, r in enumerate(labelled_rows(2, 7))]
+    )
+    register_commands()
+    out = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "routing",
+            "--data",
+            str(path),
+            "--folds",
+            "3",
+            "--nested",
+            "--inner-folds",
+            "2",
+            "--no-taxonomy",
+            "--unlabeled",
+            str(unlabeled),
+            "--json-out",
+            str(tmp_path / "r.json"),
+        ],
+        env={"LEIAN_ENCODER": "hashing"},
+    )
+    assert out.exit_code == 0, out.output
+    result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    nested, same = result["systems"]["nested"], result["systems"]["best of grid, same folds"]
+    assert len(result["chosen"]) == 3 and nested["min"] <= nested["macro_f1"] <= nested["max"]
+    assert 0.0 <= same["macro_f1"] <= 1.0 and nested["std"] >= 0.0
+    assert "nested + self-training" in result["systems"]
+    bad = CliRunner().invoke(cli, ["eval", "routing", "--train", str(path), "--test", str(path), "--nested"])
+    assert bad.exit_code != 0 and "--nested 需要 --data" in bad.output
