@@ -19,6 +19,7 @@ gov_messages_with_replies ranks all 2,816 official replies; MAP of its own reply
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ import numpy as np
 
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter, default_stopwords, default_userdict
+from indexing.text import normalize
 from kb.evaluation import datasets
 from kb.evaluation.metrics import average_precision, ranking_metrics
 from kb.evaluation.textbook_bm25 import TextbookBM25, textbook_tokens
@@ -46,6 +48,7 @@ def _segmenter(userdict: bool, stopwords: str) -> Segmenter:
 def tokenizers() -> dict[str, Tokenize]:
     """One product choice switched per row; ``textbook`` is the reference's tokens."""
     petition_stops = Segmenter().stopwords
+    product = Segmenter()
     return {
         "product (userdict + petition stopwords)": Segmenter().tokens,
         "product, stopwords=function": _segmenter(True, "function").tokens,
@@ -54,7 +57,15 @@ def tokenizers() -> dict[str, Tokenize]:
         "product, neither": _segmenter(False, "none").tokens,
         "textbook tokens": textbook_tokens,
         "textbook tokens + petition stopwords": lambda t: [w for w in textbook_tokens(t) if w not in petition_stops],
+        "character bigrams (normalised text)": char_bigrams,
+        "product tokens + character bigrams": lambda t: product.tokens(t) + char_bigrams(t),
     }
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of the normalised text, pairs with punctuation or spaces dropped."""
+    chars = normalize(text).lower()
+    return [a + b for a, b in itertools.pairwise(chars) if (a + b).isalnum()]
 
 
 def _bm25(docs: Sequence[Sequence[str]], k1: float, b: float) -> BM25Index:
