@@ -25,8 +25,17 @@ def default_userdict() -> Path:
     return Path(str(_RESOURCES / "userdict.txt"))
 
 
-def default_stopwords() -> Path:
-    return Path(str(_RESOURCES / "stopwords.txt"))
+# The bundled stopword lists: ``petition`` (function words + petition boilerplate, verbs such as
+# 反映/处理/造成, numbers, units and dates: the default, tuned on petitions), ``function`` (function
+# words and punctuation only: for legal facts and other corpora where 造成/致使/多次/万元 carry
+# meaning; docs/quality.md, "Retrieval") and ``none``.
+STOPWORD_SETS = {"petition": "stopwords.txt", "function": "stopwords_function.txt", "none": None}
+
+
+def default_stopwords(kind: str = "petition") -> Path:
+    if STOPWORD_SETS.get(kind) is None:
+        raise ValueError(f"no bundled stopword list {kind!r}; choose one of petition, function")
+    return Path(str(_RESOURCES / str(STOPWORD_SETS[kind])))
 
 
 _BASE: jieba.Tokenizer | None = None
@@ -68,9 +77,13 @@ class Segmenter:
         stopword_files: Sequence[Path] = (),
         *,
         include_defaults: bool = True,
+        bundled_stopwords: str = "petition",
     ) -> None:
+        if bundled_stopwords not in STOPWORD_SETS:
+            raise ValueError(f"unknown bundled stopword list {bundled_stopwords!r}: {', '.join(STOPWORD_SETS)}")
+        bundled = include_defaults and STOPWORD_SETS[bundled_stopwords] is not None
         dicts = ([default_userdict()] if include_defaults else []) + list(userdicts)
-        stops = ([default_stopwords()] if include_defaults else []) + list(stopword_files)
+        stops = ([default_stopwords(bundled_stopwords)] if bundled else []) + list(stopword_files)
         self._jieba = _fresh_tokenizer()
         for path in dicts:
             if not Path(path).is_file():

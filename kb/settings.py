@@ -19,6 +19,7 @@ from kb.errors import FieldProblem, InvalidInputError
 EncoderName = Literal["use-m3", "sbert", "hashing"]
 IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
+StopwordSet = Literal["petition", "function", "none"]
 
 MB = 1024 * 1024
 # Web sessions and login lock-out (kb/sessions.py reads these defaults too).
@@ -70,6 +71,9 @@ class Settings:
     candidate_depth: int = 200
     userdicts: tuple[Path, ...] = ()
     stopwords: tuple[Path, ...] = ()
+    # Which bundled stopword list the segmenter uses (indexing.segment.STOPWORD_SETS): "petition" for
+    # petitions, "function" (function words only) for legal facts (docs/quality.md, "Retrieval").
+    bundled_stopwords: StopwordSet = "petition"
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -160,6 +164,7 @@ ENV: dict[str, str] = {
     "candidate_depth": "LEIAN_CANDIDATE_DEPTH",
     "userdicts": "LEIAN_USERDICTS",
     "stopwords": "LEIAN_STOPWORDS",
+    "bundled_stopwords": "LEIAN_BUNDLED_STOPWORDS",
     "petitioner_key": "LEIAN_PETITIONER_KEY",
     "max_text_chars": "LEIAN_MAX_TEXT_CHARS",
     "max_body_bytes": "LEIAN_MAX_BODY_BYTES",
@@ -184,6 +189,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
     "index_backend": get_args(IndexBackend),
     "fusion": get_args(FusionMethod),
+    "bundled_stopwords": get_args(StopwordSet),
 }
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
@@ -318,6 +324,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "candidate_depth": _number(env, "LEIAN_CANDIDATE_DEPTH", base.candidate_depth),
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
+        "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
     numeric = (

@@ -91,6 +91,10 @@ def triplets(
     help=f"分类体系 JSON（level1/level2/level3），用作类别先验；缺省时使用数据文件同目录下的 {TAXONOMY_NAME}（若存在）",
 )
 @click.option("--no-taxonomy", is_flag=True, help="不使用分类体系先验")
+@click.option(
+    "--nested", is_flag=True, help="嵌套交叉验证（配合 --data）：内层交叉验证选配置，外层各折评分，报告均值±标准差"
+)
+@click.option("--inner-folds", default=3, show_default=True, help="嵌套交叉验证的内层折数")
 @outputs
 @click.pass_context
 @friendly_errors
@@ -103,13 +107,19 @@ def routing(
     unlabeled: Path | None,
     taxonomy: Path | None,
     no_taxonomy: bool,
+    nested: bool,
+    inner_folds: int,
     json_out: Path | None,
     md_out: Path | None,
 ) -> None:
     """分流评测：准确率、宏平均 F1、各类 F1、混淆矩阵。用 --train/--test 或 --data/--folds。"""
     from kb.evaluation.priors import load_taxonomy
-    from kb.evaluation.routing import evaluate_routing
+    from kb.evaluation.routing import evaluate_routing, evaluate_routing_nested
 
+    if nested and data is None:
+        raise click.UsageError("--nested 需要 --data（在同一文件上做嵌套交叉验证）")
+    if inner_folds < 2:
+        raise click.UsageError("--inner-folds 至少为 2")
     if data is not None and (train or test):
         raise click.UsageError("--data 与 --train/--test 只能二选一")
     if data is None and not (train and test):
@@ -121,7 +131,18 @@ def routing(
     tax_path = None if no_taxonomy else taxonomy or (beside if beside.is_file() else None)
     tax = load_taxonomy(tax_path) if tax_path else None
     engine = _engine(ctx)
-    if data is not None:
+    if nested:
+        assert data is not None
+        result = evaluate_routing_nested(
+            datasets.load("labelled", data),
+            engine,
+            folds=folds,
+            inner_folds=inner_folds,
+            unlabeled=extra,
+            taxonomy=tax,
+            dataset=data.name,
+        )
+    elif data is not None:
         result = evaluate_routing(
             datasets.load("labelled", data), None, engine, folds=folds, unlabeled=extra, taxonomy=tax, dataset=data.name
         )
@@ -136,7 +157,7 @@ def routing(
 
 
 @eval_group.command()
-@click.option("--data", required=True, type=FILE, help="带标注文件：id、text、label")
+@click.option("--data", required=True, type=FILE, help="id、text，可选 label（全部行参与聚类，只对带 label 的行评分）")
 @click.option("--threshold", default=0.5, show_default=True, help="基线聚类的平均相似度阈值")
 @outputs
 @click.pass_context
@@ -145,7 +166,7 @@ def clustering(ctx: click.Context, data: Path, threshold: float, json_out: Path 
     """聚类评测：NMI、ARI、V-measure、未归组比例、组数。"""
     from kb.evaluation.clustering import evaluate_clustering
 
-    result = evaluate_clustering(datasets.load("labelled", data), _engine(ctx), data.name, threshold)
+    result = evaluate_clustering(datasets.load("corpus", data), _engine(ctx), data.name, threshold)
     _finish(result, json_out, md_out)
 
 

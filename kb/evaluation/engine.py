@@ -58,7 +58,9 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
-        self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords)
+        self.segmenter = segmenter or Segmenter(
+            settings.userdicts, settings.stopwords, bundled_stopwords=settings.bundled_stopwords
+        )
         self.tracker = tracker
 
     def describe(self) -> dict[str, Any]:

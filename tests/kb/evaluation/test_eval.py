@@ -291,3 +291,79 @@ def test_realdata_smoke_every_task(tmp_path: Path, eval_segmenter: Segmenter) ->
     res = CliRunner().invoke(cli, ["eval", "routing", "--data", str(data), "--folds", "3"])
     assert res.exit_code == 0, res.output
     assert res.output.strip().splitlines()[-1].startswith("macro_f1: ")
+
+
+def test_clustering_scores_only_the_labelled_rows_of_a_partly_labelled_corpus(tmp_path: Path) -> None:
+    rows = labelled_rows(10)
+    for row in rows[::3]:
+        row["label"] = None if int(row["id"].rsplit("-", 1)[1]) % 2 else ""
+    scored = sum(1 for r in rows if r["label"])
+    path = write_jsonl(tmp_path / "partial.jsonl", rows)
+    register_commands()
+    out = CliRunner().invoke(
+        cli,
+        ["eval", "clustering", "--data", str(path), "--json-out", str(tmp_path / "c.json")],
+        env={"LEIAN_ENCODER": "hashing"},
+    )
+    assert out.exit_code == 0, out.output
+    result = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert f"{len(rows)} rows clustered, {scored} labelled rows scored" in " ".join(result["notes"])
+    assert result["systems"]["kmeans k=3 hybrid"]["NMI"] > 0.5
+    unlabelled = [{"id": f"u{i}", "text": r["text"]} for i, r in enumerate(rows[:1])]
+    with pytest.raises(InvalidInputError, match="至少需要 2 行带 label"):
+        evaluate_clustering(unlabelled, Engine(Settings(encoder="hashing"), HashingEncoder()))
+
+
+def test_clustering_baselines_sample_large_corpora(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.evaluation import clustering
+
+    rows = labelled_rows(10)
+    for row in rows[1::2]:
+        row["label"] = None
+    monkeypatch.setattr(clustering, "BASELINE_MAX", 20)
+    sample = clustering.baseline_rows([bool(r["label"]) for r in rows], 20)
+    labelled = {i for i, r in enumerate(rows) if r["label"]}
+    assert len(sample) == 20 and labelled <= set(sample.tolist())  # every labelled row, then unlabelled
+    result = evaluate_clustering(rows, engine)
+    assert "seeded sample of 20 rows (15 labelled)" in " ".join(result["notes"])
+    assert result["systems"]["kmeans k=3 dense"]["groups"] == 3
+
+
+def test_nested_routing_chooses_inside_and_scores_outside(tmp_path: Path) -> None:
+    rows = labelled_rows(9)
+    rng = random.Random(5)
+    for row in rows[::4]:  # some noise, so configs differ
+        row["text"] = message(rng.choice(list(TOPICS)), rng, 3) + row["text"][:12]
+    path = write_jsonl(tmp_path / "routing.jsonl", rows)
+    unlabeled = write_jsonl(
+        tmp_path / "extra.jsonl", [{"id": f"x{i}", "text": r["text"]} for i, r in enumerate(labelled_rows(2, 7))]
+    )
+    register_commands()
+    out = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "routing",
+            "--data",
+            str(path),
+            "--folds",
+            "3",
+            "--nested",
+            "--inner-folds",
+            "2",
+            "--no-taxonomy",
+            "--unlabeled",
+            str(unlabeled),
+            "--json-out",
+            str(tmp_path / "r.json"),
+        ],
+        env={"LEIAN_ENCODER": "hashing"},
+    )
+    assert out.exit_code == 0, out.output
+    result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    nested, same = result["systems"]["nested"], result["systems"]["best of grid, same folds"]
+    assert len(result["chosen"]) == 3 and nested["min"] <= nested["macro_f1"] <= nested["max"]
+    assert 0.0 <= same["macro_f1"] <= 1.0 and nested["std"] >= 0.0
+    assert "nested + self-training" in result["systems"]
+    bad = CliRunner().invoke(cli, ["eval", "routing", "--train", str(path), "--test", str(path), "--nested"])
+    assert bad.exit_code != 0 and "--nested 需要 --data" in bad.output
