@@ -13,6 +13,12 @@ def _use(model: str | None, threads: int | None) -> Encoder:
     return USEEncoder(threads=threads)
 
 
+def _use_int8(model: str | None, threads: int | None) -> Encoder:
+    from indexing.encoders.use_int8 import USEInt8Encoder
+
+    return USEInt8Encoder(threads=threads)
+
+
 def _sbert(model: str | None, threads: int | None) -> Encoder:
     from indexing.encoders.sbert import SentenceTransformerEncoder
 
@@ -29,6 +35,7 @@ def _hashing(model: str | None, threads: int | None) -> Encoder:
 
 ENCODERS: dict[str, Callable[[str | None, int | None], Encoder]] = {
     "use-m3": _use,
+    "use-m3-int8": _use_int8,
     "sbert": _sbert,
     "hashing": _hashing,
 }
