@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.privacy import mask_names, mask_text
+from kb.privacy import mask_personal
 
 
 def mask_case_text(case: Any, text: str | None) -> str:
     """Model cases are shared province-wide: mask IDs, phones and the petitioner's name in case text."""
-    return mask_names(mask_text(text or ""), [case.petitioner_name])
+    return mask_personal(text or "", [case.petitioner_name])
