@@ -72,7 +72,7 @@ async def guidance(
             actor=user,
         )
         return GuidanceResponse(
-            query_terms=query.tokens[:50], category=query.category, hits=[GuidanceHitOut.from_hit(h) for h in hits]
+            query_terms=query.shown_terms, category=query.category, hits=[GuidanceHitOut.from_hit(h) for h in hits]
         )
 
     return await run_in_threadpool(run)

@@ -14,6 +14,7 @@ from typing import Any
 
 from kb.exportsafe import unsafe_cell, xlsx_cell
 from kb.modelcases.domain import FIELD_LABELS, MC_STATUS_LABELS, MCStatus, ModelCase
+from kb.modelcases.masking import masked_model_case
 from kb.modelcases.store import dump
 
 NOTICE = "本库中的典型案例为示例性质（合成数据），仅供演示和培训参考，不代表真实案件或真实文件。"
@@ -32,7 +33,8 @@ class LibraryReport:
 
 
 def record(mc: ModelCase) -> dict[str, Any]:
-    """The exported shape: the guidance fields plus status and version."""
+    """The exported shape: the guidance fields plus status and version; personal data masked."""
+    mc = masked_model_case(mc)
     return {**dump(mc.data), "code": mc.code, "status": mc.status, "version": mc.version}
 
 
@@ -99,6 +101,8 @@ _META = (
 
 
 def to_markdown(mc: ModelCase) -> str:
+    """One model case as a Markdown document; personal data masked."""
+    mc = masked_model_case(mc)
     d = mc.data
     status = MC_STATUS_LABELS.get(MCStatus(mc.status), mc.status)
     out = [f"# {d.title}", "", f"> 状态：{status} · 版本：第 {mc.version} 版", "", "| 项目 | 内容 |", "|---|---|"]

@@ -22,7 +22,8 @@ def candidate_rows(db: Database, as_of: str, domain: str | None, scope: Scope = 
         where.append("(c.category = ? OR c.department = ?)")
         params += [domain, domain]
     return db.query(
-        f"""SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.received_date,
+        f"""SELECT c.id, c.external_no, c.title, c.petitioner_name, c.city, c.department, c.category, c.status,
+               c.received_date,
                COALESCE(l.repeat_count, 0) AS repeat_count,
                (SELECT COUNT(*) FROM case_assignments a
                  WHERE a.case_id = c.id AND a.active = 1 AND a.kind = 'department') AS departments
@@ -66,7 +67,8 @@ def package_case_rows(db: Database, package_id: int, scope: Scope = PROVINCE) ->
     """The package's cases within ``scope``."""
     where, params = scope.sql("c")
     return db.query(
-        "SELECT c.id, c.external_no, c.title, c.city, c.department, c.status, c.resolved_date, c.updated_at, "
+        "SELECT c.id, c.external_no, c.title, c.petitioner_name, c.city, c.department, c.status, c.resolved_date, "
+        "c.updated_at, "
         "p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id "
         f"WHERE p.package_id = ? AND {where} ORDER BY c.id",
         [package_id, *params],

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
+from kb.privacy import mask_personal
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -82,7 +83,7 @@ def candidates(
             Candidate(
                 r["id"],
                 r["external_no"],
-                r["title"],
+                mask_personal(r["title"], [r["petitioner_name"]]),
                 r["city"],
                 r["department"],
                 r["category"],
@@ -145,8 +146,14 @@ def progress(db: Database, package_id: int, scope: Scope = PROVINCE) -> PackageP
         len(rows),
         by_status,
         concluded,
-        [dict(r) for r in rows],
+        [masked_title(dict(r)) for r in rows],
     )
+
+
+def masked_title(row: dict[str, object]) -> dict[str, object]:
+    """A package's case row with its title masked (IDs, phones, names) whatever the role."""
+    name = row.pop("petitioner_name", None)
+    return row | {"title": mask_personal(str(row.get("title") or ""), [str(name) if name else None])}
 
 
 def list_ids(db: Database, scope: Scope = PROVINCE, leader: str | None = None) -> list[int]:
