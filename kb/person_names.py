@@ -66,6 +66,7 @@ CUES = tuple(
 _STOP = (
     "拖欠说讲称要找打不没在是的了和与及等因被把向对到去从给也都就还"
     "又已于为反映带让叫请再先一曾将会能告诉有无至今年月日来回"
+    "未依案部门述法以应办理养"
 )
 _CUE = re.compile(
     rf"(?:{'|'.join(CUES)})(?:是|为|叫|：|:|\s)?((?:{'|'.join(COMPOUND_SURNAMES)})[^{_STOP}\W\d_A-Za-z]{{1,2}}"
@@ -101,14 +102,21 @@ def _surname_ok(word: str) -> bool:
 
 
 def _plausible(word: str) -> bool:
-    return _surname_ok(word) and word[-1] not in _NOT_NAME_END and all("\u4e00" <= c <= "\u9fff" for c in word)
+    """Surname first, Han characters only, no place ending, no verb or particle in the given name."""
+    given = word[2:] if word[:2] in COMPOUND_SURNAMES else word[1:]
+    return (
+        _surname_ok(word)
+        and word[-1] not in _NOT_NAME_END
+        and all("\u4e00" <= c <= "\u9fff" for c in word)
+        and not any(c in _STOP for c in given)
+    )
 
 
 def cue_names(text: str) -> list[str]:
     """Names introduced by a cue word (本人李建国, 包工头王大锤); not 张某 nor an ordinary word
     (主任解释 …: a frequent dictionary word that is not a name)."""
     _, posseg = _jieba()
-    tags, freq = posseg.dt.word_tag_tab, posseg.dt.tokenizer.FREQ
+    freq = posseg.dt.tokenizer.FREQ
     out = []
     for m in _CUE.finditer(text):
         name = m.group(1)
@@ -118,7 +126,7 @@ def cue_names(text: str) -> list[str]:
         if head in COMPOUND_SURNAMES:
             out.append(name)
             continue
-        if tags.get(head) != "nr" and (freq.get(head) or 0) > _COMMON_WORD_FREQ:
+        if (freq.get(head) or 0) > _COMMON_WORD_FREQ or (freq.get(name[1:]) or 0) > _COMMON_WORD_FREQ:
             continue
         out.append(name)
     return out

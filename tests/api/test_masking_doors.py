@@ -83,7 +83,7 @@ def test_model_case_exports_mask_names_phones_and_ids(service: LeianService, wor
         title="包工头王大锤欠薪的化解",
         summary=f"本人李建国（身份证 {ID}，电话 {PHONE}）反映被拖欠工资。",
         approach="联系人王大锤当面协调。",
-        steps=[f"致电 138-1234-5678 核实", "约谈老板王大锤"],
+        steps=["致电 138-1234-5678 核实", "约谈老板王大锤"],
         outcome="款项已付清。",
     )
     service.modelcases.create(raw)
