@@ -295,6 +295,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "max_upload_bytes",
         "max_library_upload_bytes",
         "max_export_rows",
+        "max_import_rows",
         "session_hours",
         "login_max_failures",
         "login_lock_minutes",
