@@ -169,4 +169,5 @@ def mask_url(url: str) -> str:
     decoded = _PERSONAL_PARAMS.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), decoded)
     # Decoded CR/LF would let a URL forge log lines: show control characters escaped.
     decoded = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", decoded)
-    return mask_text(decoded)
+    # A name searched for (``?q=李建国``) or in a path is found like any name in text.
+    return mask_personal(decoded)

@@ -115,6 +115,7 @@ def _access_record(path: str) -> logging.LogRecord:
         "/api/search?q=%2B8613812345678",
         "/api/search?q=%34%34%30%36%30%36%31%39%35%30%31%31%31%33%37%34%31%32",
         "/api/cases?petitioner_name=%E6%9D%8E%E5%BB%BA%E5%9B%BD",
+        "/api/search?q=%E6%9D%8E%E5%BB%BA%E5%9B%BD%20%E6%8B%96%E6%AC%A0",
     ],
 )
 def test_access_log_paths_are_decoded_and_masked(path: str) -> None:
