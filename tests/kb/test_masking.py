@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import unquote
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,7 @@ def test_access_log_paths_are_decoded_and_masked(path: str) -> None:
     line = record.getMessage()
     for secret in ("19501113", "1234-5678", "13812345678", "李建国"):
         assert secret not in line, line
+        assert secret not in unquote(line), line  # not left percent-encoded either
 
 
 @pytest.mark.parametrize("typed", ["440606195011137412", "138-1234-5678", "+86 138 1234 5678"])
