@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import unquote
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
