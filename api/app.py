@@ -27,6 +27,7 @@ from api.routes import supervision as supervision_routes
 from api.routes import workflow as workflow_routes
 from api.security import install_security
 from api.web import pages as web_pages
+from kb.backup import ServiceLock
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
 
@@ -66,13 +67,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        lock = None
         if app.state.service is None:
-            app.state.service = LeianService(settings or load_settings())
+            opened = settings or load_settings()
+            # The serving process holds the data directory's lock: `leian restore` refuses meanwhile.
+            lock = ServiceLock(opened)
+            lock.acquire()
+            app.state.service = LeianService(opened)
         if warm:
             app.state.service.workflow.router.warm_up_in_background()
-        yield
-        if owned and app.state.service is not None:
-            app.state.service.close()
+        try:
+            yield
+        finally:
+            if owned and app.state.service is not None:
+                app.state.service.close()
+            if lock is not None:
+                lock.release()
 
     app = FastAPI(
         title="Leian 类案",

@@ -18,6 +18,9 @@ from kb.errors import (
     LeianError,
     NotFoundError,
     PermissionDeniedError,
+    StorageFullError,
+    StorageReadOnlyError,
+    storage_error,
 )
 from kb.messages import describe_error
 
@@ -31,6 +34,8 @@ STATUS_FOR: dict[type[LeianError], int] = {
     PermissionDeniedError: 403,
     IndexStateError: 503,
     EncodingError: 500,
+    StorageReadOnlyError: 503,
+    StorageFullError: 507,
 }
 
 
@@ -83,6 +88,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Storage errors (also from middleware, e.g. the audit write): 503 read-only, 507 full.
+        mapped = storage_error(exc)
+        if mapped is not None:
+            log.error("storage error on %s %s: %s", request.method, request.url.path, mapped.code)
+            return error_json(_status(mapped), mapped.code, mapped.message)
         # Never echo the exception: it may contain petition text.
         log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return error_json(500, "internal", "服务器内部错误，请联系管理员")

@@ -42,13 +42,28 @@ def _fsync_copy(source: Path, target: Path) -> None:
         os.fsync(dst.fileno())
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _describe(db_path: Path) -> dict[str, Any]:
+    """Integrity, case count, generation and migrations of a database file; a file that is not a
+    whole Leian database (truncated, random bytes, another program's) is refused by name."""
+    bad = InvalidInputError(
+        [FieldProblem(db_path.name, f"不是有效的 Leian 数据库（文件已截断、损坏或不是 SQLite 文件）：{db_path}")]
+    )
+    with open(db_path, "rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise bad
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            return {"integrity": check}
         cases = conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
         gen = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    except sqlite3.Error:
+        raise bad from None
     finally:
         conn.close()
     return {"integrity": check, "cases": cases, "generation": int(gen[0]) if gen else 0, "migrations": versions}
@@ -86,8 +101,15 @@ def verify(source: Path) -> dict[str, Any]:
     manifest_path = source / MANIFEST
     if not manifest_path.exists():
         raise NotFoundError(f"不是有效的备份目录（缺少 {MANIFEST}）：{source}")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for name, digest in manifest.get("files", {}).items():
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = manifest.get("files", {})
+        assert isinstance(files, dict)
+    except (ValueError, AssertionError, AttributeError):
+        raise InvalidInputError([FieldProblem(MANIFEST, f"备份清单已损坏：{manifest_path}")]) from None
+    if not (source / DB_FILE).is_file():
+        raise InvalidInputError([FieldProblem(DB_FILE, f"备份目录中没有数据库文件：{source / DB_FILE}")])
+    for name, digest in files.items():
         path = source / name
         if not path.exists() or _sha256(path) != digest:
             raise InvalidInputError([FieldProblem(name, "备份文件缺失或校验和不符")])
@@ -97,7 +119,10 @@ def verify(source: Path) -> dict[str, Any]:
 
 
 def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, Any]:
-    """Replace the deployment's data with a verified backup. The service must be stopped."""
+    """Replace the deployment's data with a verified backup. The service must be stopped: a running
+    ``leian serve`` holds the data directory's lock and the restore is refused (even with ``force``),
+    since the running service would keep writing to the database it had open."""
+    refuse_while_serving(settings)
     manifest = verify(source)
     data_dir = settings.data_dir
     if settings.db_path.exists() and not force:
@@ -115,3 +140,63 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, 
         _fsync_copy(Path(source) / INDEX_FILE, staged_index)
         os.replace(staged_index, settings.index_path)
     return manifest
+
+
+# -- the service lock --------------------------------------------------------------------------------
+LOCK_FILE = "leian.lock"
+SERVING_MESSAGE = (
+    "服务正在运行（leian serve 持有数据目录锁 {lock}），请先停止服务再恢复；否则服务之后的写入会在下次重启时丢失"
+)
+
+
+class ServiceLock:
+    """An exclusive ``flock`` on ``<data_dir>/leian.lock`` held while ``leian serve`` runs.
+
+    The kernel drops it when the process ends (even on kill -9), so a stale lock file never blocks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = Path(settings.data_dir) / LOCK_FILE
+        self._fh: Any = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the service's lifetime
+        os.chmod(self.path, 0o600)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ConflictError(f"数据目录已被另一个 leian serve 使用：{self.path}") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the descriptor releases the flock
+            self._fh = None
+
+
+def serving(settings: Settings) -> bool:
+    """Whether a running service holds the data directory's lock."""
+    import fcntl
+
+    path = Path(settings.data_dir) / LOCK_FILE
+    if not path.exists():
+        return False
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
+def refuse_while_serving(settings: Settings) -> None:
+    if serving(settings):
+        raise ConflictError(SERVING_MESSAGE.format(lock=Path(settings.data_dir) / LOCK_FILE))

@@ -5,6 +5,8 @@ Messages are shown to petition staff, so they are in simplified Chinese and name
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from dataclasses import dataclass, field
 
 
@@ -38,6 +40,46 @@ class EncodingError(LeianError):
     """Bulk encoding failed (e.g. an encoder worker process died); nothing was written."""
 
     code = "encoding_failed"
+
+
+class StorageReadOnlyError(LeianError):
+    """The data directory cannot be written (mounted read-only, permissions): nothing was stored."""
+
+    code = "storage_read_only"
+
+
+class StorageFullError(LeianError):
+    """The disk (or the database's size limit) is full: nothing was stored."""
+
+    code = "storage_full"
+
+
+READ_ONLY_MESSAGE = "数据目录当前为只读，无法保存（本次操作未写入任何内容），请联系管理员检查存储"
+FULL_MESSAGE = "存储空间已满，无法保存（本次操作未写入任何内容），请联系管理员清理磁盘后重试"
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def storage_error(exc: BaseException) -> LeianError | None:
+    """The storage error ``exc`` stands for (read-only or full), or None for any other failure.
+
+    SQLite reports ``SQLITE_READONLY`` / ``SQLITE_CANTOPEN`` on a read-only directory and
+    ``SQLITE_FULL`` when the disk is full; files written directly raise ``OSError`` with EROFS/ENOSPC.
+    A failed SQLite write rolls its transaction back, so either error means nothing was stored."""
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        text = str(exc).lower()
+        if name.startswith("SQLITE_FULL") or "disk is full" in text:
+            return StorageFullError(FULL_MESSAGE)
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or "readonly" in text or "read-only" in text:
+            return StorageReadOnlyError(READ_ONLY_MESSAGE)
+        return None
+    if isinstance(exc, OSError):
+        if exc.errno in _FULL_ERRNOS:
+            return StorageFullError(FULL_MESSAGE)
+        if exc.errno in _READ_ONLY_ERRNOS:
+            return StorageReadOnlyError(READ_ONLY_MESSAGE)
+    return None
 
 
 @dataclass

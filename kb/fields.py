@@ -176,7 +176,7 @@ CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("channel", str, "渠道", ("信访渠道", "来源渠道"), choices=CHANNELS, filter="multi", filter_max=10,
               facet=True),
     CaseField("city", str, "地市", ("城市", "属地"), max_length=32, filter="multi", facet=True),
-    CaseField("district", str, "区县", max_length=32),
+    CaseField("district", str, "区县", max_length=32, mask="text"),
     CaseField("department", str, "责任部门", ("部门",), max_length=64, filter="multi", facet=True),
     CaseField("category", str, "问题类别", ("类别",), max_length=64, filter="multi", facet=True),
     CaseField("status", Status, "办理状态", ("状态",), default=Status.pending, filter="multi", filter_max=10,

@@ -255,7 +255,14 @@ class CaseIndex:
         """
         with self.lock:
             if self._opened and (self._dirty or self._journal_due()):
-                self.compact()
+                try:
+                    self.compact()
+                except OSError as exc:
+                    # After a commit the write is stored: a full or read-only disk must not turn it into
+                    # an error (the client would retry and duplicate it). The index in memory is right;
+                    # it stays dirty (saved next time) and a stale file is rebuilt on the next start.
+                    self._dirty = True
+                    log.warning("vector index not saved (%s); the database holds every write", exc.strerror)
 
     def compact(self) -> None:
         """Write the whole index as a new snapshot (atomically) and retire the journal.

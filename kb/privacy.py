@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote
 
+from kb.person_names import person_names
+
 # Full-width digits/letters/plus, the common dash variants and the ideographic space -> ASCII (1:1).
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FOLD.update({c: ord("-") for c in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212)})
@@ -58,6 +60,30 @@ def mask_names(text: str, names: Iterable[str | None]) -> str:
         if name and len(name) >= 2:
             text = text.replace(name, mask_name(name) or "")
     return text
+
+
+def mask_personal(text: str | None, names: Iterable[str | None] = ()) -> str:
+    """The masking of free text on every output path: identity numbers, phones and cards
+    (``mask_text``), the given names (the petitioner's) and every other person's name found in the
+    text (``kb/person_names.py``: cue words such as 本人 / 包工头, and jieba's ``nr`` tag)."""
+    if not text:
+        return text or ""
+    masked = mask_text(text)
+    people: set[str] = {n for n in names if n and len(n) >= 2} | set(person_names(masked))
+    longest_first: list[str] = sorted(people, key=len, reverse=True)
+    return mask_names(masked, longest_first)
+
+
+def public_terms(terms: Iterable[str], names: Iterable[str | None] = (), text: str | None = None) -> list[str]:
+    """Query terms fit to show: none is (part of) a given name, a person's name found in ``text``
+    or itself a name, nor an identity number, phone or card."""
+    people = [n for n in [*names, *person_names(text)] if n]
+    out = []
+    for term in terms:
+        if any(term in n or n in term for n in people) or mask_text(term) != term or person_names(term):
+            continue
+        out.append(term)
+    return out
 
 
 def _digits(s: str) -> str:
@@ -143,4 +169,5 @@ def mask_url(url: str) -> str:
     decoded = _PERSONAL_PARAMS.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), decoded)
     # Decoded CR/LF would let a URL forge log lines: show control characters escaped.
     decoded = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", decoded)
-    return mask_text(decoded)
+    # A name searched for (``?q=李建国``) or in a path is found like any name in text.
+    return mask_personal(decoded)

@@ -126,15 +126,45 @@ class RawColumns(_Columns):
         return value.isoformat()[:10] if isinstance(value, dt.date) else value
 
 
-def read_jsonl(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
+# JSON nested deeper than this is refused (a case or model case needs 3 levels at most).
+MAX_JSON_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/objects deeper than ``limit`` (an explicit stack, no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def loads_limited(text: str, where: str = "json", line: int | None = None, limit: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` with a nesting limit: too deep (even 100,000 levels) is a clear input error."""
+    too_deep = FieldProblem(where, f"JSON 嵌套超过 {limit} 层", line)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError([FieldProblem(where, f"JSON 格式错误：{exc.msg}", line)]) from None
+    except RecursionError:
+        raise InvalidInputError([too_deep]) from None
+    if _depth_exceeds(value, limit):
+        raise InvalidInputError([too_deep])
+    return value
+
+
+def read_jsonl(text: str, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
     columns = columns or _Columns()
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError([FieldProblem("json", f"JSON 格式错误：{exc.msg}", line_no)]) from None
+        _check_rows(line_no, max_rows)
+        obj = loads_limited(line, "json", line_no)
         if not isinstance(obj, dict):
             raise InvalidInputError([FieldProblem("json", "每行应为一个 JSON 对象", line_no)])
         row: dict[str, Any] = {}
@@ -145,7 +175,14 @@ def read_jsonl(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
         yield line_no, row
 
 
-def read_csv(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
+def _check_rows(line_no: int, max_rows: int | None) -> None:
+    """Refuse a file past ``max_rows`` lines after the header (blank lines count: they cost time too)."""
+    if max_rows is not None and line_no > max_rows + 1:
+        message = f"文件超过 {max_rows} 行上限（LEIAN_MAX_IMPORT_ROWS，空行也计入），请拆分后导入"
+        raise InvalidInputError([FieldProblem("file", message, line_no)])
+
+
+def read_csv(text: str, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
     columns = columns or _Columns()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -158,6 +195,7 @@ def read_csv(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
     try:
         for values in reader:
             line_no = reader.line_num
+            _check_rows(line_no, max_rows)
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(names):
@@ -167,7 +205,7 @@ def read_csv(text: str, columns: _Columns | None = None) -> Iterator[RawRow]:
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", reader.line_num)]) from None
 
 
-def read_xlsx(data: bytes, columns: _Columns | None = None) -> Iterator[RawRow]:
+def read_xlsx(data: bytes, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
     import openpyxl
 
     try:
@@ -175,24 +213,26 @@ def read_xlsx(data: bytes, columns: _Columns | None = None) -> Iterator[RawRow]:
     except Exception as exc:
         raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
     try:
-        yield from _xlsx_rows(workbook, columns or _Columns())
+        yield from _xlsx_rows(workbook, columns or _Columns(), max_rows)
     except InvalidInputError:
         raise
     except Exception as exc:  # zip, XML and value errors surface lazily, while rows are read
         raise InvalidInputError([FieldProblem("xlsx", f"Excel 文件已损坏：{type(exc).__name__}")]) from None
 
 
-def _xlsx_rows(workbook: Any, columns: _Columns) -> Iterator[RawRow]:
+def _xlsx_rows(workbook: Any, columns: _Columns, max_rows: int | None = None) -> Iterator[RawRow]:
     if not workbook.worksheets:
         return
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    # Read-only mode streams the sheet; stop at the limit instead of walking a million blank rows.
+    rows = sheet.iter_rows(values_only=True, max_row=None if max_rows is None else max_rows + 2)
     titles = next(rows, None)
     if titles is None:
         return
     names = columns.header(list(titles))
     for line_no, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
+        _check_rows(line_no, max_rows)
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         yield line_no, {k: columns.xlsx_value(k, v) for k, v in zip(names, values, strict=False) if k}
 
@@ -217,26 +257,34 @@ def read_rows(
     max_decompressed_bytes: int = Settings.max_decompressed_bytes,
     *,
     columns: _Columns | None = None,
+    max_rows: int | None = Settings.max_import_rows,
 ) -> Iterator[RawRow]:
     """Rows of a case file (ignored columns left out); a gzip file is expanded first, to at most
-    ``max_decompressed_bytes``."""
+    ``max_decompressed_bytes``; more than ``max_rows`` lines is refused."""
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_decompressed_bytes)
     if fmt == "jsonl":
-        return read_jsonl(decode_bytes(data), columns)
+        return read_jsonl(decode_bytes(data), columns, max_rows)
     if fmt == "csv":
-        return read_csv(decode_bytes(data), columns)
+        return read_csv(decode_bytes(data), columns, max_rows)
     if fmt == "xlsx":
-        return read_xlsx(data, columns)
+        return read_xlsx(data, columns, max_rows)
     raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
 
 
 def read_table(
-    data: bytes, fmt: str, max_decompressed_bytes: int = Settings.max_decompressed_bytes, *, strict: bool = False
+    data: bytes,
+    fmt: str,
+    max_decompressed_bytes: int = Settings.max_decompressed_bytes,
+    *,
+    strict: bool = False,
+    max_rows: int | None = Settings.max_import_rows,
 ) -> CaseTable:
-    """A whole case file with its column spellings; ``strict`` refuses columns no field claims."""
+    """A whole case file with its column spellings; ``strict`` refuses columns no field claims.
+
+    CPU-bound: the HTTP door runs it in a worker thread, never on the event loop."""
     columns = _Columns()
-    rows = list(read_rows(data, fmt, max_decompressed_bytes, columns=columns))
+    rows = list(read_rows(data, fmt, max_decompressed_bytes, columns=columns, max_rows=max_rows))
     if strict:
         columns.refuse_ignored()
     return CaseTable(rows, columns.columns, columns.ignored)

@@ -24,6 +24,7 @@ from kb.groups.special import SpecialGroupService
 from kb.identity_key import key_state, with_key_file
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
+from kb.privacy import public_terms
 from kb.schema import ALL_MIGRATIONS
 from kb.security import audit_ingest_hook
 from kb.sessions import SessionStore
@@ -149,7 +150,7 @@ class LeianService:
     ) -> SearchResult:
         """The search both doors serve: hits, the query's terms and the workflow warnings per hit."""
         hits = self.case_service.search(text=text, case_id=case_id, filters=filters, k=k, mode=mode, actor=actor)
-        terms = self.segmenter.tokens(text) if text else []
+        terms = public_terms(self.segmenter.tokens(text), text=text) if text else []
         return SearchResult(terms, hits, self.workflow.flags_for([h.case.id for h in hits]))
 
     def health(self) -> dict[str, Any]:

@@ -86,6 +86,8 @@ class Settings:
     max_library_upload_bytes: int = 20 * MB
     # Most rows one case-list export (GET /api/cases/export) may hold.
     max_export_rows: int = 100_000
+    # Most rows an import file may hold (counting blank rows: a small XLSX can declare millions).
+    max_import_rows: int = 200_000
     # A gzip case file may expand to at most this much (a small archive can expand to gigabytes).
     max_decompressed_bytes: int = 256 * MB
     # A web session lasts this long; this many failed logins within the lock window lock the name.
@@ -171,6 +173,7 @@ ENV: dict[str, str] = {
     "max_upload_bytes": "LEIAN_MAX_UPLOAD_BYTES",
     "max_library_upload_bytes": "LEIAN_MAX_LIBRARY_UPLOAD_BYTES",
     "max_export_rows": "LEIAN_MAX_EXPORT_ROWS",
+    "max_import_rows": "LEIAN_MAX_IMPORT_ROWS",
     "session_hours": "LEIAN_SESSION_HOURS",
     "login_max_failures": "LEIAN_LOGIN_MAX_FAILURES",
     "login_lock_minutes": "LEIAN_LOGIN_LOCK_MINUTES",
@@ -201,6 +204,7 @@ POSITIVE_INTS = (
     "max_upload_bytes",
     "max_library_upload_bytes",
     "max_export_rows",
+    "max_import_rows",
     "max_decompressed_bytes",
     "session_hours",
     "login_max_failures",
@@ -333,6 +337,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "max_upload_bytes",
         "max_library_upload_bytes",
         "max_export_rows",
+        "max_import_rows",
         "session_hours",
         "login_max_failures",
         "login_lock_minutes",

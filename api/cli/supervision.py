@@ -15,7 +15,7 @@ import click
 
 from api.cli.common import friendly_errors, open_service
 from kb.errors import NotFoundError
-from kb.privacy import mask_name, mask_names, mask_text
+from kb.privacy import mask_name, mask_personal
 from kb.users import SYSTEM, Principal
 
 DATE = click.DateTime(["%Y-%m-%d"])
@@ -230,7 +230,7 @@ def petitioner(ctx: click.Context, key: str, username: str | None, as_json: bool
             {
                 "id": c.id,
                 "external_no": c.external_no,
-                "title": mask_names(mask_text(c.title), names),
+                "title": mask_personal(c.title, names),
                 "received_date": c.received_date,
                 "city": c.city,
                 "status": c.status,

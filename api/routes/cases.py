@@ -137,7 +137,11 @@ async def import_cases(
         raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
     fmt = detect_format(file.filename or "")
     chosen = service.settings.import_strict if strict is None else strict
-    table = read_table(data, fmt, max_decompressed_bytes=service.settings.max_decompressed_bytes, strict=chosen)
+    settings = service.settings
+    # Parsing is CPU-bound (a 34 KB XLSX may declare a million rows): off the event loop, row-limited.
+    table = await run_in_threadpool(
+        lambda: read_table(data, fmt, settings.max_decompressed_bytes, strict=chosen, max_rows=settings.max_import_rows)
+    )
     if not table.rows:
         raise InvalidInputError([FieldProblem("file", "文件中没有数据行")])
     report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user))

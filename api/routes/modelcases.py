@@ -72,7 +72,7 @@ async def guidance(
             actor=user,
         )
         return GuidanceResponse(
-            query_terms=query.tokens[:50], category=query.category, hits=[GuidanceHitOut.from_hit(h) for h in hits]
+            query_terms=query.shown_terms, category=query.category, hits=[GuidanceHitOut.from_hit(h) for h in hits]
         )
 
     return await run_in_threadpool(run)
@@ -99,7 +99,8 @@ async def import_library(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
-    rows = library.read_library(data, library.format_of(file.filename or ""))
+    fmt = library.format_of(file.filename or "")
+    rows = await run_in_threadpool(library.read_library, data, fmt)  # CPU-bound: off the event loop
     report = await run_in_threadpool(library.import_rows, service.modelcases, rows, user, publish)
     return LibraryImportResult(
         created=report.created,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from kb.domain import STATUS_LABELS, Case, SearchFilters, SearchHit, Status
 from kb.fields import DEADLINES, CaseField, field, filter_fields, filters_from_params, stored_fields
-from kb.privacy import mask_name, mask_names, mask_text
+from kb.privacy import mask_name, mask_personal
 
 
 class CaseOutCore(BaseModel):
@@ -48,7 +48,7 @@ class CaseOutCore(BaseModel):
             # Free text loses identity numbers, phones and the petitioner's name; a name its given name.
             if reveal or not value or f.mask == "none":
                 return value
-            return mask_name(value) if f.mask == "name" else mask_names(mask_text(value), names)
+            return mask_name(value) if f.mask == "name" else mask_personal(value, names)
 
         stored = case.values()
         data = {f.name: show(f, stored[f.name]) for f in stored_fields()}

@@ -21,6 +21,7 @@ from kb.kernel import scoped
 from kb.modelcases.domain import GuidanceHit
 from kb.modelcases.groups import group_basis, group_of_case, group_vector
 from kb.modelcases.service import ModelCaseService
+from kb.privacy import public_terms
 from kb.search import Query, hybrid_search
 from kb.users import SYSTEM, Principal
 
@@ -45,6 +46,13 @@ class GuidanceQuery:
     group_id: str | None = None
     case_id: int | None = None
     exclude: set[int] = field(default_factory=set)
+    # Person names of the query's source (the case's petitioner): never shown as a term.
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def shown_terms(self) -> list[str]:
+        """The query's terms fit to show: no name (the petitioner's or another's), ID or phone."""
+        return public_terms(self.tokens, self.names, self.text)[:50]
 
 
 def encode_long(svc: ModelCaseService, text: str) -> np.ndarray:
@@ -97,7 +105,10 @@ def build_query(
         q = base.query_for_case(case_id, actor)
         assert q.source is not None
         group = group_of_case(svc.groups, case_id)
-        return GuidanceQuery(q.text, q.tokens, q.vector, q.source.category, False, q.source.department, group, case_id)
+        names = [q.source.petitioner_name] if q.source.petitioner_name else []
+        return GuidanceQuery(
+            q.text, q.tokens, q.vector, q.source.category, False, q.source.department, group, case_id, names=names
+        )
     if group_id is not None:
         g = group_basis(svc.groups, group_id, actor)
         joined = "。".join([g.name, *g.keywords, *g.texts])
@@ -136,7 +147,7 @@ def rank(
             continue
         mc = svc.index.meta[f.id]
         score, reasons = f.score * scale, []
-        terms = svc.index.key_terms(f.id, query.tokens)
+        terms = public_terms(svc.index.key_terms(f.id, query.tokens), query.names)
         if terms:
             reasons.append("共同关键词：" + "、".join(terms[:5]))
         if f.dense is not None:

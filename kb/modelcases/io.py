@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.errors import FieldProblem, InvalidInputError
 from kb.exportsafe import unsafe_cell, xlsx_cell
 from kb.modelcases.domain import FIELD_LABELS, MC_STATUS_LABELS, MCStatus, ModelCase
+from kb.modelcases.masking import masked_model_case
 from kb.modelcases.store import dump
+from kb.readers import loads_limited
 
 NOTICE = "本库中的典型案例为示例性质（合成数据），仅供演示和培训参考，不代表真实案件或真实文件。"
 XLSX_SHEET = "典型案例"
+# Most rows a library workbook may hold, blank ones included.
+MAX_LIBRARY_ROWS = 20_000
 _LABEL_TO_FIELD = {v: k for k, v in FIELD_LABELS.items()}
 _LIST_FIELDS = ("steps", "cautions", "tags", "source_case_ids", "group_ids")
 
@@ -32,7 +37,8 @@ class LibraryReport:
 
 
 def record(mc: ModelCase) -> dict[str, Any]:
-    """The exported shape: the guidance fields plus status and version."""
+    """The exported shape: the guidance fields plus status and version; personal data masked."""
+    mc = masked_model_case(mc)
     return {**dump(mc.data), "code": mc.code, "status": mc.status, "version": mc.version}
 
 
@@ -42,10 +48,16 @@ def to_json(items: Iterable[ModelCase], notice: str = NOTICE) -> str:
 
 
 def from_json(text: str) -> list[dict[str, Any]]:
-    data = json.loads(text)
+    """The records of a library file (``{"model_cases": [...]}`` or a bare list); depth ≤ 32, every
+    record an object (a Chinese message names the record otherwise)."""
+    data = loads_limited(text, "file")
     rows = data.get("model_cases", []) if isinstance(data, dict) else data
     if not isinstance(rows, list):
-        raise ValueError("model_cases must be a list")
+        raise InvalidInputError([FieldProblem("model_cases", "model_cases 应为典型案例对象的列表")])
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            message = f"第 {number} 条记录应为 JSON 对象（{{...}}），实际为 {type(row).__name__}"
+            raise InvalidInputError([FieldProblem("model_cases", message, number)])
     return rows
 
 
@@ -99,6 +111,8 @@ _META = (
 
 
 def to_markdown(mc: ModelCase) -> str:
+    """One model case as a Markdown document; personal data masked."""
+    mc = masked_model_case(mc)
     d = mc.data
     status = MC_STATUS_LABELS.get(MCStatus(mc.status), mc.status)
     out = [f"# {d.title}", "", f"> 状态：{status} · 版本：第 {mc.version} 版", "", "| 项目 | 内容 |", "|---|---|"]
@@ -189,11 +203,15 @@ def from_xlsx(data: bytes) -> list[tuple[int, dict[str, Any]]]:
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     ws = wb[XLSX_SHEET] if XLSX_SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    # Streamed and capped: a small file may declare a million blank rows.
+    rows = ws.iter_rows(values_only=True, max_row=MAX_LIBRARY_ROWS + 2)
     header = [str(h or "").strip() for h in next(rows, ())]
     names = [_LABEL_TO_FIELD.get(h, "status" if h == "状态" else h) for h in header]
     out = []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_LIBRARY_ROWS + 1:
+            message = f"文件超过 {MAX_LIBRARY_ROWS} 行上限（空行也计入）"
+            raise InvalidInputError([FieldProblem("file", message, number)])
         if not any(v not in (None, "") for v in values):
             continue
         raw = {n: unsafe_cell(v) for n, v in zip(names, values, strict=False) if v not in (None, "")}

@@ -85,9 +85,17 @@ class Database:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite has already rolled back after SQLITE_FULL and some I/O errors: a second
+                # ROLLBACK would fail and hide the real error (a full disk answered 500).
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:  # not committed: nothing of it is stored
+                    self._conn.execute("ROLLBACK")
+                raise
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         with self._lock:

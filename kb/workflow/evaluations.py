@@ -26,7 +26,7 @@ from kb.domain import Case
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, PermissionDeniedError
 from kb.fields import STAGE_LABELS, Stage
 from kb.kernel import Kernel
-from kb.privacy import mask_names, mask_text
+from kb.privacy import mask_personal
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import evaluations_store as store
@@ -121,7 +121,7 @@ def _shown(row: Any, petitioner_name: str | None) -> dict[str, Any]:
     """A stored rating or follow-up with its note's identity numbers, phones and the name masked."""
     out = dict(row)
     if out.get("note"):
-        out["note"] = mask_names(mask_text(out["note"]), [petitioner_name])
+        out["note"] = mask_personal(out["note"], [petitioner_name])
     if "rating" in out:
         out["rating_label"] = RATING_LABELS[out["rating"]]
     if "method" in out:

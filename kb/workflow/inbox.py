@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from kb.clock import Clock, stamp
 from kb.errors import FieldProblem, InvalidInputError
-from kb.privacy import mask_names, mask_text
+from kb.privacy import mask_personal
 from kb.storage.db import Database
 from kb.users import Principal
 from kb.workflow import inbox_store
@@ -59,11 +59,11 @@ class InboxSummary:
 def masked_title(title: str | None, snippet: str | None, petitioner_name: str | None) -> str:
     """A case's title for a notification (its opening words when untitled), personal data masked."""
     text = (title or "").strip() or (snippet or "").strip()
-    return mask_names(mask_text(text), [petitioner_name])
+    return mask_personal(text, [petitioner_name])
 
 
 def masked_line(text: str | None, petitioner_name: str | None = None) -> str:
-    return mask_names(mask_text(text or ""), [petitioner_name])
+    return mask_personal(text or "", [petitioner_name])
 
 
 class Inbox:

@@ -16,7 +16,7 @@ from kb.domain import Case
 from kb.errors import NotFoundError
 from kb.fields import OPEN_STAGES, STAGE_LABELS, Stage, strip_control
 from kb.kernel import IngestBatch, Kernel
-from kb.privacy import mask_names, mask_text
+from kb.privacy import mask_personal
 from kb.users import SYSTEM, Principal
 from kb.workflow import lifecycle, lifecycle_store
 from kb.workflow.lifecycle import ACTION_LABELS, DUE_KIND_LABELS, DUE_KIND_OF_STAGE, CaseClock
@@ -146,7 +146,7 @@ class LifecycleService:
         near_end = now.today + dt.timedelta(days=self.settings.near_due_days)
 
         def shown(value: str | None) -> str | None:
-            return value if reveal or not value else mask_names(mask_text(value), [case.petitioner_name])
+            return value if reveal or not value else mask_personal(value, [case.petitioner_name])
 
         return LifecycleState(
             case_id=case.id,

@@ -76,8 +76,8 @@ def candidate_rows(
         where.append(f"(c.category IN ({marks}) OR c.department IN ({marks}))")
         params += [*domains, *domains]
     return db.query(
-        f"""SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.received_date,
-               c.participants, c.litigation, c.stage, c.due_date,
+        f"""SELECT c.id, c.external_no, c.title, c.petitioner_name, c.city, c.department, c.category, c.status,
+               c.received_date, c.participants, c.litigation, c.stage, c.due_date,
                COALESCE(l.repeat_count, 0) AS repeat_count,
                (SELECT COUNT(*) FROM case_assignments a
                  WHERE a.case_id = c.id AND a.active = 1 AND a.kind = 'department') AS departments,
@@ -202,8 +202,8 @@ def package_case_rows(db: Database, package_id: int, scope: Scope = PROVINCE) ->
     """The package's cases within ``scope``."""
     where, params = scope.sql("c")
     return db.query(
-        "SELECT c.id, c.external_no, c.title, c.city, c.department, c.category, c.status, c.resolved_date, "
-        "c.updated_at, p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id "
+        "SELECT c.id, c.external_no, c.title, c.petitioner_name, c.city, c.department, c.category, c.status, "
+        "c.resolved_date, c.updated_at, p.reasons FROM package_cases p JOIN cases c ON c.id = p.case_id "
         f"WHERE p.package_id = ? AND {where} ORDER BY c.id",
         [package_id, *params],
     )

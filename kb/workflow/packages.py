@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.fields import STATUS_LABELS, Status
+from kb.privacy import mask_personal
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.workflow import package_store as store
@@ -227,7 +228,7 @@ def candidates(
             Candidate(
                 r["id"],
                 r["external_no"],
-                r["title"],
+                mask_personal(r["title"], [r["petitioner_name"]]),
                 r["city"],
                 r["department"],
                 r["category"],
@@ -434,7 +435,7 @@ def progress(db: Database, package_id: int, scope: Scope = PROVINCE, today: dt.d
         len(rows),
         by_status,
         concluded,
-        [dict(r) for r in rows],
+        [masked_title(dict(r)) for r in rows],
         head["leader_id"],
         head["plan"],
         head["deadline"],
@@ -513,3 +514,9 @@ def leader_report(
                 row.milestones_done += bool(m.done_date and m.done_date <= end_)
             row.milestones_overdue += m.overdue
     return list(rows.values())
+
+
+def masked_title(row: dict[str, object]) -> dict[str, object]:
+    """A package's case row with its title masked (IDs, phones, names) whatever the role."""
+    name = row.pop("petitioner_name", None)
+    return row | {"title": mask_personal(str(row.get("title") or ""), [str(name) if name else None])}

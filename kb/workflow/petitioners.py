@@ -21,7 +21,7 @@ from kb.clock import stamp
 from kb.domain import Case
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.kernel import Kernel
-from kb.privacy import mask_text
+from kb.privacy import mask_personal
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import evaluations_store, store, views
@@ -175,7 +175,7 @@ class PetitionerService:
     def _visible_links(self, case_id: int, actor: Principal) -> list[dict[str, Any]]:
         """The case's links; a linked case outside the actor's scope is masked (its existence only)."""
         found = views.links(self.db, case_id, lambda ids: self.kernel.visible_ids(actor, ids))
-        return [link | {"note": mask_text(link["note"]) if link.get("note") else None} for link in found]
+        return [link | {"note": mask_personal(link["note"]) if link.get("note") else None} for link in found]
 
     def _history(self, ids: list[int], actor: Principal) -> list[dict[str, Any]]:
         """The manual link events of these cases; a case outside the actor's scope shows without its id."""
@@ -186,7 +186,7 @@ class PetitionerService:
             | {
                 "case_id": r["case_id"] if r["case_id"] in seen else None,
                 "other_id": r["other_id"] if r["other_id"] in seen else None,
-                "note": mask_text(r["note"]) if r["note"] else None,
+                "note": mask_personal(r["note"]) if r["note"] else None,
                 "action_label": "人工关联" if r["action"] == "link" else "解除关联",
             }
             for r in rows

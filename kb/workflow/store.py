@@ -62,7 +62,8 @@ def litigation_rows(db: Database, status: str | None, limit: int, scope: Scope =
     """Tracked cases within ``scope``, most recently updated first."""
     where, params = scope.sql("c")
     sql = (
-        "SELECT t.case_id, c.external_no, c.title, c.city, t.status, t.score, t.channel, t.updated_at "
+        "SELECT t.case_id, c.external_no, c.title, c.petitioner_name, c.city, t.status, t.score, t.channel, "
+        "t.updated_at "
         f"FROM litigation_tracks t JOIN cases c ON c.id = t.case_id WHERE {where}"
     )
     if status:

@@ -22,7 +22,7 @@ from kb.clock import stamp
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.fields import LATEST_DATE
 from kb.kernel import Kernel
-from kb.privacy import mask_names, mask_text
+from kb.privacy import mask_personal
 from kb.storage.db import Database
 from kb.users import SYSTEM, Principal
 from kb.workflow import supervision_store as store
@@ -38,12 +38,12 @@ ORDER_ROLES = frozenset({"supervisor", "admin"})
 
 def _masked(row: Any, text: str | None) -> str | None:
     """Staff-written text as shown: identity numbers, phones and the petitioner's name masked."""
-    return mask_names(mask_text(text), [row["petitioner_name"]]) if text else text
+    return mask_personal(text, [row["petitioner_name"]]) if text else text
 
 
 def case_label(row: Any) -> str:
     """``登记编号 标题`` of a notice's case, its title masked (IDs, phones, the petitioner's name)."""
-    title = mask_names(mask_text(row["case_title"] or ""), [row["petitioner_name"]])
+    title = mask_personal(row["case_title"] or "", [row["petitioner_name"]])
     return f"{row['external_no']} {title}".strip()
 
 

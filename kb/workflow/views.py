@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from kb.errors import NotFoundError
+from kb.privacy import mask_personal
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.workflow import evaluations, lifecycle_store, store
@@ -73,8 +74,15 @@ def litigation_track(db: Database, case_id: int) -> dict[str, Any]:
 
 
 def litigation_list(db: Database, status: str | None, limit: int, scope: Scope = PROVINCE) -> list[dict[str, Any]]:
+    """Tracked cases within ``scope``; titles masked (IDs, phones, names) whatever the role."""
     rows = store.litigation_rows(db, status, limit, scope)
-    return [dict(r) | {"status_label": STATUS_LABELS[r["status"]]} for r in rows]
+    return [masked_title(dict(r)) | {"status_label": STATUS_LABELS[r["status"]]} for r in rows]
+
+
+def masked_title(row: dict[str, Any]) -> dict[str, Any]:
+    """A list row with its title masked and the petitioner's name (used for masking) dropped."""
+    name = row.pop("petitioner_name", None)
+    return row | {"title": mask_personal(row.get("title"), [name])}
 
 
 def repeat_list(

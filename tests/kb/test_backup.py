@@ -87,3 +87,55 @@ def test_restore_refuses_to_overwrite_and_detects_damage(service: LeianService, 
     db_file.write_bytes(bytes(data))
     with pytest.raises(InvalidInputError, match="校验和"):
         backups.restore(service.settings.with_(data_dir=tmp_path / "other"), tmp_path / "bk")
+
+
+def _rewrite_manifest(folder: Path) -> None:
+    """An attacker (or a careless copy) also rewrote the manifest's checksum: only the file check is left."""
+    import hashlib
+    import json
+
+    manifest_path = folder / backups.MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "empty"])
+def test_a_truncated_or_random_database_is_refused_without_a_traceback(
+    service: LeianService, tmp_path: Path, damage: str
+) -> None:
+    import os
+
+    service.ingest(rows())
+    backups.backup(service.settings, tmp_path / "bk")
+    db_file = tmp_path / "bk" / backups.DB_FILE
+    data = db_file.read_bytes()
+    db_file.write_bytes({"truncated": data[: len(data) // 3], "random": os.urandom(len(data)), "empty": b""}[damage])
+    _rewrite_manifest(tmp_path / "bk")
+    target = service.settings.with_(data_dir=tmp_path / "other")
+    with pytest.raises(InvalidInputError) as err:
+        backups.restore(target, tmp_path / "bk")
+    assert "不是有效的 Leian 数据库" in err.value.message or "完整性" in err.value.message
+    assert not target.db_path.exists()
+    register_commands()
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "cli"), "restore", str(tmp_path / "bk")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "不是有效的 Leian 数据库" in result.output or "完整性" in result.output
+
+
+def test_restore_refuses_while_the_service_runs(service: LeianService, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    service.ingest(rows())
+    backups.backup(service.settings, tmp_path / "bk")
+    live = make_settings(tmp_path / "live", encoder="hashing")
+    with TestClient(create_app(settings=live, warm_router=False)) as client:  # `leian serve`'s lifespan
+        assert client.get("/api/health").status_code in (200, 401)
+        assert backups.serving(live)
+        with pytest.raises(ConflictError, match="服务正在运行"):
+            backups.restore(live, tmp_path / "bk", force=True)
+    assert not backups.serving(live)
+    backups.restore(live, tmp_path / "bk", force=True)  # stopped: allowed

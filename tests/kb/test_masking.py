@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from kb.audit import AuditFilter
 from kb.logmask import PersonalDataFilter
-from kb.privacy import mask_text, mask_url
+from kb.privacy import mask_personal, mask_text, mask_url, public_terms
 from kb.service import LeianService
 from kb.sessions import MAX_FAILURES, LoginLockedError
 
@@ -115,6 +116,7 @@ def _access_record(path: str) -> logging.LogRecord:
         "/api/search?q=%2B8613812345678",
         "/api/search?q=%34%34%30%36%30%36%31%39%35%30%31%31%31%33%37%34%31%32",
         "/api/cases?petitioner_name=%E6%9D%8E%E5%BB%BA%E5%9B%BD",
+        "/api/search?q=%E6%9D%8E%E5%BB%BA%E5%9B%BD%20%E6%8B%96%E6%AC%A0",
     ],
 )
 def test_access_log_paths_are_decoded_and_masked(path: str) -> None:
@@ -123,6 +125,7 @@ def test_access_log_paths_are_decoded_and_masked(path: str) -> None:
     line = record.getMessage()
     for secret in ("19501113", "1234-5678", "13812345678", "李建国"):
         assert secret not in line, line
+        assert secret not in unquote(line), line  # not left percent-encoded either
 
 
 @pytest.mark.parametrize("typed", ["440606195011137412", "138-1234-5678", "+86 138 1234 5678"])
@@ -145,3 +148,40 @@ def test_failed_login_typed_as_id_or_phone_is_masked_in_the_audit_log(service: L
 def test_tmp_path_is_not_masked(tmp_path: Path) -> None:
     # A log line quoting a data directory must stay readable.
     assert mask_text(str(tmp_path)) == str(tmp_path)
+
+
+# (label, text, names that must disappear, what the masked text shows)
+NAMES = [
+    ("cue 本人", "本人李建国，男，现住广州市。", ["李建国"], "本人李**"),
+    ("cue 包工头", "包工头王大锤拖欠我们工资", ["王大锤"], "包工头王**拖欠"),
+    ("cue 我叫", "我叫曾峰健，在工地打工", ["曾峰健"], "我叫曾**"),
+    ("cue 联系人", "联系人：张凤，电话13812345678", ["张凤", "13812345678"], "联系人：张*"),
+    ("cue 老板 stops at a verb", "老板王五拖欠货款", ["王五"], "老板王*拖欠"),
+    ("compound surname", "丈夫欧阳春花已去世", ["欧阳春花"], "丈夫欧***"),
+    ("jieba nr", "当时黄生海和吴倩珍都在场", ["黄生海", "吴倩珍"], "黄**和吴**"),
+    ("given name", "信访人赵铁柱反映", ["赵铁柱"], "赵**"),
+]
+NAMES_KEPT = [
+    ("placeholder", "张某与李某签订合同"),
+    ("place", "白云区石井镇沙栏村"),
+    ("common words", "请求文明执法，公正处理，周转资金已付清"),
+    ("cue before a verb", "主任解释了政策"),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "secrets", "shown"), NAMES, ids=[n[0] for n in NAMES])
+def test_person_names_are_masked(label: str, text: str, secrets: list[str], shown: str) -> None:
+    masked = mask_personal(text, ["赵铁柱"])
+    for secret in secrets:
+        assert secret not in masked, (label, masked)
+    assert shown in masked, (label, masked)
+
+
+@pytest.mark.parametrize(("label", "text"), NAMES_KEPT, ids=[n[0] for n in NAMES_KEPT])
+def test_words_that_are_not_names_are_kept(label: str, text: str) -> None:
+    assert mask_personal(text) == text, label
+
+
+def test_public_terms_drop_names_ids_and_phones() -> None:
+    terms = ["拖欠", "工资", "赵铁柱", "铁柱", "李建国", "13812345678"]
+    assert public_terms(terms, ["赵铁柱"], "本人李建国拖欠工资") == ["拖欠", "工资"]
