@@ -45,6 +45,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.LIFECYCLE,  # 10
         workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
+        groups.FAMILIES,  # 19
     ],
     DECLARED,
 )

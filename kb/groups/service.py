@@ -41,7 +41,7 @@ class GroupService:
         self.kernel, self.params = kernel, params or GroupParams()
         self.db = kernel.db
         self.repo = GroupRepository(kernel.db)
-        self.discovery = Discovery(kernel, self.repo)
+        self.discovery = Discovery(kernel, self.repo, self.params.family_threshold)
         self._model: tuple[bytes, HybridFeatures] | None = None
         kernel.hooks.add(self.on_ingest)
 
