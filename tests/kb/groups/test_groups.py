@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import adjusted_rand_score
 
 from api.app import create_app
-from indexing.clustering import HybridClusterer, assign, cluster_labels, ctfidf_keywords, match_groups
+from indexing.clustering import ENTITY_DIMS, HybridClusterer, assign, cluster_labels, ctfidf_keywords, match_groups
 from indexing.encoders.hashing import HashingEncoder
 from indexing.incremental import rediscover
 from indexing.segment import Segmenter
@@ -49,7 +49,7 @@ def test_discovery_is_deterministic_and_keeps_an_unassigned_pool() -> None:
     assert set(a.labels_[truth == -1].tolist()) == {-1}, "outliers go to the pool, not into groups"
     grouped = truth >= 0
     assert adjusted_rand_score(truth[grouped], a.labels_[grouped]) == 1.0
-    assert a.centroids_.shape == (3, x.shape[1] + 8)
+    assert a.centroids_.shape == (3, x.shape[1] + 8 + ENTITY_DIMS)  # dense, lexical, names (issue 19)
     assert np.array_equal(cluster_labels(x, toks, threshold=0.4, lexical_dims=8), a.labels_)
 
 
