@@ -15,6 +15,7 @@ from api.headers import install_headers
 from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units
+from api.routes import group_families as group_families_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
@@ -41,6 +42,7 @@ ROUTERS = [
     inbox_routes.router,
     modelcases_routes.router,
     groups_routes.router,
+    group_families_routes.router,
     units.router,
     web_pages.router,
 ]

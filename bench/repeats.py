@@ -69,13 +69,17 @@ def evaluate(rows: list[dict[str, Any]], vectors: np.ndarray, tokens: list[list[
             continue
         earlier = [j for j in seen.get(r["who"], []) if _within(rows[j]["date"], r["date"], settings.window_days)]
         seen.setdefault(r["who"], []).append(i)
-        truth_repeat = r["repeat"] if r["repeat"] is not None else bool(
-            r["matter"] and any(rows[j]["matter"] == r["matter"] for j in earlier)
+        truth_repeat = (
+            r["repeat"]
+            if r["repeat"] is not None
+            else bool(r["matter"] and any(rows[j]["matter"] == r["matter"] for j in earlier))
         )
         positives += int(truth_repeat)
         if not earlier:
             continue
-        case = NewCase(i, r["date"], r["who"], r["text"], vectors[i], tokens[i], r["category"], r["city"], r["district"])
+        case = NewCase(
+            i, r["date"], r["who"], r["text"], vectors[i], tokens[i], r["category"], r["city"], r["district"]
+        )
         scored = [
             (Candidate(j, rows[j]["text"], tokens[j], rows[j]["category"], rows[j]["city"], rows[j]["district"]),
              float(vectors[j] @ vectors[i]))

@@ -229,9 +229,9 @@ class Discovery:
             lead = [n for n, k in named.most_common(2) if k * 2 >= len(members) and n not in exclude]
             values: dict[str, Any] = {"keywords": words, "representatives": reps, "centroid": centroid}
             if not self.repo.name_manual(conn, gid):
-                values["name"] = group_name([*lead, *(w for w in words if w not in lead)], categories.get(gid, Counter()))
+                values["name"] = group_name(
+                    [*lead, *(w for w in words if w not in lead)], categories.get(gid, Counter())
+                )
             self.repo.update(conn, gid, actor, **values)
         if self.family_threshold is not None:
-            refresh_families(
-                conn, self.repo, groups, fam_centroids, tokens, categories, self.family_threshold, exclude
-            )
+            refresh_families(conn, self.repo, groups, fam_centroids, tokens, categories, self.family_threshold, exclude)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -39,7 +39,7 @@ def refresh_families(
     repo: GroupRepository,
     members: dict[int, list[int]],
     centroids: dict[int, np.ndarray],
-    tokens: dict[int, Sequence[str]],
+    tokens: Mapping[int, Sequence[str]],
     categories: dict[int, Counter[str]],
     threshold: float,
     exclude: set[str],

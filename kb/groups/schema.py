@@ -1,4 +1,4 @@
-"""Migrations of homogeneous case groups: 3 (groups, members, runs, lineage, edits, decisions), 7 (pins), 19 (families)."""
+"""Migrations of case groups: 3 (groups, members, runs, lineage, edits, decisions), 7 (pins), 19 (families)."""
 
 from __future__ import annotations
 

@@ -20,9 +20,16 @@ class IngestDetector:
     def on_ingest(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
         cases = [
             NewCase(
-                cid, c.received_date.isoformat(), None, text_of(c), batch.vectors[i], batch.tokens[i],
-                c.category, c.city, c.district,
-            )  # fmt: skip
+                cid,
+                c.received_date.isoformat(),
+                None,
+                text_of(c),
+                batch.vectors[i],
+                batch.tokens[i],
+                c.category,
+                c.city,
+                c.district,
+            )
             for i, (cid, c) in enumerate(zip(batch.ids, batch.cases, strict=True))
         ]
         keys = self.kernel.cases.petitioner_keys(conn, [c.id for c in cases])
@@ -60,9 +67,16 @@ class IngestDetector:
             toks = self.kernel.cases.tokens_for(part)
             cases = [
                 NewCase(
-                    i, found[i].received_date, found[i].petitioner_key, found[i].text, vecs[i], toks.get(i, []),
-                    found[i].category, found[i].city, found[i].district,
-                )  # fmt: skip
+                    i,
+                    found[i].received_date,
+                    found[i].petitioner_key,
+                    found[i].text,
+                    vecs[i],
+                    toks.get(i, []),
+                    found[i].category,
+                    found[i].city,
+                    found[i].district,
+                )
                 for i in part
                 if i in vecs
             ]

@@ -52,7 +52,9 @@ class NewCase:
 
 
 # Words a petitioner uses when writing again about the same matter.
-REPEAT_CUE = re.compile(r"再次|又一次|又来|又向|多次|屡次|反复|第[二三四五六七八九十]次|上次反映|之前反映|曾经反映|曾反映|仍未解决|至今未解决|还是没有解决|一直没有解决")
+REPEAT_CUE = re.compile(
+    r"再次|又一次|又来|又向|多次|屡次|反复|第[二三四五六七八九十]次|上次反映|之前反映|曾经反映|曾反映|仍未解决|至今未解决|还是没有解决|一直没有解决"
+)
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,11 @@ def evidence(case: NewCase, other: Candidate) -> list[str]:
     cue = REPEAT_CUE.search(case.text)
     if cue:
         found.append(f"复访用语“{cue.group(0)}”")
-    if case.category and case.category == other.category and case.city and case.city == other.city:
-        if not case.district or not other.district or case.district == other.district:
-            place = case.city + (case.district or "")
-            found.append(f"同类别同地区（{case.category}，{place}）")
+    same_place = bool(case.city) and case.city == other.city
+    same_district = not case.district or not other.district or case.district == other.district
+    if case.category and case.city and case.category == other.category and same_place and same_district:
+        place = case.city + (case.district or "")
+        found.append(f"同类别同地区（{case.category}，{place}）")
     shared = [n for n in names(case.tokens) if n in set(names(other.tokens))]
     money = sorted(amounts(case.text) & amounts(other.text))
     if shared and money:
@@ -197,9 +200,9 @@ class RepeatDetector:
         best, earlier = judge_repeat(case, scored, self.settings)
         if best is not None:
             # The count is how many earlier petitions on this matter the window holds.
-            other, sim, found = best
+            other_id, sim, found = best
             store.save_link(
-                conn, case.id, "repeat", other, round(float(sim), 4), earlier, now(), ["同一信访人", *found]
+                conn, case.id, "repeat", other_id, round(float(sim), 4), earlier, now(), ["同一信访人", *found]
             )
 
     def _joint(
