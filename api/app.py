@@ -16,6 +16,7 @@ from api.query_check import reject_unknown_query_parameters
 from api.routes import assignments as assignment_routes
 from api.routes import audit, cases, search, session, system, units, users
 from api.routes import campaigns as campaign_routes
+from api.routes import group_families as group_families_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
 from api.routes import lifecycle as lifecycle_routes
@@ -49,6 +50,7 @@ ROUTERS = [
     modelcases_routes.router,
     groups_routes.router,
     special_groups_routes.router,
+    group_families_routes.router,
     units.router,
     web_pages.router,
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -30,6 +31,7 @@ from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
 from indexing.centroids import assign
+from indexing.entities import names
 from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
@@ -40,8 +42,12 @@ __all__ = [
     "assign",
     "cluster_labels",
     "ctfidf_keywords",
+    "family_view",
     "match_groups",
 ]
+
+
+ENTITY_DIMS = 128
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
@@ -52,11 +58,23 @@ def _normalize(x: np.ndarray) -> np.ndarray:
 class HybridFeatures:
     """Dense vectors blended with a TruncatedSVD of TF-IDF; fitted once, persisted with the groups."""
 
-    def __init__(self, dense_weight: float = 0.5, lexical_dims: int = 128, min_df: int = 2, seed: int = 0) -> None:
+    def __init__(
+        self,
+        dense_weight: float = 0.5,
+        lexical_dims: int = 128,
+        min_df: int = 2,
+        seed: int = 0,
+        entity_weight: float = 0.0,
+        entity_dims: int = ENTITY_DIMS,
+    ) -> None:
         self.dense_weight, self.lexical_dims, self.min_df, self.seed = dense_weight, lexical_dims, min_df, seed
+        # Share of the similarity given to the names a text mentions (indexing.entities), hashed
+        # into entity_dims columns; 0 = the issue-4 features (dense + lexical only).
+        self.entity_weight, self.entity_dims = entity_weight, entity_dims
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, np.float32)
         self.components = np.zeros((0, 0), np.float32)
+        self.entity_idf: dict[str, float] = {}
 
     def _tfidf(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         indptr: list[int] = [0]
@@ -86,6 +104,14 @@ class HybridFeatures:
         terms = sorted(t for t, n in df.items() if n >= self.min_df)
         self.vocab = {t: i for i, t in enumerate(terms)}
         n = max(len(token_lists), 1)
+        if self.entity_weight > 0:
+            name_df: dict[str, int] = {}
+            for tokens in token_lists:
+                for name in names(tokens):
+                    name_df[name] = name_df.get(name, 0) + 1
+            self.entity_idf = {
+                k: math.log((1 + n) / (1 + v)) + 1 for k, v in sorted(name_df.items()) if v >= self.min_df
+            }
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], np.float32)
         dims = min(self.lexical_dims, len(terms) - 1, len(token_lists) - 1)
         if dims < 2:
@@ -96,6 +122,21 @@ class HybridFeatures:
         self.components = svd.components_.astype(np.float32)
         return self
 
+    def _names(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Names (known to the model) hashed into ``entity_dims`` signed columns, idf-weighted, L2-normalised."""
+        out = np.zeros((len(token_lists), self.entity_dims), np.float32)
+        for row, tokens in enumerate(token_lists):
+            for name in names(tokens):
+                idf = self.entity_idf.get(name)
+                if idf is not None:
+                    h = zlib.crc32(name.encode("utf-8"))
+                    out[row, h % self.entity_dims] += idf if (h >> 16) & 1 else -idf
+        return _normalize(out) * (np.linalg.norm(out, axis=1, keepdims=True) > 1e-9)
+
+    @property
+    def has_names(self) -> bool:
+        return self.entity_weight > 0
+
     def transform(self, vectors: np.ndarray, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         dense = _normalize(np.asarray(vectors, np.float32))
         if self.components.shape[0] == 0:
@@ -105,12 +146,29 @@ class HybridFeatures:
         # A text with no known term (e.g. only words new since the model was fitted) is judged by
         # its dense vector alone, so new cases of a new kind can still group together.
         w = np.where(np.linalg.norm(raw, axis=1, keepdims=True) > 1e-9, self.dense_weight, 1.0)
-        return np.hstack([dense * np.sqrt(w), lexical * np.sqrt(1 - w)]).astype(np.float32)
+        if not self.has_names:
+            return np.hstack([dense * np.sqrt(w), lexical * np.sqrt(1 - w)]).astype(np.float32)
+        named = self._names(token_lists)
+        # A text naming nothing known keeps the dense/lexical blend at full weight.
+        e = np.where(np.linalg.norm(named, axis=1, keepdims=True) > 1e-9, self.entity_weight, 0.0)
+        parts = [dense * np.sqrt(w * (1 - e)), lexical * np.sqrt((1 - w) * (1 - e)), named * np.sqrt(e)]
+        return np.hstack(parts).astype(np.float32)
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=object)
-        np.savez(buf, terms=terms.astype(str), idf=self.idf, components=self.components, w=self.dense_weight)
+        names_ = np.array(list(self.entity_idf), dtype=object).astype(str)
+        np.savez(
+            buf,
+            terms=terms.astype(str),
+            idf=self.idf,
+            components=self.components,
+            w=self.dense_weight,
+            entity_w=self.entity_weight,
+            entity_dims=self.entity_dims,
+            names=names_,
+            name_idf=np.array(list(self.entity_idf.values()), np.float32),
+        )
         return buf.getvalue()
 
     @classmethod
@@ -119,7 +177,22 @@ class HybridFeatures:
         out = cls(dense_weight=float(arrays["w"]))
         out.vocab = {str(t): i for i, t in enumerate(arrays["terms"])}
         out.idf, out.components = arrays["idf"], arrays["components"]
+        if "entity_w" in arrays.files:  # models stored before issue 19 have no name block
+            out.entity_weight, out.entity_dims = float(arrays["entity_w"]), int(arrays["entity_dims"])
+            out.entity_idf = {str(k): float(v) for k, v in zip(arrays["names"], arrays["name_idf"], strict=True)}
         return out
+
+
+def family_view(x: np.ndarray, model: HybridFeatures | None = None) -> np.ndarray:
+    """Features without the name block (the last ``entity_dims`` columns), rows re-normalised.
+
+    The issue-type level: families are clustered on it, matter-level groups on the full features.
+    """
+    x = np.asarray(x, np.float32)
+    dims = ENTITY_DIMS if model is None else model.entity_dims
+    if (model is not None and not model.has_names) or x.shape[1] <= dims:
+        return x
+    return _normalize(x[:, : x.shape[1] - dims])
 
 
 class _UnionFind:
@@ -145,7 +218,7 @@ class HybridClusterer:
     # <= 15 % unassigned on the 4,326 unlabelled messages; 0.3 / 0.5 gave purity 0.83.
     def __init__(
         self,
-        threshold: float = 0.4,
+        threshold: float = 0.6,
         min_size: int = 3,
         dense_weight: float = 0.4,
         lexical_dims: int = 256,
@@ -154,8 +227,14 @@ class HybridClusterer:
         threads: int | None = None,
         max_fit: int | None = DEFAULT_MAX_FIT,
         sample: str = "random",
+        entity_weight: float = 0.3,
+        family_threshold: float | None = 0.4,
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
+        # Two levels (issue 19): with family_threshold set, families are clustered first at that
+        # (looser) threshold on the features without the name block, then each family is split into
+        # matter-level groups at ``threshold`` on the full features (names included).
+        self.entity_weight, self.family_threshold = entity_weight, family_threshold
         # Called with (cells done, cells in all) while clustering directly: progress for long runs.
         self.on_cell: Callable[[int, int], None] | None = None
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
@@ -178,7 +257,9 @@ class HybridClusterer:
         else:
             # Sampled: the vocabulary and SVD are fitted on the sample's tokens too.
             fit_tokens = token_lists if rows is None else [token_lists[i] for i in rows]
-            self.features_ = HybridFeatures(self.dense_weight, self.lexical_dims, seed=self.seed).fit(fit_tokens)
+            self.features_ = HybridFeatures(
+                self.dense_weight, self.lexical_dims, seed=self.seed, entity_weight=self.entity_weight
+            ).fit(fit_tokens)
         if rows is None:
             return self.fit_direct(self.features_.transform(vectors, token_lists or [[]] * len(vectors)))
         data = np.asarray(vectors)  # no copy (a memory map stays one); features are built per batch
@@ -199,15 +280,52 @@ class HybridClusterer:
             fit_sampled(self, lambda idx: np.asarray(features[idx], np.float32), len(features), rows)
             return self
 
+    def family_view(self, x: np.ndarray) -> np.ndarray:
+        """Features without the name block (see ``family_view``) when this clusterer uses names."""
+        return family_view(x) if self.entity_weight > 0 else np.asarray(x, np.float32)
+
     def fit_direct(self, features: np.ndarray) -> HybridClusterer:
         """Cluster every row of ready features (no sampling; callers hold the thread limit)."""
         self.sample_ = None
         x = np.asarray(features, np.float32)
+        if self.family_threshold is None:
+            labels = self._partition(x, self.threshold)
+            self.family_of_ = np.arange(int(labels.max(initial=-1)) + 1, dtype=np.int64)
+        else:
+            labels, self.family_of_ = self._two_level(x)
+        k = int(labels.max(initial=-1)) + 1
+        self.labels_ = labels
+        self.centroids_ = np.vstack([x[labels == j].mean(axis=0) for j in range(k)]) if k else np.zeros((0, x.shape[1]))
+        self.centroids_ = self.centroids_.astype(np.float32)
+        return self
+
+    def _two_level(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Families at ``family_threshold`` (no names), then matter groups inside each family."""
+        assert self.family_threshold is not None
+        families = self._partition(self.family_view(x), self.family_threshold, report=True)
+        parts: list[tuple[int, np.ndarray]] = []
+        for f in range(int(families.max(initial=-1)) + 1):
+            rows = np.flatnonzero(families == f)
+            sub = self._partition(x[rows], self.threshold, report=False)
+            parts.extend((f, rows[sub == j]) for j in range(int(sub.max(initial=-1)) + 1))
+        parts.sort(key=lambda p: (-len(p[1]), int(p[1][0])))
+        labels = np.full(len(x), -1, np.int64)
+        for label, (_, rows) in enumerate(parts):
+            labels[rows] = label
+        family_of = np.array([f for f, _ in parts], np.int64)
+        if parts:  # cases outside every family may still join a matter group they resemble
+            centroids = np.vstack([x[rows].mean(axis=0) for _, rows in parts])
+            pool = np.flatnonzero(families < 0)
+            labels[pool] = assign(x[pool], centroids, self.threshold)[0]
+        return labels, family_of
+
+    def _partition(self, x: np.ndarray, threshold: float, report: bool = True) -> np.ndarray:
+        """Steps 2-4 of the module docstring at ``threshold``: labels, -1 = unassigned."""
         clusters: list[np.ndarray] = []
         cells = self._cells(x, np.arange(len(x)))
         for done, cell in enumerate(cells, start=1):
-            clusters.extend(self._link(x, cell))
-            if self.on_cell is not None:
+            clusters.extend(self._link(x, cell, threshold))
+            if report and self.on_cell is not None:
                 self.on_cell(done, len(cells))
         means = np.vstack([x[c].mean(axis=0) for c in clusters]) if clusters else np.zeros((0, x.shape[1]))
         uf = _UnionFind(len(clusters))
@@ -215,7 +333,7 @@ class HybridClusterer:
         for start in range(0, len(big), 2048):
             block = big[start : start + 2048]
             sims = means[block] @ means[big].T
-            for a, b in zip(*np.nonzero(sims >= self.threshold), strict=True):
+            for a, b in zip(*np.nonzero(sims >= threshold), strict=True):
                 if block[a] < big[b]:
                     uf.union(int(block[a]), int(big[b]))
         roots: dict[int, list[int]] = {}
@@ -227,11 +345,8 @@ class HybridClusterer:
             labels[group] = label
         centroids = np.vstack([x[m].mean(axis=0) for m in groups]) if groups else np.zeros((0, x.shape[1]))
         pool = np.flatnonzero(labels < 0)
-        labels[pool] = assign(x[pool], centroids, self.threshold)[0]
-        self.labels_ = labels
-        self.centroids_ = np.vstack([x[labels == k].mean(axis=0) for k in range(len(groups))]) if groups else centroids
-        self.centroids_ = self.centroids_.astype(np.float32)
-        return self
+        labels[pool] = assign(x[pool], centroids, threshold)[0]
+        return labels
 
     def _cells(self, x: np.ndarray, idx: np.ndarray, depth: int = 0) -> list[np.ndarray]:
         """Split rows into cells of at most ~2 * cell_size by KMeans (bounds the O(n^2) linkage)."""
@@ -246,13 +361,13 @@ class HybridClusterer:
                 out.extend(self._cells(x, part, depth + 1) if len(part) < len(idx) else [part])
         return out
 
-    def _link(self, x: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
+    def _link(self, x: np.ndarray, idx: np.ndarray, threshold: float) -> list[np.ndarray]:
         if len(idx) == 1:
             return [idx]
         dist = np.clip(1.0 - x[idx] @ x[idx].T, 0.0, 2.0).astype(np.float64)
         np.fill_diagonal(dist, 0.0)
         condensed = squareform(dist, checks=False)
-        cut = fcluster(linkage(condensed, method="average"), t=1.0 - self.threshold, criterion="distance")
+        cut = fcluster(linkage(condensed, method="average"), t=1.0 - threshold, criterion="distance")
         return [idx[cut == c] for c in np.unique(cut)]
 
 

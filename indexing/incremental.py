@@ -17,6 +17,7 @@ it (cold re-clustering + overlap matching kept only 68 % of ids on real messages
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -80,7 +81,9 @@ def rediscover(
     loose = np.flatnonzero((labels < 0) & ~fixed)
     next_label = n_existing
     if len(loose):
-        fitted = clusterer.fit_features(x[loose])
+        # Loose rows are clustered at the group (matter) level directly: the family level only
+        # bounds a full fit's splits, and a second pass over the same pool must find nothing new.
+        fitted = _one_level(clusterer).fit_features(x[loose])
         sub, sub_centroids = fitted.labels_, fitted.centroids_
         kept_centroids = _means(x, labels, kept)
         fresh: dict[int, list[int]] = {}
@@ -114,6 +117,12 @@ def rediscover(
     out.retired = sorted(g for g in dissolved if g not in kept)
     out.labels = labels
     return out
+
+
+def _one_level(clusterer: HybridClusterer) -> HybridClusterer:
+    one = copy.copy(clusterer)
+    one.family_threshold = None
+    return one
 
 
 def _mask(rows: np.ndarray | None, n: int) -> np.ndarray:

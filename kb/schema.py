@@ -55,6 +55,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.PACKAGES,  # 16
         groups.SPECIAL_GROUPS,  # 17
         zhengfa.HANDOVER,  # 18
+        groups.FAMILIES,  # 19
     ],
     DECLARED,
 )

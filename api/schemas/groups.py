@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.cases import CaseOut
 from kb.groups.discovery import RunReport
-from kb.groups.store import Group
+from kb.groups.store import Family, Group
 
 
 class CountOut(BaseModel):
@@ -47,6 +47,9 @@ class GroupOut(BaseModel):
     updated_at: str
     updated_by: str | None
     spread: GroupSpreadOut | None = Field(default=None, description="仅在列表请求 spread=true 时给出")
+    family_id: int | None = Field(
+        default=None, description="所属类案组族（同一问题类型，GET /api/group-families/{id}）"
+    )
 
     @classmethod
     def of(cls, g: Group, spread: dict[str, Any] | None = None, with_spread: bool = False) -> GroupOut:
@@ -63,7 +66,31 @@ class GroupOut(BaseModel):
             updated_at=g.updated_at,
             updated_by=g.updated_by,
             spread=GroupSpreadOut.of(spread) if with_spread else None,
+            family_id=g.family_id,
         )
+
+
+class FamilyOut(BaseModel):
+    """A group family: the issue type above matter-level groups (e.g. all 货运平台 cases)."""
+
+    id: int
+    name: str
+    state: str = Field(description="active / retired")
+    keywords: list[str]
+    groups: int = Field(description="其中的类案组数（地市用户只计含本地市案件的组）")
+    size: int = Field(description="这些组的成员数（地市用户只计本地市）")
+    updated_at: str
+
+    @classmethod
+    def of(cls, f: Family) -> FamilyOut:
+        return cls(
+            id=f.id, name=f.name, state=f.state, keywords=f.keywords, groups=f.groups, size=f.size,
+            updated_at=f.updated_at,
+        )  # fmt: skip
+
+
+class FamilyDetailOut(FamilyOut):
+    members: list[GroupOut] = Field(description="本族的类案组（同一事项一组），大到小")
 
 
 class SimilarGroupOut(BaseModel):

@@ -118,6 +118,9 @@ class LinkOut(_Out):
     label: str
     manual: bool = Field(default=False, description="人工关联（识别不会覆盖）")
     note: str | None = Field(default=None, description="人工关联说明")
+    evidence: list[str] = Field(
+        default_factory=list, description="识别依据（同一信访人、复访用语、同类别同地区、同一被反映对象与金额）"
+    )
 
 
 class RepeatItem(_Out):
@@ -132,6 +135,9 @@ class RepeatItem(_Out):
     similarity: float
     repeat_count: int
     label: str
+    evidence: list[str] = Field(
+        default_factory=list, description="识别依据（同一信访人、复访用语、同类别同地区、同一被反映对象与金额）"
+    )
 
 
 # -- 诉访分离 ----------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Migrations of homogeneous case groups: 3 (groups, members, decisions …), 7 (pins), 17 (special groups)."""
+"""Migrations of case groups: 3 (groups, members, runs, lineage, edits, decisions), 7 (pins), 17 (special
+groups), 19 (families)."""
 
 from __future__ import annotations
 
@@ -127,10 +128,30 @@ ALTER TABLE case_decisions ADD COLUMN reply TEXT;
 ALTER TABLE case_decisions ADD COLUMN changed_at TEXT;
 """
 
+# Migration 19 (issue 19): groups are at the grain of one matter; the level above is the group
+# family (one issue type). Family ids are kept across runs by group overlap (kb/groups/families.py).
+# Issue 19 was given this one step, so it also adds the evidence of detected repeat links
+# (case_links.evidence, JSON list); that column is read and written only by kb/workflow/store.py.
+GROUPS_V19 = """
+CREATE TABLE group_families (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    keywords    TEXT NOT NULL DEFAULT '[]',
+    state       TEXT NOT NULL DEFAULT 'active',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+ALTER TABLE case_groups ADD COLUMN family_id INTEGER REFERENCES group_families(id);
+CREATE INDEX ix_case_groups_family ON case_groups(family_id);
+ALTER TABLE case_links ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';
+"""
+
 CASE_GROUPS = Migration(3, "homogeneous case groups", GROUPS_V3)
 POOL_PINS = Migration(7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7)
 
 SPECIAL_GROUPS = Migration(17, "special groups, policy documents, previewed batch decisions with replies", GROUPS_V17)
 
+FAMILIES = Migration(19, "case groups: group families (matter-level groups); repeat-link evidence", GROUPS_V19)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS, SPECIAL_GROUPS]
+MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS, SPECIAL_GROUPS, FAMILIES]

@@ -20,7 +20,7 @@ from kb.groups import special_store, undo
 from kb.groups.discovery import Discovery, GroupParams, RunReport, StageFn, report_stage
 from kb.groups.profile import describe, suggest_lead
 from kb.groups.rediscovery import run_incremental
-from kb.groups.store import Group, GroupRepository
+from kb.groups.store import Family, Group, GroupRepository
 from kb.kernel import IngestBatch, Kernel
 from kb.users import SYSTEM, Principal
 from kb.workflow import lifecycle_store
@@ -74,7 +74,7 @@ class GroupService:
         self.kernel, self.params = kernel, params or GroupParams()
         self.db = kernel.db
         self.repo = GroupRepository(kernel.db)
-        self.discovery = Discovery(kernel, self.repo)
+        self.discovery = Discovery(kernel, self.repo, self.params.family_threshold)
         self._model: tuple[bytes, HybridFeatures] | None = None
         kernel.hooks.add(self.on_ingest)
 
@@ -145,6 +145,20 @@ class GroupService:
     def list_groups(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Group]:
         actor.require("groups:read")
         return self.repo.list_groups(actor.scope, include_retired)
+
+    def families(self, actor: Principal = SYSTEM, include_retired: bool = False) -> list[Family]:
+        """Group families (issue types above matter-level groups), counted within the actor's scope."""
+        actor.require("groups:read")
+        return self.repo.families(actor.scope, include_retired)
+
+    def family(self, family_id: int, actor: Principal = SYSTEM) -> tuple[Family, list[Group]]:
+        """One family with its active groups (within the actor's scope)."""
+        actor.require("groups:read")
+        found = {f.id: f for f in self.repo.families(actor.scope, include_retired=True)}
+        family = found.get(family_id)
+        if family is None:
+            raise NotFoundError(f"类案组族 {family_id} 不存在")
+        return family, [g for g in self.repo.list_groups(actor.scope) if g.family_id == family_id]
 
     def _scoped_members(self, group_id: int, actor: Principal) -> list[Case]:
         ids = self.repo.member_ids(group_id)

@@ -32,6 +32,19 @@ class Group:
     updated_at: str
     updated_by: str | None
     size: int = 0
+    family_id: int | None = None  # the level above (issue 19): one issue type, kb/groups/families.py
+
+
+@dataclass
+class Family:
+    id: int
+    name: str
+    keywords: list[str]
+    state: str
+    created_at: str
+    updated_at: str
+    groups: int = 0  # active groups in it (within the reader's scope)
+    size: int = 0  # their members (within the reader's scope)
 
 
 def _group(row: sqlite3.Row) -> Group:
@@ -50,6 +63,7 @@ def _group(row: sqlite3.Row) -> Group:
         updated_at=row["updated_at"],
         updated_by=row["updated_by"],
         size=row["size"] if "size" in row.keys() else 0,  # noqa: SIM118 (sqlite3.Row)
+        family_id=row["family_id"],
     )
 
 
@@ -235,7 +249,62 @@ class GroupRepository:
             "decisions": [dict(r) for r in decisions],
         }
 
+    def families(self, scope: Scope = PROVINCE, include_retired: bool = False) -> list[Family]:
+        """Families with their active groups and members counted within ``scope`` (bound: empty omitted)."""
+        sizes: dict[int, tuple[int, int]] = {}
+        for g in self.list_groups(scope):
+            if g.family_id is not None and (scope.provincial or g.size > 0):
+                n_groups, n_cases = sizes.get(g.family_id, (0, 0))
+                sizes[g.family_id] = (n_groups + 1, n_cases + g.size)
+        rows = self.db.query("SELECT * FROM group_families WHERE state = 'active' OR ? ORDER BY id", (include_retired,))
+        out = [
+            Family(
+                r["id"], r["name"], json.loads(r["keywords"]), r["state"], r["created_at"], r["updated_at"],
+                *sizes.get(int(r["id"]), (0, 0)),
+            )
+            for r in rows
+        ]  # fmt: skip
+        out = out if scope.provincial else [f for f in out if f.size > 0]
+        return sorted(out, key=lambda f: (-f.size, f.id))
+
+    def family(self, family_id: int) -> Family | None:
+        r = self.db.query_one("SELECT * FROM group_families WHERE id = ?", (family_id,))
+        if r is None:
+            return None
+        return Family(r["id"], r["name"], json.loads(r["keywords"]), r["state"], r["created_at"], r["updated_at"])
+
+    def family_members(self, conn: sqlite3.Connection) -> dict[int, list[int]]:
+        """Active family -> the active groups in it (before a refresh)."""
+        rows = conn.execute(
+            "SELECT g.family_id, g.id FROM case_groups g JOIN group_families f ON f.id = g.family_id "
+            "WHERE g.state = 'active' AND f.state = 'active' ORDER BY g.id"
+        ).fetchall()
+        out: dict[int, list[int]] = {}
+        for fid, gid in rows:
+            out.setdefault(int(fid), []).append(int(gid))
+        return out
+
     # -- writes (inside the caller's transaction) ------------------------------------------------
+    def create_family(self, conn: sqlite3.Connection) -> int:
+        stamp = now()
+        cur = conn.execute(
+            "INSERT INTO group_families(name, created_at, updated_at) VALUES ('（待命名）', ?, ?)", (stamp, stamp)
+        )
+        return int(cur.lastrowid or 0)
+
+    def update_family(self, conn: sqlite3.Connection, family_id: int, name: str, keywords: list[str]) -> None:
+        conn.execute(
+            "UPDATE group_families SET name = ?, keywords = ?, updated_at = ? WHERE id = ?",
+            (name, json.dumps(keywords, ensure_ascii=False), now(), family_id),
+        )
+
+    def retire_family(self, conn: sqlite3.Connection, family_id: int) -> None:
+        conn.execute("UPDATE group_families SET state = 'retired', updated_at = ? WHERE id = ?", (now(), family_id))
+        conn.execute("UPDATE case_groups SET family_id = NULL WHERE family_id = ? AND state = 'active'", (family_id,))
+
+    def set_family(self, conn: sqlite3.Connection, group_id: int, family_id: int | None) -> None:
+        conn.execute("UPDATE case_groups SET family_id = ? WHERE id = ?", (family_id, group_id))
+
     def create(self, conn: sqlite3.Connection, name: str, actor: str, run_id: int | None = None) -> int:
         stamp = now()
         cur = conn.execute(

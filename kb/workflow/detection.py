@@ -19,7 +19,17 @@ class IngestDetector:
 
     def on_ingest(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
         cases = [
-            NewCase(cid, c.received_date.isoformat(), None, text_of(c), batch.vectors[i], batch.tokens[i])
+            NewCase(
+                cid,
+                c.received_date.isoformat(),
+                None,
+                text_of(c),
+                batch.vectors[i],
+                batch.tokens[i],
+                c.category,
+                c.city,
+                c.district,
+            )
             for i, (cid, c) in enumerate(zip(batch.ids, batch.cases, strict=True))
         ]
         keys = self.kernel.cases.petitioner_keys(conn, [c.id for c in cases])
@@ -56,7 +66,17 @@ class IngestDetector:
             vecs = self.kernel.cases.vectors_for(self.kernel.encoder.name, part)
             toks = self.kernel.cases.tokens_for(part)
             cases = [
-                NewCase(i, found[i].received_date, found[i].petitioner_key, found[i].text, vecs[i], toks.get(i, []))
+                NewCase(
+                    i,
+                    found[i].received_date,
+                    found[i].petitioner_key,
+                    found[i].text,
+                    vecs[i],
+                    toks.get(i, []),
+                    found[i].category,
+                    found[i].city,
+                    found[i].district,
+                )
                 for i in part
                 if i in vecs
             ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexing.entities import amounts, names
 from indexing.text import normalize
 from kb.storage.cases import now, vectors_in
 from kb.workflow import store
@@ -26,6 +27,10 @@ class RepeatSettings:
     # Same petitioner, same matter: dense cosine or token overlap (Dice) at or above these.
     same_matter_cosine: float = 0.8
     same_matter_overlap: float = 0.5
+    # Issue 19: with evidence besides the petitioner (a re-petition cue such as 再次/上次反映, the same
+    # category and locality, or the same named respondent and amount) a lower bar applies.
+    evidence_cosine: float = 0.65
+    evidence_overlap: float = 0.35
     # Different petitioners, near-identical text (联名 / copied group petitions).
     joint_cosine: float = 0.95
     joint_overlap: float = 0.85
@@ -41,6 +46,52 @@ class NewCase:
     text: str
     vector: np.ndarray
     tokens: Sequence[str]
+    category: str | None = None
+    city: str | None = None
+    district: str | None = None
+
+
+# Words a petitioner uses when writing again about the same matter.
+REPEAT_CUE = re.compile(
+    r"再次|又一次|又来|又向|多次|屡次|反复|第[二三四五六七八九十]次|上次反映|之前反映|曾经反映|曾反映|仍未解决|至今未解决|还是没有解决|一直没有解决"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An earlier case of the same petitioner, as repeat evidence needs it."""
+
+    id: int
+    text: str
+    tokens: Sequence[str]
+    category: str | None = None
+    city: str | None = None
+    district: str | None = None
+
+
+def evidence(case: NewCase, other: Candidate) -> list[str]:
+    """Evidence (besides the same petitioner) that ``case`` repeats ``other``, in Chinese, for display."""
+    found: list[str] = []
+    cue = REPEAT_CUE.search(case.text)
+    if cue:
+        found.append(f"复访用语“{cue.group(0)}”")
+    same_place = bool(case.city) and case.city == other.city
+    same_district = not case.district or not other.district or case.district == other.district
+    if case.category and case.city and case.category == other.category and same_place and same_district:
+        place = case.city + (case.district or "")
+        found.append(f"同类别同地区（{case.category}，{place}）")
+    shared = [n for n in names(case.tokens) if n in set(names(other.tokens))]
+    money = sorted(amounts(case.text) & amounts(other.text))
+    if shared and money:
+        found.append(f"同一被反映对象与金额（{'、'.join(shared[:3])}；{money[0]}元）")
+    elif shared:
+        found.append(f"同一被反映对象（{'、'.join(shared[:3])}）")
+    return found
+
+
+def strong(found: Sequence[str]) -> bool:
+    """Evidence that earns the lower bar: a cue, same category and place, or same named party and amount."""
+    return any(f.startswith(("复访用语", "同类别同地区", "同一被反映对象与金额")) for f in found)
 
 
 def norm_hash(text: str) -> str:
@@ -55,6 +106,30 @@ def overlap(a: Sequence[str], b: Sequence[str]) -> float:
 
 def _earlier(received: str, case_id: int, other_received: str, other_id: int) -> bool:
     return (other_received, other_id) < (received, case_id)
+
+
+def judge_repeat(
+    case: NewCase, scored: Sequence[tuple[Candidate, float]], settings: RepeatSettings
+) -> tuple[tuple[int, float, list[str]] | None, int]:
+    """Among earlier cases of the same petitioner (with their dense cosine), the best repeat and how many pass.
+
+    A candidate passes at ``same_matter_cosine`` / ``same_matter_overlap``, or at the lower
+    ``evidence_cosine`` / ``evidence_overlap`` when there is strong evidence (``strong``).
+    """
+    best: tuple[int, float, list[str]] | None = None
+    passing = 0
+    for other, cos in scored:
+        dic = overlap(case.tokens, other.tokens)
+        found = evidence(case, other)
+        low = strong(found)
+        cosine = settings.evidence_cosine if low else settings.same_matter_cosine
+        dice = settings.evidence_overlap if low else settings.same_matter_overlap
+        if cos >= cosine or dic >= dice:
+            passing += 1
+            sim = max(cos, dic)
+            if best is None or sim > best[1]:
+                best = (other.id, sim, found)
+    return best, passing
 
 
 class RepeatDetector:
@@ -115,11 +190,20 @@ class RepeatDetector:
             if _earlier(case.received, case.id, r["received_date"], r["id"])
             and frozenset((case.id, int(r["id"]))) not in blocked
         ]
-        s = self.settings
-        best, earlier = self._similar(conn, case, rows, s.same_matter_cosine, s.same_matter_overlap)
+        vectors = self._vectors(conn, [int(r["id"]) for r in rows])
+        scored = []
+        for r in rows:
+            vec = vectors.get(int(r["id"]))
+            cos = float(vec @ case.vector) if vec is not None and vec.shape == case.vector.shape else 0.0
+            other = Candidate(int(r["id"]), r["text"], r["tokens"].split(), r["category"], r["city"], r["district"])
+            scored.append((other, cos))
+        best, earlier = judge_repeat(case, scored, self.settings)
         if best is not None:
             # The count is how many earlier petitions on this matter the window holds.
-            self._link(conn, case.id, "repeat", best[0], best[1], earlier)
+            other_id, sim, found = best
+            store.save_link(
+                conn, case.id, "repeat", other_id, round(float(sim), 4), earlier, now(), ["同一信访人", *found]
+            )
 
     def _joint(
         self, conn: sqlite3.Connection, case: NewCase, candidates: list[int], blocked: set[frozenset[int]]

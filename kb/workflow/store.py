@@ -7,6 +7,7 @@ changes to the ``cases`` table itself go through ``CaseRepository``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -82,15 +83,22 @@ def save_fingerprints(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]])
 
 
 def save_link(
-    conn: sqlite3.Connection, case_id: int, kind: str, other: int, similarity: float, count: int, stamp: str
+    conn: sqlite3.Connection,
+    case_id: int,
+    kind: str,
+    other: int,
+    similarity: float,
+    count: int,
+    stamp: str,
+    evidence: Sequence[str] = (),
 ) -> None:
-    """A detected link; a manual link of the same case and kind is kept instead."""
+    """A detected link with its evidence (migration 19); a manual link of the same case and kind is kept instead."""
     conn.execute(
-        "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at) "
-        "VALUES (?,?,?,?,?,?) ON CONFLICT(case_id, kind) DO UPDATE SET other_id = excluded.other_id, "
-        "similarity = excluded.similarity, repeat_count = excluded.repeat_count, created_at = excluded.created_at "
-        "WHERE case_links.manual = 0",
-        (case_id, kind, other, similarity, count, stamp),
+        "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at, evidence) "
+        "VALUES (?,?,?,?,?,?,?) ON CONFLICT(case_id, kind) DO UPDATE SET other_id = excluded.other_id, "
+        "similarity = excluded.similarity, repeat_count = excluded.repeat_count, created_at = excluded.created_at, "
+        "evidence = excluded.evidence WHERE case_links.manual = 0",
+        (case_id, kind, other, similarity, count, stamp, json.dumps(list(evidence), ensure_ascii=False)),
     )
 
 
@@ -111,7 +119,8 @@ def petitioner_cases(
 ) -> list[sqlite3.Row]:
     """Other cases of the same petitioner received in [since, until]: id, received_date, tokens."""
     return conn.execute(
-        "SELECT id, received_date, tokens FROM cases WHERE petitioner_key = ? AND id != ? "
+        "SELECT id, received_date, tokens, title || '。' || content AS text, category, city, district "
+        "FROM cases WHERE petitioner_key = ? AND id != ? "
         "AND received_date BETWEEN ? AND ?",
         (petitioner_key, case_id, since, until),
     ).fetchall()
@@ -131,7 +140,7 @@ def cases_received_between(conn: sqlite3.Connection, ids: Sequence[int], since: 
 def link_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
     return db.query(
         "SELECT l.kind, l.other_id, o.external_no AS other_external_no, l.similarity, l.repeat_count, "
-        "l.manual, l.note "
+        "l.manual, l.note, l.evidence "
         "FROM case_links l JOIN cases o ON o.id = l.other_id WHERE l.case_id = ? ORDER BY l.kind",
         (case_id,),
     )
@@ -155,7 +164,7 @@ def repeat_rows(db: Database, kind: str | None, limit: int, scope: Scope = PROVI
     where, params = scope.sql("c")
     sql = (
         "SELECT l.case_id, c.external_no, c.city, c.received_date, l.kind, l.other_id, "
-        "o.external_no AS other_external_no, l.similarity, l.repeat_count "
+        "o.external_no AS other_external_no, l.similarity, l.repeat_count, l.evidence "
         f"FROM case_links l JOIN cases c ON c.id = l.case_id JOIN cases o ON o.id = l.other_id WHERE {where}"
     )
     if kind:

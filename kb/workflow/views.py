@@ -33,7 +33,8 @@ def masked_other(row: dict[str, Any], visible: set[int]) -> dict[str, Any]:
 
 def links(db: Database, case_id: int, visible: Visible = _everything) -> list[dict[str, Any]]:
     rows = [
-        dict(r) | {"label": LINK_LABELS[r["kind"]], "manual": bool(r["manual"])} for r in store.link_rows(db, case_id)
+        dict(r) | {"label": LINK_LABELS[r["kind"]], "manual": bool(r["manual"]), "evidence": json.loads(r["evidence"])}
+        for r in store.link_rows(db, case_id)
     ]
     seen = visible([r["other_id"] for r in rows])
     return [masked_other(r, seen) for r in rows]
@@ -89,6 +90,9 @@ def repeat_list(
     db: Database, kind: str | None, limit: int, scope: Scope = PROVINCE, visible: Visible = _everything
 ) -> list[dict[str, Any]]:
     """Repeat links of cases within ``scope``; the earlier case is masked unless ``visible``."""
-    rows = [dict(r) | {"label": LINK_LABELS[r["kind"]]} for r in store.repeat_rows(db, kind, limit, scope)]
+    rows = [
+        dict(r) | {"label": LINK_LABELS[r["kind"]], "evidence": json.loads(r["evidence"])}
+        for r in store.repeat_rows(db, kind, limit, scope)
+    ]
     seen = visible([r["other_id"] for r in rows])
     return [masked_other(r, seen) for r in rows]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import adjusted_rand_score
 
 from api.app import create_app
-from indexing.clustering import HybridClusterer, assign, cluster_labels, ctfidf_keywords, match_groups
+from indexing.clustering import ENTITY_DIMS, HybridClusterer, assign, cluster_labels, ctfidf_keywords, match_groups
 from indexing.encoders.hashing import HashingEncoder
 from indexing.incremental import rediscover
 from indexing.segment import Segmenter
@@ -49,7 +49,7 @@ def test_discovery_is_deterministic_and_keeps_an_unassigned_pool() -> None:
     assert set(a.labels_[truth == -1].tolist()) == {-1}, "outliers go to the pool, not into groups"
     grouped = truth >= 0
     assert adjusted_rand_score(truth[grouped], a.labels_[grouped]) == 1.0
-    assert a.centroids_.shape == (3, x.shape[1] + 8)
+    assert a.centroids_.shape == (3, x.shape[1] + 8 + ENTITY_DIMS)  # dense, lexical, names (issue 19)
     assert np.array_equal(cluster_labels(x, toks, threshold=0.4, lexical_dims=8), a.labels_)
 
 
@@ -352,3 +352,26 @@ def test_notebook_runs_top_to_bottom() -> None:
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "groups, unassigned" in outputs
+
+
+def test_groups_have_families_served_as_their_own_resource(loaded: LeianService) -> None:
+    """Issue 19: matter-level groups sit in families (one issue type); both levels one request away."""
+    groups = loaded.groups.list_groups()
+    families = loaded.groups.families()
+    assert families and all(g.family_id is not None for g in groups)
+    assert len(families) <= len(groups) and sum(f.groups for f in families) == len(groups)
+    assert sum(f.size for f in families) == sum(g.size for g in groups)
+    token = loaded.users.create("u_fam", "reviewer", "password-123")[1]
+    with TestClient(create_app(loaded), raise_server_exceptions=False) as client:
+        client.headers.update(auth(token))
+        listed = client.get("/api/group-families").json()
+        assert [f["id"] for f in listed] == [f.id for f in families] and listed[0]["name"]
+        detail = client.get(f"/api/group-families/{listed[0]['id']}").json()
+        assert {g["id"] for g in detail["members"]} == {g.id for g in groups if g.family_id == listed[0]["id"]}
+        assert all(g["family_id"] == listed[0]["id"] for g in client.get("/api/groups").json() if g["id"] in
+                   {m["id"] for m in detail["members"]})  # fmt: skip
+        assert client.get("/api/group-families/99999").status_code == 404
+    # Family ids are kept when groups are re-discovered with nothing new.
+    loaded.groups.discover()
+    after = {f.id for f in loaded.groups.families()}
+    assert len(after & {f.id for f in families}) >= 0.8 * len(families), (after, [f.id for f in families])

@@ -1,0 +1,130 @@
+"""Group grain (issue 19): matters per group, purity against the sample truth's ``topic``, pool share.
+
+    python -m bench.group_grain samples                    # data/samples (2,400 demo cases), reported set
+    python -m bench.group_grain dev --dir /tmp/leian-dev    # another samplegen seed: where thresholds are chosen
+    python -m bench.group_grain sweep --dir /tmp/leian-dev  # the sweep over a held-out samplegen corpus
+    python -m bench.group_grain real                        # ../shared/eval: 456 labelled + 4,326 unlabelled
+
+``--baseline`` runs the issue-4 defaults (one level, threshold 0.4, no names). A group's *matters*
+are the distinct ``topic`` values of its members; purity is the share of grouped cases in their
+group's largest topic; families are scored against ``issue_type``. USE-m3 vectors and tokens are
+cached under --cache (never in the repo). Generate the dev corpus with
+``python -m samplegen --seed 7 --out /tmp/leian-dev``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import bench.groups as bg
+from indexing.clustering import HybridClusterer
+from kb.groups.discovery import GroupParams
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE: dict[str, Any] = {"threshold": 0.4, "entity_weight": 0.0, "family_threshold": None}
+
+
+def product_params() -> dict[str, Any]:
+    p = GroupParams()
+    return {
+        "threshold": p.threshold,
+        "dense_weight": p.dense_weight,
+        "entity_weight": p.entity_weight,
+        "family_threshold": p.family_threshold,
+    }
+
+
+def grain(truth: list[dict[str, Any]], labels: np.ndarray, family_of: np.ndarray) -> dict[str, Any]:
+    topics = np.asarray([r["topic"] for r in truth])
+    issues = np.asarray([r["issue_type"] for r in truth])
+    grouped = labels >= 0
+    matters = [len(set(topics[labels == k])) for k in np.unique(labels[grouped])]
+    fam = np.where(grouped, family_of[np.maximum(labels, 0)], -1)
+    fam_matters = Counter()
+    for k in np.unique(labels[grouped]):
+        fam_matters[int(family_of[k])] += 1
+    return {
+        "groups": len(matters),
+        "median_matters_per_group": float(np.median(matters)) if matters else 0.0,
+        "purity_vs_topic": round(bg.purity(topics.tolist(), labels), 3),
+        "unassigned": round(float(np.mean(~grouped)), 3),
+        "families": len(fam_matters),
+        "median_groups_per_family": float(np.median(list(fam_matters.values()))) if fam_matters else 0.0,
+        "family_purity_vs_issue_type": round(bg.purity(issues.tolist(), fam), 3),
+        # Recurring topics (3+ cases) whose cases are mostly grouped: what a batch decision can use.
+        "topics_3plus_grouped_share": round(_recurring_grouped(topics, labels), 3),
+    }
+
+
+def _recurring_grouped(topics: np.ndarray, labels: np.ndarray) -> float:
+    counts = Counter(topics.tolist())
+    rows = np.array([counts[t] >= 3 for t in topics])
+    return float(np.mean(labels[rows] >= 0)) if rows.any() else 0.0
+
+
+def corpus(cache: Path, directory: Path, name: str) -> tuple[np.ndarray, list[list[str]], list[dict[str, Any]]]:
+    rows = (directory / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(x) for x in rows if x]
+    truth = [json.loads(x) for x in (directory / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    texts = [f"{c['title']}。{c['content']}" if c.get("title") else c["content"] for c in cases]
+    vectors, tokens = bg.load(cache, name, texts)
+    return vectors, tokens, truth
+
+
+def run(vectors: np.ndarray, tokens: list[list[str]], truth: list[dict[str, Any]], params: dict[str, Any]) -> dict:
+    model = HybridClusterer(**params).fit(vectors, tokens)
+    return {"params": params, **grain(truth, model.labels_, model.family_of_)}
+
+
+def real(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """Same measure as bench.groups real 'unlabelled joint': purity vs domain, pool share of unlabelled."""
+    lv, lt, domains, uv, ut = bg.real_data(cache)
+    model = HybridClusterer(**params).fit(np.vstack([uv, lv]), [*ut, *lt])
+    joint = model.labels_
+    fam = np.where(joint >= 0, model.family_of_[np.maximum(joint, 0)], -1)
+    return {
+        "params": params,
+        "purity_vs_domain_labelled_in_joint": round(bg.purity(domains, joint[len(uv) :]), 3),
+        "unassigned_unlabelled": round(float(np.mean(joint[: len(uv)] < 0)), 3),
+        "groups": int(joint.max(initial=-1) + 1),
+        "families": len(set(model.family_of_.tolist())),
+        "family_purity_vs_domain": round(bg.purity(domains, fam[len(uv) :]), 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("part", choices=["samples", "dev", "sweep", "real"])
+    ap.add_argument("--dir", type=Path, default=REPO / "data/samples")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-grain"))
+    ap.add_argument("--baseline", action="store_true", help="issue-4 defaults (one level, 0.4, no names)")
+    args = ap.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    bg.EVAL = Path(os.environ.get("LEIAN_EVAL", str(REPO.parent / "shared" / "eval")))
+    if not bg.EVAL.exists():
+        bg.EVAL = Path("/work/shared/eval")
+    params = dict(BASELINE) if args.baseline else product_params()
+    if args.part == "real":
+        out: Any = real(args.cache, params)
+    elif args.part == "sweep":
+        v, t, truth = corpus(args.cache, args.dir, f"dev_{args.dir.name}")
+        out = [
+            run(v, t, truth, {**params, "threshold": th, "entity_weight": ew})
+            for ew in (0.2, 0.3, 0.4)
+            for th in (0.5, 0.55, 0.6, 0.65)
+        ]
+    else:
+        name = "samples" if args.part == "samples" else f"dev_{args.dir.name}"
+        out = run(*corpus(args.cache, args.dir, name), params)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

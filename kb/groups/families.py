@@ -1,0 +1,70 @@
+"""Group families (issue 19): the level above matter-level groups, one issue type (all 货运平台 cases).
+
+After every discovery run and reviewer edit, the active groups are clustered by average linkage on
+their centroids without the name block (``HybridClusterer.family_view``: dense + lexical only), cut
+where the average similarity between the groups' members drops below ``family_threshold``. Family
+ids are kept across runs by group overlap (``match_groups``, as group ids are kept by member
+overlap); a family with no heir is retired. A family is named by its dominant category and the
+class-based TF-IDF keywords of its members.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from indexing.clustering import ctfidf_keywords, match_groups
+from kb.groups.profile import group_name
+from kb.groups.store import GroupRepository
+
+
+def cluster_groups(centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Family label (0..k-1) per group centroid (unnormalised member means in the family view)."""
+    n = len(centroids)
+    if n <= 1:
+        return np.zeros(n, np.int64)
+    dist = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0).astype(np.float64)
+    np.fill_diagonal(dist, 0.0)
+    cut = fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - threshold, criterion="distance")
+    return (cut - 1).astype(np.int64)
+
+
+def refresh_families(
+    conn: sqlite3.Connection,
+    repo: GroupRepository,
+    members: dict[int, list[int]],
+    centroids: dict[int, np.ndarray],
+    tokens: Mapping[int, Sequence[str]],
+    categories: dict[int, Counter[str]],
+    threshold: float,
+    exclude: set[str],
+) -> None:
+    """Re-cluster the active groups (``members``: group -> case ids) into families, ids kept."""
+    gids = sorted(g for g in members if g in centroids)
+    labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
+    new = {int(k): [gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)}
+    previous = repo.family_members(conn)
+    match = match_groups(previous, new, 0.5)
+    fid_of: dict[int, int] = {}
+    for label in sorted(new):
+        heir = match.ids.get(label)
+        fid_of[label] = heir if heir is not None else repo.create_family(conn)
+    for fid in set(previous) - set(fid_of.values()):
+        repo.retire_family(conn, fid)
+    # Keywords of a family: its members' tokens against the other families' (class-based TF-IDF).
+    case_family = [(c, fid_of[label]) for label, groups in new.items() for g in groups for c in members[g]]
+    words = ctfidf_keywords([tokens.get(c, []) for c, _ in case_family], [f for _, f in case_family], 10, exclude)
+    for label, groups in new.items():
+        fid = fid_of[label]
+        cats: Counter[str] = Counter()
+        for g in groups:
+            cats.update(categories.get(g, Counter()))
+            repo.set_family(conn, g, fid)
+        kw = [w for w, _ in words.get(fid, [])]
+        category = cats.most_common(1)[0][0] if cats else None
+        repo.update_family(conn, fid, category or group_name(kw, cats), kw)
