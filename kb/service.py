@@ -79,7 +79,7 @@ class LeianService:
             settings,
             Database(settings.db_path, migrations=ALL_MIGRATIONS),
             encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
-            segmenter or Segmenter(settings.userdicts, settings.stopwords),
+            segmenter or Segmenter(settings.userdicts, settings.stopwords, synonyms=settings.synonyms),
             encoder_spec=encoder_spec,
             clock=clock,
         )

@@ -63,6 +63,8 @@ class Settings:
     candidate_depth: int = 200
     userdicts: tuple[Path, ...] = ()
     stopwords: tuple[Path, ...] = ()
+    # Extra synonym/colloquial lexicons (indexing/resources/synonyms.txt format), after the bundled one.
+    synonyms: tuple[Path, ...] = ()
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -141,6 +143,7 @@ ENV: dict[str, str] = {
     "candidate_depth": "LEIAN_CANDIDATE_DEPTH",
     "userdicts": "LEIAN_USERDICTS",
     "stopwords": "LEIAN_STOPWORDS",
+    "synonyms": "LEIAN_SYNONYMS",
     "petitioner_key": "LEIAN_PETITIONER_KEY",
     "max_text_chars": "LEIAN_MAX_TEXT_CHARS",
     "max_body_bytes": "LEIAN_MAX_BODY_BYTES",
@@ -283,6 +286,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "candidate_depth": _number(env, "LEIAN_CANDIDATE_DEPTH", base.candidate_depth),
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
+        "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
     numeric = (

@@ -7,7 +7,7 @@ built with the service's backend options, ``BM25Index``, and the service's ranki
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +58,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
-        self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords)
+        self.segmenter = segmenter or Segmenter(settings.userdicts, settings.stopwords, synonyms=settings.synonyms)
         self.tracker = tracker
 
     def describe(self) -> dict[str, Any]:
@@ -118,6 +118,8 @@ class Engine:
         *,
         exclude: int | None = None,
         depth: int | None = None,
+        extra: Mapping[str, float] | None = None,
+        expand_short: bool = False,
     ) -> list[tuple[int, float]]:
         """The service's top-``k`` (row, score) for one query under ``system`` (bm25, dense or hybrid).
 
@@ -138,5 +140,7 @@ class Engine:
             dense_weight=s.dense_weight,
             allowed=allowed,
             exclude_id=exclude,
+            extra=extra,
+            expand_short=expand_short,
         )
         return [(f.id, f.score) for f in fused]
