@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from indexing.display import shown
 from indexing.fusion import Fused, fuse
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
@@ -121,8 +122,7 @@ class Query:
 
 def key_terms(query_tokens: Sequence[str], doc_tokens: Sequence[str], index: CaseIndex, limit: int = 8) -> list[str]:
     """Shared terms ordered by how informative they are (BM25 idf), the most telling first."""
-    shared = set(query_tokens) & set(doc_tokens)
-    shared = {t for t in shared if len(t) > 1 or not t.isascii()}
+    shared = set(shown(set(query_tokens) & set(doc_tokens)))
     return sorted(shared, key=lambda t: (-index.lexical.idf(t), t))[:limit]
 
 

@@ -3,9 +3,10 @@
 The gazetteer holds every city and district/county/town of ``UnitCatalog`` under its name, its
 aliases and its name without the suffix (曲江区 -> 曲江, 韶关市 -> 韶关, 虎门镇 -> 虎门) when what is
 left has two characters or more and is no other unit's spelling. ``city_in`` reads a text left to
-right, longest spelling first, and answers the city the text names most (a district counts for its
-city; a district's suffix-less spelling — 金湾 of 金湾花园, 和平 of 和平路 — and a spelling shared by
-two cities count only beside a firm mention of their city); ties go to the first named. The routing card prefers it to the classifier (``kb.workflow.suggest``).
+right, longest spelling first, and answers the city the text names most. A district counts for its
+city; a district's suffix-less spelling (金湾 of 金湾花园, 和平 of 和平路) and a spelling shared by
+two cities count only beside a firm mention of their city; ties go to the first named.
+The routing card prefers it to the classifier (``kb.workflow.suggest``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class Gazetteer:
         self._spellings = spellings
         self._weak = weak - {n for u in catalog.of_kind("city", "district") for n in (u.name, *u.aliases)}
         self._longest = max((len(s) for s in spellings), default=0)
+
+    def is_place(self, word: str) -> bool:
+        """Whether ``word`` is one of the gazetteer's spellings (a city, district or town)."""
+        return word in self._spellings
 
     def mentions(self, text: str) -> list[Mention]:
         """Every place spelling in ``text``, left to right, the longest at each position."""
