@@ -13,6 +13,7 @@ refused when this module is imported.
 from __future__ import annotations
 
 from kb import security_schema as security
+from kb.feedback import schema as feedback
 from kb.groups import schema as groups
 from kb.modelcases import schema as modelcases
 from kb.storage import migrations as storage
@@ -28,6 +29,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.workflow.schema": workflow.MIGRATIONS,
     "kb.security_schema": security.MIGRATIONS,
     "kb.units.schema": units.MIGRATIONS,
+    "kb.feedback.schema": feedback.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -45,6 +47,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.LIFECYCLE,  # 10
         workflow.HANDLING,  # 11
         workflow.NOTICES,  # 12
+        feedback.FEEDBACK,  # 20
     ],
     DECLARED,
 )

@@ -7,7 +7,7 @@ SQL filters, case fetch and explanations) and ``leian eval`` (``kb.evaluation.en
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -42,6 +42,8 @@ def mode_of(system: str) -> Mode:
 # fused with a dense weight of at most SHORT_DENSE_WEIGHT (the encoder does not know the colloquial
 # words; the lexicon does). Chosen on tests/fixtures/short_queries.jsonl (bench/wording.py).
 SYNONYM_WEIGHT = 0.8
+# Hits ranked beyond k that relevance marks may lift into the top k.
+FEEDBACK_POOL = 20
 SHORT_DENSE_WEIGHT = 0.4
 SHORT_QUERY_TOKENS = 8
 PRF_DOCS = 5
@@ -160,6 +162,7 @@ def hybrid_search(
     dense_weight: float,
     depth: int,
     mode: str = "hybrid",
+    boosts: Mapping[int, float] | None = None,
 ) -> list[SearchHit]:
     """Top-k cases for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical`` (for baselines).
 
@@ -174,7 +177,7 @@ def hybrid_search(
             index.lexical,
             query.vector,
             query.tokens,
-            k=k,
+            k=k + (FEEDBACK_POOL if boosts else 0),
             depth=depth,
             mode=mode,
             method=method,
@@ -184,6 +187,11 @@ def hybrid_search(
             extra=query.extra,
             expand_short=query.expand_short,
         )
+    if boosts:  # relevance marks of this deployment (kb.feedback.store.boosts) reorder the pool
+        fused = sorted(
+            (replace(f, score=f.score + boosts.get(f.id, 0.0)) for f in fused),
+            key=lambda f: (-f.score, f.id),
+        )[:k]
     ids = [f.id for f in fused]
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)

@@ -17,6 +17,7 @@ from kb.audit import AuditLog
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
+from kb.feedback.store import FeedbackStore
 from kb.groups.service import GroupService
 from kb.identity_key import key_state, with_key_file
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
@@ -102,6 +103,9 @@ class LeianService:
         )
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
+        # Relevance marks (issue 19): stored, audited, and a ranking signal for typed searches.
+        self.feedback = FeedbackStore(kernel, self.audit)
+        self.case_service.feedback_boosts = lambda tokens: self.feedback.boosts("case", tokens)
         self.units = UnitService(kernel, self.audit)
         self.assignments = AssignmentService(kernel, self.users)
         self.workflow = WorkflowService(kernel, self.assignments)
