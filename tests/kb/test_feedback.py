@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from indexing.encoders.hashing import HashingEncoder
 from kb.service import LeianService
+from kb.settings import Settings
+from kb.users import SYSTEM
 from tests.conftest import auth
 from tests.helpers import rows
 
@@ -46,3 +50,25 @@ def test_marks_are_stored_audited_and_lift_a_relevant_hit(
     )
     assert bad.status_code == 404
     assert len(service.feedback.marks()) == 3  # nothing half-written
+
+
+def test_eval_feedback_reports_the_precision_of_marked_hits(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from api.cli import cli, register_commands
+
+    settings = Settings(data_dir=tmp_path, petitioner_key="cli-test-key", encoder="hashing", threads=1)
+    svc = LeianService(settings, encoder=HashingEncoder())
+    try:
+        svc.ingest(rows())
+        ids = [h.case.id for h in svc.search(text="拖欠工资", k=3)]
+        for case_id, rel in zip(ids, (True, True, False), strict=True):
+            svc.feedback.mark(SYSTEM, target="case", query_text="拖欠工资", item_id=case_id, relevant=rel)
+    finally:
+        svc.close()
+    register_commands()
+    env = {"LEIAN_PETITIONER_KEY": "cli-test-key", "LEIAN_THREADS": "1", "LEIAN_INGEST_WORKERS": "1"}
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "--encoder", "hashing", "eval", "feedback"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "| 类案检索结果 | 3 | 2 | 0.667 |" in result.output
+    assert "modelcase_precision: None" in result.output
