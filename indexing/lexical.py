@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -51,6 +51,7 @@ class BM25Index:
         self.k1, self.b, self.compact_ratio = k1, b, compact_ratio
         self.vocab: dict[str, int] = {}
         self._df: list[int] = []
+        self._terms: list[str] = []  # term id -> term
         self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._len: dict[int, int] = {}
         self._total_len = 0
@@ -80,6 +81,7 @@ class BM25Index:
             if tid is None:
                 tid = self.vocab[term] = len(self._df)
                 self._df.append(0)
+                self._terms.append(term)
             self._df[tid] += 1
             term_ids[i], tfs[i] = tid, tf
         self._docs[doc_id] = (term_ids, tfs)
@@ -123,6 +125,29 @@ class BM25Index:
         df = self._df[tid] if tid is not None else 0
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def feedback_terms(self, doc_ids: Iterable[int], limit: int, skip: Iterable[str] = ()) -> list[str]:
+        """The ``limit`` terms that best characterise ``doc_ids`` (summed tf·idf), for query expansion.
+
+        Terms in ``skip`` and terms found in fewer than two of the documents are left out, so one
+        document's names do not become the query.
+        """
+        skipped = set(skip)
+        weight: dict[int, float] = {}
+        seen: dict[int, int] = {}
+        n = len(self._docs)
+        for doc_id in doc_ids:
+            entry = self._docs.get(int(doc_id))
+            if entry is None:
+                continue
+            length = max(self._len[int(doc_id)], 1)
+            for tid, tf in zip(entry[0].tolist(), entry[1].tolist(), strict=True):
+                idf = math.log(1.0 + (n - self._df[tid] + 0.5) / (self._df[tid] + 0.5))
+                weight[tid] = weight.get(tid, 0.0) + tf / length * idf
+                seen[tid] = seen.get(tid, 0) + 1
+        inverse = self._terms
+        ranked = sorted((t for t in weight if seen[t] >= 2), key=lambda t: (-weight[t], inverse[t]))
+        return [inverse[t] for t in ranked if inverse[t] not in skipped and len(inverse[t]) > 1][:limit]
+
     def _segments(self) -> list[_Segment]:
         if self._main is None or len(self._delta_ids) > self.compact_ratio * max(len(self._main_set), 1000):
             self.compact()
@@ -131,10 +156,22 @@ class BM25Index:
         assert self._main is not None
         return [self._main, self._delta]
 
-    def scores(self, tokens: Sequence[str], allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(doc_ids, scores) of every live document sharing at least one query term."""
+    def scores(
+        self,
+        tokens: Sequence[str],
+        allowed: np.ndarray | None = None,
+        extra: Mapping[str, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(doc_ids, scores) of every live document sharing at least one query term.
+
+        ``extra`` adds terms (synonyms, pseudo-relevance terms) with a query weight of their own,
+        below the 1 per occurrence of an original token; a term already in ``tokens`` keeps its count.
+        """
         n = len(self._docs)
-        query = Counter(t for t in tokens if t in self.vocab)
+        query: dict[str, float] = dict(Counter(t for t in tokens if t in self.vocab))
+        for term, weight in (extra or {}).items():
+            if term in self.vocab and term not in query and weight > 0:
+                query[term] = weight
         if n == 0 or not query:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         avgdl = self._total_len / n
@@ -168,8 +205,14 @@ class BM25Index:
             ids, scores = ids[keep], scores[keep]
         return ids, scores
 
-    def top_k(self, tokens: Sequence[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        ids, scores = self.scores(tokens, allowed)
+    def top_k(
+        self,
+        tokens: Sequence[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        extra: Mapping[str, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids, scores = self.scores(tokens, allowed, extra)
         if ids.shape[0] > k:
             part = np.argpartition(-scores, k - 1)[:k]
             ids, scores = ids[part], scores[part]

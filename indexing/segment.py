@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jieba
 
+from indexing.synonyms import Lexicon
 from indexing.text import normalize
 
 jieba.setLogLevel(logging.WARNING)
@@ -78,6 +79,7 @@ class Segmenter:
         *,
         include_defaults: bool = True,
         bundled_stopwords: str = "petition",
+        synonyms: Sequence[Path] = (),
     ) -> None:
         if bundled_stopwords not in STOPWORD_SETS:
             raise ValueError(f"unknown bundled stopword list {bundled_stopwords!r}: {', '.join(STOPWORD_SETS)}")
@@ -91,6 +93,28 @@ class Segmenter:
             self._jieba.load_userdict(str(path))
         self.stopwords: frozenset[str] = frozenset(w for p in stops for w in _read_lines(Path(p)))
         self.userdicts = [str(p) for p in dicts]
+        # Query expansion only: the lexicon never changes how documents are segmented.
+        self.lexicon = Lexicon(synonyms, include_defaults=include_defaults)
+
+    def lexicon_words(self, text: str, tokens: Sequence[str]) -> set[str]:
+        """Words of the lexicon in a query: among its tokens or, for phrases jieba splits
+        (拉石头的钱), in its normalised text."""
+        flat = normalize(text).lower()
+        return (set(tokens) & self.lexicon.words()) | {w for w in self.lexicon.words() if len(w) > 1 and w in flat}
+
+    def expansion(self, text: str, tokens: Sequence[str], weight: float) -> dict[str, float]:
+        """Synonym terms for a query (``Lexicon.expand`` of its ``lexicon_words``) at ``weight``.
+
+        A phrase jieba splits (拉石头的钱 -> 拉 / 石头 / 钱) is the handler's own word but no index
+        term, so its synonyms stand in for it at full weight (1.0).
+        """
+        present = self.lexicon_words(text, tokens)
+        split = {w for w in present if w not in tokens}
+        out = {t: w for t, w in self.lexicon.expand(present - split, weight).items() if t not in tokens}
+        for t in self.lexicon.expand(split, 1.0):
+            if t not in tokens and t not in present:
+                out[t] = 1.0
+        return out
 
     def tokens(self, text: str) -> list[str]:
         """Index tokens: segmented words without stopwords, punctuation and bare numbers."""

@@ -20,7 +20,7 @@ from kb.clock import Clock, SystemClock
 from kb.domain import Case, CaseIn, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.indexer import CaseIndex
-from kb.search import Query
+from kb.search import Query, make_query
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
@@ -168,7 +168,7 @@ class Kernel:
             raise InvalidInputError([FieldProblem("text", "检索内容不能为空")])
         if len(text) > self.settings.max_text_chars:
             raise InvalidInputError([FieldProblem("text", f"检索内容超过 {self.settings.max_text_chars} 字")])
-        return Query(text, self.segmenter.tokens(text), self.encoder.encode([text])[0])
+        return make_query(self.segmenter, lambda t: self.encoder.encode([t])[0], text)
 
     def query_for_case(self, case_id: int, actor: Principal = SYSTEM) -> Query:
         case = self.get_case(case_id, actor)

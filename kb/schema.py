@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kb import security_schema as security
 from kb.campaigns import schema as campaigns
+from kb.feedback import schema as feedback
 from kb.groups import schema as groups
 from kb.modelcases import schema as modelcases
 from kb.storage import migrations as storage
@@ -32,6 +33,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.units.schema": units.MIGRATIONS,
     "kb.campaigns.schema": campaigns.MIGRATIONS,
     "kb.zhengfa.schema": zhengfa.MIGRATIONS,
+    "kb.feedback.schema": feedback.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -56,6 +58,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         groups.SPECIAL_GROUPS,  # 17
         zhengfa.HANDOVER,  # 18
         groups.FAMILIES,  # 19
+        feedback.FEEDBACK,  # 20
     ],
     DECLARED,
 )

@@ -6,12 +6,13 @@ SQL filters, case fetch and explanations) and ``leian eval`` (``kb.evaluation.en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
+from indexing.display import shown
 from indexing.fusion import Fused, fuse
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
@@ -34,6 +35,26 @@ def mode_of(system: str) -> Mode:
     raise ValueError(f"unknown ranking mode '{system}'; choose one of {MODES} or {tuple(EVAL_SYSTEMS)}")
 
 
+# Handler wording (issue 19, docs/quality.md "Handler wording"): a synonym of a query word counts at
+# SYNONYM_WEIGHT of an original occurrence; a query of fewer than SHORT_QUERY_TOKENS distinct tokens
+# also gets the PRF_TERMS most telling terms of its PRF_DOCS best first-pass hits at PRF_WEIGHT and,
+# when the lexicon recognised one of its words, is encoded with the groups' usual names appended and
+# fused with a dense weight of at most SHORT_DENSE_WEIGHT (the encoder does not know the colloquial
+# words; the lexicon does). Chosen on tests/fixtures/short_queries.jsonl (bench/wording.py).
+SYNONYM_WEIGHT = 0.8
+# Hits ranked beyond k that relevance marks may lift into the top k.
+FEEDBACK_POOL = 20
+SHORT_DENSE_WEIGHT = 0.4
+SHORT_QUERY_TOKENS = 8
+PRF_DOCS = 5
+PRF_TERMS = 8
+PRF_WEIGHT = 0.3
+
+
+def is_short(tokens: Sequence[str]) -> bool:
+    return 0 < len(set(tokens)) < SHORT_QUERY_TOKENS
+
+
 def rank(
     vectors: VectorIndex,
     lexical: BM25Index,
@@ -47,6 +68,8 @@ def rank(
     dense_weight: float,
     allowed: np.ndarray | None = None,
     exclude_id: int | None = None,
+    extra: Mapping[str, float] | None = None,
+    expand_short: bool = False,
 ) -> list[Fused]:
     """The top-``k`` fused ranking of one query, best first (ids with dense, lexical and fused scores).
 
@@ -54,6 +77,9 @@ def rank(
     given (so a filtered query returns k hits whenever k allowed ids exist). A pure mode fuses its
     one list with dense weight 1 or 0, so its order and scores follow the same ``fuse`` rule as
     hybrid (ties break on id).
+
+    ``extra`` adds weighted lexical terms (synonyms); with ``expand_short`` a short query
+    (``is_short``) is ranked twice, the second time with the first pass's pseudo-relevance terms.
     """
     mode = mode_of(mode)
     if allowed is not None and exclude_id is not None:
@@ -68,9 +94,18 @@ def rank(
         keep = d_ids[0] >= 0
         dense = (d_ids[0][keep], d_scores[0][keep])
     if mode in ("hybrid", "lexical"):
-        sparse = lexical.top_k(tokens, depth, allowed)
+        sparse = lexical.top_k(tokens, depth, allowed, extra)
     weight = dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0)
+    if expand_short and extra and mode == "hybrid" and is_short(tokens):
+        weight = min(weight, SHORT_DENSE_WEIGHT)
     fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+    if expand_short and mode != "dense" and is_short(tokens):
+        first = [f.id for f in fused if f.id != exclude_id][:PRF_DOCS]
+        terms = lexical.feedback_terms(first, PRF_TERMS, skip=[*tokens, *(extra or {})])
+        if terms:
+            widened = {**{t: PRF_WEIGHT for t in terms}, **(extra or {})}
+            sparse = lexical.top_k(tokens, depth, allowed, widened)
+            fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
     return [f for f in fused if f.id != exclude_id][:k]
 
 
@@ -81,12 +116,15 @@ class Query:
     vector: np.ndarray
     exclude_id: int | None = None
     source: Case | None = None
+    # Weighted terms added to the lexical side (synonyms of the query's words); see ``rank``.
+    extra: dict[str, float] = field(default_factory=dict)
+    # A typed query (not a case's letter) of few tokens is widened by pseudo-relevance terms.
+    expand_short: bool = False
 
 
 def key_terms(query_tokens: Sequence[str], doc_tokens: Sequence[str], index: CaseIndex, limit: int = 8) -> list[str]:
     """Shared terms ordered by how informative they are (BM25 idf), the most telling first."""
-    shared = set(query_tokens) & set(doc_tokens)
-    shared = {t for t in shared if len(t) > 1 or not t.isascii()}
+    shared = set(shown(set(query_tokens) & set(doc_tokens)))
     return sorted(shared, key=lambda t: (-index.lexical.idf(t), t))[:limit]
 
 
@@ -124,6 +162,7 @@ def hybrid_search(
     dense_weight: float,
     depth: int,
     mode: str = "hybrid",
+    boosts: Mapping[int, float] | None = None,
 ) -> list[SearchHit]:
     """Top-k cases for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical`` (for baselines).
 
@@ -138,14 +177,21 @@ def hybrid_search(
             index.lexical,
             query.vector,
             query.tokens,
-            k=k,
+            k=k + (FEEDBACK_POOL if boosts else 0),
             depth=depth,
             mode=mode,
             method=method,
             dense_weight=dense_weight,
             allowed=allowed,
             exclude_id=query.exclude_id,
+            extra=query.extra,
+            expand_short=query.expand_short,
         )
+    if boosts:  # relevance marks of this deployment (kb.feedback.store.boosts) reorder the pool
+        fused = sorted(
+            (replace(f, score=f.score + boosts.get(f.id, 0.0)) for f in fused),
+            key=lambda f: (-f.score, f.id),
+        )[:k]
     ids = [f.id for f in fused]
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)
@@ -161,5 +207,17 @@ def hybrid_search(
     return hits
 
 
-def make_query(segmenter: Segmenter, encoder_vector: np.ndarray, text: str) -> Query:
-    return Query(text=text, tokens=segmenter.tokens(text), vector=encoder_vector)
+def dense_text(segmenter: Segmenter, text: str, tokens: Sequence[str]) -> str:
+    """What a typed query's vector encodes: a short query gets its lexicon groups' usual names."""
+    if not is_short(tokens):
+        return text
+    heads = segmenter.lexicon.heads(segmenter.lexicon_words(text, tokens))
+    return text + "。" + "、".join(heads) if heads else text
+
+
+def make_query(segmenter: Segmenter, encode: Callable[[str], np.ndarray], text: str) -> Query:
+    """A typed query: its tokens, their synonyms and, when it is short, pseudo-relevance expansion."""
+    tokens = segmenter.tokens(text)
+    extra = segmenter.expansion(text, tokens, SYNONYM_WEIGHT)
+    vector = encode(dense_text(segmenter, text, tokens))
+    return Query(text=text, tokens=tokens, vector=vector, extra=extra, expand_short=True)

@@ -19,6 +19,7 @@ from kb.campaigns.service import CampaignService
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
+from kb.feedback.store import FeedbackStore
 from kb.groups.service import GroupService
 from kb.groups.special import SpecialGroupService
 from kb.identity_key import key_state, with_key_file
@@ -85,7 +86,12 @@ class LeianService:
             Database(settings.db_path, migrations=ALL_MIGRATIONS),
             encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
             segmenter
-            or Segmenter(settings.userdicts, settings.stopwords, bundled_stopwords=settings.bundled_stopwords),
+            or Segmenter(
+                settings.userdicts,
+                settings.stopwords,
+                bundled_stopwords=settings.bundled_stopwords,
+                synonyms=settings.synonyms,
+            ),
             encoder_spec=encoder_spec,
             clock=clock,
         )
@@ -111,6 +117,9 @@ class LeianService:
         self.accounts = AccountService(kernel.db, self.users, self.sessions, self.audit)
         # Services, each given the kernel and (typed) the services it needs. Hooks run in this order.
         self.case_service = CaseService(kernel)
+        # Relevance marks (issue 19): stored, audited, and a ranking signal for typed searches.
+        self.feedback = FeedbackStore(kernel, self.audit)
+        self.case_service.feedback_boosts = lambda tokens: self.feedback.boosts("case", tokens)
         self.units = UnitService(kernel, self.audit)
         self.assignments = AssignmentService(kernel, self.users)
         self.workflow = WorkflowService(kernel, self.assignments)

@@ -74,6 +74,8 @@ class Settings:
     # Which bundled stopword list the segmenter uses (indexing.segment.STOPWORD_SETS): "petition" for
     # petitions, "function" (function words only) for legal facts (docs/quality.md, "Retrieval").
     bundled_stopwords: StopwordSet = "petition"
+    # Extra synonym/colloquial lexicons (indexing/resources/synonyms.txt format), after the bundled one.
+    synonyms: tuple[Path, ...] = ()
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -167,6 +169,7 @@ ENV: dict[str, str] = {
     "userdicts": "LEIAN_USERDICTS",
     "stopwords": "LEIAN_STOPWORDS",
     "bundled_stopwords": "LEIAN_BUNDLED_STOPWORDS",
+    "synonyms": "LEIAN_SYNONYMS",
     "petitioner_key": "LEIAN_PETITIONER_KEY",
     "max_text_chars": "LEIAN_MAX_TEXT_CHARS",
     "max_body_bytes": "LEIAN_MAX_BODY_BYTES",
@@ -329,6 +332,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
+        "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
     numeric = (

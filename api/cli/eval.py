@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from api.cli.common import friendly_errors, settings_from
+from api.cli.common import friendly_errors, open_service, settings_from
 from kb.evaluation import datasets, report
 from kb.evaluation.engine import Engine
 
@@ -182,3 +182,19 @@ def duplicates(ctx: click.Context, data: Path, k: int, json_out: Path | None, md
 
     result = evaluate_duplicates(datasets.load("grouped", data), _engine(ctx), k, data.name)
     _finish(result, json_out, md_out)
+
+
+@eval_group.command("feedback")
+@click.pass_context
+@friendly_errors
+def feedback_eval(ctx: click.Context) -> None:
+    """相关性标注作为评测数据：各类结果的标注数与已标注结果的精确率（标为相关 ÷ 标注条数）。"""
+    with open_service(ctx) as service:
+        summary = service.feedback.precision()
+    click.echo("| 结果 | 标注条数 | 标为相关 | 已标注结果的精确率 |\n|---|---|---|---|")
+    for target, label in (("case", "类案检索结果"), ("modelcase", "典型案例")):
+        s = summary[target]
+        p = "—" if s["precision"] is None else f"{s['precision']:.3f}"
+        click.echo(f"| {label} | {s['marks']} | {s['relevant']} | {p} |")
+    for target in ("case", "modelcase"):
+        click.echo(f"{target}_precision: {summary[target]['precision']}")

@@ -140,6 +140,7 @@ class GuidanceHitOut(BaseModel):
     lexical_score: float | None
     matched_terms: list[str]
     reasons: list[str]
+    low_relevance: bool = Field(default=False, description="低于相关度下限：显示为“相关度较低”，排在其他结果之后")
 
     @classmethod
     def from_hit(cls, hit: GuidanceHit, reveal: bool = False) -> GuidanceHitOut:
@@ -150,6 +151,7 @@ class GuidanceHitOut(BaseModel):
             lexical_score=None if hit.lexical_score is None else round(hit.lexical_score, 4),
             matched_terms=hit.matched_terms,
             reasons=hit.reasons,
+            low_relevance=hit.low_relevance,
         )
 
 

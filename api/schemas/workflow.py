@@ -100,6 +100,8 @@ class SuggestionOut(_Out):
     low_confidence: bool
     basis: str
     message: str
+    place: str | None = Field(default=None, description="属地：文中出现的地名（优先于模型建议），如 韶关市、曲江区")
+    conflict: str | None = Field(default=None, description="属地：模型建议与文中地名不一致时模型的建议值")
 
 
 class RouteSuggestions(_Out):

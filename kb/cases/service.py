@@ -62,6 +62,8 @@ class CaseService:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.settings, self.db, self.cases, self.index = kernel.settings, kernel.db, kernel.cases, kernel.index
+        # Item -> score adjustment for a query's tokens (set by the composition root: kb.feedback).
+        self.feedback_boosts: Callable[[Sequence[str]], dict[int, float]] | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -396,6 +398,7 @@ class CaseService:
             dense_weight=self.settings.dense_weight,
             depth=self.settings.candidate_depth,
             mode=mode,
+            boosts=self.feedback_boosts(query.tokens) if self.feedback_boosts and text is not None else None,
         )
 
     def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM) -> int:

@@ -7,7 +7,7 @@ built with the service's backend options, ``BM25Index``, and the service's ranki
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +59,10 @@ class Engine:
         self.settings = settings
         self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
         self.segmenter = segmenter or Segmenter(
-            settings.userdicts, settings.stopwords, bundled_stopwords=settings.bundled_stopwords
+            settings.userdicts,
+            settings.stopwords,
+            bundled_stopwords=settings.bundled_stopwords,
+            synonyms=settings.synonyms,
         )
         self.tracker = tracker
 
@@ -120,6 +123,8 @@ class Engine:
         *,
         exclude: int | None = None,
         depth: int | None = None,
+        extra: Mapping[str, float] | None = None,
+        expand_short: bool = False,
     ) -> list[tuple[int, float]]:
         """The service's top-``k`` (row, score) for one query under ``system`` (bm25, dense or hybrid).
 
@@ -140,5 +145,7 @@ class Engine:
             dense_weight=s.dense_weight,
             allowed=allowed,
             exclude_id=exclude,
+            extra=extra,
+            expand_short=expand_short,
         )
         return [(f.id, f.score) for f in fused]

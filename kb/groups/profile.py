@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from indexing.display import display_stopwords
 from kb.domain import Case
 
 
@@ -56,7 +57,12 @@ BOILERPLATE = frozenset(
 
 
 def is_noise_term(term: str) -> bool:
-    return term in PLACE_NAMES or term in BOILERPLATE or bool(_PSEUDO_PLACE.match(term))
+    return (
+        term in PLACE_NAMES
+        or term in BOILERPLATE
+        or term in display_stopwords()  # generic wording never shown (indexing/display.py)
+        or bool(_PSEUDO_PLACE.match(term))
+    )
 
 
 def excluded_terms(vocabulary: Iterable[str]) -> set[str]:

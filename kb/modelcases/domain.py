@@ -232,3 +232,5 @@ class GuidanceHit:
     lexical_score: float | None
     matched_terms: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    # Below the relevance floor (kb.modelcases.guidance.is_low): shown as 相关度较低, after the others.
+    low_relevance: bool = False

@@ -23,6 +23,7 @@ from kb.modelcases.groups import group_basis, group_of_case, group_vector
 from kb.modelcases.service import ModelCaseService
 from kb.privacy import public_terms
 from kb.search import Query, hybrid_search
+from kb.units.gazetteer import Gazetteer
 from kb.users import SYSTEM, Principal
 
 BOOST_CATEGORY = 0.15
@@ -30,6 +31,12 @@ BOOST_CATEGORY_GUESS = 0.08
 BOOST_DEPARTMENT = 0.05
 BOOST_GROUP = 0.4
 BOOST_SOURCE = 0.4
+# Relevance floor (issue 19, docs/quality.md "Relevance floors"): a hit sharing no informative word
+# with the query (place names and display stop-words do not count) and whose dense similarity is
+# below DENSE_FLOOR is 相关度较低: marked, and listed after every hit above the floor. Chosen on the
+# even sample letters, reported on the odd ones (bench/floors.py).
+DENSE_FLOOR = 0.4
+LOW_RELEVANCE = "相关度较低"
 CHUNK = 400
 MAX_CHUNKS = 6
 MODES = ("hybrid", "dense", "lexical")
@@ -123,6 +130,12 @@ def build_query(
     return query
 
 
+def is_low(terms: list[str], dense: float | None, places: Gazetteer, floor: float = DENSE_FLOOR) -> bool:
+    """Below the relevance floor: no informative shared word and a weak (or no) dense similarity."""
+    informative = [t for t in terms if not places.is_place(t)]
+    return not informative and (dense is None or dense < floor)
+
+
 def rank(
     svc: ModelCaseService, query: GuidanceQuery, k: int = 5, mode: str = "hybrid", depth: int = 100
 ) -> list[GuidanceHit]:
@@ -141,6 +154,7 @@ def rank(
     fused = fuse(d_ids, d_sc, l_ids, l_sc, method=settings.fusion, dense_weight=weight)
     # RRF scores are tiny (at most 1/61); rescale so the boosts below mean the same for both methods.
     scale = 61.0 if settings.fusion == "rrf" else 1.0
+    places = Gazetteer(svc.kernel.units)
     hits: list[GuidanceHit] = []
     for f in fused:
         if f.id in query.exclude or f.id not in svc.index.meta:
@@ -165,8 +179,11 @@ def rank(
         if query.department and query.department == d.lead_department:
             score += BOOST_DEPARTMENT
             reasons.append(f"同牵头部门（{d.lead_department}）")
-        hits.append(GuidanceHit(mc, score, f.dense, f.lexical, terms, reasons))
-    hits.sort(key=lambda h: (-h.score, h.model_case.id))
+        low = is_low(terms, f.dense, places)
+        if low:
+            reasons.insert(0, LOW_RELEVANCE + "（仅共有地名或无共同关键词）")
+        hits.append(GuidanceHit(mc, score, f.dense, f.lexical, terms, reasons, low))
+    hits.sort(key=lambda h: (h.low_relevance, -h.score, h.model_case.id))
     return hits[:k]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexing.display import shown
 from indexing.encoders import Encoder
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
@@ -143,7 +144,7 @@ class ModelCaseIndex:
         return Ranked(_top(dense, depth), _top(lexical, depth))
 
     def key_terms(self, mc_id: int, query_tokens: Sequence[str], limit: int = 8) -> list[str]:
-        shared = {t for t in set(query_tokens) & self.terms.get(mc_id, set()) if len(t) > 1 or not t.isascii()}
+        shared = set(shown(set(query_tokens) & self.terms.get(mc_id, set())))
         return sorted(shared, key=lambda t: (-self.lexical.idf(t), t))[:limit]
 
 

@@ -45,9 +45,17 @@ class Suggestion:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     low_confidence: bool = True
     basis: str = ""
+    # Locality only: the place names the text gives (韶关市、曲江区), which beat the classifier, and
+    # the classifier's own top choice when it differs from them (a conflict to check by hand).
+    place: str | None = None
+    conflict: str | None = None
 
     @property
     def message(self) -> str:
+        if self.conflict is not None:
+            return f"文中地名为{self.place}，建议：{self.value}；模型建议 {self.conflict}，两者不一致，请人工确认"
+        if self.place is not None:
+            return f"建议：{self.value}（依据文中地名：{self.place}）"
         if self.value is None:
             return "知识库中已办理的案件不足，无法给出建议，请人工分拣"
         if self.low_confidence:

@@ -16,6 +16,8 @@ from kb.domain import SearchFilters
 from kb.kernel import Kernel
 from kb.routing_features import terms_from_fields
 from kb.search import Query, hybrid_search
+from kb.units.catalog import UnitCatalog
+from kb.units.gazetteer import Gazetteer
 from kb.workflow import store
 from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
 
@@ -34,6 +36,7 @@ class LiveRouter:
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warm_error: str | None = None
+        self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     # -- readiness: fitted at start in the background, reported by health ------------------------
     def warm_up(self) -> None:
@@ -142,4 +145,33 @@ class LiveRouter:
         else:
             w, basis = 0.0, "线性模型"
         combined = np.array([w * knn.get(c, 0.0) + (1 - w) * linear.get(c, 0.0) for c in classes])
-        return suggestion(column, classes, combined, self.config, basis)
+        found = suggestion(column, classes, combined, self.config, basis)
+        return self.with_place(found, query.text) if column == "city" else found
+
+    def gazetteer(self) -> Gazetteer:
+        catalog = self.kernel.units
+        cached = self._gazetteer
+        if cached is None or cached[0] is not catalog:
+            cached = self._gazetteer = (catalog, Gazetteer(catalog))
+        return cached[1]
+
+    def with_place(self, found: Suggestion, text: str) -> Suggestion:
+        """The locality the text names beats the classifier; a disagreement is kept as ``conflict``."""
+        place = self.gazetteer().city_in(text)
+        if place is None:
+            return found
+        model = found.value
+        probs = dict(found.alternatives)
+        if model is not None:
+            probs[model] = found.confidence
+        others = [(c, p) for c, p in sorted(probs.items(), key=lambda cp: -cp[1]) if c != place.city][:3]
+        return Suggestion(
+            found.target,
+            place.city,
+            probs.get(place.city, 0.0),
+            others,
+            low_confidence=model is not None and model != place.city,
+            basis=f"文中地名（{place.label}）" + (f" + {found.basis}" if found.basis else ""),
+            place=place.label,
+            conflict=model if model is not None and model != place.city else None,
+        )

@@ -83,7 +83,13 @@ export function suggestionBlock(found) {
       "div",
       { class: "suggest-row" },
       h("span", { class: "lbl" }, TARGET_LABELS[target] || target),
-      h("span", { class: "val" }, s.value || "无法建议", " ", s.value ? badge(s.low_confidence ? "仅供参考" : "建议", s.low_confidence ? "amber" : "green") : null),
+      h(
+        "span",
+        { class: "val" },
+        s.value || "无法建议",
+        " ",
+        s.conflict ? badge("文中地名与模型不一致", "amber") : s.place ? badge("依据文中地名", "green") : s.value ? badge(s.low_confidence ? "仅供参考" : "建议", s.low_confidence ? "amber" : "green") : null,
+      ),
       h("span", { class: "num" }, s.value ? fmtPct(s.confidence, 0) : ""),
     ),
     s.value ? h("div", { class: "meter", "aria-label": `置信度 ${fmtPct(s.confidence, 0)}` }, h("span", { style: `width:${(s.confidence * 100).toFixed(0)}%` })) : null,
@@ -92,7 +98,7 @@ export function suggestionBlock(found) {
       ? h("p", { class: "alts" }, "备选：", s.alternatives.slice(0, 3).map(([v, p]) => `${v} ${fmtPct(p, 0)}`).join("，"))
       : null,
     // The message repeats the suggestion when confident; it matters when the router hesitates.
-    s.message && (s.low_confidence || !s.value) ? h("p", { class: "alts" }, s.message) : null,
+    s.message && (s.low_confidence || !s.value || s.place) ? h("p", { class: "alts suggest-note" }, s.message) : null,
   ]);
 }
 
