@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb import audit
+from kb.errors import READ_ONLY_MESSAGE, StorageFullError, StorageReadOnlyError, storage_error
 from kb.logmask import install_log_masking
 from kb.settings import Settings, describe_bytes
 from kb.users import Principal
@@ -137,12 +138,17 @@ class AuditMiddleware:
             return
         state = audit.begin_request()
         scope.setdefault("state", {})
-        seen: dict[str, Any] = {"status": 500, "headers": {}}
+        seen: dict[str, Any] = {"status": 500, "headers": {}, "refused": False}
 
         async def watch(message: Message) -> None:
+            if seen["refused"]:
+                return  # the response was replaced: the data it carried is never sent
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
                 seen["headers"] = {k.lower(): v for k, v in message.get("headers", [])}
+                if not await self.audit_before_sending(scope, state, seen, send):
+                    seen["refused"] = True
+                    return
             await send(message)
 
         try:
@@ -153,6 +159,32 @@ class AuditMiddleware:
                 event = self.event(scope, principal, seen["status"], seen["headers"])
                 if event is not None:
                     self.write(principal, *event)
+
+    async def audit_before_sending(self, scope: Scope, state: dict, seen: dict[str, Any], send: Send) -> bool:
+        """A reveal or an export is audited before its first byte leaves: when the event cannot be
+        written (a read-only or full data directory), the personal data is not served either and the
+        client gets the storage error instead. Other events are written after the response."""
+        principal = state.get("actor") or scope["state"].get("principal")
+        if not isinstance(principal, Principal) or state["recorded"]:
+            return True
+        event = self.event(scope, principal, seen["status"], seen["headers"])
+        if event is None or not event[0].endswith((".reveal", ".export")):
+            return True
+        try:
+            self.write(principal, *event, strict=True)
+        except Exception as exc:
+            refusal = storage_error(exc) or StorageReadOnlyError(READ_ONLY_MESSAGE)
+            status = 507 if isinstance(refusal, StorageFullError) else 503
+            log.error("audit write failed for %s: %s; response withheld", event[0], type(exc).__name__)
+            body = json.dumps(
+                {"error": {"code": refusal.code, "message": refusal.message, "details": []}}, ensure_ascii=False
+            ).encode("utf-8")
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return False
+        state["recorded"] = True
+        return True
 
     def event(
         self, scope: Scope, principal: Principal, status: int, headers: dict[bytes, bytes]
@@ -175,13 +207,25 @@ class AuditMiddleware:
             return f"{record_type}.reveal", record_type, record_id, detail
         return None
 
-    def write(self, principal: Principal, action: str, record_type: str, record_id: str | None, detail: dict) -> None:
+    def write(
+        self,
+        principal: Principal,
+        action: str,
+        record_type: str,
+        record_id: str | None,
+        detail: dict,
+        *,
+        strict: bool = False,
+    ) -> None:
+        """Record one event; ``strict`` lets a failure propagate (a reveal or export is then withheld)."""
         service = getattr(self.fastapi_app.state, "service", None)
         if service is None or not hasattr(service, "audit"):
             return
         try:
             service.audit.record(principal, action, record_type, record_id, detail)
         except Exception as exc:  # an audit failure must be loud but not lose the response
+            if strict:
+                raise
             log.error("audit write failed for %s: %s", action, type(exc).__name__)
 
 

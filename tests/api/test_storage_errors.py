@@ -87,3 +87,25 @@ def test_a_stored_write_is_acknowledged_when_the_index_cannot_be_saved(
 def test_storage_errors_are_classified(exc: OSError, kind: type | None) -> None:
     found = storage_error(exc)
     assert (type(found) if found else None) is kind
+
+
+def test_a_reveal_or_export_whose_audit_cannot_be_written_is_withheld(
+    service: LeianService, handler: TestClient
+) -> None:
+    row = case("RO-REVEAL", "小区电梯停运三个月，业主代表联系电话13912345678，请求督促物业维修。")
+    created = handler.post("/api/cases", json=row)
+    assert created.status_code == 201, created.text
+    cid = created.json()["id"]
+    revealed = handler.get(f"/api/cases/{cid}", params={"reveal": "true"})
+    assert revealed.status_code == 200 and "13912345678" in revealed.text  # audited, then served
+    service.db._conn.execute("PRAGMA query_only = ON")  # the audit event cannot be written
+    try:
+        for path, params in ((f"/api/cases/{cid}", {"reveal": "true"}), ("/api/cases/export", {"format": "csv"})):
+            r = handler.get(path, params=params)
+            assert r.status_code == 503, (path, r.status_code)
+            assert r.json()["error"]["code"] == "storage_read_only"
+            assert "13912345678" not in r.text and "RO-REVEAL" not in r.text
+        masked = handler.get(f"/api/cases/{cid}")  # a masked read needs no audit event: still served
+        assert masked.status_code == 200 and "13912345678" not in masked.text
+    finally:
+        service.db._conn.execute("PRAGMA query_only = OFF")
