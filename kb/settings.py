@@ -16,7 +16,7 @@ from typing import Literal, get_args
 from indexing.encoders import usable_cores
 from kb.errors import FieldProblem, InvalidInputError
 
-EncoderName = Literal["use-m3", "sbert", "hashing"]
+EncoderName = Literal["use-m3", "use-m3-int8", "sbert", "hashing"]
 IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
 StopwordSet = Literal["petition", "function", "none"]

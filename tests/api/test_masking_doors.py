@@ -63,7 +63,9 @@ def test_workflow_lists_and_packages_mask_titles_for_an_analyst(
     candidates = analyst.get("/api/workflow/packages/candidates", params={"as_of": "2025-06-01"})
     assert candidates.status_code == 200 and {c["case_id"] for c in candidates.json()} == set(world.values())
     _clean(candidates.text)
-    package = service.workflow.create_package(leader="张副省长", department="省人社厅", case_ids=list(world.values()))
+    domains = sorted({str(c.category or c.department) for c in service.cases.get_many(list(world.values())).values()})
+    leader = service.workflow.register_leader(name="张副省长", post="副省长", unit="省人社厅", domains=domains)
+    package = service.workflow.create_package(leader_id=leader.id, case_ids=list(world.values()))
     shown = analyst.get(f"/api/workflow/packages/{package.id}")
     assert shown.status_code == 200 and len(shown.json()["cases"]) == 2
     _clean(shown.text)

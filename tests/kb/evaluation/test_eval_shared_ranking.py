@@ -40,7 +40,9 @@ def test_text_search_and_eval_rank_agree(loaded: tuple[LeianService, Engine, Ind
     for text in QUERIES:
         hits = service.search(text=text, k=10, mode=mode_of(system))
         query = service.query_for_text(text)
-        ranked = engine.rank(index, query.vector, query.tokens, system, 10)
+        ranked = engine.rank(
+            index, query.vector, query.tokens, system, 10, extra=query.extra, expand_short=query.expand_short
+        )
         assert [h.case.id for h in hits] == [ids[row] for row, _ in ranked]
         assert [h.score for h in hits] == pytest.approx([score for _, score in ranked])
 
@@ -68,7 +70,9 @@ def test_filtered_search_and_allow_list_agree(
     allowed = np.array([position[int(i)] for i in service.cases.filter_ids(filters).tolist()], dtype=np.int64)
     query = service.query_for_text(QUERIES[0])
     hits = service.search(text=QUERIES[0], filters=filters, k=10, mode=mode_of(system))
-    ranked = engine.rank(index, query.vector, query.tokens, system, 10, allowed)
+    ranked = engine.rank(
+        index, query.vector, query.tokens, system, 10, allowed, extra=query.extra, expand_short=query.expand_short
+    )
     assert [h.case.id for h in hits] == [ids[r] for r, _ in ranked]
     assert all(h.case.city == city for h in hits)
 

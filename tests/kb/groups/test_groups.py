@@ -250,8 +250,8 @@ def test_batch_decision_applies_to_all_members_in_one_transaction(loaded: LeianS
     started = loaded.groups.start_batch(gid, "省人社厅", "按欠薪保障金先行垫付")
     assert started.lead_department == "省人力资源社会保障厅"
     # A failure on the last member must leave every case and the decision log untouched.
-    victim = max(members)
     before = {c.id: c.status for c in loaded.cases.get_many(members).values()}
+    victim = max(m for m in members if before[m] in ("pending", "in_progress"))  # one the decision changes
     with loaded.db.transaction() as conn:
         conn.execute(
             f"CREATE TRIGGER fail_once BEFORE UPDATE OF status ON cases WHEN NEW.id = {victim} "
