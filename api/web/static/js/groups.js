@@ -1,10 +1,11 @@
 // 类案组 list: size, keywords, spread over cities, monthly trend, status; filter and sort.
 import { columns } from "./charts.js";
-import { familyHref, groupState, listFamilies, listGroups } from "./groups_api.js";
+import { familyHref, familyLabels, groupState, listFamilies, listGroups } from "./groups_api.js";
 import { $, badge, clear, errorBlock, h } from "./ui.js";
 
 let all = [];
 let families = new Map(); // family id -> family (name, groups, size)
+let familyNames = new Map(); // family id -> name shown (numbered when names repeat)
 
 // The last 12 months up to ``end`` (YYYY-MM) as labels.
 function months(end) {
@@ -18,7 +19,7 @@ function months(end) {
 function familyCell(g) {
   const f = families.get(g.family_id);
   if (!f) return "—";
-  return h("a", { href: familyHref(f.id), title: `同一问题类型的 ${f.groups} 个类案组`, onclick: (ev) => { ev.preventDefault(); pickFamily(f.id); } }, f.name);
+  return h("a", { href: familyHref(f.id), title: `同一问题类型的 ${f.groups} 个类案组；关键词：${f.keywords.slice(0, 5).join("、")}`, onclick: (ev) => { ev.preventDefault(); pickFamily(f.id); } }, familyNames.get(f.id));
 }
 
 function pickFamily(id) {
@@ -32,7 +33,7 @@ function fillFamilies() {
   const used = new Set(all.map((g) => g.family_id));
   const list = [...families.values()].filter((f) => used.has(f.id)).sort((a, b) => b.size - a.size || a.id - b.id);
   clear(select, h("option", { value: "" }, "全部组族"),
-    list.map((f) => h("option", { value: String(f.id) }, `${f.name}（${f.groups} 组 · ${f.size} 件）`)),
+    list.map((f) => h("option", { value: String(f.id) }, `${familyNames.get(f.id)}（${f.groups} 组 · ${f.size} 件）`)),
     all.some((g) => !families.has(g.family_id)) ? h("option", { value: "none" }, "未归族") : null);
   if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
 }
@@ -76,7 +77,7 @@ function render() {
   items.sort((a, b) => (key(b) > key(a) ? 1 : key(b) < key(a) ? -1 : a.id - b.id));
   const end = all.map((g) => g.date_to).filter(Boolean).sort().at(-1)?.slice(0, 7);
   const f = families.get(Number(family));
-  $("#g-meta").textContent = `${f ? `组族“${f.name}”：` : ""}共 ${items.length} 组，覆盖 ${items.reduce((n, g) => n + g.size, 0)} 件案件`;
+  $("#g-meta").textContent = `${f ? `组族“${familyNames.get(f.id)}”：` : ""}共 ${items.length} 组，覆盖 ${items.reduce((n, g) => n + g.size, 0)} 件案件`;
   clear($("#g-table tbody"), items.length ? items.map((g) => row(g, end)) : h("tr", {}, h("td", { colspan: 7, class: "empty" }, "没有符合条件的类案组")));
 }
 
@@ -88,6 +89,7 @@ $("#g-filters").addEventListener("submit", (ev) => ev.preventDefault());
     // One request for the list with each group's spread over cities and months, one for all families.
     const [groups, fams] = await Promise.all([listGroups(true), listFamilies()]);
     families = new Map(fams.map((f) => [f.id, f]));
+    familyNames = familyLabels(fams);
     all = groups.map((g) => ({
       ...g,
       cities: (g.spread?.cities || []).map((x) => [x.name, x.count]),
