@@ -5,6 +5,7 @@ import { assignmentPanel } from "./case_assign.js";
 import { lifecyclePanel } from "./case_lifecycle.js";
 import { evaluationPanel, noticesPanel } from "./case_notices.js";
 import { getProfile, groupOfCase, groupState } from "./groups_api.js";
+import { evidenceCell } from "./repeat_evidence.js";
 import { $, badge, can, clear, confirmDialog, errorBlock, fmtTime, formDialog, h, statusBadge, toast } from "./ui.js";
 
 const root = $("#case-root");
@@ -72,6 +73,7 @@ function linkRow(l) {
     h("td", {}, badge(l.label || l.kind, l.kind === "repeat" ? "red" : "amber"), l.manual ? [" ", badge("人工", "")] : null),
     h("td", {}, h("a", { href: `/cases/${l.other_id}` }, l.other_external_no || `#${l.other_id}`)),
     h("td", { class: "num" }, l.similarity === null || l.similarity === undefined ? "—" : `${(l.similarity * 100).toFixed(0)}%`),
+    evidenceCell(l),
     can("workflow:write") ? h("td", {}, h("button", { class: "btn small", type: "button", dataset: { act: "unlink" }, onclick: () => unlink(l) }, "解除")) : null);
 }
 
@@ -114,7 +116,7 @@ function renderWorkflow(wf) {
     $("#case-links"),
     links.length
       ? h("table", { class: "table compact", id: "links" },
-        h("thead", {}, h("tr", {}, h("th", {}, "关系"), h("th", {}, "关联案件"), h("th", { class: "num" }, "相似度"), can("workflow:write") ? h("th", {}, "") : null)),
+        h("thead", {}, h("tr", {}, h("th", {}, "关系"), h("th", {}, "关联案件"), h("th", { class: "num" }, "相似度"), h("th", {}, "识别依据"), can("workflow:write") ? h("th", {}, "") : null)),
         h("tbody", {}, links.map(linkRow)))
       : h("p", { class: "empty" }, "没有关联案件"),
     wf.later_repeats ? h("p", { class: "muted" }, `此案之后另有 ${wf.later_repeats} 件重复信访。`) : null,

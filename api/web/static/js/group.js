@@ -4,7 +4,7 @@ import { decisionDialog } from "./batch_decision.js";
 import { columns, hbars } from "./charts.js";
 import { historyItems } from "./group_history.js";
 import { mergeDialog } from "./group_merge.js";
-import { actions, countBy, getProfile, groupState, pairs } from "./groups_api.js";
+import { actions, countBy, familyHref, getFamily, getProfile, groupState, pairs } from "./groups_api.js";
 import { $, badge, can, clear, confirmDialog, errorBlock, fmtPct, fmtTime, formDialog, h, statusBadge, toast } from "./ui.js";
 
 const root = $("#g-root");
@@ -143,6 +143,22 @@ function renderHistory() {
   clear($("#g-history"), h("ol", { class: "timeline", id: "g-timeline" }, items.slice(0, 30)));
 }
 
+// The family (issue type) above this matter-level group, linking to the list of its groups.
+async function renderFamily(id) {
+  const box = $("#g-family");
+  if (id === null || id === undefined) return;
+  try {
+    const f = await getFamily(id);
+    const others = f.members.filter((m) => m.id !== groupId).length;
+    box.hidden = false;
+    clear(box, "所属组族（问题类型）：", h("a", { href: familyHref(f.id), id: "g-family-link" }, f.name),
+      others ? `，同族另有 ${others} 个类案组` : "，同族没有其他类案组");
+  } catch (e) {
+    box.hidden = false;
+    clear(box, `所属组族 #${id}（${e.message}）`);
+  }
+}
+
 async function load() {
   try {
     profile = await getProfile(groupId);
@@ -153,6 +169,7 @@ async function load() {
     render();
     renderMembers();
     renderHistory();
+    renderFamily(group.family_id);
   } catch (e) {
     clear(root, errorBlock(e));
   }

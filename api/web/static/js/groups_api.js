@@ -16,6 +16,16 @@ export function countBy(cases, key) {
 
 // With spread: each group's cases per city and month in the same response (one request).
 export const listGroups = (spread = false) => api("/api/groups", { query: { spread: spread || undefined } });
+// Group families (the issue type above matter-level groups): all of them in one request.
+export const listFamilies = () => api("/api/group-families");
+export const getFamily = (id) => api(`/api/group-families/${id}`);
+export const familyHref = (id) => `/groups?family=${id}`;
+// A family is named by its dominant category, which several families can share: then add its number.
+export function familyLabels(families) {
+  const seen = new Map();
+  for (const f of families) seen.set(f.name, (seen.get(f.name) || 0) + 1);
+  return new Map(families.map((f) => [f.id, seen.get(f.name) > 1 ? `${f.name} #${f.id}` : f.name]));
+}
 export const groupOfCase = (caseId) => api(`/api/groups/by-case/${caseId}`);
 export const getProfile = (id) => api(`/api/groups/${id}/profile`);
 

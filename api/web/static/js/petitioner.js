@@ -1,6 +1,7 @@
 // 信访人: every case of one petitioner (by keyed hash, masked), with links, stage and rating.
 import { api } from "./api.js";
 import { RATING_COLORS } from "./handling.js";
+import { evidenceWords } from "./repeat_evidence.js";
 import { $, badge, clear, errorBlock, fmtTime, h, statusBadge } from "./ui.js";
 
 const root = $("#pt-root");
@@ -21,7 +22,7 @@ function row(item) {
     h("td", { class: "nowrap" }, c.stage_label ? badge(c.stage_label, c.overdue ? "red" : "blue") : statusBadge(c.status, c.status_label)),
     h("td", { class: "nowrap" }, item.rating_label ? badge(item.rating_label, RATING_COLORS[item.rating] || "") : "—"),
     h("td", { class: "small" }, links.length
-      ? links.map((l, i) => [i ? "、" : "", l.label || l.kind, " ", h("a", { href: `/cases/${l.other_id}` }, l.other_external_no || `#${l.other_id}`)])
+      ? links.map((l, i) => [i ? "、" : "", l.label || l.kind, " ", h("a", { href: `/cases/${l.other_id}`, title: `识别依据：${evidenceWords(l)}` }, l.other_external_no || `#${l.other_id}`)])
       : "—"));
 }
 

@@ -1,6 +1,7 @@
 // 案件研判: search by text or by case, with suggestions, guidance, warnings; the case list below.
 import { api, ApiError, optional } from "./api.js";
 import { caseRow, fillFacets, guidanceBlock, hitItem, suggestionBlock } from "./common.js";
+import { evidenceWords } from "./repeat_evidence.js";
 import { $, badge, can, clear, errorBlock, h } from "./ui.js";
 
 const form = $("#query-form");
@@ -58,7 +59,7 @@ async function warnings(query, hits) {
       for (const link of wf.links || []) {
         if (link.kind === "repeat") {
           box.append(alertBox("red", "重复信访", [`同一信访人就同一事项再次信访（${link.label || "重复信访"}），前案 `,
-            h("a", { href: `/cases/${link.other_id}` }, link.other_external_no || `#${link.other_id}`), "。请核查前案办理情况，避免重复交办。"]));
+            h("a", { href: `/cases/${link.other_id}` }, link.other_external_no || `#${link.other_id}`), "。请核查前案办理情况，避免重复交办。", h("div", { class: "small" }, `识别依据：${evidenceWords(link)}`)]));
         }
       }
       if (wf.later_repeats) box.append(alertBox("amber", "后续重复", `此案之后已有 ${wf.later_repeats} 件重复信访。`));
