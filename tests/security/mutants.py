@@ -221,6 +221,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "            mask_text(username or who.username),", "            username or who.username,", TABLE_TESTS),
     Mutant("reveal-audit", "every spelling of reveal=true is audited", "api/security.py",
            "                if _BOOL.validate_python(value):", '                if value == "true":', REVEAL_TESTS),
+    Mutant("reveal-audit-first", "a reveal or export is audited before it is sent, or withheld", "api/security.py",
+           "                if not await self.audit_before_sending(scope, state, seen, send):",
+           "                if False:", ("tests/api/test_storage_errors.py",)),
     # -- clean failures (issue 16, second part) -------------------------------------------------------
     Mutant("json-recursion", "a 100,000-deep JSON line is 422", "kb/readers.py",
            "    except RecursionError:", "    except ZeroDivisionError:", FAILURE_TESTS[:1]),
