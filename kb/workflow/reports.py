@@ -185,9 +185,9 @@ def periods_rows(
         params["city"] = on_time["city"] = city
     found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time, scope)}
+    counted_all = rate_store.period_counts(db, group_by, periods, rules, scope, city)
     out = []
-    for i, (date_from, date_to) in enumerate(periods):
-        counted = rate_store.period_counts(db, group_by, date_from, date_to, day_end(date_to), rules, scope, city)
+    for i, counted in enumerate(counted_all):
         rows = []
         for name in sorted(set(found) | set(timely) | set(counted)):
             unit = UnitRow(name)
