@@ -82,8 +82,9 @@ def case_facts(
 # The rates of kb/workflow/rates.py counted inside SQLite for a whole report, every period in one
 # query (``period_counts``); ``rates.period_counts`` over ``case_facts`` is the same count in Python
 # (tests compare the two on a random history).
-# - runs: the log in effective-day order (log order within a day) cut into runs of resolved statuses;
-#   a run starts on its first row's day and ends on the day of the next other status (open: NULL). The
+# - runs: the log in effective-day order (log order within a day) cut into runs of resolved statuses:
+#   a run starts at a resolved row whose previous row is not resolved, and ends on the day of the next
+#   row of another status (open: NULL); index ix_status_log_runs (migration 21) serves both probes. The
 #   status in force on day t is the last row on or before t, so a case is resolved on t exactly when a
 #   run has start <= t < end, and its resolution day is that run's start.
 # - dues: the 办理期限 set last before a period's end stamp (first row among equal stamps), then each
@@ -93,17 +94,15 @@ def case_facts(
 #   recorded 办理期限) or with a run starting in the 再次信访 cohort — so no period reads every case.
 PERIOD_COUNTS_SQL = """
 WITH periods(i, f, t, cf, es) AS (VALUES {periods}),
-log AS (
-    SELECT l.case_id, l.effective_on, {ok} AS ok,
-           SUM(NOT {ok}) OVER (PARTITION BY l.case_id ORDER BY l.effective_on, l.id ROWS UNBOUNDED PRECEDING) AS grp,
-           MIN(CASE WHEN NOT {ok} THEN l.effective_on END) OVER (
-               PARTITION BY l.case_id ORDER BY l.effective_on, l.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
-           ) AS next_other
-    FROM case_status_log l
-    WHERE l.effective_on <= :t_max
-),
 runs AS (
-    SELECT case_id, MIN(effective_on) AS start, MIN(next_other) AS stop FROM log WHERE ok GROUP BY case_id, grp
+    SELECT l.case_id, l.effective_on AS start,
+           (SELECT MIN(o.effective_on) FROM case_status_log o
+            WHERE o.case_id = l.case_id AND NOT {ok_o} AND (o.effective_on, o.id) > (l.effective_on, l.id)) AS stop
+    FROM case_status_log l
+    WHERE {ok_l} AND l.effective_on <= :t_max
+      AND (SELECT {ok_p} FROM case_status_log p
+           WHERE p.case_id = l.case_id AND (p.effective_on, p.id) < (l.effective_on, l.id)
+           ORDER BY p.effective_on DESC, p.id DESC LIMIT 1) IS NOT 1
 ),
 handling AS (
     SELECT * FROM case_transitions
@@ -183,7 +182,7 @@ def period_counts(
         periods=", ".join(f"({i}, :f{i}, :t{i}, :cf{i}, :es{i})" for i in range(len(periods))),
         unit_col="city" if group_by == "city" else "department",
         where=where,
-        ok=f"(l.status IN ({marks}))" if resolved else "0",
+        **{f"ok_{a}": f"({a}.status IN ({marks}))" if resolved else "0" for a in "lop"},
     )
     params |= {
         "unknown": UNKNOWN,
