@@ -78,7 +78,6 @@ def case_facts(
     return facts
 
 
-
 # The rates of kb/workflow/rates.py counted inside SQLite for a whole report, every period in one
 # query (``period_counts``); ``rates.period_counts`` over ``case_facts`` is the same count in Python
 # (tests compare the two on a random history).

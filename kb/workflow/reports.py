@@ -22,9 +22,8 @@ from kb.errors import FieldProblem, InvalidInputError
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
-from kb.workflow import evaluations, rates
+from kb.workflow import evaluations, rate_store, rates
 from kb.workflow.lifecycle_store import on_time_counts
-from kb.workflow import rate_store
 from kb.workflow.rates import RateRules
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
@@ -171,7 +170,8 @@ def periods_rows(
     rules: RateRules | None = None,
 ) -> list[tuple[list[UnitRow], UnitRow]]:
     """Per-unit counts and the total for every period: received and 积案 in one pass over the cases
-    table, the on-time counts from the transitions, the rates as ``kb/workflow/rates.py`` defines them, counted in SQL (``rate_store.period_counts``)."""
+    table, the on-time counts from the transitions, the rates as ``kb/workflow/rates.py`` defines them
+    counted in SQL for every period at once (``rate_store.period_counts``)."""
     _check(group_by, periods)
     rules = rules or RateRules()
     t_max = max(t for _, t in periods)

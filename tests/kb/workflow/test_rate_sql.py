@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def _stamp(day: dt.date, rng: random.Random) -> str:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     rng = random.Random(20261202)
     db = Database(Path(tmp_path_factory.mktemp("ratesql")) / "r.db", migrations=ALL_MIGRATIONS)
     with db.transaction() as conn:
@@ -49,15 +50,23 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
             for _ in range(rng.choice([0, 1, 1, 2, 3, 5])):
                 day += dt.timedelta(days=rng.choice([0, 0, 1, 7, 30, 60]))
                 conn.execute(
-                    "INSERT INTO case_status_log(case_id, status, effective_on, at, source) VALUES (?, ?, ?, NULL, 'edit')",
+                    "INSERT INTO case_status_log(case_id, status, effective_on, at, source) "
+                    "VALUES (?, ?, ?, NULL, 'edit')",
                     (i, rng.choice(STATUSES), day.isoformat()),
                 )
             moment, last_due = received, received
             for _ in range(rng.choice([0, 0, 1, 2, 4])):
                 moment += dt.timedelta(days=rng.choice([0, 3, 20, 50]))
                 action, to_stage = rng.choice(
-                    [("accept", "accepted"), ("import", "accepted"), ("import", "closed"), ("upgrade", "accepted"),
-                     ("extend", "accepted"), ("extend", "accepted"), ("sign", "accepted")]
+                    [
+                        ("accept", "accepted"),
+                        ("import", "accepted"),
+                        ("import", "closed"),
+                        ("upgrade", "accepted"),
+                        ("extend", "accepted"),
+                        ("extend", "accepted"),
+                        ("sign", "accepted"),
+                    ]
                 )
                 if action == "extend" and last_due > moment and rng.random() < 0.5:
                     moment = last_due  # an extension recorded on the due day itself still counts
@@ -71,7 +80,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
         for later in range(2, 601):
             if rng.random() < 0.3:
                 conn.execute(
-                    "INSERT INTO case_links(case_id, kind, other_id, similarity, created_at) VALUES (?, 'repeat', ?, 0.9, 't')",
+                    "INSERT INTO case_links(case_id, kind, other_id, similarity, created_at) "
+                    "VALUES (?, 'repeat', ?, 0.9, 't')",
                     (later, rng.randint(1, later - 1)),
                 )
     yield db
