@@ -59,6 +59,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         zhengfa.HANDOVER,  # 18
         groups.FAMILIES,  # 19
         feedback.FEEDBACK,  # 20
+        storage.STATUS_LOG_RUNS,  # 21
     ],
     DECLARED,
 )

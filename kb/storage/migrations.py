@@ -101,4 +101,9 @@ FROM cases ORDER BY id;
 """
 STATUS_LOG = Migration(14, "cases: status log with effective dates", STATUS_LOG_V14)
 
-MIGRATIONS: list[Migration] = [CASES, USERS, STATUS_LOG]
+# The log in effective-day order per case (rowid = log order within a day), covering the status: the
+# rates counted in SQL (kb/workflow/rate_store.py) find each row's neighbours with one probe each.
+STATUS_LOG_RUNS_V21 = "CREATE INDEX ix_status_log_runs ON case_status_log(case_id, effective_on, status);"
+STATUS_LOG_RUNS = Migration(21, "cases: status log index by effective day", STATUS_LOG_RUNS_V21)
+
+MIGRATIONS: list[Migration] = [CASES, USERS, STATUS_LOG, STATUS_LOG_RUNS]

@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from kb.clock import day_end
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import query_in
-from kb.workflow.rates import CaseFacts
+from kb.workflow.rates import UNKNOWN, CaseFacts, Counts, RateRules
 
 
 def case_facts(
@@ -75,3 +76,122 @@ def case_facts(
         if case is not None:
             case.repeats.append(dt.date.fromisoformat(r["later"]))
     return facts
+
+
+# The rates of kb/workflow/rates.py counted inside SQLite for a whole report, every period in one
+# query (``period_counts``); ``rates.period_counts`` over ``case_facts`` is the same count in Python
+# (tests compare the two on a random history).
+# - runs: the log in effective-day order (log order within a day) cut into runs of resolved statuses:
+#   a run starts at a resolved row whose previous row is not resolved, and ends on the day of the next
+#   row of another status (open: NULL); index ix_status_log_runs (migration 21) serves both probes. The
+#   status in force on day t is the last row on or before t, so a case is resolved on t exactly when a
+#   run has start <= t < end, and its resolution day is that run's start.
+# - dues: the 办理期限 set last before a period's end stamp (first row among equal stamps), then each
+#   approved extension in stamp order replaces it when recorded on or before the due day then in force
+#   (a recursive fold); a case without one is due ``handling_days`` after receipt.
+# - cand: the (period, case) pairs that can count at all — due in the period (by receipt, or by a
+#   recorded 办理期限) or with a run starting in the 再次信访 cohort — so no period reads every case.
+PERIOD_COUNTS_SQL = """
+WITH periods(i, f, t, cf, es) AS (VALUES {periods}),
+runs AS (
+    SELECT l.case_id, l.effective_on AS start,
+           (SELECT MIN(o.effective_on) FROM case_status_log o
+            WHERE o.case_id = l.case_id AND NOT {ok_o} AND (o.effective_on, o.id) > (l.effective_on, l.id)) AS stop
+    FROM case_status_log l
+    WHERE {ok_l} AND l.effective_on <= :t_max
+      AND (SELECT {ok_p} FROM case_status_log p
+           WHERE p.case_id = l.case_id AND (p.effective_on, p.id) < (l.effective_on, l.id)
+           ORDER BY p.effective_on DESC, p.id DESC LIMIT 1) IS NOT 1
+),
+handling AS (
+    SELECT * FROM case_transitions
+    WHERE due_date_after IS NOT NULL
+      AND (action IN ('accept', 'extend') OR (action IN ('import', 'upgrade') AND to_stage = 'accepted'))
+),
+base AS (
+    SELECT i, case_id, due FROM (
+        SELECT p.i, h.case_id, h.due_date_after AS due,
+               ROW_NUMBER() OVER (PARTITION BY p.i, h.case_id ORDER BY h.at DESC, h.id) AS rn
+        FROM handling h JOIN periods p ON h.at < p.es WHERE h.action != 'extend'
+    ) WHERE rn = 1
+),
+ext AS (
+    SELECT p.i, h.case_id, h.due_date_after AS due, substr(h.at, 1, 10) AS day,
+           ROW_NUMBER() OVER (PARTITION BY p.i, h.case_id ORDER BY h.at, h.id) AS rn
+    FROM handling h JOIN periods p ON h.at < p.es WHERE h.action = 'extend'
+),
+fold(i, case_id, due, rn) AS (
+    SELECT i, case_id, due, 0 FROM base
+    UNION ALL
+    SELECT f.i, f.case_id, CASE WHEN e.day <= f.due THEN e.due ELSE f.due END, e.rn
+    FROM fold f JOIN ext e ON e.i = f.i AND e.case_id = f.case_id AND e.rn = f.rn + 1
+),
+dues AS (SELECT i, case_id, due, MAX(rn) FROM fold GROUP BY i, case_id),
+cand(i, id) AS (
+    SELECT p.i, c.id FROM periods p JOIN cases c
+        ON c.received_date BETWEEN date(p.f, '-' || :hd || ' days') AND date(p.t, '-' || :hd || ' days')
+    UNION SELECT d.i, d.case_id FROM dues d JOIN periods p ON p.i = d.i AND d.due BETWEEN p.f AND p.t
+    UNION SELECT p.i, r.case_id FROM periods p JOIN runs r ON r.start BETWEEN p.cf AND p.t
+),
+flags AS (
+    SELECT x.i, c.id, COALESCE(NULLIF(c.{unit_col}, ''), :unknown) AS unit, r.start AS since, p.t,
+           COALESCE(COALESCE(d.due, date(c.received_date, '+' || :hd || ' days')) BETWEEN p.f AND p.t, 0) AS is_due,
+           COALESCE(r.start BETWEEN p.f AND p.t, 0) AS is_resolved,
+           COALESCE(r.start BETWEEN p.cf AND p.t, 0) AS in_cohort
+    FROM cand x JOIN periods p ON p.i = x.i JOIN cases c ON c.id = x.id
+    LEFT JOIN dues d ON d.i = x.i AND d.case_id = x.id
+    LEFT JOIN runs r ON r.case_id = x.id AND r.start <= p.t AND (r.stop IS NULL OR r.stop > p.t)
+    WHERE ({where}) AND c.received_date <= p.t
+)
+SELECT i, unit, SUM(is_due) AS due, SUM(is_due AND since IS NOT NULL) AS due_resolved,
+       SUM(is_resolved) AS resolved, SUM(in_cohort) AS repeat_base,
+       SUM(CASE WHEN in_cohort THEN EXISTS (
+               SELECT 1 FROM case_links k JOIN cases later ON later.id = k.case_id
+               WHERE k.kind = 'repeat' AND k.other_id = flags.id AND later.received_date > flags.since
+                 AND later.received_date <= MIN(date(flags.since, '+' || :w || ' days'), flags.t))
+           ELSE 0 END) AS repeat_followed
+FROM flags WHERE is_due OR is_resolved OR in_cohort GROUP BY i, unit
+"""
+
+
+def period_counts(
+    db: Database,
+    group_by: str,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    rules: RateRules,
+    scope: Scope = PROVINCE,
+    city: str | None = None,
+) -> list[dict[str, Counts]]:
+    """``rates.period_counts`` for each period of the cases within ``scope`` (and ``city``), counted in
+    SQL: per unit, due in the period and resolved by its end; resolved in it; the 再次信访 cohort and
+    how many of it were followed by a repeat."""
+    if not periods:
+        return []
+    where, params = scope.named_sql("c")
+    if city:
+        where, params = f"({where}) AND c.city = :city", {**params, "city": city}
+    resolved = sorted(rules.resolved)
+    marks = ", ".join(f":r{i}" for i in range(len(resolved)))
+    params |= {f"r{i}": s for i, s in enumerate(resolved)}
+    for i, (date_from, date_to) in enumerate(periods):
+        cohort_from = min(date_from, date_to - dt.timedelta(days=rules.window_days - 1))
+        params |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat()}
+        params |= {f"cf{i}": cohort_from.isoformat(), f"es{i}": day_end(date_to)}
+    sql = PERIOD_COUNTS_SQL.format(
+        periods=", ".join(f"({i}, :f{i}, :t{i}, :cf{i}, :es{i})" for i in range(len(periods))),
+        unit_col="city" if group_by == "city" else "department",
+        where=where,
+        **{f"ok_{a}": f"({a}.status IN ({marks}))" if resolved else "0" for a in "lop"},
+    )
+    params |= {
+        "unknown": UNKNOWN,
+        "t_max": max(t for _, t in periods).isoformat(),
+        "hd": rules.handling_days,
+        "w": rules.window_days,
+    }
+    out: list[dict[str, Counts]] = [{} for _ in periods]
+    for r in db.query(sql, params):
+        out[int(r["i"])][str(r["unit"])] = Counts(
+            int(r["due"]), int(r["due_resolved"]), int(r["resolved"]), int(r["repeat_base"]), int(r["repeat_followed"])
+        )
+    return out

@@ -1,7 +1,9 @@
 """The ONE place the rates are defined: 化解率, 再次信访率 and which statuses count as resolved.
 
-Every report, campaign progress table, weekly notice and export counts through these functions, and
-states ``definitions(rules)`` beside the figure (docs/workflow.md "统计口径" says the same).
+Every campaign progress table counts through these functions; every report, weekly notice and export
+counts the same rules in SQL (``kb/workflow/rate_store.period_counts``, which tests/kb/workflow/
+test_rate_sql.py holds equal to ``period_counts`` here). All state ``definitions(rules)`` beside the
+figure (docs/workflow.md "统计口径" says the same).
 
 - **resolved** (已化解 by a day): the case's status in force that day is one of
   ``Settings.resolved_statuses`` (default 已化解 and 已办结). The status in force is read from the

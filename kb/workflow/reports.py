@@ -22,9 +22,8 @@ from kb.errors import FieldProblem, InvalidInputError
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
-from kb.workflow import evaluations, rates
+from kb.workflow import evaluations, rate_store, rates
 from kb.workflow.lifecycle_store import on_time_counts
-from kb.workflow.rate_store import case_facts
 from kb.workflow.rates import RateRules
 from kb.workflow.report_store import UNKNOWN as UNKNOWN
 from kb.workflow.report_store import period_counts
@@ -171,7 +170,8 @@ def periods_rows(
     rules: RateRules | None = None,
 ) -> list[tuple[list[UnitRow], UnitRow]]:
     """Per-unit counts and the total for every period: received and 积案 in one pass over the cases
-    table, the on-time counts from the transitions, the rates from ``kb/workflow/rates.py``."""
+    table, the on-time counts from the transitions, the rates as ``kb/workflow/rates.py`` defines them
+    counted in SQL for every period at once (``rate_store.period_counts``)."""
     _check(group_by, periods)
     rules = rules or RateRules()
     t_max = max(t for _, t in periods)
@@ -185,10 +185,9 @@ def periods_rows(
         params["city"] = on_time["city"] = city
     found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time, scope)}
-    facts = list(case_facts(db, scope, city, t_max).values())
+    counted_all = rate_store.period_counts(db, group_by, periods, rules, scope, city)
     out = []
-    for i, (date_from, date_to) in enumerate(periods):
-        counted = rates.period_counts(facts, group_by, date_from, date_to, day_end(date_to), rules)
+    for i, counted in enumerate(counted_all):
         rows = []
         for name in sorted(set(found) | set(timely) | set(counted)):
             unit = UnitRow(name)
