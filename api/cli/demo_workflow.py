@@ -284,7 +284,8 @@ class _Script:
             wf.add_milestone(package.id, "首次接访", today + dt.timedelta(days=7), actor=self.p[SUPERVISOR])
             wf.add_milestone(package.id, "形成化解方案", today + dt.timedelta(days=30), actor=self.p[SUPERVISOR])
             made.append(package.id)
-            self.used.update(int(str(c["id"])) for c in package.cases)  # later steps leave packaged cases to their leader
+            # Later steps leave packaged cases to their leader.
+            self.used.update(int(str(c["id"])) for c in package.cases)
         self.summary.add("领导包案（包案编号）", made)
 
     def special_group(self) -> None:
