@@ -185,3 +185,13 @@ def test_words_that_are_not_names_are_kept(label: str, text: str) -> None:
 def test_public_terms_drop_names_ids_and_phones() -> None:
     terms = ["拖欠", "工资", "赵铁柱", "铁柱", "李建国", "13812345678"]
     assert public_terms(terms, ["赵铁柱"], "本人李建国拖欠工资") == ["拖欠", "工资"]
+
+
+def test_name_parameters_in_logged_urls_are_masked_even_when_no_rule_knows_the_name() -> None:
+    """A transliterated name or a login name is no Chinese person name the text rules find: the
+    parameter name alone says it is personal."""
+    from kb.privacy import mask_url
+
+    logged = mask_url("/api/cases?petitioner_name=%E5%8D%A1%E7%B1%B3%E6%8B%89&x=1")
+    assert "卡米拉" not in logged and logged.endswith("&x=1")
+    assert "zhangsan" not in mask_url("/api/users?username=zhangsan")
