@@ -20,6 +20,7 @@ from kb.campaigns import render, store
 from kb.clock import stamp
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.kernel import Kernel
+from kb.privacy import mask_personal
 from kb.readers import RawColumns, detect_format, read_rows
 from kb.tabular import to_xlsx
 from kb.users import SYSTEM, Principal
@@ -294,7 +295,8 @@ class CampaignService:
                 {
                     "case_id": cid,
                     "external_no": case.external_no if case else "",
-                    "title": case.title if case else "",
+                    # Titles are masked whatever the role, as in the package and 诉访分离 lists.
+                    "title": mask_personal(case.title or "", [case.petitioner_name]) if case else "",
                     "locality": e["locality"],
                     "department": e["department"],
                     "lead_unit": e["lead_unit"],

@@ -211,3 +211,12 @@ def test_http_and_cli_doors(demo: LeianService, tmp_path: Path) -> None:
     assert "周滚动通报" in result.output and out.read_bytes()[:2] == b"PK"
     result = runner.invoke(cli, ["campaigns", "progress", str(cid), "--as", "api_gz"], env=env)
     assert result.exit_code == 0 and "广州市" in result.output and "深圳市" not in result.output
+
+
+def test_the_case_list_masks_titles(demo: LeianService) -> None:
+    cid = _campaign(demo)
+    case_id = int(demo.campaigns.entries(cid)[0]["case_id"])
+    with demo.db.transaction() as conn:  # a title typed with a phone number, as registries do
+        conn.execute("UPDATE cases SET title = title || '（联系电话13912345678）' WHERE id = ?", (case_id,))
+    (row,) = [e for e in demo.campaigns.entries(cid) if e["case_id"] == case_id]
+    assert "13912345678" not in row["title"] and "联系电话" in row["title"]
