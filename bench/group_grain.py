@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", action="store_true", help="issue-4 defaults (one level, 0.4, no names)")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
-    bg.EVAL = Path(os.environ.get("LEIAN_EVAL", str(REPO.parent / "shared" / "eval")))
-    if not bg.EVAL.exists():
-        bg.EVAL = Path("/work/shared/eval")
+    bg.EVAL = Path(os.environ.get("LEIAN_EVAL_DIR") or REPO.parent / "shared" / "eval")
     params = dict(BASELINE) if args.baseline else product_params()
     if args.part == "real":
         out: Any = real(args.cache, params)

@@ -44,7 +44,8 @@ def _rows(part: str) -> tuple[list[dict[str, Any]], list[str], str]:
                 "matter": t["topic"], "repeat": t["repeat_of"] is not None,
             })  # fmt: skip
         return rows, [r["text"] for r in rows], "samples"
-    path = Path(os.environ.get("LEIAN_EVAL", "/work/shared/eval")) / "gov_messages_unlabeled.jsonl.gz"
+    shared = Path(os.environ.get("LEIAN_EVAL_DIR") or Path(__file__).resolve().parents[2] / "shared" / "eval")
+    path = shared / "gov_messages_unlabeled.jsonl.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         raw = [json.loads(line) for line in fh]
     rows = [
