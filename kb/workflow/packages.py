@@ -20,6 +20,7 @@ from kb.privacy import mask_personal
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.workflow import package_store as store
+from kb.workflow.views import masked_title
 
 OPEN = ("pending", "in_progress", "unresolved")
 PACKAGE_STATUS_LABELS = {"open": "包案中", "concluded": "已办结", "withdrawn": "已撤销"}
@@ -514,9 +515,3 @@ def leader_report(
                 row.milestones_done += bool(m.done_date and m.done_date <= end_)
             row.milestones_overdue += m.overdue
     return list(rows.values())
-
-
-def masked_title(row: dict[str, object]) -> dict[str, object]:
-    """A package's case row with its title masked (IDs, phones, names) whatever the role."""
-    name = row.pop("petitioner_name", None)
-    return row | {"title": mask_personal(str(row.get("title") or ""), [str(name) if name else None])}
