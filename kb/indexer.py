@@ -45,6 +45,9 @@ from indexing.vectors import (
     save_index,
 )
 from indexing.vectors import journal as journal_file
+from indexing.vectors.where import Where
+from kb import index_filters
+from kb.domain import SearchFilters
 from kb.errors import IndexStateError
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository, bump_generation, read_generation
@@ -67,11 +70,16 @@ class CaseIndex:
         self.lexical = BM25Index()
         self.vectors: VectorIndex = self._new_vector_index()
         self.lock = threading.RLock()
+        # Serialises reading a case's filterable columns and writing them to the index, so the last
+        # write to reach the index carries the newest committed values (taken before the database
+        # lock and the index lock, never while holding either).
+        self._fields_lock = threading.Lock()
+        self.cases.on_filter_change(self.refresh_filters)
         self.rebuilt_from_db = False
         self._watermark = 0
         self._applied: set[int] = set()
         # While a rebuild reads the database, writes are also logged here and replayed onto it.
-        self._replay: list[tuple[str, Any, Any, Any]] | None = None
+        self._replay: list[tuple[str, Any, Any, Any, Any]] | None = None
         # Persistence state: nothing is saved before the index was opened or rebuilt; ``_dirty``
         # means memory holds changes that neither the snapshot nor the journal records.
         self._opened = False
@@ -85,8 +93,61 @@ class CaseIndex:
     def fingerprint(self) -> dict[str, Any]:
         return {"encoder": self.encoder.name, "dim": self.encoder.dim, "backend": self.settings.index_backend}
 
+    def index_options(self) -> dict[str, Any]:
+        """The backend's options; Milvus also gets the scalar fields filters are pushed down to."""
+        options = dict(self.settings.index_options())
+        if self.settings.index_backend == "milvus":
+            options.update(index_filters.index_options())
+        return options
+
     def _new_vector_index(self) -> VectorIndex:
-        return create_index(self.settings.index_backend, self.encoder.dim, **self.settings.index_options())
+        return create_index(self.settings.index_backend, self.encoder.dim, **self.index_options())
+
+    @property
+    def pushes_filters(self) -> bool:
+        """Whether the vector index filters by expression over stored fields (Milvus)."""
+        return bool(getattr(self.vectors, "filters_by_expression", False))
+
+    def pushdown(self, filters: SearchFilters) -> Where | None:
+        """``filters`` as a condition the vector index evaluates itself, or None (use the id list)."""
+        if not self.pushes_filters or filters.is_empty():
+            return None
+        return index_filters.pushdown(filters, self._granted)
+
+    def _granted(self, scope: Any) -> list[int]:
+        return self.cases.ids_in_scope_beyond(scope, "department", str(scope.unit))
+
+    def _attributes(self, ids: Sequence[int]) -> dict[str, list[Any]]:
+        """The filterable fields of ``ids`` as an index that filters itself stores them."""
+        wanted = [int(i) for i in ids]
+        if len(wanted) > 5000:
+            rows = self.cases.scalar_rows(index_filters.PUSHED)
+        else:
+            rows = self.cases.scalar_rows(index_filters.PUSHED, wanted)
+        found, values = index_filters.attributes(rows)
+        at = {case_id: pos for pos, case_id in enumerate(found)}
+        # A case deleted meanwhile keeps default values; its removal follows.
+        return {name: [column[at[i]] if i in at else None for i in wanted] for name, column in values.items()}
+
+    def refresh_filters(self, ids: Sequence[int]) -> None:
+        """Rewrite the stored fields of ``ids`` from the database (after a commit changed them)."""
+        if not self.pushes_filters or not ids:
+            return
+        with self._fields_lock:
+            values = self._attributes(ids)
+            with self.lock:
+                try:
+                    self.vectors.update_attributes(list(ids), values)  # type: ignore[attr-defined]
+                except Exception:
+                    # The write is committed; searches check pushed-down hits against the database.
+                    log.exception(
+                        "the filter fields of %d case(s) could not be written to the vector index; "
+                        "`leian reindex` rewrites them from the database",
+                        len(ids),
+                    )
+                    return
+                if self._replay is not None:
+                    self._replay.append(("fields", list(ids), None, None, None))
 
     def generation(self) -> int:
         return read_generation(self.db)
@@ -153,7 +214,7 @@ class CaseIndex:
         """
         path = self.settings.index_path
         try:
-            index, meta = load_index_with_meta(path, self.fingerprint(), **self.settings.index_options())
+            index, meta = load_index_with_meta(path, self.fingerprint(), **self.index_options())
         except IndexMismatchError as exc:
             if strict:
                 raise IndexStateError(str(exc)) from exc
@@ -212,13 +273,21 @@ class CaseIndex:
                 self._encode_and_store(stale, progress, encoder or self.encoder)
                 ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             index = self._new_vector_index()
-            index.add(ids, matrix)
+            if getattr(index, "filters_by_expression", False):
+                with self._fields_lock:
+                    index.add(ids, matrix, attributes=self._attributes(ids.tolist()))  # type: ignore[call-arg]
+            else:
+                index.add(ids, matrix)
             lexical = BM25Index()
             lexical.add_many(self.cases.all_tokens())
             lexical.compact()
+            refresh: list[int] = []
             with self.lock:
-                for op, op_ids, vectors, tokens in self._replay or []:
-                    _apply_to(index, lexical, op, op_ids, vectors, tokens)
+                for op, op_ids, vectors, tokens, values in self._replay or []:
+                    if op == "fields":
+                        refresh.extend(op_ids)
+                    else:
+                        _apply_to(index, lexical, op, op_ids, vectors, tokens, values)
                 self.vectors, self.lexical = index, lexical
                 self._watermark = max(self._watermark, generation)
                 self._advance(self._watermark)
@@ -228,6 +297,8 @@ class CaseIndex:
         finally:
             with self.lock:
                 self._replay = None
+        if refresh:  # fields changed while the rebuild read the database: rewrite them from it
+            self.refresh_filters(sorted(set(refresh)))
         if save:
             self.compact()
         return len(index)
@@ -321,26 +392,39 @@ class CaseIndex:
         return np.asarray(found)
 
     # -- updates ---------------------------------------------------------------------------------
-    def _do(self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None) -> None:
+    def _do(
+        self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None, values: Any = None
+    ) -> None:
         with self.lock:
-            _apply_to(self.vectors, self.lexical, op, ids, vectors, tokens)
+            _apply_to(self.vectors, self.lexical, op, ids, vectors, tokens, values)
             if self._replay is not None:
-                self._replay.append((op, list(ids), vectors, tokens))
+                self._replay.append((op, list(ids), vectors, tokens, values))
             self._journal(journal_file.ADD if op == "add" else journal_file.REMOVE, generation, ids, vectors)
             self._advance(generation)
 
     def apply(
         self, ids: Sequence[int], vectors: np.ndarray, tokens: Sequence[Sequence[str]], generation: int | None = None
     ) -> None:
-        self._do("add", ids, vectors, tokens, generation)
+        """Index the stored cases ``ids`` (their vectors and tokens, and, for an index that filters
+        itself, their filterable fields read from the database now)."""
+        if not self.pushes_filters:
+            self._do("add", ids, vectors, tokens, generation)
+            return
+        with self._fields_lock:
+            self._do("add", ids, vectors, tokens, generation, self._attributes(ids))
 
     def remove(self, ids: Sequence[int], generation: int | None = None) -> None:
         self._do("remove", ids, None, None, generation)
 
 
-def _apply_to(vectors: VectorIndex, lexical: BM25Index, op: str, ids: Sequence[int], matrix: Any, tokens: Any) -> None:
+def _apply_to(
+    vectors: VectorIndex, lexical: BM25Index, op: str, ids: Sequence[int], matrix: Any, tokens: Any, values: Any = None
+) -> None:
     if op == "add":
-        vectors.add(np.asarray(ids, dtype=np.int64), matrix)
+        if values is not None and getattr(vectors, "filters_by_expression", False):
+            vectors.add(np.asarray(ids, dtype=np.int64), matrix, attributes=values)  # type: ignore[call-arg]
+        else:
+            vectors.add(np.asarray(ids, dtype=np.int64), matrix)
         for case_id, toks in zip(ids, tokens, strict=True):
             lexical.add(int(case_id), toks)
     else:

@@ -6,6 +6,7 @@ SQL filters, case fetch and explanations) and ``leian eval`` (``kb.evaluation.en
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -17,9 +18,11 @@ from indexing.fusion import Fused, fuse
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import VectorIndex
+from indexing.vectors.where import Where
 from kb.domain import Case, SearchFilters, SearchHit
 from kb.indexer import CaseIndex
 
+log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 # ``leian eval`` names the systems after what they are; the product after what the user picks.
@@ -55,6 +58,48 @@ def is_short(tokens: Sequence[str]) -> bool:
     return 0 < len(set(tokens)) < SHORT_QUERY_TOKENS
 
 
+def dense_candidates(
+    vectors: VectorIndex,
+    vector: np.ndarray,
+    depth: int,
+    allowed: np.ndarray | None,
+    where: Where | None,
+    exclude_id: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``depth`` best (ids, scores) under the filter: pushed down as ``where`` when the index
+    filters itself (Milvus), else as the ``allowed`` id list.
+
+    Pushed-down hits are checked against ``allowed`` (the database's answer, computed anyway for
+    BM25): a hit outside it, or fewer hits than allowed ids can fill, means the index's stored fields
+    lag the database, and the query is answered again with the id list, so results stay complete.
+    ``exclude_id`` (the query's own case, already left out of ``allowed``) is dropped from them.
+    """
+    if where is not None and getattr(vectors, "filters_by_expression", False):
+        scores, ids = vectors.search(vector[None, :], depth, where=where)  # type: ignore[call-arg]
+        keep = ids[0] >= 0
+        found, found_scores = ids[0][keep], scores[0][keep]
+        dropped = 0
+        if exclude_id is not None:
+            other = found != exclude_id
+            dropped = int((~other).sum())
+            found, found_scores = found[other], found_scores[other]
+        if allowed is None:
+            return found, found_scores
+        inside = np.isin(found, allowed)
+        if inside.all() and found.shape[0] >= min(depth - dropped, allowed.shape[0]):
+            return found, found_scores
+        log.warning(
+            "pushed-down filter disagrees with the database (%d hits outside the allow-list, %d of %d found); "
+            "answering with the id list",
+            int((~inside).sum()),
+            found.shape[0],
+            min(depth, allowed.shape[0]),
+        )
+    scores, ids = vectors.search(vector[None, :], depth, allowed)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
+
+
 def rank(
     vectors: VectorIndex,
     lexical: BM25Index,
@@ -70,6 +115,7 @@ def rank(
     exclude_id: int | None = None,
     extra: Mapping[str, float] | None = None,
     expand_short: bool = False,
+    where: Where | None = None,
 ) -> list[Fused]:
     """The top-``k`` fused ranking of one query, best first (ids with dense, lexical and fused scores).
 
@@ -80,6 +126,8 @@ def rank(
 
     ``extra`` adds weighted lexical terms (synonyms); with ``expand_short`` a short query
     (``is_short``) is ranked twice, the second time with the first pass's pseudo-relevance terms.
+    ``where`` is the same filter as ``allowed`` for an index that evaluates it itself
+    (``dense_candidates``).
     """
     mode = mode_of(mode)
     if allowed is not None and exclude_id is not None:
@@ -90,9 +138,7 @@ def rank(
     empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
     dense = sparse = empty
     if mode in ("hybrid", "dense"):
-        d_scores, d_ids = vectors.search(vector[None, :], depth, allowed)
-        keep = d_ids[0] >= 0
-        dense = (d_ids[0][keep], d_scores[0][keep])
+        dense = dense_candidates(vectors, vector, depth, allowed, where, exclude_id)
     if mode in ("hybrid", "lexical"):
         sparse = lexical.top_k(tokens, depth, allowed, extra)
     weight = dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0)
@@ -167,9 +213,11 @@ def hybrid_search(
     """Top-k cases for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical`` (for baselines).
 
     Filters become an explicit allow-list before ranking (``rank``), so a filtered query returns k
-    hits whenever k matching cases exist.
+    hits whenever k matching cases exist; an index that filters itself (Milvus) gets them as a
+    condition on its stored fields instead (kb/index_filters.py), checked against that list.
     """
     allowed = None if filters.is_empty() else index.cases.filter_ids(filters)
+    where = index.pushdown(filters) if allowed is not None else None
     # Both indexes are read under the lock, so a rebuild swapping them is never seen half done.
     with index.lock:
         fused = rank(
@@ -186,6 +234,7 @@ def hybrid_search(
             exclude_id=query.exclude_id,
             extra=query.extra,
             expand_short=query.expand_short,
+            where=where,
         )
     if boosts:  # relevance marks of this deployment (kb.feedback.store.boosts) reorder the pool
         fused = sorted(

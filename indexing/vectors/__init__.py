@@ -39,6 +39,8 @@ def _milvus(dim: int, options: dict[str, Any]) -> VectorIndex:
         options.get("collection") or "leian_cases",
         token=options.get("token"),
         index_type=options.get("index_type") or "FLAT",
+        scalars=options.get("scalars") or (),
+        partition_key=options.get("partition_key"),
     )
 
 
@@ -73,7 +75,8 @@ def load_index_with_meta(path: Path, fingerprint: dict[str, Any], **options: Any
 
     For Milvus the file is a side record of the collection (uri, name, row count) stamped with the
     same fingerprint; ``options`` carry the configured ``uri``/``collection`` (a different location
-    is a mismatch) and the ``token`` (never saved). Other backends ignore ``options``.
+    is a mismatch), the ``token`` (never saved) and the ``scalars``/``partition_key`` the collection
+    must have (indexing/vectors/where.py). Other backends ignore ``options``.
     """
     payload, meta = load_index_file(path)
     check_fingerprint(meta, fingerprint, path)
@@ -90,7 +93,13 @@ def load_index_with_meta(path: Path, fingerprint: dict[str, Any], **options: Any
         from indexing.vectors.milvus_index import MilvusIndex
 
         index = MilvusIndex.from_bytes(
-            payload, dim, token=options.get("token"), uri=options.get("uri"), collection=options.get("collection")
+            payload,
+            dim,
+            token=options.get("token"),
+            uri=options.get("uri"),
+            collection=options.get("collection"),
+            scalars=options.get("scalars"),
+            partition_key=options.get("partition_key"),
         )
         return index, meta
     raise IndexMismatchError(f"{path} 处的索引使用未知后端 {backend!r}；请运行 `leian reindex` 从数据库重建")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,9 @@ class CaseRepository:
         """``clock`` and ``near_due_days`` decide what the ``deadline`` filter and ``overdue`` mean."""
         self.db = db
         self.clock: Clock = clock or SystemClock()
+        # Told (after commit) which cases' filterable columns a write changed: the case index keeps
+        # the scalar fields of a Milvus collection in step with them (kb/indexer.py).
+        self._filter_listeners: list[Callable[[list[int]], None]] = []
         self.near_due_days = near_due_days
 
     def _case(self, row: sqlite3.Row) -> Case:
@@ -178,12 +182,37 @@ class CaseRepository:
             f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?", [*[values[c] for c in cols], now(), case_id]
         )
         self._log_changes(conn, before, "edit")
+        self._filters_changed([case_id])
 
     def delete(self, conn: sqlite3.Connection, case_id: int) -> bool:
         return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
 
     def delete_vectors(self, conn: sqlite3.Connection, encoder: str) -> None:
         conn.execute("DELETE FROM case_vectors WHERE encoder = ?", (encoder,))
+
+    # -- the filterable columns a vector index stores beside the vectors (kb/index_filters.py) ------
+    def on_filter_change(self, listener: Callable[[list[int]], None]) -> None:
+        """Call ``listener(ids)`` after each commit of a write (other than ``upsert``, whose cases the
+        index is given with their vectors) that may have changed filterable columns of ``ids``."""
+        self._filter_listeners.append(listener)
+
+    def _filters_changed(self, ids: list[int]) -> None:
+        for listener in self._filter_listeners:
+            self.db.after_commit(functools.partial(listener, list(ids)))
+
+    def scalar_rows(self, columns: Sequence[str], ids: Sequence[int] | None = None) -> list[sqlite3.Row]:
+        """``id`` and ``columns`` of the cases ``ids`` (every case when None), by id."""
+        cols = ", ".join(["id", *columns])
+        if ids is None:
+            return self.db.query(f"SELECT {cols} FROM cases ORDER BY id")
+        return sorted(query_in(self.db, f"SELECT {cols} FROM cases WHERE id IN ({{marks}})", ids), key=lambda r: r[0])
+
+    def ids_in_scope_beyond(self, scope: Scope, column: str, value: str) -> list[int]:
+        """Cases within ``scope`` whose ``column`` is not ``value``: what a scope grants beyond a plain
+        field match (a department's assigned and referred cases)."""
+        where, params = scope.sql()
+        sql = f"SELECT id FROM cases WHERE ({where}) AND ({column} IS NULL OR {column} != ?) ORDER BY id"
+        return [int(r[0]) for r in self.db.query(sql, [*params, value])]
 
     # -- field writes other features ask for (inside their transaction) ---------------------------
     def petitioner_keys(self, conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str | None]:
@@ -192,16 +221,19 @@ class CaseRepository:
 
     def set_department(self, conn: sqlite3.Connection, case_id: int, department: str) -> None:
         conn.execute("UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (department, now(), case_id))
+        self._filters_changed([case_id])
 
     def set_locality(self, conn: sqlite3.Connection, case_id: int, city: str, district: str | None) -> None:
         """The case's locality (属地) after an assignment: its city and district."""
         conn.execute(
             "UPDATE cases SET city = ?, district = ?, updated_at = ? WHERE id = ?", (city, district, now(), case_id)
         )
+        self._filters_changed([case_id])
 
     def set_litigation(self, conn: sqlite3.Connection, case_id: int, flagged: bool) -> None:
         """The litigation flag only (updated_at unchanged: detection is not an edit of the case)."""
         conn.execute("UPDATE cases SET litigation = ? WHERE id = ?", (int(flagged), case_id))
+        self._filters_changed([case_id])
 
     def set_decided_status(
         self, conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None]], note: str
@@ -217,6 +249,7 @@ class CaseRepository:
             [(status, note, day, stamp, case_id) for case_id, status, day in rows],
         )
         self._log_changes(conn, before, "batch")
+        self._filters_changed([case_id for case_id, _, _ in rows])
 
     def set_stage(self, conn: sqlite3.Connection, case_id: int, stage: str, due_date: str | None) -> None:
         """The lifecycle's stage and due date (kb/workflow/lifecycle.py is the only caller).
@@ -243,6 +276,7 @@ class CaseRepository:
             (status, concluded_on, now(), case_id),
         )
         self._log_changes(conn, before, "lifecycle")
+        self._filters_changed([case_id])
 
     def save_vectors(self, conn: sqlite3.Connection, encoder: str, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         conn.executemany(

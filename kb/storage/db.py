@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from kb.storage.migrate import Migration, apply, check_order
 
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+log = logging.getLogger(__name__)
 
 
 def private_file(path: Path) -> None:
@@ -35,6 +37,14 @@ def write_private_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def _run(callbacks: Sequence[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("an after-commit step failed (the transaction is committed)")
+
+
 class Database:
     """A serialised connection: SQLite handles one writer at a time anyway.
 
@@ -52,6 +62,7 @@ class Database:
                 self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
             private_file(self.path)
         self._lock = threading.RLock()
+        self._after: list[Callable[[], None]] = []  # ``after_commit`` callbacks of the open transaction
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -75,6 +86,17 @@ class Database:
         with self._lock:
             return apply(self, self.migrations)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction has committed, after the database lock is
+        released (so it may take other locks and read); dropped if the transaction rolls back.
+        Outside a transaction it runs at once. A failing callback is logged, never raised: the
+        write is stored by then."""
+        with self._lock:
+            if self._conn.in_transaction:
+                self._after.append(callback)
+                return
+        _run([callback])
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -82,9 +104,11 @@ class Database:
                 yield self._conn
                 return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._after = []
             try:
                 yield self._conn
             except BaseException:
+                self._after = []
                 # SQLite has already rolled back after SQLITE_FULL and some I/O errors: a second
                 # ROLLBACK would fail and hide the real error (a full disk answered 500).
                 if self._conn.in_transaction:
@@ -93,9 +117,12 @@ class Database:
             try:
                 self._conn.execute("COMMIT")
             except BaseException:
+                self._after = []
                 if self._conn.in_transaction:  # not committed: nothing of it is stored
                     self._conn.execute("ROLLBACK")
                 raise
+            callbacks, self._after = self._after, []
+        _run(callbacks)
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,35 +16,67 @@ from indexing.vectors import IndexCorruptError, IndexMismatchError, VectorIndex,
 from indexing.vectors.choose import AUTO_THRESHOLD, choose_factory, nlist_for, resolve_factory
 from indexing.vectors.exact import ExactIndex
 from indexing.vectors.faiss_index import FaissIndex
+from indexing.vectors.where import AnyOf, Between, Either, IdIn, ScalarField, Where, matches
 
 DIM, N = 32, 1500
-HAS_MILVUS = importlib.util.find_spec("pymilvus") is not None
-Maker = Callable[[Path], VectorIndex]
+HAS_PYMILVUS = importlib.util.find_spec("pymilvus") is not None
+# Milvus Lite (the ``milvus`` extra); the server's own virtualenv has pymilvus 2.3 and no Lite.
+HAS_MILVUS = HAS_PYMILVUS and importlib.util.find_spec("milvus_lite") is not None
+Maker = Callable[[Path, pytest.FixtureRequest], VectorIndex]
+# The scalar fields of the filter tests, the city a partition key as in the product (kb/vector_fields.py).
+SCALARS = (
+    ScalarField("city", "str", 32),
+    ScalarField("status", "str", 16),
+    ScalarField("litigation", "bool"),
+    ScalarField("received", "int"),
+)
+# A value with quotes and backslashes, and one shaped like an injection: both must stay text.
+CITIES = ("广州市", "深圳市", 'a"b\\c', "佛山市", 'x" or id >= 0 or city == "')
 
 
-def _milvus(tmp: Path) -> VectorIndex:
+def _milvus(tmp: Path, request: pytest.FixtureRequest) -> VectorIndex:
     from indexing.vectors.milvus_index import MilvusIndex
 
-    return MilvusIndex(DIM, str(tmp / "milvus.db"), "contract")
+    return MilvusIndex(DIM, str(tmp / "milvus.db"), "contract", scalars=SCALARS, partition_key="city")
+
+
+def _milvus_server(tmp: Path, request: pytest.FixtureRequest) -> VectorIndex:
+    from indexing.vectors.milvus_index import MilvusIndex
+
+    uri = request.getfixturevalue("milvus_server")
+    name = f"contract_{uuid.uuid4().hex[:12]}"
+    index = MilvusIndex(DIM, uri, name, scalars=SCALARS, partition_key="city")
+    request.addfinalizer(lambda: index._client.drop_collection(name))
+    return index
 
 
 # name -> (maker, exact answers expected)
 BACKENDS: dict[str, tuple[Maker, bool]] = {
-    "exact": (lambda tmp: ExactIndex(DIM), True),
-    "faiss-flat": (lambda tmp: FaissIndex(DIM, "Flat"), True),
-    "faiss-ivf-sq8": (lambda tmp: FaissIndex(DIM, "IVF32,SQ8"), False),
-    "faiss-hnsw": (lambda tmp: FaissIndex(DIM, "HNSW16"), False),
+    "exact": (lambda tmp, req: ExactIndex(DIM), True),
+    "faiss-flat": (lambda tmp, req: FaissIndex(DIM, "Flat"), True),
+    "faiss-ivf-sq8": (lambda tmp, req: FaissIndex(DIM, "IVF32,SQ8"), False),
+    "faiss-hnsw": (lambda tmp, req: FaissIndex(DIM, "HNSW16"), False),
     # A graph over trained codes: the index must train its scalar quantiser before the first add.
-    "faiss-hnsw-sq8": (lambda tmp: FaissIndex(DIM, "HNSW16,SQ8"), False),
-    "faiss-auto": (lambda tmp: FaissIndex(DIM, "auto", threshold=1000), False),
+    "faiss-hnsw-sq8": (lambda tmp, req: FaissIndex(DIM, "HNSW16,SQ8"), False),
+    "faiss-auto": (lambda tmp, req: FaissIndex(DIM, "auto", threshold=1000), False),
     "milvus": (_milvus, True),
+    # The standalone server (tests/indexing/conftest.py), in its own virtualenv: ./run milvus-server
+    "milvus-server": (_milvus_server, True),
 }
-PARAMS = [
-    pytest.param(name, marks=[pytest.mark.milvus, pytest.mark.skipif(not HAS_MILVUS, reason="pymilvus missing")])
-    if name == "milvus"
-    else name
-    for name in BACKENDS
-]
+MILVUS_BACKENDS = ("milvus", "milvus-server")
+LITE = [pytest.mark.milvus, pytest.mark.skipif(not HAS_MILVUS, reason="Milvus Lite (the milvus extra) missing")]
+SERVER = [pytest.mark.milvus_server]
+
+
+def _param(name: str) -> object:
+    if name == "milvus":
+        return pytest.param(name, marks=LITE)
+    if name == "milvus-server":
+        return pytest.param(name, marks=SERVER)
+    return name
+
+
+PARAMS = [_param(name) for name in BACKENDS]
 
 
 def corpus(n: int = N, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +91,12 @@ def corpus(n: int = N, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(params=PARAMS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, VectorIndex, bool]:
     maker, exact = BACKENDS[request.param]
-    return request.param, maker(tmp_path), exact
+    return request.param, maker(tmp_path, request), exact
+
+
+@pytest.fixture(params=[_param(name) for name in MILVUS_BACKENDS])
+def milvus_backend(request: pytest.FixtureRequest, tmp_path: Path) -> VectorIndex:
+    return BACKENDS[request.param][0](tmp_path, request)
 
 
 def reference(ids: np.ndarray, vecs: np.ndarray) -> ExactIndex:
@@ -198,25 +237,158 @@ def test_choose_factory_by_size() -> None:
     assert resolve_factory("HNSW32", 10) == "HNSW32"
 
 
-@pytest.mark.milvus
-@pytest.mark.skipif(not HAS_MILVUS, reason="pymilvus missing")
-def test_milvus_record_detects_changes_behind_its_back(tmp_path: Path) -> None:
+def test_milvus_record_detects_changes_behind_its_back(milvus_backend: VectorIndex, tmp_path: Path) -> None:
     from indexing.vectors.milvus_index import MilvusIndex
 
-    index = _milvus(tmp_path)
+    index = milvus_backend
+    assert isinstance(index, MilvusIndex)
     ids, vecs = corpus(100)
     index.add(ids, vecs)
     path = tmp_path / "vectors.index"
     stamp = {"encoder": "test", "dim": DIM, "backend": "milvus"}
     save_index(index, path, stamp)
     # A fresh index object does not wipe the saved collection until it is used.
-    MilvusIndex(DIM, str(tmp_path / "milvus.db"), "contract")
+    MilvusIndex(DIM, index.uri, index.collection, scalars=SCALARS, partition_key="city")
     assert len(load_index(path, stamp)) == 100
     with pytest.raises(IndexMismatchError, match="collection"):
         load_index(path, stamp, collection="elsewhere")
+    # A collection without the configured scalar fields (saved before filters were pushed down).
+    with pytest.raises(IndexMismatchError, match="标量字段"):
+        load_index(path, stamp, scalars=SCALARS[:2], partition_key="city")
     index.remove(ids[:3])
     with pytest.raises(IndexMismatchError, match="97"):
         load_index(path, stamp)
+
+
+# -- filters pushed down: scalar fields and ``Where`` -----------------------------------------------
+
+
+def attributes(n: int = N, seed: int = 1) -> dict[str, list]:
+    rng = np.random.default_rng(seed)
+    return {
+        "city": [CITIES[i] for i in rng.integers(0, len(CITIES), n)],
+        "status": [("pending", "in_progress", "resolved", "closed")[i] for i in rng.integers(0, 4, n)],
+        "litigation": [bool(b) for b in rng.random(n) < 0.2],
+        "received": [int(d) for d in rng.integers(20230101, 20250101, n)],
+    }
+
+
+def add_with(index: VectorIndex, ids: np.ndarray, vecs: np.ndarray, attrs: dict[str, list]) -> None:
+    if getattr(index, "filters_by_expression", False):
+        index.add(ids, vecs, attributes=attrs)  # type: ignore[call-arg]
+    else:
+        index.add(ids, vecs)
+
+
+def search_where(index: VectorIndex, queries: np.ndarray, k: int, where: Where, allowed: np.ndarray) -> np.ndarray:
+    """Pushed down where the backend can, else the same filter as an id list (what kb/search.py does)."""
+    if getattr(index, "filters_by_expression", False):
+        return index.search(queries, k, where=where)[1]  # type: ignore[call-arg]
+    return index.search(queries, k, allowed)[1]
+
+
+WHERES = {
+    # about 1 %, 10 % and 50 % of the corpus, and a disjunction with an explicit id list (an ACL set)
+    "narrow": Where((AnyOf("city", ("广州市",)), AnyOf("status", ("closed",)), AnyOf("litigation", (True,)))),
+    "tenth": Where((AnyOf("city", ('a"b\\c', "深圳市")), Between("received", 20240101, 20250101))),
+    "half": Where((AnyOf("status", ("pending", "in_progress")),)),
+    "either": Where(
+        (Either((AnyOf("city", ("佛山市",)), IdIn(tuple(range(7, 3000, 9))))), Between("received", low=20240101))
+    ),
+    "quoted": Where((AnyOf("city", ('x" or id >= 0 or city == "',)),)),
+}
+
+
+@pytest.mark.parametrize("name", list(WHERES))
+def test_where_filter_matches_exact(backend: tuple[str, VectorIndex, bool], name: str) -> None:
+    _, index, exact = backend
+    ids, vecs = corpus()
+    attrs = attributes()
+    add_with(index, ids, vecs, attrs)
+    where = WHERES[name]
+    allowed = matches(where, ids, attrs)
+    assert 0 < allowed.shape[0] < N
+    queries = vecs[np.random.default_rng(5).integers(0, N, 8)]
+    got = search_where(index, queries, 10, where, allowed)
+    _, want = reference(ids, vecs).search(queries, 10, allowed)
+    assert ((got >= 0).sum(axis=1) == min(10, allowed.shape[0])).all()
+    assert np.isin(got[got >= 0], allowed).all()
+    if exact:
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert recall(got, want) >= 0.8
+
+
+def test_where_with_chunked_id_list_is_complete(milvus_backend: VectorIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An id list longer than one expression is split; the chunks' results merge to the exact answer."""
+    from indexing.vectors import milvus_index
+
+    monkeypatch.setattr(milvus_index, "FILTER_CHUNK", 64)
+    ids, vecs = corpus()
+    attrs = attributes()
+    add_with(milvus_backend, ids, vecs, attrs)
+    queries = vecs[:6]
+    for where in (WHERES["either"], Where((AnyOf("status", ("closed", "resolved")), IdIn(tuple(ids[::4].tolist()))))):
+        allowed = matches(where, ids, attrs)
+        got = milvus_backend.search(queries, 10, where=where)[1]  # type: ignore[call-arg]
+        np.testing.assert_array_equal(got, reference(ids, vecs).search(queries, 10, allowed)[1])
+    # An allow-list and a ``Where`` together: both hold.
+    allowed = ids[::3]
+    got = milvus_backend.search(queries, 10, allowed, where=WHERES["half"])[1]  # type: ignore[call-arg]
+    both = np.intersect1d(allowed, matches(WHERES["half"], ids, attrs))
+    np.testing.assert_array_equal(got, reference(ids, vecs).search(queries, 10, both)[1])
+
+
+def test_update_attributes_moves_cases_between_partitions(milvus_backend: VectorIndex) -> None:
+    """A case whose city or status changes is found under the new values only (the partition key too)."""
+    ids, vecs = corpus(300)
+    attrs = attributes(300)
+    add_with(milvus_backend, ids, vecs, attrs)
+    moved = [int(i) for i, c in zip(ids, attrs["city"], strict=True) if c == "深圳市"][:5]
+    assert milvus_backend.update_attributes(  # type: ignore[attr-defined]
+        [*moved, 10**9],  # an id not in the collection is skipped
+        {"city": ["广州市"] * 6, "status": ["closed"] * 6, "litigation": [True] * 6, "received": [20260101] * 6},
+    ) == len(moved)
+    assert len(milvus_backend) == 300
+    rows = {i: n for n, i in enumerate(ids.tolist())}
+    queries = vecs[[rows[i] for i in moved]]
+    for case_id in moved:
+        attrs["city"][rows[case_id]], attrs["status"][rows[case_id]] = "广州市", "closed"
+        attrs["litigation"][rows[case_id]], attrs["received"][rows[case_id]] = True, 20260101
+    for where in (Where((AnyOf("city", ("广州市",)),)), Where((AnyOf("city", ("深圳市",)),)), WHERES["narrow"]):
+        allowed = matches(where, ids, attrs)
+        got = milvus_backend.search(queries, 10, where=where)[1]  # type: ignore[call-arg]
+        np.testing.assert_array_equal(got, reference(ids, vecs).search(queries, 10, allowed)[1])
+    # The vectors did not change: each moved case is still its own nearest neighbour.
+    got = milvus_backend.search(queries, 1, where=Where((AnyOf("city", ("广州市",)),)))[1]  # type: ignore[call-arg]
+    assert got[:, 0].tolist() == moved
+
+
+def test_old_server_is_refused_in_chinese_and_english(caplog: pytest.LogCaptureFixture) -> None:
+    from indexing.vectors import milvus_compat
+
+    assert milvus_compat.parse_version("v2.3.5-lite").numbers == (2, 3, 5)
+    lite = milvus_compat.parse_version("milvus_lite-3.2.2")
+    assert lite.lite and lite.partition_key and lite.upsert_keeps_partition_key
+    server = milvus_compat.parse_version("v2.3.5")
+    assert server.partition_key and not server.upsert_keeps_partition_key
+    milvus_compat.check_engine(server, "http://milvus:19530")
+    old = milvus_compat.parse_version("v2.2.14")
+    with caplog.at_level(logging.ERROR), pytest.raises(milvus_compat.MilvusVersionError, match=r"v2\.2\.14，过低"):
+        milvus_compat.check_engine(old, "http://milvus:19530")
+    assert "needs 2.3.0 or newer" in caplog.text
+
+
+def test_expressions_escape_strings() -> None:
+    from indexing.vectors.milvus_expr import expression, expressions, quote
+
+    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+    assert quote("x\ny") == '"x\\ny"'
+    text = expression(Where((AnyOf("city", ('x" or id >= 0 or "',)), AnyOf("litigation", (True,)))))
+    assert text == '(city == "x\\" or id >= 0 or \\"") and (litigation == true)'
+    assert expression(Where()) == ""
+    assert expression(Where((AnyOf("city", ()),))) == "(id < -1)"
+    assert len(expressions(Where((IdIn(tuple(range(100))),)), chunk_size=30)) == 4
 
 
 def test_milvus_import_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
