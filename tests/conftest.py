@@ -14,6 +14,7 @@ from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.service import LeianService
 from kb.settings import Settings
+from tests.milvus_server import milvus_server  # noqa: F401  (the session's Milvus server, for milvus_server tests)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "cases.jsonl"

@@ -101,8 +101,10 @@ def iter_ids(client: Any, collection: str, batch: int = 10000) -> list[int]:
     else:  # pymilvus 2.3: the ORM's iterator over the client's connection
         from pymilvus import Collection
 
+        # One comparison: the 2.3 iterator appends ``and id > last`` without parentheses (an ``or``
+        # here made it return the first page for ever), and -2**63 itself does not parse.
         iterator = Collection(collection, using=client._using).query_iterator(
-            batch_size=batch, expr="id >= 0 or id < 0", output_fields=["id"]
+            batch_size=batch, expr=f"id > {-(2**63) + 1}", output_fields=["id"]
         )
     out: list[int] = []
     try:

@@ -1,4 +1,5 @@
-"""The Milvus standalone server for the ``milvus_server`` tests: started once per session.
+"""The Milvus standalone server for the ``milvus_server`` tests: started once per session (the fixture
+is imported by tests/conftest.py).
 
 The server comes from the PyPI package ``milvus`` (2.3), whose client pins clash with Milvus Lite's,
 so these tests run in their own virtualenv (``./run milvus-server``, created by ``.ci/run``); where
@@ -14,8 +15,20 @@ from pathlib import Path
 
 import pytest
 
+# The standalone binary locks this pid file whatever its base directory: one server per machine.
+PID_FILE = Path("/run/milvus/standalone.pid")
 HAS_SERVER = importlib.util.find_spec("milvus") is not None and importlib.util.find_spec("pymilvus") is not None
 log = logging.getLogger(__name__)
+
+
+def _running_server() -> int | None:
+    """The pid of a live Milvus standalone process named in ``PID_FILE``, if any."""
+    try:
+        pid = int(PID_FILE.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"milvus" in cmdline and b"standalone" in cmdline else None
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +40,12 @@ def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from indexing.vectors import milvus_compat
 
+    other = _running_server()
+    if other is not None:
+        pytest.fail(
+            f"another Milvus standalone server (pid {other}) holds {PID_FILE}: the milvus package's server "
+            "takes that machine-wide lock, so a second one never becomes ready; stop it first"
+        )
     base: Path = tmp_path_factory.mktemp("milvus-server")
     server = MilvusServer()
     server.set_base_dir(str(base))
