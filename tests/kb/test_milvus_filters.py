@@ -23,18 +23,20 @@ from kb.service import LeianService
 from tests.conftest import make_settings
 
 HAS_LITE = importlib.util.find_spec("milvus_lite") is not None
+LITE = [pytest.mark.milvus, pytest.mark.skipif(not HAS_LITE, reason="Milvus Lite missing")]
 
 
 @pytest.fixture(
     params=[
-        pytest.param("lite", marks=[pytest.mark.milvus, pytest.mark.skipif(not HAS_LITE, reason="Milvus Lite missing")]),
+        pytest.param("lite", marks=LITE),
         pytest.param("server", marks=[pytest.mark.milvus_server]),
     ]
 )
 def milvus_service(request: pytest.FixtureRequest, tmp_path: Path, segmenter: Segmenter) -> Iterator[LeianService]:
     options: dict[str, Any] = {"index_backend": "milvus"}
     if request.param == "server":
-        options |= {"milvus_uri": request.getfixturevalue("milvus_server"), "milvus_collection": f"kb_{uuid.uuid4().hex[:10]}"}
+        options["milvus_uri"] = request.getfixturevalue("milvus_server")
+        options["milvus_collection"] = f"kb_{uuid.uuid4().hex[:10]}"
     svc = LeianService(make_settings(tmp_path, **options), encoder=HashingEncoder(), segmenter=segmenter)
     yield svc
     if request.param == "server":
