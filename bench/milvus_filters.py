@@ -136,7 +136,8 @@ def run(n: int, n_queries: int, uri: str | None) -> str:
         f"Load before: `{before}`; after: `{after}`.",
         "",
         "| filter (allowed) | FAISS Flat p50 ms | FAISS p99 ms | pushed-down p50 ms | pushed-down p99 ms "
-        "| id-list p50 ms | id-list p99 ms | id list / pushed down (p50) | pushed down / FAISS | id list / FAISS | same ids as FAISS |",
+        "| id-list p50 ms | id-list p99 ms | id list / pushed down (p50) | pushed down / FAISS | id list / FAISS "
+        "| same ids as FAISS |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
