@@ -13,6 +13,10 @@ differences, each handled here:
 - Server 2.3.5 loses the partition key on ``upsert`` (rows upserted into a partition-key collection
   are not found by a filter on the key, and an upsert changing the key leaves the row in its old
   partition): on a server, rows are replaced by delete + insert, which routes them correctly.
+- Server 2.3.5 prunes partitions by every partition-key condition in a filter, also one inside an
+  ``or``: ``(city == "佛山市" or id in [...]) and ...`` searched only 佛山市's partition and missed the
+  listed ids elsewhere. Such an ``or`` is split into one expression per branch and the results
+  merged (``milvus_expr.split_on``).
 - The server's version is checked when connecting: below ``MIN_SERVER`` Leian refuses to start,
   with a Chinese message (raised to the user) and an English log line naming the missing feature.
 """
@@ -47,6 +51,11 @@ class Engine:
     @property
     def partition_key(self) -> bool:
         return self.lite or self.numbers >= PARTITION_KEY_SINCE
+
+    @property
+    def prunes_inside_or(self) -> bool:
+        """Whether a partition-key condition inside an ``or`` wrongly prunes partitions (server 2.3.5)."""
+        return not self.lite
 
     @property
     def upsert_keeps_partition_key(self) -> bool:

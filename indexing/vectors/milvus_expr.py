@@ -59,8 +59,35 @@ def expression(where: Where, chunked: IdIn | None = None, chunk: tuple[int, ...]
     return " and ".join(f"({_clause(c, chunked, chunk)})" for c in where.clauses)
 
 
-def expressions(where: Where, chunk_size: int = FILTER_CHUNK) -> list[str]:
-    """The expressions whose matches together are ``where``'s: one, or one per chunk of its largest id list."""
+def _mentions(clause: Clause, name: str) -> bool:
+    if isinstance(clause, AnyOf | Between):
+        return clause.field == name
+    if isinstance(clause, Either):
+        return any(_mentions(c, name) for c in clause.clauses)
+    return False
+
+
+def split_on(where: Where, name: str) -> list[Where]:
+    """``where`` as a union of filters in which ``name`` appears only in conjunctions: every top-level
+    ``Either`` that mentions it is distributed, ``(A or B) and C`` -> ``A and C``, ``B and C``.
+
+    Milvus server 2.3.5 prunes partitions by any partition-key condition in the expression, also
+    one inside an ``or``, and so missed rows that matched the other branch (milvus_compat).
+    """
+    out = [Where()]
+    for clause in where.clauses:
+        branches = clause.clauses if isinstance(clause, Either) and _mentions(clause, name) else (clause,)
+        out = [Where((*w.clauses, b)) for w in out for b in branches]
+    return out
+
+
+def expressions(where: Where, chunk_size: int = FILTER_CHUNK, partition_key: str | None = None) -> list[str]:
+    """The expressions whose matches together are ``where``'s: one, or one per chunk of its largest id
+    list; with ``partition_key``, one per branch of an ``or`` that mentions the key (``split_on``)."""
+    if partition_key is not None:
+        parts = split_on(where, partition_key)
+        if len(parts) > 1:
+            return [expr for part in parts for expr in expressions(part, chunk_size)]
     lists = where.id_lists()
     largest = max(lists, key=lambda c: len(c.ids), default=None)
     if largest is None or len(largest.ids) <= chunk_size:

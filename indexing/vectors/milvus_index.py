@@ -277,7 +277,8 @@ class MilvusIndex:
             clauses.append(IdIn(tuple(allowed.tolist())))
         # One expression, or one per chunk of the largest id list; their top-k lists are merged so
         # the answer stays complete.
-        filters = expressions(Where(tuple(clauses)), FILTER_CHUNK)
+        split = self.partition_key if self.partition_key is not None and self.engine.prunes_inside_or else None
+        filters = expressions(Where(tuple(clauses)), FILTER_CHUNK, split)
         limit = min(k, MAX_TOPK)
         merged: list[dict[int, float]] = [{} for _ in range(m)]
         level = self._consistency()
@@ -350,6 +351,7 @@ class MilvusIndex:
             scalars=scalars,
             partition_key=partition_key,
         )
+        index._strong_next = True  # the start-up check sees every write, also other processes' deletes
         if len(index) != int(record["count"]):
             raise IndexMismatchError(
                 f"Milvus 集合 {record['collection']!r} 现有 {len(index)} 个向量，保存的记录为 "

@@ -397,3 +397,18 @@ def test_milvus_import_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     with pytest.raises(ImportError, match=r"pip install 'leian\[milvus\]'"):
         milvus_index.MilvusIndex(DIM, "unused.db")
+
+
+def test_or_on_the_partition_key_is_split_into_branches() -> None:
+    from indexing.vectors.milvus_expr import expressions, split_on
+
+    either = Where((Either((AnyOf("city", ("佛山市",)), IdIn((1, 2)))), AnyOf("status", ("closed",))))
+    assert [w.clauses for w in split_on(either, "city")] == [
+        (AnyOf("city", ("佛山市",)), AnyOf("status", ("closed",))),
+        (IdIn((1, 2)), AnyOf("status", ("closed",))),
+    ]
+    assert expressions(either, partition_key="city") == [
+        '(city == "佛山市") and (status == "closed")',
+        '(id in [1,2]) and (status == "closed")',
+    ]
+    assert len(expressions(either)) == 1  # Milvus Lite prunes correctly: one expression
