@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from indexing.vectors import milvus_compat as compat
+import indexing.vectors.milvus_compat as compat
 from indexing.vectors.base import IndexMismatchError, as_ids, as_matrix
 from indexing.vectors.milvus_expr import FILTER_CHUNK, expressions
 from indexing.vectors.where import IdIn, Scalar, ScalarField, Where
