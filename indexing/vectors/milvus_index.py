@@ -218,28 +218,34 @@ class MilvusIndex:
             self._seal()
 
     def update_attributes(self, ids: Sequence[int], attributes: Mapping[str, Sequence[Scalar]]) -> int:
-        """Rewrite the scalar fields of rows already in the collection (the vectors stay); ids not in
-        the collection are skipped. Returns how many rows were rewritten."""
+        """Rewrite the scalar fields of rows already in the collection (the vectors stay, and so do
+        fields ``attributes`` does not name); ids not in the collection are skipped. Returns how many
+        rows were rewritten."""
         self._ensure()
         wanted = {int(i): n for n, i in enumerate(ids)}
         if not wanted:
             return 0
-        found: dict[int, list[float]] = {}
+        found: dict[int, dict[str, Any]] = {}
         keys = sorted(wanted)
         for start in range(0, len(keys), FILTER_CHUNK):
             chunk = keys[start : start + FILTER_CHUNK]
             rows = self._client.query(
                 self.collection,
                 filter=f"id in [{','.join(map(str, chunk))}]",
-                output_fields=["id", "vector"],
+                output_fields=["id", "vector", *(f.name for f in self.scalars)],
                 consistency_level=self._consistency(),
             )
-            found.update({int(r["id"]): list(r["vector"]) for r in rows})
+            found.update({int(r["id"]): dict(r) for r in rows})
         if not found:
             return 0
         present = sorted(found)
-        picked = {name: [values[wanted[i]] for i in present] for name, values in attributes.items()}
-        matrix = np.asarray([found[i] for i in present], dtype=np.float32)
+        picked = {
+            f.name: [attributes[f.name][wanted[i]] for i in present]
+            if f.name in attributes
+            else [found[i][f.name] for i in present]
+            for f in self.scalars
+        }
+        matrix = np.asarray([list(found[i]["vector"]) for i in present], dtype=np.float32)
         self._write(self._rows(np.asarray(present, dtype=np.int64), matrix, picked))
         return len(present)
 

@@ -412,3 +412,14 @@ def test_or_on_the_partition_key_is_split_into_branches() -> None:
         '(id in [1,2]) and (status == "closed")',
     ]
     assert len(expressions(either)) == 1  # Milvus Lite prunes correctly: one expression
+
+
+def test_update_attributes_keeps_fields_it_does_not_name(milvus_backend: VectorIndex) -> None:
+    ids, vecs = corpus(50)
+    attrs = attributes(50)
+    add_with(milvus_backend, ids, vecs, attrs)
+    assert milvus_backend.update_attributes([int(ids[0])], {"status": ["closed"]}) == 1  # type: ignore[attr-defined]
+    attrs["status"][0] = "closed"
+    for where in (Where((AnyOf("status", ("closed",)),)), Where((AnyOf("city", (attrs["city"][0],)),))):
+        got = milvus_backend.search(vecs[:1], 10, where=where)[1]  # type: ignore[call-arg]
+        np.testing.assert_array_equal(got, reference(ids, vecs).search(vecs[:1], 10, matches(where, ids, attrs))[1])
