@@ -93,6 +93,21 @@ def test_filters_pushed_down_match_the_id_list_and_follow_writes(
         svc.cases.set_department(conn, other.id, "省信访局测试处")
     moved = SearchFilters(departments=["省信访局测试处"])
     assert _pushed(svc, moved, vector) == [other.id]
+    # Litigation detection and lifecycle/batch status changes go through their setters too.
+    with svc.db.transaction() as conn:
+        svc.cases.set_litigation(conn, other.id, True)
+        svc.cases.set_status(conn, first.id, "unresolved", "2025-02-01")
+    flagged = SearchFilters(departments=["省信访局测试处"], litigation=True)
+    assert _pushed(svc, flagged, vector) == [other.id]
+    unresolved = SearchFilters(statuses=["unresolved"])
+    assert first.id in _pushed(svc, unresolved, vector) and _pushed(svc, unresolved, vector) == _by_ids(
+        svc, unresolved, vector
+    )
+    # A rolled-back write changes nothing, in the database or the collection.
+    with pytest.raises(RuntimeError), svc.db.transaction() as conn:
+        svc.cases.set_department(conn, first.id, "省信访局回滚处")
+        raise RuntimeError("abort")
+    assert _pushed(svc, SearchFilters(departments=["省信访局回滚处"]), vector) == []
     # The department's scope grants its assigned cases too (an explicit id list inside the expression).
     with svc.db.transaction() as conn:
         conn.execute(
