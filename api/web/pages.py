@@ -37,6 +37,7 @@ NAV = [
     ("leaders", "/leaders", "领导包案", "workflow:read"),
     ("litigation", "/litigation", "诉访分离", "workflow:write"),
     ("import", "/import", "数据导入", "cases:import"),
+    ("jobs", "/jobs", "后台任务", "cases:read"),
 ]
 
 
@@ -210,6 +211,11 @@ def litigation_page(request: Request, service: ServiceDep, user: WorkflowRead) -
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
     return render(request, user, "cases:import", "import.html", "import", fields=input_fields())
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs_page(request: Request, user: CasesRead) -> Response:
+    return render(request, user, "cases:read", "jobs.html", "jobs")
 
 
 @router.get("/help")
