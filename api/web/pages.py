@@ -186,8 +186,9 @@ def campaigns_page(request: Request, user: ReportsRead) -> Response:
 
 
 @router.get("/leaders", response_class=HTMLResponse)
-def leaders_page(request: Request, user: WorkflowRead) -> Response:
-    return render(request, user, "workflow:read", "leaders.html", "leaders")
+def leaders_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
+    max_open = service.settings.package_max_open
+    return render(request, user, "workflow:read", "leaders.html", "leaders", max_open=max_open)
 
 
 @router.get("/special-groups", response_class=HTMLResponse)
