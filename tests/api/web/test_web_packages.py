@@ -82,3 +82,82 @@ def test_special_group_batch_preview_matches_what_is_applied(live: Any, browser:
     assert changed == expected_ids
     assert all(after[i] == "closed" for i, s in before.items() if s == "closed")
     assert page.errors == []
+
+
+def _submit(page: Any, dialog: str) -> None:
+    page.locator(f"#{dialog} button[type=submit]").click()
+    expect(page.locator(f"#{dialog}")).to_have_count(0)
+
+
+def test_leader_office_registers_a_leader_and_runs_a_package(live: Any, browser: Any) -> None:
+    """Register a leader, open a package from the ranked candidates (reasons shown), set the plan,
+    add and complete a milestone, withdraw it with a reason, download the progress report."""
+    server, service = live
+    wf = service.workflow
+    taken = {int(r[0]) for r in service.db.query("SELECT case_id FROM package_cases")}
+    open_cases = [c for c in service.cases.get_many(service.cases.all_ids()).values()
+                  if c.status in ("pending", "in_progress") and c.id not in taken and c.category]  # fmt: skip
+    counts: dict[str, int] = {}
+    for c in open_cases:
+        counts[str(c.category)] = counts.get(str(c.category), 0) + 1
+    category = max(sorted(counts), key=lambda k: counts[k])
+    page = login(browser, server.url, "supervisor")
+    page.goto(f"{server.url}/leaders")
+    page.locator("#ld-register").click()
+    dlg = page.locator("#ld-register-dialog")
+    dlg.locator("input[name=name]").fill("流程测试领导")
+    dlg.locator("input[name=post]").fill("副厅长")
+    dlg.locator("input[name=unit]").fill("省信访局")
+    dlg.locator("input[name=domains]").fill(category)
+    _submit(page, "ld-register-dialog")
+    who = next(x for x in wf.leaders() if x.name == "流程测试领导")
+    assert who.domains == [category] and who.unit == "省信访局"
+    row = page.locator(f'#ld-leaders tr[data-leader-id="{who.id}"]')
+    expect(row).to_contain_text(f"0 / {service.settings.package_max_open}")
+
+    row.locator("button[data-action=pick]").click()
+    ranked = wf.package_candidates(None, None, 20, leader_id=who.id)
+    table = page.locator("#ld-candidate-table tbody tr")
+    expect(table).to_have_count(len(ranked))
+    first = page.locator(f'#ld-candidate-table tr[data-case-id="{ranked[0].case_id}"]')
+    expect(first.locator("td.reasons")).to_have_text("；".join(ranked[0].reasons))
+    for box in page.locator("#ld-candidate-table .pick:checked").all()[2:]:
+        box.uncheck()
+    chosen = [int(x.get_attribute("value") or 0) for x in page.locator("#ld-candidate-table .pick:checked").all()]
+    page.fill("#ld-plan", "逐案约见信访人")
+    deadline = (service.clock.today() + dt.timedelta(days=60)).isoformat()
+    page.fill("#ld-deadline", deadline)
+    page.click("#ld-open")
+    expect(page.locator("#ld-candidates-box")).to_be_hidden()
+    made = next(p for p in wf.package_list(None) if p.leader_id == who.id)
+    assert sorted(int(str(c["id"])) for c in made.cases) == sorted(chosen)
+    assert (made.plan, made.deadline) == ("逐案约见信访人", deadline)
+    card = page.locator(f'article[data-package-id="{made.id}"]')
+    expect(card).to_contain_text("方案：逐案约见信访人")
+    expect(row).to_contain_text("1 / ")
+
+    card.locator("button[data-action=plan]").click()
+    page.locator("#pk-plan-dialog textarea[name=plan]").fill("逐案约见，会同住建部门制定方案")
+    _submit(page, "pk-plan-dialog")
+    expect(card.locator(".pk-plan")).to_have_text("方案：逐案约见，会同住建部门制定方案")
+    card.locator("button[data-action=milestone]").click()
+    page.locator("#pk-milestone-dialog input[name=title]").fill("首次约见信访人")
+    page.locator("#pk-milestone-dialog input[name=due_date]").fill(service.clock.today().isoformat())
+    _submit(page, "pk-milestone-dialog")
+    card.locator(".milestones li").filter(has_text="首次约见信访人").locator("button[data-action=done]").click()
+    expect(card.locator(".milestones")).to_contain_text(f"{service.clock.today().isoformat()} 完成")
+    done = wf.package_progress(made.id).milestones
+    assert [(m.title, m.done_date) for m in done] == [("首次约见信访人", service.clock.today().isoformat())]
+
+    expect(page.locator("#ld-definition")).to_contain_text("办结率 =")
+    with page.expect_download() as got:
+        page.click("#ld-export-csv")
+    text = got.value.path().read_bytes().decode("utf-8-sig")
+    assert "流程测试领导" in text and "办结率 =" in text
+
+    card.locator("button[data-action=withdraw]").click()
+    page.locator("#pk-withdraw-dialog textarea[name=note]").fill("领导岗位调整")
+    _submit(page, "pk-withdraw-dialog")
+    expect(card).to_contain_text("已撤销")
+    assert wf.package_progress(made.id).status == "withdrawn"
+    assert page.errors == []
