@@ -161,3 +161,87 @@ def test_leader_office_registers_a_leader_and_runs_a_package(live: Any, browser:
     expect(card).to_contain_text("已撤销")
     assert wf.package_progress(made.id).status == "withdrawn"
     assert page.errors == []
+
+
+def test_reviewer_founds_a_special_group_decides_in_batch_and_exports(live: Any, browser: Any) -> None:
+    """Found a special group from the list page, attach a second case group, start the batch, preview
+    leaving closed and unresolved cases alone, apply exactly that, and export one row per member."""
+    server, service = live
+    held = {int(r[0]) for r in service.db.query("SELECT group_id FROM special_group_groups")}
+    free = [g for g in service.groups.list_groups() if g.state == "active" and not g.batch_status and g.id not in held]
+
+    def statuses(gid: int) -> dict[int, str]:
+        return {c.id: str(c.status) for c in service.groups.members(gid, limit=10_000)[0]}
+
+    # The group with the most kinds of status (open and closed members), then the smallest.
+    target = max(free, key=lambda g: (len(set(statuses(g.id).values())), -g.size, -g.id))
+    second = next(g for g in free if g.id != target.id)
+    page = login(browser, server.url, "reviewer")
+    page.goto(f"{server.url}/special-groups")
+    page.locator("#sgl-create").click()
+    dlg = page.locator("#sg-create-dialog")
+    dlg.locator("input[name=name]").fill("流程测试专项小组")
+    dlg.locator("input[name=lead_unit]").fill("省信访局")
+    dlg.locator("input[name=member_units]").fill("广州市、深圳市")
+    dlg.locator("button[type=submit]").click()
+    expect(dlg.locator(".dlg-errors")).to_contain_text("政策文件标题")  # refused in words, nothing lost
+    expect(dlg.locator("input[name=name]")).to_have_value("流程测试专项小组")
+    dlg.locator("input[name=policy_title]").fill("关于统一处理同类诉求的意见")
+    dlg.locator("input[name=policy_number]").fill("测〔2025〕9号")
+    dlg.locator("input[name=policy_date]").fill("2025-02-20")
+    dlg.locator(f'input[name=group][value="{target.id}"]').check()
+    dlg.locator("button[type=submit]").click()
+    page.wait_for_url("**/special-groups/*")
+    special = next(s for s in service.special_groups.list() if s.name == "流程测试专项小组")
+    assert (special.lead_unit, special.member_units) == ("省信访局", ["省信访局", "广州市", "深圳市"])
+    assert (special.policy_number, special.policy_date) == ("测〔2025〕9号", "2025-02-20")
+    expect(page.locator("#sg-policy")).to_contain_text("测〔2025〕9号")
+
+    page.locator("#sg-attach").click()
+    page.locator(f'#sg-attach-dialog input[name=group][value="{second.id}"]').check()
+    page.locator("#sg-attach-dialog button[type=submit]").click()
+    expect(page.locator(f'#sg-groups tr[data-group-id="{second.id}"]')).to_be_visible()
+    assert [g["id"] for g in service.special_groups.get(special.id).groups] == sorted([target.id, second.id])
+
+    row = page.locator(f'#sg-groups tr[data-group-id="{target.id}"]')
+    row.locator('button[data-action="batch"]').click()
+    expect(row).to_contain_text("批量处理中")
+    before = statuses(target.id)
+    row.locator('button[data-action="decide"]').click()
+    dialog = page.locator("#decide-dialog")
+    dialog.locator("#bd-decision").fill("按统一处理意见化解")
+    dialog.locator("#bd-reply").fill("您反映的问题已按统一政策处理")
+    dialog.locator("#bd-status").select_option("resolved")
+    dialog.locator("#bd-keep-unresolved").check()
+    dialog.locator("#bd-preview-btn").click()
+    expected = service.groups.preview(target.id, "resolved", ["closed", "unresolved"])
+    expect(dialog.locator("#bd-message")).to_have_text(expected.message)
+    assert expected.message.startswith(f"将把 {len(expected.change)} 件案件")
+    dialog.locator("#bd-apply").click()
+    expect(row).to_contain_text("已作出批量决定")
+    after = statuses(target.id)
+    changed = {i for i in after if after[i] != before[i]}
+    assert changed == {c.case_id for c in expected.change}
+    assert changed == {i for i, s in before.items() if s not in ("resolved", "closed", "unresolved")}
+    replies = service.db.query(
+        "SELECT d.case_id, d.new_status, d.reply, d.changed_at FROM case_decisions d JOIN group_decisions g "
+        "ON g.id = d.decision_id WHERE g.group_id = ?",
+        (target.id,),
+    )
+    assert {int(r[0]) for r in replies if r[1] == "resolved"} == changed
+    assert all(r[2] == "您反映的问题已按统一政策处理" for r in replies if r[1] == "resolved")
+    assert all(r[3] and r[3].startswith(service.clock.today().isoformat()) for r in replies if r[1])
+
+    with page.expect_download() as got:
+        page.locator("#sg-export-csv").click()
+    text = got.value.path().read_bytes().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("类案组,登记编号,标题")
+    by_no = {c.external_no: c.id for c in service.groups.members(target.id, limit=10_000)[0]}
+    rows = [line for line in lines if line.startswith(f"#{target.id} ")]
+    assert len(rows) == len(before)
+    for line in rows:
+        cid = next(i for no, i in by_no.items() if f",{no}," in line)
+        assert ("已化解" in line and "您反映的问题已按统一政策处理" in line) if cid in changed else "保留不变" in line
+    assert "政策文件：关于统一处理同类诉求的意见 测〔2025〕9号（2025-02-20）" in text
+    assert page.errors == []
