@@ -204,8 +204,8 @@ def special_group_page(request: Request, special_id: int, user: GroupsRead) -> R
 @router.get("/litigation", response_class=HTMLResponse)
 def litigation_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
     # For the 政法委, the 政法 units that receive cases and the handlers who refer them.
-    days = service.settings.litigation_feedback_days
-    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days)
+    days, today = service.settings.litigation_feedback_days, service.clock.today().isoformat()
+    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days, today=today)
 
 
 @router.get("/import", response_class=HTMLResponse)
