@@ -95,7 +95,9 @@ def test_supervisor_runs_a_campaign_through_the_page(live: Any, browser: Any) ->
     dlg.locator("textarea[name=numbers]").fill("\n".join(numbers))
     _submit(page, "cp-cases-dialog")
     expect(page.locator("#cp-entries-count")).to_have_text(str(len(numbers)))
-    listed = service.db.query("SELECT lead_unit, COUNT(*) FROM campaign_cases WHERE campaign_id = ? GROUP BY 1", (made.id,))
+    listed = service.db.query(
+        "SELECT lead_unit, COUNT(*) FROM campaign_cases WHERE campaign_id = ? GROUP BY 1", (made.id,)
+    )
     assert {str(r[0]) for r in listed} == {"佛山市", "东莞市"}
     expect(page.locator("#cp-progress-table tbody tr")).to_have_count(2)
 
@@ -108,7 +110,8 @@ def test_supervisor_runs_a_campaign_through_the_page(live: Any, browser: Any) ->
     _submit(page, "cp-letter-dialog")
     expect(page.locator('#cp-letters-table tr[data-unit="佛山市"]')).to_contain_text("佛山市联席办主任")
     letter = service.db.query_one(
-        "SELECT resolution_target, repeat_target, signed_on FROM campaign_letters WHERE campaign_id = ? AND unit = '佛山市'",
+        "SELECT resolution_target, repeat_target, signed_on FROM campaign_letters "
+        "WHERE campaign_id = ? AND unit = '佛山市'",
         (made.id,),
     )
     assert letter is not None and (letter[0], letter[1]) == (0.9, 0.05)

@@ -105,8 +105,10 @@ def test_refer_steps_checklist_aid_and_conclusion(live: Any, browser: Any) -> No
     expect(unit_row.locator("td").nth(2)).to_have_text(str(answered))
     expect(unit_row.locator("td").nth(5)).to_have_text(f"{overdue} 件")
     zf.locator("#lt-overdue").select_option("1")
-    late_row = zf.locator(f'#lt-referrals tbody tr[data-referral="{next(r["id"] for r in mine if r["case_id"] == late)}"]')
+    late_id = next(r["id"] for r in mine if r["case_id"] == late)
+    late_row = zf.locator(f'#lt-referrals tbody tr[data-referral="{late_id}"]')
     expect(late_row).to_contain_text("逾期 1 天")
-    expect(zf.locator("#lt-referrals tbody tr")).to_have_count(sum(1 for r in service.handover.referrals(overdue=True, limit=1000)))
+    overdue_all = service.handover.referrals(overdue=True, limit=1000)
+    expect(zf.locator("#lt-referrals tbody tr")).to_have_count(len(overdue_all))
     for page in (gz, court, zf):
         assert page.errors == []
