@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.web.browsing import MARKS, expect, login
+from tests.api.web.browsing import MARKS, expect, login, shot
 
 pytestmark = MARKS
 
@@ -104,6 +104,7 @@ def test_refer_steps_checklist_aid_and_conclusion(live: Any, browser: Any) -> No
     expect(unit_row.locator("td").nth(1)).to_have_text(str(len(mine)))
     expect(unit_row.locator("td").nth(2)).to_have_text(str(answered))
     expect(unit_row.locator("td").nth(5)).to_have_text(f"{overdue} 件")
+    shot(zf, "24-litigation-deadlines")
     zf.locator("#lt-overdue").select_option("1")
     late_id = next(r["id"] for r in mine if r["case_id"] == late)
     late_row = zf.locator(f'#lt-referrals tbody tr[data-referral="{late_id}"]')

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.api.web.browsing import MARKS, expect, login
+from tests.api.web.browsing import MARKS, expect, login, shot
 
 pytestmark = MARKS
 
@@ -135,6 +135,7 @@ def test_leader_office_registers_a_leader_and_runs_a_package(live: Any, browser:
     card = page.locator(f'article[data-package-id="{made.id}"]')
     expect(card).to_contain_text("方案：逐案约见信访人")
     expect(row).to_contain_text("1 / ")
+    shot(page, "22-leaders")
 
     card.locator("button[data-action=plan]").click()
     page.locator("#pk-plan-dialog textarea[name=plan]").fill("逐案约见，会同住建部门制定方案")
@@ -217,6 +218,7 @@ def test_reviewer_founds_a_special_group_decides_in_batch_and_exports(live: Any,
     expected = service.groups.preview(target.id, "resolved", ["closed", "unresolved"])
     expect(dialog.locator("#bd-message")).to_have_text(expected.message)
     assert expected.message.startswith(f"将把 {len(expected.change)} 件案件")
+    shot(page, "23-batch-preview")
     dialog.locator("#bd-apply").click()
     expect(row).to_contain_text("已作出批量决定")
     after = statuses(target.id)
