@@ -105,8 +105,9 @@ def test_special_group_and_previewed_decision_over_http(
     assert client.get(f"/api/special-groups/{sid}").json()["late"] == 1
     # The export: one row per member case (decision, new status, when, reply), the late one flagged,
     # personal data masked, the special group's units and policy document below the table.
-    service.ingest([(None, {"external_no": "欠薪电话", "title": "联系电话13812345678欠薪", "content": HOUSING + "（电话）",
-                            "received_date": "2025-01-12", "category": "欠薪", "city": "深圳市"})])  # fmt: skip
+    row = {"external_no": "欠薪电话", "title": "联系电话13812345678欠薪", "content": HOUSING + "（电话）",
+           "received_date": "2025-01-12", "category": "欠薪", "city": "深圳市"}  # fmt: skip
+    service.ingest([(None, row)])
     phone = service.case_ids_by_external(["欠薪电话"])["欠薪电话"]
     service.groups.move(phone, gid)
     xlsx = client.get(f"/api/special-groups/{sid}/export", params={"format": "xlsx"})

@@ -41,7 +41,7 @@ function summary(all) {
   }
   const rows = [...by.values()].sort((a, b) => b.overdue - a.overdue || b.open - a.open || a.unit.localeCompare(b.unit, "zh"));
   return h("table", { class: "table", id: "lt-summary-table" },
-    h("thead", {}, h("tr", {}, ["接收单位", "移交", "已反馈", "逾期后反馈", "待反馈", "逾期未反馈", "三日内到期", "最近反馈期限"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["接收单位", "移交", "已反馈", "逾期后反馈", "待反馈", "逾期未反馈", "三日内到期", "最近反馈期限"].map((t, i) => h("th", { class: i > 0 && i < 7 ? "num" : "" }, t)))),
     h("tbody", {}, rows.map((u) => h("tr", { dataset: { unit: u.unit } }, h("td", {}, u.unit),
       ...[u.total, u.answered, u.late, u.open].map((v) => h("td", { class: "num" }, v)),
       h("td", { class: "num" }, u.overdue ? badge(`${u.overdue} 件`, "red") : "0"),
