@@ -57,6 +57,8 @@ def test_a_city_account_sees_only_its_own_rows(live: Any, browser: Any) -> None:
     page.goto(f"{server.url}/campaigns?campaign={cid}")
     sync_api.expect(page.locator("#cp-progress-table tbody tr")).to_have_count(1)
     sync_api.expect(page.locator("#cp-progress-table tbody")).to_contain_text("广州市")
+    sync_api.expect(page.locator("#cp-new")).to_be_hidden()  # creating and listing are provincial
+    sync_api.expect(page.locator("#cp-actions")).to_be_hidden()
     assert page.errors == []
 
 
@@ -152,6 +154,18 @@ def test_supervisor_runs_a_campaign_through_the_page(live: Any, browser: Any) ->
     _submit(page, "cp-visit-dialog")
     expect(page.locator("#cp-visit-list")).to_contain_text("第二督查组")
     assert service.campaigns.visits(made.id)[0]["units"] == ["佛山市", "东莞市"]
+
+    first = service.db.query_one("SELECT case_id FROM campaign_cases WHERE campaign_id = ? LIMIT 1", (made.id,))
+    assert first is not None
+    case_id = int(first[0])
+    order = service.supervision.issue_order(
+        case_id, unit="佛山市", requirement="限期拿出化解方案", deadline=service.clock.today() + dt.timedelta(days=7)
+    )
+    page.locator("#cp-link-order").click()
+    page.locator("#cp-order-dialog input[name=order_id]").fill(str(order.id))
+    _submit(page, "cp-order-dialog")
+    expect(page.locator(f'#cp-orders-table tr[data-order-id="{order.id}"]')).to_contain_text("限期拿出化解方案")
+    assert [o["id"] for o in service.campaigns.orders(made.id)] == [order.id]
 
     before = page.locator("#cp-stats").inner_text()
     page.locator("#cp-close").click()

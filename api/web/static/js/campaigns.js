@@ -99,9 +99,10 @@ async function load(week) {
   if (!cid) return;
   try {
     const query = $("#cp-asof").value ? { as_of: $("#cp-asof").value } : {};
-    const [camp, prog, letters, notices, visits, entries] = await Promise.all([
+    const [camp, prog, letters, notices, visits, entries, orders] = await Promise.all([
       api(`/api/campaigns/${cid}`), api(`/api/campaigns/${cid}/progress`, { query }), api(`/api/campaigns/${cid}/letters`, { query }),
       api(`/api/campaigns/${cid}/notices`), api(`/api/campaigns/${cid}/visits`), api(`/api/campaigns/${cid}/cases`),
+      api(`/api/campaigns/${cid}/orders`),
     ]);
     current = camp;
     if (!query.as_of) serverToday = prog.as_of;
@@ -131,6 +132,11 @@ async function load(week) {
     else if (notices.length) await showNotice(cid, notices[notices.length - 1].week_end);
     else clear($("#cp-notice"), h("p", { class: "muted" }, "尚未印发通报"));
     clear($("#cp-visits"), visits.length ? h("ul", { id: "cp-visit-list" }, visits.map((v) => h("li", {}, h("b", {}, v.team), `（${v.starts_on} 至 ${v.ends_on}）督查 ${v.units.join("、")}：${v.findings}`))) : h("p", { class: "muted" }, "暂无督查组"));
+    $("#cp-link-order").hidden = !manage;
+    clear($("#cp-orders"), orders.length ? table("cp-orders-table", ["督办单", "案件", "督办对象", "督办要求", "办理时限", "下发", "回复"],
+      orders.map((o) => ({ dataset: { orderId: o.id }, cells: [`#${o.id}`, h("a", { href: `/cases/${o.case_id}` }, `案件 ${o.case_id}`), o.unit, o.requirement, o.deadline,
+        fmtTime(o.issued_at), o.replied_at ? badge(`${fmtTime(o.replied_at)} 已回复`, "green") : o.deadline < (serverToday || "") ? badge("逾期未回复", "red") : badge("待回复", "amber")] })))
+      : h("p", { class: "muted" }, "尚未关联督办单（督办单在案件页“催办与督办”中下发）"));
     $("#cp-entries-count").textContent = String(entries.length);
     clear($("#cp-entries"), table("cp-entries-table", ["登记编号", "标题", "属地", "责任部门", "牵头单位", "化解期限", "结果"],
       entries.map((e) => ({ dataset: { caseId: e.case_id }, cells: [h("a", { href: `/cases/${e.case_id}` }, e.external_no), e.title, e.locality, e.department || "—", e.lead_unit, e.target_date,
@@ -264,6 +270,20 @@ function visitDialog() {
   });
 }
 
+function linkOrder() {
+  return formDialog({
+    title: "关联督办单", id: "cp-order-dialog", okLabel: "关联",
+    intro: "督办单在案件页“催办与督办”中下发；填写督办单编号，把它计入本活动。",
+    fields: [{ name: "order_id", label: "督办单编号", type: "number", required: true, min: 1 }],
+    submit: async (v) => {
+      const out = await api(`/api/campaigns/${current.id}/orders`, { method: "POST", body: { order_id: Number(v.order_id) } });
+      toast(`已关联督办单 #${v.order_id}`, "ok");
+      await load();
+      return out;
+    },
+  });
+}
+
 async function closeCampaign() {
   const yes = await confirmDialog("结束攻坚活动", `结束“${current.name}”？结束后各单位的化解率、再次信访率冻结为结束时的数字，不能再列入案件、印发通报。`, "结束活动", { danger: true, id: "cp-close-dialog" });
   if (!yes) return;
@@ -294,6 +314,7 @@ $("#cp-import").addEventListener("click", importFile);
 $("#cp-letter").addEventListener("click", letterDialog);
 $("#cp-visit").addEventListener("click", visitDialog);
 $("#cp-close").addEventListener("click", closeCampaign);
+$("#cp-link-order").addEventListener("click", linkOrder);
 $("#cp-preview").addEventListener("click", () => {
   const week = $("#cp-week").value;
   if (!week) { toast("请选择通报周末日期", "error"); return; }
