@@ -103,6 +103,19 @@ def test_supervisor_runs_a_campaign_through_the_page(live: Any, browser: Any) ->
     assert {str(r[0]) for r in listed} == {"佛山市", "东莞市"}
     expect(page.locator("#cp-progress-table tbody tr")).to_have_count(2)
 
+    # A handed-down list file: one case of 中山市 with its own lead unit and target date.
+    extra = service.db.query_one("SELECT id, external_no FROM cases WHERE city = '中山市' ORDER BY id LIMIT 1")
+    assert extra is not None
+    page.locator("#cp-import").click()
+    csv = f"登记编号,牵头单位,化解期限\n{extra[1]},中山市,2025-05-31\n".encode()
+    page.locator("#cp-import-dialog input[name=file]").set_input_files(
+        {"name": "交办清单.csv", "mimeType": "text/csv", "buffer": csv}
+    )
+    _submit(page, "cp-import-dialog")
+    expect(page.locator("#cp-entries-count")).to_have_text(str(len(numbers) + 1))
+    entry = next(e for e in service.campaigns.entries(made.id) if e["case_id"] == int(extra[0]))
+    assert (entry["lead_unit"], entry["target_date"]) == ("中山市", "2025-05-31")
+
     page.locator("#cp-letter").click()
     dlg = page.locator("#cp-letter-dialog")
     dlg.locator("input[name=unit]").fill("佛山市")
