@@ -232,6 +232,7 @@ def test_reviewer_founds_a_special_group_decides_in_batch_and_exports(live: Any,
     )
     assert {int(r[0]) for r in replies if r[1] == "resolved"} == changed
     assert all(r[2] == "您反映的问题已按统一政策处理" for r in replies if r[1] == "resolved")
+    expect(page.locator("#sg-decision-list")).to_contain_text(f"按统一处理意见化解；变更 {len(changed)} 件")
     assert all(r[3] and r[3].startswith(service.clock.today().isoformat()) for r in replies if r[1])
 
     with page.expect_download() as got:

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { decisionDialog } from "./batch_decision.js";
 import { attachDialog, editDialog } from "./special_group_forms.js";
-import { $, badge, can, clear, confirmDialog, errorBlock, h, toast } from "./ui.js";
+import { $, badge, can, clear, confirmDialog, errorBlock, fmtTime, h, toast } from "./ui.js";
 
 const specialId = Number(location.pathname.split("/").pop());
 let shown = null; // the special group on the page
@@ -44,9 +44,24 @@ async function load() {
       h("td", {}, g.batch_status ? badge(...BATCH[g.batch_status]) : badge("未启动", "blue")),
       h("td", {}, g.late ? badge(`${g.late} 件 ${g.late_label}`, "amber") : "—"),
       h("td", {}, actionFor(g, sg)))));
+    await decisions(sg);
   } catch (e) {
     clear($("#sg-error"), errorBlock(e));
   }
+}
+
+// Each decided group's decisions: when, what, how many cases changed or were left alone, the reply.
+async function decisions(sg) {
+  const decided = sg.groups.filter((g) => g.batch_status === "decided");
+  if (!decided.length) return;
+  const found = await Promise.all(decided.map((g) => api(`/api/groups/${g.id}/decisions`).then((list) => [g, list])));
+  const items = found.flatMap(([g, list]) => list.map((d) => {
+    const changed = d.cases.filter((c) => c.new_status).length;
+    const replies = [...new Set(d.cases.map((c) => c.reply).filter(Boolean))];
+    return h("li", { dataset: { decisionId: d.id } }, h("b", {}, `#${g.id} ${g.name}`), `（${fmtTime(d.created_at)}，${d.actor}）：${d.decision}；`,
+      `变更 ${changed} 件，保留不变 ${d.cases.length - changed} 件`, replies.length ? `；答复：${replies.join(" / ")}` : "");
+  }));
+  clear($("#sg-decisions"), h("ul", { id: "sg-decision-list" }, items));
 }
 
 async function run(fn, message) {
