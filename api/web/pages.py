@@ -181,8 +181,10 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def campaigns_page(request: Request, user: ReportsRead) -> Response:
-    return render(request, user, "reports:read", "campaigns.html", "campaigns")
+def campaigns_page(request: Request, service: ServiceDep, user: ReportsRead) -> Response:
+    # The server's date: the default week of a new notice and of letters and visits.
+    today = service.clock.today().isoformat()
+    return render(request, user, "reports:read", "campaigns.html", "campaigns", today=today)
 
 
 @router.get("/leaders", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ const points = (v) => (v === null || v === undefined ? "—" : v === 0 ? "持平
 const provincial = me.scope === "province";
 const manage = can("workflow:write") && provincial; // create, list, letters, visits, notices, close
 const RATE_NOTE = "化解率、再次信访率按本页“统计口径”计算。";
-let serverToday = null; // the server's date (统计日 of an unqualified progress read)
+const serverToday = $("#cp-settings").dataset.today; // the server's date (the page carries it)
 let current = null; // the campaign shown
 
 // A percentage typed as 80 or 80% or 0.8, as the fraction the API takes (null when blank).
@@ -105,7 +105,6 @@ async function load(week) {
       api(`/api/campaigns/${cid}/orders`),
     ]);
     current = camp;
-    if (!query.as_of) serverToday = prog.as_of;
     const open = camp.status === "open";
     $("#cp-title").textContent = `${camp.name}（${camp.starts_on} 至 ${camp.deadline}，化解率线 ${pct(camp.resolution_line)}，再次信访率线 ${pct(camp.repeat_line)}）`;
     $("#cp-actions").hidden = !(manage && open);
