@@ -1,17 +1,24 @@
 """Relevance marks: handlers and reviewers say whether a search hit or a model case was relevant.
 
-Each mark is stored with the query it answered (its text and a key of its informative tokens),
-audited (``feedback:mark``), and read back three ways: as evaluation data (``precision``: the share
-of marked hits marked relevant, per target), and as a per-deployment ranking signal (``boosts``):
-for a new query, every item marked under a similar earlier query (Jaccard of the query keys at least
-``SIMILAR``) gets ``BOOST`` × (relevant − not relevant) / marks, added to its fused score.
+Each mark is stored with the query it answered (its text, a key of its informative tokens and the
+query's vector as a typed search encodes it), audited (``feedback:mark``), and read back as
+evaluation data (``precision``: the share of marked hits marked relevant, per target), as the
+user's own marks on a result list (``marked``), and as a per-deployment ranking signal (``boosts``,
+``feedback_boosts``): for a new query, each mark made under an earlier query whose vector has cosine
+similarity s ≥ ``SIMILAR`` with it weighs w = (s − SIMILAR) / (1 − SIMILAR), and an item gets
+``BOOST`` × Σ w·vote / max(1, Σ w) (vote +1 relevant, −1 not) added to its fused score: one mark
+under the same query moves it by ``BOOST``, marks under looser neighbours by less, and agreeing
+marks never by more than ``BOOST``. Chosen on development queries, the gain measured on held-out
+ones (bench/feedback.py, docs/quality.md "Feedback re-ranking").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from kb.audit import AuditLog
 from kb.errors import FieldProblem, InvalidInputError
@@ -19,9 +26,11 @@ from kb.kernel import Kernel
 from kb.users import Principal
 
 TARGETS = ("case", "modelcase")
-SIMILAR = 0.5
+SIMILAR = 0.6
 BOOST = 0.3
 KEY_TOKENS = 12
+# One mark as the ranking reads it: the query's vector, the item, the vote.
+MarkVector = tuple[np.ndarray, int, bool]
 
 
 def query_key(tokens: Sequence[str]) -> str:
@@ -30,9 +39,23 @@ def query_key(tokens: Sequence[str]) -> str:
     return " ".join(sorted(words))
 
 
-def jaccard(a: str, b: str) -> float:
-    sa, sb = set(a.split()), set(b.split())
-    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+def feedback_boosts(
+    marks: Iterable[MarkVector], vector: np.ndarray, *, similar: float = SIMILAR, boost: float = BOOST
+) -> dict[int, float]:
+    """Item -> fused-score adjustment for a query of ``vector`` from marks under similar queries."""
+    num: dict[int, float] = {}
+    den: dict[int, float] = {}
+    q = np.asarray(vector, dtype=np.float32)
+    q = q / max(float(np.linalg.norm(q)), 1e-9)
+    for mvec, item, relevant in marks:
+        s = float(np.dot(q, mvec) / max(float(np.linalg.norm(mvec)), 1e-9))
+        if s < similar:
+            continue
+        w = (s - similar) / (1.0 - similar) if similar < 1.0 else 1.0
+        w = max(w, 1e-6)  # a neighbour just at the threshold still votes, faintly
+        num[item] = num.get(item, 0.0) + w * (1.0 if relevant else -1.0)
+        den[item] = den.get(item, 0.0) + w
+    return {item: boost * num[item] / max(1.0, den[item]) for item in num}
 
 
 @dataclass(frozen=True)
@@ -50,24 +73,59 @@ class FeedbackStore:
     def __init__(self, kernel: Kernel, audit: AuditLog) -> None:
         self.kernel, self.audit = kernel, audit
 
-    def mark(self, actor: Principal, *, target: str, query_text: str, item_id: int, relevant: bool) -> Mark:
+    def _vector(self, query_text: str) -> np.ndarray:
+        """The vector a typed search of ``query_text`` ranks with (``kb.search.make_query``)."""
+        return np.asarray(self.kernel.query_for_text(query_text).vector, dtype=np.float32)
+
+    def query_text(self, actor: Principal, text: str | None, case_id: int | None) -> str:
+        """The text a mark is filed under: the typed query, or the text of the case searched by."""
+        if case_id is not None:
+            return self.kernel.get_case(case_id, actor).text  # outside the actor's scope: 不存在
+        return (text or "").strip()
+
+    def mark(
+        self,
+        actor: Principal,
+        *,
+        target: str,
+        item_id: int,
+        relevant: bool,
+        query_text: str | None = None,
+        query_case_id: int | None = None,
+    ) -> Mark:
         actor.require("search")
         problems = []
         if target not in TARGETS:
             problems.append(FieldProblem("target", "应为 case（类案检索结果）或 modelcase（典型案例）"))
-        if not query_text.strip():
+        if (query_text is None) == (query_case_id is None):
+            problems.append(FieldProblem("query_text", "请提供检索内容或检索所用的案件编号（query_case_id）之一"))
+        elif query_case_id is None and not (query_text or "").strip():
             problems.append(FieldProblem("query_text", "检索内容不能为空"))
         if problems:
             raise InvalidInputError(problems)
         if target == "case":
             self.kernel.get_case(item_id, actor)  # absent or outside the actor's scope: 不存在
+        query_text = self.query_text(actor, query_text, query_case_id)
         key = query_key(self.kernel.segmenter.tokens(query_text))
+        vector = self._vector(query_text).tobytes()
+        encoder = self.kernel.encoder.name
         when = self.kernel.clock.now().isoformat(timespec="seconds")
         with self.kernel.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO relevance_marks (created_at, user_id, username, target, query_text, query_key,"
-                " item_id, relevant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (when, actor.user_id or None, actor.username, target, query_text, key, item_id, int(relevant)),
+                " item_id, relevant, query_vector, vector_encoder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    when,
+                    actor.user_id or None,
+                    actor.username,
+                    target,
+                    query_text,
+                    key,
+                    item_id,
+                    int(relevant),
+                    vector,
+                    encoder,
+                ),
             )
             mark_id = int(cur.lastrowid or 0)
             self.audit.record(
@@ -91,14 +149,43 @@ class FeedbackStore:
             out[target] = {"marks": len(marks), "relevant": rel, "precision": rel / len(marks) if marks else None}
         return out
 
-    def boosts(self, target: str, tokens: Sequence[str]) -> dict[int, float]:
-        """Item -> score adjustment learned from marks under queries similar to ``tokens``."""
-        key = query_key(tokens)
+    def marked(self, actor: Principal, target: str, query_text: str, item_ids: Sequence[int]) -> dict[int, bool]:
+        """The actor's latest mark on each item under this very query (shown on the result list)."""
+        if not item_ids or not query_text.strip():
+            return {}
+        marks = ",".join("?" * len(item_ids))
         rows = self.kernel.db.query(
-            "SELECT query_key, item_id, relevant FROM relevance_marks WHERE target = ?", (target,)
+            "SELECT item_id, relevant FROM relevance_marks WHERE target = ? AND username = ? AND query_text = ?"
+            f" AND item_id IN ({marks}) ORDER BY id",
+            (target, actor.username, query_text, *item_ids),
         )
-        votes: dict[int, list[int]] = {}
-        for qk, item, rel in rows:
-            if jaccard(key, qk) >= SIMILAR:
-                votes.setdefault(int(item), []).append(1 if rel else -1)
-        return {item: BOOST * sum(v) / len(v) for item, v in votes.items()}
+        return {int(r[0]): bool(r[1]) for r in rows}  # later rows overwrite earlier ones
+
+    def vectors(self, target: str) -> list[MarkVector]:
+        """Every mark of ``target`` with its query's vector under the current encoder (older ones are
+        encoded again and stored, e.g. after the encoder changed)."""
+        encoder = self.kernel.encoder.name
+        rows = self.kernel.db.query(
+            "SELECT id, query_text, item_id, relevant, query_vector, vector_encoder FROM relevance_marks"
+            " WHERE target = ? ORDER BY id",
+            (target,),
+        )
+        out: list[MarkVector] = []
+        stale: list[tuple[bytes, str, int]] = []
+        for mark_id, text, item, rel, blob, enc in rows:
+            if blob is None or enc != encoder:
+                vec = self._vector(text)
+                stale.append((vec.tobytes(), encoder, int(mark_id)))
+            else:
+                vec = np.frombuffer(blob, dtype=np.float32)
+            out.append((vec, int(item), bool(rel)))
+        if stale:
+            with self.kernel.db.transaction() as conn:
+                conn.executemany("UPDATE relevance_marks SET query_vector = ?, vector_encoder = ? WHERE id = ?", stale)
+        return out
+
+    def boosts(self, target: str, vector: np.ndarray) -> dict[int, float]:
+        """Item -> score adjustment learned from marks under queries similar to ``vector``."""
+        if not self.kernel.settings.feedback_ranking:
+            return {}
+        return feedback_boosts(self.vectors(target), vector)
