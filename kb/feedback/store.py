@@ -14,7 +14,7 @@ ones (bench/feedback.py, docs/quality.md "Feedback re-ranking").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ TARGETS = ("case", "modelcase")
 SIMILAR = 0.6
 BOOST = 0.3
 KEY_TOKENS = 12
+NEAREST: int | None = None
 # One mark as the ranking reads it: the query's vector, the item, the vote.
 MarkVector = tuple[np.ndarray, int, bool]
 
@@ -40,20 +41,44 @@ def query_key(tokens: Sequence[str]) -> str:
 
 
 def feedback_boosts(
-    marks: Iterable[MarkVector], vector: np.ndarray, *, similar: float = SIMILAR, boost: float = BOOST
+    marks: Sequence[MarkVector], vector: np.ndarray, *, similar: float = SIMILAR, boost: float = BOOST
 ) -> dict[int, float]:
     """Item -> fused-score adjustment for a query of ``vector`` from marks under similar queries."""
+    if not marks:
+        return {}
+    mats = np.stack([np.asarray(m[0], dtype=np.float32) for m in marks])
+    mats /= np.maximum(np.linalg.norm(mats, axis=1, keepdims=True), 1e-9)
+    q = np.asarray(vector, dtype=np.float32)
+    sims = mats @ (q / max(float(np.linalg.norm(q)), 1e-9))
+    return boosts_from(sims, [m[1] for m in marks], [m[2] for m in marks], similar=similar, boost=boost)
+
+
+def boosts_from(
+    sims: np.ndarray,
+    items: Sequence[int],
+    votes: Sequence[bool],
+    *,
+    similar: float = SIMILAR,
+    boost: float = BOOST,
+    queries: Sequence[str] | None = None,
+    neighbours: int | None = None,
+) -> dict[int, float]:
+    """The rule of ``feedback_boosts`` given each mark's query similarity, item and vote; with
+    ``queries`` (each mark's query) and ``neighbours``, only marks of the nearest ``neighbours``
+    distinct queries at least ``similar`` count."""
+    chosen = np.flatnonzero(sims >= similar)
+    if neighbours is not None and queries is not None and len(chosen):
+        best: dict[str, float] = {}
+        for i in map(int, chosen):
+            best[queries[i]] = max(best.get(queries[i], -1.0), float(sims[i]))
+        near = set(sorted(best, key=lambda q: -best[q])[:neighbours])
+        chosen = np.array([i for i in map(int, chosen) if queries[i] in near], dtype=np.int64)
     num: dict[int, float] = {}
     den: dict[int, float] = {}
-    q = np.asarray(vector, dtype=np.float32)
-    q = q / max(float(np.linalg.norm(q)), 1e-9)
-    for mvec, item, relevant in marks:
-        s = float(np.dot(q, mvec) / max(float(np.linalg.norm(mvec)), 1e-9))
-        if s < similar:
-            continue
-        w = (s - similar) / (1.0 - similar) if similar < 1.0 else 1.0
-        w = max(w, 1e-6)  # a neighbour just at the threshold still votes, faintly
-        num[item] = num.get(item, 0.0) + w * (1.0 if relevant else -1.0)
+    for i in map(int, chosen):
+        w = max((float(sims[i]) - similar) / (1.0 - similar), 1e-6) if similar < 1.0 else 1.0
+        item = int(items[i])
+        num[item] = num.get(item, 0.0) + (w if votes[i] else -w)
         den[item] = den.get(item, 0.0) + w
     return {item: boost * num[item] / max(1.0, den[item]) for item in num}
 
