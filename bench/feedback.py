@@ -9,10 +9,10 @@ pasted text (each excluded from its own results); relevant = the same matter (tr
 A simulated handler marks each of the top 10 hits of a train query relevant or not by the truth,
 either all ten ("dense marks") or each with probability 0.3 ("sparse marks"). A held-out query is
 ranked by the product's path (``kb.search.rank`` with its pool of k + ``FEEDBACK_POOL``, then
-``kb.search.apply_boosts`` with ``kb.feedback.store.feedback_boosts``), so the marks reach it only
-through train queries similar to it.
+``kb.search.apply_boosts`` with ``kb.feedback.store.boosts_from`` on ``query_similarity``), so
+marks reach it only through train queries similar to it.
 
-Parameters (``SIMILAR``, ``BOOST``) are chosen on the first 300 queries (development: 5-fold, marks
+Parameters (``DENSE_SHARE``, ``SIMILAR``, ``BOOST``) are chosen on the first 300 queries (development: 5-fold, marks
 from four folds, scored on the fifth); the other 300 are held out and scored the same way with the
 chosen parameters over 3 seeds × 5 folds, reported as mean and standard deviation over the 15 folds.
 
@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from bench.fusion import CACHE, ROOT, cached, texts_of
 from indexing.encoders.hashing import HashingEncoder
 from indexing.fusion import Fused
 from kb.evaluation.engine import Engine
-from kb.feedback.store import BOOST, NEAREST, SIMILAR, boosts_from
+from kb.feedback.store import BOOST, DENSE_SHARE, SIMILAR, boosts_from, term_weights
 from kb.search import FEEDBACK_POOL, SYNONYM_WEIGHT, apply_boosts
 from kb.search import rank as product_rank
 from kb.settings import load_settings
@@ -43,11 +44,11 @@ K = 10
 QUERIES = 600
 FOLDS = 5
 SEEDS = (0, 1, 2)
-SIMILARS = (0.5, 0.7, 0.8, 0.9)
-BOOSTS = (0.1, 0.3, 0.5, 1.0)
-NEIGHBOURS = (None, 1, 3, 5)
+SHARES = (0.3, 0.5, 0.7, 1.0)
+SIMILARS = (0.4, 0.5, 0.6, 0.7, 0.8)
+BOOSTS = (0.3, 0.5, 1.0)
 SPARSE = 0.3
-Param = tuple[float, float, int | None]
+Param = tuple[float, float, float]  # (dense share, similar, boost)
 
 
 def metrics(ids: list[int], topic: str, topics: list[str], total: int) -> tuple[float, float]:
@@ -93,6 +94,16 @@ def run() -> dict[str, Any]:
         )
     pool_file.write_bytes(pickle.dumps(pools))
     unit = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
+    # The product's tf-idf term weights (kb.feedback.store.term_weights) as a sparse matrix, so the
+    # cosine of two queries' terms is one product of rows, exactly query_similarity's lexical part.
+    vocab: dict[str, int] = {}
+    data, cols, ptr = [], [], [0]
+    for q in range(len(toks)):
+        for t, w in term_weights(toks[q], index.bm25.idf).items():
+            data.append(w)
+            cols.append(vocab.setdefault(t, len(vocab)))
+        ptr.append(len(data))
+    terms = sparse.csr_matrix((np.array(data, np.float32), cols, ptr), shape=(len(toks), len(vocab)))
 
     def fold_scores(queries: list[int], seed: int, density: float, grid: list[Param]) -> list[Any]:
         """Per fold: base (P@5, MAP) and, per (similar, boost, neighbours), the re-ranked (P@5, MAP)."""
@@ -108,36 +119,40 @@ def run() -> dict[str, Any]:
                 for h in pools[q][:K]
                 if density >= 1.0 or rng.random() < density
             ]
-            mat = unit[[m[0] for m in marks]]
+            rows = [m[0] for m in marks]
             items, votes = [m[1] for m in marks], [m[2] for m in marks]
-            asked = [str(m[0]) for m in marks]
             base = np.mean([metrics([h.id for h in pools[q]], topics[q], topics, size[topics[q]] - 1) for q in test], 0)
-            sims = {q: mat @ unit[q] for q in test}
+            dense = {q: unit[rows] @ unit[q] for q in test}
+            lexical = {q: np.asarray((terms[rows] @ terms[q].T).todense()).ravel() for q in test}
             tuned = {}
-            for similar, boost, near in grid:
+            for share, similar, boost in grid:
                 scores = []
                 for q in test:
-                    boosts = boosts_from(
-                        sims[q], items, votes, similar=similar, boost=boost, queries=asked, neighbours=near
-                    )
+                    sims = share * dense[q] + (1.0 - share) * lexical[q]
+                    boosts = boosts_from(sims, items, votes, similar=similar, boost=boost)
                     ranked = apply_boosts(pools[q], boosts, K) if boosts else pools[q][:K]
                     scores.append(metrics([h.id for h in ranked], topics[q], topics, size[topics[q]] - 1))
-                tuned[(similar, boost, near)] = np.mean(scores, 0)
+                tuned[(share, similar, boost)] = np.mean(scores, 0)
             out.append((base, tuned, len(marks)))
         return out
 
-    grid = [(s, b, n) for s in SIMILARS for b in BOOSTS for n in NEIGHBOURS]
+    grid = [(a, s, b) for a in SHARES for s in SIMILARS for b in BOOSTS]
     dev, held = picks[: QUERIES // 2], picks[QUERIES // 2 :]
-    result: dict[str, Any] = {"product_default": {"similar": SIMILAR, "boost": BOOST, "neighbours": NEAREST}, "queries": len(held)}
+    result: dict[str, Any] = {
+        "product_default": {"dense_share": DENSE_SHARE, "similar": SIMILAR, "boost": BOOST},
+        "queries": len(held),
+    }
     for label, density in (("dense marks", 1.0), ("sparse marks", SPARSE)):
         folds = fold_scores(dev, 0, density, grid)
         dev_map = {p: float(np.mean([t[p][1] for _, t, _ in folds])) for p in grid}
         dev_base = float(np.mean([b[1] for b, _, _ in folds]))
         chosen = max(grid, key=lambda p: (round(dev_map[p], 4), -p[1]))
-        rows = [fold for seed in SEEDS for fold in fold_scores(held, seed, density, [chosen, (SIMILAR, BOOST, NEAREST)])]
+        rows = [
+            fold for seed in SEEDS for fold in fold_scores(held, seed, density, [chosen, (DENSE_SHARE, SIMILAR, BOOST)])
+        ]
         base = np.array([b for b, _, _ in rows])
         after = np.array([t[chosen] for _, t, _ in rows])
-        default = np.array([t[(SIMILAR, BOOST, NEAREST)] for _, t, _ in rows])
+        default = np.array([t[(DENSE_SHARE, SIMILAR, BOOST)] for _, t, _ in rows])
         result[label] = {
             "development": {
                 "base_map": dev_base,
@@ -167,7 +182,8 @@ def run() -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     lines = [
-        "| marks | chosen on development (similar, boost) | held-out P@5 before → after | held-out MAP before → after "
+        "| marks | chosen on development (dense share, similar, boost) | held-out P@5 before → after "
+        "| held-out MAP before → after "
         "| MAP gain (sd over folds) | folds improved | product default MAP |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -183,7 +199,9 @@ def markdown(result: dict[str, Any]) -> str:
     for label in ("dense marks", "sparse marks"):
         d = result[label]["development"]
         top = ", ".join(f"{tuple(p)} {m:.3f}" for p, m in d["top"])
-        lines.append(f"\n{label}, development MAP {d['base_map']:.3f} before; best (similar, boost, neighbours): {top}")
+        lines.append(
+            f"\n{label}, development MAP {d['base_map']:.3f} before; best (dense share, similar, boost): {top}"
+        )
     return "\n".join(lines)
 
 

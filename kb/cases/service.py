@@ -64,8 +64,8 @@ class CaseService:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.settings, self.db, self.cases, self.index = kernel.settings, kernel.db, kernel.cases, kernel.index
-        # Item -> score adjustment for a typed query's vector (set by the composition root: kb.feedback).
-        self.feedback_boosts: Callable[[np.ndarray], dict[int, float]] | None = None
+        # Item -> score adjustment for a typed query's vector and tokens (set by the composition root: kb.feedback).
+        self.feedback_boosts: Callable[[np.ndarray, Sequence[str]], dict[int, float]] | None = None
         self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     @property
@@ -392,6 +392,7 @@ class CaseService:
         if mode not in ("hybrid", "dense", "lexical"):
             raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
         query = self.query_for_case(case_id, actor) if case_id is not None else self.query_for_text(text or "")
+        typed = self.feedback_boosts is not None and text is not None
         return hybrid_search(
             self.index,
             query,
@@ -401,7 +402,7 @@ class CaseService:
             dense_weight=self.settings.dense_weight,
             depth=self.settings.candidate_depth,
             mode=mode,
-            boosts=self.feedback_boosts(query.vector) if self.feedback_boosts and text is not None else None,
+            boosts=self.feedback_boosts(query.vector, query.tokens) if typed and self.feedback_boosts else None,
             is_place=self.gazetteer().is_place,
         )
 

@@ -14,7 +14,9 @@ ones (bench/feedback.py, docs/quality.md "Feedback re-ranking").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +31,8 @@ TARGETS = ("case", "modelcase")
 SIMILAR = 0.6
 BOOST = 0.3
 KEY_TOKENS = 12
-NEAREST: int | None = None
-# One mark as the ranking reads it: the query's vector, the item, the vote.
-MarkVector = tuple[np.ndarray, int, bool]
+# Query similarity = DENSE_SHARE × cosine of the query vectors + the rest × cosine of tf-idf terms.
+DENSE_SHARE = 0.5
 
 
 def query_key(tokens: Sequence[str]) -> str:
@@ -40,47 +41,65 @@ def query_key(tokens: Sequence[str]) -> str:
     return " ".join(sorted(words))
 
 
-def feedback_boosts(
-    marks: Sequence[MarkVector], vector: np.ndarray, *, similar: float = SIMILAR, boost: float = BOOST
-) -> dict[int, float]:
-    """Item -> fused-score adjustment for a query of ``vector`` from marks under similar queries."""
-    if not marks:
-        return {}
-    mats = np.stack([np.asarray(m[0], dtype=np.float32) for m in marks])
-    mats /= np.maximum(np.linalg.norm(mats, axis=1, keepdims=True), 1e-9)
+def term_weights(tokens: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
+    """A query's tokens as unit-length tf-idf weights ((1 + ln tf) × BM25 idf)."""
+    weights = {t: (1.0 + math.log(n)) * idf(t) for t, n in Counter(tokens).items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
+
+
+def query_similarity(
+    mats: np.ndarray, terms: Sequence[Mapping[str, float]], vector: np.ndarray, weights: Mapping[str, float]
+) -> np.ndarray:
+    """Each marked query's similarity to a new one: ``DENSE_SHARE`` × the cosine of their vectors (rows
+    of ``mats``, unit length) + the rest × the cosine of their tf-idf term weights."""
     q = np.asarray(vector, dtype=np.float32)
-    sims = mats @ (q / max(float(np.linalg.norm(q)), 1e-9))
-    return boosts_from(sims, [m[1] for m in marks], [m[2] for m in marks], similar=similar, boost=boost)
+    dense = mats @ (q / max(float(np.linalg.norm(q)), 1e-9))
+    lexical = np.array([sum(w * weights.get(t, 0.0) for t, w in m.items()) for m in terms], dtype=np.float32)
+    return DENSE_SHARE * dense + (1.0 - DENSE_SHARE) * lexical
 
 
-def boosts_from(
-    sims: np.ndarray,
-    items: Sequence[int],
-    votes: Sequence[bool],
+def feedback_boosts(
+    marks: Sequence[MarkSignal],
+    vector: np.ndarray,
+    weights: Mapping[str, float],
     *,
     similar: float = SIMILAR,
     boost: float = BOOST,
-    queries: Sequence[str] | None = None,
-    neighbours: int | None = None,
 ) -> dict[int, float]:
-    """The rule of ``feedback_boosts`` given each mark's query similarity, item and vote; with
-    ``queries`` (each mark's query) and ``neighbours``, only marks of the nearest ``neighbours``
-    distinct queries at least ``similar`` count."""
-    chosen = np.flatnonzero(sims >= similar)
-    if neighbours is not None and queries is not None and len(chosen):
-        best: dict[str, float] = {}
-        for i in map(int, chosen):
-            best[queries[i]] = max(best.get(queries[i], -1.0), float(sims[i]))
-        near = set(sorted(best, key=lambda q: -best[q])[:neighbours])
-        chosen = np.array([i for i in map(int, chosen) if queries[i] in near], dtype=np.int64)
+    """Item -> fused-score adjustment for a query (its vector and term weights) from marks under
+    similar queries."""
+    if not marks:
+        return {}
+    mats = np.stack([np.asarray(m.vector, dtype=np.float32) for m in marks])
+    mats /= np.maximum(np.linalg.norm(mats, axis=1, keepdims=True), 1e-9)
+    sims = query_similarity(mats, [m.terms for m in marks], vector, weights)
+    return boosts_from(sims, [m.item_id for m in marks], [m.relevant for m in marks], similar=similar, boost=boost)
+
+
+def boosts_from(
+    sims: np.ndarray, items: Sequence[int], votes: Sequence[bool], *, similar: float = SIMILAR, boost: float = BOOST
+) -> dict[int, float]:
+    """The rule of ``feedback_boosts`` given each mark's query similarity, item and vote."""
     num: dict[int, float] = {}
     den: dict[int, float] = {}
-    for i in map(int, chosen):
+    for i in map(int, np.flatnonzero(sims >= similar)):
         w = max((float(sims[i]) - similar) / (1.0 - similar), 1e-6) if similar < 1.0 else 1.0
         item = int(items[i])
         num[item] = num.get(item, 0.0) + (w if votes[i] else -w)
         den[item] = den.get(item, 0.0) + w
     return {item: boost * num[item] / max(1.0, den[item]) for item in num}
+
+
+@dataclass(frozen=True)
+class MarkSignal:
+    """One mark as the ranking reads it: the marked query's vector and term weights, the item, the vote."""
+
+    vector: np.ndarray
+    terms: dict[str, float]
+    item_id: int
+    relevant: bool
+    query_text: str
 
 
 @dataclass(frozen=True)
@@ -131,14 +150,16 @@ class FeedbackStore:
         if target == "case":
             self.kernel.get_case(item_id, actor)  # absent or outside the actor's scope: 不存在
         query_text = self.query_text(actor, query_text, query_case_id)
-        key = query_key(self.kernel.segmenter.tokens(query_text))
+        tokens = self.kernel.segmenter.tokens(query_text)
+        key = query_key(tokens)
         vector = self._vector(query_text).tobytes()
         encoder = self.kernel.encoder.name
         when = self.kernel.clock.now().isoformat(timespec="seconds")
         with self.kernel.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO relevance_marks (created_at, user_id, username, target, query_text, query_key,"
-                " item_id, relevant, query_vector, vector_encoder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " item_id, relevant, query_vector, vector_encoder, query_tokens)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     when,
                     actor.user_id or None,
@@ -150,6 +171,7 @@ class FeedbackStore:
                     int(relevant),
                     vector,
                     encoder,
+                    " ".join(tokens),
                 ),
             )
             mark_id = int(cur.lastrowid or 0)
@@ -186,31 +208,37 @@ class FeedbackStore:
         )
         return {int(r[0]): bool(r[1]) for r in rows}  # later rows overwrite earlier ones
 
-    def vectors(self, target: str) -> list[MarkVector]:
-        """Every mark of ``target`` with its query's vector under the current encoder (older ones are
-        encoded again and stored, e.g. after the encoder changed)."""
+    def signals(self, target: str) -> list[MarkSignal]:
+        """Every mark of ``target`` with its query's vector under the current encoder and its tf-idf
+        terms under the current case index (a vector of another encoder, or none, is made again and
+        stored, e.g. after the encoder changed)."""
         encoder = self.kernel.encoder.name
         rows = self.kernel.db.query(
-            "SELECT id, query_text, item_id, relevant, query_vector, vector_encoder FROM relevance_marks"
-            " WHERE target = ? ORDER BY id",
+            "SELECT id, query_text, item_id, relevant, query_vector, vector_encoder, query_tokens"
+            " FROM relevance_marks WHERE target = ? ORDER BY id",
             (target,),
         )
-        out: list[MarkVector] = []
-        stale: list[tuple[bytes, str, int]] = []
-        for mark_id, text, item, rel, blob, enc in rows:
-            if blob is None or enc != encoder:
+        idf = self.kernel.index.lexical.idf
+        out: list[MarkSignal] = []
+        stale: list[tuple[bytes, str, str, int]] = []
+        for mark_id, text, item, rel, blob, enc, toks in rows:
+            tokens = toks.split() if toks is not None else self.kernel.segmenter.tokens(text)
+            if blob is None or enc != encoder or toks is None:
                 vec = self._vector(text)
-                stale.append((vec.tobytes(), encoder, int(mark_id)))
+                stale.append((vec.tobytes(), encoder, " ".join(tokens), int(mark_id)))
             else:
                 vec = np.frombuffer(blob, dtype=np.float32)
-            out.append((vec, int(item), bool(rel)))
+            out.append(MarkSignal(vec, term_weights(tokens, idf), int(item), bool(rel), text))
         if stale:
             with self.kernel.db.transaction() as conn:
-                conn.executemany("UPDATE relevance_marks SET query_vector = ?, vector_encoder = ? WHERE id = ?", stale)
+                conn.executemany(
+                    "UPDATE relevance_marks SET query_vector = ?, vector_encoder = ?, query_tokens = ? WHERE id = ?",
+                    stale,
+                )
         return out
 
-    def boosts(self, target: str, vector: np.ndarray) -> dict[int, float]:
-        """Item -> score adjustment learned from marks under queries similar to ``vector``."""
+    def boosts(self, target: str, vector: np.ndarray, tokens: Sequence[str]) -> dict[int, float]:
+        """Item -> score adjustment learned from marks under queries similar to this one."""
         if not self.kernel.settings.feedback_ranking:
             return {}
-        return feedback_boosts(self.vectors(target), vector)
+        return feedback_boosts(self.signals(target), vector, term_weights(tokens, self.kernel.index.lexical.idf))

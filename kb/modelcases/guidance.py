@@ -155,7 +155,11 @@ def rank(
     scale = 61.0 if settings.fusion == "rrf" else 1.0
     places = Gazetteer(svc.kernel.units)
     typed = query.case_id is None and query.group_id is None and query.vector is not None
-    boosts = svc.feedback_boosts(query.vector) if typed and svc.feedback_boosts and query.vector is not None else {}
+    boosts = (
+        svc.feedback_boosts(query.vector, query.tokens)
+        if typed and svc.feedback_boosts and query.vector is not None
+        else {}
+    )
     hits: list[GuidanceHit] = []
     for f in fused:
         if f.id in query.exclude or f.id not in svc.index.meta:
