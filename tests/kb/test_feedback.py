@@ -72,8 +72,10 @@ def test_eval_feedback_reports_the_precision_of_marked_hits(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "| 类案检索结果 | 3 | 2 | 0.667 |" in result.output
     assert "modelcase_precision: None" in result.output
-    assert "| AP（相关标注在已标注案件中的平均精确率） | 1.000 | 1.000 |" not in result.output  # one query: none scored
-    assert "留出检索 0 条" in result.output
+    # One marked query, so no other fold's marks: held out, its order is the unmarked one.
+    assert "留出检索 1 条（有标注的检索 1 条" in result.output
+    before, after = (line for line in result.output.splitlines() if line.startswith("heldout_ap_"))
+    assert before.split(": ")[1] == after.split(": ")[1] != "None"
 
 
 def test_held_out_marks_measure_the_re_ranking(service: LeianService) -> None:
@@ -83,11 +85,11 @@ def test_held_out_marks_measure_the_re_ranking(service: LeianService) -> None:
 
     service.ingest(rows())
     first = [h.case.id for h in service.search(text="包工头拖欠工资", k=8)]
-    wanted, unwanted = first[-1], first[0]
+    wanted, unwanted = first[1], first[0]
     for text in ("包工头拖欠工资", "包工头拖欠工资问题"):
         service.feedback.mark(SYSTEM, target="case", query_text=text, item_id=wanted, relevant=True)
         service.feedback.mark(SYSTEM, target="case", query_text=text, item_id=unwanted, relevant=False)
-    service.feedback.mark(SYSTEM, target="case", query_text="征地补偿", item_id=first[1], relevant=True)
+    service.feedback.mark(SYSTEM, target="case", query_text="征地补偿", item_id=first[2], relevant=True)
     held = evaluate_marks(service.kernel, service.feedback)
     assert (held.queries, held.scored) == (3, 2)  # 征地补偿 has no 不相关 mark: not scored
     assert held.pairs_before == 0.0 and held.ap_before == 0.5  # the relevant case ranks after the other
