@@ -28,11 +28,11 @@ from kb.kernel import Kernel
 from kb.users import Principal
 
 TARGETS = ("case", "modelcase")
-SIMILAR = 0.6
-BOOST = 0.3
+SIMILAR = 0.5
+BOOST = 0.5
 KEY_TOKENS = 12
 # Query similarity = DENSE_SHARE × cosine of the query vectors + the rest × cosine of tf-idf terms.
-DENSE_SHARE = 0.5
+DENSE_SHARE = 0.3
 
 
 def query_key(tokens: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from indexing.encoders.hashing import HashingEncoder
+from kb.feedback.store import BOOST
 from kb.service import LeianService
 from kb.settings import Settings
 from kb.users import SYSTEM
@@ -38,7 +39,7 @@ def test_marks_are_stored_audited_and_lift_a_relevant_hit(
     after = [h.case.id for h in again]
     assert after.index(last) < before.index(last)  # two 'relevant' marks lift it
     top = {h.case.id: h.score for h in again}
-    assert abs(top[before[0]] - (first[0].score - 0.3)) < 1e-5  # one 'not relevant' mark: -BOOST
+    assert abs(top[before[0]] - (first[0].score - BOOST)) < 1e-5  # one 'not relevant' mark: -BOOST
     summary = client.get("/api/feedback/summary", headers=auth(tokens["analyst"])).json()
     assert summary["case"] == {"marks": 3, "relevant": 2, "precision": 2 / 3}
     events = service.db.query("SELECT action FROM audit_events WHERE action = 'feedback:mark'")
