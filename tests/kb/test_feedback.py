@@ -95,3 +95,34 @@ def test_held_out_marks_measure_the_re_ranking(service: LeianService) -> None:
     assert (held.queries, held.scored) == (3, 2)  # 征地补偿 has no 不相关 mark: not scored
     assert held.pairs_before == 0.0 and held.ap_before == 0.5  # the relevant case ranks after the other
     assert held.pairs_after == 1.0 and held.ap_after == 1.0  # the other query's marks swap them
+
+
+def test_marks_by_case_query_and_on_guidance_come_back_as_my_mark(
+    service: LeianService, client: Any, tokens: dict[str, str]
+) -> None:
+    from kb.modelcases import library
+
+    service.ingest(rows())
+    library.load_samples(service.modelcases)
+    handler = auth(tokens["handler"])
+    source = service.search(text="包工头拖欠工资", k=1)[0].case.id
+    hits = client.post("/api/search", json={"case_id": source, "k": 3}, headers=handler).json()["hits"]
+    item = hits[1]["case"]["id"]
+    body = {"target": "case", "query_case_id": source, "item_id": item, "relevant": True}
+    assert client.post("/api/feedback", json=body, headers=handler).status_code == 201
+    again = client.post("/api/search", json={"case_id": source, "k": 3}, headers=handler).json()["hits"]
+    assert {h["case"]["id"]: h["my_mark"] for h in again}[item] is True
+    other = client.post("/api/search", json={"case_id": source, "k": 3}, headers=auth(tokens["reviewer"])).json()
+    assert all(h["my_mark"] is None for h in other["hits"])  # a mark is its marker's
+    both = client.post("/api/feedback", json={**body, "query_text": "包工头"}, headers=handler)
+    assert both.status_code == 422 and "query_text" in both.text
+
+    text = "包工头拖欠农民工工资"
+    guide = client.post("/api/modelcases/guidance", json={"text": text, "k": 2}, headers=handler).json()
+    mc = guide["hits"][0]["model_case"]["id"]
+    mark = {"target": "modelcase", "query_text": text, "item_id": mc, "relevant": False}
+    assert client.post("/api/feedback", json=mark, headers=handler).status_code == 201
+    guide = client.post("/api/modelcases/guidance", json={"text": text, "k": 5}, headers=handler).json()
+    shown = {h["model_case"]["id"]: h for h in guide["hits"]}
+    assert shown[mc]["my_mark"] is False
+    assert any("相似检索中曾被标为不相关" in r for r in shown[mc]["reasons"])
