@@ -3,6 +3,7 @@ queries nobody marked? Simulated marks on a train split of queries, P@5 and MAP 
 
     python -m bench.feedback                 # USE-m3 vectors cached by bench.fusion; about a minute
     python -m bench.feedback --json-out f.json
+    python -m bench.feedback --modelcases    # the same rule on guidance (see modelcases()); a few minutes
 
 Corpus: the 2,400 sample cases (``bench.fusion`` cache). Queries: 600 sample letters searched as
 pasted text (each excluded from its own results); relevant = the same matter (truth ``topic``).
@@ -39,6 +40,7 @@ from kb.feedback.store import BOOST, DENSE_SHARE, SIMILAR, boosts_from, term_wei
 from kb.search import FEEDBACK_POOL, SYNONYM_WEIGHT, apply_boosts
 from kb.search import rank as product_rank
 from kb.settings import load_settings
+from kb.users import SYSTEM
 
 K = 10
 QUERIES = 600
@@ -205,12 +207,100 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def modelcases() -> dict[str, Any]:
+    """The same rule on model-case guidance, with the product's parameters (chosen on cases, not here).
+
+    A service holds the 32 sample model cases; probes are the sample letters (every 8th) and short
+    queries whose issue type has a model case, looked up as typed text (``kb.modelcases.guidance``).
+    A simulated handler marks each train probe's top 3 relevant when the model case's category is
+    the probe's issue type; held-out probes are ranked by ``guidance.rank`` with the service's
+    ``feedback_boosts`` over the train marks (term idf from the sample cases' BM25 index, as a
+    deployment holding them would have). P@1 and MRR@3 of a relevant model case; 5 folds × 3 seeds.
+    """
+    import tempfile
+
+    from bench.wording import load_queries
+    from kb.feedback.store import MarkSignal, feedback_boosts
+    from kb.modelcases import library
+    from kb.modelcases.guidance import build_query
+    from kb.modelcases.guidance import rank as guidance_rank
+    from kb.service import LeianService
+
+    toks, vec = cached("samples")
+    letters = texts_of("samples")
+    truth = [json.loads(line) for line in (ROOT / "data" / "samples" / "truth.jsonl").open(encoding="utf-8")]
+    idf = Engine(load_settings(), encoder=HashingEncoder()).index(vec, toks).bm25.idf
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        svc = LeianService(load_settings(data_dir=Path(tmp), petitioner_key="bench"))
+        try:
+            library.load_samples(svc.modelcases)
+            covered = {m.data.category for m in svc.modelcases.page(limit=10_000)[0]}
+            probes = [(letters[q], truth[q]["issue_type"]) for q in range(0, len(letters), 8)]
+            probes = [p for p in probes if p[1] in covered]
+            probes += [(q["text"], q["issue_type"]) for q in load_queries() if q["issue_type"] in covered]
+            queries = [
+                build_query(svc.modelcases, text=t, case_id=None, group_id=None, actor=SYSTEM) for t, _ in probes
+            ]
+            svc.modelcases.feedback_boosts = None
+            base = [guidance_rank(svc.modelcases, q, 3) for q in queries]
+
+            def score(hits: list[Any], issue: str) -> tuple[float, float]:
+                rel = [h.model_case.data.category == issue for h in hits[:3]]
+                first = next((i for i, r in enumerate(rel, start=1) if r), None)
+                return float(bool(rel and rel[0])), 1.0 / first if first else 0.0
+
+            before, after = [], []
+            for seed in SEEDS:
+                order = np.random.default_rng(seed).permutation(len(probes))
+                for f in range(FOLDS):
+                    test = set(int(i) for i in order[f::FOLDS])
+                    signals = [
+                        MarkSignal(
+                            queries[i].vector,
+                            term_weights(queries[i].tokens, idf),
+                            h.model_case.id,
+                            h.model_case.data.category == probes[i][1],
+                            probes[i][0],
+                        )
+                        for i in range(len(probes))
+                        if i not in test
+                        for h in base[i]
+                    ]
+                    svc.modelcases.feedback_boosts = lambda v, t, s=signals: feedback_boosts(s, v, term_weights(t, idf))
+                    b = [score(base[i], probes[i][1]) for i in sorted(test)]
+                    a = [score(guidance_rank(svc.modelcases, queries[i], 3), probes[i][1]) for i in sorted(test)]
+                    before.append(np.mean(b, 0))
+                    after.append(np.mean(a, 0))
+        finally:
+            svc.close()
+    bef, aft = np.array(before), np.array(after)
+    out = {
+        "probes": len(probes),
+        "p1": [float(bef[:, 0].mean()), float(aft[:, 0].mean())],
+        "mrr3": [float(bef[:, 1].mean()), float(aft[:, 1].mean())],
+        "gain_mrr3_sd": float((aft[:, 1] - bef[:, 1]).std()),
+        "folds_improved": int(((aft[:, 1] - bef[:, 1]) > 0).sum()),
+        "folds": len(bef),
+    }
+    print(
+        f"model cases, {out['probes']} probes: P@1 {out['p1'][0]:.3f} -> {out['p1'][1]:.3f}, "
+        f"MRR@3 {out['mrr3'][0]:.3f} -> {out['mrr3'][1]:.3f} (gain sd {out['gain_mrr3_sd']:.3f}, "
+        f"{out['folds_improved']}/{out['folds']} folds improved)"
+    )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--modelcases", action="store_true", help="guidance (model cases) instead of cases")
     args = parser.parse_args()
-    result = run()
-    print(markdown(result))
+    if args.modelcases:
+        result = modelcases()
+    else:
+        result = run()
+        print(markdown(result))
     if args.json_out:
         args.json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=list), encoding="utf-8")
 
