@@ -242,6 +242,7 @@ def modelcases() -> dict[str, Any]:
             queries = [
                 build_query(svc.modelcases, text=t, case_id=None, group_id=None, actor=SYSTEM) for t, _ in probes
             ]
+            qv = [np.zeros(1, np.float32) if q.vector is None else q.vector for q in queries]
             svc.modelcases.feedback_boosts = None
             base = [guidance_rank(svc.modelcases, q, 3) for q in queries]
 
@@ -257,7 +258,7 @@ def modelcases() -> dict[str, Any]:
                     test = set(int(i) for i in order[f::FOLDS])
                     signals = [
                         MarkSignal(
-                            queries[i].vector,
+                            qv[i],
                             term_weights(queries[i].tokens, idf),
                             h.model_case.id,
                             h.model_case.data.category == probes[i][1],
