@@ -1,15 +1,17 @@
 """Relevance marks: handlers and reviewers say whether a search hit or a model case was relevant.
 
-Each mark is stored with the query it answered (its text, a key of its informative tokens and the
-query's vector as a typed search encodes it), audited (``feedback:mark``), and read back as
+Each mark is stored with the query it answered (its text, tokens, a key of its informative tokens
+and the query's vector as a typed search encodes it), audited (``feedback:mark``), and read back as
 evaluation data (``precision``: the share of marked hits marked relevant, per target), as the
 user's own marks on a result list (``marked``), and as a per-deployment ranking signal (``boosts``,
-``feedback_boosts``): for a new query, each mark made under an earlier query whose vector has cosine
-similarity s ≥ ``SIMILAR`` with it weighs w = (s − SIMILAR) / (1 − SIMILAR), and an item gets
+``feedback_boosts``): for a new query, each mark made under an earlier query of similarity
+s ≥ ``SIMILAR`` (``query_similarity``: ``DENSE_SHARE`` × cosine of the vectors + the rest × cosine
+of the tf-idf terms) weighs w = (s − SIMILAR) / (1 − SIMILAR), and an item gets
 ``BOOST`` × Σ w·vote / max(1, Σ w) (vote +1 relevant, −1 not) added to its fused score: one mark
 under the same query moves it by ``BOOST``, marks under looser neighbours by less, and agreeing
-marks never by more than ``BOOST``. Chosen on development queries, the gain measured on held-out
-ones (bench/feedback.py, docs/quality.md "Feedback re-ranking").
+marks never by more than ``BOOST``. The three parameters were chosen on development queries and the
+gain measured on held-out ones (bench/feedback.py, docs/quality.md "Feedback"); ``kb.feedback.heldout``
+measures it on a deployment's own marks (``leian eval feedback``).
 """
 
 from __future__ import annotations
