@@ -116,7 +116,7 @@ class Settings:
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
     # Relevance marks of this deployment re-rank typed searches and guidance (kb/feedback/store.py;
-    # docs/quality.md "Feedback re-ranking": the gain on held-out queries, bench/feedback.py).
+    # docs/quality.md "Feedback": the gain on held-out queries, bench/feedback.py).
     feedback_ranking: bool = True
     # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,
     # the window after a resolution in which a new petition on the same matter is a 再次信访, the
