@@ -122,7 +122,7 @@ class LeianService:
         self.case_service = CaseService(kernel)
         # Relevance marks (issue 19): stored, audited, and a ranking signal for typed searches.
         self.feedback = FeedbackStore(kernel, self.audit)
-        self.case_service.feedback_boosts = lambda tokens: self.feedback.boosts("case", tokens)
+        self.case_service.feedback_boosts = lambda vector, tokens: self.feedback.boosts("case", vector, tokens)
         self.units = UnitService(kernel, self.audit)
         self.assignments = AssignmentService(kernel, self.users)
         self.workflow = WorkflowService(kernel, self.assignments)
@@ -131,6 +131,7 @@ class LeianService:
         self.groups = GroupService(kernel)
         self.special_groups = SpecialGroupService(kernel, self.groups)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
+        self.modelcases.feedback_boosts = lambda vector, tokens: self.feedback.boosts("modelcase", vector, tokens)
         self.lifecycle = LifecycleService(kernel)
         self.handover = HandoverService(kernel, self.lifecycle)
         self.inbox.add_source(self.handover.inbox_items)

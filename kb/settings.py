@@ -119,6 +119,9 @@ class Settings:
     litigation_feedback_days: int = DEADLINE_DAYS["litigation_feedback_days"]
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
+    # Relevance marks of this deployment re-rank typed searches and guidance (kb/feedback/store.py;
+    # docs/quality.md "Feedback": the gain on held-out queries, bench/feedback.py).
+    feedback_ranking: bool = True
     # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,
     # the window after a resolution in which a new petition on the same matter is a 再次信访, the
     # fewest cases a unit needs to be ranked, and the 再次信访率 above which a unit is flagged.
@@ -189,6 +192,7 @@ ENV: dict[str, str] = {
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
+    "feedback_ranking": "LEIAN_FEEDBACK_RANKING",
     "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
@@ -273,8 +277,9 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
         bad("data_dir", "路径")
-    if not isinstance(values["import_strict"], bool):
-        bad("import_strict", " true/false（或 1/0、yes/no）")
+    for flag in ("import_strict", "feedback_ranking"):
+        if not isinstance(values[flag], bool):
+            bad(flag, " true/false（或 1/0、yes/no）")
     return out
 
 
@@ -367,6 +372,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if raw_statuses is not None and raw_statuses.strip():
         values["resolved_statuses"] = tuple(v.strip() for v in raw_statuses.split(",") if v.strip())
     values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
+    values["feedback_ranking"] = _flag(env, ENV["feedback_ranking"], base.feedback_ranking)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:
