@@ -129,7 +129,7 @@ class LeianService:
         self.special_groups = SpecialGroupService(kernel, self.groups)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.lifecycle = LifecycleService(kernel)
-        self.handover = HandoverService(kernel, self.lifecycle)
+        self.handover = HandoverService(kernel, self.lifecycle, self.audit)
         self.inbox.add_source(self.handover.inbox_items)
         self.supervision = SupervisionService(kernel)
         self.campaigns = CampaignService(kernel)
