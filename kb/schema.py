@@ -60,6 +60,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         groups.FAMILIES,  # 19
         feedback.FEEDBACK,  # 20
         storage.STATUS_LOG_RUNS,  # 21
+        workflow.ASSIGNMENT_END,  # 23
     ],
     DECLARED,
 )
