@@ -388,6 +388,7 @@ class CampaignService:
         self._row(campaign_id)
         day = day or self.clock.today()
         by_unit = {u.unit: u for u in self._progress(campaign_id, day, SYSTEM)}
+        words = self.definitions()
         out = []
         for r in store.letters(self.db, campaign_id):
             if not actor.scope.provincial and r["unit"] not in self._own_units(actor):
@@ -406,6 +407,7 @@ class CampaignService:
                     "resolution_met": rate is not None and rate >= r["resolution_target"],
                     "repeat_met": repeat is None or repeat <= r["repeat_target"],
                     "gap_cases": _gap(p, float(r["resolution_target"])),
+                    "definitions": words,
                 }
             )
         return out
