@@ -22,7 +22,7 @@ from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.clock import FixedClock
 from kb.domain import CaseUpdate, Status
-from kb.errors import InvalidInputError
+from kb.errors import InvalidInputError, NotFoundError
 from kb.service import LeianService
 from tests.conftest import make_settings
 
@@ -329,3 +329,48 @@ def test_the_case_list_masks_titles(demo: LeianService) -> None:
         conn.execute("UPDATE cases SET title = title || '（联系电话13912345678）' WHERE id = ?", (case_id,))
     (row,) = [e for e in demo.campaigns.entries(cid) if e["case_id"] == case_id]
     assert "13912345678" not in row["title"] and "联系电话" in row["title"]
+
+
+def test_change_from_last_week_and_consecutive_weeks(demo: LeianService) -> None:
+    """Each notice row's change is this week's rate less last week's (the issued notice's figures), and
+    its week count is 2 exactly when last week's issued notice listed it."""
+    cid = _campaign(demo)
+    first, second = (
+        demo.campaigns.notice(cid, dt.date.fromisoformat(n["week_end"])) for n in demo.campaigns.notices(cid)
+    )
+    last_week = {u["unit"]: u for u in first["all_units"]}
+    listed_before = {r["unit"] for r in first["rows"]}
+    assert second["rows"]
+    for r in second["rows"]:
+        p = last_week[r["unit"]]
+        assert r["change_resolution_rate"] == round(r["resolution_rate"] - p["resolution_rate"], 4)
+        assert r["weeks"] == (2 if r["unit"] in listed_before else 1)
+    assert all(r["weeks"] == 1 for r in first["rows"])
+    assert "较上周" in second["markdown"] and "连续上榜周数" in second["markdown"]
+
+
+def test_one_letter_per_unit_visits_and_linked_orders(demo: LeianService) -> None:
+    camp = demo.campaigns.create("责任状测试攻坚", "2027-06-30", starts_on="2026-11-01")
+    terms = {"resolution_target": 0.8, "repeat_target": 0.1, "deadline": "2027-06-30", "signatory": "张某"}
+    demo.campaigns.sign_letter(camp.id, "广州", signed_on="2026-11-20", **terms)  # type: ignore[arg-type]
+    again = demo.campaigns.sign_letter(camp.id, "广州市", signed_on="2026-11-25", **{**terms, "resolution_target": 0.9})  # type: ignore[arg-type]
+    (only,) = demo.campaigns.letters(camp.id)
+    assert only["unit"] == "广州市" and only["resolution_target"] == 0.9 and only["signed_on"] == "2026-11-25"
+    assert again["definitions"]["化解率"].startswith("列入本活动清单的案件中")
+    with pytest.raises(InvalidInputError, match="签订日期不能晚于今天"):
+        demo.campaigns.sign_letter(camp.id, "深圳市", signed_on="2099-01-01", **terms)  # type: ignore[arg-type]
+    visit = demo.campaigns.add_visit(camp.id, team="第二督查组", units=["广州", "深圳市"], findings="台账不全",
+                                     starts_on="2026-11-26", ends_on="2026-11-27")  # fmt: skip
+    assert visit["units"] == ["广州市", "深圳市"] and (visit["starts_on"], visit["ends_on"]) == (
+        "2026-11-26",
+        "2026-11-27",
+    )
+    with pytest.raises(InvalidInputError):
+        demo.campaigns.add_visit(camp.id, team="x", units=["火星市"], findings="y", starts_on="2026-11-26",
+                                 ends_on="2026-11-27")  # fmt: skip
+    linked = demo.campaigns.orders(_campaign(demo))
+    assert linked and all(o["case_id"] for o in linked)
+    demo.campaigns.link_order(camp.id, int(linked[0]["id"]))
+    assert [o["id"] for o in demo.campaigns.orders(camp.id)] == [linked[0]["id"]]
+    with pytest.raises(NotFoundError):
+        demo.campaigns.link_order(camp.id, 999_999)
