@@ -93,11 +93,12 @@ def case_facts(
 #   (a recursive fold); a case without one is due ``handling_days`` after receipt.
 # - cand: the (period, case) pairs that can count at all — due in the period (by receipt, or by a
 #   recorded 办理期限) or with a run starting in the 再次信访 cohort — so no period reads every case.
-# - 积案 (counted): per period, the cases received by its backlog day (:b) less those of them with a
-#   run in force at its end — one range read of the cases and one of the runs, never a probe per case.
+# - 积案 (counted): per period, the cases received by its backlog day (:b; from ``received``, the
+#   cases counted per unit and day in one pass) less those of them with a run in force at its end;
+#   ``runs`` is materialized once for all its uses.
 PERIOD_COUNTS_SQL = """
 WITH periods(i, f, t, cf, es, b) AS (VALUES {periods}),
-runs AS (
+runs AS MATERIALIZED (
     SELECT l.case_id, l.effective_on AS start,
            (SELECT MIN(o.effective_on) FROM case_status_log o
             WHERE o.case_id = l.case_id AND NOT {ok_o} AND (o.effective_on, o.id) > (l.effective_on, l.id)) AS stop
@@ -106,6 +107,10 @@ runs AS (
       AND (SELECT {ok_p} FROM case_status_log p
            WHERE p.case_id = l.case_id AND (p.effective_on, p.id) < (l.effective_on, l.id)
            ORDER BY p.effective_on DESC, p.id DESC LIMIT 1) IS NOT 1
+),
+received AS MATERIALIZED (
+    SELECT COALESCE(NULLIF(c.{unit_col}, ''), :unknown) AS unit, c.received_date AS day, COUNT(*) AS n
+    FROM cases c WHERE ({where}) AND c.received_date <= :b_max GROUP BY 1, 2
 ),
 handling AS (
     SELECT * FROM case_transitions
@@ -158,8 +163,7 @@ counted AS (
            0 AS backlog
     FROM flags WHERE is_due OR is_resolved OR in_cohort GROUP BY i, unit
     UNION ALL
-    SELECT p.i, COALESCE(NULLIF(c.{unit_col}, ''), :unknown), 0, 0, 0, 0, 0, COUNT(*)
-    FROM periods p JOIN cases c ON c.received_date <= p.b WHERE ({where}) GROUP BY 1, 2
+    SELECT p.i, r.unit, 0, 0, 0, 0, 0, SUM(r.n) FROM periods p JOIN received r ON r.day <= p.b GROUP BY 1, 2
     UNION ALL
     SELECT p.i, COALESCE(NULLIF(c.{unit_col}, ''), :unknown), 0, 0, 0, 0, 0, -COUNT(*)
     FROM periods p JOIN runs r ON r.start <= p.t AND (r.stop IS NULL OR r.stop > p.t)
@@ -206,6 +210,7 @@ def period_counts(
     params |= {
         "unknown": UNKNOWN,
         "t_max": max(t for _, t in periods).isoformat(),
+        "b_max": (max(t for _, t in periods) - dt.timedelta(days=rules.backlog_days)).isoformat(),
         "hd": rules.handling_days,
         "w": rules.window_days,
     }
