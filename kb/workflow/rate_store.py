@@ -279,7 +279,7 @@ def on_time_counts(
         where += " AND c.city = :city"
     columns = ",".join(_on_time_columns(i) for i in range(n_periods))
     sql = f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
+        SELECT COALESCE(NULLIF(c.{group_by}, ''), '{UNKNOWN}') AS unit,{columns}
         FROM ({_PER_CASE}) p JOIN cases c ON c.id = p.case_id
         WHERE {where}
         GROUP BY unit"""

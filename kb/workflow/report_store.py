@@ -20,7 +20,7 @@ def _periods_sql(group_by: str, n_periods: int, city: str | None, scope_sql: str
     scope = ("AND c.city = :city " if city else "") + f"AND {scope_sql}"
     columns = ",".join(_period_columns(i) for i in range(n_periods))
     return f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
+        SELECT COALESCE(NULLIF(c.{group_by}, ''), '{UNKNOWN}') AS unit,{columns}
         FROM cases c
         WHERE c.received_date <= :t_max {scope}
         GROUP BY unit"""

@@ -131,3 +131,21 @@ def test_sql_counts_equal_the_python_recount(
     for c in in_sql[3].values():
         week.add(c)
     assert week.backlog > 5
+
+
+def test_an_empty_unit_and_a_missing_one_are_one_row_in_a_report(db: Database) -> None:
+    """Received (report_store), the rates and 积案 (rate_store) and the on-time counts name a case
+    without a city — NULL or '' — the same way, so its figures sit in one （未指定） row."""
+    from kb.workflow import reports
+
+    f, t = PERIODS[0]
+    rows, _ = reports.period_rows(db, "city", f, t, None, 60)
+    names = [r.unit for r in rows]
+    assert "" not in names and names.count(rates.UNKNOWN) == 1
+    (unknown,) = [r for r in rows if r.unit == rates.UNKNOWN]
+    hand = db.query_one(
+        "SELECT COUNT(*) FROM cases WHERE COALESCE(city, '') = '' AND received_date BETWEEN ? AND ?",
+        (f.isoformat(), t.isoformat()),
+    )
+    assert hand is not None and unknown.received == hand[0] > 0
+    assert unknown.backlog > 0 and not unknown.ranked
