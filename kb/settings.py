@@ -20,6 +20,8 @@ EncoderName = Literal["use-m3", "use-m3-int8", "sbert", "hashing"]
 IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
 StopwordSet = Literal["petition", "function", "none"]
+# Who runs background jobs (kb/jobs): a thread of `leian serve`, or nobody in this process.
+JobRunnerMode = Literal["inline", "off"]
 
 MB = 1024 * 1024
 # Web sessions and login lock-out (kb/sessions.py reads these defaults too).
@@ -76,6 +78,8 @@ class Settings:
     bundled_stopwords: StopwordSet = "petition"
     # Extra synonym/colloquial lexicons (indexing/resources/synonyms.txt format), after the bundled one.
     synonyms: tuple[Path, ...] = ()
+    # "inline": `leian serve` runs queued background jobs in a thread; "off": `leian jobs worker` does.
+    job_runner: JobRunnerMode = "inline"
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -190,12 +194,14 @@ ENV: dict[str, str] = {
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
     "repeat_rate_alert": "LEIAN_REPEAT_RATE_ALERT",
     "package_max_open": "LEIAN_PACKAGE_MAX_OPEN",
+    "job_runner": "LEIAN_JOB_RUNNER",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
     "index_backend": get_args(IndexBackend),
     "fusion": get_args(FusionMethod),
     "bundled_stopwords": get_args(StopwordSet),
+    "job_runner": get_args(JobRunnerMode),
 }
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
@@ -333,6 +339,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
         "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
+        "job_runner": env.get("LEIAN_JOB_RUNNER", base.job_runner),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
     numeric = (

@@ -496,6 +496,7 @@ class CampaignService:
         stored = store.notice(self.db, campaign_id, week_end.isoformat())
         if stored is not None:
             content = {**json.loads(stored["content"]), "id": stored["id"], "markdown": stored["markdown"]}
+            content["filed_replies"] = self._filed(int(stored["id"]))
         elif issue:
             self._provincial(actor)
             content = self._compose(campaign, week_end)
@@ -507,11 +508,15 @@ class CampaignService:
                     notice_id = store.insert_notice(
                         conn, campaign_id, week_end.isoformat(), actor.username, at, content, md
                     )
-            content |= {"id": notice_id, "markdown": md}
+            content |= {"id": notice_id, "markdown": md, "filed_replies": []}
         else:
             content = self._compose(campaign, week_end)
-            content |= {"id": None, "markdown": render.markdown(content)}
+            content |= {"id": None, "markdown": render.markdown(content), "filed_replies": []}
         return self._scoped_notice(content, actor)
+
+    def _filed(self, notice_id: int) -> list[dict[str, Any]]:
+        """The rectification replies filed so far against this issued notice (the next notice shows them)."""
+        return [{k: r[k] for k in ("unit", "text", "filed_by", "filed_at")} for r in store.replies(self.db, notice_id)]
 
     def _scoped_notice(self, content: dict[str, Any], actor: Principal) -> dict[str, Any]:
         if actor.scope.provincial:
@@ -521,6 +526,7 @@ class CampaignService:
         keep["all_units"] = [u for u in content["all_units"] if u["unit"] in own]
         keep["replies"] = [r for r in content["replies"] if r["unit"] in own]
         keep["missing_replies"] = [u for u in content["missing_replies"] if u in own]
+        keep["filed_replies"] = [r for r in content.get("filed_replies", []) if r["unit"] in own]
         keep["markdown"] = render.markdown(keep)
         return keep
 
