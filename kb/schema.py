@@ -62,6 +62,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         groups.FAMILIES,  # 19
         feedback.FEEDBACK,  # 20
         storage.STATUS_LOG_RUNS,  # 21
+        workflow.ASSIGNMENT_END,  # 23
         feedback.MARK_VECTORS,  # 24
         jobs.JOBS,  # 27
     ],

@@ -133,7 +133,7 @@ class LeianService:
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
         self.modelcases.feedback_boosts = lambda vector, tokens: self.feedback.boosts("modelcase", vector, tokens)
         self.lifecycle = LifecycleService(kernel)
-        self.handover = HandoverService(kernel, self.lifecycle)
+        self.handover = HandoverService(kernel, self.lifecycle, self.audit)
         self.inbox.add_source(self.handover.inbox_items)
         self.supervision = SupervisionService(kernel)
         self.campaigns = CampaignService(kernel)

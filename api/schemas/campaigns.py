@@ -133,6 +133,7 @@ class LetterOut(_Out):
     resolution_met: bool = Field(description="化解率达标")
     repeat_met: bool = Field(description="再次信访率达标")
     gap_cases: int = Field(description="距化解率目标尚差件数")
+    definitions: dict[str, str] = Field(default_factory=dict, description="化解率、再次信访率等指标的统计口径")
 
 
 class NoticeRowOut(UnitProgressOut):

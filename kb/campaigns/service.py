@@ -333,14 +333,8 @@ class CampaignService:
         }
 
     def definitions(self) -> dict[str, str]:
-        rules = self.rules
-        return {
-            "化解率": f"列入本活动清单的案件中，截至统计日状态为{rules.resolved_labels()}的比例"
-            "（按当前清单计）；状态按记录日期计，统计日之后的改动不改变当日数字；已印发的通报存档，不再改变",
-            "再次信访率": f"清单内已化解案件中，化解之日后 {rules.window_days} 天内（截至统计日）"
-            "同一事项又有新信访的比例；原案件尚未化解时的关联不计",
-            "排名": f"列入不足 {rules.min_cases} 件的单位只列示、不上榜（设置 rate_min_cases）",
-        }
+        """The list rates' definitions (kb/workflow/rates.py, their one owner), as every figure states them."""
+        return rates.list_definitions(self.rules)
 
     def close(self, campaign_id: int, actor: Principal = SYSTEM) -> Campaign:
         """End the campaign: its figures as of today are stored and answered from then on."""
@@ -394,6 +388,7 @@ class CampaignService:
         self._row(campaign_id)
         day = day or self.clock.today()
         by_unit = {u.unit: u for u in self._progress(campaign_id, day, SYSTEM)}
+        words = self.definitions()
         out = []
         for r in store.letters(self.db, campaign_id):
             if not actor.scope.provincial and r["unit"] not in self._own_units(actor):
@@ -412,6 +407,7 @@ class CampaignService:
                     "resolution_met": rate is not None and rate >= r["resolution_target"],
                     "repeat_met": repeat is None or repeat <= r["repeat_target"],
                     "gap_cases": _gap(p, float(r["resolution_target"])),
+                    "definitions": words,
                 }
             )
         return out
