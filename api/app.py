@@ -19,6 +19,7 @@ from api.routes import campaigns as campaign_routes
 from api.routes import group_families as group_families_routes
 from api.routes import groups as groups_routes
 from api.routes import inbox as inbox_routes
+from api.routes import jobs as jobs_routes
 from api.routes import lifecycle as lifecycle_routes
 from api.routes import litigation as litigation_routes
 from api.routes import modelcases as modelcases_routes
@@ -29,6 +30,7 @@ from api.routes import workflow as workflow_routes
 from api.security import install_security
 from api.web import pages as web_pages
 from kb.backup import ServiceLock
+from kb.jobs.service import JobRunner
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
 
@@ -52,17 +54,24 @@ ROUTERS = [
     special_groups_routes.router,
     group_families_routes.router,
     units.router,
+    jobs_routes.router,
     web_pages.router,
 ]
 
 
 def create_app(
-    service: LeianService | None = None, settings: Settings | None = None, *, warm_router: bool | None = None
+    service: LeianService | None = None,
+    settings: Settings | None = None,
+    *,
+    warm_router: bool | None = None,
+    run_jobs: bool | None = None,
 ) -> FastAPI:
     """Build the app around a ready service (tests) or one opened from settings (serve).
 
     ``warm_router`` (default: when the app opens its own service) fits the routing models in the
     background at start, so the first ``/api/workflow/route`` answers at once; health reports it.
+    ``run_jobs`` (default: when the app opens its own service and ``LEIAN_JOB_RUNNER=inline``) runs
+    queued background jobs (kb/jobs) in a thread of this process.
     """
     owned = service is None
     warm = owned if warm_router is None else warm_router
@@ -78,9 +87,15 @@ def create_app(
             app.state.service = LeianService(opened)
         if warm:
             app.state.service.workflow.router.warm_up_in_background()
+        runner = None
+        if (owned if run_jobs is None else run_jobs) and app.state.service.settings.job_runner == "inline":
+            runner = JobRunner(app.state.service.jobs)
+            runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             if owned and app.state.service is not None:
                 app.state.service.close()
             if lock is not None:

@@ -338,3 +338,5 @@ class SearchHit:
     lexical_score: float | None
     matched_terms: list[str]
     reasons: list[str]
+    # Below the relevance floor (kb.search.below_floor): shown as 相关度较低.
+    low_relevance: bool = False

@@ -16,6 +16,7 @@ from kb import security_schema as security
 from kb.campaigns import schema as campaigns
 from kb.feedback import schema as feedback
 from kb.groups import schema as groups
+from kb.jobs import schema as jobs
 from kb.modelcases import schema as modelcases
 from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
@@ -34,6 +35,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.campaigns.schema": campaigns.MIGRATIONS,
     "kb.zhengfa.schema": zhengfa.MIGRATIONS,
     "kb.feedback.schema": feedback.MIGRATIONS,
+    "kb.jobs.schema": jobs.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -60,6 +62,9 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         groups.FAMILIES,  # 19
         feedback.FEEDBACK,  # 20
         storage.STATUS_LOG_RUNS,  # 21
+        workflow.ASSIGNMENT_END,  # 23
+        feedback.MARK_VECTORS,  # 24
+        jobs.JOBS,  # 27
     ],
     DECLARED,
 )

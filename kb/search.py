@@ -47,11 +47,26 @@ def mode_of(system: str) -> Mode:
 SYNONYM_WEIGHT = 0.8
 # Hits ranked beyond k that relevance marks may lift into the top k.
 FEEDBACK_POOL = 20
+# Relevance floor for similar-case hits (issue 19, docs/quality.md "Relevance floor for similar-case
+# hits"): a hit sharing no informative word with the query (display stop-words, single characters,
+# names and place names do not count) whose dense similarity is below CASE_DENSE_FLOOR is marked
+# 相关度较低; the order is the ranking's. Chosen on the even sample letters and short queries, reported
+# on the odd ones (bench/floors.py --cases).
+CASE_DENSE_FLOOR = 0.45
+LOW_RELEVANCE = "相关度较低"
 SHORT_DENSE_WEIGHT = 0.4
 SHORT_QUERY_TOKENS = 8
 PRF_DOCS = 5
 PRF_TERMS = 8
 PRF_WEIGHT = 0.3
+
+
+def below_floor(
+    terms: Sequence[str], dense: float | None, floor: float, is_place: Callable[[str], bool] | None = None
+) -> bool:
+    """Below a relevance floor: no informative shared word and a weak (or no) dense similarity."""
+    informative = [t for t in terms if not (is_place and is_place(t))]
+    return not informative and (dense is None or dense < floor)
 
 
 def is_short(tokens: Sequence[str]) -> bool:
@@ -209,12 +224,16 @@ def hybrid_search(
     depth: int,
     mode: str = "hybrid",
     boosts: Mapping[int, float] | None = None,
+    is_place: Callable[[str], bool] | None = None,
+    floor: float = CASE_DENSE_FLOOR,
 ) -> list[SearchHit]:
     """Top-k cases for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical`` (for baselines).
 
     Filters become an explicit allow-list before ranking (``rank``), so a filtered query returns k
     hits whenever k matching cases exist; an index that filters itself (Milvus) gets them as a
-    condition on its stored fields instead (kb/index_filters.py), checked against that list.
+    condition on its stored fields instead (kb/index_filters.py), checked against that list. A hit
+    below the relevance floor (``below_floor``) is flagged ``low_relevance`` and its first reason
+    says 相关度较低.
     """
     allowed = None if filters.is_empty() else index.cases.filter_ids(filters)
     where = index.pushdown(filters) if allowed is not None else None
@@ -237,10 +256,7 @@ def hybrid_search(
             where=where,
         )
     if boosts:  # relevance marks of this deployment (kb.feedback.store.boosts) reorder the pool
-        fused = sorted(
-            (replace(f, score=f.score + boosts.get(f.id, 0.0)) for f in fused),
-            key=lambda f: (-f.score, f.id),
-        )[:k]
+        fused = apply_boosts(fused, boosts, k)
     ids = [f.id for f in fused]
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)
@@ -252,8 +268,27 @@ def hybrid_search(
         # A petitioner's name is personal data, never a reason to show.
         names = {n for n in (case.petitioner_name, query.source.petitioner_name if query.source else None) if n}
         terms = [t for t in key_terms(query.tokens, tokens.get(f.id, []), index) if not any(t in n for n in names)]
-        hits.append(SearchHit(case, f.score, f.dense, f.lexical, terms, explain(case, query, f.dense, terms)))
+        reasons = explain(case, query, f.dense, terms)
+        if boosts and f.id in boosts:
+            reasons.append(feedback_reason(boosts[f.id]))
+        low = below_floor(terms, f.dense, floor, is_place)
+        if low:
+            reasons.insert(0, LOW_RELEVANCE + "（无共同的实义关键词，语义相似度低）")
+        hits.append(SearchHit(case, f.score, f.dense, f.lexical, terms, reasons, low))
     return hits
+
+
+def feedback_reason(boost: float) -> str:
+    """Why relevance marks moved a hit: the direction and that it came from similar searches."""
+    return "相似检索中曾被标为" + ("相关" if boost > 0 else "不相关") + f"（排序调整 {boost:+.2f}）"
+
+
+def apply_boosts(fused: Sequence[Fused], boosts: Mapping[int, float], k: int) -> list[Fused]:
+    """The pool re-ordered with each id's feedback adjustment added to its fused score, top ``k``."""
+    return sorted(
+        (replace(f, score=f.score + boosts.get(f.id, 0.0)) for f in fused),
+        key=lambda f: (-f.score, f.id),
+    )[:k]
 
 
 def dense_text(segmenter: Segmenter, text: str, tokens: Sequence[str]) -> str:

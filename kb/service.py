@@ -23,6 +23,9 @@ from kb.feedback.store import FeedbackStore
 from kb.groups.service import GroupService
 from kb.groups.special import SpecialGroupService
 from kb.identity_key import key_state, with_key_file
+from kb.jobs.kinds import standard_kinds
+from kb.jobs.service import JobService
+from kb.jobs.store import JobStore
 from kb.kernel import IngestBatch, IngestHook, Kernel, scoped
 from kb.modelcases.service import ModelCaseService
 from kb.privacy import public_terms
@@ -119,7 +122,7 @@ class LeianService:
         self.case_service = CaseService(kernel)
         # Relevance marks (issue 19): stored, audited, and a ranking signal for typed searches.
         self.feedback = FeedbackStore(kernel, self.audit)
-        self.case_service.feedback_boosts = lambda tokens: self.feedback.boosts("case", tokens)
+        self.case_service.feedback_boosts = lambda vector, tokens: self.feedback.boosts("case", vector, tokens)
         self.units = UnitService(kernel, self.audit)
         self.assignments = AssignmentService(kernel, self.users)
         self.workflow = WorkflowService(kernel, self.assignments)
@@ -128,14 +131,21 @@ class LeianService:
         self.groups = GroupService(kernel)
         self.special_groups = SpecialGroupService(kernel, self.groups)
         self.modelcases = ModelCaseService(kernel, groups=self.groups)
+        self.modelcases.feedback_boosts = lambda vector, tokens: self.feedback.boosts("modelcase", vector, tokens)
         self.lifecycle = LifecycleService(kernel)
-        self.handover = HandoverService(kernel, self.lifecycle)
+        self.handover = HandoverService(kernel, self.lifecycle, self.audit)
         self.inbox.add_source(self.handover.inbox_items)
         self.supervision = SupervisionService(kernel)
         self.campaigns = CampaignService(kernel)
         self.inbox.add_source(self.supervision.inbox_items)
         self.evaluations = EvaluationService(kernel)
         self.petitioners = PetitionerService(kernel, audit=self.audit)
+        # Background jobs (kb/jobs): long work submitted over HTTP or the CLI, run off the request.
+        self.jobs = JobService(
+            JobStore(kernel.db), self.users, self.audit, kernel.clock, settings.data_dir / "jobs" / "uploads"
+        )
+        for kind in standard_kinds(settings, self.case_service, self.groups, self.workflow):
+            self.jobs.register(kind)
         # The case methods, as the doors and tests have always called them.
         cs = self.case_service
         self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder

@@ -20,6 +20,8 @@ EncoderName = Literal["use-m3", "use-m3-int8", "sbert", "hashing"]
 IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
 StopwordSet = Literal["petition", "function", "none"]
+# Who runs background jobs (kb/jobs): a thread of `leian serve`, or nobody in this process.
+JobRunnerMode = Literal["inline", "off"]
 
 MB = 1024 * 1024
 # Web sessions and login lock-out (kb/sessions.py reads these defaults too).
@@ -76,6 +78,8 @@ class Settings:
     bundled_stopwords: StopwordSet = "petition"
     # Extra synonym/colloquial lexicons (indexing/resources/synonyms.txt format), after the bundled one.
     synonyms: tuple[Path, ...] = ()
+    # "inline": `leian serve` runs queued background jobs in a thread; "off": `leian jobs worker` does.
+    job_runner: JobRunnerMode = "inline"
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -115,6 +119,9 @@ class Settings:
     litigation_feedback_days: int = DEADLINE_DAYS["litigation_feedback_days"]
     # Imports refuse columns no case field claims (序号, 备注) instead of ignoring and naming them.
     import_strict: bool = False
+    # Relevance marks of this deployment re-rank typed searches and guidance (kb/feedback/store.py;
+    # docs/quality.md "Feedback": the gain on held-out queries, bench/feedback.py).
+    feedback_ranking: bool = True
     # Rates (kb/workflow/rates.py, docs/workflow.md "口径"): the 化解 statuses that count as resolved,
     # the window after a resolution in which a new petition on the same matter is a 再次信访, the
     # fewest cases a unit needs to be ranked, and the 再次信访率 above which a unit is flagged.
@@ -185,17 +192,20 @@ ENV: dict[str, str] = {
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
+    "feedback_ranking": "LEIAN_FEEDBACK_RANKING",
     "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
     "repeat_rate_alert": "LEIAN_REPEAT_RATE_ALERT",
     "package_max_open": "LEIAN_PACKAGE_MAX_OPEN",
+    "job_runner": "LEIAN_JOB_RUNNER",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
     "index_backend": get_args(IndexBackend),
     "fusion": get_args(FusionMethod),
     "bundled_stopwords": get_args(StopwordSet),
+    "job_runner": get_args(JobRunnerMode),
 }
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
@@ -267,8 +277,9 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
         bad("data_dir", "路径")
-    if not isinstance(values["import_strict"], bool):
-        bad("import_strict", " true/false（或 1/0、yes/no）")
+    for flag in ("import_strict", "feedback_ranking"):
+        if not isinstance(values[flag], bool):
+            bad(flag, " true/false（或 1/0、yes/no）")
     return out
 
 
@@ -333,6 +344,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
         "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
+        "job_runner": env.get("LEIAN_JOB_RUNNER", base.job_runner),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
     numeric = (
@@ -360,6 +372,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if raw_statuses is not None and raw_statuses.strip():
         values["resolved_statuses"] = tuple(v.strip() for v in raw_statuses.split(",") if v.strip())
     values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
+    values["feedback_ranking"] = _flag(env, ENV["feedback_ranking"], base.feedback_ranking)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:

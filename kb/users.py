@@ -385,6 +385,13 @@ class UserStore:
         row = self.db.query_one(f"SELECT {PRINCIPAL_COLUMNS} FROM users u WHERE u.username = ?", (username,))
         return None if row is None else principal_from_row(row)
 
+    def active_by_username(self, username: str) -> Principal | None:
+        """The ACTIVE user of that name (a disabled account acts no more, not even in queued jobs)."""
+        row = self.db.query_one(
+            f"SELECT {PRINCIPAL_COLUMNS} FROM users u WHERE u.username = ? AND u.active = 1", (username,)
+        )
+        return None if row is None else principal_from_row(row)
+
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM users")
         return int(row[0]) if row else 0

@@ -15,6 +15,7 @@ from api.cli import (
     campaigns,
     cases,
     groups,
+    jobs,
     lifecycle,
     modelcases,
     security,
@@ -65,6 +66,7 @@ AREAS: tuple[click.Command, ...] = (
     *supervision.COMMANDS,
     units.units,
     campaigns.campaigns,
+    jobs.jobs,
 )
 for _command in AREAS:
     cli.add_command(_command)

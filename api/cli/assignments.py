@@ -36,7 +36,7 @@ def _echo_json(data: Any) -> None:
 
 
 def _line(a: Assignment) -> str:
-    state = a.status_label if a.active else f"已撤销 {a.ended_at}"
+    state = a.status_label if a.active else f"已结束 {a.ended_at}（{a.end_reason or '重新交办'}）"
     lead = " 主责" if a.lead else ""
     handler = f" 经办人 {a.handler}" if a.handler else ""
     answer = a.outcome_text or a.guidance

@@ -124,10 +124,13 @@ def search(
         chosen = "、".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items() if v not in (None, (), []))
         click.echo(f"没有符合条件的相似案件（筛选条件：{chosen}；可放宽筛选后重试）" if chosen else "没有相似案件")
         return
+    if all(h.low_relevance for h in found.hits):
+        click.echo("提示：所有结果均相关度较低（无共同的实义关键词且语义相似度低），可能没有真正相似的案件")
     for rank, (hit, out) in enumerate(zip(found.hits, hits, strict=True), start=1):
         c = out.case
+        low = "[相关度较低] " if hit.low_relevance else ""
         click.echo(
-            f"{rank:>2}. [{hit.score:.4f}] #{c.id} {c.external_no} {c.city or ''} {c.category or ''} "
+            f"{rank:>2}. {low}[{hit.score:.4f}] #{c.id} {c.external_no} {c.city or ''} {c.category or ''} "
             f"{c.status_label} {c.received_date}"
         )
         click.echo(f"    {c.title}")

@@ -188,13 +188,34 @@ def duplicates(ctx: click.Context, data: Path, k: int, json_out: Path | None, md
 @click.pass_context
 @friendly_errors
 def feedback_eval(ctx: click.Context) -> None:
-    """相关性标注作为评测数据：各类结果的标注数与已标注结果的精确率（标为相关 ÷ 标注条数）。"""
+    """相关性标注作为评测数据：已标注结果的精确率，以及按标注重排序在留出检索上的效果。
+
+    留出评测：有标注的检索按内容分 5 折，每条检索只用其他折的标注重排序，以它自己的标注为准，
+    比较重排序前后的 AP（标为相关的案件在已标注案件中的平均精确率）与相关/不相关成对排序正确率。
+    """
+    from kb.feedback.heldout import evaluate_marks
+
     with open_service(ctx) as service:
         summary = service.feedback.precision()
+        held = evaluate_marks(service.kernel, service.feedback)
+        enabled = service.settings.feedback_ranking
     click.echo("| 结果 | 标注条数 | 标为相关 | 已标注结果的精确率 |\n|---|---|---|---|")
     for target, label in (("case", "类案检索结果"), ("modelcase", "典型案例")):
         s = summary[target]
         p = "—" if s["precision"] is None else f"{s['precision']:.3f}"
         click.echo(f"| {label} | {s['marks']} | {s['relevant']} | {p} |")
+
+    def fmt(x: float | None) -> str:
+        return "—" if x is None else f"{x:.3f}"
+
+    click.echo(
+        f"\n按标注重排序（LEIAN_FEEDBACK_RANKING={'on' if enabled else 'off'}），留出检索 {held.scored} 条"
+        f"（有标注的检索 {held.queries} 条，其中同时有相关与不相关标注的才计分）："
+    )
+    click.echo("| 指标 | 重排序前 | 重排序后 |\n|---|---|---|")
+    click.echo(f"| AP（相关标注在已标注案件中的平均精确率） | {fmt(held.ap_before)} | {fmt(held.ap_after)} |")
+    click.echo(f"| 成对排序正确率（相关排在不相关之前的比例） | {fmt(held.pairs_before)} | {fmt(held.pairs_after)} |")
     for target in ("case", "modelcase"):
         click.echo(f"{target}_precision: {summary[target]['precision']}")
+    click.echo(f"heldout_ap_before: {held.ap_before}")
+    click.echo(f"heldout_ap_after: {held.ap_after}")

@@ -71,9 +71,12 @@ async def guidance(
             mode=body.mode,
             actor=user,
         )
-        return GuidanceResponse(
-            query_terms=query.shown_terms, category=query.category, hits=[GuidanceHitOut.from_hit(h) for h in hits]
-        )
+        marks: dict[int, bool] = {}
+        if body.group_id is None and user.can("search"):
+            query_text = service.feedback.query_text(user, body.text, body.case_id)
+            marks = service.feedback.marked(user, "modelcase", query_text, [h.model_case.id for h in hits])
+        out = [GuidanceHitOut.from_hit(h).model_copy(update={"my_mark": marks.get(h.model_case.id)}) for h in hits]
+        return GuidanceResponse(query_terms=query.shown_terms, category=query.category, hits=out)
 
     return await run_in_threadpool(run)
 

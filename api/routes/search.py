@@ -23,7 +23,14 @@ async def search(
         found = service.search_with_flags(
             text=body.text, case_id=body.case_id, filters=body.filters.to_domain(), k=body.k, mode=body.mode, actor=user
         )
-        out = [SearchHitOut.from_hit(h).model_copy(update={"flags": found.flags[h.case.id]}) for h in found.hits]
+        query_text = service.feedback.query_text(user, body.text, body.case_id)
+        marks = service.feedback.marked(user, "case", query_text, [h.case.id for h in found.hits])
+        out = [
+            SearchHitOut.from_hit(h).model_copy(
+                update={"flags": found.flags[h.case.id], "my_mark": marks.get(h.case.id)}
+            )
+            for h in found.hits
+        ]
         return SearchResponse(query_terms=found.query_terms, hits=out)
 
     return await run_in_threadpool(run)
@@ -32,7 +39,12 @@ async def search(
 @router.post("/feedback", response_model=FeedbackOut, status_code=201, summary="标注检索结果或典型案例是否相关")
 def feedback(body: FeedbackIn, service: ServiceDep, user: Principal = Depends(require("search"))) -> FeedbackOut:
     mark = service.feedback.mark(
-        user, target=body.target, query_text=body.query_text, item_id=body.item_id, relevant=body.relevant
+        user,
+        target=body.target,
+        query_text=body.query_text,
+        query_case_id=body.query_case_id,
+        item_id=body.item_id,
+        relevant=body.relevant,
     )
     return FeedbackOut(
         id=mark.id, created_at=mark.created_at, target=mark.target, item_id=mark.item_id, relevant=mark.relevant

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import require
 from api.deps import ServiceDep
-from api.schemas.common import ErrorResponse
+from api.downloads import CSV, XLSX, table_response
+from api.schemas.common import ErrorResponse, file_responses
 from api.schemas.groups import GroupOut, SpecialGroupIn, SpecialGroupOut, SpecialGroupPatch
+from kb.groups.special import EXPORT_HEADER, export_table
 from kb.users import Principal
 
 router = APIRouter(
@@ -51,6 +55,24 @@ def special_group(
     special_id: int, service: ServiceDep, user: Principal = Depends(require("groups:read"))
 ) -> SpecialGroupOut:
     return SpecialGroupOut.model_validate(service.special_groups.get(special_id, user))
+
+
+@router.get(
+    "/{special_id}/export",
+    response_class=Response,
+    summary="导出专项小组：每件成员案件一行（批量决定、改后状态、变更时间、给信访人的答复；个人信息脱敏）",
+    responses=file_responses(CSV, XLSX, description="专项小组成员案件与批量决定"),
+)
+def export_special_group(
+    special_id: int,
+    service: ServiceDep,
+    format: Literal["csv", "xlsx"] = Query(default="xlsx", description="csv 或 xlsx"),
+    user: Principal = Depends(require("groups:read")),
+) -> Response:
+    lines, rows = export_table(service.special_groups, special_id, user)
+    rows.extend([line] for line in lines)
+    stem = f"专项小组{special_id}"
+    return table_response(format, "专项小组", list(EXPORT_HEADER), rows, f"leian-special-group-{special_id}", stem)
 
 
 @router.patch("/{special_id}", response_model=SpecialGroupOut, summary="修改政策文件、成员单位、状态，或纳入类案组")

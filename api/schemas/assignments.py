@@ -54,6 +54,9 @@ class AssignmentOut(_Out):
     assigned_by_unit: str | None = Field(description="交办单位；为空表示省级")
     ended_by: str | None
     ended_at: str | None
+    end_reason: str | None = Field(
+        default=None, description="结束原因：重新交办，或案件已终结 / 已化解时关闭待签收交办"
+    )
     status: str = Field(description="pending_sign（待签收）/ signed（已签收）/ returned（已退回）")
     status_label: str
     sign_due: str | None = Field(description="签收期限（日期）")

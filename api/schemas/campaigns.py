@@ -133,6 +133,7 @@ class LetterOut(_Out):
     resolution_met: bool = Field(description="化解率达标")
     repeat_met: bool = Field(description="再次信访率达标")
     gap_cases: int = Field(description="距化解率目标尚差件数")
+    definitions: dict[str, str] = Field(default_factory=dict, description="化解率、再次信访率等指标的统计口径")
 
 
 class NoticeRowOut(UnitProgressOut):
@@ -164,6 +165,9 @@ class NoticeOut(_Out):
     previous_notice: str | None = Field(description="上一期已印发通报的周末日期")
     replies: list[NoticeReplyOut] = Field(description="上一期上榜单位的整改回复")
     missing_replies: list[str] = Field(description="上一期上榜而尚未回复的单位")
+    filed_replies: list[NoticeReplyOut] = Field(
+        default_factory=list, description="本期（已印发）上榜单位已提交的整改回复；预览为空"
+    )
     definitions: dict[str, str]
     issued: bool
     issued_note: str

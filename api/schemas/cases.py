@@ -162,6 +162,12 @@ class SearchHitOut(BaseModel):
     matched_terms: list[str]
     reasons: list[str]
     flags: list[str] = Field(default_factory=list, description="工作流提示：重复信访（第 n 次）、疑似联名、涉法涉诉")
+    low_relevance: bool = Field(
+        default=False, description="低于相关度下限（无共同的实义关键词且语义相似度低）：显示为“相关度较低”"
+    )
+    my_mark: bool | None = Field(
+        default=None, description="当前用户在同一检索下对该结果的标注：true 相关、false 不相关、空为未标注"
+    )
 
     @classmethod
     def from_hit(cls, hit: SearchHit, reveal: bool = False) -> SearchHitOut:
@@ -172,6 +178,7 @@ class SearchHitOut(BaseModel):
             lexical_score=None if hit.lexical_score is None else round(hit.lexical_score, 4),
             matched_terms=hit.matched_terms,
             reasons=hit.reasons,
+            low_relevance=hit.low_relevance,
         )
 
 

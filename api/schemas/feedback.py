@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: Literal["case", "modelcase"] = Field(description="case（类案检索结果）或 modelcase（典型案例）")
-    query_text: str = Field(min_length=1, max_length=20000, description="得到该结果的检索内容")
+    query_text: str | None = Field(
+        default=None, min_length=1, max_length=20000, description="得到该结果的检索内容（与 query_case_id 二选一）"
+    )
+    query_case_id: int | None = Field(default=None, ge=1, description="按案件检索时，检索所用的案件编号")
     item_id: int = Field(ge=1, description="案件编号或典型案例编号")
     relevant: bool = Field(description="是否相关")
 

@@ -141,6 +141,9 @@ class GuidanceHitOut(BaseModel):
     matched_terms: list[str]
     reasons: list[str]
     low_relevance: bool = Field(default=False, description="低于相关度下限：显示为“相关度较低”，排在其他结果之后")
+    my_mark: bool | None = Field(
+        default=None, description="当前用户在同一检索下对该典型案例的标注：true 相关、false 不相关、空为未标注"
+    )
 
     @classmethod
     def from_hit(cls, hit: GuidanceHit, reveal: bool = False) -> GuidanceHitOut:

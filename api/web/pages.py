@@ -37,6 +37,7 @@ NAV = [
     ("leaders", "/leaders", "领导包案", "workflow:read"),
     ("litigation", "/litigation", "诉访分离", "workflow:write"),
     ("import", "/import", "数据导入", "cases:import"),
+    ("jobs", "/jobs", "后台任务", "cases:read"),
 ]
 
 
@@ -181,13 +182,16 @@ def supervision_page(request: Request, user: ReportsRead) -> Response:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def campaigns_page(request: Request, user: ReportsRead) -> Response:
-    return render(request, user, "reports:read", "campaigns.html", "campaigns")
+def campaigns_page(request: Request, service: ServiceDep, user: ReportsRead) -> Response:
+    # The server's date: the default week of a new notice and of letters and visits.
+    today = service.clock.today().isoformat()
+    return render(request, user, "reports:read", "campaigns.html", "campaigns", today=today)
 
 
 @router.get("/leaders", response_class=HTMLResponse)
-def leaders_page(request: Request, user: WorkflowRead) -> Response:
-    return render(request, user, "workflow:read", "leaders.html", "leaders")
+def leaders_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
+    max_open = service.settings.package_max_open
+    return render(request, user, "workflow:read", "leaders.html", "leaders", max_open=max_open)
 
 
 @router.get("/special-groups", response_class=HTMLResponse)
@@ -203,13 +207,18 @@ def special_group_page(request: Request, special_id: int, user: GroupsRead) -> R
 @router.get("/litigation", response_class=HTMLResponse)
 def litigation_page(request: Request, service: ServiceDep, user: WorkflowRead) -> Response:
     # For the 政法委, the 政法 units that receive cases and the handlers who refer them.
-    days = service.settings.litigation_feedback_days
-    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days)
+    days, today = service.settings.litigation_feedback_days, service.clock.today().isoformat()
+    return render(request, user, "workflow:read", "litigation.html", "litigation", feedback_days=days, today=today)
 
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, user: Importer) -> Response:
     return render(request, user, "cases:import", "import.html", "import", fields=input_fields())
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs_page(request: Request, user: CasesRead) -> Response:
+    return render(request, user, "cases:read", "jobs.html", "jobs")
 
 
 @router.get("/help")

@@ -333,14 +333,8 @@ class CampaignService:
         }
 
     def definitions(self) -> dict[str, str]:
-        rules = self.rules
-        return {
-            "化解率": f"列入本活动清单的案件中，截至统计日状态为{rules.resolved_labels()}的比例"
-            "（按当前清单计）；状态按记录日期计，统计日之后的改动不改变当日数字；已印发的通报存档，不再改变",
-            "再次信访率": f"清单内已化解案件中，化解之日后 {rules.window_days} 天内（截至统计日）"
-            "同一事项又有新信访的比例；原案件尚未化解时的关联不计",
-            "排名": f"列入不足 {rules.min_cases} 件的单位只列示、不上榜（设置 rate_min_cases）",
-        }
+        """The list rates' definitions (kb/workflow/rates.py, their one owner), as every figure states them."""
+        return rates.list_definitions(self.rules)
 
     def close(self, campaign_id: int, actor: Principal = SYSTEM) -> Campaign:
         """End the campaign: its figures as of today are stored and answered from then on."""
@@ -394,6 +388,7 @@ class CampaignService:
         self._row(campaign_id)
         day = day or self.clock.today()
         by_unit = {u.unit: u for u in self._progress(campaign_id, day, SYSTEM)}
+        words = self.definitions()
         out = []
         for r in store.letters(self.db, campaign_id):
             if not actor.scope.provincial and r["unit"] not in self._own_units(actor):
@@ -412,6 +407,7 @@ class CampaignService:
                     "resolution_met": rate is not None and rate >= r["resolution_target"],
                     "repeat_met": repeat is None or repeat <= r["repeat_target"],
                     "gap_cases": _gap(p, float(r["resolution_target"])),
+                    "definitions": words,
                 }
             )
         return out
@@ -500,6 +496,7 @@ class CampaignService:
         stored = store.notice(self.db, campaign_id, week_end.isoformat())
         if stored is not None:
             content = {**json.loads(stored["content"]), "id": stored["id"], "markdown": stored["markdown"]}
+            content["filed_replies"] = self._filed(int(stored["id"]))
         elif issue:
             self._provincial(actor)
             content = self._compose(campaign, week_end)
@@ -511,11 +508,15 @@ class CampaignService:
                     notice_id = store.insert_notice(
                         conn, campaign_id, week_end.isoformat(), actor.username, at, content, md
                     )
-            content |= {"id": notice_id, "markdown": md}
+            content |= {"id": notice_id, "markdown": md, "filed_replies": []}
         else:
             content = self._compose(campaign, week_end)
-            content |= {"id": None, "markdown": render.markdown(content)}
+            content |= {"id": None, "markdown": render.markdown(content), "filed_replies": []}
         return self._scoped_notice(content, actor)
+
+    def _filed(self, notice_id: int) -> list[dict[str, Any]]:
+        """The rectification replies filed so far against this issued notice (the next notice shows them)."""
+        return [{k: r[k] for k in ("unit", "text", "filed_by", "filed_at")} for r in store.replies(self.db, notice_id)]
 
     def _scoped_notice(self, content: dict[str, Any], actor: Principal) -> dict[str, Any]:
         if actor.scope.provincial:
@@ -525,6 +526,7 @@ class CampaignService:
         keep["all_units"] = [u for u in content["all_units"] if u["unit"] in own]
         keep["replies"] = [r for r in content["replies"] if r["unit"] in own]
         keep["missing_replies"] = [u for u in content["missing_replies"] if u in own]
+        keep["filed_replies"] = [r for r in content.get("filed_replies", []) if r["unit"] in own]
         keep["markdown"] = render.markdown(keep)
         return keep
 

@@ -29,6 +29,8 @@ from kb.privacy import petitioner_key
 from kb.readers import CaseTable
 from kb.scope import Scope
 from kb.search import Query, hybrid_search
+from kb.units.catalog import UnitCatalog
+from kb.units.gazetteer import Gazetteer
 from kb.users import SYSTEM, Principal
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,9 @@ class CaseService:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.settings, self.db, self.cases, self.index = kernel.settings, kernel.db, kernel.cases, kernel.index
-        # Item -> score adjustment for a query's tokens (set by the composition root: kb.feedback).
-        self.feedback_boosts: Callable[[Sequence[str]], dict[int, float]] | None = None
+        # Item -> score adjustment for a typed query's vector and tokens (set by the composition root: kb.feedback).
+        self.feedback_boosts: Callable[[np.ndarray, Sequence[str]], dict[int, float]] | None = None
+        self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -389,6 +392,7 @@ class CaseService:
         if mode not in ("hybrid", "dense", "lexical"):
             raise InvalidInputError([FieldProblem("mode", "检索模式应为 hybrid、dense 或 lexical")])
         query = self.query_for_case(case_id, actor) if case_id is not None else self.query_for_text(text or "")
+        typed = self.feedback_boosts is not None and text is not None
         return hybrid_search(
             self.index,
             query,
@@ -398,8 +402,17 @@ class CaseService:
             dense_weight=self.settings.dense_weight,
             depth=self.settings.candidate_depth,
             mode=mode,
-            boosts=self.feedback_boosts(query.tokens) if self.feedback_boosts and text is not None else None,
+            boosts=self.feedback_boosts(query.vector, query.tokens) if typed and self.feedback_boosts else None,
+            is_place=self.gazetteer().is_place,
         )
+
+    def gazetteer(self) -> Gazetteer:
+        """Place names of the unit catalog (a hit sharing only place names is not a relevant one)."""
+        catalog = self.kernel.units
+        cached = self._gazetteer
+        if cached is None or cached[0] is not catalog:
+            cached = self._gazetteer = (catalog, Gazetteer(catalog))
+        return cached[1]
 
     def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM) -> int:
         actor.require("system:admin")

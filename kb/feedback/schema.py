@@ -1,4 +1,4 @@
-"""Schema of the relevance marks (migration 20), owned by ``kb.feedback.store``."""
+"""Schema of the relevance marks (migrations 20 and 24), owned by ``kb.feedback.store``."""
 
 from __future__ import annotations
 
@@ -19,4 +19,12 @@ CREATE TABLE relevance_marks (
 CREATE INDEX relevance_marks_item ON relevance_marks (target, item_id);
 """
 FEEDBACK = Migration(20, "feedback: relevance marks on search hits and model cases", FEEDBACK_V20)
-MIGRATIONS: list[Migration] = [FEEDBACK]
+# The query's vector (float32, the encoder named beside it) and tokens, so marks under a similar
+# query count (kb.feedback.store.query_similarity).
+FEEDBACK_V24 = """
+ALTER TABLE relevance_marks ADD COLUMN query_vector BLOB;
+ALTER TABLE relevance_marks ADD COLUMN vector_encoder TEXT;
+ALTER TABLE relevance_marks ADD COLUMN query_tokens TEXT;
+"""
+MARK_VECTORS = Migration(24, "feedback: the marked query's vector, for re-ranking similar queries", FEEDBACK_V24)
+MIGRATIONS: list[Migration] = [FEEDBACK, MARK_VECTORS]

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.clock import stamp
+from kb.domain import STATUS_LABELS as CASE_STATUS_LABELS
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from kb.groups import special_store as store
 from kb.groups.service import LATE_LABEL, GroupService
 from kb.kernel import Kernel
+from kb.privacy import mask_personal
 from kb.users import SYSTEM, Principal
 
 STATUS_LABELS = {"active": "工作中", "concluded": "已结束", "dissolved": "已撤销"}
+EXPORT_HEADER = ("类案组", "登记编号", "标题", "属地", "责任部门", "当前状态", "批量决定", "决定时间", "决定前状态",
+                 "决定改为", "状态变更时间", "给信访人的答复", "备注")  # fmt: skip
 
 
 @dataclass
@@ -217,3 +221,55 @@ class SpecialGroupService:
             except NotFoundError:
                 continue
         return out
+
+
+_CASE_LABELS = {str(k.value): v for k, v in CASE_STATUS_LABELS.items()}
+
+
+def _label(status: str | None) -> str:
+    return _CASE_LABELS.get(status or "", status or "")
+
+
+def export_table(
+    service: SpecialGroupService, special_id: int, actor: Principal = SYSTEM
+) -> tuple[list[str], list[list[Any]]]:
+    """The special group as a table: heading lines (name, units, policy document), then one row per
+    member case of each case group with its latest batch decision, the status it set (or 保留不变),
+    when it changed and the reply; members after the decision are marked 后加入. Titles masked; only
+    cases within the actor's scope."""
+    view = service.get(special_id, actor)
+    number = f" {view.policy_number}" if view.policy_number else ""
+    day = f"（{view.policy_date}）" if view.policy_date else ""
+    lines = [
+        f"专项小组：{view.name}（{view.status_label}）",
+        f"牵头单位：{view.lead_unit}；成员单位：{'、'.join(view.member_units)}",
+        f"政策文件：{view.policy_title or '—'}{number}{day}",
+    ]
+    rows: list[list[Any]] = []
+    for g in view.groups:
+        gid = int(g["id"])
+        members, _ = service.groups.members(gid, actor, limit=100_000)
+        decided: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for d in service.groups.decisions(gid, actor):  # oldest first: the latest one wins
+            for c in d["cases"]:
+                decided[int(c["case_id"])] = (d, c)
+        late = service.groups.late_members(gid)
+        for case in members:
+            d, c = decided.get(case.id, ({}, {}))
+            note = LATE_LABEL if case.id in late else ""
+            rows.append([
+                f"#{gid} {g['name']}",
+                case.external_no,
+                mask_personal(case.title or "", [case.petitioner_name]),
+                case.city or "",
+                case.department or "",
+                _label(case.status),
+                d.get("decision", ""),
+                d.get("created_at", ""),
+                _label(c.get("previous_status")) if c else "",
+                (_label(c["new_status"]) if c.get("new_status") else "保留不变") if c else "",
+                c.get("changed_at") or "" if c else "",
+                mask_personal(c.get("reply") or "", [case.petitioner_name]) if c else "",
+                note,
+            ])  # fmt: skip
+    return lines, rows

@@ -22,7 +22,7 @@ from kb.modelcases.domain import GuidanceHit
 from kb.modelcases.groups import group_basis, group_of_case, group_vector
 from kb.modelcases.service import ModelCaseService
 from kb.privacy import public_terms
-from kb.search import Query, hybrid_search
+from kb.search import Query, below_floor, feedback_reason, hybrid_search
 from kb.units.gazetteer import Gazetteer
 from kb.users import SYSTEM, Principal
 
@@ -132,8 +132,7 @@ def build_query(
 
 def is_low(terms: list[str], dense: float | None, places: Gazetteer, floor: float = DENSE_FLOOR) -> bool:
     """Below the relevance floor: no informative shared word and a weak (or no) dense similarity."""
-    informative = [t for t in terms if not places.is_place(t)]
-    return not informative and (dense is None or dense < floor)
+    return below_floor(terms, dense, floor, places.is_place)
 
 
 def rank(
@@ -155,6 +154,12 @@ def rank(
     # RRF scores are tiny (at most 1/61); rescale so the boosts below mean the same for both methods.
     scale = 61.0 if settings.fusion == "rrf" else 1.0
     places = Gazetteer(svc.kernel.units)
+    typed = query.case_id is None and query.group_id is None and query.vector is not None
+    boosts = (
+        svc.feedback_boosts(query.vector, query.tokens)
+        if typed and svc.feedback_boosts and query.vector is not None
+        else {}
+    )
     hits: list[GuidanceHit] = []
     for f in fused:
         if f.id in query.exclude or f.id not in svc.index.meta:
@@ -179,6 +184,9 @@ def rank(
         if query.department and query.department == d.lead_department:
             score += BOOST_DEPARTMENT
             reasons.append(f"同牵头部门（{d.lead_department}）")
+        if mc.id in boosts:  # relevance marks under similar typed queries (kb.feedback.store)
+            score += boosts[mc.id]
+            reasons.append(feedback_reason(boosts[mc.id]))
         low = is_low(terms, f.dense, places)
         if low:
             reasons.insert(0, LOW_RELEVANCE + "（仅共有地名或无共同关键词）")

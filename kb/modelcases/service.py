@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
@@ -50,6 +52,8 @@ class ModelCaseService:
         self.db = kernel.db
         self.repo = ModelCaseRepository(kernel.db)
         self.index = ModelCaseIndex(self.repo, kernel.cases, kernel.encoder, kernel.segmenter)
+        # Model case -> score adjustment for a typed query's vector and tokens (composition root: kb.feedback).
+        self.feedback_boosts: Callable[[np.ndarray, Sequence[str]], dict[int, float]] | None = None
 
     # -- reads -----------------------------------------------------------------------------------
     def resolve(self, ref: int | str) -> int:

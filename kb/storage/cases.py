@@ -24,6 +24,10 @@ CASE_COLUMNS = ", ".join(["id", *(f.column for f in stored_fields()), "petitione
 # Managed columns (stage, due date) are written only by their setters below, never by upserts.
 WRITABLE = (*(f.column for f in stored_fields() if f.name != KEY and not f.managed), *DERIVED)
 _DECODE = {f.column: f for f in stored_fields()}
+# Told of every status change and every stage change, inside the writing transaction, as
+# (case id, "status" | "stage", new value, source) rows; a feature that must follow a case's
+# conclusion (the 待签收 assignments, kb/workflow/assignment_service.py) registers one.
+ChangeListener = Callable[[sqlite3.Connection, Sequence[tuple[int, str, str, str]]], None]
 
 
 def now() -> str:
@@ -62,6 +66,12 @@ class CaseRepository:
         # the scalar fields of a Milvus collection in step with them (kb/indexer.py).
         self._filter_listeners: list[Callable[[list[int]], None]] = []
         self.near_due_days = near_due_days
+        self.conclusion_listeners: list[ChangeListener] = []
+
+    def _tell(self, conn: sqlite3.Connection, changes: Sequence[tuple[int, str, str, str]]) -> None:
+        if changes:
+            for listener in self.conclusion_listeners:
+                listener(conn, changes)
 
     def _case(self, row: sqlite3.Row) -> Case:
         return row_to_case(row, self.clock.today())
@@ -171,6 +181,7 @@ class CaseRepository:
             "INSERT INTO case_status_log(case_id, status, effective_on, at, source) VALUES (?, ?, ?, ?, ?)",
             [(i, s, moment.date().isoformat(), stamp_of(moment), source) for i, s in changed],
         )
+        self._tell(conn, [(i, "status", s, source) for i, s in changed])
 
     def update_fields(self, conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
         cols = [c for c in WRITABLE if c in values]
@@ -266,6 +277,7 @@ class CaseRepository:
             if Stage(stage) not in OPEN_STAGES and due_date is not None:
                 raise ValueError(f"stage {stage} has no due date")
         conn.executemany("UPDATE cases SET stage = ?, due_date = ? WHERE id = ?", [(s, d, i) for i, s, d in rows])
+        self._tell(conn, [(i, "stage", s, "lifecycle") for i, s, _ in rows])
 
     def set_status(self, conn: sqlite3.Connection, case_id: int, status: str, concluded_on: str | None = None) -> None:
         """The 化解 status as a lifecycle step sets it; ``concluded_on`` fills a missing resolution date

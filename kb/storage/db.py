@@ -28,13 +28,18 @@ def private_file(path: Path) -> None:
 def write_private_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` readable by its owner only from the first byte (keys, credentials);
     a missing folder is created 0700."""
+    write_private_bytes(path, text.encode("utf-8"))
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """``write_private_text`` for bytes (an uploaded file kept for a background job)."""
     path = Path(path)
     if not path.parent.exists():
         path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE)
     os.chmod(path, PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _run(callbacks: Sequence[Callable[[], None]]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from kb.clock import stamp
 from kb.domain import Case
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
+from kb.fields import STATUS_LABELS, Status
 from kb.kernel import Kernel
 from kb.users import ROLE_LABELS, SYSTEM, Principal, UserStore
 from kb.workflow import assignment_store as store
@@ -46,8 +47,12 @@ ACTION_LABELS = {
     "returned": "退回",
     "answered": "答复",
     "handler": "经办人",
+    "closed": "交办关闭",
 }
+REASSIGNED = "重新交办，原交办撤销"
 WORKLOAD_BY = ("unit", "user")
+# How a status change came (kb/storage/cases.py sources), as the closing reason says it.
+CONCLUDED_BY = {"batch": "（类案批量决定）", "lifecycle": "（办理流程）", "edit": "（案件编辑）", "import": "（导入）"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,30 @@ def to_assignment(row: sqlite3.Row, petitioner_name: str | None = None) -> Assig
 class AssignmentService:
     def __init__(self, kernel: Kernel, users: UserStore) -> None:
         self.kernel, self.db, self.users = kernel, kernel.db, users
+        kernel.cases.conclusion_listeners.append(self.close_on_conclusion)
+
+    # -- a concluded case leaves the 待签收 queues --------------------------------------------------------
+    def close_on_conclusion(self, conn: sqlite3.Connection, changes: Sequence[tuple[int, str, str, str]]) -> None:
+        """Inside the transaction that changed the cases: an assignment still awaiting 签收 on a case now
+        concluded (its stage 终结, or its status one of ``settings.resolved_statuses``: 依法终结, a batch
+        decision, a resolution) is closed — ended by the system with the reason and the time, kept in
+        the case's history, never deleted — so it leaves every 待签收 queue. ``changes`` are
+        (case id, "status" | "stage", new value, source) rows (kb/storage/cases.py)."""
+        resolved = set(self.kernel.settings.resolved_statuses)
+        reasons: dict[int, str] = {}
+        for case_id, what, value, source in changes:
+            if what == "stage" and value == "concluded":
+                reasons.setdefault(case_id, "案件已终结，待签收交办关闭")
+            elif what == "status" and value in resolved:
+                via = CONCLUDED_BY.get(source, "")
+                reasons.setdefault(case_id, f"案件{STATUS_LABELS[Status(value)]}{via}，待签收交办关闭")
+        if not reasons:
+            return
+        at = stamp(self.kernel.clock.now())
+        for r in store.pending_sign_of(conn, list(reasons)):
+            why = reasons[int(r["case_id"])]
+            store.end_assignment(conn, int(r["id"]), SYSTEM.username, at, why)
+            store.add_event(conn, int(r["case_id"]), int(r["id"]), r["unit"], "closed", why, SYSTEM.username, None, at)
 
     # -- reads -----------------------------------------------------------------------------------------
     def history(self, case_id: int, actor: Principal = SYSTEM) -> list[Assignment]:
@@ -181,9 +210,9 @@ class AssignmentService:
                     store.set_lead(conn, a.id, target.lead)
                     event(a.id, a.unit, "lead", "改为主责单位" if target.lead else "不再为主责单位")
             elif a.kind in kinds:
-                store.end_assignment(conn, a.id, actor.username, at)
+                store.end_assignment(conn, a.id, actor.username, at, REASSIGNED)
                 store.drop_handler(conn, case.id, a.unit)
-                event(a.id, a.unit, "ended", "重新交办，原交办撤销")
+                event(a.id, a.unit, "ended", REASSIGNED)
         for t in targets.values():
             aid = store.add_assignment(conn, case.id, t.kind, t.unit, t.lead, note, actor.username, unit, at, sign_due)
             role = KINDS[t.kind] + ("，主责单位" if t.lead else "")

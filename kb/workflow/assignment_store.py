@@ -13,13 +13,14 @@ from typing import Any
 
 from kb.fields import OPEN_STAGES
 from kb.storage.db import Database
-from kb.storage.sql import marks
+from kb.storage.sql import marks, query_in
 
 # Every column of an assignment, and its unit's current handler.
 ASSIGNMENT_SELECT = (
     "SELECT a.id, a.case_id, a.kind, a.unit, a.lead, a.active, a.note, a.assigned_by, a.assigned_at, "
     "a.ended_by, a.ended_at, a.status, a.sign_due, a.signed_by, a.signed_at, a.returned_by, a.returned_at, "
     "a.return_reason, a.outcome_text, a.resolved, a.guidance, a.answered_by, a.answered_at, a.assigned_by_unit, "
+    "a.end_reason, "
     "h.username AS handler FROM case_assignments a "
     "LEFT JOIN case_handlers h ON h.case_id = a.case_id AND h.unit = a.unit"
 )
@@ -75,10 +76,21 @@ def add_assignment(
     return int(cur.lastrowid or 0)
 
 
-def end_assignment(conn: sqlite3.Connection, assignment_id: int, actor: str, stamp: str) -> None:
+def end_assignment(conn: sqlite3.Connection, assignment_id: int, actor: str, stamp: str, reason: str) -> None:
+    """End (never delete) an assignment: who, when and why (migration 23)."""
     conn.execute(
-        "UPDATE case_assignments SET active = 0, ended_by = ?, ended_at = ? WHERE id = ?",
-        (actor, stamp, assignment_id),
+        "UPDATE case_assignments SET active = 0, ended_by = ?, ended_at = ?, end_reason = ? WHERE id = ?",
+        (actor, stamp, reason, assignment_id),
+    )
+
+
+def pending_sign_of(conn: sqlite3.Connection, case_ids: Sequence[int]) -> list[sqlite3.Row]:
+    """The active assignments of ``case_ids`` still awaiting 签收."""
+    return query_in(
+        conn,
+        "SELECT id, case_id, unit FROM case_assignments WHERE active = 1 AND status = 'pending_sign' "
+        "AND case_id IN ({marks}) ORDER BY id",
+        list(case_ids),
     )
 
 

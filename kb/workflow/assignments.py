@@ -54,6 +54,7 @@ class Assignment:
     answered_by: str | None = None
     answered_at: str | None = None
     assigned_by_unit: str | None = None
+    end_reason: str | None = None
     handler: str | None = None
 
     @property
@@ -184,7 +185,8 @@ def check_may_assign(actor: Principal, current: Iterable[Assignment], wanted: Pl
 def check_step(assignment: Assignment, step: str) -> None:
     """Refuse a step the assignment's status does not allow, naming the steps that are allowed."""
     if not assignment.active:
-        raise ConflictError(f"该交办已于 {assignment.ended_at} 撤销（已重新交办），不能{STEP_LABELS[step]}")
+        why = assignment.end_reason or "已重新交办"
+        raise ConflictError(f"该交办已于 {assignment.ended_at} 结束（{why}），不能{STEP_LABELS[step]}")
     allowed = STEPS[assignment.status]
     if step not in allowed:
         options = "、".join(STEP_LABELS[s] for s in allowed) or "无（等待交办单位重新交办）"

@@ -76,7 +76,7 @@ def rate_counts(
             FROM case_evaluations
             WHERE substr(reply_at, 1, 10) BETWEEN ? AND ? AND substr(recorded_at, 1, 10) <= ?
         )
-        SELECT COALESCE(c.{group_by}, '（未指定）') AS unit,
+        SELECT COALESCE(NULLIF(c.{group_by}, ''), '（未指定）') AS unit,
                COUNT(*) AS replied,
                SUM(rated.case_id IS NOT NULL) AS evaluated,
                SUM(rated.rating IN ('satisfied', 'basically_satisfied')) AS satisfied

@@ -179,6 +179,19 @@ def _cjk_font() -> str | None:
     return next((n for n in CJK_FONTS if n in names), None)
 
 
+def chart_caption(report: Report, zh: bool = True, width: int = 70) -> str:
+    """The 化解率 and 再次信访率 definitions the trend chart states under its plot (wrapped); without a CJK
+    font, a pointer to them in English."""
+    if not zh:
+        return "Rate definitions: see the report's definitions (rows after the CSV table, the XLSX definitions sheet)."
+    lines = []
+    for name in ("化解率", "再次信访率", "已化解状态"):
+        if name in report.definitions:
+            text = f"{name}：{report.definitions[name]}"  # CJK: cut every ``width`` characters, not at spaces
+            lines += [text[i : i + width] for i in range(0, len(text), width)]
+    return "\n".join(lines)
+
+
 def trend_png(report: Report) -> bytes:
     """Weekly 化解率 and 再次信访率 lines; English labels when no CJK font is installed."""
     try:
@@ -199,7 +212,7 @@ def trend_png(report: Report) -> bytes:
     )
     weeks = [p.week_end[5:] for p in report.trend]
     with plt.rc_context({"font.family": [font] if font else ["DejaVu Sans"], "axes.unicode_minus": False}):
-        fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+        fig, ax = plt.subplots(figsize=(8, 5.6 if zh else 4.4), dpi=100)
         ax.plot(weeks, [(p.resolution_rate or 0) * 100 for p in report.trend], marker="o", label=labels[0])
         ax.plot(weeks, [(p.repeat_rate or 0) * 100 for p in report.trend], marker="s", label=labels[1])
         ax.set_ylabel("%")
@@ -207,7 +220,9 @@ def trend_png(report: Report) -> bytes:
         ax.set_title(labels[3], fontsize=10)
         ax.legend()
         ax.grid(alpha=0.3)
-        fig.tight_layout()
+        # Every rate shown states its definition: the chart carries the report's words for its two lines.
+        fig.tight_layout(rect=(0, 0.2 if zh else 0.08, 1, 1))
+        fig.text(0.02, 0.02, chart_caption(report, zh), fontsize=7, va="bottom", ha="left", wrap=False)
         out = io.BytesIO()
         fig.savefig(out, format="png")
         plt.close(fig)

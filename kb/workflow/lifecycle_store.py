@@ -1,8 +1,8 @@
 """SQL of the lifecycle: the append-only ``case_transitions`` table (migration 10) and its read views.
 
 This store writes only ``case_transitions``; a case's ``stage`` and ``due_date`` columns are written
-through ``CaseRepository.set_stage``. It reads ``cases`` where a view needs it (the 已终结事项 look-up,
-the on-time counts of reports).
+through ``CaseRepository.set_stage``. It reads ``cases`` where a view needs it (the 已终结事项 look-up);
+the on-time rates over these transitions are counted in ``kb/workflow/rate_store.py``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 
-from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
 from kb.storage.sql import query_in
-from kb.workflow.report_store import UNKNOWN
 
 COLUMNS = (
     "case_id",
@@ -110,62 +108,3 @@ def concluded_matters(db: Database, ids: Sequence[int]) -> dict[int, str]:
         ids,
     )
     return {int(r["case_id"]): str(r["concluded_on"]) for r in rows}
-
-
-# -- on-time rates (reports) ------------------------------------------------------------------------
-# Per case, from its transitions: the acceptance due date set on entry and when; the first acceptance
-# decision; the handling due date set on acceptance (or entry) and when; the extension; the first reply.
-_PER_CASE = """
-    SELECT case_id,
-      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN due_date_after END) AS acc_due,
-      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN at END) AS acc_set,
-      MIN(CASE WHEN action IN ('accept', 'reject') THEN at END) AS decided,
-      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
-               THEN due_date_after END) AS hand_due,
-      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
-               THEN at END) AS hand_set,
-      MAX(CASE WHEN action = 'extend' THEN due_date_after END) AS ext_due,
-      MAX(CASE WHEN action = 'extend' THEN at END) AS ext_at,
-      MIN(CASE WHEN action = 'reply' THEN at END) AS replied
-    FROM case_transitions GROUP BY case_id"""
-
-
-def _on_time_columns(i: int) -> str:
-    """Four counts of period ``i`` (bound as :f{i}, :t{i} days and :e{i}, the first stamp after :t{i}).
-
-    Only moves recorded before the period's end count, so a later move never changes the period.
-    The handling due date in force is the extended one when the extension came on or before the
-    original due date (and before the period's end); otherwise the original one.
-    """
-    f, t, e = f":f{i}", f":t{i}", f":e{i}"
-    due = f"(CASE WHEN p.ext_at < {e} AND substr(p.ext_at, 1, 10) <= p.hand_due THEN p.ext_due ELSE p.hand_due END)"
-    return f"""
-      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}) AS acceptance_due_{i},
-      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}
-          AND p.decided < {e} AND substr(p.decided, 1, 10) <= p.acc_due) AS accepted_on_time_{i},
-      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}) AS handling_due_{i},
-      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}
-          AND p.replied < {e} AND substr(p.replied, 1, 10) <= {due}) AS replied_on_time_{i}"""
-
-
-def on_time_counts(
-    db: Database,
-    group_by: str,
-    n_periods: int,
-    city: str | None,
-    params: dict[str, object],
-    scope: Scope = PROVINCE,
-) -> list[sqlite3.Row]:
-    """One row per unit with ``acceptance_due_{i}``, ``accepted_on_time_{i}``, ``handling_due_{i}``,
-    ``replied_on_time_{i}`` for each period ``i``, over the cases within ``scope`` (and ``city`` when
-    given); ``group_by`` must be a checked column name."""
-    where, named = scope.named_sql("c")
-    if city:
-        where += " AND c.city = :city"
-    columns = ",".join(_on_time_columns(i) for i in range(n_periods))
-    sql = f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
-        FROM ({_PER_CASE}) p JOIN cases c ON c.id = p.case_id
-        WHERE {where}
-        GROUP BY unit"""
-    return db.query(sql, {**params, **named})

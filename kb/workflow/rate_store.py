@@ -1,12 +1,14 @@
 """SQL the rates read (kb/workflow/rates.py): cases, their status log, 办理期限 and repeat links.
 
 Reads only: ``cases`` and ``case_status_log`` (storage), ``case_transitions`` (lifecycle) and
-``case_links`` (repeats).
+``case_links`` (repeats). Every rate of kb/workflow/rates.py is counted here and nowhere else:
+化解率, 再次信访率 and 积案 (``period_counts``), 按期受理率 and 按期办结率 (``on_time_counts``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,9 +93,12 @@ def case_facts(
 #   (a recursive fold); a case without one is due ``handling_days`` after receipt.
 # - cand: the (period, case) pairs that can count at all — due in the period (by receipt, or by a
 #   recorded 办理期限) or with a run starting in the 再次信访 cohort — so no period reads every case.
+# - 积案 (counted): per period, the cases received by its backlog day (:b; from ``received``, the
+#   cases counted per unit and day in one pass) less those of them with a run in force at its end;
+#   ``runs`` is materialized once for all its uses.
 PERIOD_COUNTS_SQL = """
-WITH periods(i, f, t, cf, es) AS (VALUES {periods}),
-runs AS (
+WITH periods(i, f, t, cf, es, b) AS (VALUES {periods}),
+runs AS MATERIALIZED (
     SELECT l.case_id, l.effective_on AS start,
            (SELECT MIN(o.effective_on) FROM case_status_log o
             WHERE o.case_id = l.case_id AND NOT {ok_o} AND (o.effective_on, o.id) > (l.effective_on, l.id)) AS stop
@@ -102,6 +107,10 @@ runs AS (
       AND (SELECT {ok_p} FROM case_status_log p
            WHERE p.case_id = l.case_id AND (p.effective_on, p.id) < (l.effective_on, l.id)
            ORDER BY p.effective_on DESC, p.id DESC LIMIT 1) IS NOT 1
+),
+received AS MATERIALIZED (
+    SELECT COALESCE(NULLIF(c.{unit_col}, ''), :unknown) AS unit, c.received_date AS day, COUNT(*) AS n
+    FROM cases c WHERE ({where}) AND c.received_date <= :b_max GROUP BY 1, 2
 ),
 handling AS (
     SELECT * FROM case_transitions
@@ -142,15 +151,29 @@ flags AS (
     LEFT JOIN dues d ON d.i = x.i AND d.case_id = x.id
     LEFT JOIN runs r ON r.case_id = x.id AND r.start <= p.t AND (r.stop IS NULL OR r.stop > p.t)
     WHERE ({where}) AND c.received_date <= p.t
+),
+counted AS (
+    SELECT i, unit, SUM(is_due) AS due, SUM(is_due AND since IS NOT NULL) AS due_resolved,
+           SUM(is_resolved) AS resolved, SUM(in_cohort) AS repeat_base,
+           SUM(CASE WHEN in_cohort THEN EXISTS (
+                   SELECT 1 FROM case_links k JOIN cases later ON later.id = k.case_id
+                   WHERE k.kind = 'repeat' AND k.other_id = flags.id AND later.received_date > flags.since
+                     AND later.received_date <= MIN(date(flags.since, '+' || :w || ' days'), flags.t))
+               ELSE 0 END) AS repeat_followed,
+           0 AS backlog
+    FROM flags WHERE is_due OR is_resolved OR in_cohort GROUP BY i, unit
+    UNION ALL
+    SELECT p.i, r.unit, 0, 0, 0, 0, 0, SUM(r.n) FROM periods p JOIN received r ON r.day <= p.b GROUP BY 1, 2
+    UNION ALL
+    SELECT p.i, COALESCE(NULLIF(c.{unit_col}, ''), :unknown), 0, 0, 0, 0, 0, -COUNT(*)
+    FROM periods p JOIN runs r ON r.start <= p.t AND (r.stop IS NULL OR r.stop > p.t)
+    JOIN cases c ON c.id = r.case_id
+    WHERE c.received_date <= p.b AND ({where}) GROUP BY 1, 2
 )
-SELECT i, unit, SUM(is_due) AS due, SUM(is_due AND since IS NOT NULL) AS due_resolved,
-       SUM(is_resolved) AS resolved, SUM(in_cohort) AS repeat_base,
-       SUM(CASE WHEN in_cohort THEN EXISTS (
-               SELECT 1 FROM case_links k JOIN cases later ON later.id = k.case_id
-               WHERE k.kind = 'repeat' AND k.other_id = flags.id AND later.received_date > flags.since
-                 AND later.received_date <= MIN(date(flags.since, '+' || :w || ' days'), flags.t))
-           ELSE 0 END) AS repeat_followed
-FROM flags WHERE is_due OR is_resolved OR in_cohort GROUP BY i, unit
+SELECT i, unit, SUM(due) AS due, SUM(due_resolved) AS due_resolved, SUM(resolved) AS resolved,
+       SUM(repeat_base) AS repeat_base, SUM(repeat_followed) AS repeat_followed, SUM(backlog) AS backlog
+FROM counted GROUP BY i, unit
+HAVING SUM(due) > 0 OR SUM(resolved) > 0 OR SUM(repeat_base) > 0 OR SUM(backlog) > 0
 """
 
 
@@ -164,7 +187,7 @@ def period_counts(
 ) -> list[dict[str, Counts]]:
     """``rates.period_counts`` for each period of the cases within ``scope`` (and ``city``), counted in
     SQL: per unit, due in the period and resolved by its end; resolved in it; the 再次信访 cohort and
-    how many of it were followed by a repeat."""
+    how many of it were followed by a repeat; 积案 at its end."""
     if not periods:
         return []
     where, params = scope.named_sql("c")
@@ -177,8 +200,9 @@ def period_counts(
         cohort_from = min(date_from, date_to - dt.timedelta(days=rules.window_days - 1))
         params |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat()}
         params |= {f"cf{i}": cohort_from.isoformat(), f"es{i}": day_end(date_to)}
+        params[f"b{i}"] = (date_to - dt.timedelta(days=rules.backlog_days)).isoformat()
     sql = PERIOD_COUNTS_SQL.format(
-        periods=", ".join(f"({i}, :f{i}, :t{i}, :cf{i}, :es{i})" for i in range(len(periods))),
+        periods=", ".join(f"({i}, :f{i}, :t{i}, :cf{i}, :es{i}, :b{i})" for i in range(len(periods))),
         unit_col="city" if group_by == "city" else "department",
         where=where,
         **{f"ok_{a}": f"({a}.status IN ({marks}))" if resolved else "0" for a in "lop"},
@@ -186,12 +210,77 @@ def period_counts(
     params |= {
         "unknown": UNKNOWN,
         "t_max": max(t for _, t in periods).isoformat(),
+        "b_max": (max(t for _, t in periods) - dt.timedelta(days=rules.backlog_days)).isoformat(),
         "hd": rules.handling_days,
         "w": rules.window_days,
     }
     out: list[dict[str, Counts]] = [{} for _ in periods]
     for r in db.query(sql, params):
         out[int(r["i"])][str(r["unit"])] = Counts(
-            int(r["due"]), int(r["due_resolved"]), int(r["resolved"]), int(r["repeat_base"]), int(r["repeat_followed"])
+            int(r["due"]),
+            int(r["due_resolved"]),
+            int(r["resolved"]),
+            int(r["repeat_base"]),
+            int(r["repeat_followed"]),
+            int(r["backlog"]),
         )
     return out
+
+
+# -- 按期受理率 / 按期办结率 (rates.py states them) over case_transitions ----------------------------
+# Per case, from its transitions: the acceptance due date set on entry and when; the first acceptance
+# decision; the handling due date set on acceptance (or entry) and when; the extension; the first reply.
+_PER_CASE = """
+    SELECT case_id,
+      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN due_date_after END) AS acc_due,
+      MAX(CASE WHEN action IN ('import', 'upgrade') AND to_stage = 'registered' THEN at END) AS acc_set,
+      MIN(CASE WHEN action IN ('accept', 'reject') THEN at END) AS decided,
+      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
+               THEN due_date_after END) AS hand_due,
+      MAX(CASE WHEN action = 'accept' OR (action IN ('import', 'upgrade') AND to_stage = 'accepted')
+               THEN at END) AS hand_set,
+      MAX(CASE WHEN action = 'extend' THEN due_date_after END) AS ext_due,
+      MAX(CASE WHEN action = 'extend' THEN at END) AS ext_at,
+      MIN(CASE WHEN action = 'reply' THEN at END) AS replied
+    FROM case_transitions GROUP BY case_id"""
+
+
+def _on_time_columns(i: int) -> str:
+    """Four counts of period ``i`` (bound as :f{i}, :t{i} days and :e{i}, the first stamp after :t{i}).
+
+    Only moves recorded before the period's end count, so a later move never changes the period.
+    The handling due date in force is the extended one when the extension came on or before the
+    original due date (and before the period's end); otherwise the original one.
+    """
+    f, t, e = f":f{i}", f":t{i}", f":e{i}"
+    due = f"(CASE WHEN p.ext_at < {e} AND substr(p.ext_at, 1, 10) <= p.hand_due THEN p.ext_due ELSE p.hand_due END)"
+    return f"""
+      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}) AS acceptance_due_{i},
+      SUM(p.acc_set < {e} AND p.acc_due BETWEEN {f} AND {t}
+          AND p.decided < {e} AND substr(p.decided, 1, 10) <= p.acc_due) AS accepted_on_time_{i},
+      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}) AS handling_due_{i},
+      SUM(p.hand_set < {e} AND {due} BETWEEN {f} AND {t}
+          AND p.replied < {e} AND substr(p.replied, 1, 10) <= {due}) AS replied_on_time_{i}"""
+
+
+def on_time_counts(
+    db: Database,
+    group_by: str,
+    n_periods: int,
+    city: str | None,
+    params: dict[str, object],
+    scope: Scope = PROVINCE,
+) -> list[sqlite3.Row]:
+    """One row per unit with ``acceptance_due_{i}``, ``accepted_on_time_{i}``, ``handling_due_{i}``,
+    ``replied_on_time_{i}`` for each period ``i``, over the cases within ``scope`` (and ``city`` when
+    given); ``group_by`` must be a checked column name."""
+    where, named = scope.named_sql("c")
+    if city:
+        where += " AND c.city = :city"
+    columns = ",".join(_on_time_columns(i) for i in range(n_periods))
+    sql = f"""
+        SELECT COALESCE(NULLIF(c.{group_by}, ''), '{UNKNOWN}') AS unit,{columns}
+        FROM ({_PER_CASE}) p JOIN cases c ON c.id = p.case_id
+        WHERE {where}
+        GROUP BY unit"""
+    return db.query(sql, {**params, **named})

@@ -20,8 +20,16 @@ figure (docs/workflow.md "统计口径" says the same).
   ÷ resolved cases. The resolved cases observed are those resolved in the period, or in the
   ``repeat_window_days`` before its end when the period is shorter. A link whose earlier case was
   still open when the later petition came does not count.
+- **积案** of a unit on a period's end = cases received at least ``backlog_days`` before that day and
+  not resolved on it (the status in force, as above).
+- **按期受理率 / 按期办结率**: from the lifecycle's transitions recorded before the period's end
+  (``rate_store.on_time_counts``): of the cases whose acceptance / handling due day falls in the
+  period, the share decided / replied to on or before it.
 - Units with fewer than ``rate_min_cases`` cases in the denominator are shown but not ranked, and the
   unit "（未指定）" is never ranked; a ranked unit whose 再次信访率 is above ``repeat_rate_alert`` is flagged.
+
+Every rate a page, export or notice shows is one of these, with ``definitions`` (a report) or
+``list_definitions`` (a campaign's list) beside it.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ class RateRules:
     min_cases: int = 5
     repeat_alert: float = 0.2
     handling_days: int = 60
+    backlog_days: int = 60
+    acceptance_days: int = 15
 
     @classmethod
     def of(cls, settings: Settings) -> RateRules:
@@ -54,6 +64,7 @@ class RateRules:
             settings.rate_min_cases,
             settings.repeat_rate_alert,
             settings.handling_days,
+            acceptance_days=settings.acceptance_days,
         )
 
     def resolved_labels(self) -> str:
@@ -79,6 +90,31 @@ def definitions(rules: RateRules) -> dict[str, str]:
             f"分母不足 {rules.min_cases} 件的单位只列示、不排名（设置 rate_min_cases）；“{UNKNOWN}”不参与排名；"
             f"再次信访率高于 {rules.repeat_alert:.0%} 的单位标注“再次信访率偏高”（设置 repeat_rate_alert）"
         ),
+        "积案": (
+            f"期末前 {rules.backlog_days} 天及更早收到、截至期末状态不是{labels}的案件数"
+            "（状态按记录日期计，期末之后的改动不改变本期数字）"
+        ),
+        "按期受理率": (
+            f"受理期限（收到之日起 {rules.acceptance_days} 天）落在本期内的案件中，在期限当日或之前作出受理或"
+            "不予受理决定的比例；只计期末之前记录的登记与决定，期末之后的操作不改变本期数字"
+        ),
+        "按期办结率": (
+            f"办理期限（受理之日起 {rules.handling_days} 天；在原期限当日或之前批准延期的，按延长后的期限）"
+            "落在本期内的案件中，在期限当日或之前作出书面答复的比例；只计期末之前记录的受理、延期与答复"
+        ),
+    }
+
+
+def list_definitions(rules: RateRules) -> dict[str, str]:
+    """The rates of a campaign's case list (``list_counts``) in the words its pages, letters and notices show."""
+    labels = rules.resolved_labels()
+    return {
+        "化解率": f"列入本活动清单的案件中，截至统计日状态为{labels}的比例"
+        "（按当前清单计）；状态按记录日期计，统计日之后的改动不改变当日数字；已印发的通报存档，不再改变",
+        "再次信访率": f"清单内已化解案件中，化解之日后 {rules.window_days} 天内（截至统计日）"
+        "同一事项又有新信访（重复信访关联）的比例；原案件尚未化解时的关联不计",
+        "已化解状态": f"计为化解的状态：{labels}（设置 resolved_statuses，环境变量 LEIAN_RESOLVED_STATUSES）",
+        "排名": f"列入不足 {rules.min_cases} 件的单位只列示、不上榜（设置 rate_min_cases）",
     }
 
 
@@ -140,6 +176,7 @@ class Counts:
     resolved: int = 0
     repeat_base: int = 0
     repeat_followed: int = 0
+    backlog: int = 0
 
     @property
     def resolution_rate(self) -> float | None:
@@ -150,7 +187,7 @@ class Counts:
         return ratio(self.repeat_followed, self.repeat_base)
 
     def add(self, other: Counts) -> None:
-        for k in ("due", "due_resolved", "resolved", "repeat_base", "repeat_followed"):
+        for k in ("due", "due_resolved", "resolved", "repeat_base", "repeat_followed", "backlog"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
@@ -161,8 +198,9 @@ def ratio(part: int, whole: int) -> float | None:
 def period_counts(
     cases: Iterable[CaseFacts], group_by: str, date_from: dt.date, date_to: dt.date, end_stamp: str, rules: RateRules
 ) -> dict[str, Counts]:
-    """Per unit: due in the period and resolved by its end; resolved in it; the 再次信访 cohort."""
+    """Per unit: due in the period and resolved by its end; resolved in it; the 再次信访 cohort; 积案 at its end."""
     cohort_from = min(date_from, date_to - dt.timedelta(days=rules.window_days - 1))
+    backlog_by = date_to - dt.timedelta(days=rules.backlog_days)
     out: dict[str, Counts] = {}
     for case in cases:
         if case.received > date_to:
@@ -177,7 +215,8 @@ def period_counts(
         if since is not None and cohort_from <= since <= date_to:
             c.repeat_base = 1
             c.repeat_followed = int(followed_by_repeat(case, since, date_to, rules))
-        if c.due or c.resolved or c.repeat_base:
+        c.backlog = int(case.received <= backlog_by and since is None)
+        if c.due or c.resolved or c.repeat_base or c.backlog:
             out.setdefault(case.unit(group_by), Counts()).add(c)
     return out
 

@@ -1,4 +1,5 @@
-"""SQL of 督查督办 reports: per-unit counts of several periods in one pass over the cases table."""
+"""SQL of 督查督办 reports: per-unit received counts of several periods in one pass over the cases table
+(every rate, 积案 included, is counted by kb/workflow/rate_store.py)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,25 @@ from kb.workflow.rates import UNKNOWN as UNKNOWN  # the unit of cases without on
 
 
 def _period_columns(i: int) -> str:
-    """received and 积案 of period ``i`` as conditional sums (bound as :f{i}, :t{i}, :b{i}); the rates
-    are kb/workflow/rates.py's."""
-    f, t, b = f":f{i}", f":t{i}", f":b{i}"
+    """received of period ``i`` as a conditional sum (bound as :f{i}, :t{i})."""
     return f"""
-          SUM(c.received_date BETWEEN {f} AND {t}) AS received_{i},
-          SUM(c.received_date <= {b} AND NOT (c.status IN ('resolved', 'closed')
-              AND (c.resolved_date IS NULL OR c.resolved_date <= {t}))) AS backlog_{i}"""
+          SUM(c.received_date BETWEEN :f{i} AND :t{i}) AS received_{i}"""
 
 
 def _periods_sql(group_by: str, n_periods: int, city: str | None, scope_sql: str) -> str:
     scope = ("AND c.city = :city " if city else "") + f"AND {scope_sql}"
     columns = ",".join(_period_columns(i) for i in range(n_periods))
     return f"""
-        SELECT COALESCE(c.{group_by}, '{UNKNOWN}') AS unit,{columns}
+        SELECT COALESCE(NULLIF(c.{group_by}, ''), '{UNKNOWN}') AS unit,{columns}
         FROM cases c
         WHERE c.received_date <= :t_max {scope}
         GROUP BY unit"""
 
 
-def period_counts(
+def received_counts(
     db: Database, group_by: str, n_periods: int, city: str | None, params: dict[str, object], scope: Scope = PROVINCE
 ) -> list[sqlite3.Row]:
-    """One row per unit with ``received_{i}`` and ``backlog_{i}`` for each period ``i``, over the cases
+    """One row per unit with ``received_{i}`` for each period ``i``, over the cases
     within ``scope`` (and ``city`` when given).
 
     ``group_by`` must be a checked column name (``city`` or ``department``).

@@ -1,20 +1,19 @@
 """督查督办: received, due, resolved, 化解率, 再次信访率 and 积案 per department or city, for any period,
 and the weekly rolling report with the change against the previous week and the lowest performers.
 
-化解率, 再次信访率, the resolved statuses and who is ranked are defined in ONE place,
-``kb/workflow/rates.py`` (its ``definitions`` travel with every report); the rest:
-- received: cases received in the period;
-- 积案: cases received at least ``backlog_days`` before the period's end and not concluded by then;
-- 按期受理率 / 按期办结率: see ``DEFINITIONS`` (from the lifecycle's transitions, as of the period's end).
+化解率, 再次信访率, 积案, 按期受理率, 按期办结率, the resolved statuses and who is ranked are defined in
+ONE place, ``kb/workflow/rates.py``, and counted in ONE place, ``kb/workflow/rate_store.py`` (their
+``definitions`` travel with every report); this module only assembles them per unit and week:
+- received: cases received in the period (``report_store``);
 - 参评率: of the cases replied to in the period, the share with the petitioner's rating (recorded by
   the period's end); 满意率: of the rated cases, the share rated 满意 or 基本满意
-  (``kb.workflow.evaluations``).
+  (``kb.workflow.evaluations``, which states them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.clock import day_end
 from kb.domain import EARLIEST_DATE, LATEST_DATE
@@ -23,30 +22,17 @@ from kb.scope import PROVINCE, Scope
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.workflow import evaluations, rate_store, rates
-from kb.workflow.lifecycle_store import on_time_counts
+from kb.workflow.rate_store import on_time_counts
+from kb.workflow.rates import UNKNOWN as UNKNOWN
 from kb.workflow.rates import RateRules
-from kb.workflow.report_store import UNKNOWN as UNKNOWN
-from kb.workflow.report_store import period_counts
+from kb.workflow.report_store import received_counts
 
 GROUPS = {"city": "地市", "department": "责任部门"}
-# Every rate in a report, defined in words (also in the report payload and docs/workflow.md).
-DEFINITIONS: dict[str, str] = {
-    "积案": "期末前 backlog_days 天及更早受理、截至期末仍未办结的案件数",
-    "按期受理率": (
-        "受理期限（收到之日起 acceptance_days 天）落在本期内的案件中，在期限当日或之前作出受理或不予受理决定的比例；"
-        "只计期末之前记录的登记与决定，期末之后的操作不改变本期数字"
-    ),
-    "按期办结率": (
-        "办理期限（受理之日起 handling_days 天；在原期限当日或之前批准延期的，按延长后的期限）落在本期内的案件中，"
-        "在期限当日或之前作出书面答复的比例；只计期末之前记录的受理、延期与答复"
-    ),
-    **evaluations.DEFINITIONS,
-}
 
 
 def definitions(rules: RateRules) -> dict[str, str]:
-    """Every definition a report states: the rates' (kb/workflow/rates.py) and the others."""
-    return {**rates.definitions(rules), **DEFINITIONS}
+    """Every definition a report states: the rates' (kb/workflow/rates.py) and the ratings'."""
+    return {**rates.definitions(rules), **evaluations.DEFINITIONS}
 
 
 @dataclass
@@ -54,14 +40,15 @@ class UnitRow:
     unit: str
     received: int = 0
     # kb/workflow/rates.py: resolved in the period (as of its end); due in it, and of those resolved by
-    # its end (cohort_resolved); the 再次信访 cohort (repeat_base) and those followed by one (repeats).
+    # its end (cohort_resolved); the 再次信访 cohort (repeat_base) and those followed by one (repeats);
+    # 积案 at its end (backlog).
     resolved: int = 0
     due: int = 0
     cohort_resolved: int = 0
     repeat_base: int = 0
     repeats: int = 0
     backlog: int = 0
-    # On-time rates (kb/workflow/lifecycle_store.on_time_counts): due in the period, and met.
+    # On-time rates (kb/workflow/rate_store.on_time_counts): due in the period, and met.
     acceptance_due: int = 0
     accepted_on_time: int = 0
     handling_due: int = 0
@@ -129,13 +116,14 @@ class Report:
     definitions: dict[str, str] = field(default_factory=lambda: definitions(RateRules()))
 
 
-CASE_COUNTS = ("received", "backlog")
+CASE_COUNTS = ("received",)
 RATE_COUNTS = {
     "due": "due",
     "cohort_resolved": "due_resolved",
     "resolved": "resolved",
     "repeat_base": "repeat_base",
     "repeats": "repeat_followed",
+    "backlog": "backlog",
 }
 ON_TIME_COUNTS = ("acceptance_due", "accepted_on_time", "handling_due", "replied_on_time")
 COUNTS = (*CASE_COUNTS, *RATE_COUNTS, *ON_TIME_COUNTS)
@@ -169,21 +157,20 @@ def periods_rows(
     scope: Scope = PROVINCE,
     rules: RateRules | None = None,
 ) -> list[tuple[list[UnitRow], UnitRow]]:
-    """Per-unit counts and the total for every period: received and 积案 in one pass over the cases
-    table, the on-time counts from the transitions, the rates as ``kb/workflow/rates.py`` defines them
-    counted in SQL for every period at once (``rate_store.period_counts``)."""
+    """Per-unit counts and the total for every period: received in one pass over the cases table; the
+    rates as ``kb/workflow/rates.py`` defines them (化解率, 再次信访率, 积案 over ``backlog_days``) and the
+    on-time counts, counted by ``kb/workflow/rate_store.py`` for every period at once."""
     _check(group_by, periods)
-    rules = rules or RateRules()
+    rules = replace(rules or RateRules(), backlog_days=backlog_days)
     t_max = max(t for _, t in periods)
     params: dict[str, object] = {"t_max": t_max.isoformat()}
     on_time: dict[str, object] = {}
     for i, (date_from, date_to) in enumerate(periods):
         params[f"f{i}"], params[f"t{i}"] = date_from.isoformat(), date_to.isoformat()
-        params[f"b{i}"] = (date_to - dt.timedelta(days=backlog_days)).isoformat()
         on_time |= {f"f{i}": date_from.isoformat(), f"t{i}": date_to.isoformat(), f"e{i}": day_end(date_to)}
     if city:
         params["city"] = on_time["city"] = city
-    found = {r["unit"]: r for r in period_counts(db, group_by, len(periods), city, params, scope)}
+    found = {r["unit"]: r for r in received_counts(db, group_by, len(periods), city, params, scope)}
     timely = {r["unit"]: r for r in on_time_counts(db, group_by, len(periods), city, on_time, scope)}
     counted_all = rate_store.period_counts(db, group_by, periods, rules, scope, city)
     out = []
@@ -200,9 +187,7 @@ def periods_rows(
                     setattr(unit, k, getattr(c, ck))
                 unit.ranked = rates.rankable(name, c.due, rules)
                 unit.repeat_alert = rates.repeat_alert(name, c, rules)
-            if any(
-                getattr(unit, k) for k in ("received", "resolved", "due", "backlog", "acceptance_due", "handling_due")
-            ):
+            if any(getattr(unit, k) for k in SHOWN_IF_ANY):
                 rows.append(unit)
         total = UnitRow("合计")
         for k in COUNTS:

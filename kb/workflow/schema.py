@@ -320,5 +320,12 @@ CREATE INDEX ix_milestones_package ON package_milestones(package_id);
 """
 PACKAGES = Migration(16, "workflow: leader register, package plan, milestones, deadline and status", PACKAGES_V16)
 
+# Why an assignment ended: re-assigned, or closed because its case was concluded while it still
+# awaited 签收 (kb/workflow/assignment_service.close_on_conclusion). Ended rows are kept, never deleted.
+ASSIGNMENT_END_V23 = """
+ALTER TABLE case_assignments ADD COLUMN end_reason TEXT;
+"""
+ASSIGNMENT_END = Migration(23, "workflow: the reason an assignment ended (closed on conclusion)", ASSIGNMENT_END_V23)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES, PACKAGES]
+MIGRATIONS: list[Migration] = [WORKFLOW, LIFECYCLE, HANDLING, NOTICES, PACKAGES, ASSIGNMENT_END]

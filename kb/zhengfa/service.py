@@ -10,6 +10,9 @@
 - **Scope**: reads go through the case's scope (kb/scope.py): the 政法委 (scope ``zhengfa``) sees every
   litigation-related case, a 政法 body (a department scope on its unit) the cases referred to it, a
   city its city's. Every step carries who and when (``kernel.clock``).
+- **Audit**: every write (refer, 查 / 纠 / 解 / 退 and 依法终结, the checklist, a 司法救助 request and
+  its decision) appends its ``litigation.*`` event to the audit log (kb/audit.py) in the same
+  transaction, whichever door made it; details name records and units, never personal data.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
+from kb.audit import AuditLog
 from kb.clock import stamp
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.kernel import Kernel
@@ -57,8 +61,8 @@ def _amount(value: Any, field: str) -> float:
 
 
 class HandoverService:
-    def __init__(self, kernel: Kernel, lifecycle: LifecycleService) -> None:
-        self.kernel, self.lifecycle = kernel, lifecycle
+    def __init__(self, kernel: Kernel, lifecycle: LifecycleService, audit: AuditLog) -> None:
+        self.kernel, self.lifecycle, self.audit = kernel, lifecycle, audit
         self.db, self.clock = kernel.db, kernel.clock
 
     # -- units ---------------------------------------------------------------------------------------
@@ -132,6 +136,9 @@ class HandoverService:
                 litigation.follow_handover(
                     conn, self.kernel.cases, case.id, "handed_over", actor.username, f"移交{target}", at
                 )
+                detail = {"referral_id": rid, "handover_id": hid, "unit": target, "supervisor": supervising,
+                          "feedback_due": due, "group_id": group_id, "together": len(cases)}  # fmt: skip
+                self.audit.record(actor, "litigation.refer", "case", case.id, detail, conn=conn)
         return self.handover(hid, actor)
 
     def refer_group(
@@ -199,6 +206,8 @@ class HandoverService:
             else:
                 track_store.add_litigation_event(conn, case_id, "feedback" if answered else "handed_over", note,
                                                  actor.username, at)  # fmt: skip
+            detail = {"referral_id": referral_id, "unit": row["unit"], "from": current["status"], "to": step.target}
+            self.audit.record(actor, f"litigation.{step.action}", "case", case_id, detail, conn=conn)
         return self.dossier(case_id, actor)
 
     def _check_concludable(self, conn: sqlite3.Connection, case_id: int, status: str) -> None:
@@ -238,6 +247,9 @@ class HandoverService:
                 raise ConflictError(f"案件 {case_id} 没有办理中的移交，不能填写三到位一处理清单")
             self._receiving(current, actor, "填写三到位一处理清单")
             db_store.add_checklist(conn, rows)
+            detail = {"referral_id": current["id"], "items": {r[1]: {"applies": bool(r[2]), "done": bool(r[3])}
+                                                              for r in rows}}  # fmt: skip
+            self.audit.record(actor, "litigation.checklist", "case", case_id, detail, conn=conn)
         return self.dossier(case_id, actor)
 
     # -- 司法救助 -------------------------------------------------------------------------------------
@@ -255,10 +267,12 @@ class HandoverService:
             if current is None:
                 raise ConflictError(f"案件 {case_id} 没有办理中的移交，不能登记司法救助申请")
             self._receiving(current, actor, "登记司法救助申请")
-            db_store.insert_aid(
+            aid_id = db_store.insert_aid(
                 conn, case_id=case_id, referral_id=current["id"], applicant=name, amount=value, reason=why,
                 requested_by=actor.username, requested_by_unit=actor.unit, requested_at=stamp(self.clock.now()),
             )  # fmt: skip
+            detail = {"aid_id": aid_id, "referral_id": current["id"], "amount": value}  # the applicant is not kept
+            self.audit.record(actor, "litigation.aid_request", "case", case_id, detail, conn=conn)
         return self.dossier(case_id, actor)
 
     def decide_aid(
@@ -292,6 +306,8 @@ class HandoverService:
                                      decided_by=actor.username, decided_at=stamp(self.clock.now()))  # fmt: skip
             if not ok:
                 raise ConflictError(f"司法救助申请 {aid_id} 已作出决定，不能重复决定")
+            detail = {"aid_id": aid_id, "referral_id": referral["id"], "decision": decision, "amount": decided}
+            self.audit.record(actor, "litigation.aid_decision", "case", case_id, detail, conn=conn)
         return self.dossier(case_id, actor)
 
     # -- reads ---------------------------------------------------------------------------------------

@@ -90,3 +90,18 @@ def test_referral_steps_checklist_aid_and_conclusion(http: tuple[LeianService, d
     both = ok(c["gz"].post("/api/litigation/handovers", json={"unit": "省检察院", "case_ids": [other]}), 201)
     assert ok(c["gz"].get(f"/api/litigation/handovers/{both['id']}"))["case_ids"] == [other]
     assert c["sz"].get(f"/api/litigation/handovers/{both['id']}").status_code == 404
+
+
+def test_the_http_door_audits_each_step_once_by_its_name(http: tuple[LeianService, dict[str, TestClient]]) -> None:
+    """Over HTTP the feature's own ``litigation.*`` event is the request's audit record (no second,
+    generic one); a refused step records nothing."""
+    service, c = http
+    (cid,) = ingest(service, row("GZ-A", TEXT, city="广州市", status="in_progress"))
+    rid = ok(c["gz"].post(f"/api/litigation/{cid}/referrals", json={"unit": "广州中院"}), 201)["referrals"][0]["id"]
+    steps = f"/api/litigation/referrals/{rid}/steps"
+    assert c["court"].post(steps, json={"action": "resolve", "text": "未核查先化解"}).status_code == 422
+    ok(c["court"].post(steps, json={"action": "check", "text": "已核查"}))
+    rows = service.db.query(
+        "SELECT action, username, record_id FROM audit_events WHERE action LIKE 'litigation%' ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [("litigation.refer", "gz", str(cid)), ("litigation.check", "court", str(cid))]

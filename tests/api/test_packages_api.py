@@ -66,7 +66,9 @@ def test_packages_over_http(service: LeianService, client: Any, tokens: dict[str
     assert client.get(f"/api/workflow/packages/{pid}", headers=gz).status_code == 404  # 深圳市 cases
 
 
-def test_special_group_and_previewed_decision_over_http(service: LeianService, client: Any) -> None:
+def test_special_group_and_previewed_decision_over_http(
+    service: LeianService, client: Any, tokens: dict[str, str]
+) -> None:
     ids = ingest(service, 3, "欠薪")
     repo = service.groups.repo
     with service.db.transaction() as conn:
@@ -101,3 +103,29 @@ def test_special_group_and_previewed_decision_over_http(service: LeianService, c
     page = client.get(f"/api/groups/{gid}/members").json()
     assert page["late_ids"] == [late] and page["late_label"] == "后加入，待按同一政策处理"
     assert client.get(f"/api/special-groups/{sid}").json()["late"] == 1
+    # The export: one row per member case (decision, new status, when, reply), the late one flagged,
+    # personal data masked, the special group's units and policy document below the table.
+    row = {"external_no": "欠薪电话", "title": "联系电话13812345678欠薪", "content": HOUSING + "（电话）",
+           "received_date": "2025-01-12", "category": "欠薪", "city": "深圳市"}  # fmt: skip
+    service.ingest([(None, row)])
+    phone = service.case_ids_by_external(["欠薪电话"])["欠薪电话"]
+    service.groups.move(phone, gid)
+    xlsx = client.get(f"/api/special-groups/{sid}/export", params={"format": "xlsx"})
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]  # type: ignore[union-attr]
+    head = rows[0]
+    assert head[:3] == ["类案组", "登记编号", "标题"]
+    members = {r[1]: dict(zip(head, r, strict=False)) for r in rows[1:] if r[1]}
+    assert len(members) == 5
+    for cid in ids:
+        row = members[service.cases.get(cid).external_no]
+        assert (row["当前状态"], row["决定改为"], row["给信访人的答复"]) == ("已化解", "已化解", "已垫付")
+        assert row["批量决定"] == "统一垫付" and str(row["状态变更时间"]).startswith(service.clock.today().isoformat())
+    assert members["欠薪后0"]["备注"] == "后加入，待按同一政策处理" and not members["欠薪后0"]["批量决定"]
+    assert "13812345678" not in str(members["欠薪电话"]["标题"])
+    assert "政策文件：处理意见 粤人社〔2026〕1号（2026-01-15）" in [r[0] for r in rows]
+    csv = client.get(f"/api/special-groups/{sid}/export", params={"format": "csv"})
+    assert csv.status_code == 200 and csv.content.decode("utf-8-sig").startswith("类案组,登记编号")
+    gz = auth(tokens["gz_handler"])  # 深圳市 cases only: not within a 广州市 account's scope
+    assert client.get(f"/api/special-groups/{sid}/export", headers=gz).status_code == 404

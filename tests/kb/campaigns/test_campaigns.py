@@ -4,9 +4,11 @@ issued notice never changes after later resolutions; letters, replies, visits, i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.clock import FixedClock
 from kb.domain import CaseUpdate, Status
-from kb.errors import InvalidInputError
+from kb.errors import InvalidInputError, NotFoundError
 from kb.service import LeianService
 from tests.conftest import make_settings
 
@@ -36,6 +38,32 @@ SELECT e.lead_unit AS unit, COUNT(*) AS listed,
        SUM(COALESCE(last.status IN ('resolved', 'closed'), 0)) AS resolved
 FROM campaign_cases e LEFT JOIN last ON last.case_id = e.case_id
 WHERE e.campaign_id = :c GROUP BY e.lead_unit
+"""
+
+
+# Per lead unit on day :d, the 再次信访率 by hand: a listed case is resolved on :d when the last status-log
+# row on or before :d is resolved; its resolution day is the earliest resolved row with no unresolved
+# row after it (the start of its current run). It is followed when a case linked to it as a repeat was
+# received after that day and within 90 days of it (by :d) — a link whose earlier case was still open
+# when the later petition came does not count.
+REPEAT_SQL = """
+WITH log AS (
+  SELECT l.id, l.case_id, l.status, l.effective_on FROM case_status_log l
+  JOIN campaign_cases e ON e.case_id = l.case_id AND e.campaign_id = :c WHERE l.effective_on <= :d
+),
+since AS (
+  SELECT l.case_id, MIN(l.effective_on) AS day FROM log l
+  WHERE l.status IN ('resolved', 'closed') AND NOT EXISTS (
+    SELECT 1 FROM log o WHERE o.case_id = l.case_id AND o.status NOT IN ('resolved', 'closed')
+      AND (o.effective_on > l.effective_on OR (o.effective_on = l.effective_on AND o.id > l.id)))
+  GROUP BY l.case_id
+)
+SELECT e.lead_unit AS unit, COUNT(*) AS base,
+       SUM(EXISTS (SELECT 1 FROM case_links k JOIN cases later ON later.id = k.case_id
+                   WHERE k.kind = 'repeat' AND k.other_id = s.case_id AND later.received_date > s.day
+                     AND later.received_date <= MIN(date(s.day, '+90 days'), :d))) AS followed,
+       SUM(EXISTS (SELECT 1 FROM case_links k WHERE k.kind = 'repeat' AND k.other_id = s.case_id)) AS linked
+FROM since s JOIN campaign_cases e ON e.case_id = s.case_id AND e.campaign_id = :c GROUP BY e.lead_unit
 """
 
 
@@ -87,6 +115,77 @@ def test_the_demo_notice_names_units_whose_figures_sql_recomputes(demo: LeianSer
     assert "周滚动通报" in text and "统计口径" in text
 
 
+def test_the_notice_repeat_rates_and_unranked_units_by_hand(demo: LeianService) -> None:
+    """The notice's 再次信访率 per unit, recomputed with SQL written here; units of the catalog; a unit
+    with too few listed cases is shown among all units but never ranked or put on the notice."""
+    cid = _campaign(demo)
+    week = dt.date.fromisoformat(demo.campaigns.notices(cid)[-1]["week_end"])
+    notice = demo.campaigns.notice(cid, week)
+    listed = {r["unit"]: r for r in demo.db.query(HAND_SQL, {"d": week.isoformat(), "c": cid})}
+    repeats = {r["unit"]: r for r in demo.db.query(REPEAT_SQL, {"d": week.isoformat(), "c": cid})}
+    for u in notice["all_units"]:
+        hand = repeats.get(u["unit"])
+        base, followed = (hand["base"], hand["followed"]) if hand else (0, 0)
+        assert (u["repeat_base"], u["repeat_followed"]) == (base, followed), u["unit"]
+        assert u["repeat_rate"] == (round(followed / base, 4) if base else None)
+        assert u["ranked"] == (listed[u["unit"]]["listed"] >= demo.settings.rate_min_cases)
+        assert demo.kernel.units.get(u["unit"]) is not None  # a unit of the catalog, not free text
+    # Non-trivial: some unit has a repeat, and links to a case still open at the re-petition are not counted.
+    assert any(u["repeat_followed"] for u in notice["all_units"])
+    assert sum(r["followed"] for r in repeats.values()) < sum(r["linked"] for r in repeats.values())
+    assert {r["resolution_rate"] for r in notice["rows"]} - {0.0, 1.0}
+    small = [u for u in notice["all_units"] if u["listed"] < demo.settings.rate_min_cases]
+    assert small and not any(u["ranked"] for u in small)
+    assert not {u["unit"] for u in small} & {r["unit"] for r in notice["rows"]}
+    assert "不上榜" in notice["definitions"]["排名"] and "rate_min_cases" in notice["markdown"]
+
+
+def test_a_past_weeks_notice_and_report_do_not_change_when_cases_are_resolved_later(demo: LeianService) -> None:
+    """Done-when (issue 18) for a week never issued: its notice is composed from the status log as of
+    the week's end, so resolving cases later (with a later clock) and composing it again gives the very
+    same notice; the weekly 督查督办 report of that week (with its 积案 and on-time rates) too."""
+    cid = _campaign(demo)
+    issued = {n["week_end"] for n in demo.campaigns.notices(cid)}
+    week = dt.date.fromisoformat(min(issued)) - dt.timedelta(days=7)
+    assert week.isoformat() not in issued
+    before = demo.campaigns.notice(cid, week)
+    report = dataclasses.asdict(demo.workflow.weekly_report("city", week, weeks=3))
+    assert before["rows"] and before["issued"] is False
+    open_ids = [e["case_id"] for e in demo.campaigns.entries(cid) if e["outcome"] == "未化解"][:40]
+    assert len(open_ids) == 40
+    assert isinstance(demo.clock, FixedClock)
+    demo.clock.advance(days=1)
+    for case_id in open_ids:
+        demo.update_case(case_id, CaseUpdate(status=Status.resolved, resolved_date=week))  # back-dated on purpose
+    assert demo.campaigns.notice(cid, week) == before
+    assert dataclasses.asdict(demo.workflow.weekly_report("city", week, weeks=3)) == report
+    assert demo.campaigns.progress(cid, week)["units"] == before["all_units"]
+    # Today's figures do show them.
+    now = demo.campaigns.progress(cid)["total"]
+    assert now["resolved"] >= before["total"]["resolved"] + 40
+
+
+def test_closing_freezes_the_figures(demo: LeianService) -> None:
+    """A closed campaign answers the figures stored when it closed, whatever happens to its cases later."""
+    listed = [e["case_id"] for e in demo.campaigns.entries(_campaign(demo)) if e["outcome"] == "未化解"][:12]
+    camp = demo.campaigns.create("冻结测试攻坚", "2027-06-30", starts_on="2026-11-01")
+    assert demo.campaigns.add_cases(camp.id, listed) == 12
+    demo.campaigns.close(camp.id)
+    frozen = demo.campaigns.progress(camp.id)
+    assert frozen["frozen"] is True and frozen["total"]["listed"] == 12 and frozen["total"]["resolved"] == 0
+    assert isinstance(demo.clock, FixedClock)
+    demo.clock.advance(days=3)
+    for case_id in listed[:5]:
+        demo.update_case(case_id, CaseUpdate(status=Status.resolved))
+    assert demo.campaigns.progress(camp.id) == frozen
+    assert demo.campaigns.progress(camp.id, demo.clock.today()) == frozen
+    stored = demo.db.query_one("SELECT frozen, closed_at FROM campaigns WHERE id = ?", (camp.id,))
+    assert stored is not None and json.loads(stored["frozen"])["total"] == frozen["total"]
+    with pytest.raises(Exception, match="已结束"):
+        demo.campaigns.sign_letter(camp.id, "广州市", resolution_target=0.9, repeat_target=0.1,
+                                   deadline="2027-06-30", signed_on="2026-12-01", signatory="某某")  # fmt: skip
+
+
 def test_an_issued_notice_does_not_change_after_later_resolutions(demo: LeianService) -> None:
     cid = _campaign(demo)
     week = dt.date.fromisoformat(demo.campaigns.notices(cid)[0]["week_end"])
@@ -114,6 +213,16 @@ def test_letters_export_and_progress_against_target(demo: LeianService) -> None:
     letters = demo.campaigns.letters(cid)
     assert len(letters) == 6 and all(r["resolution_target"] == 0.9 for r in letters)
     assert any(not r["resolution_met"] and r["gap_cases"] > 0 for r in letters)
+    # Progress against target, by hand: listed and resolved from the database; the gap is the cases
+    # still needed to reach the target (rounded up); met when the rate reaches it.
+    day = demo.clock.today().isoformat()
+    by_hand = {r["unit"]: r for r in demo.db.query(HAND_SQL, {"d": day, "c": cid})}
+    for r in letters:
+        hand = by_hand[r["unit"]]
+        assert (r["listed"], r["resolved"]) == (hand["listed"], hand["resolved"])
+        need = math.ceil(hand["listed"] * r["resolution_target"] - 1e-9)
+        assert r["gap_cases"] == max(0, need - hand["resolved"])
+        assert r["resolution_met"] == (hand["resolved"] / hand["listed"] >= r["resolution_target"])
     sheet = load_workbook(io.BytesIO(demo.campaigns.letters_xlsx(cid))).active
     assert sheet["A1"].value == "单位" and sheet.max_row >= 7
     assert any(str(c.value).startswith("化解率") for c in sheet["A"])
@@ -220,3 +329,48 @@ def test_the_case_list_masks_titles(demo: LeianService) -> None:
         conn.execute("UPDATE cases SET title = title || '（联系电话13912345678）' WHERE id = ?", (case_id,))
     (row,) = [e for e in demo.campaigns.entries(cid) if e["case_id"] == case_id]
     assert "13912345678" not in row["title"] and "联系电话" in row["title"]
+
+
+def test_change_from_last_week_and_consecutive_weeks(demo: LeianService) -> None:
+    """Each notice row's change is this week's rate less last week's (the issued notice's figures), and
+    its week count is 2 exactly when last week's issued notice listed it."""
+    cid = _campaign(demo)
+    first, second = (
+        demo.campaigns.notice(cid, dt.date.fromisoformat(n["week_end"])) for n in demo.campaigns.notices(cid)
+    )
+    last_week = {u["unit"]: u for u in first["all_units"]}
+    listed_before = {r["unit"] for r in first["rows"]}
+    assert second["rows"]
+    for r in second["rows"]:
+        p = last_week[r["unit"]]
+        assert r["change_resolution_rate"] == round(r["resolution_rate"] - p["resolution_rate"], 4)
+        assert r["weeks"] == (2 if r["unit"] in listed_before else 1)
+    assert all(r["weeks"] == 1 for r in first["rows"])
+    assert "较上周" in second["markdown"] and "连续上榜周数" in second["markdown"]
+
+
+def test_one_letter_per_unit_visits_and_linked_orders(demo: LeianService) -> None:
+    camp = demo.campaigns.create("责任状测试攻坚", "2027-06-30", starts_on="2026-11-01")
+    terms = {"resolution_target": 0.8, "repeat_target": 0.1, "deadline": "2027-06-30", "signatory": "张某"}
+    demo.campaigns.sign_letter(camp.id, "广州", signed_on="2026-11-20", **terms)  # type: ignore[arg-type]
+    again = demo.campaigns.sign_letter(camp.id, "广州市", signed_on="2026-11-25", **{**terms, "resolution_target": 0.9})  # type: ignore[arg-type]
+    (only,) = demo.campaigns.letters(camp.id)
+    assert only["unit"] == "广州市" and only["resolution_target"] == 0.9 and only["signed_on"] == "2026-11-25"
+    assert again["definitions"]["化解率"].startswith("列入本活动清单的案件中")
+    with pytest.raises(InvalidInputError, match="签订日期不能晚于今天"):
+        demo.campaigns.sign_letter(camp.id, "深圳市", signed_on="2099-01-01", **terms)  # type: ignore[arg-type]
+    visit = demo.campaigns.add_visit(camp.id, team="第二督查组", units=["广州", "深圳市"], findings="台账不全",
+                                     starts_on="2026-11-26", ends_on="2026-11-27")  # fmt: skip
+    assert visit["units"] == ["广州市", "深圳市"] and (visit["starts_on"], visit["ends_on"]) == (
+        "2026-11-26",
+        "2026-11-27",
+    )
+    with pytest.raises(InvalidInputError):
+        demo.campaigns.add_visit(camp.id, team="x", units=["火星市"], findings="y", starts_on="2026-11-26",
+                                 ends_on="2026-11-27")  # fmt: skip
+    linked = demo.campaigns.orders(_campaign(demo))
+    assert linked and all(o["case_id"] for o in linked)
+    demo.campaigns.link_order(camp.id, int(linked[0]["id"]))
+    assert [o["id"] for o in demo.campaigns.orders(camp.id)] == [linked[0]["id"]]
+    with pytest.raises(NotFoundError):
+        demo.campaigns.link_order(camp.id, 999_999)

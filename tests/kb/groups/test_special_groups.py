@@ -206,3 +206,44 @@ def test_special_group_record(service: LeianService, group: tuple[int, dict[str,
         service.special_groups.update(made.id, status="dissolved")
     with pytest.raises(NotFoundError):
         service.special_groups.get(999)
+
+
+@pytest.mark.parametrize("leave_alone", [[], ["closed"], ["closed", "unresolved"]])
+def test_the_preview_counts_and_ids_are_exactly_what_the_database_shows_applied(
+    service: LeianService, group: tuple[int, dict[str, int]], clock: FixedClock, leave_alone: list[str]
+) -> None:
+    """Done-when (issue 18): the preview matches what is applied — its numbers and its case ids against
+    the database read by hand afterwards (status columns, the status log, the recorded moves and the
+    decision's rows), not against what ``decide`` says about itself."""
+    gid, ids = group
+    clock.advance(days=1)
+    seen = service.groups.preview(gid, "resolved", leave_alone)
+    change, left, same = ({c.case_id for c in part} for part in (seen.change, seen.left, seen.same))
+    assert f"将把 {len(change)} 件" in seen.message and change and not change & (left | same)
+    assert change | left | same == set(ids.values())
+    assert {c.case_id: c.status for c in seen.left} == {
+        i: s for i, s in _statuses(service, ids).items() if s in leave_alone
+    }
+    before = _statuses(service, ids)
+    service.groups.decide(gid, "统一处理", "resolved", token=seen.token, leave_alone=leave_alone, reply="已答复")
+    after = _statuses(service, ids)
+    assert {i for i in after if after[i] != before[i]} == change
+    assert all(after[i] == "resolved" for i in change) and all(after[i] == before[i] for i in left | same)
+    logged = service.db.query(
+        "SELECT case_id, status, effective_on FROM case_status_log WHERE source = 'batch' ORDER BY case_id"
+    )
+    assert [(r["case_id"], r["status"], r["effective_on"]) for r in logged] == [
+        (i, "resolved", "2026-03-03") for i in sorted(change)
+    ]
+    moved = service.db.query("SELECT case_id FROM case_transitions WHERE action = 'batch_decision'")
+    assert sorted(r["case_id"] for r in moved) == sorted(change)
+    rows = service.db.query("SELECT case_id, new_status, reply FROM case_decisions")
+    assert {r["case_id"] for r in rows if r["new_status"]} == change
+    assert {r["case_id"] for r in rows if r["reply"]} == change | same  # a reply per covered case
+    assert {r["case_id"] for r in rows if not r["reply"]} == left
+
+
+def _statuses(service: LeianService, ids: dict[str, int]) -> dict[int, str]:
+    marks = ", ".join("?" * len(ids))
+    rows = service.db.query(f"SELECT id, status FROM cases WHERE id IN ({marks})", list(ids.values()))
+    return {int(r["id"]): str(r["status"]) for r in rows}

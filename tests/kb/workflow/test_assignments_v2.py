@@ -422,3 +422,62 @@ def test_assignments_made_before_the_upgrade_await_signing_without_a_deadline(tm
         assert svc.assignments.workload("unit").units
     finally:
         svc.close()
+
+
+# -- a concluded case leaves the 待签收 queues ---------------------------------------------------------------
+def test_pending_sign_assignments_close_when_the_case_is_concluded(
+    service: LeianService, people: dict[str, Principal], clock: FixedClock
+) -> None:
+    """Issue 18: a 待签收 dual assignment stayed in the queues after its case was concluded. Resolved by
+    an edit, by a previewed batch decision, or 依法终结 through the 诉访分离 hand-over: the assignment is
+    closed (ended by the system, with the reason and the time, kept in the history), not deleted; a
+    signed one is untouched; an open case keeps its 待签收 row."""
+    from kb.domain import CaseUpdate, Status
+
+    court = account(service, "gz_court", "handler", "广州市中级人民法院")
+    litigation = "本人与某公司劳动争议一案，法院作出生效判决后申请强制执行，至今未执行到位，执行法官不予答复。"
+    edited, grouped, by_law, signed, still_open = ingest(
+        service,
+        row("C1", WAGES, status="in_progress"),
+        row("C2", WAGES + "（二）", status="in_progress"),
+        row("C3", litigation, status="in_progress"),
+        row("C4", ROADS, status="in_progress"),
+        row("C5", ROADS + "（二）", status="in_progress"),
+    )
+    assignments = {cid: dual(service, cid) for cid in (edited, grouped, by_law, signed, still_open)}
+    service.assignments.sign(assignments[signed][0], actor=people["gz"])
+    queued = {i.case_id for i in service.assignments.queue(people["gz"]).pending_sign}
+    assert queued == {edited, grouped, by_law, still_open}
+    clock.advance(days=2)
+    service.update_case(edited, CaseUpdate(status=Status.resolved))
+    repo = service.groups.repo
+    with service.db.transaction() as conn:
+        gid = repo.create(conn, "运费类案", "test")
+        repo.set_members(conn, [(grouped, gid, "manual", None)], "test")
+    service.groups.start_batch(gid, "省交通运输厅", "统一督促平台支付")
+    seen = service.groups.preview(gid, "resolved")
+    service.groups.decide(gid, "统一处理", "resolved", token=seen.token)
+    assert service.cases.get(by_law).litigation  # type: ignore[union-attr]
+    ref = service.handover.refer([by_law], unit="广州中院", actor=people["gz"])["referrals"][0]["id"]
+    service.handover.step(ref, "check", "已核查", court)
+    service.handover.record_checklist(by_law, [{"item": "illegal", "applies": True, "done": True}], court)
+    service.handover.step(ref, "conclude", "依法终结", court)
+    # Out of every 待签收 queue (the city's and the department's), the open case still there.
+    assert {i.case_id for i in service.assignments.queue(people["gz"]).pending_sign} == {still_open}
+    assert {i.case_id for i in service.assignments.queue(people["transport"]).pending_sign} == {signed, still_open}
+    reasons = {}
+    for cid in (edited, grouped, by_law):
+        rows = [a for a in service.assignments.history(cid) if a.id in assignments[cid]]
+        assert len(rows) == 2 and not any(a.active for a in rows)  # kept, not deleted
+        assert {a.ended_at[:10] for a in rows if a.ended_at} == {"2026-12-03"}
+        assert {a.ended_by for a in rows} == {"system"} and {a.status for a in rows} == {"pending_sign"}
+        reasons[cid] = {a.end_reason for a in rows}
+        closed = [e for e in service.assignments.case_view(cid)["history"] if e.action == "closed"]
+        assert len(closed) == 2 and closed[0].action_label == "交办关闭"
+    assert reasons[edited] == {"案件已化解（案件编辑），待签收交办关闭"}
+    assert reasons[grouped] == {"案件已化解（类案批量决定），待签收交办关闭"}
+    assert reasons[by_law] == {"案件已终结，待签收交办关闭"}
+    # The signed one and the open one are untouched; a step on a closed one says why it ended.
+    assert all(a.active for a in service.assignments.history(signed))
+    with pytest.raises(ConflictError, match="案件已终结"):
+        service.assignments.sign(assignments[by_law][0], actor=people["gz"])

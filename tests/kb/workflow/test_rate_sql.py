@@ -2,7 +2,8 @@
 the straightforward Python count over each case's history (kb/workflow/rates.period_counts over
 case_facts) on a seeded random history: several status changes a case (some on the same day), 办理期限
 set and re-set (some at the same stamp), extensions recorded before and after the due day, repeat links,
-empty and missing units; short and long periods, both groupings, other rules and a reader's scope."""
+empty and missing units; short and long periods, both groupings, other rules and a reader's scope; 积案
+(received at least backlog_days before the end, not resolved on it) included."""
 
 from __future__ import annotations
 
@@ -106,6 +107,8 @@ PERIODS = [
         ("department", RateRules(frozenset(), window_days=7), PROVINCE, None),
         ("department", RateRules(), Scope.city_of("城市乙"), None),
         ("city", RateRules(window_days=200), PROVINCE, "城市甲"),
+        ("city", RateRules(backlog_days=14), PROVINCE, None),
+        ("department", RateRules(frozenset({"resolved", "unresolved"}), backlog_days=120), PROVINCE, None),
     ],
 )
 def test_sql_counts_equal_the_python_recount(
@@ -123,3 +126,26 @@ def test_sql_counts_equal_the_python_recount(
             total.add(c)
         assert total.due > 20 and 0 < total.due_resolved < total.due
         assert total.repeat_base > 10 and 0 < total.repeat_followed < total.repeat_base
+    # 积案 (received by the backlog day, not resolved at the end) is exercised in a short period too.
+    week = rates.Counts()
+    for c in in_sql[3].values():
+        week.add(c)
+    assert week.backlog > 5
+
+
+def test_an_empty_unit_and_a_missing_one_are_one_row_in_a_report(db: Database) -> None:
+    """Received (report_store), the rates and 积案 (rate_store) and the on-time counts name a case
+    without a city — NULL or '' — the same way, so its figures sit in one （未指定） row."""
+    from kb.workflow import reports
+
+    f, t = PERIODS[0]
+    rows, _ = reports.period_rows(db, "city", f, t, None, 60)
+    names = [r.unit for r in rows]
+    assert "" not in names and names.count(rates.UNKNOWN) == 1
+    (unknown,) = [r for r in rows if r.unit == rates.UNKNOWN]
+    hand = db.query_one(
+        "SELECT COUNT(*) FROM cases WHERE COALESCE(city, '') = '' AND received_date BETWEEN ? AND ?",
+        (f.isoformat(), t.isoformat()),
+    )
+    assert hand is not None and unknown.received == hand[0] > 0
+    assert unknown.backlog > 0 and not unknown.ranked

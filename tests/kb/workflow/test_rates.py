@@ -126,3 +126,24 @@ def test_repeat_rate_counts_only_petitions_after_the_resolution_within_the_windo
     assert sum(c.repeat_base for c in counted.values()) == len(ids)
     assert sum(c.repeat_followed for c in counted.values()) == followed
     assert 0 < followed < all_links  # links to a still-open (or long-ago) case no longer count
+
+
+def test_docs_state_every_definition() -> None:
+    """Done-when (issue 18): docs/workflow.md states every definition the pages and exports show —
+    化解率, 再次信访率, the on-time rates, 积案, which statuses count as resolved and the setting, the
+    min-cases rule for ranking and the notice lines — under 统计口径, with the settings that change them."""
+    from kb.settings import ENV
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "workflow.md").read_text(encoding="utf-8")
+    start = text.index("### 统计口径")
+    section = text[start : text.index("\n## ", start)]
+    rules = RateRules()
+    for name in [*rates.definitions(rules), *rates.list_definitions(rules)]:
+        label = {"已化解状态": "resolved_statuses", "排名": "排名"}.get(name, name)
+        assert f"**{label}" in section or f"`{label}`" in section, name
+    for setting in ("resolved_statuses", "repeat_window_days", "rate_min_cases", "repeat_rate_alert"):
+        assert f"`{setting}` (`{ENV[setting]}`)" in section, setting
+    for words in ("shown", "not ranked", "backlog_days", "resolution_line", "repeat_line", "consecutive weeks",
+                  "change from last week", "已化解 and 已办结", "按期受理率", "按期办结率"):  # fmt: skip
+        assert words in section, words
+    assert "**按期受理率**" in text and "**按期办结率**" in text  # their full words, under On-time rates

@@ -337,6 +337,8 @@ def test_report_exports(service: LeianService) -> None:
     book = load_workbook(io.BytesIO(exports.to_xlsx(weekly)))
     assert book["督查报表"]["A2"].value == "地市" and book["趋势"].max_row == 5
     assert exports.trend_png(weekly)[:8] == b"\x89PNG\r\n\x1a\n"
+    caption = exports.chart_caption(weekly).replace("\n", "")  # the chart states both lines' definitions
+    assert weekly.definitions["化解率"] in caption and weekly.definitions["再次信访率"] in caption
 
 
 # -- API ------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from indexing.segment import Segmenter
+from kb.audit import AuditFilter
 from kb.clock import FixedClock
 from kb.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from kb.service import LeianService
@@ -234,3 +235,50 @@ def test_a_track_handed_over_before_migration_18_can_be_referred(world: dict[str
     done = s.handover.refer([case], unit="广州市中级人民法院", actor=p["gz"])
     assert done["referrals"][0]["status"] == "referred"
     assert [e["status"] for e in s.workflow.litigation_track(case)["events"]][-1] == "handed_over"
+
+
+def test_every_hand_over_write_is_audited_in_its_transaction(world: dict[str, Any]) -> None:
+    """Refer, each 查 / 纠 / 解 / 退 step, the checklist, 司法救助 and 依法终结 leave a ``litigation.*``
+    event naming the actor, unit and record (kb/audit.py), whichever door wrote them; the applicant's
+    name is never in it. A refused step leaves none."""
+    s: LeianService = world["service"]
+    p: dict[str, Principal] = world["p"]
+    first, second = world["ids"][0], world["ids"][1]
+    ref = s.handover.refer([first], unit="广州中院", note="请核查", actor=p["gz"])["referrals"][0]["id"]
+    with pytest.raises(InvalidInputError):
+        s.handover.step(ref, "resolve", "未核查先化解", p["court"])
+    s.handover.step(ref, "check", "已核查", p["court"])
+    s.handover.step(ref, "correct", "已纠正执行程序", p["court"])
+    s.handover.record_checklist(first, [{"item": "hardship", "applies": True, "done": True}], p["court"])
+    s.handover.request_aid(first, applicant="王大明", amount=5000, actor=p["court"])
+    aid_id = s.handover.dossier(first, p["court"])["judicial_aid"][0]["id"]
+    s.handover.decide_aid(aid_id, decision="granted", actor=p["court"])
+    s.handover.step(ref, "resolve", "已化解", p["court"])
+    s.handover.step(ref, "conclude", "依法终结", p["court"])
+    back = s.handover.refer([second], unit="广州市中级人民法院", actor=p["gz"])["referrals"][0]["id"]
+    s.handover.step(back, "return", "不属于本院管辖", p["court"])
+    events, _ = s.audit.query(AuditFilter(action="litigation"), limit=100)
+    got = [(e["action"], e["username"], e["unit"], e["record_id"]) for e in reversed(events)]
+    court, gz = ("court", "广州市中级人民法院"), ("gz", "广州市")
+    assert got == [
+        ("litigation.refer", *gz, str(first)),
+        ("litigation.check", *court, str(first)),
+        ("litigation.correct", *court, str(first)),
+        ("litigation.checklist", *court, str(first)),
+        ("litigation.aid_request", *court, str(first)),
+        ("litigation.aid_decision", *court, str(first)),
+        ("litigation.resolve", *court, str(first)),
+        ("litigation.conclude", *court, str(first)),
+        ("litigation.refer", *gz, str(second)),
+        ("litigation.return", *court, str(second)),
+    ]
+    by_action = {e["action"]: e["detail"] for e in events}
+    assert by_action["litigation.refer"]["unit"] == "广州市中级人民法院"
+    assert by_action["litigation.conclude"] == {
+        "referral_id": ref,
+        "unit": "广州市中级人民法院",
+        "from": "resolved",
+        "to": "concluded",
+    }
+    assert by_action["litigation.aid_decision"]["amount"] == 5000
+    assert "王大明" not in str(events)

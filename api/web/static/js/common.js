@@ -1,5 +1,6 @@
 // Pieces several pages share: facet options, case rows, hit cards, suggestion and guidance blocks.
 import { api } from "./api.js";
+import { markButtons } from "./feedback.js";
 import { badge, fmtPct, h, highlight, snippet, statusBadge } from "./ui.js";
 
 export async function fillFacets(selects) {
@@ -47,21 +48,24 @@ export function caseRow(c) {
   );
 }
 
-export function hitItem(hit, rank) {
+// query (optional): the search's { text } or { case_id }, for the 相关 / 不相关 marks.
+export function hitItem(hit, rank, query = null) {
   const c = hit.case;
   const terms = hit.matched_terms || [];
   const pct = Math.max(0, Math.min(1, hit.dense_score ?? hit.score));
   return h(
     "li",
-    { class: "hit", dataset: { caseId: c.id, externalNo: c.external_no } },
+    { class: hit.low_relevance ? "hit low" : "hit", dataset: { caseId: c.id, externalNo: c.external_no } },
     h("div", { class: "hit-rank" }, rank),
     h(
       "div",
       {},
       h("a", { class: "hit-title", href: `/cases/${c.id}` }, highlight(c.title || c.external_no, terms)),
+      hit.low_relevance ? [" ", badge("相关度较低", "amber")] : null,
       h("div", { class: "hit-meta" }, caseBadges(c), h("span", { class: "muted small" }, `  ${c.external_no} · ${c.received_date}`)),
       h("p", { class: "hit-snippet" }, highlight(snippet(c.content, terms), terms)),
       hit.reasons?.length ? h("ul", { class: "hit-reasons" }, hit.reasons.map((r) => h("li", {}, r))) : null,
+      markButtons("case", c.id, query, hit.my_mark ?? null),
     ),
     h(
       "div",
@@ -102,7 +106,8 @@ export function suggestionBlock(found) {
   ]);
 }
 
-export function guidanceBlock(resp, terms = []) {
+// query (optional): the look-up's { text } or { case_id }, for the 相关 / 不相关 marks.
+export function guidanceBlock(resp, terms = [], query = null) {
   if (!resp) return h("p", { class: "empty" }, "典型案例库未启用");
   if (!resp.hits.length) return h("p", { class: "empty" }, "暂无匹配的已发布典型案例");
   return resp.hits.slice(0, 2).map((hit) => {
@@ -110,13 +115,15 @@ export function guidanceBlock(resp, terms = []) {
     const steps = m.guidance?.steps || [];
     return h(
       "article",
-      { class: "mc" },
+      { class: hit.low_relevance ? "mc low" : "mc", dataset: { modelCaseId: m.id } },
       h("a", { class: "mc-title", href: `/modelcases/${m.id}` }, highlight(m.title, hit.matched_terms || terms)),
       " ",
       badge(m.authority, m.authority === "指导性" ? "red" : "blue"),
+      hit.low_relevance ? [" ", badge("相关度较低", "amber")] : null,
       h("div", { class: "muted small" }, [m.code, m.lead_department, m.category].filter(Boolean).join(" · ")),
       steps.length ? h("ol", { class: "steps" }, steps.slice(0, 3).map((s) => h("li", {}, s))) : null,
       h("a", { class: "small", href: `/modelcases/${m.id}` }, `查看完整操作指引（${steps.length} 步）→`),
+      markButtons("modelcase", m.id, query, hit.my_mark ?? null),
     );
   });
 }

@@ -21,9 +21,40 @@ function row(r) {
     h("td", {}, h("button", { class: "btn small", type: "button", onclick: () => openCase(r.case_id) }, r.can_act ? "办理" : "查看")));
 }
 
+const addDays = (iso, n) => { const d = new Date(`${iso}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
+
+// Counts per receiving unit (no rates): answered, answered late, open, overdue, due within three days.
+function summary(all) {
+  const soonest = addDays($("#lt-summary-box").dataset.today, 3);
+  const by = new Map();
+  for (const r of all) {
+    const u = by.get(r.unit) || { unit: r.unit, total: 0, answered: 0, late: 0, open: 0, overdue: 0, soon: 0, next: null };
+    u.total += 1;
+    if (r.answered_at) { u.answered += 1; if (r.answered_at.slice(0, 10) > r.feedback_due) u.late += 1; }
+    else if (r.open) {
+      u.open += 1;
+      if (r.overdue) u.overdue += 1;
+      else if (r.feedback_due <= soonest) u.soon += 1;
+      if (!r.overdue && (!u.next || r.feedback_due < u.next)) u.next = r.feedback_due;
+    }
+    by.set(r.unit, u);
+  }
+  const rows = [...by.values()].sort((a, b) => b.overdue - a.overdue || b.open - a.open || a.unit.localeCompare(b.unit, "zh"));
+  return h("table", { class: "table", id: "lt-summary-table" },
+    h("thead", {}, h("tr", {}, ["接收单位", "移交", "已反馈", "逾期后反馈", "待反馈", "逾期未反馈", "三日内到期", "最近反馈期限"].map((t, i) => h("th", { class: i > 0 && i < 7 ? "num" : "" }, t)))),
+    h("tbody", {}, rows.map((u) => h("tr", { dataset: { unit: u.unit } }, h("td", {}, u.unit),
+      ...[u.total, u.answered, u.late, u.open].map((v) => h("td", { class: "num" }, v)),
+      h("td", { class: "num" }, u.overdue ? badge(`${u.overdue} 件`, "red") : "0"),
+      h("td", { class: "num" }, u.soon ? badge(`${u.soon} 件`, "amber") : "0"),
+      h("td", {}, u.next || "—")))));
+}
+
 async function load() {
   try {
-    const rows = await api("/api/litigation/referrals", { query: { status: $("#lt-status").value, overdue: $("#lt-overdue").value ? "true" : "" } });
+    const [rows, all] = await Promise.all([
+      api("/api/litigation/referrals", { query: { status: $("#lt-status").value, overdue: $("#lt-overdue").value ? "true" : "" } }),
+      api("/api/litigation/referrals", { query: { limit: 1000 } })]);
+    if (all.length) { $("#lt-summary-box").hidden = false; clear($("#lt-summary"), summary(all)); }
     const table = h("table", { class: "table", id: "lt-referrals" },
       h("thead", {}, h("tr", {}, ["登记编号", "标题", "接收单位", "状态", "反馈期限", "移交人", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, rows.length ? rows.map(row) : h("tr", {}, h("td", { colspan: 7, class: "empty" }, "没有移交记录"))));

@@ -96,10 +96,12 @@ async function run(query) {
       can("modelcases:read") ? optional("/api/modelcases/guidance", { method: "POST", body: query.case_id ? { case_id: query.case_id, k: 3 } : { text: query.text, k: 3 } }).catch(() => null) : null,
     ]);
     $("#results").hidden = false;
-    $("#hits-meta").textContent = res.hits.length ? `按相关度排序，前 ${res.hits.length} 件` : "";
-    clear($("#hits"), res.hits.length ? res.hits.map((x, i) => hitItem(x, i + 1)) : h("li", { class: "empty" }, "没有找到相似案件，可放宽筛选条件后重试"));
+    const allLow = res.hits.length > 0 && res.hits.every((x) => x.low_relevance);
+    $("#hits-meta").textContent = !res.hits.length ? "" : allLow ? "所有结果均相关度较低，可能没有真正相似的案件" : `按相关度排序，前 ${res.hits.length} 件`;
+    const asked = query.case_id ? { case_id: query.case_id } : { text: query.text };
+    clear($("#hits"), res.hits.length ? res.hits.map((x, i) => hitItem(x, i + 1, asked)) : h("li", { class: "empty" }, "没有找到相似案件，可放宽筛选条件后重试"));
     clear($("#suggest"), suggestionBlock(suggest));
-    clear($("#models"), guidanceBlock(guide, res.query_terms));
+    clear($("#models"), guidanceBlock(guide, res.query_terms, asked));
     await warnings(query, res.hits);
     window.scrollTo({ top: 0 });
   } catch (e) {

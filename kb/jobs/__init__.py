@@ -1,0 +1,1 @@
+"""Background jobs: long work (group discovery, reindex, large imports, reports) run off the request."""
