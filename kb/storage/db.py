@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
 
 from kb.storage.migrate import Migration, apply, check_order
 
@@ -94,8 +93,7 @@ class Database:
         self.dialect = "postgresql"
         self.url = url
         self.path = Path(url.rsplit("/", 1)[-1].split("?", 1)[0] or "postgresql")  # a label, never a file
-        # Typed as sqlite3's: PgConnection offers the part of its surface the stores use.
-        self._conn = cast(sqlite3.Connection, PgConnection(url))
+        self._conn = PgConnection(url)  # a sqlite3.Connection subclass: the stores' hints hold
         try:
             self.applied = self.migrate()
         except BaseException:

@@ -60,6 +60,7 @@ class Statement:
     returns_id: bool = False  # RETURNING <identity> was added: the cursor reads it as lastrowid
     reseed: str | None = None  # "table.column": an explicit value went into this identity column
     ddl: bool = False  # changes the catalog
+    hide_rowid: bool = False  # ``SELECT *``: drop the hidden "rowid" column, as SQLite's * has none
     noop: bool = False  # a SQLite PRAGMA with no PostgreSQL meaning (foreign_keys, journal_mode, ...)
 
 
@@ -111,10 +112,17 @@ class Translator:
             _ddl_types(tree)
         if isinstance(tree, exp.Insert):
             returns_id, reseed = self._insert(tree)
+        listed = isinstance(tree, exp.Select) and any(
+            isinstance(e, exp.Column) and e.name.lower() in ("rowid", "_rowid_", "oid") for e in tree.expressions
+        )
+        self._rowid(tree)
+        hide_rowid = not listed and any(True for _ in tree.find_all(exp.Star))
+        _booleans(tree)
         tree = tree.transform(_functions)
         for conflict in tree.find_all(exp.OnConflict):
             keys = conflict.args.get("conflict_keys") or []
             conflict.set("conflict_keys", [k.this if isinstance(k, exp.Ordered) else k for k in keys])
+            _qualify_upsert(tree, conflict)
         tree = tree.transform(_placeholders)
         try:
             out = tree.sql(dialect="postgres", identify=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
@@ -123,7 +131,21 @@ class Translator:
         if with_params:
             out = out.replace("%", "%%")
         out = re.sub(NAMED + r"(\w+)" + NAMED, lambda m: f"%({m.group(1)})s", out).replace(SENTINEL, "%s")
-        return Statement(out, returns_id=returns_id, reseed=reseed, ddl=ddl)
+        return Statement(out, returns_id=returns_id, reseed=reseed, ddl=ddl, hide_rowid=hide_rowid)
+
+    def _rowid(self, tree: exp.Expression) -> None:
+        """SQLite's ``rowid`` as the table's INTEGER PRIMARY KEY (its alias there); a table without
+        one has a hidden "rowid" identity column (``_ddl_types``)."""
+        for column in list(tree.find_all(exp.Column)):
+            if column.name.lower() not in ("rowid", "_rowid_", "oid"):
+                continue
+            select = column.find_ancestor(exp.Select, exp.Update, exp.Delete)
+            tables = {} if select is None else {t.alias_or_name.lower(): t.name.lower() for t in select.find_all(exp.Table)}
+            qualifier = column.table.lower()
+            table_name = tables.get(qualifier) if qualifier else (next(iter(tables.values())) if len(tables) == 1 else None)
+            table = self.catalog.get(table_name or "")
+            target = table.identity if table is not None and table.identity else "rowid"
+            column.set("this", exp.to_identifier(target))
 
     def _insert(self, tree: exp.Insert) -> tuple[bool, str | None]:
         target = tree.this
@@ -156,8 +178,27 @@ class Translator:
         return True, (f"{name}.{table.identity}" if table.identity in columns else None)
 
 
+def _qualify_upsert(tree: exp.Expression, conflict: exp.OnConflict) -> None:
+    """``DO UPDATE SET v = v + 1``: SQLite reads a bare column as the stored row's, PostgreSQL calls
+    it ambiguous (the row or ``excluded``); name the table."""
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table):
+        return
+    name = target.alias_or_name
+    parts = [e.expression for e in conflict.expressions if isinstance(e, exp.EQ)]
+    if conflict.args.get("where") is not None:
+        parts.append(conflict.args["where"])
+    for part in parts:
+        for column in part.find_all(exp.Column):
+            if not column.table:
+                column.set("table", exp.to_identifier(name))
+
+
 def _ddl_types(tree: exp.Expression) -> None:
-    """SQLite's 64-bit INTEGER as BIGINT; ``INTEGER PRIMARY KEY`` (the rowid) as an identity column."""
+    """SQLite's 64-bit INTEGER as BIGINT; ``INTEGER PRIMARY KEY`` (the rowid) as an identity column;
+    a table without one gets a hidden "rowid" identity column (SQLite's implicit rowid: insertion
+    order for ``ORDER BY rowid``), dropped again from ``SELECT *`` results."""
+    with_identity = False
     for column in tree.find_all(exp.ColumnDef):
         kind = column.args.get("kind")
         if not isinstance(kind, exp.DataType):
@@ -175,6 +216,54 @@ def _ddl_types(tree: exp.Expression) -> None:
                 identity = exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=False))
                 constraints = [identity, *constraints]
             column.set("constraints", constraints)
+            with_identity = True
+    schema = tree.this if isinstance(tree, exp.Create) else None
+    if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE" and isinstance(schema, exp.Schema):
+        if not with_identity and schema.find(exp.ColumnDef) is not None:
+            hidden = exp.ColumnDef(
+                this=exp.to_identifier("rowid"),
+                kind=exp.DataType.build("BIGINT"),
+                constraints=[exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=False))],
+            )
+            columns = [e for e in schema.expressions if isinstance(e, exp.ColumnDef)]
+            others = [e for e in schema.expressions if not isinstance(e, exp.ColumnDef)]
+            schema.set("expressions", [*columns, hidden, *others])
+
+
+_PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Paren)
+_VALUE_OF_PREDICATE = (exp.Sum, exp.Avg, exp.Max, exp.Min, exp.Add, exp.Sub, exp.Mul, exp.Div)
+
+
+def _truthy(node: exp.Expression) -> exp.Expression:
+    """An integer (a flag column, a ``?`` bound to a bool, ``1``) where SQL wants a boolean: ``<> 0``."""
+    if isinstance(node, exp.Paren):
+        node.set("this", _truthy(node.this))
+        return node
+    if isinstance(node, _PREDICATES) or isinstance(node, exp.Null):
+        return node
+    return exp.Paren(this=exp.NEQ(this=node.copy(), expression=exp.Literal.number(0)))
+
+
+def _booleans(tree: exp.Expression) -> None:
+    """SQLite has no boolean type: integers stand in conditions and conditions count as 0/1."""
+    for node in list(tree.find_all(exp.Connector, exp.Not, exp.Where, exp.Having, exp.If, exp.Join)):
+        if isinstance(node, exp.Connector):
+            node.set("this", _truthy(node.this))
+            node.set("expression", _truthy(node.expression))
+        elif isinstance(node, exp.Not | exp.Where | exp.Having):
+            node.set("this", _truthy(node.this))
+        elif isinstance(node, exp.If):  # CASE WHEN <cond>, not the simple CASE x WHEN <value>
+            parent = node.parent
+            if not (isinstance(parent, exp.Case) and parent.args.get("this") is not None):
+                node.set("this", _truthy(node.this))
+        elif isinstance(node, exp.Join) and node.args.get("on") is not None:
+            node.set("on", _truthy(node.args["on"]))
+    for node in list(tree.find_all(*_VALUE_OF_PREDICATE)):
+        for key in ("this", "expression"):
+            arg = node.args.get(key)
+            inner = arg.this if isinstance(arg, exp.Paren) else arg
+            if isinstance(inner, exp.Predicate | exp.Connector | exp.Not) and not isinstance(inner, exp.Exists):
+                node.set(key, exp.Cast(this=arg.copy(), to=exp.DataType.build("BIGINT")))
 
 
 def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expression:

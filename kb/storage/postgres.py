@@ -165,7 +165,23 @@ def _catalog(conn: psycopg.Connection[Any]) -> dict[str, Table]:
             pk.append(column)
         if identity:
             ident.append(column)
-    return {t: Table(tuple(c), tuple(p), i[0] if i else None) for t, (c, p, i) in tables.items()}
+    # The hidden "rowid" (a table without INTEGER PRIMARY KEY, pg_dialect._ddl_types) is no column of
+    # SQLite's: INSERT OR REPLACE without a column list and lastrowid ignore it.
+    return {
+        t: Table(tuple(x for x in c if x != "rowid"), tuple(p), next((x for x in i if x != "rowid"), None))
+        for t, (c, p, i) in tables.items()
+    }
+
+
+def _without_rowid(rows: list[Any], description: Any) -> tuple[list[Any], Any]:
+    keep = [i for i, c in enumerate(description) if c.name != "rowid"]
+    names = tuple(description[i].name for i in keep)
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name.lower(), i)
+    for i, name in enumerate(names):
+        index.setdefault(name, i)
+    return [Row(names, index, [r[i] for i in keep]) for r in rows], [description[i] for i in keep]
 
 
 class PgCursor:
@@ -193,8 +209,14 @@ class PgCursor:
             yield self._rows.pop(0)
 
 
-class PgConnection:
-    """A psycopg connection with the ``sqlite3.Connection`` surface the stores use."""
+class PgConnection(sqlite3.Connection):
+    """A psycopg connection with the ``sqlite3.Connection`` surface the stores use.
+
+    It subclasses ``sqlite3.Connection`` (never initialising the SQLite part) so the stores' type
+    hints and their ``isinstance(source, sqlite3.Connection)`` checks (a connection inside a
+    transaction vs the ``Database``) hold unchanged; any sqlite3 method not overridden here raises
+    ``sqlite3.ProgrammingError`` instead of touching SQLite.
+    """
 
     dialect = "postgresql"
 
@@ -218,10 +240,12 @@ class PgConnection:
             self._conn.row_factory = _row_factory
 
     @property
-    def in_transaction(self) -> bool:
+    def in_transaction(self) -> bool:  # type: ignore[override]
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgCursor:
+    def execute(  # type: ignore[override]
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> PgCursor:
         with_params = params is not None and (len(params) > 0 or isinstance(params, dict))
         self._fresh_catalog(sql)
         statements = self.translator.translate(sql, with_params)
@@ -241,7 +265,7 @@ class PgConnection:
             self.refresh_catalog()
             self._stale_catalog = False
 
-    def executemany(self, sql: str, seq: Any) -> PgCursor:
+    def executemany(self, sql: str, seq: Any) -> PgCursor:  # type: ignore[override]
         rows = [tuple(r) if not isinstance(r, dict) else r for r in seq]
         self._fresh_catalog(sql)
         cursor = PgCursor()
@@ -269,6 +293,8 @@ class PgConnection:
                 out.description = cur.description
                 if cur.description is not None:
                     rows = cur.fetchall()
+                    if statement.hide_rowid and any(c.name == "rowid" for c in cur.description):
+                        rows, out.description = _without_rowid(rows, cur.description)
                     if statement.returns_id:
                         out.lastrowid = rows[-1][0] if rows else None
                     else:
