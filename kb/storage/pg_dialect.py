@@ -96,6 +96,8 @@ class Translator:
             return []
         if re.match(r"^PRAGMA\s+(foreign_keys|journal_mode|synchronous|busy_timeout)\b", text, re.IGNORECASE):
             return [Statement("", noop=True)]
+        if re.match(r"^SET\s+(LOCAL\s+|SESSION\s+)?\w+\s*(=|TO)", text, re.IGNORECASE):
+            return [Statement(text)]  # a PostgreSQL session setting (SQLite has none): as written
         trigger = _TRIGGER.match(sql.strip())
         if trigger:
             return _trigger(*trigger.groups())
