@@ -25,6 +25,7 @@ WRITE_LOCK_KEY = 0x4C45_4941  # "LEIA"
 def is_postgres(target: Path | str) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
+
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 

@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -92,7 +93,7 @@ class Translator:
 
     def _translate(self, sql: str, with_params: bool) -> list[Statement]:
         text = sql.strip().rstrip(";").strip()
-        if not text or text.startswith("--") and "\n" not in text:
+        if not text or (text.startswith("--") and "\n" not in text):
             return []
         if re.match(r"^PRAGMA\s+(foreign_keys|journal_mode|synchronous|busy_timeout)\b", text, re.IGNORECASE):
             return [Statement("", noop=True)]
@@ -102,7 +103,7 @@ class Translator:
         if trigger:
             return _trigger(*trigger.groups())
         try:
-            trees = [t for t in sqlglot.parse(text, read="sqlite") if t is not None]
+            trees = [cast(exp.Expression, t) for t in sqlglot.parse(text, read="sqlite") if t is not None]
         except sqlglot.errors.ParseError as exc:
             raise TranslationError(f"无法转换为 PostgreSQL 的 SQL：{text[:200]}（{exc}）") from exc
         return [self._statement(tree, with_params, text) for tree in trees]
@@ -142,9 +143,13 @@ class Translator:
             if column.name.lower() not in ("rowid", "_rowid_", "oid"):
                 continue
             select = column.find_ancestor(exp.Select, exp.Update, exp.Delete)
-            tables = {} if select is None else {t.alias_or_name.lower(): t.name.lower() for t in select.find_all(exp.Table)}
+            tables = (
+                {} if select is None else {t.alias_or_name.lower(): t.name.lower() for t in select.find_all(exp.Table)}
+            )
             qualifier = column.table.lower()
-            table_name = tables.get(qualifier) if qualifier else (next(iter(tables.values())) if len(tables) == 1 else None)
+            table_name = (
+                tables.get(qualifier) if qualifier else (next(iter(tables.values())) if len(tables) == 1 else None)
+            )
             table = self.catalog.get(table_name or "")
             target = table.identity if table is not None and table.identity else "rowid"
             column.set("this", exp.to_identifier(target))
@@ -212,24 +217,35 @@ def _ddl_types(tree: exp.Expression) -> None:
         constraints = column.args.get("constraints") or []
         is_pk = any(isinstance(c.args.get("kind"), exp.PrimaryKeyColumnConstraint) for c in constraints)
         if is_pk and column.args["kind"].this == exp.DataType.Type.BIGINT:
-            has_identity = any(isinstance(c.args.get("kind"), exp.GeneratedAsIdentityColumnConstraint) for c in constraints)
-            constraints = [c for c in constraints if not isinstance(c.args.get("kind"), exp.AutoIncrementColumnConstraint)]
+            has_identity = any(
+                isinstance(c.args.get("kind"), exp.GeneratedAsIdentityColumnConstraint) for c in constraints
+            )
+            constraints = [
+                c for c in constraints if not isinstance(c.args.get("kind"), exp.AutoIncrementColumnConstraint)
+            ]
             if not has_identity:
                 identity = exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=False))
                 constraints = [identity, *constraints]
             column.set("constraints", constraints)
             with_identity = True
     schema = tree.this if isinstance(tree, exp.Create) else None
-    if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE" and isinstance(schema, exp.Schema):
-        if not with_identity and schema.find(exp.ColumnDef) is not None:
-            hidden = exp.ColumnDef(
-                this=exp.to_identifier("rowid"),
-                kind=exp.DataType.build("BIGINT"),
-                constraints=[exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=False))],
-            )
-            columns = [e for e in schema.expressions if isinstance(e, exp.ColumnDef)]
-            others = [e for e in schema.expressions if not isinstance(e, exp.ColumnDef)]
-            schema.set("expressions", [*columns, hidden, *others])
+    if (
+        (
+            isinstance(tree, exp.Create)
+            and (tree.args.get("kind") or "").upper() == "TABLE"
+            and isinstance(schema, exp.Schema)
+        )
+        and not with_identity
+        and schema.find(exp.ColumnDef) is not None
+    ):
+        hidden = exp.ColumnDef(
+            this=exp.to_identifier("rowid"),
+            kind=exp.DataType.build("BIGINT"),
+            constraints=[exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=False))],
+        )
+        columns = [e for e in schema.expressions if isinstance(e, exp.ColumnDef)]
+        others = [e for e in schema.expressions if not isinstance(e, exp.ColumnDef)]
+        schema.set("expressions", [*columns, hidden, *others])
 
 
 _PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Paren)
@@ -241,7 +257,7 @@ def _truthy(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Paren):
         node.set("this", _truthy(node.this))
         return node
-    if isinstance(node, _PREDICATES) or isinstance(node, exp.Null):
+    if isinstance(node, (_PREDICATES, exp.Null)):
         return node
     return exp.Paren(this=exp.NEQ(this=node.copy(), expression=exp.Literal.number(0)))
 
@@ -264,14 +280,16 @@ def _booleans(tree: exp.Expression) -> None:
         for key in ("this", "expression"):
             arg = node.args.get(key)
             inner = arg.this if isinstance(arg, exp.Paren) else arg
-            if isinstance(inner, exp.Predicate | exp.Connector | exp.Not) and not isinstance(inner, exp.Exists):
+            if arg is None or isinstance(inner, exp.Exists):
+                continue
+            if isinstance(inner, exp.Predicate | exp.Connector | exp.Not):
                 node.set(key, exp.Cast(this=arg.copy(), to=exp.DataType.build("BIGINT")))
 
 
 def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expression:
     """A timestamp: 'now' is the UTC clock (as in SQLite), anything else an ISO date or date-time text."""
     if isinstance(value, exp.Literal) and value.is_string and value.this.lower() == "now":
-        moment: exp.Expression = sqlglot.parse_one("CURRENT_TIMESTAMP AT TIME ZONE 'UTC'", read="postgres")
+        moment = cast(exp.Expression, sqlglot.parse_one("CURRENT_TIMESTAMP AT TIME ZONE 'UTC'", read="postgres"))
     else:
         text = exp.Cast(this=value.transform(_functions), to=exp.DataType.build("TEXT"))
         head = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(19))
@@ -283,12 +301,12 @@ def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expre
         if not found:
             raise TranslationError(f"不支持的日期修饰符：{modifier.this}")
         interval = exp.Interval(this=exp.Literal.string(str(int(found.group(1)))), unit=exp.var(found.group(2).upper()))
-        moment = exp.Add(this=exp.Paren(this=moment), expression=interval)
+        moment = cast(exp.Expression, exp.Add(this=exp.Paren(this=moment), expression=interval))
     return moment
 
 
 def _to_char(moment: exp.Expression, fmt: str) -> exp.Expression:
-    return exp.func("TO_CHAR", moment, exp.Literal.string(fmt))
+    return cast(exp.Expression, exp.func("TO_CHAR", moment, exp.Literal.string(fmt)))
 
 
 def _pg_format(sqlite_format: str) -> str:

@@ -35,7 +35,7 @@ class PgError(sqlite3.DatabaseError):
     """A PostgreSQL error in the ``sqlite3`` vocabulary; ``pgcode`` is the server's SQLSTATE."""
 
     pgcode: str | None = None
-    sqlite_errorname: str = ""  # type: ignore[misc]
+    sqlite_errorname: str = ""
 
 
 class PgIntegrityError(PgError, sqlite3.IntegrityError):
@@ -129,7 +129,9 @@ class _NumericLoader(adapt.Loader):
 
     def load(self, data: Any) -> int | float:
         value = Decimal(bytes(data).decode())
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        exponent = value.as_tuple().exponent
+        whole = isinstance(exponent, int) and exponent >= 0
+        return int(value) if whole else float(value)
 
 
 class _BoolLoader(adapt.Loader):
@@ -231,6 +233,7 @@ class PgConnection(sqlite3.Connection):
         self._conn.row_factory = _row_factory
         self.translator = Translator()
         self._stale_catalog = True
+        self._changes = 0
 
     def refresh_catalog(self) -> None:
         self._conn.row_factory = psycopg.rows.tuple_row
@@ -240,7 +243,12 @@ class PgConnection(sqlite3.Connection):
             self._conn.row_factory = _row_factory
 
     @property
-    def in_transaction(self) -> bool:  # type: ignore[override]
+    def total_changes(self) -> int:
+        """Rows inserted, updated or deleted through this connection (as ``sqlite3``'s counter)."""
+        return self._changes
+
+    @property
+    def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
 
     def execute(  # type: ignore[override]
@@ -279,6 +287,7 @@ class PgConnection(sqlite3.Connection):
             with self._conn.cursor() as cur:
                 cur.executemany(statement.sql, rows)
                 cursor.rowcount = cur.rowcount
+                self._count(statement.sql, cur.rowcount)
                 if statement.reseed:
                     self._reseed(cur, statement.reseed)
         except psycopg.Error as exc:
@@ -290,6 +299,7 @@ class PgConnection(sqlite3.Connection):
             with self._conn.cursor() as cur:
                 cur.execute(statement.sql, params)
                 out.rowcount = cur.rowcount
+                self._count(statement.sql, cur.rowcount)
                 out.description = cur.description
                 if cur.description is not None:
                     rows = cur.fetchall()
@@ -303,6 +313,10 @@ class PgConnection(sqlite3.Connection):
                     self._reseed(cur, statement.reseed)
         except psycopg.Error as exc:
             raise map_error(exc) from exc
+
+    def _count(self, sql: str, rowcount: int) -> None:
+        if rowcount > 0 and sql[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self._changes += rowcount
 
     @staticmethod
     def _reseed(cur: psycopg.Cursor[Any], target: str) -> None:

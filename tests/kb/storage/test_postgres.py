@@ -98,7 +98,9 @@ def test_sqlite_date_functions() -> None:
 
 
 def test_the_setting_accepts_only_postgresql_urls() -> None:
-    assert load_settings({"LEIAN_DATABASE_URL": "postgresql://leian@db/leian"}).database == "postgresql://leian@db/leian"
+    assert (
+        load_settings({"LEIAN_DATABASE_URL": "postgresql://leian@db/leian"}).database == "postgresql://leian@db/leian"
+    )
     assert isinstance(load_settings({}).database, Path)  # unset: the SQLite file in the data directory
     with pytest.raises(InvalidInputError, match="LEIAN_DATABASE_URL"):
         load_settings({"LEIAN_DATABASE_URL": "mysql://x"})
@@ -224,7 +226,9 @@ def test_the_same_import_and_searches_answer_the_same_on_both(pg_url: str, tmp_p
 
 def _tables(db: Database) -> dict[str, list[tuple]]:
     if db.dialect == "sqlite":
-        names = [r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        names = [
+            r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        ]
     else:
         names = [r[0] for r in db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
     out = {}
