@@ -68,7 +68,7 @@ def postgres_mode() -> bool:
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
     if postgres_mode() and "database_url" not in overrides:
-        overrides["database_url"] = pg.shared().new_database()
+        overrides["database_url"] = pg.shared().database_for(tmp)
     return Settings(data_dir=tmp, petitioner_key="test-secret-key", threads=2).with_(**overrides)
 
 

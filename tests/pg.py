@@ -23,6 +23,7 @@ from pathlib import Path
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 RUN_AS = "nobody"
+MARKER = ".test-database-url"
 
 
 def pg_bin() -> Path | None:
@@ -97,6 +98,33 @@ class Cluster:
         with psycopg.connect(f"{self.base_url}/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return f"{self.base_url}/{name}"
+
+    def database_for(self, data_dir: Path) -> str:
+        """The database that goes with a test's data directory, as the SQLite file would.
+
+        The first call for a directory creates an empty database and notes its URL in the directory
+        (``MARKER``); later calls (a service reopened on the same directory) get the same one. A
+        directory copied from another (``shutil.copytree`` of a prepared template) carries the
+        other's note: it gets a copy of that database (``CREATE DATABASE ... TEMPLATE``)."""
+        import json
+
+        import psycopg
+
+        marker = Path(data_dir) / MARKER
+        if marker.exists():
+            noted = json.loads(marker.read_text(encoding="utf-8"))
+            if noted["dir"] == str(Path(data_dir).resolve()):
+                return str(noted["url"])
+            name = f"t{os.getpid()}_{next(self._names)}"
+            source = noted["url"].rsplit("/", 1)[-1]
+            with psycopg.connect(f"{self.base_url}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            url = f"{self.base_url}/{name}"
+        else:
+            url = self.new_database()
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"dir": str(Path(data_dir).resolve()), "url": url}), encoding="utf-8")
+        return url
 
     def drop_database(self, url: str) -> None:
         import psycopg
