@@ -283,7 +283,7 @@ def _booleans(tree: exp.Expression) -> None:
             if arg is None or isinstance(inner, exp.Exists):
                 continue
             if isinstance(inner, exp.Predicate | exp.Connector | exp.Not):
-                node.set(key, exp.Cast(this=arg.copy(), to=exp.DataType.build("BIGINT")))
+                node.set(key, exp.Cast(this=arg.copy(), to=exp.DataType.build("INT")))
 
 
 def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expression:

@@ -82,7 +82,7 @@ def test_integers_in_conditions_and_conditions_as_integers() -> None:
     assert _sql("SELECT id FROM t WHERE active AND NOT flag OR ?") == (
         'SELECT "id" FROM "t" WHERE ("active" <> 0) AND NOT ("flag" <> 0) OR (%s <> 0)'
     )
-    assert _sql("SELECT SUM(a = b) FROM t") == 'SELECT SUM(CAST("a" = "b" AS BIGINT)) FROM "t"'
+    assert _sql("SELECT SUM(a = b) FROM t") == 'SELECT SUM(CAST("a" = "b" AS INT)) FROM "t"'
     assert "WHEN 'x' THEN" in _sql("SELECT CASE s WHEN 'x' THEN 1 END FROM t")  # a simple CASE keeps its values
 
 
