@@ -120,7 +120,10 @@ class Translator:
         )
         self._rowid(tree)
         hide_rowid = not listed and any(True for _ in tree.find_all(exp.Star))
-        _booleans(tree)
+        if not ddl:  # CHECK (...) and partial-index WHERE hold real conditions
+            _booleans(tree)
+        _alias_subqueries(tree)
+        _recursive(tree)
         tree = tree.transform(_functions)
         for conflict in tree.find_all(exp.OnConflict):
             keys = conflict.args.get("conflict_keys") or []
@@ -183,6 +186,28 @@ class Translator:
             return False, None
         tree.set("returning", exp.Returning(expressions=[exp.column(table.identity)]))
         return True, (f"{name}.{table.identity}" if table.identity in columns else None)
+
+
+def _recursive(tree: exp.Expression) -> None:
+    """SQLite runs a CTE that reads itself under plain ``WITH``; PostgreSQL needs ``WITH RECURSIVE``."""
+    for with_ in tree.find_all(exp.With):
+        for cte in with_.expressions:
+            name = cte.alias_or_name.lower()
+            if any(t.name.lower() == name for t in cte.this.find_all(exp.Table)):
+                with_.set("recursive", True)
+                anchor = cte.this.this if isinstance(cte.this, exp.Union) else None
+                if isinstance(anchor, exp.Select):  # 0 is INT; the recursive term's sums are BIGINT
+                    for value in list(anchor.expressions):
+                        literal = value.this if isinstance(value, exp.Alias) else value
+                        if isinstance(literal, exp.Literal) and not literal.is_string and literal.is_int:
+                            literal.replace(exp.Cast(this=literal.copy(), to=exp.DataType.build("BIGINT")))
+
+
+def _alias_subqueries(tree: exp.Expression) -> None:
+    """``FROM (SELECT ...)`` needs an alias on PostgreSQL before 16; SQLite names none."""
+    for i, sub in enumerate(list(tree.find_all(exp.Subquery))):
+        if isinstance(sub.parent, exp.From | exp.Join) and not sub.alias:
+            sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_sub{i}")))
 
 
 def _qualify_upsert(tree: exp.Expression, conflict: exp.OnConflict) -> None:
@@ -248,8 +273,7 @@ def _ddl_types(tree: exp.Expression) -> None:
         schema.set("expressions", [*columns, hidden, *others])
 
 
-_PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Paren)
-_VALUE_OF_PREDICATE = (exp.Sum, exp.Avg, exp.Max, exp.Min, exp.Add, exp.Sub, exp.Mul, exp.Div)
+_PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Paren, exp.Escape)
 
 
 def _truthy(node: exp.Expression) -> exp.Expression:
@@ -276,14 +300,29 @@ def _booleans(tree: exp.Expression) -> None:
                 node.set("this", _truthy(node.this))
         elif isinstance(node, exp.Join) and node.args.get("on") is not None:
             node.set("on", _truthy(node.args["on"]))
-    for node in list(tree.find_all(*_VALUE_OF_PREDICATE)):
-        for key in ("this", "expression"):
-            arg = node.args.get(key)
-            inner = arg.this if isinstance(arg, exp.Paren) else arg
-            if arg is None or isinstance(inner, exp.Exists):
-                continue
-            if isinstance(inner, exp.Predicate | exp.Connector | exp.Not):
-                node.set(key, exp.Cast(this=arg.copy(), to=exp.DataType.build("INT")))
+    for node in list(tree.find_all(exp.Predicate, exp.Connector, exp.Not, exp.Escape)):
+        if isinstance(node.parent, exp.Escape):  # x LIKE ? ESCAPE '\': the Escape is the test
+            continue
+        if not _in_condition(node):
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("INT")))
+
+
+def _in_condition(node: exp.Expression) -> bool:
+    """Whether ``node`` stands where SQL wants a boolean (else it is a value: SQLite's 0/1)."""
+    child, parent = node, node.parent
+    while isinstance(parent, exp.Paren):
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if isinstance(parent, exp.Connector | exp.Not | exp.Where | exp.Having):
+        return True
+    if isinstance(parent, exp.Join):
+        return child.arg_key == "on"
+    if isinstance(parent, exp.If):
+        return child.arg_key == "this"
+    if isinstance(parent, exp.Update | exp.OnConflict):  # SET column = value: an assignment, not a test
+        return child.arg_key == "expressions"
+    return isinstance(parent, exp.Filter)
 
 
 def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expression:
@@ -296,7 +335,10 @@ def _moment(value: exp.Expression, modifiers: list[exp.Expression]) -> exp.Expre
         moment = exp.Cast(this=head, to=exp.DataType.build("TIMESTAMP"))
     for modifier in modifiers:
         if not (isinstance(modifier, exp.Literal) and modifier.is_string):
-            raise TranslationError(f"日期修饰符必须是字面量：{modifier.sql()}")
+            # Computed ('+' || :days || ' days'): PostgreSQL reads the same text as an interval.
+            computed = exp.Cast(this=modifier.transform(_functions), to=exp.DataType.build("INTERVAL"))
+            moment = cast(exp.Expression, exp.Add(this=exp.Paren(this=moment), expression=computed))
+            continue
         found = _MODIFIER.match(modifier.this)
         if not found:
             raise TranslationError(f"不支持的日期修饰符：{modifier.this}")
