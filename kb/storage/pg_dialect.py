@@ -300,7 +300,8 @@ def _booleans(tree: exp.Expression) -> None:
                 node.set("this", _truthy(node.this))
         elif isinstance(node, exp.Join) and node.args.get("on") is not None:
             node.set("on", _truthy(node.args["on"]))
-    found: list[exp.Expression] = list(tree.find_all(exp.Predicate, exp.Connector, exp.Not, exp.Escape))
+    kinds = (exp.Predicate, exp.Connector, exp.Not, exp.Escape)
+    found = [cast(exp.Expression, n) for n in tree.walk() if isinstance(n, kinds)]
     for node in found:
         if isinstance(node.parent, exp.Escape):  # x LIKE ? ESCAPE '\': the Escape is the test
             continue
