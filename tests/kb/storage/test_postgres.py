@@ -284,3 +284,14 @@ def test_upgrading_an_old_database_gives_the_same_tables_on_both(pg_url: str, tm
         assert svc.search(text="视同缴费年限核定", k=5)
     finally:
         svc.close()
+
+
+def test_the_file_backup_refuses_a_postgresql_store(tmp_path: Path) -> None:
+    from kb.backup import backup, restore
+    from kb.errors import ConflictError
+
+    settings = Settings(data_dir=tmp_path, petitioner_key="k", threads=1, database_url="postgresql://leian@db/leian")
+    with pytest.raises(ConflictError, match="pg_dump"):
+        backup(settings, tmp_path / "b")
+    with pytest.raises(ConflictError, match="pg_dump"):
+        restore(settings, tmp_path / "b")
