@@ -72,6 +72,23 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return Settings(data_dir=tmp, petitioner_key="test-secret-key", threads=2).with_(**overrides)
 
 
+@pytest.fixture(autouse=True)
+def _cli_uses_the_test_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--db=postgres``, a CLI command a test runs on a service's data directory opens that
+    service's PostgreSQL database (as it would open the SQLite file there), not a new SQLite file."""
+    if not postgres_mode():
+        return
+    from api.cli import common
+    from kb.settings import load_settings
+
+    def with_test_database(**overrides: object) -> Settings:
+        settings = load_settings(**overrides)
+        url = pg.noted_url(settings.data_dir)
+        return settings.with_(database_url=url) if url and not settings.database_url else settings
+
+    monkeypatch.setattr(common, "load_settings", with_test_database)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh database on the session's throw-away PostgreSQL cluster (skipped without PostgreSQL)."""

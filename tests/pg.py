@@ -154,6 +154,17 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def noted_url(data_dir: Path) -> str | None:
+    """The test database noted in ``data_dir`` by ``Cluster.database_for`` for this very directory."""
+    import json
+
+    marker = Path(data_dir) / MARKER
+    if not marker.exists():
+        return None
+    noted = json.loads(marker.read_text(encoding="utf-8"))
+    return str(noted["url"]) if noted["dir"] == str(Path(data_dir).resolve()) else None
+
+
 _shared: Cluster | None = None
 
 
