@@ -33,10 +33,12 @@ NAMED = "\x02"
 # A modifier of SQLite's date functions: '+30 days', '-1 month', '+8 hours'.
 _MODIFIER = re.compile(r"^\s*([+-]?\d+)\s+(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE)
 _TRIGGER = re.compile(
-    r"^\s*CREATE\s+TRIGGER\s+(\w+)\s+(BEFORE|AFTER)\s+(INSERT|UPDATE|DELETE)\s+ON\s+(\w+)\s+"
+    r"^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+(BEFORE|AFTER)\s+"
+    r"(INSERT|DELETE|UPDATE(?:\s+OF\s+[\w\s,]+?)?)\s+ON\s+(\w+)\s+(?:FOR\s+EACH\s+ROW\s+)?(?:WHEN\s+(.+?)\s+)?"
     r"BEGIN\s+SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'([^']*)'\s*\)\s*;\s*END\s*;?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_DROP_TRIGGER = re.compile(r"^\s*DROP\s+TRIGGER\s+(IF\s+EXISTS\s+)?(\w+)\s*;?\s*$", re.IGNORECASE)
 _STRFTIME = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS", "%f": "SS.MS"}
 
 
@@ -102,6 +104,9 @@ class Translator:
         trigger = _TRIGGER.match(sql.strip())
         if trigger:
             return _trigger(*trigger.groups())
+        drop = _DROP_TRIGGER.match(text)
+        if drop:
+            return [_drop_trigger(drop.group(2), bool(drop.group(1)))]
         try:
             trees = [cast(exp.Expression, t) for t in sqlglot.parse(text, read="sqlite") if t is not None]
         except sqlglot.errors.ParseError as exc:
@@ -405,9 +410,11 @@ def _placeholders(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _trigger(name: str, when: str, event: str, table: str, message: str) -> list[Statement]:
+def _trigger(name: str, when: str, event: str, table: str, condition: str | None, message: str) -> list[Statement]:
     function = f"{name}_fn"
     body = message.replace("'", "''").replace("%", "%%")
+    event = re.sub(r"\s+", " ", event.strip()).upper()
+    test = f" WHEN ({condition.strip()})" if condition else ""  # NEW.x / OLD.x read the same in both
     return [
         Statement(
             f'CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql AS '
@@ -415,8 +422,20 @@ def _trigger(name: str, when: str, event: str, table: str, message: str) -> list
             ddl=True,
         ),
         Statement(
-            f'CREATE TRIGGER "{name}" {when.upper()} {event.upper()} ON "{table}" '
-            f'FOR EACH ROW EXECUTE FUNCTION "{function}"()',
+            f'CREATE TRIGGER "{name}" {when.upper()} {event} ON "{table}" '
+            f'FOR EACH ROW{test} EXECUTE FUNCTION "{function}"()',
             ddl=True,
         ),
     ]
+
+
+def _drop_trigger(name: str, if_exists: bool) -> Statement:
+    """SQLite's ``DROP TRIGGER name``: PostgreSQL wants the table too; it is looked up."""
+    missing = "NULL" if if_exists else f"RAISE EXCEPTION 'no such trigger: {name}'"
+    return Statement(
+        "DO $$ DECLARE t text; BEGIN "
+        f"SELECT tgrelid::regclass::text INTO t FROM pg_trigger WHERE tgname = '{name}' AND NOT tgisinternal; "
+        f"IF t IS NOT NULL THEN EXECUTE 'DROP TRIGGER \"{name}\" ON ' || t; "
+        f'DROP FUNCTION IF EXISTS "{name}_fn"(); ELSE {missing}; END IF; END $$',
+        ddl=True,
+    )
