@@ -295,3 +295,18 @@ def test_the_file_backup_refuses_a_postgresql_store(tmp_path: Path) -> None:
         backup(settings, tmp_path / "b")
     with pytest.raises(ConflictError, match="pg_dump"):
         restore(settings, tmp_path / "b")
+
+
+def test_sqlite_triggers_become_plpgsql() -> None:
+    t = Translator()
+    create = t.translate(
+        "CREATE TRIGGER stop BEFORE UPDATE OF status ON cases WHEN NEW.id = 5 BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        False,
+    )
+    assert [s.sql.split(" ")[1] for s in create] == ["OR", "TRIGGER"]
+    assert create[1].sql == (
+        'CREATE TRIGGER "stop" BEFORE UPDATE OF STATUS ON "cases" FOR EACH ROW WHEN (NEW.id = 5) '
+        'EXECUTE FUNCTION "stop_fn"()'
+    )
+    (drop,) = t.translate("DROP TRIGGER stop", False)
+    assert drop.sql.startswith("DO $$") and "FROM pg_trigger WHERE tgname = 'stop'" in drop.sql
