@@ -69,8 +69,20 @@ def _describe(db_path: Path) -> dict[str, Any]:
     return {"integrity": check, "cases": cases, "generation": int(gen[0]) if gen else 0, "migrations": versions}
 
 
+POSTGRES_BACKUP = (
+    "数据库为 PostgreSQL（LEIAN_DATABASE_URL）：请用 pg_dump / pg_restore 备份与恢复数据库（见 docs/deploy.md）"
+)
+
+
+def _embedded_only(settings: Settings) -> None:
+    """This backup copies the SQLite file; a PostgreSQL store is backed up with its own tools."""
+    if settings.database_url:
+        raise ConflictError(POSTGRES_BACKUP)
+
+
 def backup(settings: Settings, target: Path) -> dict[str, Any]:
     """Copy the live database and index into the folder ``target`` (created; must be empty)."""
+    _embedded_only(settings)
     if not settings.db_path.exists():
         raise NotFoundError(f"数据库不存在：{settings.db_path}")
     target = Path(target)
@@ -122,6 +134,7 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, 
     """Replace the deployment's data with a verified backup. The service must be stopped: a running
     ``leian serve`` holds the data directory's lock and the restore is refused (even with ``force``),
     since the running service would keep writing to the database it had open."""
+    _embedded_only(settings)
     refuse_while_serving(settings)
     manifest = verify(source)
     data_dir = settings.data_dir

@@ -86,7 +86,7 @@ class LeianService:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
             settings,
-            Database(settings.db_path, migrations=ALL_MIGRATIONS),
+            Database(settings.database, migrations=ALL_MIGRATIONS),
             encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
             segmenter
             or Segmenter(

@@ -54,6 +54,9 @@ RESOLVED_STATUSES: tuple[str, ...] = ("resolved", "closed")
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var/leian")
+    # The store: None = SQLite in data_dir/leian.db (the embedded default); "postgresql://user@host/db"
+    # = that PostgreSQL database for every table (docs/deploy.md). Index files stay in data_dir.
+    database_url: str | None = None
     encoder: EncoderName = "use-m3"
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
@@ -138,6 +141,11 @@ class Settings:
         return self.data_dir / "leian.db"
 
     @property
+    def database(self) -> str | Path:
+        """What ``Database`` opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
     def index_path(self) -> Path:
         return self.data_dir / "vectors.index"
 
@@ -161,6 +169,7 @@ class Settings:
 # The environment variable behind each setting: error messages name it, and README documents it.
 ENV: dict[str, str] = {
     "data_dir": "LEIAN_DATA_DIR",
+    "database_url": "LEIAN_DATABASE_URL",
     "encoder": "LEIAN_ENCODER",
     "encoder_model": "LEIAN_ENCODER_MODEL",
     "threads": "LEIAN_THREADS",
@@ -277,6 +286,9 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         bad("encoder_model", "正整数（hashing 编码器的向量维数）")
     if not isinstance(values["data_dir"], Path):
         bad("data_dir", "路径")
+    url = values["database_url"]
+    if url is not None and not (isinstance(url, str) and url.startswith(("postgresql://", "postgres://"))):
+        bad("database_url", " postgresql://用户@主机:端口/数据库 形式的地址（不设则使用数据目录中的 SQLite）")
     for flag in ("import_strict", "feedback_ranking"):
         if not isinstance(values[flag], bool):
             bad(flag, " true/false（或 1/0、yes/no）")
@@ -328,6 +340,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     base = Settings()
     values: dict[str, object] = {
         "data_dir": Path(env.get("LEIAN_DATA_DIR", str(base.data_dir))),
+        "database_url": env.get("LEIAN_DATABASE_URL") or None,
         "encoder": env.get("LEIAN_ENCODER", base.encoder),
         "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
         "threads": _number(env, "LEIAN_THREADS", base.threads),

@@ -1,4 +1,9 @@
-"""One SQLite database per deployment, in WAL mode, with the migrations it is given applied on open."""
+"""One database per deployment, with the migrations it is given applied on open.
+
+SQLite (a file, in WAL mode) is the default; a ``postgresql://`` URL opens that PostgreSQL database
+through ``kb.storage.postgres``, which runs the same SQLite-dialect SQL of the stores (translated)
+and raises the same ``sqlite3`` exception classes, so no store knows which one it talks to.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.storage.migrate import Migration, apply, check_order
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# Every write transaction on PostgreSQL takes this advisory lock first: writers are serialised
+# across processes and machines, the guarantee SQLite's BEGIN IMMEDIATE gives (docs/deploy.md).
+WRITE_LOCK_KEY = 0x4C45_4941  # "LEIA"
+
+
+def is_postgres(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
 
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 log = logging.getLogger(__name__)
@@ -60,14 +75,19 @@ class Database:
 
     def __init__(self, path: Path | str, *, migrations: Sequence[Migration]) -> None:
         check_order(migrations)
-        self.path = Path(path)
         self.migrations = tuple(migrations)
+        self._lock = threading.RLock()
+        self._after: list[Callable[[], None]] = []  # ``after_commit`` callbacks of the open transaction
+        if is_postgres(path):
+            self._open_postgres(str(path))
+            return
+        self.dialect = "sqlite"
+        self.url: str | None = None
+        self.path = Path(path)
         if str(path) != ":memory:":
             if not self.path.parent.exists():
                 self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True)
             private_file(self.path)
-        self._lock = threading.RLock()
-        self._after: list[Callable[[], None]] = []  # ``after_commit`` callbacks of the open transaction
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -83,6 +103,19 @@ class Database:
             side = Path(f"{self.path}{suffix}")
             if str(path) != ":memory:" and side.exists():
                 os.chmod(side, PRIVATE_FILE)
+
+    def _open_postgres(self, url: str) -> None:
+        from kb.storage.postgres import PgConnection  # psycopg is the optional ``postgres`` extra
+
+        self.dialect = "postgresql"
+        self.url = url
+        self.path = Path(url.rsplit("/", 1)[-1].split("?", 1)[0] or "postgresql")  # a label, never a file
+        self._conn = PgConnection(url)  # a sqlite3.Connection subclass: the stores' hints hold
+        try:
+            self.applied = self.migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def migrate(self) -> list[int]:
         """Apply this database's migrations not yet recorded; returns the versions applied now."""
@@ -108,7 +141,15 @@ class Database:
             if self._conn.in_transaction:  # nested: join the outer transaction
                 yield self._conn
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            if self.dialect == "sqlite":
+                self._conn.execute("BEGIN IMMEDIATE")
+            else:
+                self._conn.execute("BEGIN")
+                try:
+                    self._conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
             self._after = []
             try:
                 yield self._conn
@@ -139,6 +180,8 @@ class Database:
 
     def backup_to(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the service runs."""
+        if self.dialect != "sqlite":
+            raise NotImplementedError("PostgreSQL 数据库请用 pg_dump 备份（见 docs/deploy.md）")
         target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         private_file(target)
         dest = sqlite3.connect(str(target))

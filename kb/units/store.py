@@ -73,8 +73,13 @@ class UnitStore:
         return True
 
     def data_version(self) -> int:
-        """SQLite's counter of commits by OTHER connections (a CLI import while the server runs)."""
-        row = self.db.query_one("PRAGMA data_version")
+        """A number that changes when another connection changes the units (a CLI import while the
+        server runs): SQLite's counter of commits by other connections; on PostgreSQL, which has no
+        such counter, the row count and the newest row version (``xmin``) of ``units``."""
+        if getattr(self.db, "dialect", "sqlite") == "postgresql":
+            row = self.db.query_one("SELECT COUNT(*) * 4294967296 + COALESCE(MAX(xmin::text::bigint), 0) FROM units")
+        else:
+            row = self.db.query_one("PRAGMA data_version")
         return int(row[0]) if row else 0
 
     @staticmethod

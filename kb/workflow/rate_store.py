@@ -135,7 +135,9 @@ fold(i, case_id, due, rn) AS (
     SELECT f.i, f.case_id, CASE WHEN e.day <= f.due THEN e.due ELSE f.due END, e.rn
     FROM fold f JOIN ext e ON e.i = f.i AND e.case_id = f.case_id AND e.rn = f.rn + 1
 ),
-dues AS (SELECT i, case_id, due, MAX(rn) FROM fold GROUP BY i, case_id),
+dues AS (SELECT i, case_id, due FROM (
+    SELECT i, case_id, due, ROW_NUMBER() OVER (PARTITION BY i, case_id ORDER BY rn DESC) AS k FROM fold
+) AS last_fold WHERE k = 1),
 cand(i, id) AS (
     SELECT p.i, c.id FROM periods p JOIN cases c
         ON c.received_date BETWEEN date(p.f, '-' || :hd || ' days') AND date(p.t, '-' || :hd || ' days')

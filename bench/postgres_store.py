@@ -1,0 +1,95 @@
+"""The store on PostgreSQL vs SQLite: import throughput and filtered reads, ratios in one run.
+
+    python -m bench.postgres_store               # the 2,400 bundled samples, 2 rounds each
+    python -m bench.postgres_store --copies 4 --rounds 1   # the samples 4 times (renumbered)
+
+Both sides run the same service code with the hashing encoder (the encoder is not the subject) on
+a throw-away PostgreSQL cluster (tests/pg.py: local, fsync off — a lower bound on a real server's
+commit cost) and a SQLite file in a temporary directory. Reported per store: cases imported per
+second (one ``ingest`` call = one transaction), and the time of 200 filtered case-list pages;
+ratios are PostgreSQL / SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _rows(copies: int) -> list[dict[str, Any]]:
+    base = [json.loads(line) for line in (REPO / "data/samples/cases.jsonl").read_text(encoding="utf-8").splitlines()]
+    out = []
+    for c in range(copies):
+        for row in base:
+            out.append(dict(row, external_no=f"{row['external_no']}-{c}"))
+    return out
+
+
+def _service(data_dir: Path, url: str | None) -> Any:
+    from indexing.encoders.hashing import HashingEncoder
+    from kb.service import LeianService
+    from kb.settings import Settings
+
+    settings = Settings(data_dir=data_dir, petitioner_key="bench", threads=1, ingest_workers=1, database_url=url)
+    return LeianService(settings, encoder=HashingEncoder())
+
+
+def measure(url: str | None, rows: list[dict[str, Any]], data_dir: Path) -> dict[str, float]:
+    from kb.domain import SearchFilters
+
+    svc = _service(data_dir, url)
+    try:
+        started = time.perf_counter()
+        svc.ingest(list(enumerate(rows, start=1)))
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        cities = ["广州市", "深圳市", "佛山市", "东莞市"]
+        for i in range(200):
+            svc.cases.page(SearchFilters(cities=[cities[i % 4]]), limit=20, offset=(i % 5) * 20)
+        pages = time.perf_counter() - started
+        return {"cases_per_s": len(rows) / imported, "pages_s": pages}
+    finally:
+        svc.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    from tests import pg
+
+    rows = _rows(args.copies)
+    cluster = pg.shared()
+    results: dict[str, list[dict[str, float]]] = {"sqlite": [], "postgresql": []}
+    try:
+        for _ in range(args.rounds):  # alternate, so both see the same machine load
+            with tempfile.TemporaryDirectory() as tmp:
+                results["sqlite"].append(measure(None, rows, Path(tmp) / "lite"))
+                results["postgresql"].append(measure(cluster.new_database(), rows, Path(tmp) / "pg"))
+    finally:
+        pg.stop_shared()
+    best = {
+        k: {m: max(r[m] for r in v) if m == "cases_per_s" else min(r[m] for r in v) for m in v[0]}
+        for k, v in results.items()
+    }
+    print(f"cases per import: {len(rows)}, rounds: {args.rounds} (best of each)")
+    for store, figures in best.items():
+        print(
+            f"{store:10s} import {figures['cases_per_s']:8.1f} cases/s   200 filtered pages {figures['pages_s']:.3f} s"
+        )
+    pg_, lite = best["postgresql"], best["sqlite"]
+    print(
+        f"ratio PostgreSQL/SQLite: import throughput {pg_['cases_per_s'] / lite['cases_per_s']:.2f}x, "
+        f"page time {pg_['pages_s'] / lite['pages_s']:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

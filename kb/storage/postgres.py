@@ -1,0 +1,331 @@
+"""A psycopg 3 connection that behaves like the ``sqlite3`` connection the stores were written for.
+
+The stores call ``conn.execute(sql, params)`` with SQLite SQL and read ``fetchone()``/``fetchall()``,
+``rowcount`` and ``lastrowid``; rows are read by column name and by index. This adapter gives them
+exactly that on PostgreSQL:
+
+- SQL goes through ``kb.storage.pg_dialect`` (translated once per distinct statement, cached);
+- rows are ``Row``: by name (case-insensitive, as ``sqlite3.Row``), by index, ``keys()``, ``dict(row)``;
+- values come back as SQLite gives them: ``numeric`` (``SUM``/``AVG``) as ``int`` when whole, else
+  ``float``; a boolean expression as 0/1; Python ``bool`` parameters are bound as 0/1;
+- errors are raised as the ``sqlite3`` DB-API exception classes (``PgIntegrityError`` is a
+  ``sqlite3.IntegrityError`` with the PostgreSQL ``pgcode``), so every ``except sqlite3.Error`` and
+  ``kb.errors.storage_error`` keep working; a full disk (53100) and a read-only server (25006) map to
+  the same storage errors as on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import adapt, pq
+from psycopg.types.numeric import IntDumper
+
+from kb.storage.pg_dialect import Statement, Table, Translator
+
+SQLITE_FULL = "SQLITE_FULL"
+SQLITE_READONLY = "SQLITE_READONLY"
+
+
+class PgError(sqlite3.DatabaseError):
+    """A PostgreSQL error in the ``sqlite3`` vocabulary; ``pgcode`` is the server's SQLSTATE."""
+
+    pgcode: str | None = None
+    sqlite_errorname: str = ""
+
+
+class PgIntegrityError(PgError, sqlite3.IntegrityError):
+    pass
+
+
+class PgOperationalError(PgError, sqlite3.OperationalError):
+    pass
+
+
+class PgProgrammingError(PgError, sqlite3.ProgrammingError):
+    pass
+
+
+def map_error(exc: psycopg.Error) -> PgError:
+    code = getattr(exc, "sqlstate", None) or ""
+    kind: type[PgError]
+    if code.startswith("23"):
+        kind = PgIntegrityError
+    elif code.startswith("42"):
+        kind = PgProgrammingError
+    else:
+        kind = PgOperationalError
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    out = kind(message)
+    out.pgcode = code
+    if code.startswith("53"):  # insufficient resources: disk full, out of memory, too many connections
+        out.sqlite_errorname = SQLITE_FULL if code == "53100" else ""
+    elif code == "25006":
+        out.sqlite_errorname = SQLITE_READONLY
+    return out
+
+
+class Row:
+    """One result row: by column name (case-insensitive, like ``sqlite3.Row``) or by index."""
+
+    __slots__ = ("_index", "_names", "_values")
+
+    def __init__(self, names: tuple[str, ...], index: dict[str, int], values: Sequence[Any]) -> None:
+        self._names = names
+        self._index = index
+        self._values = tuple(values)
+
+    def __getitem__(self, key: int | str | slice) -> Any:
+        if isinstance(key, str):
+            found = self._index.get(key)
+            if found is None:
+                found = self._index.get(key.lower())
+                if found is None:
+                    raise IndexError(f"No item with that key: {key}")
+            return self._values[found]
+        return self._values[key]
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Row):
+            return self._values == other._values and self._names == other._names
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values)
+
+    def __repr__(self) -> str:
+        return f"Row({dict(zip(self._names, self._values, strict=True))!r})"
+
+
+def _row_factory(cursor: psycopg.Cursor[Any]) -> Any:
+    names = tuple(c.name for c in cursor.description or ())
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name.lower(), i)
+    for i, name in enumerate(names):
+        index.setdefault(name, i)
+
+    def make(values: Sequence[Any]) -> Row:
+        return Row(names, index, values)
+
+    return make
+
+
+class _NumericLoader(adapt.Loader):
+    """``numeric`` (PostgreSQL's SUM of BIGINT, AVG, ROUND) as SQLite returns it: int when whole."""
+
+    def load(self, data: Any) -> int | float:
+        value = Decimal(bytes(data).decode())
+        exponent = value.as_tuple().exponent
+        whole = isinstance(exponent, int) and exponent >= 0
+        return int(value) if whole else float(value)
+
+
+class _BoolLoader(adapt.Loader):
+    """A boolean expression (``a = b``) as SQLite's 0/1 (no column is declared BOOLEAN)."""
+
+    def load(self, data: Any) -> int:
+        return 1 if bytes(data) == b"t" else 0
+
+
+class _BoolDumper(IntDumper):
+    """Python ``True``/``False`` bound as 1/0: SQLite flags are INTEGER columns."""
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+def _catalog(conn: psycopg.Connection[Any]) -> dict[str, Table]:
+    rows = conn.execute(
+        """
+        SELECT c.relname, a.attname, a.attidentity <> '', COALESCE(a.attnum = ANY(i.indkey), false)
+        FROM pg_class c
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+        WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+        ORDER BY c.relname, a.attnum
+        """
+    ).fetchall()
+    tables: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    for table, column, identity, is_pk in rows:
+        columns, pk, ident = tables.setdefault(table, ([], [], []))
+        columns.append(column)
+        if is_pk:
+            pk.append(column)
+        if identity:
+            ident.append(column)
+    # The hidden "rowid" (a table without INTEGER PRIMARY KEY, pg_dialect._ddl_types) is no column of
+    # SQLite's: INSERT OR REPLACE without a column list and lastrowid ignore it.
+    return {
+        t: Table(tuple(x for x in c if x != "rowid"), tuple(p), next((x for x in i if x != "rowid"), None))
+        for t, (c, p, i) in tables.items()
+    }
+
+
+def _without_rowid(rows: list[Any], description: Any) -> tuple[list[Any], Any]:
+    keep = [i for i, c in enumerate(description) if c.name != "rowid"]
+    names = tuple(description[i].name for i in keep)
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name.lower(), i)
+    for i, name in enumerate(names):
+        index.setdefault(name, i)
+    return [Row(names, index, [r[i] for i in keep]) for r in rows], [description[i] for i in keep]
+
+
+class PgCursor:
+    """What the stores read from ``conn.execute(...)``: rows, ``rowcount``, ``lastrowid``."""
+
+    def __init__(self) -> None:
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._rows: list[Any] = []
+        self.description: Any = None
+
+    def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        while self._rows:
+            yield self._rows.pop(0)
+
+
+class PgConnection(sqlite3.Connection):
+    """A psycopg connection with the ``sqlite3.Connection`` surface the stores use.
+
+    It subclasses ``sqlite3.Connection`` (never initialising the SQLite part) so the stores' type
+    hints and their ``isinstance(source, sqlite3.Connection)`` checks (a connection inside a
+    transaction vs the ``Database``) hold unchanged; any sqlite3 method not overridden here raises
+    ``sqlite3.ProgrammingError`` instead of touching SQLite.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise map_error(exc) from exc
+        self._conn.adapters.register_loader("numeric", _NumericLoader)
+        self._conn.adapters.register_loader("bool", _BoolLoader)
+        self._conn.adapters.register_dumper(bool, _BoolDumper)
+        self._conn.row_factory = _row_factory
+        self.translator = Translator()
+        self._stale_catalog = True
+        self._changes = 0
+
+    def refresh_catalog(self) -> None:
+        self._conn.row_factory = psycopg.rows.tuple_row
+        try:
+            self.translator.set_catalog(_catalog(self._conn))
+        finally:
+            self._conn.row_factory = _row_factory
+
+    @property
+    def total_changes(self) -> int:
+        """Rows inserted, updated or deleted through this connection (as ``sqlite3``'s counter)."""
+        return self._changes
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def execute(  # type: ignore[override]
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> PgCursor:
+        with_params = params is not None and (len(params) > 0 or isinstance(params, dict))
+        self._fresh_catalog(sql)
+        statements = self.translator.translate(sql, with_params)
+        cursor = PgCursor()
+        changed_catalog = False
+        for statement in statements:
+            if statement.noop:
+                continue
+            self._run(statement, params if with_params else None, cursor)
+            changed_catalog = changed_catalog or statement.ddl
+        if changed_catalog:  # read again before the next INSERT (its translation depends on the keys)
+            self._stale_catalog = True
+        return cursor
+
+    def _fresh_catalog(self, sql: str) -> None:
+        if self._stale_catalog and sql.lstrip()[:6].upper() in ("INSERT", "REPLAC"):
+            self.refresh_catalog()
+            self._stale_catalog = False
+
+    def executemany(self, sql: str, seq: Any) -> PgCursor:  # type: ignore[override]
+        rows = [tuple(r) if not isinstance(r, dict) else r for r in seq]
+        self._fresh_catalog(sql)
+        cursor = PgCursor()
+        if not rows:
+            cursor.rowcount = 0
+            return cursor
+        (statement,) = self.translator.translate(sql, True)
+        if statement.returns_id:  # executemany has no lastrowid: drop the RETURNING the translator added
+            statement = Statement(statement.sql.rsplit(" RETURNING ", 1)[0], reseed=statement.reseed)
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(statement.sql, rows)
+                cursor.rowcount = cur.rowcount
+                self._count(statement.sql, cur.rowcount)
+                if statement.reseed:
+                    self._reseed(cur, statement.reseed)
+        except psycopg.Error as exc:
+            raise map_error(exc) from exc
+        return cursor
+
+    def _run(self, statement: Statement, params: Any, out: PgCursor) -> None:
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute(statement.sql, params)
+                out.rowcount = cur.rowcount
+                self._count(statement.sql, cur.rowcount)
+                out.description = cur.description
+                if cur.description is not None:
+                    rows = cur.fetchall()
+                    if statement.hide_rowid and any(c.name == "rowid" for c in cur.description):
+                        rows, out.description = _without_rowid(rows, cur.description)
+                    if statement.returns_id:
+                        out.lastrowid = rows[-1][0] if rows else None
+                    else:
+                        out._rows = rows
+                if statement.reseed:
+                    self._reseed(cur, statement.reseed)
+        except psycopg.Error as exc:
+            raise map_error(exc) from exc
+
+    def _count(self, sql: str, rowcount: int) -> None:
+        if rowcount > 0 and sql[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self._changes += rowcount
+
+    @staticmethod
+    def _reseed(cur: psycopg.Cursor[Any], target: str) -> None:
+        """An explicit id went in: the identity's next value must pass it (SQLite takes max + 1)."""
+        table, column = target.split(".", 1)
+        cur.execute(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
+            f'GREATEST((SELECT MAX("{column}") FROM "{table}"), 1))'
+        )
+
+    def close(self) -> None:
+        self._conn.close()
