@@ -19,6 +19,7 @@ import math
 import os
 import tempfile
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -168,6 +169,40 @@ class BM25Index:
         assert self._main is not None
         return self._main.entry(pos), int(self._main.lengths[pos])
 
+    @classmethod
+    def build(
+        cls, items: Iterable[tuple[int, Sequence[str]]], k1: float = 1.2, b: float = 0.75, compact_ratio: float = 0.1
+    ) -> BM25Index:
+        """A compacted index of ``items`` (unique ids), equal to ``add_many`` + ``compact`` but built
+        straight into flat arrays: no per-document objects, so a million documents fit."""
+        index = cls(k1=k1, b=b, compact_ratio=compact_ratio)
+        vocab, df, names = index.vocab, index._df, index._terms
+        ids, counts, terms, tfs = array("q"), array("q"), array("i"), array("f")
+        total = 0
+        for doc_id, tokens in items:
+            per_doc = Counter(tokens)
+            for term, tf in per_doc.items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(df)
+                    df.append(0)
+                    names.append(term)
+                df[tid] += 1
+                terms.append(tid)
+                tfs.append(tf)
+            ids.append(int(doc_id))
+            counts.append(len(per_doc))
+            total += len(tokens)
+        index._total_len = total
+        ordered = _in_id_order(
+            np.frombuffer(ids, dtype=np.int64) if ids else _empty(np.int64),
+            np.frombuffer(counts, dtype=np.int64) if counts else _empty(np.int64),
+            np.frombuffer(terms, dtype=np.int32) if terms else _empty(np.int32),
+            np.frombuffer(tfs, dtype=np.float32) if tfs else _empty(np.float32),
+        )
+        index._set_main(_Segment.from_forward(*ordered, len(df)))
+        return index
+
     # -- updates ---------------------------------------------------------------------------------
     def add(self, doc_id: int, tokens: Sequence[str]) -> None:
         """Index one document; re-adding an id replaces its tokens."""
@@ -230,21 +265,7 @@ class BM25Index:
         all_counts = np.concatenate([counts[live], np.diff(delta.fwd_indptr)])
         terms = np.concatenate([main.fwd_terms[keep], delta.fwd_terms])
         tfs = np.concatenate([main.fwd_tfs[keep], delta.fwd_tfs])
-        indptr = np.zeros(ids.shape[0] + 1, dtype=np.int64)
-        np.cumsum(all_counts, out=indptr[1:])
-        if ids.shape[0] > 1 and not bool(np.all(ids[1:] > ids[:-1])):
-            # Delta ids interleave with the main ones: gather each document's block in id order.
-            order = np.argsort(ids, kind="stable")
-            new_counts = all_counts[order]
-            new_indptr = np.zeros(ids.shape[0] + 1, dtype=np.int64)
-            np.cumsum(new_counts, out=new_indptr[1:])
-            gather = (
-                np.arange(int(new_indptr[-1]), dtype=np.int64)
-                - np.repeat(new_indptr[:-1], new_counts)
-                + np.repeat(indptr[:-1][order], new_counts)
-            )
-            ids, indptr, terms, tfs = ids[order], new_indptr, terms[gather], tfs[gather]
-        self._set_main(_Segment.from_forward(ids, indptr, terms, tfs, n_terms))
+        self._set_main(_Segment.from_forward(*_in_id_order(ids, all_counts, terms, tfs), n_terms))
 
     def _set_main(self, main: _Segment, mapped: bool = False) -> None:
         self._main = main
@@ -451,6 +472,28 @@ class BM25Index:
         index._total_len = int(header["total_len"])
         index._set_main(main, mapped=True)
         return index, dict(header.get("meta") or {})
+
+
+def _in_id_order(
+    ids: np.ndarray, counts: np.ndarray, terms: np.ndarray, tfs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, indptr, terms, tfs) with the documents' blocks gathered in ascending id order."""
+    indptr = np.zeros(ids.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if ids.shape[0] < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return ids, indptr, terms, tfs
+    order = np.argsort(ids, kind="stable")
+    if bool(np.any(ids[order][1:] == ids[order][:-1])):
+        raise ValueError("duplicate document ids")
+    new_counts = counts[order]
+    new_indptr = np.zeros(ids.shape[0] + 1, dtype=np.int64)
+    np.cumsum(new_counts, out=new_indptr[1:])
+    gather = (
+        np.arange(int(new_indptr[-1]), dtype=np.int64)
+        - np.repeat(new_indptr[:-1], new_counts)
+        + np.repeat(indptr[:-1][order], new_counts)
+    )
+    return ids[order], new_indptr, terms[gather], tfs[gather]
 
 
 def _padded(nbytes: int) -> int:

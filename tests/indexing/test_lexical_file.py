@@ -126,3 +126,15 @@ def test_stale_or_damaged_files_are_refused(tmp_path: Path) -> None:
     bad.write_bytes(b"not an index")
     with pytest.raises(LexicalFileError):
         BM25Index.load(bad)
+
+
+def test_bulk_build_equals_the_reference() -> None:
+    rng = random.Random(9)
+    docs = corpus(rng, 600)
+    items = sorted(docs.items(), key=lambda kv: (kv[0] * 7919) % 601)  # not in id order
+    built, ref = BM25Index.build(items), ReferenceBM25()
+    ref.add_many(items)
+    assert_same(built, ref, random.Random(10))
+    apply(churn(rng, list(docs), 700), built, ref)
+    assert_same(built, ref, random.Random(11))
+    assert len(BM25Index.build([])) == 0
