@@ -507,5 +507,6 @@ def _map_segment(path: Path, start: int, layout: Mapping[str, Sequence[Any]]) ->
         if int(count) == 0:
             arrays[name] = _empty(np.dtype(dtype))
         else:
-            arrays[name] = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=start + int(offset), shape=(int(count),))
+            where = start + int(offset)
+            arrays[name] = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=where, shape=(int(count),))
     return _Segment(arrays)

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import cli, register_commands
+from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import journal as journal_file
-from indexing.lexical import BM25Index
 from kb.domain import CaseIn, CaseUpdate
 from kb.indexer import CaseIndex, replay_journal
 from kb.service import LeianService
@@ -336,7 +336,9 @@ def lexical_answers(service: LeianService, lexical: BM25Index | None = None) -> 
     return out
 
 
-def test_the_lexical_index_is_mapped_from_its_file_and_follows_the_journal(data_dir: Path, segmenter: Segmenter) -> None:
+def test_the_lexical_index_is_mapped_from_its_file_and_follows_the_journal(
+    data_dir: Path, segmenter: Segmenter
+) -> None:
     svc = open_service(data_dir, segmenter)
     assert svc.index.lexical_source == "file" and svc.index.lexical.mapped
     lexical_file = svc.settings.lexical_path
