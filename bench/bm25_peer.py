@@ -5,9 +5,9 @@
 Both use Lucene idf with k1=1.2, b=0.75, so their top-10 should agree; the table reports indexing
 time, single-query latency (p50/p99), top-10 overlap, and the load of each one's saved index
 (memory-mapped). ``--db leian.db`` takes the tokens stored by ``bench.startup build`` instead of
-segmenting ``--n`` fresh petitions (jieba is most of the run's time on a busy machine). Leian's index is incremental (add/remove
-without a rebuild); ``bm25s`` is rebuilt from scratch on any change, so one incremental add of 1 %
-more documents is timed too.
+segmenting ``--n`` fresh petitions (jieba is most of the run's time on a busy machine).
+Leian's index is incremental (add/remove without a rebuild); ``bm25s`` is rebuilt from scratch on
+any change, so one incremental add of 1 % more documents is timed too.
 """
 
 from __future__ import annotations

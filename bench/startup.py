@@ -248,7 +248,8 @@ def serve_report(data_dir: Path, before: Path | None, runs: int) -> str:
         lines.append(
             f"Ratios this change / before (last runs): to healthy {last['healthy_s'] / old['healthy_s']:.2f}, "
             f"RSS at healthy {last['rss_healthy'] / old['rss_healthy']:.2f}, "
-            f"`leian search` wall {last['wall_s'] / old['wall_s']:.2f}, peak RSS {last['peak_rss'] / old['peak_rss']:.2f}."
+            f"`leian search` wall {last['wall_s'] / old['wall_s']:.2f}, "
+            f"peak RSS {last['peak_rss'] / old['peak_rss']:.2f}."
         )
     lines.append(f"Health at the end: `{json.dumps(last['health'], ensure_ascii=False)}`")
     return "\n".join(lines)
