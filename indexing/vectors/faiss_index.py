@@ -9,9 +9,9 @@ Three shapes behind one class, picked from the FAISS object itself (so a loaded 
   removal rebuilds from the remaining vectors (fine for read-mostly use, slow for churn).
 
 Filtered queries stay complete: on IVF a small allow-list is ranked exactly over its own decoded
-vectors (``_exact_over``; the cost of the list, not of the corpus), a larger one widens ``nprobe`` by the inverse of its share of the corpus and, if still short
-of k hits, retries until every list has been scanned; on a graph a short answer falls back to
-exact ranking over the allowed ids.
+vectors (``_exact_over``; the cost of the list, not of the corpus), a larger one widens ``nprobe``
+by the inverse of its share of the corpus and, if still short of k hits, retries until every list
+has been scanned; on a graph a short answer falls back to exact ranking over the allowed ids.
 """
 
 from __future__ import annotations
