@@ -377,7 +377,8 @@ def query_report(data_dir: Path, n_queries: int) -> str:
 
 def dense_filter_report(data_dir: Path, n_queries: int) -> str:
     """The dense side alone under allow-lists of several sizes: the IVF scan of every list with a
-    selector (before) against exact ranking over the allowed ids' vectors (after), same queries."""
+    selector (before, for any list of up to 20,000 ids) against ``FaissIndex.search`` (after), same
+    queries; the overlap of their top 10 is the after side's recall against the complete scan."""
     import sqlite3
 
     import faiss
@@ -413,8 +414,8 @@ def dense_filter_report(data_dir: Path, n_queries: int) -> str:
         f"Dense side only, {len(index):,} vectors ({index.kind}, nprobe {index.nprobe}), {n_queries} queries, "
         f"one FAISS thread; {load_average()}.",
         "",
-        "| allow-list | ids | before: scan every list p50 / p99 ms | after: exact over the list p50 / p99 ms "
-        "| after p99 / unfiltered p99 | top-10 equal |",
+        "| allow-list | ids | before: scan every list p50 / p99 ms | after: `search` (widened nprobe) p50 / p99 ms "
+        "| after p99 / unfiltered p99 | top-10 overlap with the full scan |",
         "|---|---|---|---|---|---|",
         f"| none (unfiltered) | {len(index):,} | {u50:.2f} / {u99:.2f} | — | 1.00 | — |",
     ]
@@ -422,12 +423,12 @@ def dense_filter_report(data_dir: Path, n_queries: int) -> str:
         allowed = np.unique(np.asarray([r[0] for r in rows], dtype=np.int64))
         nlist = int(index._index.nlist)
         b50, b99 = timed(lambda q, a=allowed, nl=nlist: index._search(q, 10, a, nl))
-        a50, a99 = timed(lambda q, a=allowed: index._exact_over(q, 10, a))
+        a50, a99 = timed(lambda q, a=allowed: index.search(q, 10, a))
         same = np.mean(
             [
                 len(
                     set(index._search(q[None, :], 10, allowed, nlist)[1][0])
-                    & set(index._exact_over(q[None, :], 10, allowed)[1][0])
+                    & set(index.search(q[None, :], 10, allowed)[1][0])
                 )
                 / 10
                 for q in queries[:50]
