@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 import indexing.vectors.choose as choose
-from indexing.vectors.base import as_ids, as_matrix
+from indexing.vectors.base import as_ids, as_matrix, sorted_unique
 
 
 def _empty(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +167,7 @@ class FaissIndex:
             return _empty(m, max(k, 0))
         if allowed is None:
             return self._search(queries, k, None, self.nprobe)
-        allowed = np.unique(as_ids(allowed))
+        allowed = sorted_unique(allowed)
         if allowed.shape[0] == 0:
             return _empty(m, k)
         if self.kind == "flat":
