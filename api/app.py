@@ -68,8 +68,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app around a ready service (tests) or one opened from settings (serve).
 
-    ``warm_router`` (default: when the app opens its own service) fits the routing models in the
-    background at start, so the first ``/api/workflow/route`` answers at once; health reports it.
+    ``warm_router`` (default: when the app opens its own service) warms everything built lazily in
+    the background at start (``kb.warmup``: the encoder's first call, the routing models, the
+    model-case index), so the first ``/api/workflow/route`` or model-case match answers at once;
+    health reports each step.
     ``run_jobs`` (default: when the app opens its own service and ``LEIAN_JOB_RUNNER=inline``) runs
     queued background jobs (kb/jobs) in a thread of this process.
     """
@@ -86,7 +88,7 @@ def create_app(
             lock.acquire()
             app.state.service = LeianService(opened)
         if warm:
-            app.state.service.workflow.router.warm_up_in_background()
+            app.state.service.warmup.start()
         runner = None
         if (owned if run_jobs is None else run_jobs) and app.state.service.settings.job_runner == "inline":
             runner = JobRunner(app.state.service.jobs)

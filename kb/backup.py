@@ -148,6 +148,7 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, 
         Path(str(settings.db_path) + suffix).unlink(missing_ok=True)
     os.replace(staged, settings.db_path)
     settings.index_path.unlink(missing_ok=True)
+    settings.lexical_path.unlink(missing_ok=True)  # derived; rebuilt from the restored database
     if (Path(source) / INDEX_FILE).exists():
         staged_index = data_dir / (INDEX_FILE + ".restoring")
         _fsync_copy(Path(source) / INDEX_FILE, staged_index)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from indexing.encoders import Encoder
-from indexing.lexical import BM25Index
+from indexing.lexical import BM25Index, LexicalFileError
 from indexing.vectors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -76,6 +76,8 @@ class CaseIndex:
         self._fields_lock = threading.Lock()
         self.cases.on_filter_change(self.refresh_filters)
         self.rebuilt_from_db = False
+        # Where the open lexical index came from: "file" (memory-mapped), "database" (rebuilt).
+        self.lexical_source = "empty"
         self._watermark = 0
         self._applied: set[int] = set()
         # While a rebuild reads the database, writes are also logged here and replayed onto it.
@@ -200,15 +202,53 @@ class CaseIndex:
             self.rebuild(save=True)
             self.rebuilt_from_db = True
             return
-        lexical = BM25Index()
-        lexical.add_many(self.cases.all_tokens())
-        lexical.compact()
+        vectors, token, touched = loaded
+        lexical = self._open_lexical(token, touched)
         with self.lock:
-            self.vectors, self.lexical = loaded, lexical
+            self.vectors, self.lexical = vectors, lexical
             self._opened = True
 
-    def _load(self, generation: int, strict: bool) -> VectorIndex | None:
-        """The snapshot with its journal replayed, if together they reflect exactly ``generation``.
+    def _open_lexical(self, token: str | None, touched: set[int]) -> BM25Index:
+        """The saved BM25 index (memory-mapped) if it was saved with the vector snapshot ``token``,
+        brought up to date with the cases the journal touched since; otherwise built from the
+        tokens in SQLite and saved for the next start.
+
+        Refreshing a touched case sets it to the database's tokens (or drops it), which is its
+        state at the generation just verified, so the refresh is idempotent: a lexical file newer
+        than its snapshot (saved at a later start) is refreshed the same way.
+        """
+        path = self.settings.lexical_path
+        lexical: BM25Index | None = None
+        if token is not None and path.exists():
+            try:
+                lexical, meta = BM25Index.load(path)
+                if meta.get("journal") != token:
+                    raise LexicalFileError("saved with another vector snapshot")
+            except LexicalFileError as exc:
+                log.info("the lexical index file is stale or unreadable, rebuilding it: %s", exc)
+                lexical = None
+        if lexical is not None:
+            if touched:
+                current = self.cases.tokens_for(sorted(touched))
+                lexical.remove([case_id for case_id in touched if case_id not in current])
+                for case_id in sorted(current):
+                    lexical.add(case_id, current[case_id])
+            if len(lexical) == self.cases.count():
+                self.lexical_source = "file"
+                return lexical
+            log.warning("词频索引与数据库的案件数不一致，正在从数据库重建")
+        lexical = BM25Index.build(self.cases.all_tokens())
+        self.lexical_source = "database"
+        if token is not None:
+            try:
+                lexical.save(path, {"journal": token, "generation": self._watermark})
+            except OSError as exc:
+                log.warning("lexical index not saved (%s); it is rebuilt at the next start", exc.strerror)
+        return lexical
+
+    def _load(self, generation: int, strict: bool) -> tuple[VectorIndex, str | None, set[int]] | None:
+        """The snapshot with its journal replayed, if together they reflect exactly ``generation``;
+        with the snapshot's token and the ids of the cases the journal changed.
 
         The messages are Chinese: without a logging set-up the CLI prints these warnings as they are.
         """
@@ -253,7 +293,8 @@ class CaseIndex:
                 log.info("the index journal ends in a torn record; the next write compacts it")
             self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, state, rows, size
             self._dirty = False
-        return index
+        touched = {int(i) for r in records if r.op != journal_file.MARK for i in r.ids.tolist()}
+        return index, (str(token) if token else None), touched
 
     def rebuild(self, save: bool = True, progress: Any = None, encoder: Encoder | None = None) -> int:
         """Rebuild both indexes from the database, encoding only cases without a stored vector.
@@ -278,9 +319,9 @@ class CaseIndex:
                     index.add(ids, matrix, attributes=self._attributes(ids.tolist()))  # type: ignore[call-arg]
             else:
                 index.add(ids, matrix)
-            lexical = BM25Index()
-            lexical.add_many(self.cases.all_tokens())
-            lexical.compact()
+            del matrix
+            lexical = BM25Index.build(self.cases.all_tokens())
+            self.lexical_source = "database"
             refresh: list[int] = []
             with self.lock:
                 for op, op_ids, vectors, tokens, values in self._replay or []:
@@ -351,6 +392,8 @@ class CaseIndex:
                 "journal": token,
             }
             save_index(self.vectors, self.settings.index_path, stamp)
+            # The lexical index is saved with every snapshot, under its token (``_open_lexical``).
+            self.lexical.save(self.settings.lexical_path, {"journal": token, "generation": self._watermark})
             self.journal_path.unlink(missing_ok=True)
             self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, "absent", 0, 0
             self._opened, self._dirty = True, False

@@ -36,6 +36,7 @@ from kb.settings import Settings
 from kb.storage.db import Database
 from kb.units.service import UnitService
 from kb.users import SYSTEM, Principal, UserStore
+from kb.warmup import Warmup
 from kb.workflow.assignment_service import AssignmentService
 from kb.workflow.evaluations import EvaluationService
 from kb.workflow.inbox import Inbox
@@ -154,8 +155,22 @@ class LeianService:
         self.query_for_text, self.query_for_case, self.search = cs.query_for_text, cs.query_for_case, cs.search
         self.ingest_table = cs.ingest_table
         self.reindex, self.case_ids_by_external = cs.reindex, cs.case_ids_by_external
+        # What the first requests would otherwise build, built at start by ``leian serve``.
+        self.warmup = Warmup(
+            [
+                ("encoder", lambda: self.encoder.encode(["预热"])),
+                ("router", self._warm_router),
+                ("model_cases", self.modelcases.index.ensure),
+            ]
+        )
         if open_index:
             self.index.open()
+
+    def _warm_router(self) -> None:
+        router = self.workflow.router
+        router.warm_up_in_background().join()
+        if router.state != "ready":
+            raise RuntimeError("routing models not fitted")
 
     def search_with_flags(
         self,
@@ -173,10 +188,13 @@ class LeianService:
         return SearchResult(terms, hits, self.workflow.flags_for([h.case.id for h in hits]))
 
     def health(self) -> dict[str, Any]:
-        """The case service's health, the routing models' readiness and the petitioner key's state."""
+        """The case service's health, what is warmed at start (each step's state), where the lexical
+        index came from, the routing models' readiness and the petitioner key's state."""
         return {
             **self.case_service.health(),
             "router": self.workflow.router.state,
+            "warm": self.warmup.state(),
+            "lexical_index": self.index.lexical_source,
             "petitioner_key": key_state(self.db, self.settings.petitioner_key),
         }
 

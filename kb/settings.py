@@ -149,6 +149,11 @@ class Settings:
     def index_path(self) -> Path:
         return self.data_dir / "vectors.index"
 
+    @property
+    def lexical_path(self) -> Path:
+        """The persisted BM25 index (``indexing.lexical``), saved with each vector snapshot."""
+        return self.data_dir / "vectors.index.bm25"
+
     def index_options(self) -> dict[str, object]:
         """Backend options for ``create_index`` / ``load_index``."""
         if self.index_backend == "faiss":

@@ -19,6 +19,15 @@ class Health(BaseModel):
     router: Literal["ready", "fitting", "lazy"] = Field(
         description="交办建议模型：ready 已就绪，fitting 启动后正在后台拟合，lazy 首次请求时拟合"
     )
+    warm: dict[str, Literal["pending", "warming", "ready", "failed"]] = Field(
+        description=(
+            "启动时后台预热的部件（encoder 编码器首次调用、router 交办建议模型、model_cases 典型案例索引）："
+            "pending 未开始，warming 进行中，ready 已就绪，failed 失败（改为首次使用时构建）"
+        )
+    )
+    lexical_index: Literal["file", "database", "empty"] = Field(
+        description="词频（BM25）索引来源：file 从索引文件映射加载，database 启动时由数据库重建，empty 未打开"
+    )
     petitioner_key: Literal["unset", "new", "ok", "mismatch"] = Field(
         description=(
             "信访人密钥：unset 未配置，new 尚未用于生成匿名键，ok 与已有数据一致，"

@@ -57,6 +57,14 @@ def as_ids(ids: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
 
 
+def sorted_unique(ids: Any) -> np.ndarray:
+    """``np.unique`` of an id list, in O(n) when it is already strictly ascending (allow-lists are)."""
+    ids = as_ids(ids)
+    if ids.shape[0] < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return ids
+    return np.unique(ids)
+
+
 def as_matrix(vectors: Any, dim: int) -> np.ndarray:
     matrix = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
     if matrix.ndim == 1:

@@ -8,10 +8,10 @@ Three shapes behind one class, picked from the FAISS object itself (so a loaded 
 - ``graph``: ``IndexIDMap2`` over anything else (e.g. ``"HNSW32,SQ8"``); graphs cannot delete, so a
   removal rebuilds from the remaining vectors (fine for read-mostly use, slow for churn).
 
-Filtered queries stay complete: on IVF a small allow-list scans every list (scoring only allowed
-ids), a larger one widens ``nprobe`` by the inverse of its share of the corpus and, if still short
-of k hits, retries until every list has been scanned; on a graph a short answer falls back to
-exact ranking over the allowed ids.
+Filtered queries stay complete: on IVF ``nprobe`` is widened by the inverse of the allow-list's
+share of the corpus (a small list thereby scans every list, scoring only allowed ids) and, if still
+short of k hits, the search retries until every list has been scanned; on a graph a short answer
+falls back to exact ranking over the allowed ids.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 import indexing.vectors.choose as choose
-from indexing.vectors.base import as_ids, as_matrix
+from indexing.vectors.base import as_ids, as_matrix, sorted_unique
 
 
 def _empty(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +43,7 @@ class FaissIndex:
         self.dim, self.factory, self.threshold = dim, factory, threshold
         # Typed loosely: the concrete FAISS class (IDMap2 or IVF) varies and the stubs are partial.
         self._index: Any = index if index is not None else self._make("Flat" if factory == "auto" else factory)
+        self._ids: np.ndarray | None = None  # sorted ids, cached between writes (filtered queries)
 
     # -- construction ------------------------------------------------------------------------------
     def _make(self, factory: str) -> Any:
@@ -89,17 +90,28 @@ class FaissIndex:
 
     def _rebuild(self, factory: str, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._index = self._make(factory)
+        self._ids = None
         if ids.shape[0]:
             self._insert(ids, vectors)
 
     def _insert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if not self._index.is_trained:
             self._train(vectors)
+        self._ids = None
         self._index.add_with_ids(vectors, ids)
 
     # -- contract ----------------------------------------------------------------------------------
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    def sorted_ids(self) -> np.ndarray:
+        """The indexed ids, ascending; cached until the next write (read-only: do not modify)."""
+        cached = self._ids
+        if cached is None:
+            cached = np.sort(self.ids())
+            cached.setflags(write=False)
+            self._ids = cached
+        return cached
 
     def ids(self) -> np.ndarray:
         if self.kind != "ivf":
@@ -135,6 +147,7 @@ class FaissIndex:
         ids = as_ids(ids)
         if not ids.shape[0] or not len(self):
             return
+        self._ids = None
         if self.kind == "flat":
             self._index.remove_ids(faiss.IDSelectorBatch(ids))
             return
@@ -154,7 +167,7 @@ class FaissIndex:
             return _empty(m, max(k, 0))
         if allowed is None:
             return self._search(queries, k, None, self.nprobe)
-        allowed = np.unique(as_ids(allowed))
+        allowed = sorted_unique(allowed)
         if allowed.shape[0] == 0:
             return _empty(m, k)
         if self.kind == "flat":
@@ -168,12 +181,12 @@ class FaissIndex:
                     return scores, ids
             return self._exact_over(queries, k, allowed)
         nlist = int(self._index.nlist)
-        # A small allow-list scans every list (only allowed ids are scored); a larger one widens
-        # nprobe by the inverse of its share so the lists probed still hold enough allowed ids.
-        if allowed.shape[0] <= choose.EXACT_FILTER_LIMIT:
-            nprobe = nlist
-        else:
-            nprobe = min(nlist, max(self.nprobe, int(self.nprobe * n / allowed.shape[0])))
+        # nprobe is widened by the inverse of the allow-list's share, so the lists probed hold about
+        # as many allowed ids as an unfiltered query scores (a small list scans every list, which
+        # costs little: only allowed ids are decoded). Scanning every list for any list of up to
+        # 20,000 ids cost 430x an unfiltered query for a 15 % list (docs/benchmarks.md); the retry
+        # below still guarantees k hits.
+        nprobe = min(nlist, max(self.nprobe, int(self.nprobe * n / allowed.shape[0])))
         while True:
             scores, ids = self._search(queries, k, allowed, nprobe)
             if nprobe >= nlist or (ids >= 0).sum(axis=1).min() >= want:
@@ -195,14 +208,21 @@ class FaissIndex:
 
     def _exact_over(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact ranking over the allowed ids' stored vectors: complete for any filter."""
-        present = allowed[np.isin(allowed, self.ids())]
+        known = self.sorted_ids()
+        pos = np.searchsorted(known, allowed)
+        inside = pos < known.shape[0]
+        present = allowed[inside][known[pos[inside]] == allowed[inside]]
         scores, out = _empty(queries.shape[0], k)
         if present.shape[0] == 0:
             return scores, out
         sims = queries @ self._index.reconstruct_batch(present).T
         take = min(k, present.shape[0])
         for row in range(queries.shape[0]):
-            order = np.lexsort((present, -sims[row]))[:take]
+            cand = np.arange(present.shape[0])
+            if present.shape[0] > take:  # the top ``take`` and everything tied with the last of them
+                kth = np.partition(sims[row], present.shape[0] - take)[present.shape[0] - take]
+                cand = np.flatnonzero(sims[row] >= kth)
+            order = cand[np.lexsort((present[cand], -sims[row, cand]))][:take]
             scores[row, :take], out[row, :take] = sims[row, order], present[order]
         return scores, out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -316,8 +316,17 @@ class CaseRepository:
     def vectors_for(self, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         return vectors_in(self.db, encoder, ids)
 
-    def all_tokens(self) -> list[tuple[int, list[str]]]:
-        return [(r["id"], r["tokens"].split()) for r in self.db.query("SELECT id, tokens FROM cases ORDER BY id")]
+    def all_tokens(self, page: int = 5000) -> Iterator[tuple[int, list[str]]]:
+        """Every case's tokens in id order, read a page at a time (a million cases' token lists
+        never sit in memory at once)."""
+        last = -1
+        while True:
+            rows = self.db.query("SELECT id, tokens FROM cases WHERE id > ? ORDER BY id LIMIT ?", (last, page))
+            for r in rows:
+                yield r["id"], r["tokens"].split()
+            if len(rows) < page:
+                return
+            last = int(rows[-1]["id"])
 
     def tokens_for(self, ids: Sequence[int]) -> dict[int, list[str]]:
         rows = query_in(self.db, "SELECT id, tokens FROM cases WHERE id IN ({marks})", ids)
@@ -342,9 +351,11 @@ class CaseRepository:
         return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
+        """The ids matching ``filters``, ascending (the indexes then need no de-duplication)."""
         where, params = self._filter_sql(filters)
-        rows = self.db.query(f"SELECT id FROM cases WHERE {where}", params)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        ids = np.asarray(self.db.query_column(f"SELECT id FROM cases WHERE {where}", params), dtype=np.int64)
+        ids.sort()
+        return ids
 
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM cases")

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import cli, register_commands
+from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import journal as journal_file
 from kb.domain import CaseIn, CaseUpdate
@@ -318,5 +319,69 @@ def test_milvus_journals_nothing_and_reads_write_nothing(tmp_path: Path, segment
     again = LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter)
     try:
         assert not again.index.rebuilt_from_db and len(again.index.vectors) == len(ROWS) + 1
+    finally:
+        again.close()
+
+
+QUERIES = ("拖欠工资", "夜间施工噪音 打桩机", "小区电梯故障 物业维修")
+
+
+def lexical_answers(service: LeianService, lexical: BM25Index | None = None) -> list[list[tuple[int, float]]]:
+    """Top-10 BM25 (id, score) of a few queries, from ``lexical`` or the service's open index."""
+    index = lexical or service.index.lexical
+    out = []
+    for text in QUERIES:
+        ids, scores = index.top_k(service.segmenter.tokens(text), 10)
+        out.append(list(zip(ids.tolist(), scores.tolist(), strict=True)))
+    return out
+
+
+def test_the_lexical_index_is_mapped_from_its_file_and_follows_the_journal(
+    data_dir: Path, segmenter: Segmenter
+) -> None:
+    svc = open_service(data_dir, segmenter)
+    assert svc.index.lexical_source == "file" and svc.index.lexical.mapped
+    lexical_file = svc.settings.lexical_path
+    before = stamp(lexical_file)
+    created = [svc.create_case(case(i)) for i in range(5)]
+    svc.update_case(created[0].id, CaseUpdate(content="小区电梯长期故障，物业拒不维修。"))
+    svc.delete_case(created[2].id)
+    svc.delete_case(1)  # a case of the mapped segment
+    expected = lexical_answers(svc)
+    svc.close()
+    assert stamp(lexical_file) == before, "a single-case write rewrote the lexical file"
+    again = open_service(data_dir, segmenter)
+    try:
+        assert not again.index.rebuilt_from_db and again.index.lexical_source == "file"
+        assert lexical_answers(again) == expected
+        assert lexical_answers(again, BM25Index.build(again.cases.all_tokens())) == expected
+        assert len(again.index.lexical) == again.cases.count()
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "other snapshot", "garbage", "truncated"])
+def test_a_stale_or_damaged_lexical_file_is_rebuilt_from_the_database(
+    data_dir: Path, segmenter: Segmenter, damage: str
+) -> None:
+    settings = settings_for(data_dir)
+    path = settings.lexical_path
+    if damage == "missing":
+        path.unlink()
+    elif damage == "other snapshot":
+        BM25Index.build([(1, ["拖欠", "工资"])]).save(path, {"journal": "another-token"})
+    elif damage == "garbage":
+        path.write_bytes(b"\x00" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:-64])
+    svc = open_service(data_dir, segmenter)
+    try:
+        assert svc.index.lexical_source == "database" and not svc.index.rebuilt_from_db
+        assert lexical_answers(svc) == lexical_answers(svc, BM25Index.build(svc.cases.all_tokens()))
+    finally:
+        svc.close()
+    again = open_service(data_dir, segmenter)  # the rebuilt file was saved for the next start
+    try:
+        assert again.index.lexical_source == "file"
     finally:
         again.close()
