@@ -60,7 +60,14 @@ def evaluate_retrieval(
         with engine.tracker(f"检索 {system}", len(queries)) as bar:
             for q, query, pool in zip(queries, typed, pools, strict=True):
                 ranked = engine.rank(
-                    index, query.vector, query.tokens, system, k, pool, extra=query.extra, expand_short=query.expand_short
+                    index,
+                    query.vector,
+                    query.tokens,
+                    system,
+                    k,
+                    pool,
+                    extra=query.extra,
+                    expand_short=query.expand_short,
                 )
                 grades = q["relevance"]
                 if pool is not None:
