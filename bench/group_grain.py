@@ -31,7 +31,7 @@ from kb.groups.discovery import GroupParams
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE: dict[str, Any] = {"threshold": 0.4, "entity_weight": 0.0, "family_threshold": None, "remainder_share": None}
-SHARES: tuple[float | None, ...] = (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SHARES: tuple[float | None, ...] = (None, 0.3, 0.5, 0.7)
 # Targets of issue 19: real messages purity >= 0.912 at <= 10 % unassigned; demo median <= 2, purity >= 0.85,
 # unassigned <= 15 %.
 REAL_PURITY, REAL_POOL = 0.912, 0.10
