@@ -30,7 +30,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
-from indexing.centroids import assign
+from indexing.centroids import assign, bars
 from indexing.entities import names
 from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
@@ -48,6 +48,9 @@ __all__ = [
 
 
 ENTITY_DIMS = 128
+# Chosen by 5-fold CV over the real messages with the demo-corpus bounds checked on a held-out
+# samplegen corpus (bench/group_grain.py remainder; docs/groups.md "Family remainders").
+REMAINDER_SHARE = 0.3
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
@@ -229,12 +232,17 @@ class HybridClusterer:
         sample: str = "random",
         entity_weight: float = 0.3,
         family_threshold: float | None = 0.4,
+        remainder_share: float | None = REMAINDER_SHARE,
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
         # Two levels (issue 19): with family_threshold set, families are clustered first at that
         # (looser) threshold on the features without the name block, then each family is split into
         # matter-level groups at ``threshold`` on the full features (names included).
         self.entity_weight, self.family_threshold = entity_weight, family_threshold
+        # A family whose cases are mostly one-off matters (at least this share has no matter peer,
+        # e.g. real petition boards) keeps those cases together as one remainder group of the family
+        # instead of leaving them in the pool; None = never (docs/groups.md "Family remainders").
+        self.remainder_share = remainder_share
         # Called with (cells done, cells in all) while clustering directly: progress for long runs.
         self.on_cell: Callable[[int, int], None] | None = None
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
@@ -280,6 +288,11 @@ class HybridClusterer:
             fit_sampled(self, lambda idx: np.asarray(features[idx], np.float32), len(features), rows)
             return self
 
+    def bars(self, centroids: np.ndarray) -> np.ndarray | float:
+        """Per-group similarity bar (``indexing.centroids.bars``): family remainders keep the family's."""
+        fam = self.family_threshold if self.remainder_share is not None else None
+        return bars(centroids, self.threshold, fam)
+
     def family_view(self, x: np.ndarray) -> np.ndarray:
         """Features without the name block (see ``family_view``) when this clusterer uses names."""
         return family_view(x) if self.entity_weight > 0 else np.asarray(x, np.float32)
@@ -308,6 +321,10 @@ class HybridClusterer:
             rows = np.flatnonzero(families == f)
             sub = self._partition(x[rows], self.threshold, report=False)
             parts.extend((f, rows[sub == j]) for j in range(int(sub.max(initial=-1)) + 1))
+            rest = rows[sub < 0]
+            share = self.remainder_share
+            if share is not None and len(rest) >= max(self.min_size, share * len(rows)):
+                parts.append((f, rest))  # the family's one-off matters: one remainder group
         parts.sort(key=lambda p: (-len(p[1]), int(p[1][0])))
         labels = np.full(len(x), -1, np.int64)
         for label, (_, rows) in enumerate(parts):
@@ -316,7 +333,7 @@ class HybridClusterer:
         if parts:  # cases outside every family may still join a matter group they resemble
             centroids = np.vstack([x[rows].mean(axis=0) for _, rows in parts])
             pool = np.flatnonzero(families < 0)
-            labels[pool] = assign(x[pool], centroids, self.threshold)[0]
+            labels[pool] = assign(x[pool], centroids, self.bars(centroids))[0]
         return labels, family_of
 
     def _partition(self, x: np.ndarray, threshold: float, report: bool = True) -> np.ndarray:

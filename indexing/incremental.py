@@ -70,7 +70,9 @@ def rediscover(
         if len(rows) == 0:
             dissolved[g] = np.flatnonzero(previous == g).tolist()
             continue
-        stays = (x[rows] @ x[rows].mean(axis=0) >= assign_threshold) | fixed[rows]
+        mean = x[rows].mean(axis=0)
+        # A family remainder group (cohesion below the matter bar) keeps members at the family's bar.
+        stays = (x[rows] @ mean >= _bars(clusterer, mean[None, :], assign_threshold)) | fixed[rows]
         if stays.sum() < clusterer.min_size and not fixed[rows].any():
             dissolved[g] = rows.tolist()
             labels[rows] = -1
@@ -111,12 +113,19 @@ def rediscover(
         targets = sorted(kept) + list(range(n_existing, next_label))
         rest = loose[labels[loose] < 0]
         if len(rest) and targets:
-            near, _ = assign(x[rest], _means(x, labels, targets), assign_threshold)
+            means = _means(x, labels, targets)
+            near, _ = assign(x[rest], means, _bars(clusterer, means, assign_threshold))
             labels[rest] = np.where(near >= 0, np.asarray(targets)[np.maximum(near, 0)], -1)
     out.kept = sorted(kept)
     out.retired = sorted(g for g in dissolved if g not in kept)
     out.labels = labels
     return out
+
+
+def _bars(clusterer: HybridClusterer, means: np.ndarray, assign_threshold: float) -> np.ndarray:
+    """``assign_threshold`` for matter groups, the family's bar (if lower) for family remainders."""
+    b = np.broadcast_to(np.asarray(clusterer.bars(means), np.float32), (len(means),))
+    return np.where(b < clusterer.threshold, np.minimum(b, assign_threshold), assign_threshold).astype(np.float32)
 
 
 def _one_level(clusterer: HybridClusterer) -> HybridClusterer:

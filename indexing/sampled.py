@@ -32,6 +32,8 @@ class DirectFit(Protocol):
 
     def fit_direct(self, features: np.ndarray) -> object: ...
 
+    def bars(self, centroids: np.ndarray) -> np.ndarray | float: ...
+
 
 SampleMode = Literal["random", "recent"]
 SAMPLE_MODES: tuple[str, ...] = ("random", "recent")
@@ -66,6 +68,7 @@ def fit_sampled(
     """
     clusterer.fit_direct(rows_features(rows))
     centroids = clusterer.centroids_
+    bar = clusterer.bars(centroids)  # family remainder groups (issue 19) keep the family's bar
     labels = np.full(n, -1, np.int64)
     labels[rows] = clusterer.labels_
     k = len(centroids)
@@ -75,7 +78,7 @@ def fit_sampled(
     for start in range(0, len(rest), batch):
         idx = rest[start : start + batch]
         x = rows_features(idx)
-        lab, _ = assign(x, centroids, clusterer.threshold)
+        lab, _ = assign(x, centroids, bar)
         labels[idx] = lab
         hit = lab >= 0
         if k and hit.any():

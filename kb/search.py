@@ -301,7 +301,16 @@ def dense_text(segmenter: Segmenter, text: str, tokens: Sequence[str]) -> str:
 
 def make_query(segmenter: Segmenter, encode: Callable[[str], np.ndarray], text: str) -> Query:
     """A typed query: its tokens, their synonyms and, when it is short, pseudo-relevance expansion."""
-    tokens = segmenter.tokens(text)
-    extra = segmenter.expansion(text, tokens, SYNONYM_WEIGHT)
-    vector = encode(dense_text(segmenter, text, tokens))
-    return Query(text=text, tokens=tokens, vector=vector, extra=extra, expand_short=True)
+    return make_queries(segmenter, lambda texts: np.vstack([encode(t) for t in texts]), [text])[0]
+
+
+def make_queries(
+    segmenter: Segmenter, encode_many: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str]
+) -> list[Query]:
+    """``make_query`` for many texts with one batched encoding (``leian eval retrieval`` uses it)."""
+    tokens = [segmenter.tokens(t) for t in texts]
+    vectors = encode_many([dense_text(segmenter, t, toks) for t, toks in zip(texts, tokens, strict=True)])
+    return [
+        Query(text=t, tokens=toks, vector=v, extra=segmenter.expansion(t, toks, SYNONYM_WEIGHT), expand_short=True)
+        for t, toks, v in zip(texts, tokens, vectors, strict=True)
+    ]

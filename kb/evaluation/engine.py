@@ -18,7 +18,7 @@ from indexing.encoders import Encoder, create_encoder
 from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import VectorIndex, create_index
-from kb.search import EVAL_SYSTEMS
+from kb.search import EVAL_SYSTEMS, Query, make_queries
 from kb.search import rank as product_rank
 from kb.settings import Settings
 
@@ -92,6 +92,10 @@ class Engine:
                 out.append(self.segmenter.tokens(text))
                 bar.update(1)
         return out
+
+    def queries(self, texts: Sequence[str], label: str = "编码 查询") -> list[Query]:
+        """Typed queries exactly as the service builds them (``kb.search.make_queries``)."""
+        return make_queries(self.segmenter, lambda t: self.encode(t, label), texts)
 
     def index_options(self) -> dict[str, object]:
         """The service's vector-index options; Milvus gets a collection of its own (``<name>_eval``).

@@ -51,14 +51,24 @@ def evaluate_retrieval(
         )
     texts = [r["text"] for r in corpus]
     index = engine.index(engine.encode(texts, "编码 语料"), engine.segment(texts, "分词 语料"))
-    q_texts = [q["text"] for q in queries]
-    q_vectors, q_tokens = engine.encode(q_texts, "编码 查询"), engine.segment(q_texts, "分词 查询")
+    # Queries are typed searches: the service's own query path (kb.search.make_queries: synonyms,
+    # the short-query vector text, pseudo-relevance expansion of short queries).
+    typed = engine.queries([q["text"] for q in queries])
     pools = _pools(corpus, queries, pool_field) if pool_field else [None] * len(queries)
     for system in SYSTEMS:
         runs = []
         with engine.tracker(f"检索 {system}", len(queries)) as bar:
-            for q, vec, toks, pool in zip(queries, q_vectors, q_tokens, pools, strict=True):
-                ranked = engine.rank(index, vec, toks, system, k, pool)
+            for q, query, pool in zip(queries, typed, pools, strict=True):
+                ranked = engine.rank(
+                    index,
+                    query.vector,
+                    query.tokens,
+                    system,
+                    k,
+                    pool,
+                    extra=query.extra,
+                    expand_short=query.expand_short,
+                )
                 grades = q["relevance"]
                 if pool is not None:
                     # Only the pool's graded candidates count: the LeCaRD protocol.

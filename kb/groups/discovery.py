@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from indexing.clustering import HybridClusterer, HybridFeatures, ctfidf_keywords, family_view, match_groups
+from indexing.centroids import bars
+from indexing.clustering import (
+    REMAINDER_SHARE,
+    HybridClusterer,
+    HybridFeatures,
+    ctfidf_keywords,
+    family_view,
+    match_groups,
+)
 from indexing.entities import names
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
 from kb.groups.families import refresh_families
@@ -53,6 +61,9 @@ class GroupParams:
     # the family (one issue type); None = one level, as before.
     entity_weight: float = 0.3
     family_threshold: float | None = 0.4
+    # A family of mostly one-off matters keeps them as one remainder group at the family's bar
+    # (indexing.clustering.REMAINDER_SHARE; None = they stay in the pool).
+    remainder_share: float | None = REMAINDER_SHARE
 
     def clusterer(self) -> HybridClusterer:
         return HybridClusterer(
@@ -64,7 +75,14 @@ class GroupParams:
             sample=self.sample,
             entity_weight=self.entity_weight,
             family_threshold=self.family_threshold,
+            remainder_share=self.remainder_share,
         )
+
+    def bars(self, centroids: np.ndarray) -> np.ndarray | float:
+        """Per-group bar to join on ingest: ``assign_threshold``, the family's for family remainders."""
+        fam = self.family_threshold if self.remainder_share is not None else None
+        b = np.broadcast_to(np.asarray(bars(centroids, self.threshold, fam), np.float32), (len(centroids),))
+        return np.where(b < self.threshold, np.minimum(b, self.assign_threshold), self.assign_threshold)
 
     def features(self) -> HybridFeatures:
         """An unfitted feature model with these weights."""

@@ -59,12 +59,62 @@ def refresh_families(
     # Keywords of a family: its members' tokens against the other families' (class-based TF-IDF).
     case_family = [(c, fid_of[label]) for label, groups in new.items() for g in groups for c in members[g]]
     words = ctfidf_keywords([tokens.get(c, []) for c, _ in case_family], [f for _, f in case_family], 10, exclude)
+    bases: dict[int, str] = {}
+    kws: dict[int, list[str]] = {}
+    sizes: dict[int, int] = {}
     for label, groups in new.items():
         fid = fid_of[label]
         cats: Counter[str] = Counter()
         for g in groups:
             cats.update(categories.get(g, Counter()))
             repo.set_family(conn, g, fid)
-        kw = [w for w, _ in words.get(fid, [])]
+        kws[fid] = [w for w, _ in words.get(fid, [])]
         category = cats.most_common(1)[0][0] if cats else None
-        repo.update_family(conn, fid, category or group_name(kw, cats), kw)
+        bases[fid] = category or group_name(kws[fid], cats)
+        sizes[fid] = sum(len(members[g]) for g in groups)
+    for fid, name in distinct_names(bases, kws, sizes).items():
+        repo.update_family(conn, fid, name, kws[fid])
+
+
+def distinct_names(
+    bases: Mapping[int, str], keywords: Mapping[int, Sequence[str]], sizes: Mapping[int, int] | None = None
+) -> dict[int, str]:
+    """One displayed name per family, no two alike (issue 19: several families share a category).
+
+    A family whose base name (its dominant category) no other family has keeps it. Families sharing
+    a base get ``base：kw1、kw2`` from their own class-based TF-IDF keywords (words already in the
+    base skipped), one more keyword at a time while names still collide (up to 4); any names still
+    equal get an ordinal by size, largest first: ``base（二）``.
+    """
+    sizes = sizes or {}
+    by_base: dict[str, list[int]] = {}
+    for fid in sorted(bases):
+        by_base.setdefault(bases[fid], []).append(fid)
+    out: dict[int, str] = {}
+    for base, fids in by_base.items():
+        if len(fids) == 1:
+            out[fids[0]] = base
+            continue
+        own = {f: [w for w in keywords.get(f, []) if w not in base] for f in fids}
+        names: dict[int, str] = {}
+        for n in range(2, 5):
+            names = {f: f"{base}：{'、'.join(own[f][:n])}" if own[f] else base for f in fids}
+            if len(set(names.values())) == len(fids):
+                break
+        clash: dict[str, list[int]] = {}
+        for f in fids:
+            clash.setdefault(names[f], []).append(f)
+        for name, same in clash.items():
+            same.sort(key=lambda f: (-sizes.get(f, 0), f))
+            for i, f in enumerate(same):
+                out[f] = name if i == 0 else f"{name}（{_ordinal(i + 1)}）"
+    return out
+
+
+def _ordinal(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return str(n)

@@ -133,7 +133,7 @@ class GroupService:
         if not gids or not fresh:
             return
         x = model.transform(batch.vectors[fresh], [batch.tokens[k] for k in fresh])
-        labels, scores = assign(x, centroids, self.params.assign_threshold)
+        labels, scores = assign(x, centroids, self.params.bars(centroids))
         rows = [
             (batch.ids[k], gids[lab], "assigned", float(s))
             for k, lab, s in zip(fresh, labels, scores, strict=True)

@@ -83,3 +83,45 @@ def test_eval_index_uses_the_service_index_options(loaded: tuple[LeianService, E
     assert getattr(index.dense, "factory", None) == getattr(service.index.vectors, "factory", None)
     milvus = engine.settings.with_(index_backend="milvus", milvus_collection="cases")
     assert Engine(milvus, engine.encoder, engine.segmenter).index_options()["collection"] == "cases_eval"
+
+
+def test_eval_queries_are_built_as_the_service_builds_typed_queries(
+    loaded: tuple[LeianService, Engine, Index, list[int]],
+) -> None:
+    """`leian eval retrieval` queries: tokens, synonyms, short-query vector text and PRF as a typed search."""
+    service, engine, index, ids = loaded
+    texts = ["拉货的钱平台一直不给结", *QUERIES]
+    for text, query in zip(texts, engine.queries(texts), strict=True):
+        typed = service.query_for_text(text)
+        assert query.tokens == typed.tokens
+        assert query.extra == typed.extra
+        assert query.expand_short == typed.expand_short
+        assert np.allclose(query.vector, typed.vector, atol=1e-5)
+        hits = service.search(text=text, k=10)
+        ranked = engine.rank(index, query.vector, query.tokens, "hybrid", 10, extra=query.extra, expand_short=True)
+        assert [h.case.id for h in hits] == [ids[row] for row, _ in ranked]
+    assert engine.queries(["拉货的钱平台一直不给结"])[0].extra  # the lexicon widened it
+
+
+def test_retrieval_finds_what_only_the_synonyms_name(engine_plain: Engine) -> None:
+    """A query in colloquial words (拉货的钱) finds letters that only say 运费: the query path is the product's."""
+    from kb.evaluation.retrieval import evaluate_retrieval
+
+    corpus = [
+        {"id": "f1", "text": "物流平台拖欠司机运费三个月，请求督促平台结清运费。"},
+        {"id": "f2", "text": "司机的运费被货运平台扣着不结，多次催讨无果。"},
+        {"id": "w1", "text": "小区物业乱收费，电梯长期损坏无人维修。"},
+        {"id": "w2", "text": "学校违规补课收费，家长反映强烈。"},
+    ]
+    queries = [{"id": "q", "text": "拉货的钱一直不给", "relevance": {"f1": 3, "f2": 3, "w1": 0, "w2": 0}}]
+    result = evaluate_retrieval(corpus, queries, engine_plain, k=2)
+    assert result["systems"]["bm25"]["MAP"] == pytest.approx(1.0)
+
+
+@pytest.fixture
+def engine_plain() -> Engine:
+    from indexing.encoders.hashing import HashingEncoder
+    from indexing.segment import Segmenter
+    from kb.settings import Settings
+
+    return Engine(Settings(threads=1, encoder="hashing"), HashingEncoder(), Segmenter())

@@ -359,6 +359,7 @@ def test_groups_have_families_served_as_their_own_resource(loaded: LeianService)
     groups = loaded.groups.list_groups()
     families = loaded.groups.families()
     assert families and all(g.family_id is not None for g in groups)
+    assert len({f.name for f in families}) == len(families), [f.name for f in families]  # distinct names
     assert len(families) <= len(groups) and sum(f.groups for f in families) == len(groups)
     assert sum(f.size for f in families) == sum(g.size for g in groups)
     token = loaded.users.create("u_fam", "reviewer", "password-123")[1]
