@@ -64,6 +64,13 @@ STEPS: tuple[Step, ...] = (
     Step("wording", ("bench.wording",), "short colloquial queries P@5 by issue type"),
     Step("locality", ("bench.locality",), "locality from place names vs the classifier", needs_eval=True),
     Step("group_grain", ("bench.group_grain", "samples"), "matter-level groups on the demo corpus"),
+    Step(
+        "postgres_store", ("bench.postgres_store", "--rounds", "1"), "import and case-list pages, PostgreSQL vs SQLite"
+    ),
+    Step("feedback", ("bench.feedback",), "ranking from relevance marks, held-out queries", needs_eval=True),
+    Step(
+        "triplets_fusion", ("bench.triplets_fusion",), "CAIL triplets, hybrid vs char-bigram channel", needs_eval=True
+    ),
 )
 
 
