@@ -338,6 +338,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
+        "segmenter": env.get("LEIAN_SEGMENTER", base.segmenter),
         "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
     }
