@@ -61,12 +61,12 @@ def ivf_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def batch_neighbours(vectors: np.ndarray, k: int, exact_limit: int = EXACT_LIMIT) -> np.ndarray:
+def batch_neighbours(vectors: np.ndarray, k: int, exact_limit: int | None = None) -> np.ndarray:
     """Positions (within ``vectors``) of each row's ``k`` nearest rows, itself usually among them;
     -1 pads. Exact up to ``exact_limit`` rows, an HNSW graph above."""
     n = vectors.shape[0]
     if n == 0 or k <= 0:
         return np.zeros((n, 0), dtype=np.int64)
-    if n <= exact_limit:
+    if n <= (EXACT_LIMIT if exact_limit is None else exact_limit):
         return exact_neighbours(vectors, k)
     return ivf_neighbours(vectors, k)
