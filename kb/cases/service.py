@@ -28,7 +28,7 @@ from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
 from kb.messages import problems_from
 from kb.privacy import petitioner_key
-from kb.readers import CaseTable
+from kb.readers import CaseTable, StreamedTable
 from kb.scope import Scope
 from kb.search import Query, hybrid_search
 from kb.users import SYSTEM, Principal
@@ -159,7 +159,7 @@ class CaseService:
         if problems:
             raise InvalidInputError(problems)
 
-    def ingest_table(self, table: CaseTable, **kwargs: Any) -> ImportReport:
+    def ingest_table(self, table: CaseTable | StreamedTable, **kwargs: Any) -> ImportReport:
         """``ingest`` of a file read by ``kb.readers.read_table``: its headers name the problems and
         its ignored columns are reported."""
         return self.ingest(table.rows, columns=table.columns, ignored=table.ignored, **kwargs)
