@@ -114,7 +114,7 @@ def _within(a: str, b: str, days: int) -> bool:
         return True
 
 
-def scale(sizes: list[int], exact_up_to: int) -> str:
+def scale(sizes: list[int], exact_up_to: int, n_real: int) -> str:
     import time
 
     from bench.corpus import vectors as corpus_vectors
@@ -126,7 +126,7 @@ def scale(sizes: list[int], exact_up_to: int) -> str:
     ]
     costs: dict[int, tuple[float | None, float]] = {}
     for n in sizes:
-        v = np.ascontiguousarray(corpus_vectors(n), dtype=np.float32)
+        v = np.ascontiguousarray(corpus_vectors(n, n_real=n_real), dtype=np.float32)
         t = time.perf_counter()
         approx = batch_neighbours(v, 10)
         t_new = time.perf_counter() - t
@@ -161,9 +161,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-grain"))
     ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 40_000, 80_000])
     ap.add_argument("--exact-up-to", type=int, default=40_000, help="largest size also run all pairs")
+    ap.add_argument("--n-real", type=int, default=4_000, help="encoded sample vectors the synthetic ones mix")
     args = ap.parse_args(argv)
     if args.part == "scale":
-        print(scale(args.sizes, args.exact_up_to))
+        print(scale(args.sizes, args.exact_up_to, args.n_real))
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     rows, texts, name = _rows(args.part)
