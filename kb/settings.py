@@ -58,6 +58,9 @@ class Settings:
     threads: int = field(default_factory=usable_cores)
     # Worker processes (one encoder thread each) for bulk encoding: imports and reindex; 1 = in-process.
     ingest_workers: int = field(default_factory=usable_cores)
+    # Fewer workers when other work already keeps the cores busy: a pool on a loaded host was slower
+    # than one process (issue 20); indexing.encoders.pool.fit_workers decides from cores and load.
+    ingest_workers_by_load: bool = True
     index_backend: IndexBackend = "faiss"
     # "auto": exact Flat below indexing.vectors.choose.AUTO_THRESHOLD vectors, IVF-SQ8 above; or any
     # FAISS factory string (e.g. "HNSW32,SQ8"); for Milvus the index type (default FLAT).
@@ -190,6 +193,7 @@ ENV: dict[str, str] = {
     "max_decompressed_bytes": "LEIAN_MAX_DECOMPRESSED_BYTES",
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
+    "ingest_workers_by_load": "LEIAN_INGEST_WORKERS_BY_LOAD",
     "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
@@ -275,6 +279,8 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
         bad("data_dir", "路径")
     if not isinstance(values["import_strict"], bool):
         bad("import_strict", " true/false（或 1/0、yes/no）")
+    if not isinstance(values["ingest_workers_by_load"], bool):
+        bad("ingest_workers_by_load", " true/false（或 1/0、yes/no）")
     return out
 
 
@@ -367,6 +373,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if raw_statuses is not None and raw_statuses.strip():
         values["resolved_statuses"] = tuple(v.strip() for v in raw_statuses.split(",") if v.strip())
     values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
+    values["ingest_workers_by_load"] = _flag(env, ENV["ingest_workers_by_load"], base.ingest_workers_by_load)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:

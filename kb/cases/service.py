@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,7 +18,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from indexing.encoders import Encoder
-from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
+from indexing.encoders.base import usable_cores
+from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, fit_workers, start_encoding
 from indexing.vectors.batch_knn import batch_neighbours
 from kb.cases.stage_store import ImportStage
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
@@ -366,6 +368,12 @@ class CaseService:
         encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
         large enough input and stop when the block ends."""
         workers = self.settings.ingest_workers
+        if workers > 1 and self.settings.ingest_workers_by_load:
+            load = os.getloadavg()[0]
+            fitted = fit_workers(workers, usable_cores(), load)
+            if fitted < workers:
+                log.info("主机负载 %.1f（%d 核）：编码进程由 %d 个减为 %d 个", load, usable_cores(), workers, fitted)
+            workers = fitted
         spec = self.kernel.encoder_spec
         if spec is None or workers <= 1:
             yield self.encoder
