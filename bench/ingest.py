@@ -149,7 +149,7 @@ def run(n: int, repeats: int, workers: int) -> str:
         f"| {ratio('ingest1'):.2f} | {usage('ingest1')} |",
         f"| `LeianService.ingest`, `ingest_workers={workers}` | {rate(best['ingestN']):.2f} "
         f"| **{ratio('ingestN'):.2f}** | {usage('ingestN')} |",
-        f"| jieba segmentation alone | {rate(t_seg):.0f} | share of in-process ingest time "
+        f"| segmentation alone ({seg.backend}) | {rate(t_seg):.0f} | share of in-process ingest time "
         f"{t_seg / best['ingest1']:.0%} | | |",
         "",
         f"Ingest with {workers} workers vs 1: **{best['ingest1'] / best['ingestN']:.2f}×**; "
