@@ -4,7 +4,8 @@
 
 Both segmenters load the bundled user dictionary and petition stopwords; the check compares the raw
 cut (``Segmenter.cut``) and the index tokens (``Segmenter.tokens``) of every text. Timings are of
-``tokens`` (normalisation included, its cache emptied before each run) over all texts, one after the other, with the load beside them.
+``tokens`` (normalisation included, its cache emptied before each run) over all texts, one after
+the other, with the load beside them.
 """
 
 from __future__ import annotations
