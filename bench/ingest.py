@@ -82,7 +82,9 @@ def _ingest_once(rows: list[tuple[int, dict[str, Any]]], encoder: Any, seg: Any,
     from kb.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), petitioner_key="bench", threads=1, ingest_workers=workers)
+        settings = Settings(
+            data_dir=Path(tmp), petitioner_key="bench", threads=1, ingest_workers=workers, ingest_workers_by_load=False
+        )
         svc = LeianService(settings, encoder=encoder, encoder_spec=EncoderSpec("use-m3"), segmenter=seg)
         svc.ingest(rows)
         svc.close()
@@ -147,7 +149,7 @@ def run(n: int, repeats: int, workers: int) -> str:
         f"| {ratio('ingest1'):.2f} | {usage('ingest1')} |",
         f"| `LeianService.ingest`, `ingest_workers={workers}` | {rate(best['ingestN']):.2f} "
         f"| **{ratio('ingestN'):.2f}** | {usage('ingestN')} |",
-        f"| jieba segmentation alone | {rate(t_seg):.0f} | share of in-process ingest time "
+        f"| segmentation alone ({seg.backend}) | {rate(t_seg):.0f} | share of in-process ingest time "
         f"{t_seg / best['ingest1']:.0%} | | |",
         "",
         f"Ingest with {workers} workers vs 1: **{best['ingest1'] / best['ingestN']:.2f}×**; "
@@ -156,6 +158,14 @@ def run(n: int, repeats: int, workers: int) -> str:
         f"each worker holds {rss_mb:.0f} MB. CPU s: this process, its finished children and live workers; "
         "cores used = CPU s / wall s.",
     ]
+    from indexing.encoders.base import usable_cores
+    from indexing.encoders.pool import fit_workers
+
+    fitted = fit_workers(workers, usable_cores(), os.getloadavg()[0])
+    lines.append(
+        f"At the load after the run, `LEIAN_INGEST_WORKERS_BY_LOAD` (the default) would start {fitted} worker(s) "
+        f"for `ingest_workers={workers}`."
+    )
     text = "\n".join(lines)
     print(text)
     return text

@@ -9,6 +9,14 @@ truth says the case repeats that earlier case (samples: same ``topic`` and ``rep
 real: same duplicate ``group``). Recall is over the cases the truth marks as repeats of an earlier
 case of the same petitioner. *before*: one bar (0.80 cosine / 0.50 token overlap) whatever the
 evidence; *after*: the defaults (0.65 / 0.35 with evidence). USE-m3 vectors from bench.group_grain's cache.
+
+    python -m bench.repeats scale --sizes 20000 40000 80000
+
+*scale* (issue 20): the cost of finding each imported case's nearest cases within its own file,
+the step that made repeat detection quadratic: the former all-pairs products (exact, blockwise)
+against ``indexing.vectors.batch_knn.batch_neighbours`` (an inverted-file index over the file
+above 8,192 rows), on ``bench.corpus.vectors`` (USE-m3 sample vectors and synthetic mixes), with
+the recall of the exact top-10 and the load average beside each figure.
 """
 
 from __future__ import annotations
@@ -106,11 +114,58 @@ def _within(a: str, b: str, days: int) -> bool:
         return True
 
 
+def scale(sizes: list[int], exact_up_to: int, n_real: int) -> str:
+    import time
+
+    from bench.corpus import vectors as corpus_vectors
+    from indexing.vectors.batch_knn import batch_neighbours, exact_neighbours
+
+    lines = [
+        "| rows in the file | all pairs (before) s | through the index s | recall of exact top-10 | load (1 min) |",
+        "|---|---|---|---|---|",
+    ]
+    costs: dict[int, tuple[float | None, float]] = {}
+    for n in sizes:
+        v = np.ascontiguousarray(corpus_vectors(n, n_real=n_real), dtype=np.float32)
+        t = time.perf_counter()
+        approx = batch_neighbours(v, 10)
+        t_new = time.perf_counter() - t
+        t_old: float | None = None
+        recall = "–"
+        if n <= exact_up_to:
+            t = time.perf_counter()
+            exact = exact_neighbours(v, 10)
+            t_old = time.perf_counter() - t
+            probe = range(0, n, max(1, n // 2000))
+            recall = f"{np.mean([len(set(exact[i]) & set(approx[i])) / 10 for i in probe]):.3f}"
+        costs[n] = (t_old, t_new)
+        old = f"{t_old:.1f}" if t_old is not None else "–"
+        lines.append(f"| {n:,} | {old} | {t_new:.1f} | {recall} | {os.getloadavg()[0]:.2f} |")
+        print(lines[-1], flush=True)
+    first = sizes[0]
+    ratios = []
+    for n in sizes[1:]:
+        old, new = costs[n][0], costs[n][1]
+        base_old, base_new = costs[first]
+        part = f"{n // first}× rows: through the index {new / base_new:.2f}× the cost"
+        if old is not None and base_old is not None:
+            part += f", all pairs {old / base_old:.2f}×"
+        ratios.append(part)
+    lines += ["", f"Against {first:,} rows: " + "; ".join(ratios) + "."]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["samples", "real"])
+    ap.add_argument("part", choices=["samples", "real", "scale"])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-grain"))
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 40_000, 80_000])
+    ap.add_argument("--exact-up-to", type=int, default=40_000, help="largest size also run all pairs")
+    ap.add_argument("--n-real", type=int, default=4_000, help="encoded sample vectors the synthetic ones mix")
     args = ap.parse_args(argv)
+    if args.part == "scale":
+        print(scale(args.sizes, args.exact_up_to, args.n_real))
+        return
     args.cache.mkdir(parents=True, exist_ok=True)
     rows, texts, name = _rows(args.part)
     vectors, tokens = bg.load(args.cache, name, texts)

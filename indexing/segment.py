@@ -1,4 +1,10 @@
-"""Chinese word segmentation with jieba, a project user dictionary and a stopword list."""
+"""Chinese word segmentation with jieba, a project user dictionary and a stopword list.
+
+The segmenter runs jieba's algorithm either in Python (``jieba``) or through rjieba, the jieba-rs
+binding (``rjieba``, indexing/segment_rust.py: the same tokens, about 20x faster). ``auto``, the
+default, uses rjieba when it is installed and loads the dictionaries with jieba's meaning, else
+jieba.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ from pathlib import Path
 
 import jieba
 
+from indexing import segment_rust
 from indexing.synonyms import Lexicon
 from indexing.text import normalize
 
 jieba.setLogLevel(logging.WARNING)
+log = logging.getLogger(__name__)
+BACKENDS = ("auto", "jieba", "rjieba")
 
 _RESOURCES = resources.files("indexing") / "resources"
 # A token worth indexing has at least one CJK character, letter or digit.
@@ -80,17 +89,33 @@ class Segmenter:
         include_defaults: bool = True,
         bundled_stopwords: str = "petition",
         synonyms: Sequence[Path] = (),
+        backend: str = "auto",
     ) -> None:
+        """``backend``: ``auto`` (rjieba if installed, else jieba), ``jieba`` or ``rjieba``."""
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown segmenter backend {backend!r}: {', '.join(BACKENDS)}")
         if bundled_stopwords not in STOPWORD_SETS:
             raise ValueError(f"unknown bundled stopword list {bundled_stopwords!r}: {', '.join(STOPWORD_SETS)}")
         bundled = include_defaults and STOPWORD_SETS[bundled_stopwords] is not None
         dicts = ([default_userdict()] if include_defaults else []) + list(userdicts)
         stops = ([default_stopwords(bundled_stopwords)] if bundled else []) + list(stopword_files)
-        self._jieba = _fresh_tokenizer()
         for path in dicts:
             if not Path(path).is_file():
                 raise FileNotFoundError(f"user dictionary not found: {path}")
-            self._jieba.load_userdict(str(path))
+        self._rust: segment_rust.RustJieba | None = None
+        self._jieba: jieba.Tokenizer | None = None
+        if backend == "rjieba" or (backend == "auto" and segment_rust.available()):
+            try:
+                self._rust = segment_rust.RustJieba(dicts)
+            except segment_rust.UnsupportedDictionary as exc:
+                if backend == "rjieba":
+                    raise
+                log.info("rjieba cannot load the user dictionaries with jieba's meaning (%s): using jieba", exc)
+        if self._rust is None:
+            self._jieba = _fresh_tokenizer()
+            for path in dicts:
+                self._jieba.load_userdict(str(path))
+        self.backend = "rjieba" if self._rust is not None else "jieba"
         self.stopwords: frozenset[str] = frozenset(w for p in stops for w in _read_lines(Path(p)))
         self.userdicts = [str(p) for p in dicts]
         # Query expansion only: the lexicon never changes how documents are segmented.
@@ -118,16 +143,27 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[str]:
         """Index tokens: segmented words without stopwords, punctuation and bare numbers."""
-        words = self._jieba.lcut(normalize(text).lower(), HMM=True)
+        words = self.cut(normalize(text).lower())
         return [
             w
             for w in (w.strip() for w in words)
             if w and w not in self.stopwords and _MEANINGFUL.search(w) and not _NUMBER.match(w)
         ]
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's ``lcut(text, HMM=True)`` with this segmenter's dictionaries (no filtering)."""
+        if self._rust is not None:
+            return self._rust.cut(text)
+        assert self._jieba is not None
+        return self._jieba.lcut(text, HMM=True)
+
     def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokens(t) for t in texts]
 
     def add_words(self, words: Iterable[str]) -> None:
+        if self._rust is not None:
+            self._rust.add_words(words)
+            return
+        assert self._jieba is not None
         for w in words:
             self._jieba.add_word(w)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +41,13 @@ class IngestBatch:
     tokens: list[list[str]]
     # Who imports: the audit hook records them (a CLI import as its --as user or the OS user).
     actor: Principal = SYSTEM
+    # A large import runs the hooks once per part (``kb.cases.service.IMPORT_CHUNK`` cases, by
+    # received date), all inside the same transaction. ``peers``: each case's nearest cases of the
+    # whole import (ids); ``import_ids`` / ``import_created``: the whole import's ids and new cases.
+    peers: Mapping[int, Sequence[int]] | None = None
+    import_ids: Sequence[int] | None = None
+    import_created: int | None = None
+    part: int = 0
 
 
 IngestHook = Callable[[sqlite3.Connection, IngestBatch], None]

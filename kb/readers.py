@@ -11,15 +11,17 @@ column, so validation problems name ``受理日期`` when that is the file's hea
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kb.dates import excel_serial_date
 from kb.errors import FieldProblem, InvalidInputError
@@ -158,9 +160,13 @@ def loads_limited(text: str, where: str = "json", line: int | None = None, limit
     return value
 
 
-def read_jsonl(text: str, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
+def read_jsonl(
+    text: str | Iterable[str], columns: _Columns | None = None, max_rows: int | None = None
+) -> Iterator[RawRow]:
+    """Rows of JSON Lines ``text`` (a string, or an open text file read line by line)."""
     columns = columns or _Columns()
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines() if isinstance(text, str) else (line.rstrip("\r\n") for line in text)
+    for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         _check_rows(line_no, max_rows)
@@ -182,9 +188,10 @@ def _check_rows(line_no: int, max_rows: int | None) -> None:
         raise InvalidInputError([FieldProblem("file", message, line_no)])
 
 
-def read_csv(text: str, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
+def read_csv(text: str | IO[str], columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
+    """Rows of CSV ``text`` (a string, or a text file opened with ``newline=""``)."""
     columns = columns or _Columns()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
     try:
         titles = next(reader)
     except StopIteration:
@@ -205,11 +212,13 @@ def read_csv(text: str, columns: _Columns | None = None, max_rows: int | None = 
         raise InvalidInputError([FieldProblem("csv", f"CSV 格式错误：{exc}", reader.line_num)]) from None
 
 
-def read_xlsx(data: bytes, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
+def read_xlsx(data: bytes | Path, columns: _Columns | None = None, max_rows: int | None = None) -> Iterator[RawRow]:
+    """Rows of the first sheet of a workbook (its bytes, or its path: streamed from the file)."""
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        source = io.BytesIO(data) if isinstance(data, bytes) else data
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:
         raise InvalidInputError([FieldProblem("xlsx", f"无法读取 Excel 文件：{type(exc).__name__}")]) from None
     try:
@@ -298,6 +307,115 @@ def read_path(
     strict: bool = False,
 ) -> CaseTable:
     return read_table(Path(path).read_bytes(), fmt or detect_format(str(path)), max_decompressed_bytes, strict=strict)
+
+
+def _scan(path: Path, limit: int) -> tuple[bool, str, int]:
+    """One streaming pass over a text file: (gzip?, encoding, newlines). A gzip file may expand to
+    at most ``limit`` bytes; the encoding is UTF-8 when every byte decodes, else GB18030."""
+    with path.open("rb") as fh:
+        packed = fh.read(2) == b"\x1f\x8b"
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    ok, size, lines = True, 0, 0
+    try:
+        with gzip.open(path, "rb") if packed else path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                size += len(block)
+                if packed and size > limit:
+                    raise InvalidInputError([FieldProblem("file", f"解压后超过 {describe_bytes(limit)} 上限")])
+                lines += block.count(b"\n")
+                if ok:
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:
+                        ok = False
+            if ok:
+                utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        ok = False
+    except (OSError, EOFError, zlib.error):
+        raise InvalidInputError([FieldProblem("file", "gzip 压缩文件已损坏或不完整")]) from None
+    if not ok:  # GB18030 must then decode the whole file, as ``decode_bytes`` requires
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        try:
+            with gzip.open(path, "rb") if packed else path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InvalidInputError([FieldProblem("file", "文件编码无法识别，请使用 UTF-8 或 GBK/GB18030")]) from None
+    return packed, "utf-8-sig" if ok else "gb18030", lines
+
+
+@dataclass
+class StreamedTable:
+    """A case file read row by row from disk (``stream_path``): ``rows`` can be iterated once and
+    ``columns``/``ignored`` fill as it is; ``estimate`` is the number of rows (lines for text files)."""
+
+    rows: Iterable[RawRow]
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    estimate: int = 0
+
+
+def stream_path(
+    path: Path,
+    fmt: str | None = None,
+    max_decompressed_bytes: int = Settings.max_decompressed_bytes,
+    *,
+    strict: bool = False,
+    max_rows: int | None = Settings.max_import_rows,
+) -> StreamedTable:
+    """``read_path`` without holding the file in memory (issue 20: bulk imports in bounded memory).
+
+    Text files are scanned once first (gzip size cap, encoding, line count), then parsed line by
+    line; a workbook is streamed by openpyxl's read-only mode. ``strict`` refuses unknown columns
+    once the rows are read, before anything is written."""
+    path = Path(path)
+    fmt = fmt or detect_format(str(path))
+    columns = _Columns()
+    table = StreamedTable([], columns.columns, columns.ignored)
+    if fmt == "xlsx":
+        table.estimate = _xlsx_rows_estimate(path)
+        source: Iterator[RawRow] = read_xlsx(path, columns, max_rows)
+    elif fmt in ("jsonl", "csv"):
+        packed, encoding, lines = _scan(path, max_decompressed_bytes)
+        table.estimate = max(0, lines - (fmt == "csv"))
+        source = _text_rows(path, fmt, packed, encoding, columns, max_rows)
+    else:
+        raise InvalidInputError([FieldProblem("format", f"不支持的格式：{fmt}（支持 {', '.join(FORMATS)}）")])
+
+    def rows() -> Iterator[RawRow]:
+        yield from source
+        if strict:
+            columns.refuse_ignored()
+
+    table.rows = rows()
+    return table
+
+
+def _text_rows(
+    path: Path, fmt: str, packed: bool, encoding: str, columns: _Columns, max_rows: int | None
+) -> Iterator[RawRow]:
+    if packed:
+        with gzip.open(path, "rt", encoding=encoding, newline="") as fh:
+            yield from (read_jsonl(fh, columns, max_rows) if fmt == "jsonl" else read_csv(fh, columns, max_rows))
+    else:
+        with path.open(encoding=encoding, newline="") as fh:
+            yield from (read_jsonl(fh, columns, max_rows) if fmt == "jsonl" else read_csv(fh, columns, max_rows))
+
+
+def _xlsx_rows_estimate(path: Path) -> int:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return 0  # read_xlsx reports the damage
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        return max(0, int(sheet.max_row or 1) - 1) if sheet is not None else 0
+    finally:
+        workbook.close()
 
 
 def read_file(

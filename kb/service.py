@@ -95,6 +95,7 @@ class LeianService:
                 settings.stopwords,
                 bundled_stopwords=settings.bundled_stopwords,
                 synonyms=settings.synonyms,
+                backend=settings.segmenter,
             ),
             encoder_spec=encoder_spec,
             clock=clock,

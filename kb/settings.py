@@ -22,6 +22,7 @@ FusionMethod = Literal["linear", "rrf"]
 StopwordSet = Literal["petition", "function", "none"]
 # Who runs background jobs (kb/jobs): a thread of `leian serve`, or nobody in this process.
 JobRunnerMode = Literal["inline", "off"]
+SegmenterBackend = Literal["auto", "jieba", "rjieba"]
 
 MB = 1024 * 1024
 # Web sessions and login lock-out (kb/sessions.py reads these defaults too).
@@ -62,6 +63,9 @@ class Settings:
     threads: int = field(default_factory=usable_cores)
     # Worker processes (one encoder thread each) for bulk encoding: imports and reindex; 1 = in-process.
     ingest_workers: int = field(default_factory=usable_cores)
+    # Fewer workers when other work already keeps the cores busy: a pool on a loaded host was slower
+    # than one process (issue 20); indexing.encoders.pool.fit_workers decides from cores and load.
+    ingest_workers_by_load: bool = True
     index_backend: IndexBackend = "faiss"
     # "auto": exact Flat below indexing.vectors.choose.AUTO_THRESHOLD vectors, IVF-SQ8 above; or any
     # FAISS factory string (e.g. "HNSW32,SQ8"); for Milvus the index type (default FLAT).
@@ -79,6 +83,9 @@ class Settings:
     # Which bundled stopword list the segmenter uses (indexing.segment.STOPWORD_SETS): "petition" for
     # petitions, "function" (function words only) for legal facts (docs/quality.md, "Retrieval").
     bundled_stopwords: StopwordSet = "petition"
+    # Who runs jieba's segmentation: "auto" = rjieba (jieba-rs, the same tokens, ~20x faster) when
+    # installed, else jieba (indexing/segment_rust.py); "jieba" / "rjieba" force one.
+    segmenter: SegmenterBackend = "auto"
     # Extra synonym/colloquial lexicons (indexing/resources/synonyms.txt format), after the bundled one.
     synonyms: tuple[Path, ...] = ()
     # "inline": `leian serve` runs queued background jobs in a thread; "off": `leian jobs worker` does.
@@ -190,6 +197,7 @@ ENV: dict[str, str] = {
     "userdicts": "LEIAN_USERDICTS",
     "stopwords": "LEIAN_STOPWORDS",
     "bundled_stopwords": "LEIAN_BUNDLED_STOPWORDS",
+    "segmenter": "LEIAN_SEGMENTER",
     "synonyms": "LEIAN_SYNONYMS",
     "petitioner_key": "LEIAN_PETITIONER_KEY",
     "max_text_chars": "LEIAN_MAX_TEXT_CHARS",
@@ -207,6 +215,7 @@ ENV: dict[str, str] = {
     **{name: f"LEIAN_{name.upper()}" for name in DEADLINE_DAYS},
     "import_strict": "LEIAN_IMPORT_STRICT",
     "feedback_ranking": "LEIAN_FEEDBACK_RANKING",
+    "ingest_workers_by_load": "LEIAN_INGEST_WORKERS_BY_LOAD",
     "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
@@ -220,6 +229,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "fusion": get_args(FusionMethod),
     "bundled_stopwords": get_args(StopwordSet),
     "job_runner": get_args(JobRunnerMode),
+    "segmenter": get_args(SegmenterBackend),
 }
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
@@ -294,7 +304,7 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
     url = values["database_url"]
     if url is not None and not (isinstance(url, str) and url.startswith(("postgresql://", "postgres://"))):
         bad("database_url", " postgresql://用户@主机:端口/数据库 形式的地址（不设则使用数据目录中的 SQLite）")
-    for flag in ("import_strict", "feedback_ranking"):
+    for flag in ("import_strict", "feedback_ranking", "ingest_workers_by_load"):
         if not isinstance(values[flag], bool):
             bad(flag, " true/false（或 1/0、yes/no）")
     return out
@@ -361,6 +371,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "userdicts": _paths(env.get("LEIAN_USERDICTS")),
         "stopwords": _paths(env.get("LEIAN_STOPWORDS")),
         "bundled_stopwords": env.get("LEIAN_BUNDLED_STOPWORDS", base.bundled_stopwords),
+        "segmenter": env.get("LEIAN_SEGMENTER", base.segmenter),
         "synonyms": _paths(env.get("LEIAN_SYNONYMS")),
         "job_runner": env.get("LEIAN_JOB_RUNNER", base.job_runner),
         "petitioner_key": env.get("LEIAN_PETITIONER_KEY") or None,
@@ -391,6 +402,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         values["resolved_statuses"] = tuple(v.strip() for v in raw_statuses.split(",") if v.strip())
     values["import_strict"] = _flag(env, ENV["import_strict"], base.import_strict)
     values["feedback_ranking"] = _flag(env, ENV["feedback_ranking"], base.feedback_ranking)
+    values["ingest_workers_by_load"] = _flag(env, ENV["ingest_workers_by_load"], base.ingest_workers_by_load)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:

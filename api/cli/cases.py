@@ -18,7 +18,7 @@ from api.cli.output import emit_json, json_option
 from api.cli.progress import ProgressLog, log_to_file, print_stage
 from kb.errors import ImportReport, LeianError
 from kb.identity_key import create_key_file, with_key_file
-from kb.readers import read_path
+from kb.readers import stream_path
 from kb.service import LeianService
 from kb.settings import Settings
 from kb.storage.db import write_private_text
@@ -39,9 +39,11 @@ def run_import(
     actor: Principal = SYSTEM,
     as_json: bool = False,
 ) -> ImportReport:
-    table = read_path(path, fmt, service.settings.max_decompressed_bytes, strict=strict)
+    table = stream_path(
+        path, fmt, service.settings.max_decompressed_bytes, strict=strict, max_rows=service.settings.max_import_rows
+    )
     after = "编码完成，正在写入数据库、检测重复信访并归入类案组……"
-    with ProgressLog(f"导入 {path.name}", len(table.rows), log, after=after) as bar:
+    with ProgressLog(f"导入 {path.name}", table.estimate, log, after=after) as bar:
         report = service.ingest_table(table, progress=bar.update, actor=actor)
     if not as_json:
         click.echo(f"导入完成：{report.summary()}")

@@ -49,7 +49,7 @@ def settings_from(ctx: click.Context) -> Settings:
 def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) -> Iterator[LeianService]:
     settings = settings_from(ctx)
     if workers is not None:
-        settings = settings.with_(ingest_workers=workers)
+        settings = settings.with_(ingest_workers=workers, ingest_workers_by_load=False)  # chosen: kept as given
     service = LeianService(settings, **kwargs)
     try:
         yield service

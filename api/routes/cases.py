@@ -12,10 +12,11 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require
 from api.deps import ServiceDep
 from api.downloads import CSV, XLSX, attachment, case_rows, table_response
-from api.schemas.cases import CaseOut, CasePage, ImportFormat, ImportResult, filter_definitions
+from api.import_progress import BOARD
+from api.schemas.cases import CaseOut, CasePage, ImportFormat, ImportProgressOut, ImportResult, filter_definitions
 from api.schemas.common import ErrorResponse, file_responses
 from kb.domain import CaseIn, CaseUpdate, SearchFilters
-from kb.errors import FieldProblem, InvalidInputError
+from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.fields import export_header, filters_from_params
 from kb.import_format import TEMPLATE_NAME, template_xlsx
 from kb.import_format import describe as import_description
@@ -129,6 +130,12 @@ async def import_cases(
     strict: bool | None = Query(
         default=None, description="严格模式：含字段表以外的列时拒绝导入（默认 LEIAN_IMPORT_STRICT，否则忽略并列出）"
     ),
+    import_id: str | None = Query(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="客户端自选的导入标识：导入期间用 GET /api/cases/import/progress/{import_id} 查看进度和剩余时间",
+    ),
     user: Principal = Depends(require("cases:import")),
 ) -> ImportResult:
     limit = service.settings.max_upload_bytes
@@ -144,7 +151,18 @@ async def import_cases(
     )
     if not table.rows:
         raise InvalidInputError([FieldProblem("file", "文件中没有数据行")])
-    report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user))
+    if import_id is None:
+        report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user))
+    else:
+        item = BOARD.start(import_id, user.username, len(table.rows))
+        try:
+            report = await run_in_threadpool(
+                lambda: service.ingest_table(table, actor=user, progress=lambda n: BOARD.advance(item, n))
+            )
+        except Exception:
+            BOARD.finish(item, "失败，未写入任何数据")
+            raise
+        BOARD.finish(item, "完成")
     return ImportResult(
         created=report.created,
         updated=report.updated,
@@ -154,6 +172,18 @@ async def import_cases(
         ignored_columns=report.ignored_columns,
         message=report.summary(),
     )
+
+
+@router.get(
+    "/import/progress/{import_id}",
+    response_model=ImportProgressOut,
+    summary="导入进度：已编码件数、总行数、阶段、已用时间和预计剩余时间（秒，按已完成比例推算）",
+)
+def import_progress(import_id: str, user: Principal = Depends(require("cases:import"))) -> ImportProgressOut:
+    found = BOARD.get(import_id, user.username)
+    if found is None:
+        raise NotFoundError(f"没有进行中的导入：{import_id}")
+    return ImportProgressOut.model_validate(found)
 
 
 @router.get("/by-external/{external_no}", response_model=CaseOut, summary="按登记编号查看案件")

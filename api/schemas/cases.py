@@ -197,6 +197,18 @@ class ImportResult(BaseModel):
     message: str = Field(description="中文摘要，如“新增 3 件，更新 0 件，未变化 2 件，共 5 行；已忽略列：序号”")
 
 
+class ImportProgressOut(BaseModel):
+    stage: str = Field(description="阶段：读取并校验、编码、写入数据库、检测重复信访并归入类案组、完成，或失败")
+    done: int = Field(description="已编码（或确认未变化）的行数")
+    total: int = Field(description="文件中的数据行数")
+    share: float = Field(description="完成比例 = done / total")
+    elapsed_seconds: float = Field(description="已用时间（秒）")
+    eta_seconds: float | None = Field(
+        description="预计剩余时间（秒）= 已用时间 × (1 − 完成比例) / 完成比例；尚无进度时为空"
+    )
+    finished: bool = Field(description="导入是否已结束（成功或失败）")
+
+
 class ImportColumn(BaseModel):
     name: str = Field(description="字段名")
     header: str = Field(description="模板中的中文表头")

@@ -67,6 +67,19 @@ class EncoderSpec:
         return create_encoder(self.kind, self.model, self.threads)
 
 
+def fit_workers(requested: int, cores: int, load: float) -> int:
+    """Worker processes worth starting on a host with ``cores`` cores and a 1-minute ``load``.
+
+    Each worker runs one encoder thread (threads = cores / workers, never more), so a pool only
+    pays when it gets cores of its own: with other work already keeping the cores busy the workers
+    queue behind it, pay their start-up and model load, and the import ran slower than one
+    process (issue 20: 0.71-0.79 of the one-core encoder at load 3-6 on 2 cores). The pool gets
+    the cores the load leaves spare (rounded), at least one, at most ``requested`` and ``cores``.
+    """
+    spare = cores - max(0.0, load)
+    return max(1, min(requested, cores, int(spare + 0.5)))
+
+
 # -- worker side ----------------------------------------------------------------------------------
 _worker_encoder: Encoder | None = None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,7 +18,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from indexing.encoders import Encoder
-from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, start_encoding
+from indexing.encoders.base import usable_cores
+from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, fit_workers, start_encoding
+from indexing.vectors.batch_knn import batch_neighbours
+from kb.cases.stage_store import ImportStage
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
 from kb.fields import case_fields, to_row
@@ -26,7 +30,7 @@ from kb.indexer import CaseIndex
 from kb.kernel import IngestBatch, Kernel, scoped, text_of
 from kb.messages import problems_from
 from kb.privacy import petitioner_key
-from kb.readers import CaseTable
+from kb.readers import CaseTable, StreamedTable
 from kb.scope import Scope
 from kb.search import Query, hybrid_search
 from kb.units.catalog import UnitCatalog
@@ -35,6 +39,10 @@ from kb.users import SYSTEM, Principal
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int], None]
+# Rows an import holds in memory at a time (validation, encoding, writing, ingest hooks).
+IMPORT_CHUNK = 4096
+# Nearest cases of the same file each imported case is compared with (联名 detection).
+PEERS = 10
 
 
 def content_hash(text: str) -> str:
@@ -87,8 +95,17 @@ class CaseService:
     def _validated(
         self, rows: Iterable[tuple[int | None, dict[str, Any]]], columns: Mapping[str, str] | None = None
     ) -> list[tuple[int | None, CaseIn]]:
-        valid: list[tuple[int | None, CaseIn]] = []
         problems: list[FieldProblem] = []
+        return list(self._validated_stream(rows, columns, problems))
+
+    def _validated_stream(
+        self,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        columns: Mapping[str, str] | None,
+        problems: list[FieldProblem],
+    ) -> Iterator[tuple[int | None, CaseIn]]:
+        """Valid rows as they are read; once the input ends, raises with every problem found (the
+        rows yielded before must then be discarded). ``problems`` fills as rows are read."""
         seen: dict[str, int | None] = {}
         keyless: list[tuple[int | None, str]] = []
         units = self.kernel.units
@@ -98,13 +115,16 @@ class CaseService:
             except ValidationError as exc:
                 problems.extend(problems_from(exc, row_no))
                 continue
-            problems.extend(units.normalise_case(case, row_no))
+            found = units.normalise_case(case, row_no)
+            problems.extend(found)
             if case.external_no in seen:
                 problems.append(FieldProblem("external_no", f"与第 {seen[case.external_no]} 行重复", row_no))
+                found = [problems[-1]]
             seen[case.external_no] = row_no
             if (case.petitioner_id or case.petitioner_phone) and not self.settings.petitioner_key:
                 keyless.append((row_no, "petitioner_id" if case.petitioner_id else "petitioner_phone"))
-            valid.append((row_no, case))
+            if not found:
+                yield row_no, case
         if keyless:  # one problem for the file: the fix is a setting, not an edit of each row
             lines = "、".join(str(r) for r, _ in keyless[:5] if r is not None)
             where = f"（第 {lines} 行{'等' if len(keyless) > 5 else ''}）" if lines else ""
@@ -115,9 +135,8 @@ class CaseService:
         if problems:
             if columns is not None:  # a file: its own header, else the field's Chinese label
                 labels = {f.name: f.label for f in case_fields()}
-                problems = [replace(p, field=columns.get(p.field) or labels.get(p.field, p.field)) for p in problems]
-            raise InvalidInputError(problems)
-        return valid
+                problems[:] = [replace(p, field=columns.get(p.field) or labels.get(p.field, p.field)) for p in problems]
+            raise InvalidInputError(list(problems))
 
     def check_write_scope(self, rows: Sequence[tuple[int | None, CaseIn]], actor: Principal) -> None:
         """Issue 16: a bound account writes only within its scope, for every row of a batch.
@@ -145,7 +164,7 @@ class CaseService:
         if problems:
             raise InvalidInputError(problems)
 
-    def ingest_table(self, table: CaseTable, **kwargs: Any) -> ImportReport:
+    def ingest_table(self, table: CaseTable | StreamedTable, **kwargs: Any) -> ImportReport:
         """``ingest`` of a file read by ``kb.readers.read_table``: its headers name the problems and
         its ignored columns are reported."""
         return self.ingest(table.rows, columns=table.columns, ignored=table.ignored, **kwargs)
@@ -181,84 +200,170 @@ class CaseService:
         columns: Mapping[str, str] | None = None,
         ignored: Sequence[str] = (),
     ) -> ImportReport:
-        """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing."""
-        validated = self._validated(rows, columns)
-        self.check_write_scope(validated, actor)
-        all_cases = [case for _, case in validated]
-        report = ImportReport(ignored_columns=list(ignored), external_nos=[c.external_no for c in all_cases])
-        hashes_identities = self.settings.petitioner_key is not None and any(
-            c.petitioner_id or c.petitioner_phone for c in all_cases
-        )
-        if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
-            with self.db.transaction() as conn:  # raises before anything is encoded
-                check_key(conn, self.settings.petitioner_key or "")
-        stored = self.cases.stored_values(report.external_nos)
-        cases = [c for c in all_cases if not _same(self._row_values(c), stored.get(c.external_no))]
-        report.unchanged = len(all_cases) - len(cases)
-        if progress and report.unchanged:
-            progress(report.unchanged)
-        if not cases:
-            log.info("import of %d cases: nothing changed", len(all_cases))
-            return report
-        existing = self.cases.hashes_by_external([c.external_no for c in cases])
-        texts = [text_of(c) for c in cases]
-        to_encode = [
-            i for i, c in enumerate(cases) if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
-        ]
-        vectors = np.zeros((len(cases), self.encoder.dim), dtype=np.float32)
-        prepared: list[tuple[CaseIn, dict[str, Any], list[str]]] = []
-        with self.bulk_encoder() as encoder:
-            # Worker processes (if any) encode while this process segments.
-            pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
-            for case in cases:
-                values = self._values(case)
-                prepared.append((case, values, values["tokens"].split()))
-            if to_encode:
-                vectors[to_encode] = pending(progress)
-        encoded = set(to_encode)
-        reuse = [i for i in range(len(prepared)) if i not in encoded]
-        if reuse:
-            stored_vectors = self.cases.vectors_for(
-                self.encoder.name, [existing[prepared[i][0].external_no][0] for i in reuse]
-            )
-            for i in reuse:
-                vec = stored_vectors.get(existing[prepared[i][0].external_no][0])
-                if vec is None:
-                    vectors[i] = self.encoder.encode([text_of(prepared[i][0])])[0]
-                else:
-                    vectors[i] = vec
-            if progress:
-                progress(len(reuse))
-        with self.db.transaction() as conn:
-            if hashes_identities:
-                check_key(conn, self.settings.petitioner_key or "")
-            ids, created = [], []
-            for case, values, _ in prepared:
-                case_id, is_new = self.cases.upsert(conn, case.external_no, values)
-                ids.append(case_id)
-                created.append(is_new)
-            self.cases.save_vectors(
-                conn,
-                self.encoder.name,
-                [(cid, p[1]["content_hash"], vectors[i]) for i, (cid, p) in enumerate(zip(ids, prepared, strict=True))],
-            )
-            batch = IngestBatch(ids, created, [p[0] for p in prepared], vectors, [p[2] for p in prepared], actor)
-            self.kernel.hooks.run(conn, batch)
-            generation = CaseIndex.bump_generation(conn)
-        self.index.apply(ids, vectors, batch.tokens, generation)
-        self.index.save()
-        for i, is_new in enumerate(created):
+        """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing.
+
+        The rows are read once and pass in chunks of ``IMPORT_CHUNK`` through a scratch store
+        (``kb.cases.stage_store``): validated (every problem of the file is reported before anything
+        is encoded), encoded, then written to the knowledge base in ONE transaction, so memory
+        holds one chunk whatever the file size and the import stays all or nothing.
+        """
+        with ImportStage(self.encoder.dim) as stage:
+            external_nos, identities = self._validate_into(stage, rows, columns, actor)
+            report = ImportReport(ignored_columns=list(ignored), external_nos=external_nos)
+            hashes_identities = self.settings.petitioner_key is not None and identities
+            if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
+                with self.db.transaction() as conn:  # raises before anything is encoded
+                    check_key(conn, self.settings.petitioner_key or "")
+            encoded = self._prepare(stage, report, batch_size, progress)
+            if not stage.changed:
+                log.info("import of %d cases: nothing changed", stage.count)
+                return report
+            with self.db.transaction() as conn:
+                if hashes_identities:
+                    check_key(conn, self.settings.petitioner_key or "")
+                for chunk in stage.prepared_chunks(IMPORT_CHUNK):
+                    written = []
+                    for pos, case, values, _ in chunk:
+                        case_id, is_new = self.cases.upsert(conn, case.external_no, values)
+                        written.append((pos, case_id, is_new))
+                    stage.save_ids(written)
+                    self.cases.save_vectors(
+                        conn,
+                        self.encoder.name,
+                        [
+                            (cid, chunk[i][2]["content_hash"], stage.vectors[pos])
+                            for i, (pos, cid, _) in enumerate(written)
+                        ],
+                    )
+                ids, created = stage.ids()
+                self._run_hooks(conn, stage, ids, created, actor)
+                generation = CaseIndex.bump_generation(conn)
+            for start in range(0, len(ids), IMPORT_CHUNK):
+                part = stage.prepared_at(list(range(start, min(len(ids), start + IMPORT_CHUNK))))
+                last = start + IMPORT_CHUNK >= len(ids)
+                self.index.apply(
+                    ids[start : start + IMPORT_CHUNK],
+                    np.asarray(stage.vectors[start : start + len(part)]),
+                    [values["tokens"].split() for _, values, _ in part],
+                    generation if last else None,
+                )
+            self.index.save()
+        for is_new, re_embedded in zip(created, encoded, strict=True):
             report.created += is_new
             report.updated += not is_new
-            report.reembedded += (not is_new) and i in encoded
+            report.reembedded += (not is_new) and re_embedded
         log.info(
             "ingested %d cases (%d new, %d updated, %d unchanged)",
-            len(all_cases),
+            len(external_nos),
             report.created,
             report.updated,
             report.unchanged,
         )
         return report
+
+    def _validate_into(
+        self,
+        stage: ImportStage,
+        rows: Iterable[tuple[int | None, dict[str, Any]]],
+        columns: Mapping[str, str] | None,
+        actor: Principal,
+    ) -> tuple[list[str], bool]:
+        """Validate every row into ``stage``: (external numbers in file order, whether any row
+        carries an identity). Raises with every problem of the file (validation first, then scope)."""
+        external_nos: list[str] = []
+        identities = False
+        scope_problems: list[FieldProblem] = []
+        chunk: list[tuple[int | None, CaseIn]] = []
+        problems: list[FieldProblem] = []
+
+        def flush() -> None:
+            if not problems:
+                try:
+                    self.check_write_scope(chunk, actor)
+                except InvalidInputError as exc:
+                    scope_problems.extend(exc.problems)
+                stage.add_cases(chunk)
+            chunk.clear()
+
+        for row_no, case in self._validated_stream(rows, columns, problems):
+            external_nos.append(case.external_no)
+            identities = identities or bool(case.petitioner_id or case.petitioner_phone)
+            chunk.append((row_no, case))
+            if len(chunk) >= IMPORT_CHUNK:
+                flush()
+        flush()
+        if scope_problems:
+            raise InvalidInputError(scope_problems)
+        return external_nos, identities
+
+    def _prepare(
+        self, stage: ImportStage, report: ImportReport, batch_size: int, progress: ProgressFn | None
+    ) -> list[bool]:
+        """Segment and encode the changed rows chunk by chunk into ``stage``; whether each was encoded
+        now (else its stored vector is reused), in file order."""
+        encoded_flags: list[bool] = []
+        stage.reserve_vectors()
+        with self.bulk_encoder() as encoder:
+            for chunk in stage.case_chunks(IMPORT_CHUNK):
+                stored = self.cases.stored_values([c.external_no for _, c in chunk])
+                changed = [(seq, c) for seq, c in chunk if not _same(self._row_values(c), stored.get(c.external_no))]
+                unchanged = len(chunk) - len(changed)
+                report.unchanged += unchanged
+                if progress and unchanged:
+                    progress(unchanged)
+                if not changed:
+                    continue
+                existing = self.cases.hashes_by_external([c.external_no for _, c in changed])
+                texts = [text_of(c) for _, c in changed]
+                to_encode = [
+                    i
+                    for i, (_, c) in enumerate(changed)
+                    if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
+                ]
+                vectors = np.zeros((len(changed), self.encoder.dim), dtype=np.float32)
+                # Worker processes (if any), or a thread, encode while this process segments.
+                pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
+                values = [self._values(c) for _, c in changed]
+                if to_encode:
+                    vectors[to_encode] = pending(progress)
+                encoded = set(to_encode)
+                reuse = [i for i in range(len(changed)) if i not in encoded]
+                if reuse:
+                    stored_vectors = self.cases.vectors_for(
+                        self.encoder.name, [existing[changed[i][1].external_no][0] for i in reuse]
+                    )
+                    for i in reuse:
+                        vec = stored_vectors.get(existing[changed[i][1].external_no][0])
+                        vectors[i] = vec if vec is not None else self.encoder.encode([texts[i]])[0]
+                    if progress:
+                        progress(len(reuse))
+                stage.save_prepared([(seq, values[i], i in encoded) for i, (seq, _) in enumerate(changed)], vectors)
+                encoded_flags.extend(i in encoded for i in range(len(changed)))
+        return encoded_flags
+
+    def _run_hooks(self, conn: Any, stage: ImportStage, ids: list[int], created: list[bool], actor: Principal) -> None:
+        """The ingest hooks over the written rows, ``IMPORT_CHUNK`` at a time in (date, id) order,
+        each seeing the import's nearest neighbours within the file (``batch_neighbours``)."""
+        near = batch_neighbours(stage.vectors[: len(ids)], PEERS)
+        id_array = np.asarray(ids, dtype=np.int64)
+        order = stage.positions_by_date()
+        for part, start in enumerate(range(0, len(order), IMPORT_CHUNK)):
+            positions = order[start : start + IMPORT_CHUNK]
+            prepared = stage.prepared_at(positions)
+            peers = {ids[p]: [int(id_array[q]) for q in near[p] if 0 <= q != p] for p in positions}
+            batch = IngestBatch(
+                [ids[p] for p in positions],
+                [created[p] for p in positions],
+                [case for case, _, _ in prepared],
+                np.asarray(stage.vectors[positions]),
+                [values["tokens"].split() for _, values, _ in prepared],
+                actor,
+                peers=peers,
+                import_ids=ids,
+                import_created=sum(created),
+                part=part,
+            )
+            self.kernel.hooks.run(conn, batch)
 
     @contextmanager
     def bulk_encoder(self) -> Iterator[Encoder]:
@@ -266,6 +371,12 @@ class CaseService:
         encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
         large enough input and stop when the block ends."""
         workers = self.settings.ingest_workers
+        if workers > 1 and self.settings.ingest_workers_by_load:
+            load = os.getloadavg()[0]
+            fitted = fit_workers(workers, usable_cores(), load)
+            if fitted < workers:
+                log.info("主机负载 %.1f（%d 核）：编码进程由 %d 个减为 %d 个", load, usable_cores(), workers, fitted)
+            workers = fitted
         spec = self.kernel.encoder_spec
         if spec is None or workers <= 1:
             yield self.encoder

@@ -62,6 +62,7 @@ class Engine:
             settings.userdicts,
             settings.stopwords,
             bundled_stopwords=settings.bundled_stopwords,
+            backend=settings.segmenter,
             synonyms=settings.synonyms,
         )
         self.tracker = tracker

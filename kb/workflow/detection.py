@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from indexing.vectors.batch_knn import batch_neighbours
 from kb.kernel import IngestBatch, Kernel, text_of
 from kb.workflow import litigation
 from kb.workflow.repeats import NewCase, RepeatDetector, RepeatSettings
@@ -35,26 +37,30 @@ class IngestDetector:
         keys = self.kernel.cases.petitioner_keys(conn, [c.id for c in cases])
         for c in cases:
             c.petitioner_key = keys.get(c.id)
-        self.repeats.process(conn, cases, self._neighbours(batch.ids, batch.vectors))
+        self.repeats.process(conn, cases, self._neighbours(batch.ids, batch.vectors, batch.peers))
         for c in cases:
             litigation.record_detection(conn, self.kernel.cases, c.id, litigation.detect(c.text))
 
-    def _neighbours(self, ids: list[int], vectors: np.ndarray, k: int = 10) -> dict[int, list[int]]:
-        """Nearest stored cases (from the index) and nearest cases of the same batch."""
+    def _neighbours(
+        self, ids: list[int], vectors: np.ndarray, peers: Mapping[int, Sequence[int]] | None = None, k: int = 10
+    ) -> dict[int, list[int]]:
+        """Nearest stored cases (from the index) and nearest cases of the same import: ``peers``
+        when the import computed them over the whole file, else over this batch
+        (``batch_neighbours``: exact while small, an HNSW graph above, never all pairs)."""
         out: dict[int, list[int]] = {cid: [] for cid in ids}
         index = self.kernel.index
         if len(index.vectors):
             found = index.nearest(vectors, k)
             for cid, row in zip(ids, found, strict=True):
                 out[cid].extend(int(x) for x in row if x >= 0 and x != cid)
+        if peers is not None:
+            for cid in ids:
+                out[cid].extend(peers.get(cid, ()))
+            return out
         arr = np.asarray(ids)
-        for start in range(0, len(ids), 512):
-            sims = vectors[start : start + 512] @ vectors.T
-            kk = min(k, len(ids))
-            top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
-            for offset, cols in enumerate(top):
-                cid = ids[start + offset]
-                out[cid].extend(int(arr[c]) for c in cols if arr[c] != cid)
+        for offset, cols in enumerate(batch_neighbours(vectors, k)):
+            cid = ids[offset]
+            out[cid].extend(int(arr[c]) for c in cols if c >= 0 and arr[c] != cid)
         return out
 
     def rescan(self, chunk: int = 2000) -> int:

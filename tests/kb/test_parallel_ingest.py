@@ -260,3 +260,15 @@ def test_cli_import_and_reindex_take_workers(
     assert res.exit_code == 0 and len(SpyPool.used) == 2
     res = CliRunner().invoke(cli, [*base, "ingest", "--workers", "0", str(data)], env=env)
     assert res.exit_code == 2 and "--workers" in res.output
+
+
+def test_workers_fit_the_cores_the_load_leaves_spare() -> None:
+    from indexing.encoders.pool import fit_workers
+
+    assert fit_workers(2, 2, 0.1) == 2  # idle 2-core host: one worker per core
+    assert fit_workers(2, 2, 0.7) == 1  # one core already busy
+    assert fit_workers(2, 2, 5.0) == 1  # loaded host: in-process, no pool start-up
+    assert fit_workers(8, 4, 1.0) == 3
+    assert fit_workers(8, 4, 0.0) == 4  # never more workers than cores
+    assert load_settings({"LEIAN_INGEST_WORKERS_BY_LOAD": "false"}).ingest_workers_by_load is False
+    assert load_settings({}).ingest_workers_by_load is True
