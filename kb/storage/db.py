@@ -179,6 +179,8 @@ class Database:
         """The first column of every row, without building a ``Row`` per row (a search allow-list
         of tens of thousands of ids is read on every filtered query)."""
         with self._lock:
+            if self.dialect != "sqlite":  # the PostgreSQL connection's rows are tuples already
+                return [row[0] for row in self._conn.execute(sql, params).fetchall()]
             cursor = self._conn.cursor()
             cursor.row_factory = lambda _cursor, row: row[0]
             return cursor.execute(sql, params).fetchall()
