@@ -12,9 +12,8 @@ from api.cli.common import ACTOR_OPTION, friendly_errors, open_service, resolve_
 from api.cli.output import emit_json, json_option
 from kb.backup import serving
 from kb.errors import ConflictError, FieldProblem, InvalidInputError
-from kb.jobs.service import JobRunner
-
-FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+from kb.jobs.service import STATUS_LABELS, JobRunner
+from kb.jobs.store import FINAL
 
 
 def _line(job: dict[str, Any]) -> str:
@@ -41,7 +40,7 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--status", type=click.Choice(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]))
+@click.option("--status", type=click.Choice(list(STATUS_LABELS)))
 @ACTOR_OPTION
 @json_option
 @click.pass_context

@@ -34,8 +34,7 @@ from api.schemas.campaigns import (
     VisitRequest,
 )
 from api.schemas.common import ErrorResponse, file_responses
-from kb.errors import FieldProblem, InvalidInputError
-from kb.settings import describe_bytes
+from api.uploads import read_upload
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"], responses={422: {"model": ErrorResponse}})
@@ -93,10 +92,7 @@ def add_cases(campaign_id: int, body: CasesRequest, service: ServiceDep, user: P
 async def import_cases(
     campaign_id: int, service: ServiceDep, file: UploadFile = File(...), user: Principal = Write
 ) -> AddedOut:
-    limit = service.settings.max_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
+    data = await read_upload(file, service.settings.max_upload_bytes)
     added = await run_in_threadpool(
         lambda: service.campaigns.import_list(campaign_id, data, file.filename or "", actor=user)
     )

@@ -15,13 +15,13 @@ from api.downloads import CSV, XLSX, attachment, case_rows, table_response
 from api.import_progress import BOARD
 from api.schemas.cases import CaseOut, CasePage, ImportFormat, ImportProgressOut, ImportResult, filter_definitions
 from api.schemas.common import ErrorResponse, file_responses
+from api.uploads import read_upload
 from kb.domain import CaseIn, CaseUpdate, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.fields import export_header, filters_from_params
 from kb.import_format import TEMPLATE_NAME, template_xlsx
 from kb.import_format import describe as import_description
 from kb.readers import detect_format, read_table
-from kb.settings import describe_bytes
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], responses={422: {"model": ErrorResponse}})
@@ -138,10 +138,7 @@ async def import_cases(
     ),
     user: Principal = Depends(require("cases:import")),
 ) -> ImportResult:
-    limit = service.settings.max_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
+    data = await read_upload(file, service.settings.max_upload_bytes)
     fmt = detect_format(file.filename or "")
     chosen = service.settings.import_strict if strict is None else strict
     settings = service.settings

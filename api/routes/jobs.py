@@ -10,8 +10,7 @@ from api.auth import require
 from api.deps import ServiceDep
 from api.schemas.common import ErrorResponse
 from api.schemas.jobs import JobIn, JobOut
-from kb.errors import FieldProblem, InvalidInputError
-from kb.settings import describe_bytes
+from api.uploads import read_upload
 from kb.users import Principal
 
 router = APIRouter(
@@ -49,10 +48,7 @@ async def submit_import(
     strict: bool | None = Query(default=None, description="严格模式（默认 LEIAN_IMPORT_STRICT）"),
     user: Principal = Depends(require("cases:import")),
 ) -> JobOut:
-    limit = service.settings.max_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
+    data = await read_upload(file, service.settings.max_upload_bytes)
     job = service.jobs.submit("import", {"strict": strict}, user, upload=data, filename=file.filename or "upload")
     return JobOut.model_validate(job)
 

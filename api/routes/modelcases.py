@@ -22,11 +22,10 @@ from api.schemas.modelcases import (
     ModelCasePage,
     PromoteRequest,
 )
-from kb.errors import FieldProblem, InvalidInputError
+from api.uploads import read_upload
 from kb.modelcases import library
 from kb.modelcases.domain import ModelCaseIn, ModelCaseUpdate
 from kb.modelcases.guidance import look_up
-from kb.settings import describe_bytes
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/modelcases", tags=["modelcases"], responses={422: {"model": ErrorResponse}})
@@ -98,10 +97,7 @@ async def import_library(
     publish: bool = False,
     user: Principal = Depends(require("modelcases:write")),
 ) -> LibraryImportResult:
-    limit = service.settings.max_library_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
+    data = await read_upload(file, service.settings.max_library_upload_bytes)
     fmt = library.format_of(file.filename or "")
     rows = await run_in_threadpool(library.read_library, data, fmt)  # CPU-bound: off the event loop
     report = await run_in_threadpool(library.import_rows, service.modelcases, rows, user, publish)

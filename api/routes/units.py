@@ -9,8 +9,7 @@ from api.auth import CurrentUser, require
 from api.deps import ServiceDep
 from api.schemas.common import ErrorResponse
 from api.schemas.units import UnitImportResult, UnitIn, UnitOut
-from kb.errors import FieldProblem, InvalidInputError
-from kb.settings import describe_bytes
+from api.uploads import read_upload
 from kb.users import Principal
 
 router = APIRouter(prefix="/api/units", tags=["units"], responses={422: {"model": ErrorResponse}})
@@ -40,9 +39,6 @@ async def add_unit(body: UnitIn, service: ServiceDep, user: Principal = Depends(
 async def import_units(
     service: ServiceDep, file: UploadFile = File(...), user: Principal = Depends(require("system:admin"))
 ) -> UnitImportResult:
-    limit = service.settings.max_library_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInputError([FieldProblem("file", f"文件超过 {describe_bytes(limit)} 上限")])
+    data = await read_upload(file, service.settings.max_library_upload_bytes)
     report = await run_in_threadpool(lambda: service.units.import_file(data, file.filename or "", actor=user))
     return UnitImportResult(created=report.created, updated=report.updated, total=len(report.names))
