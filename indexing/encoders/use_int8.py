@@ -110,7 +110,7 @@ def _quantize(graph: bytes) -> bytes:
 
 
 class USEInt8Encoder:
-    """USE-m v3 (512-d) with int8 convolution products; same weights, offline, about 1.5-3x faster.
+    """USE-m v3 (512-d) with int8 convolution products; same weights, offline, about 2x faster (docs/benchmarks.md).
 
     Vectors stay within cosine 0.999 of ``USEEncoder`` (tests/indexing/test_use_int8.py checks
     0.995 on the demo texts). ``threads`` defaults to the usable cores.
