@@ -222,10 +222,10 @@ class CaseService:
                 if hashes_identities:
                     check_key(conn, self.settings.petitioner_key or "")
                 for chunk in stage.prepared_chunks(IMPORT_CHUNK):
-                    written = []
-                    for pos, case, values, _ in chunk:
-                        case_id, is_new = self.cases.upsert(conn, case.external_no, values)
-                        written.append((pos, case_id, is_new))
+                    stored = self.cases.upsert_many(conn, [(case.external_no, values) for _, case, values, _ in chunk])
+                    written = [
+                        (item[0], case_id, is_new) for item, (case_id, is_new) in zip(chunk, stored, strict=True)
+                    ]
                     stage.save_ids(written)
                     self.cases.save_vectors(
                         conn,

@@ -16,7 +16,7 @@ from kb.domain import Case, SearchFilters
 from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
-from kb.storage.sql import marks, query_in
+from kb.storage.sql import execute_in, marks, query_in
 
 # Derived columns the case service computes; every other column comes from the field table.
 DERIVED = ("petitioner_key", "content_hash", "tokens")
@@ -157,6 +157,43 @@ class CaseRepository:
         self._log_changes(conn, before, "import")
         return int(row["id"]), False
 
+    def upsert_many(
+        self, conn: sqlite3.Connection, rows: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[int, bool]]:
+        """``upsert`` of many rows (an import chunk) with a few statements instead of three per row:
+        the new cases go in with one ``executemany`` per column set (psycopg sends it as one
+        pipeline on PostgreSQL), their ids and registry log rows follow in one statement per
+        ``IN`` chunk; cases already stored are updated one by one as ``upsert`` does. (id, created)
+        per row, in order."""
+        keys = [external_no for external_no, _ in rows]
+        if len(set(keys)) != len(keys):  # a number twice: the second must see the first stored
+            return [self.upsert(conn, external_no, values) for external_no, values in rows]
+        found = query_in(conn, "SELECT external_no, id FROM cases WHERE external_no IN ({marks})", keys)
+        stored = {str(r[0]): int(r[1]) for r in found}
+        stamp = now()
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        fresh = [(external_no, values) for external_no, values in rows if external_no not in stored]
+        for external_no, values in fresh:
+            cols = tuple(c for c in WRITABLE if c in values)
+            groups.setdefault(cols, []).append([external_no, *[values[c] for c in cols], stamp, stamp])
+        for cols, params in groups.items():
+            names = ", ".join(["external_no", *cols, "created_at", "updated_at"])
+            conn.executemany(f"INSERT INTO cases ({names}) VALUES ({marks(len(cols) + 3)})", params)
+        new_ids: dict[str, int] = {}
+        if fresh:
+            found = query_in(
+                conn, "SELECT external_no, id FROM cases WHERE external_no IN ({marks})", [e for e, _ in fresh]
+            )
+            new_ids = {str(r[0]): int(r[1]) for r in found}
+            self._log_registry_many(conn, sorted(new_ids.values()))
+        out: list[tuple[int, bool]] = []
+        for external_no, values in rows:
+            if external_no in new_ids:
+                out.append((new_ids[external_no], True))
+            else:
+                out.append(self.upsert(conn, external_no, values))
+        return out
+
     # -- the status log (migration 14): every 化解 status change, dated by the server clock -----------
     def _statuses(self, conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
         rows = query_in(conn, "SELECT id, status FROM cases WHERE id IN ({marks})", ids)
@@ -170,6 +207,18 @@ class CaseRepository:
             "THEN COALESCE(resolved_date, received_date) ELSE received_date END, ?, 'registry' "
             "FROM cases WHERE id = ?",
             (stamp_of(self.clock.now()), case_id),
+        )
+
+    def _log_registry_many(self, conn: sqlite3.Connection, case_ids: Sequence[int]) -> None:
+        """``_log_registry`` of many new cases, in id order."""
+        execute_in(
+            conn,
+            "INSERT INTO case_status_log(case_id, status, effective_on, at, source) "
+            "SELECT id, status, CASE WHEN status IN ('resolved', 'closed', 'unresolved') "
+            "THEN COALESCE(resolved_date, received_date) ELSE received_date END, ?, 'registry' "
+            "FROM cases WHERE id IN ({marks}) ORDER BY id",
+            case_ids,
+            before=[stamp_of(self.clock.now())],
         )
 
     def _log_changes(self, conn: sqlite3.Connection, before: dict[int, str], source: str) -> None:

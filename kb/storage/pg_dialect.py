@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import sqlglot
@@ -86,12 +86,32 @@ class Translator:
         found = self._cache.get(key)
         if found is not None:
             return found
-        out = self._translate(sql, with_params)
+        out = (self._translate_lists(sql) if with_params else None) or self._translate(sql, with_params)
+        self._keep(key, out)
+        return out
+
+    def _keep(self, key: tuple[str, bool], out: list[Statement]) -> None:
         with self._lock:
             if len(self._cache) >= self.size:
                 self._cache.clear()
             self._cache[key] = out
-        return out
+
+    def _translate_lists(self, sql: str) -> list[Statement] | None:
+        """``IN (?, ?, …)`` lists of any length share one translation (``kb.storage.sql.query_in``
+        sends a new length with nearly every call, and parsing 900 placeholders is slow): the lists
+        are translated as ``IN (?)`` and widened again. None when the statement has none."""
+        collapsed, lists = _collapse_in_lists(sql)
+        if not lists:
+            return None
+        key = (collapsed, True)
+        base = self._cache.get(key)
+        if base is None:
+            base = self._translate(collapsed, True)
+            self._keep(key, base)
+        if len(base) != 1:
+            return None
+        widened = _widen(base[0].sql, lists, collapsed.count("?"))
+        return None if widened is None else [replace(base[0], sql=widened)]
 
     def _translate(self, sql: str, with_params: bool) -> list[Statement]:
         text = sql.strip().rstrip(";").strip()
@@ -401,6 +421,53 @@ def _raw_args(node: exp.Expression) -> list[exp.Expression]:
         if node.args.get(key) is not None:
             args.append(node.args[key])
     return [a for a in args if a is not None]
+
+
+_IN_LIST = re.compile(r"\bIN\s*\(\s*\?(?:\s*,\s*\?)+\s*\)", re.IGNORECASE)
+_PARAM = re.compile(r"%%|%\(\w+\)s|%s")
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _collapse_in_lists(sql: str) -> tuple[str, list[tuple[int, int]]]:
+    """``sql`` with every ``IN (?, ?, …)`` written ``IN (?)``, and (ordinal of that ``?`` among the
+    statement's placeholders, list length) per list. Statements with quoted ``?`` or ``:name``
+    parameters are left alone (their placeholder order is not a plain count)."""
+    quoted = _QUOTED.findall(sql)
+    if any("?" in q for q in quoted) or re.search(r"(?<![:\w]):\w", _QUOTED.sub("''", sql)):
+        return sql, []
+    lists: list[tuple[int, int]] = []
+    parts: list[str] = []
+    last = seen = 0
+    for match in _IN_LIST.finditer(sql):
+        before = sql[last : match.start()]
+        seen += before.count("?")
+        lists.append((seen, match.group(0).count("?")))
+        parts += [before, "IN (?)"]
+        seen += 1
+        last = match.end()
+    parts.append(sql[last:])
+    return "".join(parts), lists
+
+
+def _widen(sql: str, lists: list[tuple[int, int]], expected: int) -> str | None:
+    """The translated ``sql`` with the listed ``%s`` placeholders (by ordinal) repeated again; None
+    if its placeholders do not match the collapsed statement's one for one."""
+    wide = dict(lists)
+    out: list[str] = []
+    last = ordinal = 0
+    for match in _PARAM.finditer(sql):
+        if match.group(0) != "%s":
+            if match.group(0) != "%%":
+                return None  # a named parameter: not the positional statement collapsed
+            continue
+        out.append(sql[last : match.start()])
+        out.append(", ".join(["%s"] * wide.get(ordinal, 1)))
+        ordinal += 1
+        last = match.end()
+    if ordinal != expected:
+        return None
+    out.append(sql[last:])
+    return "".join(out)
 
 
 def _placeholders(node: exp.Expression) -> exp.Expression:

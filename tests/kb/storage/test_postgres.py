@@ -46,6 +46,23 @@ def test_placeholders_and_percent_signs() -> None:
     assert "%%" not in _sql("SELECT '100%' FROM t", params=False)  # psycopg parses % only with params
 
 
+def test_in_lists_of_any_length_share_one_translation() -> None:
+    t = Translator()
+    template = "SELECT id FROM cases WHERE status IN ('a', 'b:c') AND id IN ({}) AND x LIKE ? || '%' AND y IN ({})"
+    first = t.translate(template.format("?, ?, ?", "?,?"), True)[0].sql
+    assert first == (
+        """SELECT "id" FROM "cases" WHERE "status" IN ('a', 'b:c') AND "id" IN (%s, %s, %s) """
+        """AND "x" LIKE %s || '%%' AND "y" IN (%s, %s)"""
+    )
+    parsed = len(t._cache)
+    wide = t.translate(template.format(",".join("?" * 900), "?"), True)[0].sql
+    assert wide.count("%s") == 902 and wide.endswith('"y" IN (%s)')
+    assert len(t._cache) == parsed + 1  # the collapsed statement was translated once, then reused
+    # a quoted "?" or a named parameter: translated as written
+    assert _sql("SELECT id FROM t WHERE a = '?' AND id IN (?, ?)").endswith("IN (%s, %s)")
+    assert _sql("SELECT id FROM t WHERE a = :a AND id IN (?, ?)").count("%s") == 2
+
+
 def test_insert_or_ignore_and_or_replace_become_on_conflict() -> None:
     catalog = {"v": Table(("case_id", "encoder", "vector"), ("case_id", "encoder"), None)}
     assert _sql("INSERT OR IGNORE INTO v(case_id, encoder) VALUES (?, ?)", catalog).endswith("ON CONFLICT DO NOTHING")
