@@ -38,8 +38,7 @@ class IngestDetector:
         for c in cases:
             c.petitioner_key = keys.get(c.id)
         self.repeats.process(conn, cases, self._neighbours(batch.ids, batch.vectors, batch.peers))
-        for c in cases:
-            litigation.record_detection(conn, self.kernel.cases, c.id, litigation.detect(c.text))
+        litigation.record_detections(conn, self.kernel.cases, [(c.id, litigation.detect(c.text)) for c in cases])
 
     def _neighbours(
         self, ids: list[int], vectors: np.ndarray, peers: Mapping[int, Sequence[int]] | None = None, k: int = 10
@@ -89,6 +88,6 @@ class IngestDetector:
             matrix = np.vstack([c.vector for c in cases]) if cases else np.zeros((0, self.kernel.encoder.dim))
             with self.db.transaction() as conn:
                 self.repeats.process(conn, cases, self._neighbours([c.id for c in cases], matrix))
-                for c in cases:
-                    litigation.record_detection(conn, self.kernel.cases, c.id, litigation.detect(c.text))
+                found = [(c.id, litigation.detect(c.text)) for c in cases]
+                litigation.record_detections(conn, self.kernel.cases, found)
         return len(ids)

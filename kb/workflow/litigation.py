@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexing.text import normalize
@@ -103,10 +104,22 @@ def detect(text: str) -> Detection:
     return Detection(score >= THRESHOLD, round(score, 3), evidence)
 
 
-def record_detection(conn: sqlite3.Connection, cases: CaseRepository, case_id: int, found: Detection) -> None:
-    """Store a detection (inside the ingest transaction); an existing track keeps its status."""
+def record_detections(conn: sqlite3.Connection, cases: CaseRepository, found: Sequence[tuple[int, Detection]]) -> None:
+    """``record_detection`` of many cases (an ingest batch), their tracks read in one statement."""
+    tracked = store.track_statuses(conn, [case_id for case_id, _ in found])
+    for case_id, detection in found:
+        record_detection(conn, cases, case_id, detection, tracked=case_id in tracked)
+
+
+def record_detection(
+    conn: sqlite3.Connection, cases: CaseRepository, case_id: int, found: Detection, *, tracked: bool | None = None
+) -> None:
+    """Store a detection (inside the ingest transaction); an existing track keeps its status.
+    ``tracked``: whether the case has a track, when the caller read it already."""
     evidence = json.dumps(found.evidence, ensure_ascii=False)
-    if store.track_status(conn, case_id) is not None:
+    if tracked is None:
+        tracked = store.track_status(conn, case_id) is not None
+    if tracked:
         store.update_track_evidence(conn, case_id, found.score, evidence)
         return
     if not found.flagged:

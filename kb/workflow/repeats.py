@@ -132,6 +132,20 @@ def judge_repeat(
     return best, passing
 
 
+# Cases whose comparison rows are read together (bounds the vectors held: GROUP x candidates).
+GROUP = 256
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a group of cases is compared with, read at once (``RepeatDetector._read``)."""
+
+    earliest: dict[str, tuple[str, int]]  # norm_hash -> (received_date, id) of its earliest case
+    petitioners: dict[str, list[sqlite3.Row]]  # petitioner key -> their cases in the window, by id
+    candidates: dict[int, sqlite3.Row]  # the index's and the import's nearest cases, by id
+    vectors: dict[int, np.ndarray]  # stored vectors of all of those
+
+
 class RepeatDetector:
     def __init__(self, settings: RepeatSettings, encoder: str) -> None:
         self.settings, self.encoder = settings, encoder
@@ -140,33 +154,60 @@ class RepeatDetector:
         """Recompute the links of ``cases`` (in date order, so chains count up correctly).
 
         ``neighbours`` maps a case id to candidate ids from the vector index (possible 联名 cases).
-        Links a person made stay; pairs a person unlinked are never linked again.
+        Links a person made stay; pairs a person unlinked are never linked again. What the cases
+        are compared with is read ``GROUP`` cases at a time, a few statements per group instead of
+        four per case (the links written meanwhile are not among what is read).
         """
         ids = [c.id for c in cases]
         store.delete_links(conn, ids)
-        store.save_fingerprints(conn, [(c.id, norm_hash(c.text)) for c in cases])
+        hashes = {c.id: norm_hash(c.text) for c in cases}
+        store.save_fingerprints(conn, list(hashes.items()))
         blocked = store.blocked_pairs(conn, ids)
-        for case in sorted(cases, key=lambda c: (c.received, c.id)):
-            self._exact(conn, case, blocked)
-            self._repeat(conn, case, blocked)
-            self._joint(conn, case, neighbours.get(case.id, []), blocked)
+        ordered = sorted(cases, key=lambda c: (c.received, c.id))
+        for start in range(0, len(ordered), GROUP):
+            group = ordered[start : start + GROUP]
+            near = {c.id: neighbours.get(c.id, []) for c in group}
+            found = self._read(conn, group, hashes, near)
+            for case in group:
+                self._exact(conn, case, hashes[case.id], found, blocked)
+                self._repeat(conn, case, found, blocked)
+                self._joint(conn, case, near[case.id], found, blocked)
+
+    def _since(self, received: str) -> str:
+        return (dt.date.fromisoformat(received) - dt.timedelta(days=self.settings.window_days)).isoformat()
+
+    def _read(
+        self, conn: sqlite3.Connection, group: Sequence[NewCase], hashes: dict[int, str], near: dict[int, list[int]]
+    ) -> _Found:
+        since, until = self._since(min(c.received for c in group)), max(c.received for c in group)
+        earliest = store.earliest_by_text(conn, [hashes[c.id] for c in group])
+        keys = [c.petitioner_key for c in group if c.petitioner_key]
+        petitioners = store.petitioners_cases(conn, keys, since, until) if keys else {}
+        candidates = store.cases_by_id(conn, sorted({i for c in group for i in near[c.id]}))
+        wanted = {int(r["id"]) for rows in petitioners.values() for r in rows} | set(candidates)
+        return _Found(earliest, petitioners, candidates, self._vectors(conn, sorted(wanted)))
 
     def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
         store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now())
 
-    def _exact(self, conn: sqlite3.Connection, case: NewCase, blocked: set[frozenset[int]]) -> None:
-        other = store.earliest_same_text(conn, case.id, case.received)
-        if other is not None and frozenset((case.id, other)) not in blocked:
+    def _exact(
+        self, conn: sqlite3.Connection, case: NewCase, text_hash: str, found: _Found, blocked: set[frozenset[int]]
+    ) -> None:
+        # The earliest case of that text, when earlier than this one, is the earliest earlier one.
+        first = found.earliest.get(text_hash)
+        if first is None or not _earlier(case.received, case.id, *first):
+            return
+        other = first[1]
+        if frozenset((case.id, other)) not in blocked:
             self._link(conn, case.id, "exact", other, 1.0, 0)
 
     def _vectors(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
         return vectors_in(conn, self.encoder, ids)
 
     def _similar(
-        self, conn: sqlite3.Connection, case: NewCase, rows: list[sqlite3.Row], cosine: float, dice: float
+        self, case: NewCase, rows: list[sqlite3.Row], vectors: dict[int, np.ndarray], cosine: float, dice: float
     ) -> tuple[tuple[int, float] | None, int]:
         """The most similar candidate passing either threshold as (id, similarity), and how many pass."""
-        vectors = self._vectors(conn, [int(r["id"]) for r in rows])
         best: tuple[int, float] | None = None
         passing = 0
         for r in rows:
@@ -180,45 +221,52 @@ class RepeatDetector:
                     best = (int(r["id"]), sim)
         return best, passing
 
-    def _repeat(self, conn: sqlite3.Connection, case: NewCase, blocked: set[frozenset[int]]) -> None:
+    def _repeat(self, conn: sqlite3.Connection, case: NewCase, found: _Found, blocked: set[frozenset[int]]) -> None:
         if not case.petitioner_key:
             return
-        since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
+        since = self._since(case.received)
         rows = [
             r
-            for r in store.petitioner_cases(conn, case.petitioner_key, case.id, since, case.received)
-            if _earlier(case.received, case.id, r["received_date"], r["id"])
+            for r in found.petitioners.get(case.petitioner_key, [])
+            if int(r["id"]) != case.id
+            and since <= r["received_date"] <= case.received
+            and _earlier(case.received, case.id, r["received_date"], r["id"])
             and frozenset((case.id, int(r["id"]))) not in blocked
         ]
-        vectors = self._vectors(conn, [int(r["id"]) for r in rows])
         scored = []
         for r in rows:
-            vec = vectors.get(int(r["id"]))
+            vec = found.vectors.get(int(r["id"]))
             cos = float(vec @ case.vector) if vec is not None and vec.shape == case.vector.shape else 0.0
             other = Candidate(int(r["id"]), r["text"], r["tokens"].split(), r["category"], r["city"], r["district"])
             scored.append((other, cos))
         best, earlier = judge_repeat(case, scored, self.settings)
         if best is not None:
             # The count is how many earlier petitions on this matter the window holds.
-            other_id, sim, found = best
+            other_id, sim, evidence_found = best
             store.save_link(
-                conn, case.id, "repeat", other_id, round(float(sim), 4), earlier, now(), ["同一信访人", *found]
+                conn, case.id, "repeat", other_id, round(float(sim), 4), earlier, now(), ["同一信访人", *evidence_found]
             )
 
     def _joint(
-        self, conn: sqlite3.Connection, case: NewCase, candidates: list[int], blocked: set[frozenset[int]]
+        self,
+        conn: sqlite3.Connection,
+        case: NewCase,
+        candidates: list[int],
+        found: _Found,
+        blocked: set[frozenset[int]],
     ) -> None:
         if not candidates:
             return
-        since = (dt.date.fromisoformat(case.received) - dt.timedelta(days=self.settings.window_days)).isoformat()
+        since = self._since(case.received)
         rows = [
             r
-            for r in store.cases_received_between(conn, candidates, since, case.received)
-            if _earlier(case.received, case.id, r["received_date"], r["id"])
+            for r in (found.candidates[i] for i in sorted(set(candidates)) if i in found.candidates)
+            if since <= r["received_date"] <= case.received
+            and _earlier(case.received, case.id, r["received_date"], r["id"])
             and (case.petitioner_key is None or r["petitioner_key"] != case.petitioner_key)
             and frozenset((case.id, int(r["id"]))) not in blocked
         ]
         s = self.settings
-        best, _ = self._similar(conn, case, rows, s.joint_cosine, s.joint_overlap)
+        best, _ = self._similar(case, rows, found.vectors, s.joint_cosine, s.joint_overlap)
         if best is not None:
             self._link(conn, case.id, "joint", best[0], best[1], 0)

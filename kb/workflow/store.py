@@ -102,39 +102,48 @@ def save_link(
     )
 
 
-def earliest_same_text(conn: sqlite3.Connection, case_id: int, received: str) -> int | None:
-    """The earliest earlier case with the same normalised text (fingerprint), if any."""
-    row = conn.execute(
-        "SELECT c.id FROM case_fingerprints f JOIN cases c ON c.id = f.case_id "
-        "WHERE f.norm_hash = (SELECT norm_hash FROM case_fingerprints WHERE case_id = ?) AND c.id != ? "
-        "AND (c.received_date < ? OR (c.received_date = ? AND c.id < ?)) "
-        "ORDER BY c.received_date, c.id LIMIT 1",
-        (case_id, case_id, received, received, case_id),
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
-def petitioner_cases(
-    conn: sqlite3.Connection, petitioner_key: str, case_id: int, since: str, until: str
-) -> list[sqlite3.Row]:
-    """Other cases of the same petitioner received in [since, until]: id, received_date, tokens."""
-    return conn.execute(
-        "SELECT id, received_date, tokens, title || '。' || content AS text, category, city, district "
-        "FROM cases WHERE petitioner_key = ? AND id != ? "
-        "AND received_date BETWEEN ? AND ?",
-        (petitioner_key, case_id, since, until),
-    ).fetchall()
-
-
-def cases_received_between(conn: sqlite3.Connection, ids: Sequence[int], since: str, until: str) -> list[sqlite3.Row]:
-    """Of ``ids``, those received in [since, until]: id, received_date, tokens, petitioner_key."""
-    return query_in(
+def earliest_by_text(conn: sqlite3.Connection, hashes: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """norm_hash -> (received_date, id) of the earliest stored case with that normalised text (one
+    statement per ``IN`` chunk for a whole import batch)."""
+    rows = query_in(
         conn,
-        "SELECT id, received_date, tokens, petitioner_key FROM cases WHERE id IN ({marks}) "
-        "AND received_date BETWEEN ? AND ?",
-        ids,
+        "SELECT norm_hash, received_date, id FROM (SELECT f.norm_hash, c.received_date, c.id, "
+        "ROW_NUMBER() OVER (PARTITION BY f.norm_hash ORDER BY c.received_date, c.id) AS rn "
+        "FROM case_fingerprints f JOIN cases c ON c.id = f.case_id WHERE f.norm_hash IN ({marks})) AS ranked "
+        "WHERE rn = 1",
+        sorted(set(hashes)),
+    )
+    return {str(r["norm_hash"]): (str(r["received_date"]), int(r["id"])) for r in rows}
+
+
+def petitioners_cases(
+    conn: sqlite3.Connection, petitioner_keys: Sequence[str], since: str, until: str
+) -> dict[str, list[sqlite3.Row]]:
+    """Cases of these petitioners received in [since, until], by key, each list in id order (id,
+    petitioner_key, received_date, tokens, text, category, city, district)."""
+    rows = query_in(
+        conn,
+        "SELECT id, petitioner_key, received_date, tokens, title || '。' || content AS text, category, city, district "
+        "FROM cases WHERE petitioner_key IN ({marks}) AND received_date BETWEEN ? AND ? ORDER BY id",
+        sorted(set(petitioner_keys)),
         after=[since, until],
     )
+    out: dict[str, list[sqlite3.Row]] = {}
+    for r in sorted(rows, key=lambda r: int(r["id"])):
+        out.setdefault(str(r["petitioner_key"]), []).append(r)
+    return out
+
+
+def cases_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
+    """id -> (id, received_date, tokens, petitioner_key) of these cases."""
+    rows = query_in(conn, "SELECT id, received_date, tokens, petitioner_key FROM cases WHERE id IN ({marks})", ids)
+    return {int(r["id"]): r for r in rows}
+
+
+def track_statuses(conn: sqlite3.Connection, case_ids: Sequence[int]) -> dict[int, str]:
+    """case id -> litigation track status, for those of ``case_ids`` tracked."""
+    rows = query_in(conn, "SELECT case_id, status FROM litigation_tracks WHERE case_id IN ({marks})", case_ids)
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def link_rows(db: Database, case_id: int) -> list[sqlite3.Row]:
