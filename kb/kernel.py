@@ -125,8 +125,8 @@ class Kernel:
             current, generation = self._units, self._units_generation
             if current is not None and version == self._units_version:
                 return current
-        if self.unit_store.count() == 0:
-            self.unit_store.seed(r.unit for r in bundled_rows())
+        if self.unit_store.count() == 0 and self.unit_store.seed(r.unit for r in bundled_rows()):
+            version = self.unit_store.data_version()  # after this process's own write, still before the load
         catalog = UnitCatalog(self.unit_store.load())
         with self._units_lock:
             if generation == self._units_generation:  # no write asked for a reload meanwhile

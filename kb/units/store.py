@@ -11,6 +11,9 @@ from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.units.catalog import Unit
 
+# The ``meta`` key counting writes of ``units`` (PostgreSQL's stand-in for ``PRAGMA data_version``).
+VERSION_KEY = "units_version"
+
 
 @dataclass(frozen=True)
 class StoredUnit:
@@ -59,6 +62,7 @@ class UnitStore:
             json.dumps(list(unit.cities), ensure_ascii=False),
             int(active),
         )
+        self._bump(conn)
         updated = conn.execute(
             "UPDATE units SET kind = ?, parent = ?, aliases = ?, cities = ?, active = ? WHERE name = ?",
             (*values, unit.name),
@@ -72,12 +76,22 @@ class UnitStore:
         )
         return True
 
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        """Count a write of ``units`` in ``meta`` (``units_version``), inside the writer's transaction."""
+        conn.execute(
+            f"INSERT INTO meta(key, value) VALUES ('{VERSION_KEY}', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
     def data_version(self) -> int:
         """A number that changes when another connection changes the units (a CLI import while the
-        server runs): SQLite's counter of commits by other connections; on PostgreSQL, which has no
-        such counter, the row count and the newest row version (``xmin``) of ``units``."""
+        server runs): SQLite's counter of commits by other connections (``PRAGMA data_version``);
+        on PostgreSQL, which has no such counter, ``units_version`` in ``meta``, counted up by every
+        ``upsert`` (the only writer of ``units``) in the same transaction. A reader that reads it
+        before the units can only reload too often, never keep a stale catalog."""
         if getattr(self.db, "dialect", "sqlite") == "postgresql":
-            row = self.db.query_one("SELECT COUNT(*) * 4294967296 + COALESCE(MAX(xmin::text::bigint), 0) FROM units")
+            row = self.db.query_one("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,))
         else:
             row = self.db.query_one("PRAGMA data_version")
         return int(row[0]) if row else 0

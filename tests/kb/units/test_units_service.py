@@ -46,6 +46,7 @@ def test_add_is_for_administrators_audited_and_visible_at_once(service: LeianSer
     unit = service.units.add("深汕特别合作区", "区县", "深圳", aliases=["深汕"], actor=ADMIN)
     assert (unit.name, unit.kind, unit.parent, unit.aliases) == ("深汕特别合作区", "district", "深圳市", ("深汕",))
     assert service.kernel.units.city_of("深汕") == "深圳市"
+    assert service.kernel.units is service.kernel.units  # read again once after the write, then cached
     assert "深汕特别合作区" in [u.name for u in service.units.list(parent="深圳市")]
     events, _ = service.audit.query(AuditFilter(action="units"))
     assert [(e["action"], e["username"], e["record_id"]) for e in events] == [("units.add", "root", "深汕特别合作区")]
