@@ -22,6 +22,9 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # Every write transaction on PostgreSQL takes this advisory lock first: writers are serialised
 # across processes and machines, the guarantee SQLite's BEGIN IMMEDIATE gives (docs/deploy.md).
 WRITE_LOCK_KEY = 0x4C45_4941  # "LEIA"
+# Opening a PostgreSQL database applies the migrations under this session lock: several workers
+# starting at once apply each step once (the others wait, then find it recorded).
+MIGRATE_LOCK_KEY = WRITE_LOCK_KEY + 1
 
 
 def is_postgres(target: Path | str) -> bool:
@@ -123,7 +126,13 @@ class Database:
         if not self.migrations:
             return []
         with self._lock:
-            return apply(self, self.migrations)
+            if self.dialect == "sqlite":
+                return apply(self, self.migrations)
+            self._conn.execute("SELECT pg_advisory_lock(?)", (MIGRATE_LOCK_KEY,))
+            try:
+                return apply(self, self.migrations)  # reads what is recorded once it holds the lock
+            finally:
+                self._conn.execute("SELECT pg_advisory_unlock(?)", (MIGRATE_LOCK_KEY,))
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current transaction has committed, after the database lock is

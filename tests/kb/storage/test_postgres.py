@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,39 @@ def test_every_migration_applies_in_order_and_once(pg_url: str) -> None:
     again = Database(pg_url, migrations=ALL_MIGRATIONS)
     assert again.applied == []
     again.close()
+
+
+@pg
+def test_processes_opening_a_fresh_database_at_once_apply_each_step_once(pg_url: str) -> None:
+    # Several workers starting together: the migrations run under a session advisory lock, so the
+    # later ones wait and then find every step recorded (without it they collide on a step's row).
+    opened: list[Database] = []
+    failed: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def open_db() -> None:
+        start.wait()
+        try:
+            opened.append(Database(pg_url, migrations=ALL_MIGRATIONS))
+        except BaseException as exc:  # reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_db) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert failed == []
+        assert sorted(len(db.applied) for db in opened) == [0, 0, len(ALL_MIGRATIONS)]
+        versions = opened[0].query_column("SELECT version FROM schema_migrations ORDER BY version")
+        assert versions == [m.version for m in ALL_MIGRATIONS]
+        # the lock is released: a later open (and a write) does not wait for it
+        held = opened[0].query_one("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert held is not None and held[0] == 0
+    finally:
+        for db in opened:
+            db.close()
 
 
 @pg
