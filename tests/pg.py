@@ -81,11 +81,34 @@ class Cluster:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
             "-c shared_buffers=32MB"
         )
+        self._options = options
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Start the server of an initialised cluster (again, after ``stop_server``)."""
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "start"
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            self._options,
+            "-w",
+            "start",
         )
         self.running = True
-        return self
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping the cluster (``-m fast``: open connections are cut)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.running = False
+
+    def restart(self) -> None:
+        """``pg_ctl restart``: every open connection is dropped, as in a database restart."""
+        self.stop_server()
+        self.start_server()
 
     @property
     def base_url(self) -> str:

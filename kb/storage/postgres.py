@@ -16,6 +16,7 @@ exactly that on PostgreSQL:
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -66,6 +67,13 @@ def map_error(exc: psycopg.Error) -> PgError:
         out.sqlite_errorname = SQLITE_FULL if code == "53100" else ""
     elif code == "25006":
         out.sqlite_errorname = SQLITE_READONLY
+    return out
+
+
+def _lost_error(detail: str) -> PgOperationalError:
+    """The server dropped the connection (SQLSTATE class 08, as PostgreSQL names it)."""
+    out = PgOperationalError(f"与 PostgreSQL 数据库的连接已断开（服务器重启、主备切换或网络中断）：{detail}")
+    out.pgcode = "08006"
     return out
 
 
@@ -223,17 +231,37 @@ class PgConnection(sqlite3.Connection):
     dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
-        try:
-            self._conn = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            raise map_error(exc) from exc
-        self._conn.adapters.register_loader("numeric", _NumericLoader)
-        self._conn.adapters.register_loader("bool", _BoolLoader)
-        self._conn.adapters.register_dumper(bool, _BoolDumper)
-        self._conn.row_factory = _row_factory
+        self._url = url
+        self._conn = self._connect()
         self.translator = Translator()
         self._stale_catalog = True
         self._changes = 0
+        self.reconnects = 0  # connections re-opened after the server dropped one
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self._url, autocommit=True)
+        except psycopg.Error as exc:
+            raise map_error(exc) from exc
+        conn.adapters.register_loader("numeric", _NumericLoader)
+        conn.adapters.register_loader("bool", _BoolLoader)
+        conn.adapters.register_dumper(bool, _BoolDumper)
+        conn.row_factory = _row_factory
+        return conn
+
+    @property
+    def _lost(self) -> bool:
+        return bool(self._conn.broken or self._conn.closed)
+
+    def _reopen(self) -> None:
+        """A new connection in place of one the server dropped (a restart, a fail-over, a network cut)."""
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()
+        try:
+            self._conn = self._connect()
+        except PgError as exc:
+            raise _lost_error(f"无法重新连接：{exc}") from exc
+        self.reconnects += 1
 
     def refresh_catalog(self) -> None:
         self._conn.row_factory = psycopg.rows.tuple_row
@@ -249,12 +277,16 @@ class PgConnection(sqlite3.Connection):
 
     @property
     def in_transaction(self) -> bool:
-        return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
+        """A transaction is open (False on a dropped connection: nothing is left to roll back)."""
+        status = self._conn.info.transaction_status
+        return status not in (pq.TransactionStatus.IDLE, pq.TransactionStatus.UNKNOWN)
 
     def execute(  # type: ignore[override]
         self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
     ) -> PgCursor:
         with_params = params is not None and (len(params) > 0 or isinstance(params, dict))
+        if self._lost:  # dropped since the last call (its error was raised then): open a new one
+            self._reopen()
         self._fresh_catalog(sql)
         statements = self.translator.translate(sql, with_params)
         cursor = PgCursor()
@@ -262,7 +294,7 @@ class PgConnection(sqlite3.Connection):
         for statement in statements:
             if statement.noop:
                 continue
-            self._run(statement, params if with_params else None, cursor)
+            self._run_kept(statement, params if with_params else None, cursor)
             changed_catalog = changed_catalog or statement.ddl
         if changed_catalog:  # read again before the next INSERT (its translation depends on the keys)
             self._stale_catalog = True
@@ -273,8 +305,31 @@ class PgConnection(sqlite3.Connection):
             self.refresh_catalog()
             self._stale_catalog = False
 
+    def _run_kept(self, statement: Statement, params: Any, out: PgCursor) -> None:
+        """``_run``, and on a connection the server dropped: outside a transaction a read (or the
+        ``BEGIN`` of one) runs again on a new connection; anything else raises ``_lost_error`` (a
+        write may or may not have been stored; inside a transaction nothing of it was) and the
+        next call opens a new connection."""
+        idle = not self.in_transaction
+        try:
+            self._run(statement, params, out)
+        except PgError:
+            if not self._lost:
+                raise
+            if not (idle and statement.sql.lstrip()[:6].upper() in ("SELECT", "BEGIN")):
+                raise _lost_error("事务未提交，已回滚，请重试") from None
+            self._reopen()
+            try:
+                self._run(statement, params, out)
+            except PgError as exc:
+                if self._lost:
+                    raise _lost_error(str(exc)) from exc
+                raise
+
     def executemany(self, sql: str, seq: Any) -> PgCursor:  # type: ignore[override]
         rows = [tuple(r) if not isinstance(r, dict) else r for r in seq]
+        if self._lost:
+            self._reopen()
         self._fresh_catalog(sql)
         cursor = PgCursor()
         if not rows:
@@ -291,6 +346,8 @@ class PgConnection(sqlite3.Connection):
                 if statement.reseed:
                     self._reseed(cur, statement.reseed)
         except psycopg.Error as exc:
+            if self._lost:
+                raise _lost_error("事务未提交，已回滚，请重试") from exc
             raise map_error(exc) from exc
         return cursor
 

@@ -88,6 +88,6 @@ class IngestDetector:
             matrix = np.vstack([c.vector for c in cases]) if cases else np.zeros((0, self.kernel.encoder.dim))
             with self.db.transaction() as conn:
                 self.repeats.process(conn, cases, self._neighbours([c.id for c in cases], matrix))
-                found = [(c.id, litigation.detect(c.text)) for c in cases]
-                litigation.record_detections(conn, self.kernel.cases, found)
+                detected = [(c.id, litigation.detect(c.text)) for c in cases]
+                litigation.record_detections(conn, self.kernel.cases, detected)
         return len(ids)

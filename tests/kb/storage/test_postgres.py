@@ -176,6 +176,39 @@ def test_processes_opening_a_fresh_database_at_once_apply_each_step_once(pg_url:
 
 
 @pg
+def test_a_connection_dropped_by_a_server_restart_is_opened_again() -> None:
+    from tests import pg as pg_cluster
+
+    cluster = pg_cluster.Cluster().start()  # its own server: the restart must not cut other tests
+    try:
+        db = Database(cluster.new_database(), migrations=ALL_MIGRATIONS)
+        try:
+            assert db.query_one("SELECT COUNT(*) FROM cases")[0] == 0  # type: ignore[index]
+            cluster.restart()
+            assert db.query_one("SELECT COUNT(*) FROM cases")[0] == 0  # type: ignore[index]  # re-opened, read again
+            assert db._conn.reconnects == 1  # type: ignore[attr-defined]
+            # a transaction the restart cuts: a clear error, nothing stored, the next one works
+            cut = pytest.raises(sqlite3.OperationalError, match=r"连接已断开.*事务未提交")
+            with cut, db.transaction() as conn:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('a', '1')")
+                cluster.restart()
+                conn.execute("INSERT INTO meta(key, value) VALUES ('b', '2')")
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('c', '3')")
+            assert db.query_column("SELECT key FROM meta WHERE key IN ('a', 'b', 'c')") == ["c"]
+            # the server down: a clear error; up again: the next call works
+            cluster.stop_server()
+            with pytest.raises(sqlite3.OperationalError, match="连接已断开"):
+                db.query("SELECT 1")
+            cluster.start_server()
+            assert db.query_column("SELECT value FROM meta WHERE key = 'c'") == ["3"]
+        finally:
+            db.close()
+    finally:
+        cluster.stop()
+
+
+@pg
 def test_a_failing_step_rolls_back_and_records_nothing(pg_url: str) -> None:
     good = Migration(1, "good", "CREATE TABLE good (x INTEGER);")
     bad = Migration(2, "bad", "CREATE TABLE half (x INTEGER);\nINSERT INTO no_such_table VALUES (1);")
