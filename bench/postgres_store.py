@@ -7,7 +7,8 @@ Both sides run the same service code with the hashing encoder (the encoder is no
 a throw-away PostgreSQL cluster (tests/pg.py: local, fsync off — a lower bound on a real server's
 commit cost) and a SQLite file in a temporary directory. Reported per store: cases imported per
 second (one ``ingest`` call = one transaction), and the time of 200 filtered case-list pages;
-ratios are PostgreSQL / SQLite.
+ratios are PostgreSQL / SQLite. Also printed: each round's import rate, the statements sent to
+PostgreSQL per imported case (round trips, load-independent), and the load before and after.
 """
 
 from __future__ import annotations
@@ -45,15 +46,18 @@ def measure(url: str | None, rows: list[dict[str, Any]], data_dir: Path) -> dict
 
     svc = _service(data_dir, url)
     try:
+        svc.kernel.units  # the unit catalog seeded before the clock starts (both stores alike)
+        before = getattr(svc.db._conn, "round_trips", 0)
         started = time.perf_counter()
         svc.ingest(list(enumerate(rows, start=1)))
         imported = time.perf_counter() - started
+        trips = (getattr(svc.db._conn, "round_trips", 0) - before) / len(rows)
         started = time.perf_counter()
         cities = ["广州市", "深圳市", "佛山市", "东莞市"]
         for i in range(200):
             svc.cases.page(SearchFilters(cities=[cities[i % 4]]), limit=20, offset=(i % 5) * 20)
         pages = time.perf_counter() - started
-        return {"cases_per_s": len(rows) / imported, "pages_s": pages}
+        return {"cases_per_s": len(rows) / imported, "pages_s": pages, "round_trips_per_case": trips}
     finally:
         svc.close()
 
@@ -79,7 +83,10 @@ def main() -> None:
         k: {m: max(r[m] for r in v) if m == "cases_per_s" else min(r[m] for r in v) for m in v[0]}
         for k, v in results.items()
     }
-    print(f"cases per import: {len(rows)}, rounds: {args.rounds} (best of each)")
+    print(f"cases per import: {len(rows)}, rounds: {args.rounds} (best of each); load {load()}")
+    for store, runs in results.items():
+        print(f"{store:10s} import per round: " + ", ".join(f"{r['cases_per_s']:.1f}" for r in runs) + " cases/s")
+    print(f"PostgreSQL round trips per imported case: {best['postgresql']['round_trips_per_case']:.2f}")
     for store, figures in best.items():
         print(
             f"{store:10s} import {figures['cases_per_s']:8.1f} cases/s   200 filtered pages {figures['pages_s']:.3f} s"
@@ -87,8 +94,14 @@ def main() -> None:
     pg_, lite = best["postgresql"], best["sqlite"]
     print(
         f"ratio PostgreSQL/SQLite: import throughput {pg_['cases_per_s'] / lite['cases_per_s']:.2f}x, "
-        f"page time {pg_['pages_s'] / lite['pages_s']:.2f}x"
+        f"page time {pg_['pages_s'] / lite['pages_s']:.2f}x; load {load()}"
     )
+
+
+def load() -> str:
+    """The machine's 1/5/15-minute load averages (figures on a shared host are read beside them)."""
+    path = Path("/proc/loadavg")
+    return " ".join(path.read_text().split()[:3]) if path.exists() else "unknown"
 
 
 if __name__ == "__main__":

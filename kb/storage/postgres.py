@@ -237,6 +237,7 @@ class PgConnection(sqlite3.Connection):
         self._stale_catalog = True
         self._changes = 0
         self.reconnects = 0  # connections re-opened after the server dropped one
+        self.round_trips = 0  # statements sent, an ``executemany`` (one pipeline) counted once
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
@@ -338,6 +339,7 @@ class PgConnection(sqlite3.Connection):
         (statement,) = self.translator.translate(sql, True)
         if statement.returns_id:  # executemany has no lastrowid: drop the RETURNING the translator added
             statement = Statement(statement.sql.rsplit(" RETURNING ", 1)[0], reseed=statement.reseed)
+        self.round_trips += 1
         try:
             with self._conn.cursor() as cur:
                 cur.executemany(statement.sql, rows)
@@ -352,6 +354,7 @@ class PgConnection(sqlite3.Connection):
         return cursor
 
     def _run(self, statement: Statement, params: Any, out: PgCursor) -> None:
+        self.round_trips += 1
         try:
             with self._conn.cursor() as cur:
                 cur.execute(statement.sql, params)
