@@ -295,6 +295,12 @@ class CaseRepository:
         conn.execute("UPDATE cases SET litigation = ? WHERE id = ?", (int(flagged), case_id))
         self._filters_changed([case_id])
 
+    def set_litigation_many(self, conn: sqlite3.Connection, case_ids: Sequence[int], flagged: bool) -> None:
+        """``set_litigation`` of many cases (an import batch's detections), one statement per chunk."""
+        if case_ids:
+            execute_in(conn, "UPDATE cases SET litigation = ? WHERE id IN ({marks})", case_ids, before=[int(flagged)])
+            self._filters_changed(list(case_ids))
+
     def set_decided_status(
         self, conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None]], note: str
     ) -> None:

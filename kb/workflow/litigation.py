@@ -105,29 +105,26 @@ def detect(text: str) -> Detection:
 
 
 def record_detections(conn: sqlite3.Connection, cases: CaseRepository, found: Sequence[tuple[int, Detection]]) -> None:
-    """``record_detection`` of many cases (an ingest batch), their tracks read in one statement."""
+    """Store the detections of an ingest batch (inside its transaction): a tracked case gets the new
+    evidence and keeps its status; a flagged untracked one gets a track, its 已识别 event and the
+    case's litigation flag. A few statements for the batch: the tracks read in one, the writes each
+    as one ``executemany``."""
     tracked = store.track_statuses(conn, [case_id for case_id, _ in found])
-    for case_id, detection in found:
-        record_detection(conn, cases, case_id, detection, tracked=case_id in tracked)
-
-
-def record_detection(
-    conn: sqlite3.Connection, cases: CaseRepository, case_id: int, found: Detection, *, tracked: bool | None = None
-) -> None:
-    """Store a detection (inside the ingest transaction); an existing track keeps its status.
-    ``tracked``: whether the case has a track, when the caller read it already."""
-    evidence = json.dumps(found.evidence, ensure_ascii=False)
-    if tracked is None:
-        tracked = store.track_status(conn, case_id) is not None
-    if tracked:
-        store.update_track_evidence(conn, case_id, found.score, evidence)
-        return
-    if not found.flagged:
-        return
     stamp = now()
-    store.insert_track(conn, case_id, found.score, evidence, "system", stamp)
-    store.add_litigation_event(conn, case_id, "flagged", "自动识别：" + "、".join(found.phrases[:5]), "system", stamp)
-    cases.set_litigation(conn, case_id, True)
+    updates: list[tuple[float, str, int]] = []
+    tracks: list[tuple[int, float, str, str, str]] = []
+    events: list[tuple[int, str, str, str, str]] = []
+    for case_id, detection in found:
+        evidence = json.dumps(detection.evidence, ensure_ascii=False)
+        if case_id in tracked:
+            updates.append((detection.score, evidence, case_id))
+        elif detection.flagged:
+            tracks.append((case_id, detection.score, evidence, "system", stamp))
+            events.append((case_id, "flagged", "自动识别：" + "、".join(detection.phrases[:5]), "system", stamp))
+    store.update_tracks_evidence(conn, updates)
+    store.insert_tracks(conn, tracks)
+    store.add_litigation_events(conn, events)
+    cases.set_litigation_many(conn, [row[0] for row in tracks], True)
 
 
 # Set by the hand-over (kb/zhengfa): a referral, the receiving unit's feedback, 依法终结, a 退回.

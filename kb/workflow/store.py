@@ -22,15 +22,28 @@ def track_status(conn: sqlite3.Connection, case_id: int) -> str | None:
     return None if row is None else str(row["status"])
 
 
-def update_track_evidence(conn: sqlite3.Connection, case_id: int, score: float, evidence: str) -> None:
-    conn.execute("UPDATE litigation_tracks SET score = ?, evidence = ? WHERE case_id = ?", (score, evidence, case_id))
-
-
 def insert_track(conn: sqlite3.Connection, case_id: int, score: float, evidence: str, actor: str, stamp: str) -> None:
     conn.execute(
         "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
         (case_id, score, evidence, actor, stamp),
     )
+
+
+def update_tracks_evidence(conn: sqlite3.Connection, rows: Sequence[tuple[float, str, int]]) -> None:
+    """New evidence for tracked cases (their status kept): (score, evidence, case id) rows."""
+    conn.executemany("UPDATE litigation_tracks SET score = ?, evidence = ? WHERE case_id = ?", rows)
+
+
+def insert_tracks(conn: sqlite3.Connection, rows: Sequence[tuple[int, float, str, str, str]]) -> None:
+    """``insert_track`` of many cases: (case id, score, evidence, actor, stamp) rows."""
+    conn.executemany(
+        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)", rows
+    )
+
+
+def add_litigation_events(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None, str, str]]) -> None:
+    """``add_litigation_event`` of many cases: (case id, status, note, actor, stamp) rows."""
+    conn.executemany("INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)", rows)
 
 
 def set_track_status(conn: sqlite3.Connection, case_id: int, status: str, actor: str, stamp: str) -> None:
