@@ -58,7 +58,7 @@ REMAINDER_SHARE = 0.3
 # on re-discovery; None = the family threshold. Chosen by held-out folds of the real messages with
 # the demo bounds checked on a samplegen dev corpus (bench/group_grain.py floor; docs/groups.md
 # "Pool pass").
-REMAINDER_FLOOR: float | None = None
+REMAINDER_FLOOR: float | None = 0.25
 
 
 def remainder_bar(

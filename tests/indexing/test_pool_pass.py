@@ -76,3 +76,11 @@ def test_cluster_levels_gives_every_row_its_group_family() -> None:
     assert (fam[model.labels_ < 0] == -1).all()
     labels, families = cluster_levels(x, None, threshold=0.6, entity_weight=0.0, remainder_share=0.5)
     assert len(set(labels[labels >= 0].tolist())) == 4 and len(set(families[families >= 0].tolist())) == 2
+
+
+def test_the_product_default_floor_reaches_ingest() -> None:
+    x, kinds = corpus()
+    model = HybridClusterer(threshold=0.6, entity_weight=0.0, remainder_share=0.5).fit_features(x)
+    b_group = int(model.labels_[np.asarray(kinds) == "B"][0])
+    assert model.remainder_floor == GroupParams().remainder_floor == 0.25
+    assert np.asarray(GroupParams(remainder_share=0.5).bars(model.centroids_))[b_group] == np.float32(0.25)
