@@ -344,9 +344,14 @@ class CaseIndex:
             self._poller.join(5.0)
             self._poller = None
         if self.shared:
-            with self.lock:
-                if self._opened and self._dirty and self.is_saver():
-                    self._compact_logged()
+            if self._opened and self.is_saver():
+                try:
+                    self.catch_up()  # the snapshot left behind reflects every write committed so far
+                except Exception:
+                    log.exception("index catch-up at exit failed; the next start catches up from the log")
+                with self.lock:
+                    if self._dirty:
+                        self._compact_logged()
             if self._saver is not None:
                 self._saver.close()
                 self._saver = None

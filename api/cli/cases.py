@@ -186,7 +186,9 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
 
     uri = settings.milvus_uri or ""
     if settings.index_backend == "milvus" and not uri.startswith(("http://", "https://", "tcp://")):
-        message = "多个服务进程需要 Milvus 服务器（LEIAN_MILVUS_URI=http://主机:19530），Milvus Lite 文件只能由一个进程打开"
+        message = (
+            "多个服务进程需要 Milvus 服务器（LEIAN_MILVUS_URI=http://主机:19530），Milvus Lite 文件只能由一个进程打开"
+        )
         raise InvalidInputError([FieldProblem("--workers", message)], message)
     lock = ServiceLock(settings)
     lock.acquire()
@@ -196,9 +198,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         LeianService(settings.with_(api_workers=1)).close()
         gc.collect()
         os.environ.update(settings_environment(settings.with_(api_workers=workers)))
-        uvicorn.run(
-            "api.app:create_worker_app", factory=True, host=host, port=port, workers=workers, log_level="info"
-        )
+        uvicorn.run("api.app:create_worker_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     finally:
         lock.release()
 

@@ -41,8 +41,20 @@ class Workers:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(data_dir / "serve.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from api.cli import main; main()", "--data-dir", str(data_dir), "--encoder",
-             "hashing", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [
+                sys.executable,
+                "-c",
+                "from api.cli import main; main()",
+                "--data-dir",
+                str(data_dir),
+                "--encoder",
+                "hashing",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
             cwd=REPO,
             env=env,
             stdout=self.log,
@@ -139,8 +151,10 @@ def found(response: httpx.Response) -> list[str]:
     return [hit["case"]["external_no"] for hit in response.json()["hits"]]
 
 
-def search(server: Workers, cookies: dict[str, str], text: str) -> httpx.Response:
-    return server.request("POST", "/api/search", cookies=cookies, json={"text": text, "k": 5, "mode": "lexical"})
+def search_everywhere(server: Workers, cookies: dict[str, str], text: str, k: int = 5) -> dict[str, list[str]]:
+    """The external numbers a lexical search for ``text`` finds, as answered by each of two workers."""
+    body = {"text": text, "k": k, "mode": "lexical"}
+    return {pid: found(r) for pid, r in server.until_pids(2, "POST", "/api/search", cookies=cookies, json=body).items()}
 
 
 def test_any_worker_answers_sees_the_others_writes_and_shares_sessions(served: tuple[Workers, Path]) -> None:
@@ -158,25 +172,21 @@ def test_any_worker_answers_sees_the_others_writes_and_shares_sessions(served: t
     created = server.request("POST", "/api/cases", cookies=cookies, json=new_case("WK-0001", MARK))
     assert created.status_code == 201, created.text
     writer = created.headers["x-leian-worker"]
-    answers = server.until_pids(2, "POST", "/api/search", cookies=cookies, json={"text": MARK, "k": 5, "mode": "lexical"})
-    for pid, response in answers.items():
-        assert found(response)[0] == "WK-0001", pid
+    answers = search_everywhere(server, cookies, MARK)
+    for pid, hits in answers.items():
+        assert hits[0] == "WK-0001", pid
     assert set(answers) - {writer}, "no other worker answered"
 
     # Updated and deleted through whichever worker: every worker follows.
     case_id = created.json()["id"]
     other = "冰川信号塔齿轮箱"
-    updated = server.request(
-        "PATCH", f"/api/cases/{case_id}", cookies=cookies, json={"title": f"反映{other}问题", "content": f"{other}坏了，{other}"}
-    )
+    changes = {"title": f"反映{other}问题", "content": f"{other}坏了，{other}"}
+    updated = server.request("PATCH", f"/api/cases/{case_id}", cookies=cookies, json=changes)
     assert updated.status_code == 200, updated.text
-    for response in server.until_pids(2, "POST", "/api/search", cookies=cookies, json={"text": other, "mode": "lexical"}).values():
-        assert found(response)[0] == "WK-0001"
-    for response in server.until_pids(2, "POST", "/api/search", cookies=cookies, json={"text": MARK, "mode": "lexical"}).values():
-        assert "WK-0001" not in found(response)
+    assert all(hits[0] == "WK-0001" for hits in search_everywhere(server, cookies, other).values())
+    assert all("WK-0001" not in hits for hits in search_everywhere(server, cookies, MARK).values())
     assert server.request("DELETE", f"/api/cases/{case_id}", cookies=cookies).status_code == 204
-    for response in server.until_pids(2, "POST", "/api/search", cookies=cookies, json={"text": other, "mode": "lexical"}).values():
-        assert "WK-0001" not in found(response)
+    assert all("WK-0001" not in hits for hits in search_everywhere(server, cookies, other).values())
     health = server.until_pids(2, "GET", "/api/health")
     generations = {r.json()["index_generation"] for r in health.values()}
     assert len(generations) == 1, generations  # every worker reflects the same write generation
@@ -188,7 +198,7 @@ def import_file(prefix: str, n: int) -> bytes:
 
 
 def test_a_worker_killed_mid_import_loses_nothing_committed(served: tuple[Workers, Path]) -> None:
-    server, data = served
+    server, _ = served
     cookies, _ = login(server)
     committed = []
     for i in range(6):  # through both workers (fresh connections)
@@ -230,8 +240,8 @@ def test_a_worker_killed_mid_import_loses_nothing_committed(served: tuple[Worker
     assert victim not in answers
 
     # Nothing committed is lost, nothing of the killed import is stored, on every worker.
-    for response in server.until_pids(2, "POST", "/api/search", cookies=cookies, json={"text": f"保留{MARK}", "k": 20, "mode": "lexical"}).values():
-        assert set(committed) <= set(found(response))
+    for hits in search_everywhere(server, cookies, f"保留{MARK}", k=20).values():
+        assert set(committed) <= set(hits)
     listed = server.request("GET", "/api/cases", cookies=cookies, params={"limit": 200})
     numbers = {c["external_no"] for c in listed.json()["items"]}
     assert set(committed) <= numbers
