@@ -168,9 +168,8 @@ def main() -> None:
             finally:
                 server.stop()
     ref = rows[0]
-    print(
-        "| workers | clients | requests | errors | answered by | searches/s | × 1/1 | p50 ms | p99 ms | p99 × 1/1 | load |"
-    )
+    head = "| workers | clients | requests | errors | answered by | searches/s | × 1/1 | p50 ms | p99 ms | p99 × 1/1 |"
+    print(head + " load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
