@@ -64,7 +64,7 @@ def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[str]]
 
 class Server:
     def __init__(self, data_dir: Path, encoder: str, workers: int) -> None:
-        self.port = free_port()
+        self.port, self.workers = free_port(), workers
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "LEIAN_PETITIONER_KEY": "bench-key", "LEIAN_THREADS": "1"}
         cmd = [sys.executable, "-m", "api.cli", "--data-dir", str(data_dir), "--encoder", encoder]
@@ -92,6 +92,19 @@ class Server:
                     time.sleep(0.5)
             except httpx.HTTPError:
                 time.sleep(0.5)
+
+    def warm_every_worker(self, token: str, texts: list[str], each: int = 5) -> None:
+        """Searches on fresh connections until every worker has answered ``each`` (not counted): a
+        worker's first searches load what is built lazily (the segmenter's dictionary, caches)."""
+        answered: dict[str, int] = {}
+        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+        for i in range(2000):
+            with httpx.Client(base_url=self.base, headers=headers, timeout=300) as http:
+                r = http.post("/api/search", json={"text": texts[i % len(texts)], "k": 10})
+            who = r.headers.get("x-leian-worker", "1")
+            answered[who] = answered.get(who, 0) + 1
+            if len(answered) >= self.workers and min(answered.values()) >= each:
+                return
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
@@ -215,7 +228,7 @@ def main() -> None:
             for workers in args.workers:
                 server = Server(data_dir, args.encoder, workers)
                 try:
-                    phase(server.base, token, texts, 1, 2.0, 50)  # warm-up, not counted
+                    server.warm_every_worker(token, texts[:20])
                     for clients in args.clients:
                         before = load()
                         stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
