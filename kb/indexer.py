@@ -429,7 +429,10 @@ class CaseIndex:
                 lexical.remove([case_id for case_id in touched if case_id not in current])
                 for case_id in sorted(current):
                     lexical.add(case_id, current[case_id])
-            if len(lexical) == self.cases.count():
+            # Several processes: a snapshot behind the database differs from it by the writes since,
+            # which the catch-up right after opening applies from the change log.
+            behind = self.shared and self._watermark < self.generation()
+            if behind or len(lexical) == self.cases.count():
                 self.lexical_source = "file"
                 return lexical
             log.warning("词频索引与数据库的案件数不一致，正在从数据库重建")

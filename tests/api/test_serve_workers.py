@@ -84,11 +84,11 @@ class Workers:
             return client.request(method, path, headers=headers, **kw)
 
     def until_pids(self, want: int, method: str, path: str, **kw: Any) -> dict[str, httpx.Response]:
-        """Repeat a request until ``want`` different workers have answered it; their last answers."""
+        """Repeat a request until ``want`` different workers have answered it; the first answer of each."""
         seen: dict[str, httpx.Response] = {}
         for _ in range(200):
             response = self.request(method, path, **kw)
-            seen[response.headers["x-leian-worker"]] = response
+            seen.setdefault(response.headers["x-leian-worker"], response)
             if len(seen) >= want:
                 return seen
         raise AssertionError(f"only workers {sorted(seen)} answered 200 requests")

@@ -90,8 +90,9 @@ def test_a_snapshot_behind_the_database_is_caught_up_at_start(pair, segmenter: S
     b.create_case(case(4, MARK))  # not in the saver's last snapshot
     third = worker(a.settings.data_dir, segmenter)
     try:
-        assert not third.index.rebuilt_from_db
+        assert not third.index.rebuilt_from_db and third.index.lexical_source == "file"  # mapped, not rebuilt
         assert third.index.caught_up >= 1 and top(third, MARK)[0] == "S-0004"
+        assert len(third.index.lexical) == len(third.index.vectors) == a.cases.count()
     finally:
         third.close()
 
