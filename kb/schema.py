@@ -65,6 +65,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.ASSIGNMENT_END,  # 23
         feedback.MARK_VECTORS,  # 24
         jobs.JOBS,  # 27
+        storage.INDEX_CHANGES,  # 28
     ],
     DECLARED,
 )

@@ -250,6 +250,8 @@ def hybrid_search(
     below the relevance floor (``below_floor``) is flagged ``low_relevance`` and its first reason
     says 相关度较低.
     """
+    # Several serving processes: the writes of the others first (a no-op with one, kb/indexer.py).
+    index.catch_up(wait=index.SEARCH_WAIT_SECONDS)
     allowed = None if filters.is_empty() else index.cases.filter_ids(filters)
     where = index.pushdown(filters) if allowed is not None else None
     # Both indexes are read under the lock, so a rebuild swapping them is never seen half done.
