@@ -27,8 +27,8 @@ from kb.clock import FixedClock
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit, Status
 from kb.scope import Scope
 from kb.service import LeianService
-from kb.settings import load_settings
-from kb.users import SYSTEM
+from kb.settings import Settings, load_settings
+from kb.users import SYSTEM, Principal
 from tests import pg
 
 pytestmark = [pytest.mark.milvus_server, pytest.mark.postgres]
@@ -44,13 +44,26 @@ N_CASES = 1200
 class Profiles:
     embedded: LeianService
     distributed: LeianService
+    segmenter: Segmenter
 
     def both(self, fn: Callable[[LeianService], Any]) -> tuple[Any, Any]:
         return fn(self.embedded), fn(self.distributed)
 
+    def reopen(self) -> None:
+        """Both services closed and started again on their stores (what a restart does)."""
+        self.embedded, self.distributed = (
+            _open(svc.settings, self.segmenter, close=svc) for svc in (self.embedded, self.distributed)
+        )
+
 
 def _env(data_dir: Path, **more: str) -> dict[str, str]:
     return {"LEIAN_DATA_DIR": str(data_dir), "LEIAN_PETITIONER_KEY": "test-secret-key", "LEIAN_THREADS": "1", **more}
+
+
+def _open(settings: Settings, segmenter: Segmenter, close: LeianService | None = None) -> LeianService:
+    if close is not None:
+        close.close()
+    return LeianService(settings, encoder=HashingEncoder(), segmenter=segmenter, clock=FixedClock(TODAY))
 
 
 @pytest.fixture(scope="module")
@@ -67,40 +80,30 @@ def profiles(
     url = cluster.new_database()
     tmp: Path = tmp_path_factory.mktemp("congruence")
     collection = f"congruence_{uuid.uuid4().hex[:10]}"
-    settings = {
-        "embedded": load_settings(_env(tmp / "embedded", LEIAN_INDEX_FACTORY="Flat")),
-        "distributed": load_settings(
-            _env(
-                tmp / "distributed",
-                LEIAN_DATABASE_URL=url,
-                LEIAN_INDEX_BACKEND="milvus",
-                LEIAN_INDEX_FACTORY="FLAT",
-                LEIAN_MILVUS_URI=milvus_server,
-                LEIAN_MILVUS_COLLECTION=collection,
-            )
-        ),
-    }
-    services = {
-        name: LeianService(
-            s.with_(ingest_workers=1, ingest_workers_by_load=False),
-            encoder=HashingEncoder(),
-            segmenter=segmenter,
-            clock=FixedClock(TODAY),
+    embedded = load_settings(_env(tmp / "embedded", LEIAN_INDEX_FACTORY="Flat"))
+    distributed = load_settings(
+        _env(
+            tmp / "distributed",
+            LEIAN_DATABASE_URL=url,
+            LEIAN_INDEX_BACKEND="milvus",
+            LEIAN_INDEX_FACTORY="FLAT",
+            LEIAN_MILVUS_URI=milvus_server,
+            LEIAN_MILVUS_COLLECTION=collection,
         )
-        for name, s in settings.items()
-    }
-    both = Profiles(services["embedded"], services["distributed"])
+    )
+    both = Profiles(
+        *(_open(s.with_(ingest_workers=1, ingest_workers_by_load=False), segmenter) for s in (embedded, distributed)),
+        segmenter=segmenter,
+    )
+    client = both.distributed.index.vectors._client  # type: ignore[attr-defined]
     try:
         assert both.embedded.db.dialect == "sqlite" and both.embedded.index.vectors.backend == "faiss"
         assert both.distributed.db.dialect == "postgresql" and both.distributed.index.vectors.backend == "milvus"
         assert both.distributed.index.pushes_filters
-        for svc in services.values():
-            _history(svc, sample_rows)
+        both.both(lambda svc: _history(svc, sample_rows))
         yield both
     finally:
-        client = both.distributed.index.vectors._client  # type: ignore[attr-defined]
-        for svc in services.values():
-            svc.close()
+        both.both(lambda svc: svc.close())
         client.drop_collection(collection)
         cluster.drop_database(url)
 
@@ -282,3 +285,58 @@ def test_case_lists_are_the_same(profiles: Profiles) -> None:
             a, b = profiles.both(lambda s, f=f, o=offset: s.list_cases(f, limit=50, offset=o))
             assert a[1] == b[1], f
             assert [c.id for c in a[0]] == [c.id for c in b[0]], (f, offset)
+
+
+def test_group_profiles_and_spread_are_the_same(profiles: Profiles) -> None:
+    def described(svc: LeianService) -> tuple[Any, ...]:
+        found = svc.groups.list_groups()
+        described = []
+        for g in found:
+            p = svc.groups.profile(g.id)
+            p["group"] = dataclasses.replace(p["group"], created_at="", updated_at="")
+            p["representatives"] = [c.id for c in p["representatives"]]
+            for entry in p["history"]["lineage"]:
+                entry["created_at"] = ""  # the wall-clock time of the run
+            described.append(_plain(p))
+        similar = [[(o.id, score) for o, score in svc.groups.similar(g.id)] for g in found[:5]]
+        return svc.groups.spread(), described, similar
+
+    a, b = profiles.both(described)
+    assert a[0] == b[0]
+    assert a[1] == b[1]
+    for x, y in zip(a[2], b[2], strict=True):
+        assert [i for i, _ in x] == [i for i, _ in y]
+        assert all(u == v or abs(u - v) <= TOLERANCE for (_, u), (_, v) in zip(x, y, strict=True))
+
+
+def test_report_files_are_the_same(profiles: Profiles) -> None:
+    from kb.workflow.exports import to_csv
+
+    files = profiles.both(lambda s: to_csv(s.workflow.weekly_report("city", WEEK_END, weeks=8)))
+    assert files[0] == files[1]
+
+
+GZ = Principal(101, "gz", "handler", "广州市经办人", "广州市", Scope.city_of("广州市"))
+
+
+def test_scoped_and_deep_searches_answer_the_same(profiles: Profiles) -> None:
+    for query in QUERIES[:3]:
+        a, b = profiles.both(lambda s, q=query: s.search(text=q, k=10, actor=GZ))
+        assert {h.case.city for h in a} == {"广州市"}
+        _assert_same_hits(a, b, (query, "广州市"))
+        a, b = profiles.both(lambda s, q=query: s.search(text=q, k=200))
+        _assert_same_hits(a, b, (query, 200))
+    nothing = SearchFilters(cities=["不存在市"])
+    assert profiles.both(lambda s: s.search(text=QUERIES[0], filters=nothing, k=10)) == ([], [])
+
+
+def test_a_restart_answers_the_same(profiles: Profiles) -> None:
+    """Last: both services restarted; the FAISS file and the Milvus collection's record are reopened."""
+    before = profiles.both(lambda s: [_hits(s.search(text=q, k=10)) for q in QUERIES])
+    profiles.reopen()
+    assert not profiles.embedded.index.rebuilt_from_db and not profiles.distributed.index.rebuilt_from_db
+    after = profiles.both(lambda s: [_hits(s.search(text=q, k=10)) for q in QUERIES])
+    assert [[h[:2] for h in q] for q in after[0]] == [[h[:2] for h in q] for q in before[0]]
+    same_case = profiles.both(lambda s: [h[:2] for h in _hits(s.search(case_id=1, k=10))])
+    assert same_case[0] == same_case[1]
+    assert [[h[:2] for h in q] for q in after[0]] == [[h[:2] for h in q] for q in after[1]]
