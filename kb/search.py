@@ -73,6 +73,21 @@ def is_short(tokens: Sequence[str]) -> bool:
     return 0 < len(set(tokens)) < SHORT_QUERY_TOKENS
 
 
+# Dense scores are kept to this many decimals and ordered by score, then id. FAISS and Milvus sum
+# the products in different orders, so two equal similarities could differ in their last float32
+# bits and came back in each engine's own order (tests/kb/test_congruence.py); 1e-6 is far above
+# that noise. TIE_MARGIN more candidates are asked for, so a tie at the depth is cut by id too.
+SCORE_DECIMALS = 6
+TIE_MARGIN = 8
+
+
+def _settled(ids: np.ndarray, scores: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` and ``scores`` rounded to ``SCORE_DECIMALS``, best first (ties on id), the first ``depth``."""
+    rounded = np.round(scores.astype(np.float64), SCORE_DECIMALS)
+    order = np.lexsort((ids, -rounded))[:depth]
+    return ids[order], rounded[order]
+
+
 def dense_candidates(
     vectors: VectorIndex,
     vector: np.ndarray,
@@ -90,14 +105,15 @@ def dense_candidates(
     ``exclude_id`` (the query's own case, already left out of ``allowed``) is dropped from them.
     """
     if where is not None and getattr(vectors, "filters_by_expression", False):
-        scores, ids = vectors.search(vector[None, :], depth, where=where)  # type: ignore[call-arg]
+        scores, ids = vectors.search(vector[None, :], depth + TIE_MARGIN, where=where)  # type: ignore[call-arg]
         keep = ids[0] >= 0
-        found, found_scores = ids[0][keep], scores[0][keep]
+        found, found_scores = _settled(ids[0][keep], scores[0][keep], depth + TIE_MARGIN)
         dropped = 0
         if exclude_id is not None:
             other = found != exclude_id
             dropped = int((~other).sum())
             found, found_scores = found[other], found_scores[other]
+        found, found_scores = found[: depth - dropped], found_scores[: depth - dropped]
         if allowed is None:
             return found, found_scores
         inside = np.isin(found, allowed)
@@ -110,9 +126,9 @@ def dense_candidates(
             found.shape[0],
             min(depth, allowed.shape[0]),
         )
-    scores, ids = vectors.search(vector[None, :], depth, allowed)
+    scores, ids = vectors.search(vector[None, :], depth + TIE_MARGIN, allowed)
     keep = ids[0] >= 0
-    return ids[0][keep], scores[0][keep]
+    return _settled(ids[0][keep], scores[0][keep], depth)
 
 
 def rank(
