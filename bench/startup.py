@@ -356,7 +356,7 @@ def query_report(data_dir: Path, n_queries: int) -> str:
         "",
         "Filtered searches (the same 200 queries, encoded beforehand; `CaseService.search` minus encoding). "
         "before = the allow-list read from the database on every query and pushed into both indexes; "
-        "after = the filter cache (kb/storage/filter_cache.py) and post-filtering of large lists; "
+        "after = the filter cache (kb/storage/filter_cache.py) and allow-lists as a FAISS bitmap / BM25 mask; "
         f"each query runs both ways in turn; {load_average()}:",
         "",
         "| filter | allowed cases | before p50 / p99 ms | before p99 / unfiltered p99 "

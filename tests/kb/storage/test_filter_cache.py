@@ -237,3 +237,32 @@ def test_every_kind_of_write_invalidates_the_cache_on_postgresql(pg_url: str, tm
         _writes_invalidate(svc)
     finally:
         svc.close()
+
+
+def test_searches_answer_the_same_with_the_speed_ups_off(tmp_path: Path) -> None:
+    """The cache and the bitmap/mask allow-lists change the cost of a filtered search, not its hits."""
+    svc = _service(tmp_path)
+    try:
+        svc.ingest(rows())
+        filters = [
+            SearchFilters(cities=["广州市"]),
+            SearchFilters(statuses=["pending", "resolved"]),
+            SearchFilters(date_from=dt.date(2025, 5, 1), statuses=["pending", "unresolved", "in_progress"]),
+            SearchFilters(scope=Scope.department_of(HR)),
+        ]
+        queries = ["包工头拖欠工资不给", "物业费", "工厂废气污染", "拖欠"]
+
+        def answers(on: bool) -> list[list[tuple[str, float]]]:
+            svc.index.cases.filter_cache = FilterCache() if on else None
+            svc.index.vectors.bitmap_filters = on  # type: ignore[attr-defined]
+            svc.index.lexical.mask_filters = on
+            return [
+                [(h.case.external_no, round(h.score, 6)) for h in svc.search(text=q, filters=f, k=4)]
+                for f in filters
+                for q in queries
+            ]
+
+        assert answers(True) == answers(False)
+        assert any(answers(True))
+    finally:
+        svc.close()
