@@ -159,14 +159,16 @@ def rank(
     weight = dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0)
     if expand_short and extra and mode == "hybrid" and is_short(tokens):
         weight = min(weight, SHORT_DENSE_WEIGHT)
-    fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+    # Only the shown hits and the pseudo-relevance documents are used (one more: the excluded id).
+    keep = max(k, PRF_DOCS) + (1 if exclude_id is not None else 0)
+    fused = fuse(*dense, *sparse, method=method, dense_weight=weight, limit=keep)
     if expand_short and mode != "dense" and is_short(tokens):
         first = [f.id for f in fused if f.id != exclude_id][:PRF_DOCS]
         terms = lexical.feedback_terms(first, PRF_TERMS, skip=[*tokens, *(extra or {})])
         if terms:
             widened = {**{t: PRF_WEIGHT for t in terms}, **(extra or {})}
             sparse = lexical.top_k(tokens, depth, allowed, widened)
-            fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+            fused = fuse(*dense, *sparse, method=method, dense_weight=weight, limit=keep)
     return [f for f in fused if f.id != exclude_id][:k]
 
 
@@ -183,10 +185,23 @@ class Query:
     expand_short: bool = False
 
 
-def key_terms(query_tokens: Sequence[str], doc_tokens: Sequence[str], index: CaseIndex, limit: int = 8) -> list[str]:
-    """Shared terms ordered by how informative they are (BM25 idf), the most telling first."""
+def key_terms(
+    query_tokens: Sequence[str],
+    doc_tokens: Sequence[str],
+    index: CaseIndex,
+    limit: int = 8,
+    idf: dict[str, float] | None = None,
+) -> list[str]:
+    """Shared terms ordered by how informative they are (BM25 idf), the most telling first.
+
+    ``idf`` memoises the terms' idf across the hits of one query (pass the same dict for each hit).
+    """
     shared = set(shown(set(query_tokens) & set(doc_tokens)))
-    return sorted(shared, key=lambda t: (-index.lexical.idf(t), t))[:limit]
+    memo = {} if idf is None else idf
+    for term in shared:
+        if term not in memo:
+            memo[term] = index.lexical.idf(term)
+    return sorted(shared, key=lambda t: (-memo[t], t))[:limit]
 
 
 def explain(hit_case: Case, query: Query, dense: float | None, terms: list[str]) -> list[str]:
@@ -261,13 +276,16 @@ def hybrid_search(
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)
     hits = []
+    idf: dict[str, float] = {}
     for f in fused:
         case = cases.get(f.id)
         if case is None:  # deleted between ranking and fetch
             continue
         # A petitioner's name is personal data, never a reason to show.
         names = {n for n in (case.petitioner_name, query.source.petitioner_name if query.source else None) if n}
-        terms = [t for t in key_terms(query.tokens, tokens.get(f.id, []), index) if not any(t in n for n in names)]
+        terms = [
+            t for t in key_terms(query.tokens, tokens.get(f.id, []), index, idf=idf) if not any(t in n for n in names)
+        ]
         reasons = explain(case, query, f.dense, terms)
         if boosts and f.id in boosts:
             reasons.append(feedback_reason(boosts[f.id]))
