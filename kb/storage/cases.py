@@ -16,6 +16,7 @@ from kb.domain import Case, SearchFilters
 from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
+from kb.storage.filter_cache import FilterCache
 from kb.storage.sql import marks, query_in
 
 # Derived columns the case service computes; every other column comes from the field table.
@@ -66,6 +67,9 @@ class CaseRepository:
         # the scalar fields of a Milvus collection in step with them (kb/indexer.py).
         self._filter_listeners: list[Callable[[list[int]], None]] = []
         self.near_due_days = near_due_days
+        # Filter -> allowed ids while the triggers' counter holds (kb/storage/filter_cache.py);
+        # None reads the database on every call.
+        self.filter_cache: FilterCache | None = FilterCache()
         self.conclusion_listeners: list[ChangeListener] = []
 
     def _tell(self, conn: sqlite3.Connection, changes: Sequence[tuple[int, str, str, str]]) -> None:
@@ -351,11 +355,20 @@ class CaseRepository:
         return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
-        """The ids matching ``filters``, ascending (the indexes then need no de-duplication)."""
+        """The ids matching ``filters``, ascending (the indexes then need no de-duplication); a
+        read-only array, from ``filter_cache`` while no write moved the filter generation. The key
+        is the SQL and its parameters (a deadline filter's include today's date)."""
         where, params = self._filter_sql(filters)
-        ids = np.asarray(self.db.query_column(f"SELECT id FROM cases WHERE {where}", params), dtype=np.int64)
-        ids.sort()
-        return ids
+        sql = f"SELECT id FROM cases WHERE {where}"
+
+        def compute() -> np.ndarray:
+            ids = np.asarray(self.db.query_column(sql, params), dtype=np.int64)
+            ids.sort()
+            return ids
+
+        if self.filter_cache is None:
+            return compute()
+        return self.filter_cache.ids(self.db, (sql, tuple(params)), compute)
 
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM cases")

@@ -176,6 +176,27 @@ def test_filtered_search_is_complete(backend: tuple[str, VectorIndex, bool], siz
         assert recall(got, want) >= 0.8
 
 
+@pytest.mark.parametrize("size", [30, 400, 1200])
+def test_a_bitmap_allow_list_answers_like_the_hash_set(backend: tuple[str, VectorIndex, bool], size: int) -> None:
+    """FAISS takes a dense allow-list as a bitmap over the id space (cheap to build): same answers
+    as its hash-set selector."""
+    _, index, _ = backend
+    if not isinstance(index, FaissIndex):
+        pytest.skip("the bitmap selector is FAISS's")
+    ids, vecs = corpus()
+    index.add(ids, vecs)
+    rng = np.random.default_rng(size)
+    allowed = np.sort(rng.choice(ids, size, replace=False))
+    queries = vecs[rng.integers(0, N, 8)]
+    index.bitmap_filters = True
+    got = index.search(queries, 10, allowed)
+    index.bitmap_filters = False
+    want = index.search(queries, 10, allowed)
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_allclose(got[0], want[0], atol=1e-6)
+    assert ((got[1] >= 0).sum(axis=1) == min(10, size)).all()
+
+
 def test_empty_and_degenerate_queries(backend: tuple[str, VectorIndex, bool]) -> None:
     _, index, _ = backend
     scores, got = index.search(np.ones((2, DIM), np.float32), 5)
