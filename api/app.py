@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.csrf import install_csrf
 from api.docs import install_docs
@@ -83,15 +85,20 @@ def create_app(
         lock = None
         if app.state.service is None:
             opened = settings or load_settings()
-            # The serving process holds the data directory's lock: `leian restore` refuses meanwhile.
-            lock = ServiceLock(opened)
-            lock.acquire()
+            if opened.api_workers == 1:
+                # The serving process holds the data directory's lock: `leian restore` refuses
+                # meanwhile. With several workers their parent holds it (api/cli/cases.py).
+                lock = ServiceLock(opened)
+                lock.acquire()
             app.state.service = LeianService(opened)
         if warm:
             app.state.service.warmup.start()
         runner = None
         if (owned if run_jobs is None else run_jobs) and app.state.service.settings.job_runner == "inline":
-            runner = JobRunner(app.state.service.jobs)
+            shared = app.state.service.settings
+            # Several workers: one of them at a time runs the queue (the holder of this lock).
+            queue_lock = shared.data_dir / "jobs.runner.lock" if shared.api_workers > 1 else None
+            runner = JobRunner(app.state.service.jobs, lock_path=queue_lock)
             runner.start()
         try:
             yield
@@ -122,3 +129,31 @@ def create_app(
     install_docs(app)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """One worker of `leian serve --workers N` (uvicorn imports this factory in each process): the
+    settings come from the ``LEIAN_*`` variables the parent exported (``kb.settings.settings_environment``),
+    and every response names the process that answered it (``X-Leian-Worker``)."""
+    app = create_app(settings=load_settings())
+    app.add_middleware(WorkerHeader, pid=os.getpid())
+    return app
+
+
+class WorkerHeader:
+    """Plain ASGI: adds ``X-Leian-Worker: <pid>`` to every HTTP response (streams included)."""
+
+    def __init__(self, app: ASGIApp, pid: int) -> None:
+        self.app, self.pid = app, str(pid).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-leian-worker", self.pid)]
+            await send(message)
+
+        await self.app(scope, receive, named)

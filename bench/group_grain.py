@@ -6,6 +6,8 @@
     python -m bench.group_grain real                        # ../shared/eval: 456 labelled + 4,326 unlabelled
     python -m bench.group_grain remainder --dir /tmp/leian-dev  # choose remainder_share by 5-fold CV (real)
                                                             # within the demo bounds on the dev corpus
+    python -m bench.group_grain floor --dir /tmp/leian-dev  # choose remainder_floor (the pool pass) the same
+                                                            # way; NMI vs domain of groups and of families
 
 ``--baseline`` runs the issue-4 defaults (one level, threshold 0.4, no names). A group's *matters*
 are the distinct ``topic`` values of its members; purity is the share of grouped cases in their
@@ -26,12 +28,14 @@ from typing import Any
 import numpy as np
 
 import bench.groups as bg
-from indexing.clustering import HybridClusterer
+from indexing.clustering import HybridClusterer, row_families
+from kb.evaluation.metrics import clustering_metrics
 from kb.groups.discovery import GroupParams
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE: dict[str, Any] = {"threshold": 0.4, "entity_weight": 0.0, "family_threshold": None, "remainder_share": None}
 SHARES: tuple[float | None, ...] = (None, 0.3, 0.5, 0.7)
+FLOORS: tuple[float | None, ...] = (None, 0.35, 0.3, 0.25, 0.2, 0.15)
 # Targets of issue 19: real messages purity >= 0.912 at <= 10 % unassigned; demo median <= 2, purity >= 0.85,
 # unassigned <= 15 %.
 REAL_PURITY, REAL_POOL = 0.912, 0.10
@@ -47,6 +51,7 @@ def product_params() -> dict[str, Any]:
         "entity_weight": p.entity_weight,
         "family_threshold": p.family_threshold,
         "remainder_share": p.remainder_share,
+        "remainder_floor": p.remainder_floor,
     }
 
 
@@ -93,18 +98,26 @@ def run(vectors: np.ndarray, tokens: list[list[str]], truth: list[dict[str, Any]
 
 
 def real(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """Same measure as bench.groups real 'unlabelled joint': purity vs domain, pool share of unlabelled."""
+    """Same measure as bench.groups real 'unlabelled joint': purity vs domain, pool share of unlabelled;
+    NMI vs domain of the labelled rows' groups and of their families (the product's, ``row_families``)."""
     lv, lt, domains, uv, ut = bg.real_data(cache)
-    model = HybridClusterer(**params).fit(np.vstack([uv, lv]), [*ut, *lt])
+    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
+    model = HybridClusterer(**params).fit(vectors, tokens)
     joint = model.labels_
-    fam = np.where(joint >= 0, model.family_of_[np.maximum(joint, 0)], -1)
+    fam = row_families(model, model.features_.transform(vectors, tokens))
+    groups, families = (clustering_metrics(domains, v[len(uv) :].tolist()) for v in (joint, fam))
     return {
         "params": params,
         "purity_vs_domain_labelled_in_joint": round(bg.purity(domains, joint[len(uv) :]), 3),
         "unassigned_unlabelled": round(float(np.mean(joint[: len(uv)] < 0)), 3),
+        "unassigned_labelled": round(groups["unassigned"], 3),
         "groups": int(joint.max(initial=-1) + 1),
-        "families": len(set(model.family_of_.tolist())),
+        "families": len(set(fam[fam >= 0].tolist())),
         "family_purity_vs_domain": round(bg.purity(domains, fam[len(uv) :]), 3),
+        "nmi_groups_vs_domain": round(groups["NMI"], 3),
+        "nmi_families_vs_domain": round(families["NMI"], 3),
+        "groups_touching_labelled": int(groups["groups"]),
+        "families_touching_labelled": int(families["groups"]),
     }
 
 
@@ -178,9 +191,100 @@ def remainder(cache: Path, directory: Path, params: dict[str, Any], folds: int =
     }
 
 
+def floor(cache: Path, directory: Path, params: dict[str, Any], folds: int = 5) -> dict[str, Any]:
+    """Choose ``remainder_floor`` (the pool pass) by held-out folds, as ``remainder`` chooses the share.
+
+    One fit of the real corpus (and of the samplegen dev corpus ``directory``, for the demo bounds)
+    per candidate. Per fold: the candidate with the lowest unassigned share of the other folds'
+    unlabelled rows whose purity vs domain over the other folds' labelled rows is >= 0.912 (among
+    candidates keeping the demo bounds), scored on the held-out fold: unassigned of its unlabelled
+    rows, purity, pair precision (share of same-group labelled pairs of one domain, which unlike
+    purity does not rise on small subsets) and NMI of groups and of families over its labelled rows.
+    """
+    lv, lt, domains, uv, ut = bg.real_data(cache)
+    dv, dt_, dtruth = corpus(cache, directory, f"dev_{directory.name}")
+    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
+    dom = np.asarray(domains)
+    nu = len(uv)
+    rng = np.random.default_rng(0)
+    fold_l = rng.permutation(len(lv)) % folds
+    fold_u = rng.permutation(nu) % folds
+    cands: list[dict[str, Any]] = []
+    for value in FLOORS:
+        p = {**params, "remainder_floor": value}
+        model = HybridClusterer(**p).fit(vectors, tokens)
+        fam = row_families(model, model.features_.transform(vectors, tokens))
+        cands.append(
+            {
+                "floor": value,
+                "lab_u": model.labels_[:nu],
+                "lab_l": model.labels_[nu:],
+                "fam_l": fam[nu:],
+                "demo": run(dv, dt_, dtruth, p),
+            }
+        )
+
+    def fig(c: dict[str, Any], lmask: np.ndarray, umask: np.ndarray) -> dict[str, float]:
+        truth = dom[lmask].tolist()
+        groups = clustering_metrics(truth, c["lab_l"][lmask].tolist())
+        families = clustering_metrics(truth, c["fam_l"][lmask].tolist())
+        return {
+            "purity": round(bg.purity(truth, c["lab_l"][lmask]), 3),
+            "pair_precision": round(pair_precision(truth, c["lab_l"][lmask]), 3),
+            "unassigned": round(float(np.mean(c["lab_u"][umask] < 0)), 3),
+            "unassigned_labelled": round(groups["unassigned"], 3),
+            "nmi_groups": round(groups["NMI"], 3),
+            "nmi_families": round(families["NMI"], 3),
+        }
+
+    every = np.ones(len(lv), bool), np.ones(nu, bool)
+    per_fold = []
+    for k in range(folds):
+        train = [(c, fig(c, fold_l != k, fold_u != k)) for c in cands if _demo_ok(c["demo"])]
+        ok = [t for t in train if t[1]["purity"] >= REAL_PURITY]
+        chosen = min(ok, key=lambda t: t[1]["unassigned"])[0] if ok else max(train, key=lambda t: t[1]["purity"])[0]
+        per_fold.append({"fold": k, "floor": chosen["floor"], **fig(chosen, fold_l == k, fold_u == k)})
+    table = []
+    for c in cands:
+        groups = int(max(c["lab_u"].max(initial=-1), c["lab_l"].max(initial=-1)) + 1)
+        families = len(set(c["fam_l"][c["fam_l"] >= 0].tolist()))
+        table.append(
+            {
+                "floor": c["floor"],
+                "real_all_rows": fig(c, *every),
+                "real_groups": groups,
+                "families_touching_labelled": families,
+                "dev_demo": {k: c["demo"][k] for k in DEMO_KEYS},
+                "dev_demo_ok": _demo_ok(c["demo"]),
+            }
+        )
+    keys = ("purity", "pair_precision", "unassigned", "unassigned_labelled", "nmi_groups", "nmi_families")
+    held = {}
+    for key in keys:
+        v = np.array([f[key] for f in per_fold])
+        held[key] = {
+            "mean": round(float(v.mean()), 3),
+            "sd": round(float(v.std(ddof=1)), 3),
+            "range": [v.min(), v.max()],
+        }
+    return {"candidates": table, "folds": per_fold, "held_out": held}
+
+
+def pair_precision(truth: list[str], labels: np.ndarray) -> float:
+    """Share of pairs of grouped rows in one group that share the truth label (1.0 with no pairs)."""
+    same = pairs = 0
+    t = np.asarray(truth)
+    for k in np.unique(labels[labels >= 0]):
+        members = t[labels == k]
+        n = len(members)
+        pairs += n * (n - 1) // 2
+        same += sum(c * (c - 1) // 2 for c in Counter(members.tolist()).values())
+    return same / pairs if pairs else 1.0
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["samples", "dev", "sweep", "real", "remainder"])
+    ap.add_argument("part", choices=["samples", "dev", "sweep", "real", "remainder", "floor"])
     ap.add_argument("--dir", type=Path, default=REPO / "data/samples")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-grain"))
     ap.add_argument("--baseline", action="store_true", help="issue-4 defaults (one level, 0.4, no names)")
@@ -192,6 +296,8 @@ def main(argv: list[str] | None = None) -> None:
         out: Any = real(args.cache, params)
     elif args.part == "remainder":
         out = remainder(args.cache, args.dir, params)
+    elif args.part == "floor":
+        out = floor(args.cache, args.dir, params)
     elif args.part == "sweep":
         v, t, truth = corpus(args.cache, args.dir, f"dev_{args.dir.name}")
         out = [

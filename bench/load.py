@@ -44,7 +44,7 @@ def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[dict[
     service = LeianService(settings, encoder=create_encoder(encoder, None, settings.threads))
     try:
         service.ingest(list(enumerate(rows[:n_cases], start=1)))
-        _, token = service.users.create("bench", "handler", "bench-password")
+        _, token = service.users.create("bench", "handler", "Load-Runner-2026!")
     finally:
         service.close()
     return token, rows

@@ -41,9 +41,12 @@ __all__ = [
     "HybridFeatures",
     "assign",
     "cluster_labels",
+    "cluster_levels",
     "ctfidf_keywords",
+    "family_labels",
     "family_view",
     "match_groups",
+    "row_families",
 ]
 
 
@@ -51,6 +54,21 @@ ENTITY_DIMS = 128
 # Chosen by 5-fold CV over the real messages with the demo-corpus bounds checked on a held-out
 # samplegen corpus (bench/group_grain.py remainder; docs/groups.md "Family remainders").
 REMAINDER_SHARE = 0.3
+# Bar for a case to join a family remainder group after both levels (the pool pass), on ingest and
+# on re-discovery; None = the family threshold. Chosen by held-out folds of the real messages with
+# the demo bounds checked on a samplegen dev corpus (bench/group_grain.py floor; docs/groups.md
+# "Pool pass").
+REMAINDER_FLOOR: float | None = 0.25
+
+
+def remainder_bar(
+    family_threshold: float | None, remainder_share: float | None, remainder_floor: float | None
+) -> float | None:
+    """The bar of family remainder groups: ``remainder_floor`` if set, else the family threshold;
+    None when there are no remainder groups (one level, or remainders off)."""
+    if family_threshold is None or remainder_share is None:
+        return None
+    return family_threshold if remainder_floor is None else remainder_floor
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
@@ -198,6 +216,23 @@ def family_view(x: np.ndarray, model: HybridFeatures | None = None) -> np.ndarra
     return _normalize(x[:, : x.shape[1] - dims])
 
 
+def family_labels(centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Family label (0..k-1) per group: average linkage on group centroids, cut at ``threshold``.
+
+    Centroids are unnormalised member means in the family view (``family_view``), so a dot product
+    is the average similarity between two groups' members. The product's families
+    (``kb.groups.families``) and ``cluster_levels`` both use it.
+    """
+    c = np.asarray(centroids, np.float32)
+    n = len(c)
+    if n <= 1:
+        return np.zeros(n, np.int64)
+    dist = np.clip(1.0 - c @ c.T, 0.0, 2.0).astype(np.float64)
+    np.fill_diagonal(dist, 0.0)
+    cut = fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - threshold, criterion="distance")
+    return (cut - 1).astype(np.int64)
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -233,6 +268,7 @@ class HybridClusterer:
         entity_weight: float = 0.3,
         family_threshold: float | None = 0.4,
         remainder_share: float | None = REMAINDER_SHARE,
+        remainder_floor: float | None = REMAINDER_FLOOR,
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
         # Two levels (issue 19): with family_threshold set, families are clustered first at that
@@ -243,6 +279,8 @@ class HybridClusterer:
         # e.g. real petition boards) keeps those cases together as one remainder group of the family
         # instead of leaving them in the pool; None = never (docs/groups.md "Family remainders").
         self.remainder_share = remainder_share
+        # The bar of those remainder groups (pool pass, ingest, re-discovery); None = family_threshold.
+        self.remainder_floor = remainder_floor
         # Called with (cells done, cells in all) while clustering directly: progress for long runs.
         self.on_cell: Callable[[int, int], None] | None = None
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
@@ -289,8 +327,9 @@ class HybridClusterer:
             return self
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float:
-        """Per-group similarity bar (``indexing.centroids.bars``): family remainders keep the family's."""
-        fam = self.family_threshold if self.remainder_share is not None else None
+        """Per-group similarity bar (``indexing.centroids.bars``): family remainders keep the family's
+        (or ``remainder_floor`` when set)."""
+        fam = remainder_bar(self.family_threshold, self.remainder_share, self.remainder_floor)
         return bars(centroids, self.threshold, fam)
 
     def family_view(self, x: np.ndarray) -> np.ndarray:
@@ -332,7 +371,9 @@ class HybridClusterer:
         family_of = np.array([f for f, _ in parts], np.int64)
         if parts:  # cases outside every family may still join a matter group they resemble
             centroids = np.vstack([x[rows].mean(axis=0) for _, rows in parts])
-            pool = np.flatnonzero(families < 0)
+            # Pool pass (remainder_floor set): every case still pooled meets every group again,
+            # the family remainders at remainder_floor (``bars``), matter groups at their threshold.
+            pool = np.flatnonzero(families < 0 if self.remainder_floor is None else labels < 0)
             labels[pool] = assign(x[pool], centroids, self.bars(centroids))[0]
         return labels, family_of
 
@@ -393,6 +434,31 @@ def cluster_labels(
 ) -> np.ndarray:
     """Group labels for ``leian eval clustering``: -1 marks the unassigned pool."""
     return HybridClusterer(**params).fit(vectors, token_lists).labels_  # type: ignore[arg-type]
+
+
+def cluster_levels(
+    vectors: np.ndarray, token_lists: Sequence[Sequence[str]] | None = None, **params: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Matter-level group and family per row (-1 = unassigned), as the product shows them.
+
+    Families are what ``kb.groups.families`` derives after a discovery run (``row_families``).
+    """
+    model = HybridClusterer(**params).fit(vectors, token_lists)  # type: ignore[arg-type]
+    x = model.features_.transform(vectors, token_lists or [[]] * len(vectors))
+    return model.labels_, row_families(model, x)
+
+
+def row_families(model: HybridClusterer, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+    """Family per row of features ``x`` (-1 = pooled): the groups' centroids in the family view
+    clustered at ``family_threshold`` (``family_labels``); one level: every group its own family."""
+    labels = model.labels_ if labels is None else np.asarray(labels, np.int64)
+    k = int(labels.max(initial=-1)) + 1
+    if model.family_threshold is None or k == 0:
+        return labels.copy()
+    fam_x = model.family_view(x)
+    centroids = np.vstack([fam_x[labels == j].mean(axis=0) for j in range(k)])
+    of_group = family_labels(centroids, model.family_threshold)
+    return np.where(labels >= 0, of_group[np.maximum(labels, 0)], -1)
 
 
 cluster = cluster_labels  # the name `leian eval clustering` looks up

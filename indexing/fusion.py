@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,8 +41,12 @@ def fuse(
     method: str = "rrf",
     dense_weight: float = 0.5,
     rrf_k: int = 60,
+    limit: int | None = None,
 ) -> list[Fused]:
     """Merge two ranked lists, best first; ties break on id for determinism.
+
+    ``limit`` keeps only the best ``limit`` (the same as slicing the full list, without ordering
+    and building the hundreds of candidates a search never shows).
 
     ``rrf``: sum of ``w / (rrf_k + rank)`` with weights ``dense_weight`` and ``1 - dense_weight``.
     ``linear``: ``w * minmax(dense) + (1 - w) * minmax(bm25)``; a document missing from one list
@@ -64,5 +69,12 @@ def fuse(
             fused[i] = fused.get(i, 0.0) + w * s
         for i, s in zip(lex_ids.tolist(), _minmax(lex_scores).tolist(), strict=True):
             fused[i] = fused.get(i, 0.0) + (1 - w) * s
-    order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def best(kv: tuple[int, float]) -> tuple[float, int]:
+        return (-kv[1], kv[0])
+
+    if limit is None or limit >= len(fused):
+        order = sorted(fused.items(), key=best)
+    else:
+        order = heapq.nsmallest(max(limit, 0), fused.items(), key=best)
     return [Fused(i, s, d_score.get(i), l_score.get(i), d_rank.get(i), l_rank.get(i)) for i, s in order]

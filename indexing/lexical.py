@@ -18,19 +18,25 @@ import json
 import math
 import os
 import tempfile
+import threading
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from indexing.vectors.base import id_mask
+
 # Version of the on-disk layout (``save``/``load``); a file of another version is rebuilt.
 FILE_FORMAT = 1
 _MAGIC = b"LEIANB25"
 _ALIGN = 64
+# Bytes of cached saturated tf columns per segment (``_Segment.saturated``): the columns of the
+# common terms, which cost most of a query, stay computed between writes.
+SATURATION_CACHE_BYTES = 128 << 20
 _ARRAYS = ("doc_ids", "lengths", "fwd_indptr", "fwd_terms", "fwd_tfs", "inv_indptr", "inv_docs", "inv_tfs")
 
 
@@ -60,6 +66,12 @@ class _Segment:
         self.inv_docs: np.ndarray = arrays["inv_docs"]
         self.inv_tfs: np.ndarray = arrays["inv_tfs"]
         self.n_terms = int(self.inv_indptr.shape[0]) - 1
+        # Each queried term's saturated tf column, valid for one (k1, b, avgdl): the segment's
+        # documents never change, so only a new average length (any write) invalidates it.
+        self._sat: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._sat_key: tuple[float, float, float] | None = None
+        self._sat_bytes = 0
+        self._sat_lock = threading.Lock()
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in _ARRAYS}
@@ -122,13 +134,43 @@ class _Segment:
             if start == stop:
                 continue
             cols = self.inv_docs[start:stop]
-            tf = self.inv_tfs[start:stop]
-            norm = k1 * (1.0 - b + b * self.lengths[cols] / avgdl)
-            acc[cols] += (tf * (k1 + 1.0) / (tf + norm)) * np.float32(w)
+            acc[cols] += self.saturated(tid, start, stop, k1, b, avgdl) * np.float32(w)
         return acc
+
+    def saturated(self, tid: int, start: int, stop: int, k1: float, b: float, avgdl: float) -> np.ndarray:
+        """``tf (k1 + 1) / (tf + k1 (1 - b + b len / avgdl))`` of one term's postings, cached.
+
+        The same expression, in the same dtype, as computed uncached, so scores are bit-equal; the
+        cache keeps the most recently used terms within ``SATURATION_CACHE_BYTES`` per segment.
+        """
+        key = (k1, b, avgdl)
+        with self._sat_lock:
+            if self._sat_key != key:
+                self._sat.clear()
+                self._sat_key, self._sat_bytes = key, 0
+            hit = self._sat.get(tid)
+            if hit is not None:
+                self._sat.move_to_end(tid)
+                return hit
+        cols = self.inv_docs[start:stop]
+        tf = self.inv_tfs[start:stop]
+        norm = k1 * (1.0 - b + b * self.lengths[cols] / avgdl)
+        sat = tf * (k1 + 1.0) / (tf + norm)
+        with self._sat_lock:
+            if self._sat_key == key and tid not in self._sat and sat.nbytes <= SATURATION_CACHE_BYTES:
+                self._sat[tid] = sat
+                self._sat_bytes += sat.nbytes
+                while self._sat_bytes > SATURATION_CACHE_BYTES:
+                    _, old = self._sat.popitem(last=False)
+                    self._sat_bytes -= old.nbytes
+        return sat
 
 
 class BM25Index:
+    # Large allow-lists as a mask over the id space (``scores``); False = always by search (the
+    # benchmark's "before").
+    mask_filters = True
+
     def __init__(self, k1: float = 1.2, b: float = 0.75, compact_ratio: float = 0.1) -> None:
         self.k1, self.b, self.compact_ratio = k1, b, compact_ratio
         self.vocab: dict[str, int] = {}
@@ -338,16 +380,23 @@ class BM25Index:
         df = np.array([self._df[t] for t in term_ids], dtype=np.float64)
         weights = (np.log1p((n - df + 0.5) / (df + 0.5)) * np.array(list(query.values()))).astype(np.float32)
         wanted = None if allowed is None else _sorted_unique(allowed)
+        # A large allow-list is tested through a mask over the id space (as cheap as the unfiltered
+        # query); a short one by searching its ids in the segment (costs its own length).
+        mask = id_mask(wanted) if wanted is not None and self.mask_filters and wanted.shape[0] * 8 > n else None
         out_ids, out_scores = [], []
         for seg, dead in self._segments():
             if len(seg) == 0:
                 continue
             acc = seg.accumulate(term_ids, weights, self.k1, self.b, avgdl)
-            if wanted is None:
+            if wanted is None or mask is not None:
                 hit = acc > 0
                 if dead is not None:
                     hit &= ~dead
                 rows = np.flatnonzero(hit)
+                if mask is not None:
+                    found = seg.doc_ids[rows]
+                    rows = rows[(found >= 0) & (found < mask.shape[0])]
+                    rows = rows[mask[seg.doc_ids[rows]]]
             else:
                 # The allowed ids' rows (an allow-list costs its own length, not the corpus's).
                 pos = np.searchsorted(seg.doc_ids, wanted)

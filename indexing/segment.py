@@ -39,6 +39,9 @@ def default_userdict() -> Path:
 # 反映/处理/造成, numbers, units and dates: the default, tuned on petitions), ``function`` (function
 # words and punctuation only: for legal facts and other corpora where 造成/致使/多次/万元 carry
 # meaning; docs/quality.md, "Retrieval") and ``none``.
+# ``Segmenter.tokens`` remembers this many recent texts of at most this many characters (queries).
+RECENT_TEXTS = 64
+RECENT_MAX_CHARS = 2000
 STOPWORD_SETS = {"petition": "stopwords.txt", "function": "stopwords_function.txt", "none": None}
 
 
@@ -116,6 +119,9 @@ class Segmenter:
             for path in dicts:
                 self._jieba.load_userdict(str(path))
         self.backend = "rjieba" if self._rust is not None else "jieba"
+        # Tokens of recently segmented short texts (``tokens``); insertion-ordered, oldest evicted.
+        self._recent: dict[str, tuple[str, ...]] = {}
+        self._recent_lock = threading.Lock()
         self.stopwords: frozenset[str] = frozenset(w for p in stops for w in _read_lines(Path(p)))
         self.userdicts = [str(p) for p in dicts]
         # Query expansion only: the lexicon never changes how documents are segmented.
@@ -142,13 +148,28 @@ class Segmenter:
         return out
 
     def tokens(self, text: str) -> list[str]:
-        """Index tokens: segmented words without stopwords, punctuation and bare numbers."""
+        """Index tokens: segmented words without stopwords, punctuation and bare numbers.
+
+        The last few short texts' tokens are kept (a query is segmented for ranking, for the shown
+        terms and for relevance marks): a copy is returned, and ``add_words`` forgets them.
+        """
+        if len(text) <= RECENT_MAX_CHARS:
+            hit = self._recent.get(text)
+            if hit is not None:
+                return list(hit)
         words = self.cut(normalize(text).lower())
-        return [
+        out = [
             w
             for w in (w.strip() for w in words)
             if w and w not in self.stopwords and _MEANINGFUL.search(w) and not _NUMBER.match(w)
         ]
+        if len(text) <= RECENT_MAX_CHARS:
+            with self._recent_lock:
+                recent = self._recent
+                recent[text] = tuple(out)
+                while len(recent) > RECENT_TEXTS:
+                    recent.pop(next(iter(recent)))
+        return out
 
     def cut(self, text: str) -> list[str]:
         """jieba's ``lcut(text, HMM=True)`` with this segmenter's dictionaries (no filtering)."""
@@ -163,7 +184,9 @@ class Segmenter:
     def add_words(self, words: Iterable[str]) -> None:
         if self._rust is not None:
             self._rust.add_words(words)
-            return
-        assert self._jieba is not None
-        for w in words:
-            self._jieba.add_word(w)
+        else:
+            assert self._jieba is not None
+            for w in words:
+                self._jieba.add_word(w)
+        with self._recent_lock:  # tokens remembered under the old dictionary are forgotten
+            self._recent = {}

@@ -26,9 +26,12 @@ persists its collection itself: there a save only rewrites the small side record
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +53,7 @@ from kb import index_filters
 from kb.domain import SearchFilters
 from kb.errors import IndexStateError
 from kb.settings import Settings
-from kb.storage.cases import CaseRepository, bump_generation, read_generation
+from kb.storage.cases import CaseRepository, bump_generation, changes_between, read_generation
 from kb.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,12 @@ class CaseIndex:
     COMPACT_FRACTION = 0.10
     COMPACT_MIN_ROWS = 1000
     COMPACT_MAX_BYTES = 64 << 20
+    # Several serving processes (``Settings.api_workers`` > 1): each polls the database's change log
+    # this often (and before every search), and the one holding the saver lock writes a snapshot of
+    # its memory at most this often while it has changes the files lack (and at exit).
+    POLL_SECONDS = 1.0
+    SHARED_SAVE_SECONDS = 60.0
+    SEARCH_WAIT_SECONDS = 2.0
 
     def __init__(self, settings: Settings, db: Database, encoder: Encoder, cases: CaseRepository | None = None) -> None:
         """``cases`` is the kernel's repository (its clock decides the deadline filter)."""
@@ -90,6 +99,17 @@ class CaseIndex:
         self._journal_state = "absent"  # "absent" (start one on first append), "ok", "torn"
         self._journal_rows = 0
         self._journal_bytes = 0
+        # Several serving processes share the data directory: nobody appends to the journal (two
+        # appenders would interleave records), only the holder of the saver lock writes snapshots,
+        # and every process applies the others' writes from the change log (``catch_up``).
+        self.shared = settings.api_workers > 1
+        self._catch_lock = threading.Lock()
+        self._local_seq = 0  # counts this process's own changes (a catch-up read before one is redone)
+        self._saver: Any = None  # the open saver lock file while this process holds it
+        self._saved_at = time.monotonic()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+        self.caught_up = 0  # generations applied from the change log (health, tests)
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def fingerprint(self) -> dict[str, Any]:
@@ -155,9 +175,12 @@ class CaseIndex:
         return read_generation(self.db)
 
     @staticmethod
-    def bump_generation(conn: Any) -> int:
-        """Count one more write, inside the writer's transaction; returns its generation."""
-        return bump_generation(conn)
+    def bump_generation(conn: Any, changed: Sequence[int] | None = None) -> int:
+        """Count one more write, inside the writer's transaction; returns its generation.
+
+        ``changed`` names the cases the write changed (None = any), for the change log other
+        serving processes catch up from (``catch_up``)."""
+        return bump_generation(conn, changed)
 
     @property
     def watermark(self) -> int:
@@ -166,6 +189,174 @@ class CaseIndex:
     @property
     def journal_path(self) -> Any:
         return self.settings.index_path.with_name(self.settings.index_path.name + ".journal")
+
+    @property
+    def saver_lock_path(self) -> Any:
+        return self.settings.index_path.with_name(self.settings.index_path.name + ".saver.lock")
+
+    # -- several serving processes ---------------------------------------------------------------
+    def is_saver(self) -> bool:
+        """Whether this process may write the index files: always with one process; with several,
+        only while it holds the saver lock (an exclusive ``flock``, dropped by the kernel when the
+        process dies, so another worker takes over at its next poll)."""
+        if not self.shared:
+            return True
+        if self._saver is None:
+            path = self.saver_lock_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a+")  # noqa: SIM115 - held open while this process is the saver
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                return False
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
+            self._saver = fh
+            log.info("process %d now writes the index files", os.getpid())
+        return True
+
+    def catch_up(self, wait: float | None = None) -> int:
+        """Apply the writes other processes committed since the watermark; returns how many
+        generations it applied (0 at once when memory is current: one small query). ``wait`` bounds
+        how long to wait for a catch-up already under way in another thread (a search waits a
+        little, then answers from memory rather than stall behind a rebuild); None = as long as it takes.
+
+        The change log (``index_changes``) names the cases each generation changed; those are read
+        again from the database (stored vector and tokens, or their absence) and replace what memory
+        holds. A gap in the log (pruned, older than the log) or an "any case" row rebuilds both
+        indexes from the stored vectors instead. The database is read without the index lock
+        (lock order: see ``rebuild``); if this process applied a change of its own meanwhile, what
+        was read may be older than memory, so it is read again. A state read *newer* than the target
+        generation is harmless: the next catch-up reads those cases once more.
+        """
+        if not self.shared or not self._opened:
+            return 0
+        if not self._catch_lock.acquire(timeout=-1 if wait is None else wait):
+            return 0
+        try:
+            return self._catch_up()
+        finally:
+            self._catch_lock.release()
+
+    def _catch_up(self) -> int:
+        for _ in range(3):
+            with self.lock:
+                if self._replay is not None:
+                    return 0  # a rebuild is reading the database; it ends current
+                start, seq = self._watermark, self._local_seq
+            target = self.generation()
+            if target <= start:
+                return 0
+            rows = changes_between(self.db, start, target)
+            ids: set[int] = set()
+            complete = len(rows) == target - start
+            for _, changed in rows:
+                if changed is None:
+                    complete = False
+                    break
+                ids.update(changed)
+            if not complete or len(ids) > max(self.COMPACT_MIN_ROWS, len(self.vectors) // 2):
+                self._catch_up_rebuild(target)
+                self.caught_up += target - start
+                return target - start
+            if self._apply_changed(sorted(ids), seq, target):
+                self.caught_up += target - start
+                return target - start
+        return 0  # busy with local writes: the next search or poll tries again
+
+    def _apply_changed(self, ids: list[int], seq: int, target: int) -> bool:
+        persistent = getattr(self.vectors, "persistent", False)  # Milvus: the writer updated it
+        vectors = {} if persistent else self.cases.vectors_for(self.encoder.name, ids)
+        vectors = {i: v for i, v in vectors.items() if v.shape[0] == self.encoder.dim}
+        tokens = self.cases.tokens_for(ids)
+        values = self._attributes([i for i in ids if i in vectors]) if self.pushes_filters and vectors else None
+        with self.lock:
+            if self._local_seq != seq or self._replay is not None:
+                return False
+            gone = [i for i in ids if i not in tokens]
+            self.lexical.remove(gone)
+            for case_id in ids:
+                if case_id in tokens:
+                    self.lexical.add(case_id, tokens[case_id])
+            if not persistent:
+                self.vectors.remove(np.asarray(ids, dtype=np.int64))
+                kept = [i for i in ids if i in vectors and i in tokens]
+                if kept:
+                    matrix = np.vstack([vectors[i] for i in kept])
+                    if values is not None:
+                        self.vectors.add(np.asarray(kept, dtype=np.int64), matrix, attributes=values)  # type: ignore[call-arg]
+                    else:
+                        self.vectors.add(np.asarray(kept, dtype=np.int64), matrix)
+            self._reach(target)
+        return True
+
+    def _reach(self, target: int) -> None:
+        """Memory reflects every write up to ``target`` (under the lock)."""
+        self._watermark = max(self._watermark, target)
+        self._applied = {g for g in self._applied if g > self._watermark}
+        self._advance(self._watermark)
+        self._dirty = True
+
+    def _catch_up_rebuild(self, target: int) -> None:
+        if not getattr(self.vectors, "persistent", False):
+            self.rebuild(save=False, encode=False)
+            return
+        # Milvus holds the shared vectors: only the lexical index is this process's own.
+        with self.lock:
+            self._replay = []
+        try:
+            lexical = BM25Index.build(self.cases.all_tokens())
+            with self.lock:
+                for op, op_ids, _, tokens, _ in self._replay or []:
+                    if op == "add":
+                        for case_id, toks in zip(op_ids, tokens, strict=True):
+                            lexical.add(int(case_id), toks)
+                    elif op == "remove":
+                        lexical.remove(op_ids)
+                self.lexical = lexical
+                self.lexical_source = "database"
+                self._reach(target)
+        finally:
+            with self.lock:
+                self._replay = None
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.POLL_SECONDS):
+            try:
+                self.catch_up()
+                if self.is_saver():
+                    self.save()
+            except Exception:  # the database briefly locked or gone at shutdown: try again next time
+                log.exception("index catch-up failed; retrying")
+
+    def start_polling(self) -> None:
+        if self.shared and self._poller is None:
+            self._poller = threading.Thread(target=self._poll, name="leian-index-catch-up", daemon=True)
+            self._poller.start()
+
+    def close(self) -> None:
+        """Stop following the others (several processes), then persist what memory holds."""
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(5.0)
+            self._poller = None
+        if self.shared:
+            if self._opened and self.is_saver():
+                try:
+                    self.catch_up()  # the snapshot left behind reflects every write committed so far
+                except Exception:
+                    log.exception("index catch-up at exit failed; the next start catches up from the log")
+                with self.lock:
+                    if self._dirty:
+                        self._compact_logged()
+            if self._saver is not None:
+                self._saver.close()
+                self._saver = None
+            return
+        self.save()
 
     def mark_applied(self, generation: int | None) -> None:
         """Record that the write of ``generation`` is reflected in memory (or needs nothing)."""
@@ -193,20 +384,25 @@ class CaseIndex:
         auto-rebuild); by default a mismatch is logged and repaired.
         """
         path = self.settings.index_path
-        # A save cut short by a crash leaves only its temporary file behind: drop those.
-        for leftover in path.parent.glob(path.name + ".*.tmp"):
-            leftover.unlink(missing_ok=True)
+        # A save cut short by a crash leaves only its temporary file behind: drop those (with
+        # several processes only the saver does: another's temporary file may be a save under way).
+        if self.is_saver():
+            for leftover in path.parent.glob(path.name + ".*.tmp"):
+                leftover.unlink(missing_ok=True)
         generation = self.generation()
         loaded = self._load(generation, strict) if path.exists() else None
         if loaded is None:
             self.rebuild(save=True)
             self.rebuilt_from_db = True
-            return
-        vectors, token, touched = loaded
-        lexical = self._open_lexical(token, touched)
-        with self.lock:
-            self.vectors, self.lexical = vectors, lexical
-            self._opened = True
+        else:
+            vectors, token, touched = loaded
+            lexical = self._open_lexical(token, touched)
+            with self.lock:
+                self.vectors, self.lexical = vectors, lexical
+                self._opened = True
+        if self.shared:
+            self.catch_up()  # a snapshot behind the database is brought up to date from the change log
+            self.start_polling()
 
     def _open_lexical(self, token: str | None, touched: set[int]) -> BM25Index:
         """The saved BM25 index (memory-mapped) if it was saved with the vector snapshot ``token``,
@@ -233,13 +429,16 @@ class CaseIndex:
                 lexical.remove([case_id for case_id in touched if case_id not in current])
                 for case_id in sorted(current):
                     lexical.add(case_id, current[case_id])
-            if len(lexical) == self.cases.count():
+            # Several processes: a snapshot behind the database differs from it by the writes since,
+            # which the catch-up right after opening applies from the change log.
+            behind = self.shared and self._watermark < self.generation()
+            if behind or len(lexical) == self.cases.count():
                 self.lexical_source = "file"
                 return lexical
             log.warning("词频索引与数据库的案件数不一致，正在从数据库重建")
         lexical = BM25Index.build(self.cases.all_tokens())
         self.lexical_source = "database"
-        if token is not None:
+        if token is not None and self.is_saver():
             try:
                 lexical.save(path, {"journal": token, "generation": self._watermark})
             except OSError as exc:
@@ -279,6 +478,10 @@ class CaseIndex:
             for record in records:
                 self._advance(record.generation)
             current = self._watermark == generation and not self._applied
+            if not current and self.shared and 0 <= self._watermark <= generation:
+                # Several processes: the snapshot is the saver's memory at some moment; what came
+                # after is in the change log (``catch_up`` re-applies it, and anything beyond).
+                self._applied, current = set(), True
             if not current:
                 log.warning(
                     "向量索引与数据库不同步（索引记录到第 %d 次写入，数据库为第 %d 次），正在从数据库重建",
@@ -296,10 +499,14 @@ class CaseIndex:
         touched = {int(i) for r in records if r.op != journal_file.MARK for i in r.ids.tolist()}
         return index, (str(token) if token else None), touched
 
-    def rebuild(self, save: bool = True, progress: Any = None, encoder: Encoder | None = None) -> int:
+    def rebuild(
+        self, save: bool = True, progress: Any = None, encoder: Encoder | None = None, encode: bool = True
+    ) -> int:
         """Rebuild both indexes from the database, encoding only cases without a stored vector.
 
-        ``encoder`` (same name and vectors as ``self.encoder``, e.g. a worker pool) encodes them.
+        ``encoder`` (same name and vectors as ``self.encoder``, e.g. a worker pool) encodes them;
+        ``encode=False`` (a catch-up) leaves such cases out of the vector index instead: the
+        process re-encoding them logs another generation when their vectors are stored.
 
         The database is read without holding the index lock (writers hold the database lock and
         then take the index lock, so the opposite order could deadlock); writes that land
@@ -310,7 +517,7 @@ class CaseIndex:
             self._replay = []
         try:
             ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
-            if stale:
+            if stale and encode:
                 self._encode_and_store(stale, progress, encoder or self.encoder)
                 ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
             index = self._new_vector_index()
@@ -366,15 +573,24 @@ class CaseIndex:
         is on disk and is never saved (``leian users create`` once wrote an empty index here).
         """
         with self.lock:
+            if self.shared:
+                # Several processes: no journal; the saver snapshots now and then (``_poll``).
+                due = time.monotonic() - self._saved_at >= self.SHARED_SAVE_SECONDS
+                if self._opened and self._dirty and due and self.is_saver():
+                    self._compact_logged()
+                return
             if self._opened and (self._dirty or self._journal_due()):
-                try:
-                    self.compact()
-                except OSError as exc:
-                    # After a commit the write is stored: a full or read-only disk must not turn it into
-                    # an error (the client would retry and duplicate it). The index in memory is right;
-                    # it stays dirty (saved next time) and a stale file is rebuilt on the next start.
-                    self._dirty = True
-                    log.warning("vector index not saved (%s); the database holds every write", exc.strerror)
+                self._compact_logged()
+
+    def _compact_logged(self) -> None:
+        try:
+            self.compact()
+        except OSError as exc:
+            # After a commit the write is stored: a full or read-only disk must not turn it into
+            # an error (the client would retry and duplicate it). The index in memory is right;
+            # it stays dirty (saved next time) and a stale file is rebuilt on the next start.
+            self._dirty = True
+            log.warning("vector index not saved (%s); the database holds every write", exc.strerror)
 
     def compact(self) -> None:
         """Write the whole index as a new snapshot (atomically) and retire the journal.
@@ -384,6 +600,9 @@ class CaseIndex:
         removed leaves a journal of another token, which ``open`` ignores.
         """
         with self.lock:
+            if not self.is_saver():
+                self._dirty = True  # another process writes the files; this memory is not saved
+                return
             token = secrets.token_hex(8)
             stamp = {
                 **self.fingerprint(),
@@ -397,6 +616,7 @@ class CaseIndex:
             self.journal_path.unlink(missing_ok=True)
             self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, "absent", 0, 0
             self._opened, self._dirty = True, False
+            self._saved_at = time.monotonic()
 
     def _journal_due(self) -> bool:
         if not self._journal_rows and self._journal_bytes < self.COMPACT_MAX_BYTES:
@@ -408,6 +628,9 @@ class CaseIndex:
         """Append one change to the journal (under the lock, so its order is memory's order)."""
         if not self._opened:
             return  # never loaded: nothing on disk to add to; the next open sees the generation gap
+        if self.shared:
+            self._dirty = True  # several processes: never appended (records would interleave)
+            return
         if self._dirty or self._token is None or self._journal_state == "torn":
             self._dirty = True  # already behind the files: the next save writes a snapshot
             return
@@ -430,6 +653,7 @@ class CaseIndex:
 
     def nearest(self, vectors: np.ndarray, k: int) -> np.ndarray:
         """Ids of the ``k`` nearest indexed vectors per row (-1 pads), read under the index lock."""
+        self.catch_up(wait=self.SEARCH_WAIT_SECONDS)
         with self.lock:
             _, found = self.vectors.search(vectors, k, None)
         return np.asarray(found)
@@ -439,6 +663,7 @@ class CaseIndex:
         self, op: str, ids: Sequence[int], vectors: Any, tokens: Any, generation: int | None, values: Any = None
     ) -> None:
         with self.lock:
+            self._local_seq += 1
             _apply_to(self.vectors, self.lexical, op, ids, vectors, tokens, values)
             if self._replay is not None:
                 self._replay.append((op, list(ids), vectors, tokens, values))

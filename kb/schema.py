@@ -18,6 +18,7 @@ from kb.feedback import schema as feedback
 from kb.groups import schema as groups
 from kb.jobs import schema as jobs
 from kb.modelcases import schema as modelcases
+from kb.storage import filter_cache
 from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
 from kb.units import schema as units
@@ -36,6 +37,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.zhengfa.schema": zhengfa.MIGRATIONS,
     "kb.feedback.schema": feedback.MIGRATIONS,
     "kb.jobs.schema": jobs.MIGRATIONS,
+    "kb.storage.filter_cache": filter_cache.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -65,6 +67,8 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         workflow.ASSIGNMENT_END,  # 23
         feedback.MARK_VECTORS,  # 24
         jobs.JOBS,  # 27
+        storage.INDEX_CHANGES,  # 28
+        filter_cache.FILTER_GENERATION,  # 29
     ],
     DECLARED,
 )

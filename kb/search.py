@@ -73,6 +73,21 @@ def is_short(tokens: Sequence[str]) -> bool:
     return 0 < len(set(tokens)) < SHORT_QUERY_TOKENS
 
 
+# Dense scores are kept to this many decimals and ordered by score, then id. FAISS and Milvus sum
+# the products in different orders, so two equal similarities could differ in their last float32
+# bits and came back in each engine's own order (tests/kb/test_congruence.py); 1e-6 is far above
+# that noise. TIE_MARGIN more candidates are asked for, so a tie at the depth is cut by id too.
+SCORE_DECIMALS = 6
+TIE_MARGIN = 8
+
+
+def _settled(ids: np.ndarray, scores: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` and ``scores`` rounded to ``SCORE_DECIMALS``, best first (ties on id), the first ``depth``."""
+    rounded = np.round(scores.astype(np.float64), SCORE_DECIMALS)
+    order = np.lexsort((ids, -rounded))[:depth]
+    return ids[order], rounded[order]
+
+
 def dense_candidates(
     vectors: VectorIndex,
     vector: np.ndarray,
@@ -90,14 +105,15 @@ def dense_candidates(
     ``exclude_id`` (the query's own case, already left out of ``allowed``) is dropped from them.
     """
     if where is not None and getattr(vectors, "filters_by_expression", False):
-        scores, ids = vectors.search(vector[None, :], depth, where=where)  # type: ignore[call-arg]
+        scores, ids = vectors.search(vector[None, :], depth + TIE_MARGIN, where=where)  # type: ignore[call-arg]
         keep = ids[0] >= 0
-        found, found_scores = ids[0][keep], scores[0][keep]
+        found, found_scores = _settled(ids[0][keep], scores[0][keep], depth + TIE_MARGIN)
         dropped = 0
         if exclude_id is not None:
             other = found != exclude_id
             dropped = int((~other).sum())
             found, found_scores = found[other], found_scores[other]
+        found, found_scores = found[: depth - dropped], found_scores[: depth - dropped]
         if allowed is None:
             return found, found_scores
         inside = np.isin(found, allowed)
@@ -110,9 +126,9 @@ def dense_candidates(
             found.shape[0],
             min(depth, allowed.shape[0]),
         )
-    scores, ids = vectors.search(vector[None, :], depth, allowed)
+    scores, ids = vectors.search(vector[None, :], depth + TIE_MARGIN, allowed)
     keep = ids[0] >= 0
-    return ids[0][keep], scores[0][keep]
+    return _settled(ids[0][keep], scores[0][keep], depth)
 
 
 def rank(
@@ -159,14 +175,16 @@ def rank(
     weight = dense_weight if mode == "hybrid" else (1.0 if mode == "dense" else 0.0)
     if expand_short and extra and mode == "hybrid" and is_short(tokens):
         weight = min(weight, SHORT_DENSE_WEIGHT)
-    fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+    # Only the shown hits and the pseudo-relevance documents are used (one more: the excluded id).
+    keep = max(k, PRF_DOCS) + (1 if exclude_id is not None else 0)
+    fused = fuse(*dense, *sparse, method=method, dense_weight=weight, limit=keep)
     if expand_short and mode != "dense" and is_short(tokens):
         first = [f.id for f in fused if f.id != exclude_id][:PRF_DOCS]
         terms = lexical.feedback_terms(first, PRF_TERMS, skip=[*tokens, *(extra or {})])
         if terms:
             widened = {**{t: PRF_WEIGHT for t in terms}, **(extra or {})}
             sparse = lexical.top_k(tokens, depth, allowed, widened)
-            fused = fuse(*dense, *sparse, method=method, dense_weight=weight)
+            fused = fuse(*dense, *sparse, method=method, dense_weight=weight, limit=keep)
     return [f for f in fused if f.id != exclude_id][:k]
 
 
@@ -183,10 +201,23 @@ class Query:
     expand_short: bool = False
 
 
-def key_terms(query_tokens: Sequence[str], doc_tokens: Sequence[str], index: CaseIndex, limit: int = 8) -> list[str]:
-    """Shared terms ordered by how informative they are (BM25 idf), the most telling first."""
+def key_terms(
+    query_tokens: Sequence[str],
+    doc_tokens: Sequence[str],
+    index: CaseIndex,
+    limit: int = 8,
+    idf: dict[str, float] | None = None,
+) -> list[str]:
+    """Shared terms ordered by how informative they are (BM25 idf), the most telling first.
+
+    ``idf`` memoises the terms' idf across the hits of one query (pass the same dict for each hit).
+    """
     shared = set(shown(set(query_tokens) & set(doc_tokens)))
-    return sorted(shared, key=lambda t: (-index.lexical.idf(t), t))[:limit]
+    memo = {} if idf is None else idf
+    for term in shared:
+        if term not in memo:
+            memo[term] = index.lexical.idf(term)
+    return sorted(shared, key=lambda t: (-memo[t], t))[:limit]
 
 
 def explain(hit_case: Case, query: Query, dense: float | None, terms: list[str]) -> list[str]:
@@ -235,6 +266,8 @@ def hybrid_search(
     below the relevance floor (``below_floor``) is flagged ``low_relevance`` and its first reason
     says 相关度较低.
     """
+    # Several serving processes: the writes of the others first (a no-op with one, kb/indexer.py).
+    index.catch_up(wait=index.SEARCH_WAIT_SECONDS)
     allowed = None if filters.is_empty() else index.cases.filter_ids(filters)
     where = index.pushdown(filters) if allowed is not None else None
     # Both indexes are read under the lock, so a rebuild swapping them is never seen half done.
@@ -261,13 +294,16 @@ def hybrid_search(
     cases = index.cases.get_many(ids)
     tokens = index.cases.tokens_for(ids)
     hits = []
+    idf: dict[str, float] = {}
     for f in fused:
         case = cases.get(f.id)
         if case is None:  # deleted between ranking and fetch
             continue
         # A petitioner's name is personal data, never a reason to show.
         names = {n for n in (case.petitioner_name, query.source.petitioner_name if query.source else None) if n}
-        terms = [t for t in key_terms(query.tokens, tokens.get(f.id, []), index) if not any(t in n for n in names)]
+        terms = [
+            t for t in key_terms(query.tokens, tokens.get(f.id, []), index, idf=idf) if not any(t in n for n in names)
+        ]
         reasons = explain(case, query, f.dense, terms)
         if boosts and f.id in boosts:
             reasons.append(feedback_reason(boosts[f.id]))

@@ -200,5 +200,5 @@ class LeianService:
         }
 
     def close(self) -> None:
-        self.index.save()
+        self.index.close()
         self.db.close()

@@ -90,6 +90,10 @@ class Settings:
     synonyms: tuple[Path, ...] = ()
     # "inline": `leian serve` runs queued background jobs in a thread; "off": `leian jobs worker` does.
     job_runner: JobRunnerMode = "inline"
+    # API worker processes of `leian serve` (--workers). Above 1 every process keeps its in-memory
+    # indexes in step with the others' writes through the database's change log (kb/indexer.py
+    # ``catch_up``) and only one of them writes the index files (docs/deploy.md "API workers").
+    api_workers: int = 1
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -222,6 +226,7 @@ ENV: dict[str, str] = {
     "repeat_rate_alert": "LEIAN_REPEAT_RATE_ALERT",
     "package_max_open": "LEIAN_PACKAGE_MAX_OPEN",
     "job_runner": "LEIAN_JOB_RUNNER",
+    "api_workers": "LEIAN_API_WORKERS",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder": get_args(EncoderName),
@@ -234,6 +239,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
     "threads",
+    "api_workers",
     "ingest_workers",
     "candidate_depth",
     "max_text_chars",
@@ -349,6 +355,29 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> object:
     return _FLAGS.get(raw.strip().lower(), raw)
 
 
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """``settings`` as ``LEIAN_*`` variables ``load_settings`` reads back to the same settings: how
+    `leian serve --workers N` hands its options to worker processes (uvicorn starts them from an
+    import string). The petitioner key is left out: a worker reads it as this process did (its own
+    ``LEIAN_PETITIONER_KEY``, inherited, or the data directory's key file)."""
+    out: dict[str, str] = {}
+    for name, var in ENV.items():
+        if name == "petitioner_key":
+            continue
+        value = getattr(settings, name)
+        if value is None:
+            out[var] = ""
+        elif isinstance(value, bool):
+            out[var] = "1" if value else "0"
+        elif name == "resolved_statuses":
+            out[var] = ",".join(value)
+        elif isinstance(value, tuple):
+            out[var] = os.pathsep.join(str(p) for p in value)
+        else:
+            out[var] = str(value)
+    return out
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build settings from ``LEIAN_*`` variables, then apply keyword overrides; validated once here."""
     env = os.environ if env is None else env
@@ -404,6 +433,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     values["feedback_ranking"] = _flag(env, ENV["feedback_ranking"], base.feedback_ranking)
     values["ingest_workers_by_load"] = _flag(env, ENV["ingest_workers_by_load"], base.ingest_workers_by_load)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
+    values["api_workers"] = _number(env, ENV["api_workers"], base.api_workers)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(unknown)}")

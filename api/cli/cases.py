@@ -159,23 +159,65 @@ def reindex(ctx: click.Context, re_encode: bool, workers: int | None, as_json: b
         click.echo(f"索引已重建：{n} 件案件")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from api.app import create_app
+    if workers == 1:
+        from api.app import create_app
 
-    app = create_app(settings=settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+        app = create_app(settings=settings)
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    _serve_workers(settings, host, port, workers)
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`leian serve --workers N`: this process holds the data directory's lock, applies the
+    migrations and brings the index files up to date once, then uvicorn's supervisor starts N
+    worker processes (``api.app:create_worker_app``) with these settings in ``LEIAN_*`` variables
+    and restarts any that dies. docs/deploy.md, "API workers"."""
+    import gc
+
+    import uvicorn
+
+    from kb.backup import ServiceLock
+    from kb.errors import FieldProblem, InvalidInputError
+    from kb.settings import settings_environment
+
+    uri = settings.milvus_uri or ""
+    if settings.index_backend == "milvus" and not uri.startswith(("http://", "https://", "tcp://")):
+        message = (
+            "多个服务进程需要 Milvus 服务器（LEIAN_MILVUS_URI=http://主机:19530），Milvus Lite 文件只能由一个进程打开"
+        )
+        raise InvalidInputError([FieldProblem("--workers", message)], message)
+    lock = ServiceLock(settings)
+    lock.acquire()
+    try:
+        # Once, before any worker opens the database: no two processes race to apply a migration,
+        # and the workers start from current index files (each loads the snapshot, none rebuilds).
+        LeianService(settings.with_(api_workers=1)).close()
+        gc.collect()
+        os.environ.update(settings_environment(settings.with_(api_workers=workers)))
+        uvicorn.run("api.app:create_worker_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    finally:
+        lock.release()
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="服务进程数；多于 1 个时各进程经数据库的变更日志同步索引（见 docs/deploy.md）",
+)
 @click.pass_context
 @friendly_errors
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """启动 HTTP 服务（API 文档见 /docs）。"""
-    _serve(settings_from(ctx), host, port)
+    _serve(settings_from(ctx), host, port, workers)
 
 
 def demo_settings(ctx: click.Context) -> Settings:

@@ -28,6 +28,10 @@ class Health(BaseModel):
     lexical_index: Literal["file", "database", "empty"] = Field(
         description="词频（BM25）索引来源：file 从索引文件映射加载，database 启动时由数据库重建，empty 未打开"
     )
+    worker_pid: int = Field(description="答复本请求的服务进程号（leian serve --workers N 时各进程不同）")
+    index_generation: int = Field(
+        description="本进程内存索引已反映到的数据库写入代数（多进程时各进程经变更日志追上其他进程的写入）"
+    )
     petitioner_key: Literal["unset", "new", "ok", "mismatch"] = Field(
         description=(
             "信访人密钥：unset 未配置，new 尚未用于生成匿名键，ok 与已有数据一致，"

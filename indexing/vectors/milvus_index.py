@@ -31,6 +31,29 @@ SEAL_MIN = 1000
 # about 20 cities, and fewer partitions keep fewer small segments).
 NUM_PARTITIONS = 16
 _DEFAULTS: dict[str, Scalar] = {"str": "", "int": 0, "bool": False}
+# Build and search parameters per index type. A 2.3 server refuses an IVF index without ``nlist``
+# ("nlist out of range") and an HNSW one without ``M``/``efConstruction``; unset, a search probes
+# Milvus's default 8 lists. 1/32 of the lists are probed, as the FAISS backend's rule
+# (indexing/vectors/choose.py: ``nprobe_for``); HNSW's ``ef`` is at least the asked k.
+IVF_NLIST = 1024
+INDEX_PARAMS: dict[str, dict[str, int]] = {
+    "IVF_FLAT": {"nlist": IVF_NLIST},
+    "IVF_SQ8": {"nlist": IVF_NLIST},
+    "HNSW": {"M": 32, "efConstruction": 200},
+}
+SEARCH_PARAMS: dict[str, dict[str, int]] = {
+    "IVF_FLAT": {"nprobe": IVF_NLIST // 32},
+    "IVF_SQ8": {"nprobe": IVF_NLIST // 32},
+    "HNSW": {"ef": 128},
+}
+
+
+def search_params(index_type: str, limit: int) -> dict[str, Any]:
+    """What a search on an index of ``index_type`` passes to Milvus for ``limit`` hits."""
+    params: dict[str, Any] = dict(SEARCH_PARAMS.get(index_type.upper(), {}))
+    if "ef" in params:
+        params["ef"] = max(params["ef"], limit)
+    return {"metric_type": "IP", "params": params}
 
 
 def _scalar(f: ScalarField, value: Any) -> Scalar:
@@ -126,7 +149,12 @@ class MilvusIndex:
                 extra["is_partition_key"] = True
             schema.add_field(f.name, kinds[f.kind], **extra)
         params = self._client.prepare_index_params()
-        params.add_index(field_name="vector", index_type=self.index_type, metric_type="IP")
+        params.add_index(
+            field_name="vector",
+            index_type=self.index_type,
+            metric_type="IP",
+            params=INDEX_PARAMS.get(self.index_type.upper(), {}),
+        )
         options: dict[str, Any] = {"consistency_level": "Session"}
         if self.partition_key is not None:
             options["num_partitions"] = NUM_PARTITIONS
@@ -295,7 +323,7 @@ class MilvusIndex:
                 limit=limit,
                 filter=expr,
                 output_fields=["id"],
-                search_params={"metric_type": "IP"},
+                search_params=search_params(self.index_type, limit),
                 consistency_level=level,
             )
             for row, hits in enumerate(res):

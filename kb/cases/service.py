@@ -237,7 +237,7 @@ class CaseService:
                     )
                 ids, created = stage.ids()
                 self._run_hooks(conn, stage, ids, created, actor)
-                generation = CaseIndex.bump_generation(conn)
+                generation = CaseIndex.bump_generation(conn, ids)
             for start in range(0, len(ids), IMPORT_CHUNK):
                 part = stage.prepared_at(list(range(start, min(len(ids), start + IMPORT_CHUNK))))
                 last = start + IMPORT_CHUNK >= len(ids)
@@ -445,7 +445,7 @@ class CaseService:
             self.cases.update_fields(conn, case_id, values)
             if vector is not None:
                 self.cases.save_vectors(conn, self.encoder.name, [(case_id, values["content_hash"], vector[0])])
-            generation = CaseIndex.bump_generation(conn)
+            generation = CaseIndex.bump_generation(conn, [case_id])
         if vector is not None:
             self.index.apply([case_id], vector, [values["tokens"].split()], generation)
         else:
@@ -459,7 +459,7 @@ class CaseService:
         with self.db.transaction() as conn:
             if not self.cases.delete(conn, case_id):
                 raise NotFoundError(f"案件 {case_id} 不存在")
-            generation = CaseIndex.bump_generation(conn)
+            generation = CaseIndex.bump_generation(conn, [case_id])
         self.index.remove([case_id], generation)
         self.index.save()
 
@@ -531,9 +531,16 @@ class CaseService:
             with self.db.transaction() as conn:
                 self.cases.delete_vectors(conn, self.encoder.name)
         with self.db.transaction() as conn:
-            CaseIndex.bump_generation(conn)
+            CaseIndex.bump_generation(conn, None)
         with self.bulk_encoder() as encoder:
-            return self.index.rebuild(save=True, progress=progress, encoder=encoder)
+            n = self.index.rebuild(save=True, progress=progress, encoder=encoder)
+        # The rebuild stored the vectors it encoded without a generation of their own: one more
+        # "any case" write tells the other serving processes to rebuild from them.
+        with self.db.transaction() as conn:
+            generation = CaseIndex.bump_generation(conn, None)
+        self.index.mark_applied(generation)
+        self.index.save()
+        return n
 
     def health(self) -> dict[str, Any]:
         return {
@@ -545,6 +552,8 @@ class CaseService:
             "cases": self.cases.count(),
             "indexed_vectors": len(self.index.vectors),
             "indexed_lexical": len(self.index.lexical),
+            "worker_pid": os.getpid(),
+            "index_generation": self.index.watermark,
         }
 
     def case_ids_by_external(self, external_nos: Sequence[str]) -> dict[str, int]:

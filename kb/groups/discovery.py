@@ -14,12 +14,14 @@ import numpy as np
 
 from indexing.centroids import bars
 from indexing.clustering import (
+    REMAINDER_FLOOR,
     REMAINDER_SHARE,
     HybridClusterer,
     HybridFeatures,
     ctfidf_keywords,
     family_view,
     match_groups,
+    remainder_bar,
 )
 from indexing.entities import names
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
@@ -64,6 +66,9 @@ class GroupParams:
     # A family of mostly one-off matters keeps them as one remainder group at the family's bar
     # (indexing.clustering.REMAINDER_SHARE; None = they stay in the pool).
     remainder_share: float | None = REMAINDER_SHARE
+    # Bar to join a family remainder group: the pool pass after discovery, ingest and re-discovery
+    # (indexing.clustering.REMAINDER_FLOOR; None = family_threshold).
+    remainder_floor: float | None = REMAINDER_FLOOR
 
     def clusterer(self) -> HybridClusterer:
         return HybridClusterer(
@@ -76,11 +81,12 @@ class GroupParams:
             entity_weight=self.entity_weight,
             family_threshold=self.family_threshold,
             remainder_share=self.remainder_share,
+            remainder_floor=self.remainder_floor,
         )
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float:
         """Per-group bar to join on ingest: ``assign_threshold``, the family's for family remainders."""
-        fam = self.family_threshold if self.remainder_share is not None else None
+        fam = remainder_bar(self.family_threshold, self.remainder_share, self.remainder_floor)
         b = np.broadcast_to(np.asarray(bars(centroids, self.threshold, fam), np.float32), (len(centroids),))
         return np.where(b < self.threshold, np.minimum(b, self.assign_threshold), self.assign_threshold)
 

@@ -15,23 +15,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
-from indexing.clustering import ctfidf_keywords, match_groups
+from indexing.clustering import ctfidf_keywords, family_labels, match_groups
 from kb.groups.profile import group_name
 from kb.groups.store import GroupRepository
 
-
-def cluster_groups(centroids: np.ndarray, threshold: float) -> np.ndarray:
-    """Family label (0..k-1) per group centroid (unnormalised member means in the family view)."""
-    n = len(centroids)
-    if n <= 1:
-        return np.zeros(n, np.int64)
-    dist = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0).astype(np.float64)
-    np.fill_diagonal(dist, 0.0)
-    cut = fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - threshold, criterion="distance")
-    return (cut - 1).astype(np.int64)
+cluster_groups = family_labels  # family label per group centroid (indexing.clustering.family_labels)
 
 
 def refresh_families(

@@ -202,7 +202,7 @@ class GroupService:
             "keywords": group.keywords,
             "representatives": [reps[i] for i in group.representatives[:5] if i in reps],
             "suggested_lead": suggest_lead(cases, group.lead_department),
-            "history": self.repo.history(group_id),
+            "history": self._scoped_history(group_id, actor),
             "undoable": undo.undoable(self.repo, group_id),
         }
 
@@ -623,6 +623,40 @@ class GroupService:
         self.get(group_id, actor)
         out = []
         for d in self.repo.history(group_id)["decisions"]:
-            cases = [dict(r) for r in self.repo.decision_cases(int(d["id"]))]
+            rows = [dict(r) for r in self.repo.decision_cases(int(d["id"]))]
+            cases = self._visible_rows(rows, actor)
+            if not actor.scope.provincial:
+                # A unit reads the decision as it touched its own cases: the count follows the rows.
+                d = {**d, "n_cases": len(cases)}
             out.append({**d, "left_alone": json.loads(d.get("left_alone") or "[]"), "cases": cases})
         return out
+
+    def _visible_rows(self, rows: list[dict[str, Any]], actor: Principal) -> list[dict[str, Any]]:
+        """Those of ``rows`` (each with a ``case_id``) whose case is within the actor's scope."""
+        if actor.scope.provincial:
+            return rows
+        visible = self.kernel.visible_ids(actor, {int(r["case_id"]) for r in rows})
+        return [r for r in rows if int(r["case_id"]) in visible]
+
+    def _scoped_history(self, group_id: int, actor: Principal) -> dict[str, list[dict[str, Any]]]:
+        """The group's history with other units' case ids left out of the edits' details."""
+        history = self.repo.history(group_id)
+        if actor.scope.provincial:
+            return history
+        named = {int(i) for e in history["edits"] for i in _edit_case_ids(e["detail"])}
+        visible = self.kernel.visible_ids(actor, named)
+        for edit in history["edits"]:
+            detail = edit["detail"]
+            if "cases" in detail:
+                detail["cases"] = [i for i in detail["cases"] if int(i) in visible]
+            if "case_id" in detail and int(detail["case_id"]) not in visible:
+                detail["case_id"] = None
+        return history
+
+
+def _edit_case_ids(detail: dict[str, Any]) -> list[int]:
+    """The case ids an edit's detail names (``cases`` of a split, ``case_id`` of an unassign)."""
+    ids = [int(i) for i in detail.get("cases") or []]
+    if detail.get("case_id") is not None:
+        ids.append(int(detail["case_id"]))
+    return ids

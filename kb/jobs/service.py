@@ -334,19 +334,45 @@ class JobRunner:
     default), or ``leian jobs worker`` runs the queue when no server is running.
     """
 
-    def __init__(self, jobs: JobService, poll_seconds: float = 2.0) -> None:
+    def __init__(self, jobs: JobService, poll_seconds: float = 2.0, lock_path: Path | None = None) -> None:
+        """``lock_path`` (several serving processes): the runner runs jobs only while it holds an
+        exclusive ``flock`` on that file, so one process of the data directory runs the queue; the
+        others try to take it at every poll, so when its holder dies another one carries on."""
         self.jobs, self.poll = jobs, poll_seconds
         self.name = runner_name()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.lock_path = lock_path
+        self._lock: Any = None
 
     def start(self) -> None:
-        self.jobs.recover(self.name)
+        if self.lock_path is None:
+            self.jobs.recover(self.name)
         self._thread = threading.Thread(target=self._loop, name="leian-jobs", daemon=True)
         self._thread.start()
 
+    def holds_queue(self) -> bool:
+        """Whether this runner may run jobs (always without a lock file; else while holding it)."""
+        if self.lock_path is None or self._lock is not None:
+            return True
+        import fcntl
+
+        fh = open(self.lock_path, "a+")  # noqa: SIM115 - held while this process runs the queue
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            return False
+        self._lock = fh
+        self.jobs.recover(self.name)  # the previous holder's running job, if it died, is 已中断
+        log.info("background jobs now run in process %s", self.name)
+        return True
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if not self.holds_queue():
+                self._stop.wait(self.poll)
+                continue
             try:
                 ran = self.jobs.run_next(self.name)
             except Exception:  # the database gone away at shutdown, a full disk: retry later
@@ -369,6 +395,9 @@ class JobRunner:
         self.jobs.wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
 
 __all__ = ["STATUS_LABELS", "JobCancelled", "JobContext", "JobKind", "JobRunner", "JobService"]

@@ -16,6 +16,7 @@ from kb.domain import Case, SearchFilters
 from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
 from kb.storage.db import Database
+from kb.storage.filter_cache import FilterCache
 from kb.storage.sql import execute_in, marks, query_in
 
 # Derived columns the case service computes; every other column comes from the field table.
@@ -66,6 +67,9 @@ class CaseRepository:
         # the scalar fields of a Milvus collection in step with them (kb/indexer.py).
         self._filter_listeners: list[Callable[[list[int]], None]] = []
         self.near_due_days = near_due_days
+        # Filter -> allowed ids while the triggers' counter holds (kb/storage/filter_cache.py);
+        # None reads the database on every call.
+        self.filter_cache: FilterCache | None = FilterCache()
         self.conclusion_listeners: list[ChangeListener] = []
 
     def _tell(self, conn: sqlite3.Connection, changes: Sequence[tuple[int, str, str, str]]) -> None:
@@ -406,11 +410,20 @@ class CaseRepository:
         return str(row[0]) if row and row[0] else None
 
     def filter_ids(self, filters: SearchFilters) -> np.ndarray:
-        """The ids matching ``filters``, ascending (the indexes then need no de-duplication)."""
+        """The ids matching ``filters``, ascending (the indexes then need no de-duplication); a
+        read-only array, from ``filter_cache`` while no write moved the filter generation. The key
+        is the SQL and its parameters (a deadline filter's include today's date)."""
         where, params = self._filter_sql(filters)
-        ids = np.asarray(self.db.query_column(f"SELECT id FROM cases WHERE {where}", params), dtype=np.int64)
-        ids.sort()
-        return ids
+        sql = f"SELECT id FROM cases WHERE {where}"
+
+        def compute() -> np.ndarray:
+            ids = np.asarray(self.db.query_column(sql, params), dtype=np.int64)
+            ids.sort()
+            return ids
+
+        if self.filter_cache is None:
+            return compute()
+        return self.filter_cache.ids(self.db, (sql, tuple(params)), compute)
 
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM cases")
@@ -495,13 +508,38 @@ def read_generation(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
-def bump_generation(conn: sqlite3.Connection) -> int:
-    """Count one more write, inside the writer's transaction; returns its generation."""
+# The index change log (migration 28) keeps this many newest generations; a serving process
+# further behind than that rebuilds its in-memory indexes from the stored vectors instead.
+CHANGE_LOG_KEEP = 10_000
+
+
+def bump_generation(conn: sqlite3.Connection, changed: Iterable[int] | None = None) -> int:
+    """Count one more write, inside the writer's transaction; returns its generation.
+
+    ``changed`` (the ids of the cases whose text, vector or existence the write changed; None = any
+    case, e.g. a reindex) is logged under the new generation in ``index_changes``, in the same
+    transaction, for the other serving processes (kb/indexer.py ``catch_up``).
+    """
     conn.execute(
         "INSERT INTO meta(key, value) VALUES ('generation', '1') "
         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
     )
-    return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    ids = None if changed is None else " ".join(str(int(i)) for i in sorted(set(changed)))
+    conn.execute("INSERT INTO index_changes(generation, ids) VALUES (?, ?)", (generation, ids))
+    if generation % 100 == 0:  # pruning every hundredth write keeps the log between KEEP and KEEP + 100
+        conn.execute("DELETE FROM index_changes WHERE generation <= ?", (generation - CHANGE_LOG_KEEP,))
+    return generation
+
+
+def changes_between(db: Database, after: int, upto: int) -> list[tuple[int, list[int] | None]]:
+    """The change log's rows for generations ``after < g <= upto``, in order: (generation, case
+    ids, or None for "any case"). A generation missing from the list was pruned or predates the log."""
+    rows = db.query(
+        "SELECT generation, ids FROM index_changes WHERE generation > ? AND generation <= ? ORDER BY generation",
+        (after, upto),
+    )
+    return [(int(r[0]), None if r[1] is None else [int(i) for i in str(r[1]).split()]) for r in rows]
 
 
 def read_meta(source: Database | sqlite3.Connection, key: str) -> str | None:

@@ -106,4 +106,17 @@ STATUS_LOG = Migration(14, "cases: status log with effective dates", STATUS_LOG_
 STATUS_LOG_RUNS_V21 = "CREATE INDEX ix_status_log_runs ON case_status_log(case_id, effective_on, status);"
 STATUS_LOG_RUNS = Migration(21, "cases: status log index by effective day", STATUS_LOG_RUNS_V21)
 
-MIGRATIONS: list[Migration] = [CASES, USERS, STATUS_LOG, STATUS_LOG_RUNS]
+# Migration 28: the index change log. Every write generation (``meta.generation``, bumped inside each
+# write transaction) gets one row naming the cases it changed (space-separated ids; NULL = any case,
+# e.g. a reindex), so a serving process that did not make the write (``leian serve --workers N``)
+# re-applies exactly those cases from their stored vectors and tokens (kb/indexer.py ``catch_up``).
+# Pruned to the newest CHANGE_LOG_KEEP rows; a process further behind rebuilds from the database.
+INDEX_CHANGES_V28 = """
+CREATE TABLE index_changes (
+    generation INTEGER PRIMARY KEY,
+    ids        TEXT
+);
+"""
+INDEX_CHANGES = Migration(28, "index change log per write generation", INDEX_CHANGES_V28)
+
+MIGRATIONS: list[Migration] = [CASES, USERS, STATUS_LOG, STATUS_LOG_RUNS, INDEX_CHANGES]

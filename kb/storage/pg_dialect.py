@@ -11,7 +11,12 @@ transpilation covers most of it (``IFNULL``, scalar ``MAX``/``MIN``, ``substr``,
 - ``INTEGER`` columns as ``BIGINT`` (SQLite integers are 64-bit), ``INTEGER PRIMARY KEY`` as an
   identity column, and ``RETURNING id`` on inserts into such tables (``lastrowid``);
 - ``datetime('now')``, ``date(x, '+N days')``, ``strftime(fmt, 'now', '+8 hours')``, ``json_array``;
-- SQLite's ``RAISE(ABORT, ...)`` triggers as a PL/pgSQL function and trigger;
+- SQLite's ``RAISE(ABORT, ...)`` triggers as a PL/pgSQL function and trigger; an ``AFTER``
+  trigger whose body is plain statements reading no row (no ``NEW.``/``OLD.``, e.g. the filter
+  generation's counter bump, kb/storage/filter_cache.py) as a function running those statements
+  (translated like any other) from a ``FOR EACH STATEMENT`` trigger: once per statement instead of
+  once per row, which is all a counter that only has to move needs, and one update per import
+  statement instead of one per row;
 - ``?`` / ``:name`` as ``%s`` / ``%(name)s``, with every other ``%`` doubled for psycopg.
 
 Anything else sqlglot cannot express raises ``TranslationError`` naming the statement.
@@ -36,6 +41,12 @@ _TRIGGER = re.compile(
     r"^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+(BEFORE|AFTER)\s+"
     r"(INSERT|DELETE|UPDATE(?:\s+OF\s+[\w\s,]+?)?)\s+ON\s+(\w+)\s+(?:FOR\s+EACH\s+ROW\s+)?(?:WHEN\s+(.+?)\s+)?"
     r"BEGIN\s+SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'([^']*)'\s*\)\s*;\s*END\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_STATEMENT_TRIGGER = re.compile(
+    r"^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+AFTER\s+"
+    r"(INSERT|DELETE|UPDATE(?:\s+OF\s+[\w\s,]+?)?)\s+ON\s+(\w+)\s+(?:FOR\s+EACH\s+ROW\s+)?"
+    r"BEGIN\s+(.+?)\s*END\s*;?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 _DROP_TRIGGER = re.compile(r"^\s*DROP\s+TRIGGER\s+(IF\s+EXISTS\s+)?(\w+)\s*;?\s*$", re.IGNORECASE)
@@ -124,6 +135,13 @@ class Translator:
         trigger = _TRIGGER.match(sql.strip())
         if trigger:
             return _trigger(*trigger.groups())
+        bump = _STATEMENT_TRIGGER.match(sql.strip())
+        if bump and not re.search(r"\b(NEW|OLD)\s*\.|\bRAISE\s*\(", bump.group(4), re.IGNORECASE):
+            return self._statement_trigger(*bump.groups())
+        if re.match(r"^CREATE\s+TRIGGER\b", text, re.IGNORECASE):
+            raise TranslationError(
+                f"无法转换为 PostgreSQL 的触发器（只支持 RAISE(ABORT) 与不读行的 AFTER 触发器）：{text[:200]}"
+            )
         drop = _DROP_TRIGGER.match(text)
         if drop:
             return [_drop_trigger(drop.group(2), bool(drop.group(1)))]
@@ -132,6 +150,30 @@ class Translator:
         except sqlglot.errors.ParseError as exc:
             raise TranslationError(f"无法转换为 PostgreSQL 的 SQL：{text[:200]}（{exc}）") from exc
         return [self._statement(tree, with_params, text) for tree in trees]
+
+    def _statement_trigger(self, name: str, event: str, table: str, body: str) -> list[Statement]:
+        """An AFTER trigger whose body reads no row: its statements in a PL/pgSQL function, run by
+        a statement-level trigger (see the module docstring)."""
+        statements = []
+        for piece in split_body(body):
+            for translated in self._translate(piece, False):
+                if translated.ddl or translated.returns_id or translated.noop:
+                    raise TranslationError(f"无法转换为 PostgreSQL 的触发器语句：{piece[:200]}")
+                statements.append(translated.sql + ";")
+        function = f"{name}_fn"
+        event = re.sub(r"\s+", " ", event.strip()).upper()
+        return [
+            Statement(
+                f'CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql AS '
+                f"$$ BEGIN {' '.join(statements)} RETURN NULL; END $$",
+                ddl=True,
+            ),
+            Statement(
+                f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" '
+                f'FOR EACH STATEMENT EXECUTE FUNCTION "{function}"()',
+                ddl=True,
+            ),
+        ]
 
     def _statement(self, tree: exp.Expression, with_params: bool, text: str) -> Statement:
         returns_id, reseed = False, None
@@ -494,6 +536,23 @@ def _trigger(name: str, when: str, event: str, table: str, condition: str | None
             ddl=True,
         ),
     ]
+
+
+def split_body(body: str) -> list[str]:
+    """A trigger body's statements (split on ``;`` outside string literals)."""
+    out, buffer, quoted = [], "", False
+    for ch in body:
+        if ch == "'":
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            if buffer.strip():
+                out.append(buffer.strip())
+            buffer = ""
+        else:
+            buffer += ch
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out
 
 
 def _drop_trigger(name: str, if_exists: bool) -> Statement:

@@ -191,7 +191,9 @@ def repeat_rows(db: Database, kind: str | None, limit: int, scope: Scope = PROVI
     )
     if kind:
         sql, params = sql + " AND l.kind = ?", [*params, kind]
-    return db.query(sql + " ORDER BY c.received_date DESC, l.case_id DESC LIMIT ?", [*params, limit])
+    # A case may hold links of several kinds: ``l.kind`` orders them, or SQLite and PostgreSQL list
+    # (and cut at ``limit``) them differently (tests/kb/test_congruence.py).
+    return db.query(sql + " ORDER BY c.received_date DESC, l.case_id DESC, l.kind LIMIT ?", [*params, limit])
 
 
 # -- 人工关联 / 解除关联 (manual repeat links, the pairs people unlinked, and the history) -------------------

@@ -43,7 +43,10 @@ def corpus(seed: int = 0) -> tuple[np.ndarray, list[str]]:
 
 
 def clusterer(share: float | None) -> HybridClusterer:
-    return HybridClusterer(threshold=0.6, entity_weight=0.0, family_threshold=0.4, remainder_share=share)
+    # remainder_floor None: the family's own bar (the pool pass is tests/indexing/test_pool_pass.py).
+    return HybridClusterer(
+        threshold=0.6, entity_weight=0.0, family_threshold=0.4, remainder_share=share, remainder_floor=None
+    )
 
 
 def test_a_family_of_one_offs_is_one_remainder_group_and_matters_stay_apart() -> None:
@@ -99,6 +102,6 @@ def test_rediscovery_keeps_the_remainder_group_and_ingest_uses_its_bar() -> None
     assert b_group in r.kept
     assert (r.labels[: len(x)][k == "B"] == b_group).all()  # no B member drifted out at the 0.6 bar
     assert (r.labels[len(x) :] == b_group).all()  # the new one-offs join it at the family's bar
-    params = GroupParams(remainder_share=0.5)
+    params = GroupParams(remainder_share=0.5, remainder_floor=None)
     ingest = np.asarray(params.bars(model.centroids_))
     assert ingest[b_group] == np.float32(0.4) and ingest[int(model.labels_[k == "A1"][0])] == np.float32(0.6)

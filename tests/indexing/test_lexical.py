@@ -91,3 +91,68 @@ def test_unknown_terms_and_empty_index() -> None:
     index = BM25Index()
     index.add_many(DOCS.items())
     assert as_dict(index, ["不存在的词"]) == {}
+
+
+def test_a_large_allow_list_as_a_mask_answers_like_the_search() -> None:
+    """Allow-lists above an eighth of the index are tested through a mask over the id space, with
+    tombstoned and delta-segment documents; the answer is the same as searching the ids."""
+    rng = random.Random(11)
+    vocab = [f"词{i}" for i in range(30)]
+    index = BM25Index(compact_ratio=0.5)
+    index.add_many((i, rng.choices(vocab, k=rng.randint(3, 12))) for i in range(1, 400))
+    index.scores(["词1"])  # build the main segment
+    index.remove([5, 6, 7])
+    index.add(8, ["词1", "词2"])  # a replaced document lives in the delta
+    index.add(500, ["词1", "词3"])
+    picks = np.random.default_rng(3)
+    for size in (10, 60, 200, 390):
+        allowed = np.sort(picks.choice(np.arange(1, 520), size, replace=False))
+        for query in (["词1", "词2"], ["词3"], ["词4", "词9", "词9"]):
+            index.mask_filters = True
+            masked = index.top_k(query, 20, allowed)
+            index.mask_filters = False
+            searched = index.top_k(query, 20, allowed)
+            np.testing.assert_array_equal(masked[0], searched[0])
+            np.testing.assert_array_equal(masked[1], searched[1])
+            assert np.isin(masked[0], allowed).all() and not np.isin(masked[0], [5, 6, 7]).any()
+
+
+def test_cached_saturation_gives_bit_equal_scores_across_writes_and_evictions(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import indexing.lexical as lexical
+
+    rng = random.Random(11)
+    vocab = [f"词{i}" for i in range(60)]
+    docs = {i: rng.choices(vocab, k=rng.randint(3, 20)) for i in range(1, 400)}
+    queries = [rng.choices(vocab, k=rng.randint(1, 8)) for _ in range(30)]
+
+    def uncached(index: BM25Index, query: list[str]) -> dict[int, float]:
+        for seg, _ in index._segments():
+            seg._sat_key = None
+        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", 0)  # nothing is kept
+        try:
+            return as_dict(index, query)
+        finally:
+            monkeypatch.undo()
+
+    index = BM25Index(compact_ratio=0.05)
+    index.add_many(list(docs.items())[:300])
+    for cap in (128 << 20, 600):  # everything cached; a cap that evicts on almost every term
+        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
+        for query in queries:
+            cold = as_dict(index, query)
+            assert as_dict(index, query) == cold  # the second run reads the cache
+            assert cold == uncached(index, query)
+            monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
+        for query in queries:
+            as_dict(index, query)  # leave the cache warm
+        # A write changes the average length: cached columns of the old average are never reused.
+        for doc_id in range(300 + (cap == 600) * 50, 350 + (cap == 600) * 49):
+            index.add(doc_id, docs[doc_id])
+        index.remove([5, 6])
+        warm = [as_dict(index, query) for query in queries]  # read what the cache kept
+        for query, got in zip(queries, warm, strict=True):
+            assert got == uncached(index, query)
+        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
+    as_dict(index, queries[0])
+    main = index._segments()[0][0]
+    assert 0 < main._sat_bytes <= 600  # the cap holds

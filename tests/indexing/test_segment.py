@@ -49,3 +49,14 @@ def test_missing_user_dictionary_names_the_path(tmp_path: Path) -> None:
         assert str(missing) in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected FileNotFoundError")
+
+
+def test_remembered_tokens_are_copies_and_forgotten_when_words_are_added(tmp_path: Path) -> None:
+    seg = Segmenter(backend="jieba")
+    text = "快运通平台拖欠运费"
+    first = seg.tokens(text)
+    assert "快运通平台" not in first
+    first.append("被调用方改动")
+    assert seg.tokens(text) == first[:-1]  # the remembered list is not the caller's
+    seg.add_words(["快运通平台"])
+    assert "快运通平台" in seg.tokens(text)

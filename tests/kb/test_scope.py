@@ -380,3 +380,27 @@ def test_account_units_are_checked_against_the_catalog(service: LeianService) ->
     assert err.value.problems[0].field == "cities"
     zf, _ = service.users.create("zf1", "supervisor", None, unit="政法委", scope="zhengfa")
     assert zf.scope == Scope.zhengfa_of("省委政法委")
+
+
+def test_group_history_and_decisions_name_only_the_actors_cases(service: LeianService, ids: dict[str, int]) -> None:
+    service.groups.discover(min_size=2)
+    wages = {ids["GZ-1"], ids["SZ-1"]}
+    (gid,) = [g.id for g in service.groups.list_groups() if wages <= set(service.groups.repo.member_ids(g.id))]
+    service.groups.start_batch(gid, "省人社厅", "按欠薪保障金先行垫付")
+    service.groups.decide(gid, "统一按政策补发", "resolved", token=service.groups.preview(gid, "resolved").token)
+
+    (full,) = service.groups.decisions(gid)
+    assert {c["case_id"] for c in full["cases"]} >= wages and full["n_cases"] == len(full["cases"])
+    (mine,) = service.groups.decisions(gid, actor=GZ)
+    assert [c["case_id"] for c in mine["cases"]] == [ids["GZ-1"]] and mine["n_cases"] == 1
+    with pytest.raises(NotFoundError):
+        service.groups.decisions(gid, actor=DEPT)  # none of the group's cases is the department's
+
+    # A reviewer's edit naming another unit's case: the province reads the id, 广州市 does not.
+    service.groups.lock(gid, False)
+    service.groups.move(ids["SZ-1"], None)
+    service.groups.move(ids["SZ-1"], gid)
+    edits = service.groups.profile(gid)["history"]["edits"]
+    assert ids["SZ-1"] in {e["detail"].get("case_id") for e in edits}
+    scoped = service.groups.profile(gid, actor=GZ)["history"]["edits"]
+    assert len(scoped) == len(edits) and ids["SZ-1"] not in {e["detail"].get("case_id") for e in scoped}

@@ -210,6 +210,9 @@ def test_clustering_and_duplicates(engine: Engine) -> None:
     kmeans = result["systems"]["kmeans k=3 hybrid"]
     assert kmeans["NMI"] > 0.5 and kmeans["groups"] == 3
     assert 0.0 <= result["systems"][result["configured"]]["unassigned"] <= 1.0
+    families = result["systems"]["product families"]  # the level above matter groups (issue 19)
+    assert families["groups"] <= result["systems"][result["configured"]]["groups"]
+    assert families["unassigned"] == result["systems"][result["configured"]]["unassigned"]
     dup_rows = [{**r, "group": None} for r in rows]
     dup_rows += [{"id": f"dup{i}", "text": r["text"] + "！", "group": f"g{i}"} for i, r in enumerate(rows[:5])]
     for i in range(5):

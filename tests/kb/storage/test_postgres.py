@@ -394,3 +394,23 @@ def test_sqlite_triggers_become_plpgsql() -> None:
     )
     (drop,) = t.translate("DROP TRIGGER stop", False)
     assert drop.sql.startswith("DO $$") and "FROM pg_trigger WHERE tgname = 'stop'" in drop.sql
+
+
+def test_counter_triggers_become_statement_triggers() -> None:
+    """An AFTER trigger whose body reads no row runs its translated statements once per statement."""
+    t = Translator()
+    create = t.translate(
+        "CREATE TRIGGER bump AFTER UPDATE OF city, status ON cases BEGIN "
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'n'; END",
+        False,
+    )
+    assert create[0].sql == (
+        'CREATE OR REPLACE FUNCTION "bump_fn"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN '
+        'UPDATE "meta" SET "value" = CAST("value" AS INT) + 1 WHERE "key" = \'n\'; RETURN NULL; END $$'
+    )
+    assert create[1].sql == (
+        'CREATE TRIGGER "bump" AFTER UPDATE OF CITY, STATUS ON "cases" FOR EACH STATEMENT EXECUTE FUNCTION "bump_fn"()'
+    )
+    # A body that reads the row is not this form (and not translated silently as a statement trigger).
+    with pytest.raises(TranslationError):
+        t.translate("CREATE TRIGGER log AFTER INSERT ON cases BEGIN INSERT INTO x(id) VALUES (NEW.id); END", False)

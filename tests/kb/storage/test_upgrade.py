@@ -128,6 +128,8 @@ def test_upgrade_from_a17accf_loses_nothing(old: tuple[Path, Snapshot]) -> None:
         if table == "schema_migrations":  # each new step adds its row; the recorded ones stay as they were
             assert set(rows) <= set(new_rows)
             continue
+        if table == "meta":  # migration 29 adds the filter generation's counter row
+            new_rows = [r for r in new_rows if r[new_columns.index("key")] != "filter_generation"]
         assert len(new_rows) == len(rows), f"row count of {table} changed"
         # A later migration may add columns; every column the old release had keeps its values.
         keep = [new_columns.index(c) for c in columns]
