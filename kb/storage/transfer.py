@@ -17,6 +17,9 @@ from kb.storage.db import Database
 from kb.storage.migrate import Migration
 
 BATCH = 500
+# Tables the migrations themselves write rows into (migration 29 starts meta's filter generation):
+# on the target they are replaced by the source's rows, not taken for data already there.
+SEEDED = frozenset({"meta"})
 
 
 def copy_sqlite_to_postgres(source: Path, url: str, migrations: Sequence[Migration]) -> dict[str, int]:
@@ -47,8 +50,12 @@ def _copy(src: sqlite3.Connection, target: Database, tables: list[str]) -> dict[
     copied: dict[str, int] = {}
     with target.transaction() as conn:
         for table in tables:
+            if table in SEEDED:
+                continue
             if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is not None:
                 raise ConflictError(f"目标数据库的表 {table} 已有数据：只能复制到空数据库")
+        for table in SEEDED & set(tables):  # the source's values replace what the migrations wrote
+            conn.execute(f'DELETE FROM "{table}"')
         # Rows go in table by table: foreign keys and triggers wait until the copy is complete.
         conn.execute("SET LOCAL session_replication_role = replica")
         for table in tables:

@@ -42,6 +42,7 @@ def test_copy_to_postgres_moves_every_row_once(pg_url: str, tmp_path: Path) -> N
     try:
         lite.ingest(rows(ROWS))
         cases, pages = lite.cases.count(), lite.cases.page(SearchFilters(), limit=50)
+        meta = lite.db.query("SELECT key, value FROM meta ORDER BY key")
     finally:
         lite.close()
 
@@ -57,6 +58,10 @@ def test_copy_to_postgres_moves_every_row_once(pg_url: str, tmp_path: Path) -> N
         assert moved.db.dialect == "postgresql" and moved.db.applied == []  # the source had every step
         assert moved.cases.count() == cases
         assert moved.cases.page(SearchFilters(), limit=50) == pages
+        # meta (which migration 29 seeds on the target too) holds the source's values, once each
+        assert [tuple(r) for r in moved.db.query("SELECT key, value FROM meta ORDER BY key")] == [
+            tuple(r) for r in meta
+        ]
     finally:
         moved.close()
 
