@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,14 +23,10 @@ from typing import Any
 import httpx
 import numpy as np
 
+from bench.host import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "cases.jsonl"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[dict[str, Any]]]:

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.host import load
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -95,12 +97,6 @@ def main() -> None:
         f"ratio PostgreSQL/SQLite: import throughput {pg_['cases_per_s'] / lite['cases_per_s']:.2f}x, "
         f"page time {pg_['pages_s'] / lite['pages_s']:.2f}x; load {load()}"
     )
-
-
-def load() -> str:
-    """The machine's 1/5/15-minute load averages (figures on a shared host are read beside them)."""
-    path = Path("/proc/loadavg")
-    return " ".join(path.read_text().split()[:3]) if path.exists() else "unknown"
 
 
 if __name__ == "__main__":

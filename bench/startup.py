@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import case_text, cases, segmenter, write_fragment
+from bench.host import free_port
 
 N_REAL = 4_000
 ENV = {"LEIAN_PETITIONER_KEY": "bench-startup", "LEIAN_THREADS": "1"}
@@ -122,12 +122,6 @@ def env(code: Path | None = None) -> dict[str, str]:
 
 
 # -- serve / CLI -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def rss_tree(pid: int) -> int:
     import psutil
 

@@ -31,20 +31,10 @@ from typing import Any
 import httpx
 import numpy as np
 
+from bench.host import free_port, load
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "cases.jsonl"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[str]]:
