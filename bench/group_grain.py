@@ -44,15 +44,7 @@ DEMO_KEYS = ("groups", "median_matters_per_group", "purity_vs_topic", "unassigne
 
 
 def product_params() -> dict[str, Any]:
-    p = GroupParams()
-    return {
-        "threshold": p.threshold,
-        "dense_weight": p.dense_weight,
-        "entity_weight": p.entity_weight,
-        "family_threshold": p.family_threshold,
-        "remainder_share": p.remainder_share,
-        "remainder_floor": p.remainder_floor,
-    }
+    return GroupParams().clusterer_options()
 
 
 def grain(truth: list[dict[str, Any]], labels: np.ndarray, family_of: np.ndarray) -> dict[str, Any]:

@@ -76,19 +76,7 @@ def product_params() -> dict[str, Any]:
     """The grouping parameters the service uses (``kb.groups.discovery.GroupParams``), not the search weight."""
     from kb.groups.discovery import GroupParams
 
-    p = GroupParams()
-    return {
-        "threshold": p.threshold,
-        "min_size": p.min_size,
-        "dense_weight": p.dense_weight,
-        "lexical_dims": p.lexical_dims,
-        "max_fit": p.max_fit,
-        "sample": p.sample,
-        "entity_weight": p.entity_weight,
-        "family_threshold": p.family_threshold,
-        "remainder_share": p.remainder_share,
-        "remainder_floor": p.remainder_floor,
-    }
+    return GroupParams().clusterer_options()
 
 
 # Above this many rows the baselines (average linkage needs an n x n matrix) run on a seeded sample

@@ -70,19 +70,23 @@ class GroupParams:
     # (indexing.clustering.REMAINDER_FLOOR; None = family_threshold).
     remainder_floor: float | None = REMAINDER_FLOOR
 
+    def clusterer_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``HybridClusterer`` (and ``cluster_levels``) these parameters set."""
+        return {
+            "threshold": self.threshold,
+            "min_size": self.min_size,
+            "dense_weight": self.dense_weight,
+            "lexical_dims": self.lexical_dims,
+            "max_fit": self.max_fit,
+            "sample": self.sample,
+            "entity_weight": self.entity_weight,
+            "family_threshold": self.family_threshold,
+            "remainder_share": self.remainder_share,
+            "remainder_floor": self.remainder_floor,
+        }
+
     def clusterer(self) -> HybridClusterer:
-        return HybridClusterer(
-            self.threshold,
-            self.min_size,
-            self.dense_weight,
-            self.lexical_dims,
-            max_fit=self.max_fit,
-            sample=self.sample,
-            entity_weight=self.entity_weight,
-            family_threshold=self.family_threshold,
-            remainder_share=self.remainder_share,
-            remainder_floor=self.remainder_floor,
-        )
+        return HybridClusterer(**self.clusterer_options())
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float:
         """Per-group bar to join on ingest: ``assign_threshold``, the family's for family remainders."""
