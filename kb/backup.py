@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from kb.locks import try_lock
 from kb.schema import ALL_MIGRATIONS
 from kb.settings import Settings
 from kb.storage.cases import now
@@ -173,20 +174,12 @@ class ServiceLock:
         self._fh: Any = None
 
     def acquire(self) -> None:
-        import fcntl
-
         self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the service's lifetime
+        self.path.touch(mode=0o600, exist_ok=True)
         os.chmod(self.path, 0o600)
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise ConflictError(f"数据目录已被另一个 leian serve 使用：{self.path}") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+        fh = try_lock(self.path)
+        if fh is None:
+            raise ConflictError(f"数据目录已被另一个 leian serve 使用：{self.path}")
         self._fh = fh
 
     def release(self) -> None:

@@ -26,7 +26,6 @@ persists its collection itself: there a save only rewrites the small side record
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import secrets
@@ -52,6 +51,7 @@ from indexing.vectors.where import Where
 from kb import index_filters
 from kb.domain import SearchFilters
 from kb.errors import IndexStateError
+from kb.locks import try_lock
 from kb.settings import Settings
 from kb.storage.cases import CaseRepository, bump_generation, changes_between, read_generation
 from kb.storage.db import Database
@@ -204,16 +204,9 @@ class CaseIndex:
         if self._saver is None:
             path = self.saver_lock_path
             path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(path, "a+")  # noqa: SIM115 - held open while this process is the saver
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fh.close()
+            fh = try_lock(path)
+            if fh is None:
                 return False
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
             self._saver = fh
             log.info("process %d now writes the index files", os.getpid())
         return True

@@ -33,6 +33,7 @@ from kb.audit import AuditLog
 from kb.clock import Clock
 from kb.errors import FieldProblem, InvalidInputError, LeianError, NotFoundError, PermissionDeniedError
 from kb.jobs.store import ACTIVE, JobStore
+from kb.locks import try_lock
 from kb.storage.db import write_private_bytes
 from kb.users import SYSTEM, Principal, UserStore
 
@@ -355,13 +356,8 @@ class JobRunner:
         """Whether this runner may run jobs (always without a lock file; else while holding it)."""
         if self.lock_path is None or self._lock is not None:
             return True
-        import fcntl
-
-        fh = open(self.lock_path, "a+")  # noqa: SIM115 - held while this process runs the queue
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
+        fh = try_lock(self.lock_path)
+        if fh is None:
             return False
         self._lock = fh
         self.jobs.recover(self.name)  # the previous holder's running job, if it died, is 已中断
