@@ -33,6 +33,8 @@ from typing import cast
 import sqlglot
 from sqlglot import exp
 
+from kb.storage.migrate import split_sql
+
 SENTINEL = "\x01"
 NAMED = "\x02"
 # A modifier of SQLite's date functions: '+30 days', '-1 month', '+8 hours'.
@@ -155,7 +157,7 @@ class Translator:
         """An AFTER trigger whose body reads no row: its statements in a PL/pgSQL function, run by
         a statement-level trigger (see the module docstring)."""
         statements = []
-        for piece in split_body(body):
+        for piece in split_sql(body):
             for translated in self._translate(piece, False):
                 if translated.ddl or translated.returns_id or translated.noop:
                     raise TranslationError(f"无法转换为 PostgreSQL 的触发器语句：{piece[:200]}")
@@ -536,23 +538,6 @@ def _trigger(name: str, when: str, event: str, table: str, condition: str | None
             ddl=True,
         ),
     ]
-
-
-def split_body(body: str) -> list[str]:
-    """A trigger body's statements (split on ``;`` outside string literals)."""
-    out, buffer, quoted = [], "", False
-    for ch in body:
-        if ch == "'":
-            quoted = not quoted
-        if ch == ";" and not quoted:
-            if buffer.strip():
-                out.append(buffer.strip())
-            buffer = ""
-        else:
-            buffer += ch
-    if buffer.strip():
-        out.append(buffer.strip())
-    return out
 
 
 def _drop_trigger(name: str, if_exists: bool) -> Statement:
