@@ -22,11 +22,12 @@ def track_status(conn: sqlite3.Connection, case_id: int) -> str | None:
     return None if row is None else str(row["status"])
 
 
+_INSERT_TRACK = "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)"
+_INSERT_EVENT = "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)"
+
+
 def insert_track(conn: sqlite3.Connection, case_id: int, score: float, evidence: str, actor: str, stamp: str) -> None:
-    conn.execute(
-        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)",
-        (case_id, score, evidence, actor, stamp),
-    )
+    conn.execute(_INSERT_TRACK, (case_id, score, evidence, actor, stamp))
 
 
 def update_tracks_evidence(conn: sqlite3.Connection, rows: Sequence[tuple[float, str, int]]) -> None:
@@ -36,14 +37,12 @@ def update_tracks_evidence(conn: sqlite3.Connection, rows: Sequence[tuple[float,
 
 def insert_tracks(conn: sqlite3.Connection, rows: Sequence[tuple[int, float, str, str, str]]) -> None:
     """``insert_track`` of many cases: (case id, score, evidence, actor, stamp) rows."""
-    conn.executemany(
-        "INSERT INTO litigation_tracks(case_id, score, evidence, updated_by, updated_at) VALUES (?,?,?,?,?)", rows
-    )
+    conn.executemany(_INSERT_TRACK, rows)
 
 
 def add_litigation_events(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str | None, str, str]]) -> None:
     """``add_litigation_event`` of many cases: (case id, status, note, actor, stamp) rows."""
-    conn.executemany("INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)", rows)
+    conn.executemany(_INSERT_EVENT, rows)
 
 
 def set_track_status(conn: sqlite3.Connection, case_id: int, status: str, actor: str, stamp: str) -> None:
@@ -56,10 +55,7 @@ def set_track_status(conn: sqlite3.Connection, case_id: int, status: str, actor:
 def add_litigation_event(
     conn: sqlite3.Connection, case_id: int, status: str, note: str | None, actor: str, stamp: str
 ) -> None:
-    conn.execute(
-        "INSERT INTO litigation_events(case_id, status, note, actor, at) VALUES (?,?,?,?,?)",
-        (case_id, status, note, actor, stamp),
-    )
+    conn.execute(_INSERT_EVENT, (case_id, status, note, actor, stamp))
 
 
 def track(db: Database, case_id: int) -> tuple[sqlite3.Row | None, list[sqlite3.Row]]:
