@@ -27,10 +27,11 @@ from api.cli import (
 )
 from api.cli import eval as evaluation
 from api.cli import litigation as handover
+from api.cli.zh import ChineseGroup
 from kb.logmask import install_log_masking
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(path_type=Path), help="数据目录（默认 $LEIAN_DATA_DIR 或 var/leian）")
 @click.option("--encoder", help="编码器：use-m3（默认）、sbert、hashing")
 @click.option("--encoder-model", help="sbert 模型的本地路径或已安装的模型包名")

@@ -14,10 +14,14 @@ from typing import Any, TypeVar
 
 import click
 
+from api.cli.zh import install_catalog
 from kb.errors import LeianError, NotFoundError
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
 from kb.users import SYSTEM, Principal
+
+# Before any command module declares its options: click words some of them when they are built.
+install_catalog()
 
 F = TypeVar("F", bound=Callable[..., Any])
 

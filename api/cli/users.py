@@ -40,7 +40,7 @@ def users() -> None:
 )
 @click.option("--cities", "cities", multiple=True, help="cities 范围内的地市（可重复，或用逗号分隔）")
 @click.option("--name", "display_name", default="", help="显示名称")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="网页登录密码")
+@click.option("--password", prompt="密码", hide_input=True, confirmation_prompt=True, help="网页登录密码")
 @ACTOR_OPTION
 @click.pass_context
 @friendly_errors
