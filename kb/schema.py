@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kb import security_schema as security
 from kb.campaigns import schema as campaigns
+from kb.cases import progress as import_progress
 from kb.feedback import schema as feedback
 from kb.groups import schema as groups
 from kb.jobs import schema as jobs
@@ -38,6 +39,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.feedback.schema": feedback.MIGRATIONS,
     "kb.jobs.schema": jobs.MIGRATIONS,
     "kb.storage.filter_cache": filter_cache.MIGRATIONS,
+    "kb.cases.progress": import_progress.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -69,6 +71,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         jobs.JOBS,  # 27
         storage.INDEX_CHANGES,  # 28
         filter_cache.FILTER_GENERATION,  # 29
+        import_progress.IMPORT_PROGRESS,  # 32
     ],
     DECLARED,
 )

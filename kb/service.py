@@ -16,6 +16,7 @@ from indexing.segment import Segmenter
 from kb.accounts import AccountService
 from kb.audit import AuditLog
 from kb.campaigns.service import CampaignService
+from kb.cases.progress import ImportProgressStore
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
@@ -148,6 +149,8 @@ class LeianService:
         )
         for kind in standard_kinds(settings, self.case_service, self.groups, self.workflow):
             self.jobs.register(kind)
+        # How far a running HTTP import got, readable through any API worker (kb/cases/progress.py).
+        self.import_progress = ImportProgressStore(kernel.db, kernel.clock)
         # The case methods, as the doors and tests have always called them.
         cs = self.case_service
         self.validate_rows, self.ingest, self.bulk_encoder = cs.validate_rows, cs.ingest, cs.bulk_encoder

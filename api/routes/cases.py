@@ -12,10 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require
 from api.deps import ServiceDep
 from api.downloads import CSV, XLSX, attachment, case_rows, table_response
-from api.import_progress import BOARD
 from api.schemas.cases import CaseOut, CasePage, ImportFormat, ImportProgressOut, ImportResult, filter_definitions
 from api.schemas.common import ErrorResponse, file_responses
 from api.uploads import read_upload
+from kb.cases import progress
 from kb.domain import CaseIn, CaseUpdate, SearchFilters
 from kb.errors import FieldProblem, InvalidInputError, NotFoundError
 from kb.fields import export_header, filters_from_params
@@ -151,15 +151,15 @@ async def import_cases(
     if import_id is None:
         report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user))
     else:
-        item = BOARD.start(import_id, user.username, len(table.rows))
+        tracker = await run_in_threadpool(
+            lambda: service.import_progress.start(import_id, user.username, len(table.rows))
+        )
         try:
-            report = await run_in_threadpool(
-                lambda: service.ingest_table(table, actor=user, progress=lambda n: BOARD.advance(item, n))
-            )
+            report = await run_in_threadpool(lambda: service.ingest_table(table, actor=user, progress=tracker.advance))
         except Exception:
-            BOARD.finish(item, "失败，未写入任何数据")
+            await run_in_threadpool(lambda: tracker.finish(progress.FAILED))
             raise
-        BOARD.finish(item, "完成")
+        await run_in_threadpool(lambda: tracker.finish(progress.DONE))
     return ImportResult(
         created=report.created,
         updated=report.updated,
@@ -176,8 +176,10 @@ async def import_cases(
     response_model=ImportProgressOut,
     summary="导入进度：已编码件数、总行数、阶段、已用时间和预计剩余时间（秒，按已完成比例推算）",
 )
-def import_progress(import_id: str, user: Principal = Depends(require("cases:import"))) -> ImportProgressOut:
-    found = BOARD.get(import_id, user.username)
+def import_progress(
+    import_id: str, service: ServiceDep, user: Principal = Depends(require("cases:import"))
+) -> ImportProgressOut:
+    found = service.import_progress.get(import_id, user.username)
     if found is None:
         raise NotFoundError(f"没有进行中的导入：{import_id}")
     return ImportProgressOut.model_validate(found)

@@ -4,7 +4,10 @@ Each model case contributes several *entries*: its own text (title, summary, cat
 stored text of each of its source cases. A petition matches a model case through whichever entry is
 closest, so a model case written in policy language is still found by the letters it came from.
 Entry ids are ``model_case_id * ENTRY_SLOTS + slot``. The library is small (thousands), so the
-vector side is the exact NumPy index; it lives in memory and is rebuilt from SQLite on first use.
+vector side is the exact NumPy index; it lives in memory and is rebuilt from the database on first
+use, and again when the published generation (``ModelCaseRepository.published_generation``) moved
+without this process: another API worker (or a CLI command) published or retired a model case.
+This process's own publish and retire update the index in place.
 """
 
 from __future__ import annotations
@@ -47,16 +50,24 @@ class ModelCaseIndex:
         self.terms: dict[int, set[str]] = {}
         self.meta: dict[int, ModelCase] = {}
         self.ready = False
+        self.generation = -1  # the published generation the index holds
 
     def __len__(self) -> int:
         return len(self.meta)
 
     def ensure(self) -> None:
-        if not self.ready:
-            self.rebuild()
+        """Build on first use; rebuild when another process changed what is published."""
+        if self.ready and self.repo.published_generation() == self.generation:
+            return
+        with self.lock:  # the requests that found it stale wait for one rebuild
+            if not self.ready or self.repo.published_generation() != self.generation:
+                self.rebuild()
 
     def rebuild(self) -> int:
         with self.lock:
+            # Read before the data: a publish in between makes the next ``ensure`` rebuild again,
+            # never keeps a stale index.
+            self.generation = self.repo.published_generation()
             self.vectors = create_index("exact", self.encoder.dim)
             self.lexical = BM25Index()
             self.terms, self.meta = {}, {}
@@ -65,16 +76,29 @@ class ModelCaseIndex:
             self.ready = True
             return len(self.meta)
 
-    def put(self, items: Iterable[ModelCase]) -> None:
-        """Index (or re-index) published versions; no-op until the index is first built."""
+    def put(self, items: Iterable[ModelCase], generation: int | None = None) -> None:
+        """Index (or re-index) published versions; no-op until the index is first built.
+        ``generation`` is the published generation this process's write produced."""
         with self.lock:
             if self.ready:
                 self._put_many(list(items))
+                self._caught_up(generation)
 
-    def drop(self, mc_ids: Sequence[int]) -> None:
+    def drop(self, mc_ids: Sequence[int], generation: int | None = None) -> None:
         with self.lock:
             if not self.ready:
                 return
+            self._drop(mc_ids)
+            self._caught_up(generation)
+
+    def _caught_up(self, generation: int | None) -> None:
+        """After an in-place update: the index holds ``generation`` only if nobody else wrote between
+        the generation it held and this write; otherwise the next ``ensure`` rebuilds."""
+        if generation is not None and generation == self.generation + 1:
+            self.generation = generation
+
+    def _drop(self, mc_ids: Sequence[int]) -> None:
+        with self.lock:
             entries = [m * ENTRY_SLOTS + s for m in mc_ids for s in range(ENTRY_SLOTS)]
             self.vectors.remove(np.asarray(entries, dtype=np.int64))
             self.lexical.remove(entries)
@@ -85,7 +109,7 @@ class ModelCaseIndex:
     def _put_many(self, items: list[ModelCase]) -> None:
         if not items:
             return
-        self.drop([m.id for m in items])
+        self._drop([m.id for m in items])
         own = self._own_vectors(items)
         entry_ids: list[int] = []
         entry_vecs: list[np.ndarray] = []

@@ -184,10 +184,10 @@ class ModelCaseService:
         if problems:
             raise InvalidInputError(problems, "尚不能发布：" + "；".join(p.describe() for p in problems))
         with self.db.transaction() as conn:
-            self.repo.set_status(conn, mc.id, MCStatus.published, actor.username, mc.version)
+            generation = self.repo.set_status(conn, mc.id, MCStatus.published, actor.username, mc.version)
         published = self.repo.get(mc.id, published=True)
         assert published is not None
-        self.index.put([published])
+        self.index.put([published], generation)
         return published
 
     def retire(self, ref: int | str, actor: Principal = SYSTEM, note: str = "") -> ModelCase:
@@ -196,10 +196,10 @@ class ModelCaseService:
         if mc.status == MCStatus.retired:
             raise ConflictError(f"典型案例 {mc.code} 已停用")
         with self.db.transaction() as conn:
-            self.repo.set_status(conn, mc.id, MCStatus.retired, actor.username, None)
+            generation = self.repo.set_status(conn, mc.id, MCStatus.retired, actor.username, None)
             if note:
                 self.repo.event(conn, mc.id, actor.username, "note", None, note)
-        self.index.drop([mc.id])
+        self.index.drop([mc.id], generation)
         return self.get(mc.id, SYSTEM)
 
     # -- promotion -------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.storage.sql import marks, query_in
 
+# Counted up in ``meta`` by every change of what is published (``set_status``, in the writer's
+# transaction), so each API worker's match index sees another worker's publish or retire.
+PUBLISHED_KEY = "modelcases_published_generation"
+
 _HEAD = (
     "m.id, m.code, m.status, m.current_version, m.published_version, m.created_at, m.updated_at, "
     "m.published_at, m.published_by"
@@ -76,7 +80,8 @@ class ModelCaseRepository:
 
     def set_status(
         self, conn: sqlite3.Connection, mc_id: int, status: MCStatus, actor: str, version: int | None = None
-    ) -> None:
+    ) -> int:
+        """Publish ``version``, or retire / set another status; returns the new published generation."""
         stamp = now()
         if status is MCStatus.published:
             conn.execute(
@@ -87,6 +92,12 @@ class ModelCaseRepository:
         else:
             conn.execute("UPDATE model_cases SET status = ?, updated_at = ? WHERE id = ?", (status.value, stamp, mc_id))
         self.event(conn, mc_id, actor, "publish" if status is MCStatus.published else status.value, version)
+        conn.execute(
+            f"INSERT INTO meta(key, value) VALUES ('{PUBLISHED_KEY}', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        row = conn.execute(f"SELECT value FROM meta WHERE key = '{PUBLISHED_KEY}'").fetchone()
+        return int(row[0])
 
     def event(
         self, conn: sqlite3.Connection, mc_id: int, actor: str, action: str, version: int | None, note: str = ""
@@ -97,6 +108,11 @@ class ModelCaseRepository:
         )
 
     # -- reads -----------------------------------------------------------------------------------
+    def published_generation(self) -> int:
+        """How many times what is published has changed (0 before the first publish)."""
+        row = self.db.query_one(f"SELECT value FROM meta WHERE key = '{PUBLISHED_KEY}'")
+        return int(row[0]) if row else 0
+
     def get(self, mc_id: int, version: int | None = None, published: bool = False) -> ModelCase | None:
         """One version: ``version``, else the published one if ``published``, else the latest."""
         which = "?" if version is not None else ("m.published_version" if published else "m.current_version")

@@ -363,3 +363,31 @@ def test_non_ascii_digits_are_codes_not_ids(client: TestClient, ref: str) -> Non
     # str.isdigit() accepts superscript and full-width digits that int() refuses: once a 500.
     for path in (f"/api/modelcases/{ref}", f"/api/modelcases/{ref}/history", f"/api/modelcases/{ref}/diff?from=1&to=2"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_publish_through_one_worker_is_matched_by_another(
+    service: LeianService, tmp_path: Path, segmenter: Segmenter, request: pytest.FixtureRequest
+) -> None:
+    """``leian serve --workers N``: each worker keeps its own match index; a publish or retire
+    through one is seen by the next look-up on another, without a restart."""
+    worker = LeianService(make_settings(tmp_path), encoder=service.encoder, segmenter=segmenter, open_index=False)
+    request.addfinalizer(worker.close)
+    other = worker.modelcases
+    mcs = service.modelcases
+    assert look_up(other, text="货运平台拖欠司机运费")[1] == []  # the other worker's index is built, empty
+    mc = mcs.create(FREIGHT, HANDLER)
+    mcs.publish(mc.id, REVIEWER)
+    assert look_up(mcs, text="货运平台拖欠司机运费")[1][0].model_case.code == "T-001"
+    assert look_up(other, text="货运平台拖欠司机运费")[1][0].model_case.code == "T-001"
+    mcs.update(mc.id, ModelCaseUpdate(title="网络货运平台拖欠运费的处置"), REVIEWER)
+    mcs.publish(mc.id, REVIEWER)
+    assert look_up(other, text="货运平台拖欠司机运费")[1][0].model_case.data.title == "网络货运平台拖欠运费的处置"
+    other.retire(mc.id, REVIEWER, "政策调整")  # and the other way round
+    assert look_up(mcs, text="货运平台拖欠司机运费")[1] == []
+    # The publishing worker's own writes update its index in place (no rebuild).
+    rebuilds = []
+    original = mcs.index.rebuild
+    mcs.index.rebuild = lambda: rebuilds.append(1) or original()  # type: ignore[method-assign]
+    second = mcs.create(FREIGHT.model_copy(update={"code": "T-002"}), HANDLER)
+    mcs.publish(second.id, REVIEWER)
+    assert look_up(mcs, text="货运平台拖欠司机运费")[1][0].model_case.code == "T-002" and rebuilds == []
