@@ -25,6 +25,7 @@ from kb.settings import Settings
 from kb.storage.cases import CaseRepository
 from kb.storage.db import Database
 from kb.units.catalog import UnitCatalog
+from kb.units.gazetteer import Gazetteer
 from kb.units.rows import bundled_rows
 from kb.units.store import UnitStore
 from kb.users import SYSTEM, Principal
@@ -113,6 +114,7 @@ class Kernel:
         self._units: UnitCatalog | None = None
         self._units_version = self._units_generation = 0
         self._units_lock = threading.Lock()
+        self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     # -- master data -----------------------------------------------------------------------------
     @property
@@ -132,6 +134,15 @@ class Kernel:
             if generation == self._units_generation:  # no write asked for a reload meanwhile
                 self._units, self._units_version = catalog, version
         return catalog
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Place names of the unit catalog, built again when the catalog is (search, routing, guidance)."""
+        catalog = self.units
+        cached = self._gazetteer
+        if cached is None or cached[0] is not catalog:
+            cached = self._gazetteer = (catalog, Gazetteer(catalog))
+        return cached[1]
 
     def reload_units(self) -> UnitCatalog:
         """Read the catalog again (the unit service calls this after every write)."""

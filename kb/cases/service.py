@@ -33,8 +33,6 @@ from kb.privacy import petitioner_key
 from kb.readers import CaseTable, StreamedTable
 from kb.scope import Scope
 from kb.search import Query, hybrid_search
-from kb.units.catalog import UnitCatalog
-from kb.units.gazetteer import Gazetteer
 from kb.users import SYSTEM, Principal
 
 log = logging.getLogger(__name__)
@@ -74,7 +72,6 @@ class CaseService:
         self.settings, self.db, self.cases, self.index = kernel.settings, kernel.db, kernel.cases, kernel.index
         # Item -> score adjustment for a typed query's vector and tokens (set by the composition root: kb.feedback).
         self.feedback_boosts: Callable[[np.ndarray, Sequence[str]], dict[int, float]] | None = None
-        self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -514,16 +511,8 @@ class CaseService:
             depth=self.settings.candidate_depth,
             mode=mode,
             boosts=self.feedback_boosts(query.vector, query.tokens) if typed and self.feedback_boosts else None,
-            is_place=self.gazetteer().is_place,
+            is_place=self.kernel.gazetteer.is_place,  # a hit sharing only place names is not relevant
         )
-
-    def gazetteer(self) -> Gazetteer:
-        """Place names of the unit catalog (a hit sharing only place names is not a relevant one)."""
-        catalog = self.kernel.units
-        cached = self._gazetteer
-        if cached is None or cached[0] is not catalog:
-            cached = self._gazetteer = (catalog, Gazetteer(catalog))
-        return cached[1]
 
     def reindex(self, progress: ProgressFn | None = None, re_encode: bool = False, actor: Principal = SYSTEM) -> int:
         actor.require("system:admin")

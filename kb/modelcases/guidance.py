@@ -153,7 +153,7 @@ def rank(
     fused = fuse(d_ids, d_sc, l_ids, l_sc, method=settings.fusion, dense_weight=weight)
     # RRF scores are tiny (at most 1/61); rescale so the boosts below mean the same for both methods.
     scale = 61.0 if settings.fusion == "rrf" else 1.0
-    places = Gazetteer(svc.kernel.units)
+    places = svc.kernel.gazetteer
     typed = query.case_id is None and query.group_id is None and query.vector is not None
     boosts = (
         svc.feedback_boosts(query.vector, query.tokens)

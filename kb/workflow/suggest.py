@@ -16,8 +16,6 @@ from kb.domain import SearchFilters
 from kb.kernel import Kernel
 from kb.routing_features import terms_from_fields
 from kb.search import Query, hybrid_search
-from kb.units.catalog import UnitCatalog
-from kb.units.gazetteer import Gazetteer
 from kb.workflow import store
 from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
 
@@ -36,7 +34,6 @@ class LiveRouter:
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warm_error: str | None = None
-        self._gazetteer: tuple[UnitCatalog, Gazetteer] | None = None
 
     # -- readiness: fitted at start in the background, reported by health ------------------------
     def warm_up(self) -> None:
@@ -148,16 +145,9 @@ class LiveRouter:
         found = suggestion(column, classes, combined, self.config, basis)
         return self.with_place(found, query.text) if column == "city" else found
 
-    def gazetteer(self) -> Gazetteer:
-        catalog = self.kernel.units
-        cached = self._gazetteer
-        if cached is None or cached[0] is not catalog:
-            cached = self._gazetteer = (catalog, Gazetteer(catalog))
-        return cached[1]
-
     def with_place(self, found: Suggestion, text: str) -> Suggestion:
         """The locality the text names beats the classifier; a disagreement is kept as ``conflict``."""
-        place = self.gazetteer().city_in(text)
+        place = self.kernel.gazetteer.city_in(text)
         if place is None:
             return found
         model = found.value

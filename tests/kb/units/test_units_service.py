@@ -42,11 +42,14 @@ def test_add_is_for_administrators_audited_and_visible_at_once(service: LeianSer
     with pytest.raises(PermissionDeniedError):
         service.units.add("深汕特别合作区", "district", "深圳市", actor=HANDLER)
     assert service.kernel.units.get("深汕特别合作区") is None
+    places = service.kernel.gazetteer
+    assert not places.is_place("深汕特别合作区") and service.kernel.gazetteer is places  # one per catalog
 
     unit = service.units.add("深汕特别合作区", "区县", "深圳", aliases=["深汕"], actor=ADMIN)
     assert (unit.name, unit.kind, unit.parent, unit.aliases) == ("深汕特别合作区", "district", "深圳市", ("深汕",))
     assert service.kernel.units.city_of("深汕") == "深圳市"
     assert service.kernel.units is service.kernel.units  # read again once after the write, then cached
+    assert service.kernel.gazetteer is not places and service.kernel.gazetteer.is_place("深汕特别合作区")
     assert "深汕特别合作区" in [u.name for u in service.units.list(parent="深圳市")]
     events, _ = service.audit.query(AuditFilter(action="units"))
     assert [(e["action"], e["username"], e["record_id"]) for e in events] == [("units.add", "root", "深汕特别合作区")]
