@@ -23,18 +23,17 @@ today's date) is keyed on the day and cannot outlive it.
 The counter is read *before* the ids: a write that commits in between leaves ids newer than the
 counter they are stored under, and the next lookup sees the moved counter and recomputes; a
 cached list is never older than its counter. The cache is bounded in bytes (least recently used
-first out). A database whose ``filter_generation`` row is missing (a write path this module does
-not know) is never cached.
+first out: ``indexing.lru.VersionedLRU``). A database whose ``filter_generation`` row is missing (a
+write path this module does not know) is never cached.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import numpy as np
 
+from indexing.lru import VersionedLRU
 from kb.storage.db import Database
 from kb.storage.migrate import Migration
 
@@ -98,49 +97,34 @@ class FilterCache:
     """Sorted, read-only id arrays by filter key, valid for one value of the filter generation."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.generation: int | None = None
+        # ordered: a reader that saw an older counter than another thread neither drops nor fills it.
+        self._lists: VersionedLRU[Hashable, np.ndarray] = VersionedLRU(max_bytes, ordered=True)
         self.hits = self.misses = 0
-        self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int | None:
+        return self._lists.version
+
+    @property
+    def max_bytes(self) -> int:
+        return self._lists.max_bytes
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._lists)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
+        self._lists.clear()
 
     def ids(self, db: Database, key: Hashable, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """The ids of ``key``: cached while the generation holds, else ``compute()`` (and kept)."""
         generation = read_filter_generation(db)  # before the ids: see the module docstring
-        if generation is None:
-            self.misses += 1
-            return compute()
-        with self._lock:
-            if self.generation is not None and generation < self.generation:
-                stale = True  # a reader that saw an older counter than another thread: no caching
-            else:
-                stale = False
-                if generation != self.generation:
-                    self._items.clear()
-                    self._bytes = 0
-                    self.generation = generation
-            found = None if stale else self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return found
+        found = None if generation is None else self._lists.get(generation, key)
+        if found is not None:
+            self.hits += 1
+            return found
         self.misses += 1
         ids = compute()
-        ids.setflags(write=False)  # shared by every caller until the generation moves
-        with self._lock:
-            if self.generation == generation and key not in self._items and ids.nbytes <= self.max_bytes:
-                self._items[key] = ids
-                self._bytes += ids.nbytes
-                while self._bytes > self.max_bytes:
-                    _, dropped = self._items.popitem(last=False)
-                    self._bytes -= dropped.nbytes
+        if generation is not None:
+            ids.setflags(write=False)  # shared by every caller until the generation moves
+            self._lists.put(generation, key, ids, ids.nbytes)
         return ids
