@@ -84,7 +84,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lock = None
         if app.state.service is None:
-            opened = settings or load_settings()
+            # A CLI command may open the data directory while this server runs (`leian ingest`):
+            # the index follows the change log and one process writes the index files.
+            opened = (settings or load_settings()).with_(shared_index=True)
             if opened.api_workers == 1:
                 # The serving process holds the data directory's lock: `leian restore` refuses
                 # meanwhile. With several workers their parent holds it (api/cli/cases.py).

@@ -65,7 +65,8 @@ class CaseIndex:
     COMPACT_FRACTION = 0.10
     COMPACT_MIN_ROWS = 1000
     COMPACT_MAX_BYTES = 64 << 20
-    # Several serving processes (``Settings.api_workers`` > 1): each polls the database's change log
+    # Several processes (``Settings.api_workers`` > 1, or ``shared_index``: a server, and a CLI
+    # command beside it): each polls the database's change log
     # this often (and before every search), and the one holding the saver lock writes a snapshot of
     # its memory at most this often while it has changes the files lack (and at exit).
     POLL_SECONDS = 1.0
@@ -102,7 +103,7 @@ class CaseIndex:
         # Several serving processes share the data directory: nobody appends to the journal (two
         # appenders would interleave records), only the holder of the saver lock writes snapshots,
         # and every process applies the others' writes from the change log (``catch_up``).
-        self.shared = settings.api_workers > 1
+        self.shared = settings.api_workers > 1 or settings.shared_index
         self._catch_lock = threading.Lock()
         self._local_seq = 0  # counts this process's own changes (a catch-up read before one is redone)
         self._saver: Any = None  # the open saver lock file while this process holds it

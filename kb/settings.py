@@ -94,6 +94,11 @@ class Settings:
     # indexes in step with the others' writes through the database's change log (kb/indexer.py
     # ``catch_up``) and only one of them writes the index files (docs/deploy.md "API workers").
     api_workers: int = 1
+    # Whether other processes may open this data directory while this one runs: `leian serve` (any
+    # number of workers) and a CLI command started while a server runs. The index then follows the
+    # change log and only the saver-lock holder writes the index files, as with several workers.
+    # Set by those doors (LEIAN_SHARED_INDEX for any other process that opens the directory beside one).
+    shared_index: bool = False
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -220,6 +225,7 @@ ENV: dict[str, str] = {
     "import_strict": "LEIAN_IMPORT_STRICT",
     "feedback_ranking": "LEIAN_FEEDBACK_RANKING",
     "ingest_workers_by_load": "LEIAN_INGEST_WORKERS_BY_LOAD",
+    "shared_index": "LEIAN_SHARED_INDEX",
     "resolved_statuses": "LEIAN_RESOLVED_STATUSES",
     "repeat_window_days": "LEIAN_REPEAT_WINDOW_DAYS",
     "rate_min_cases": "LEIAN_RATE_MIN_CASES",
@@ -310,7 +316,7 @@ def problems(values: Mapping[str, object], from_env: Collection[str] = ()) -> li
     url = values["database_url"]
     if url is not None and not (isinstance(url, str) and url.startswith(("postgresql://", "postgres://"))):
         bad("database_url", " postgresql://用户@主机:端口/数据库 形式的地址（不设则使用数据目录中的 SQLite）")
-    for flag in ("import_strict", "feedback_ranking", "ingest_workers_by_load"):
+    for flag in ("import_strict", "feedback_ranking", "ingest_workers_by_load", "shared_index"):
         if not isinstance(values[flag], bool):
             bad(flag, " true/false（或 1/0、yes/no）")
     return out
@@ -434,6 +440,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     values["ingest_workers_by_load"] = _flag(env, ENV["ingest_workers_by_load"], base.ingest_workers_by_load)
     values["max_decompressed_bytes"] = _number(env, ENV["max_decompressed_bytes"], base.max_decompressed_bytes)
     values["api_workers"] = _number(env, ENV["api_workers"], base.api_workers)
+    values["shared_index"] = _flag(env, ENV["shared_index"], base.shared_index)
     unknown = sorted(set(overrides) - set(ENV))
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(unknown)}")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from api.cli.zh import install_catalog
+from kb.backup import serving
 from kb.errors import LeianError, NotFoundError
 from kb.service import LeianService
 from kb.settings import Settings, load_settings
@@ -52,6 +53,8 @@ def settings_from(ctx: click.Context) -> Settings:
 @contextmanager
 def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) -> Iterator[LeianService]:
     settings = settings_from(ctx)
+    if serving(settings):  # beside a running `leian serve`: follow its writes, leave it the index files
+        settings = settings.with_(shared_index=True)
     if workers is not None:
         settings = settings.with_(ingest_workers=workers, ingest_workers_by_load=False)  # chosen: kept as given
     service = LeianService(settings, **kwargs)
