@@ -8,6 +8,7 @@
                                                             # within the demo bounds on the dev corpus
     python -m bench.group_grain floor --dir /tmp/leian-dev  # choose remainder_floor (the pool pass) the same
                                                             # way; NMI vs domain of groups and of families
+    python -m bench.group_grain family_k                    # coarser families: k chosen by silhouette (no labels)
     python -m bench.group_grain names --dir /tmp/leian-dev  # choose the name pass (name_agreement /
                                                             # name_floor) with honest held-out scoring
 
@@ -366,6 +367,53 @@ def names_pass(cache: Path, directory: Path, params: dict[str, Any], folds: int 
     return {"reference": reference, "candidates": table, "folds": per_fold, "held_out": held}
 
 
+FAMILY_KS = (3, 5, 7, 10, 15, 20, 30, 50, 80, 120, 200, 300)
+
+
+def family_k(cache: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """Families coarser than the product's: the real board's group centroids (family view, L2-normalised)
+    cut into k families by average (cosine) or Ward linkage, for each k in ``FAMILY_KS``; the k an
+    unsupervised criterion picks (highest silhouette of the centroids, labels never looked at) and
+    NMI vs domain of every k (the labelled rows; pooled rows are singletons, as in ``leian eval``)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import silhouette_score
+
+    from indexing.clustering import family_view
+
+    lv, lt, domains, uv, ut = bg.real_data(cache)
+    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
+    nu = len(uv)
+    model = HybridClusterer(**params).fit(vectors, tokens)
+    labels = model.labels_
+    fx = family_view(model.features_.transform(vectors, tokens))
+    k = int(labels.max(initial=-1)) + 1
+    c = np.vstack([fx[labels == j].mean(axis=0) for j in range(k)])
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    product = row_families(model, model.features_.transform(vectors, tokens))
+    out: dict[str, Any] = {
+        "groups": k,
+        "nmi_groups": round(clustering_metrics(domains, labels[nu:].tolist())["NMI"], 3),
+        "product_families": len(set(product[product >= 0].tolist())),
+        "nmi_product_families": round(clustering_metrics(domains, product[nu:].tolist())["NMI"], 3),
+    }
+    for method, tree in (("average", linkage(c, "average", metric="cosine")), ("ward", linkage(c, "ward"))):
+        rows = []
+        for kk in FAMILY_KS:
+            cut = fcluster(tree, kk, criterion="maxclust") - 1
+            fam = np.where(labels >= 0, cut[np.maximum(labels, 0)], -1)
+            rows.append(
+                {
+                    "k": kk,
+                    "silhouette": round(float(silhouette_score(c, cut, metric="cosine")), 3),
+                    "nmi_vs_domain": round(clustering_metrics(domains, fam[nu:].tolist())["NMI"], 3),
+                    "family_purity_vs_domain": round(bg.purity(domains, fam[nu:]), 3),
+                }
+            )
+        best = max(rows, key=lambda r: r["silhouette"])
+        out[method] = {"by_k": rows, "silhouette_choice": best}
+    return out
+
+
 def pair_precision(truth: list[str], labels: np.ndarray) -> float:
     """Share of pairs of grouped rows in one group that share the truth label (1.0 with no pairs)."""
     same = pairs = 0
@@ -380,7 +428,7 @@ def pair_precision(truth: list[str], labels: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["samples", "dev", "sweep", "real", "remainder", "floor", "names"])
+    ap.add_argument("part", choices=["samples", "dev", "sweep", "real", "remainder", "floor", "names", "family_k"])
     ap.add_argument("--dir", type=Path, default=REPO / "data/samples")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/leian-grain"))
     ap.add_argument("--baseline", action="store_true", help="issue-4 defaults (one level, 0.4, no names)")
@@ -394,6 +442,8 @@ def main(argv: list[str] | None = None) -> None:
         out = remainder(args.cache, args.dir, params)
     elif args.part == "floor":
         out = floor(args.cache, args.dir, params)
+    elif args.part == "family_k":
+        out = family_k(args.cache, params)
     elif args.part == "names":
         out = names_pass(args.cache, args.dir, params)
     elif args.part == "sweep":
