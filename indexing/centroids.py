@@ -2,14 +2,58 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
-def assign(vectors: np.ndarray, centroids: np.ndarray, threshold: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class NameRule:
+    """Second chance for a case below every bar (issue 19): the names it mentions agree with a group's.
+
+    The last ``dims`` feature columns are the name block (``indexing.clustering.HybridFeatures``),
+    scaled by ``sqrt(weight)`` in a row that names something, so a case's name block dotted with a
+    centroid's, divided by ``weight``, is the average name cosine between the case and the group's
+    members (members naming nothing count 0). A case below every bar joins the group its names
+    agree with most when that agreement is at least ``agreement`` and its average similarity to the
+    members (all features) is at least ``floor``. Derived from the centroid alone: the same rule
+    runs in discovery's pool pass, sampled fits, ingest and re-discovery.
+    """
+
+    dims: int
+    weight: float
+    agreement: float
+    floor: float
+
+    def agreement_with(self, vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+        """Average name cosine of each row with each group's members (rows x groups)."""
+        v = np.asarray(vectors, np.float32)[:, -self.dims :]
+        return (v @ np.asarray(centroids, np.float32)[:, -self.dims :].T) / self.weight
+
+    def apply(
+        self, vectors: np.ndarray, centroids: np.ndarray, sims: np.ndarray, labels: np.ndarray, scores: np.ndarray
+    ) -> None:
+        """Give rows left at -1 the group their names agree with (in place; ``sims`` rows x groups)."""
+        v = np.asarray(vectors, np.float32)
+        rows = np.flatnonzero((labels < 0) & (np.linalg.norm(v[:, -self.dims :], axis=1) > 1e-6))
+        if len(rows) == 0:
+            return
+        agree = self.agreement_with(v[rows], centroids)
+        best = agree.argmax(axis=1)
+        sim = sims[rows, best]
+        ok = (agree[np.arange(len(rows)), best] >= self.agreement) & (sim >= self.floor)
+        labels[rows[ok]] = best[ok]
+        scores[rows[ok]] = sim[ok]
+
+
+def assign(
+    vectors: np.ndarray, centroids: np.ndarray, threshold: float | np.ndarray, names: NameRule | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centroid per row (by dot product) or -1 below ``threshold``; returns (labels, scores).
 
     Centroids are unnormalised member means, so a score is the average similarity to the members.
-    ``threshold`` is one bar for every group or one per centroid (``bars``).
+    ``threshold`` is one bar for every group or one per centroid (``bars``). With ``names``, a row
+    below every bar may still join the group whose members' names it shares (``NameRule``).
     """
     if len(centroids) == 0 or len(vectors) == 0:
         return np.full(len(vectors), -1, np.int64), np.zeros(len(vectors), np.float32)
@@ -18,7 +62,11 @@ def assign(vectors: np.ndarray, centroids: np.ndarray, threshold: float | np.nda
     scores = sims[np.arange(len(best)), best]
     bar = np.asarray(threshold, np.float32)
     bar = bar[best] if bar.ndim else bar
-    return np.where(scores >= bar, best, -1).astype(np.int64), scores.astype(np.float32)
+    labels = np.where(scores >= bar, best, -1).astype(np.int64)
+    scores = scores.astype(np.float32)
+    if names is not None:
+        names.apply(vectors, centroids, sims, labels, scores)
+    return labels, scores
 
 
 def bars(centroids: np.ndarray, threshold: float, family_threshold: float | None) -> np.ndarray | float:

@@ -30,7 +30,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
-from indexing.centroids import assign, bars
+from indexing.centroids import NameRule, assign, bars
 from indexing.entities import names
 from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
@@ -59,6 +59,11 @@ REMAINDER_SHARE = 0.3
 # the demo bounds checked on a samplegen dev corpus (bench/group_grain.py floor; docs/groups.md
 # "Pool pass").
 REMAINDER_FLOOR: float | None = 0.25
+# Name pass (indexing.centroids.NameRule): a case below every bar joins the group whose members'
+# names it shares on average at least NAME_AGREEMENT, if its similarity to them reaches NAME_FLOOR;
+# None = off. Chosen by held-out folds of the real messages (bench/group_grain.py names).
+NAME_AGREEMENT: float | None = None
+NAME_FLOOR = 0.3
 
 
 def remainder_bar(
@@ -69,6 +74,13 @@ def remainder_bar(
     if family_threshold is None or remainder_share is None:
         return None
     return family_threshold if remainder_floor is None else remainder_floor
+
+
+def name_rule(entity_weight: float, agreement: float | None, floor: float) -> NameRule | None:
+    """The name pass for features with a name block of ``entity_weight`` (None when off)."""
+    if agreement is None or entity_weight <= 0:
+        return None
+    return NameRule(ENTITY_DIMS, entity_weight, agreement, floor)
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
@@ -269,6 +281,8 @@ class HybridClusterer:
         family_threshold: float | None = 0.4,
         remainder_share: float | None = REMAINDER_SHARE,
         remainder_floor: float | None = REMAINDER_FLOOR,
+        name_agreement: float | None = NAME_AGREEMENT,
+        name_floor: float = NAME_FLOOR,
     ) -> None:
         self.threshold, self.min_size, self.cell_size, self.seed = threshold, min_size, cell_size, seed
         # Two levels (issue 19): with family_threshold set, families are clustered first at that
@@ -281,6 +295,8 @@ class HybridClusterer:
         self.remainder_share = remainder_share
         # The bar of those remainder groups (pool pass, ingest, re-discovery); None = family_threshold.
         self.remainder_floor = remainder_floor
+        # Name pass (``name_rule``): None = off.
+        self.name_agreement, self.name_floor = name_agreement, name_floor
         # Called with (cells done, cells in all) while clustering directly: progress for long runs.
         self.on_cell: Callable[[int, int], None] | None = None
         # BLAS threads: oversubscribed OpenBLAS ran small SVDs ~15x slower than one thread on a busy host.
@@ -332,6 +348,10 @@ class HybridClusterer:
         fam = remainder_bar(self.family_threshold, self.remainder_share, self.remainder_floor)
         return bars(centroids, self.threshold, fam)
 
+    def name_rule(self) -> NameRule | None:
+        """The name pass (``indexing.centroids.NameRule``) of this clusterer, None when off or without names."""
+        return name_rule(self.entity_weight, self.name_agreement, self.name_floor)
+
     def family_view(self, x: np.ndarray) -> np.ndarray:
         """Features without the name block (see ``family_view``) when this clusterer uses names."""
         return family_view(x) if self.entity_weight > 0 else np.asarray(x, np.float32)
@@ -375,6 +395,12 @@ class HybridClusterer:
             # the family remainders at remainder_floor (``bars``), matter groups at their threshold.
             pool = np.flatnonzero(families < 0 if self.remainder_floor is None else labels < 0)
             labels[pool] = assign(x[pool], centroids, self.bars(centroids))[0]
+            rule = self.name_rule()
+            if rule is not None:  # name pass: still pooled, names agree with a group's members
+                pool = np.flatnonzero(labels < 0)
+                k = int(labels.max(initial=-1)) + 1
+                joined = np.vstack([x[labels == j].mean(axis=0) for j in range(k)])
+                labels[pool] = assign(x[pool], joined, np.inf, names=rule)[0]
         return labels, family_of
 
     def _partition(self, x: np.ndarray, threshold: float, report: bool = True) -> np.ndarray:

@@ -73,6 +73,7 @@ def rediscover(
         mean = x[rows].mean(axis=0)
         # A family remainder group (cohesion below the matter bar) keeps members at the family's bar.
         stays = (x[rows] @ mean >= _bars(clusterer, mean[None, :], assign_threshold)) | fixed[rows]
+        stays |= _names_agree(clusterer, x[rows], mean)
         if stays.sum() < clusterer.min_size and not fixed[rows].any():
             dissolved[g] = rows.tolist()
             labels[rows] = -1
@@ -114,7 +115,8 @@ def rediscover(
         rest = loose[labels[loose] < 0]
         if len(rest) and targets:
             means = _means(x, labels, targets)
-            near, _ = assign(x[rest], means, _bars(clusterer, means, assign_threshold))
+            bar = _bars(clusterer, means, assign_threshold)
+            near, _ = assign(x[rest], means, bar, names=clusterer.name_rule())
             labels[rest] = np.where(near >= 0, np.asarray(targets)[np.maximum(near, 0)], -1)
     out.kept = sorted(kept)
     out.retired = sorted(g for g in dissolved if g not in kept)
@@ -126,6 +128,20 @@ def _bars(clusterer: HybridClusterer, means: np.ndarray, assign_threshold: float
     """``assign_threshold`` for matter groups, the family's bar (if lower) for family remainders."""
     b = np.broadcast_to(np.asarray(clusterer.bars(means), np.float32), (len(means),))
     return np.where(b < clusterer.threshold, np.minimum(b, assign_threshold), assign_threshold).astype(np.float32)
+
+
+def _names_agree(clusterer: HybridClusterer, rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Members that would join their group by the name pass (``NameRule``) if they were loose: the
+    agreement is with the other members (the row's own names left out of the mean)."""
+    rule = clusterer.name_rule()
+    n = len(rows)
+    if rule is None or n < 2:
+        return np.zeros(n, bool)
+    names = rows[:, -rule.dims :]
+    own = np.einsum("ij,ij->i", names, names)
+    agree = (n * (names @ mean[-rule.dims :]) - own) / (n - 1) / rule.weight
+    sim = (n * (rows @ mean) - np.einsum("ij,ij->i", rows, rows)) / (n - 1)
+    return (own > 1e-12) & (agree >= rule.agreement) & (sim >= rule.floor)
 
 
 def _one_level(clusterer: HybridClusterer) -> HybridClusterer:

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 from scipy import sparse
 
-from indexing.centroids import assign
+from indexing.centroids import NameRule, assign
 
 
 class DirectFit(Protocol):
@@ -33,6 +33,8 @@ class DirectFit(Protocol):
     def fit_direct(self, features: np.ndarray) -> object: ...
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float: ...
+
+    def name_rule(self) -> NameRule | None: ...
 
 
 SampleMode = Literal["random", "recent"]
@@ -69,6 +71,7 @@ def fit_sampled(
     clusterer.fit_direct(rows_features(rows))
     centroids = clusterer.centroids_
     bar = clusterer.bars(centroids)  # family remainder groups (issue 19) keep the family's bar
+    rule = clusterer.name_rule()  # and a case below every bar may join by the names it shares
     labels = np.full(n, -1, np.int64)
     labels[rows] = clusterer.labels_
     k = len(centroids)
@@ -78,7 +81,7 @@ def fit_sampled(
     for start in range(0, len(rest), batch):
         idx = rest[start : start + batch]
         x = rows_features(idx)
-        lab, _ = assign(x, centroids, bar)
+        lab, _ = assign(x, centroids, bar, names=rule)
         labels[idx] = lab
         hit = lab >= 0
         if k and hit.any():

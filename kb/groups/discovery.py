@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from indexing.centroids import bars
+from indexing.centroids import NameRule, bars
 from indexing.clustering import (
+    NAME_AGREEMENT,
+    NAME_FLOOR,
     REMAINDER_FLOOR,
     REMAINDER_SHARE,
     HybridClusterer,
@@ -21,6 +23,7 @@ from indexing.clustering import (
     ctfidf_keywords,
     family_view,
     match_groups,
+    name_rule,
     remainder_bar,
 )
 from indexing.entities import names
@@ -69,6 +72,11 @@ class GroupParams:
     # Bar to join a family remainder group: the pool pass after discovery, ingest and re-discovery
     # (indexing.clustering.REMAINDER_FLOOR; None = family_threshold).
     remainder_floor: float | None = REMAINDER_FLOOR
+    # Name pass: a case below every bar joins the group whose members' names it shares (average
+    # name cosine >= name_agreement) at similarity >= name_floor (indexing.centroids.NameRule;
+    # indexing.clustering.NAME_AGREEMENT; None = off).
+    name_agreement: float | None = NAME_AGREEMENT
+    name_floor: float = NAME_FLOOR
 
     def clusterer_options(self) -> dict[str, Any]:
         """The keyword arguments of ``HybridClusterer`` (and ``cluster_levels``) these parameters set."""
@@ -83,6 +91,8 @@ class GroupParams:
             "family_threshold": self.family_threshold,
             "remainder_share": self.remainder_share,
             "remainder_floor": self.remainder_floor,
+            "name_agreement": self.name_agreement,
+            "name_floor": self.name_floor,
         }
 
     def clusterer(self) -> HybridClusterer:
@@ -93,6 +103,10 @@ class GroupParams:
         fam = remainder_bar(self.family_threshold, self.remainder_share, self.remainder_floor)
         b = np.broadcast_to(np.asarray(bars(centroids, self.threshold, fam), np.float32), (len(centroids),))
         return np.where(b < self.threshold, np.minimum(b, self.assign_threshold), self.assign_threshold)
+
+    def name_rule(self) -> NameRule | None:
+        """The name pass on ingest (the clusterer's ``name_rule``)."""
+        return name_rule(self.entity_weight, self.name_agreement, self.name_floor)
 
     def features(self) -> HybridFeatures:
         """An unfitted feature model with these weights."""

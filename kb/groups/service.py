@@ -133,7 +133,7 @@ class GroupService:
         if not gids or not fresh:
             return
         x = model.transform(batch.vectors[fresh], [batch.tokens[k] for k in fresh])
-        labels, scores = assign(x, centroids, self.params.bars(centroids))
+        labels, scores = assign(x, centroids, self.params.bars(centroids), names=self.params.name_rule())
         rows = [
             (batch.ids[k], gids[lab], "assigned", float(s))
             for k, lab, s in zip(fresh, labels, scores, strict=True)
