@@ -112,6 +112,10 @@ def test_pruning_skips_terms_and_rows() -> None:
 
 
 def test_compiled_accumulation_is_bit_equal_to_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_loop = lexical.compiled_scatter()
+    if fast_loop is None:
+        pytest.skip("numba is not installed (the fast extra)")
+    monkeypatch.setattr(lexical, "_scatter", fast_loop)
     rng = random.Random(9)
     index = BM25Index.build(docs(rng, 3000).items())
     qs = queries(rng, 20)
