@@ -54,6 +54,61 @@ def fuse(
     """
     if method not in FUSION_METHODS:
         raise ValueError(f"unknown fusion '{method}'; choose one of {FUSION_METHODS}")
+    d_ids = np.asarray(dense_ids, dtype=np.int64).reshape(-1)
+    l_ids = np.asarray(lex_ids, dtype=np.int64).reshape(-1)
+    nd, nl = d_ids.shape[0], l_ids.shape[0]
+    ids, inverse = np.unique(np.concatenate([d_ids, l_ids]), return_inverse=True)
+    if np.unique(inverse[:nd]).shape[0] < nd or np.unique(inverse[nd:]).shape[0] < nl:
+        # An id twice in one list: the dictionaries' rule (its last place counts once).
+        return _fuse_dicts(dense_ids, dense_scores, lex_ids, lex_scores, method, dense_weight, rrf_k, limit)
+    w = dense_weight
+    # The same float64 operations, in the same order per id, as ``_fuse_dicts`` (0 + dense + lexical).
+    if method == "rrf":
+        d_part = w / (rrf_k + np.arange(1, nd + 1))
+        l_part = (1 - w) / (rrf_k + np.arange(1, nl + 1))
+    else:
+        d_part = w * _minmax(dense_scores).astype(np.float64)
+        l_part = (1 - w) * _minmax(lex_scores).astype(np.float64)
+    fused = np.zeros(ids.shape[0], dtype=np.float64)
+    fused[inverse[:nd]] += d_part
+    fused[inverse[nd:]] += l_part
+    order = np.lexsort((ids, -fused))
+    if limit is not None:
+        order = order[: max(limit, 0)]
+    d_at = np.full(ids.shape[0], -1, dtype=np.int64)
+    d_at[inverse[:nd]] = np.arange(nd)
+    l_at = np.full(ids.shape[0], -1, dtype=np.int64)
+    l_at[inverse[nd:]] = np.arange(nl)
+    d_list, l_list = np.asarray(dense_scores).tolist(), np.asarray(lex_scores).tolist()
+    out = []
+    for i, score, d, lx in zip(
+        ids[order].tolist(), fused[order].tolist(), d_at[order].tolist(), l_at[order].tolist(), strict=True
+    ):
+        out.append(
+            Fused(
+                i,
+                score,
+                d_list[d] if d >= 0 else None,
+                l_list[lx] if lx >= 0 else None,
+                d + 1 if d >= 0 else None,
+                lx + 1 if lx >= 0 else None,
+            )
+        )
+    return out
+
+
+def _fuse_dicts(
+    dense_ids: np.ndarray,
+    dense_scores: np.ndarray,
+    lex_ids: np.ndarray,
+    lex_scores: np.ndarray,
+    method: str,
+    dense_weight: float,
+    rrf_k: int,
+    limit: int | None,
+) -> list[Fused]:
+    """``fuse`` by dictionaries, one id at a time (the earlier implementation; lists with repeated
+    ids, and the reference in tests/indexing/test_fusion.py)."""
     d_rank, l_rank = _ranks(dense_ids.tolist()), _ranks(lex_ids.tolist())
     d_score = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
     l_score = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))

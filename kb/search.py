@@ -291,19 +291,16 @@ def hybrid_search(
     if boosts:  # relevance marks of this deployment (kb.feedback.store.boosts) reorder the pool
         fused = apply_boosts(fused, boosts, k)
     ids = [f.id for f in fused]
-    cases = index.cases.get_many(ids)
-    tokens = index.cases.tokens_for(ids)
+    found = index.cases.get_many_with_tokens(ids)  # one query for the hits and their tokens
     hits = []
     idf: dict[str, float] = {}
     for f in fused:
-        case = cases.get(f.id)
-        if case is None:  # deleted between ranking and fetch
+        if f.id not in found:  # deleted between ranking and fetch
             continue
+        case, case_tokens = found[f.id]
         # A petitioner's name is personal data, never a reason to show.
         names = {n for n in (case.petitioner_name, query.source.petitioner_name if query.source else None) if n}
-        terms = [
-            t for t in key_terms(query.tokens, tokens.get(f.id, []), index, idf=idf) if not any(t in n for n in names)
-        ]
+        terms = [t for t in key_terms(query.tokens, case_tokens, index, idf=idf) if not any(t in n for n in names)]
         reasons = explain(case, query, f.dense, terms)
         if boosts and f.id in boosts:
             reasons.append(feedback_reason(boosts[f.id]))

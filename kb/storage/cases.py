@@ -116,6 +116,12 @@ class CaseRepository:
         rows = query_in(self.db, f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({{marks}})", ids)
         return {row["id"]: self._case(row) for row in rows}
 
+    def get_many_with_tokens(self, ids: Sequence[int]) -> dict[int, tuple[Case, list[str]]]:
+        """``get_many`` and ``tokens_for`` in one query (a search's hits and their shared terms)."""
+        rows = query_in(self.db, f"SELECT {CASE_COLUMNS}, tokens FROM cases WHERE id IN ({{marks}})", ids)
+        today = self.clock.today()
+        return {row["id"]: (row_to_case(row, today), (row["tokens"] or "").split()) for row in rows}
+
     def content_hash(self, case_id: int) -> str | None:
         row = self.db.query_one("SELECT content_hash FROM cases WHERE id = ?", (case_id,))
         return str(row[0]) if row else None

@@ -207,8 +207,7 @@ class ReferenceBM25:
         extra: Mapping[str, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = self.scores(tokens, allowed, extra)
-        if ids.shape[0] > k:
-            part = np.argpartition(-scores, k - 1)[:k]
-            ids, scores = ids[part], scores[part]
-        order = np.lexsort((ids, -scores))
+        # Every document ordered, ties on the smaller id, also at the k-th place (``argpartition``
+        # left a tie there to chance).
+        order = np.lexsort((ids, -scores))[:k]
         return ids[order], scores[order]

@@ -23,3 +23,25 @@ def test_a_limited_fusion_is_the_head_of_the_full_ranking(method: str) -> None:
         for limit in (0, 1, 5, 11, 200):
             head = fuse(dense_ids, dense_scores, lex_ids, lex_scores, method=method, dense_weight=0.6, limit=limit)
             assert head == full[:limit]
+
+
+def test_vectorised_fuse_equals_the_dictionaries() -> None:
+    # The array implementation gives the same ids, scores (to the bit), ranks and order as the
+    # earlier one-id-at-a-time implementation, ties (equal scores, overlapping lists) included.
+    import random
+
+    from indexing.fusion import _fuse_dicts
+
+    rng = random.Random(4)
+    for _ in range(200):
+        nd, nl = rng.randint(0, 60), rng.randint(0, 60)
+        d_ids = np.array(rng.sample(range(1, 120), nd), dtype=np.int64)
+        l_ids = np.array(rng.sample(range(1, 120), nl), dtype=np.int64)
+        d_scores = np.round(np.sort(np.array([rng.choice([0.5, 0.7, rng.random()]) for _ in range(nd)]))[::-1], 6)
+        l_scores = np.sort(np.array([rng.choice([3.0, rng.random() * 9]) for _ in range(nl)], dtype=np.float32))[::-1]
+        for method in ("rrf", "linear"):
+            w = rng.choice([0.0, 0.4, 0.5, 1.0])
+            limit = rng.choice([None, 0, 1, 6, 11, 500])
+            got = fuse(d_ids, d_scores, l_ids, l_scores, method=method, dense_weight=w, limit=limit)
+            want = _fuse_dicts(d_ids, d_scores, l_ids, l_scores, method, w, 60, limit)
+            assert got == want
