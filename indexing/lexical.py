@@ -25,13 +25,14 @@ import tempfile
 import threading
 import zlib
 from array import array
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from indexing.lru import VersionedLRU
 from indexing.vectors.base import id_mask
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,7 @@ class _Segment:
         self.n_terms = int(self.inv_indptr.shape[0]) - 1
         # Each queried term's saturated tf column, valid for one (k1, b, avgdl): the segment's
         # documents never change, so only a new average length (any write) invalidates it.
-        self._sat: OrderedDict[int, tuple[np.ndarray, float]] = OrderedDict()
-        self._sat_key: tuple[float, float, float] | None = None
-        self._sat_bytes = 0
-        self._sat_lock = threading.Lock()
+        self._sat: VersionedLRU[int, tuple[np.ndarray, float]] = VersionedLRU(SATURATION_CACHE_BYTES)
         self.last_prune: tuple[int, int, int, int] | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -167,23 +165,12 @@ class _Segment:
     ) -> tuple[np.ndarray, float]:
         """``saturated`` and its largest value (the term's bound in ``top_depth``), cached together."""
         key = (k1, b, avgdl)
-        with self._sat_lock:
-            if self._sat_key != key:
-                self._sat.clear()
-                self._sat_key, self._sat_bytes = key, 0
-            hit = self._sat.get(tid)
-            if hit is not None:
-                self._sat.move_to_end(tid)
-                return hit
+        hit = self._sat.get(key, tid)
+        if hit is not None:
+            return hit
         sat = _saturate(self.inv_tfs[start:stop], self.lengths[self.inv_docs[start:stop]], k1, b, avgdl)
         found = (sat, float(sat.max()) if sat.shape[0] else 0.0)
-        with self._sat_lock:
-            if self._sat_key == key and tid not in self._sat and sat.nbytes <= SATURATION_CACHE_BYTES:
-                self._sat[tid] = found
-                self._sat_bytes += sat.nbytes
-                while self._sat_bytes > SATURATION_CACHE_BYTES:
-                    _, (old, _) = self._sat.popitem(last=False)
-                    self._sat_bytes -= old.nbytes
+        self._sat.put(key, tid, found, sat.nbytes)
         return found
 
     def top_depth(

@@ -125,34 +125,39 @@ def test_cached_saturation_gives_bit_equal_scores_across_writes_and_evictions(mo
     docs = {i: rng.choices(vocab, k=rng.randint(3, 20)) for i in range(1, 400)}
     queries = [rng.choices(vocab, k=rng.randint(1, 8)) for _ in range(30)]
 
-    def uncached(index: BM25Index, query: list[str]) -> dict[int, float]:
+    def bound(index: BM25Index, max_bytes: int) -> None:
+        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", max_bytes)  # segments a write builds
         for seg, _ in index._segments():
-            seg._sat_key = None
-        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", 0)  # nothing is kept
+            seg._sat.max_bytes = max_bytes
+
+    def uncached(index: BM25Index, query: list[str]) -> dict[int, float]:
+        kept = {id(seg): (seg._sat, seg._sat.max_bytes) for seg, _ in index._segments()}
+        for seg, _ in index._segments():
+            seg._sat = type(seg._sat)(0)  # nothing is kept
         try:
             return as_dict(index, query)
         finally:
-            monkeypatch.undo()
+            for seg, _ in index._segments():
+                seg._sat = kept[id(seg)][0]
 
     index = BM25Index(compact_ratio=0.05)
     index.add_many(list(docs.items())[:300])
     for cap in (128 << 20, 600):  # everything cached; a cap that evicts on almost every term
-        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
+        bound(index, cap)
         for query in queries:
             cold = as_dict(index, query)
             assert as_dict(index, query) == cold  # the second run reads the cache
             assert cold == uncached(index, query)
-            monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
         for query in queries:
             as_dict(index, query)  # leave the cache warm
         # A write changes the average length: cached columns of the old average are never reused.
         for doc_id in range(300 + (cap == 600) * 50, 350 + (cap == 600) * 49):
             index.add(doc_id, docs[doc_id])
         index.remove([5, 6])
+        bound(index, cap)
         warm = [as_dict(index, query) for query in queries]  # read what the cache kept
         for query, got in zip(queries, warm, strict=True):
             assert got == uncached(index, query)
-        monkeypatch.setattr(lexical, "SATURATION_CACHE_BYTES", cap)
     as_dict(index, queries[0])
     main = index._segments()[0][0]
-    assert 0 < main._sat_bytes <= 600  # the cap holds
+    assert 0 < main._sat.nbytes <= 600  # the cap holds
