@@ -1,11 +1,22 @@
 """Search throughput and p99 of `leian serve --workers W` at C concurrent clients, on loopback.
 
-One data directory (the bundled samples, embedded profile: SQLite + FAISS + BM25) served in turn
-by 1, 2 and 4 worker processes; at each, 1, 4 and 16 client threads send hybrid searches (sample
-petitions' first 120 characters, k = 10) on kept-alive connections for a bounded time. Ratios are
-against 1 worker / 1 client of the same run; the machine's load is printed beside each phase.
+One data directory per profile (the bundled samples) served in turn by 1, 2 and 4 worker
+processes; at each, 1, 4 and 16 client threads send hybrid searches (sample petitions' first 120
+characters, k = 10) on kept-alive connections for a bounded time. Profiles:
+
+- ``embedded``: SQLite + FAISS + BM25 in the data directory (the default);
+- ``distributed``: a throw-away PostgreSQL cluster (tests/pg.py) as the store and a throw-away
+  Milvus standalone server (PyPI ``milvus`` 2.3) as the vector index, given to the workers as
+  ``LEIAN_DATABASE_URL``, ``LEIAN_INDEX_BACKEND=milvus``, ``LEIAN_MILVUS_URI`` and
+  ``LEIAN_MILVUS_COLLECTION`` (BM25 stays in each worker). Needs the Milvus server's virtualenv
+  (``./run milvus-server`` creates ``.venv-milvus``) and Debian's ``postgresql``.
+
+Ratios are against 1 worker / 1 client of the same profile and, for the distributed profile,
+against the embedded profile's same configuration in the same invocation (each round runs both
+profiles, so a change in the host's load touches both); the load is printed beside each phase.
 
     python -m bench.workers --cases 2400 --seconds 10
+    .venv-milvus/bin/python -m bench.workers --profiles embedded distributed --cases 2400 --seconds 10 --rounds 2
     python -m bench.workers --encoder use-m3 --workers 1 2 --clients 1 4   # with the real model
     python -m bench.workers --overhead          # what following the change log costs per search
 
@@ -37,12 +48,13 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples" / "cases.jsonl"
 
 
-def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[str]]:
+def prepare(data_dir: Path, n_cases: int, encoder: str, env: dict[str, str]) -> tuple[str, list[str]]:
+    """The first ``n_cases`` samples imported into the profile ``env`` names; a handler's token."""
     from kb.service import LeianService
     from kb.settings import load_settings
 
     rows = [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    settings = load_settings(data_dir=data_dir, encoder=encoder, petitioner_key="bench-key")
+    settings = load_settings({**os.environ, **env}, data_dir=data_dir, encoder=encoder, petitioner_key="bench-key")
     service = LeianService(settings)
     try:
         service.ingest(list(enumerate(rows[:n_cases], start=1)))
@@ -52,11 +64,46 @@ def prepare(data_dir: Path, n_cases: int, encoder: str) -> tuple[str, list[str]]
     return token, [r["content"][:120] for r in rows]
 
 
+class Distributed:
+    """A throw-away PostgreSQL database and Milvus standalone server; ``env`` configures Leian for them."""
+
+    def __init__(self, base: Path) -> None:
+        try:
+            from milvus import MilvusServer
+        except ImportError as exc:
+            raise SystemExit(
+                "the distributed profile needs the Milvus server package: run this in .venv-milvus "
+                "(./run milvus-server creates it)"
+            ) from exc
+        from tests import pg
+
+        self.pg = pg
+        self.cluster = pg.shared()
+        self.url = self.cluster.new_database()
+        self.milvus = MilvusServer()
+        self.milvus.set_base_dir(str(base))
+        started = time.perf_counter()
+        self.milvus.start()
+        self.milvus_seconds = time.perf_counter() - started
+        self.env = {
+            "LEIAN_DATABASE_URL": self.url,
+            "LEIAN_INDEX_BACKEND": "milvus",
+            "LEIAN_MILVUS_URI": f"http://127.0.0.1:{self.milvus.listen_port}",
+            "LEIAN_MILVUS_COLLECTION": "bench_workers",
+        }
+
+    def close(self) -> None:
+        try:
+            self.milvus.stop()
+        finally:
+            self.pg.stop_shared()
+
+
 class Server:
-    def __init__(self, data_dir: Path, encoder: str, workers: int) -> None:
+    def __init__(self, data_dir: Path, encoder: str, workers: int, profile_env: dict[str, str]) -> None:
         self.port, self.workers = free_port(), workers
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "LEIAN_PETITIONER_KEY": "bench-key", "LEIAN_THREADS": "1"}
+        env = {**os.environ, **profile_env, "LEIAN_PETITIONER_KEY": "bench-key", "LEIAN_THREADS": "1"}
         cmd = [sys.executable, "-m", "api.cli", "--data-dir", str(data_dir), "--encoder", encoder]
         self.proc = subprocess.Popen(
             [*cmd, "serve", "--port", str(self.port), "--workers", str(workers)],
@@ -149,6 +196,60 @@ def phase(base: str, token: str, texts: list[str], clients: int, seconds: float,
     }
 
 
+def visibility(base: str, token: str, writes: int, mode: str) -> dict[str, Any]:
+    """How soon a case written through one worker is found by a search another worker answers.
+
+    Each write is a new case with a text no other case has; then searches for that text
+    (``mode``, k = 10, fresh connections so the kernel spreads them over the workers) until one
+    answered by a worker other than the writer finds it at rank 1. Reported: how often the other
+    worker's first answer already found it, and the time from the write's acknowledgement to the
+    first answer that found it (the searches that missed before it included)."""
+    rnd = random.Random(17)
+    headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+    first_hit, delays, misses = 0, [], 0
+    for i in range(writes):
+        mark = "".join(rnd.choice("鲸灯塔螺旋桨冰川齿轮箱雪豹风向标") for _ in range(12))
+        body = {
+            "external_no": f"VIS-{i:04d}-{rnd.randrange(10**6)}",
+            "title": f"反映{mark}问题",
+            "content": f"我反映{mark}的问题，{mark}一直没有解决，请求有关部门尽快处理{mark}。",
+            "received_date": "2025-02-20",
+            "channel": "来信",
+            "city": "广州市",
+            "category": "其他",
+            "status": "pending",
+        }
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            created = http.post("/api/cases", json=body)
+        acked = time.perf_counter()
+        if created.status_code != 201:
+            raise RuntimeError(f"write failed: {created.status_code} {created.text[:200]}")
+        writer = created.headers.get("x-leian-worker", "1")
+        others_first = True
+        for _ in range(2000):
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+                r = http.post("/api/search", json={"text": body["content"], "k": 10, "mode": mode})
+            if r.headers.get("x-leian-worker", "1") == writer:
+                continue
+            hits = [h["case"]["external_no"] for h in r.json()["hits"]]
+            if hits and hits[0] == body["external_no"]:
+                delays.append(time.perf_counter() - acked)
+                first_hit += others_first
+                break
+            others_first = False
+            misses += 1
+        else:
+            raise RuntimeError(f"{body['external_no']} never found by another worker")
+    lat = np.array(delays)
+    return {
+        "writes": writes,
+        "found_by_first_other_answer": first_hit,
+        "missed_searches": misses,
+        "p50_ms": float(np.percentile(lat, 50)) * 1000,
+        "max_ms": float(lat.max()) * 1000,
+    }
+
+
 def overhead(n_cases: int, rounds: int = 200) -> None:
     """In one process, two services on one data directory as two workers: the cost of the
     generation compare every search makes, and of catching up one write, against a search."""
@@ -203,34 +304,84 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2400)
     parser.add_argument("--rounds", type=int, default=1, help="repeat the sweep; medians are reported")
     parser.add_argument("--encoder", default="hashing", help="hashing measures the service; use-m3 the real model")
+    parser.add_argument(
+        "--profiles",
+        nargs="+",
+        choices=("embedded", "distributed"),
+        default=["embedded"],
+        help="distributed: PostgreSQL + a Milvus server (run in .venv-milvus)",
+    )
+    parser.add_argument(
+        "--visibility",
+        type=int,
+        default=0,
+        metavar="WRITES",
+        help="instead of the sweep: WRITES writes through one of 2 workers, each searched for through another",
+    )
     parser.add_argument("--overhead", action="store_true", help="the per-search cost of following the change log")
     args = parser.parse_args()
     if args.overhead:
         overhead(args.cases)
         return
 
-    runs: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    runs: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        token, texts = prepare(data_dir, args.cases, args.encoder)
-        # Rounds repeat the whole sweep, so a change in the host's load touches every configuration.
-        for _ in range(args.rounds):
-            for workers in args.workers:
-                server = Server(data_dir, args.encoder, workers)
-                try:
-                    server.warm_every_worker(token, texts[:20])
-                    for clients in args.clients:
-                        before = load()
-                        stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
-                        stats["load"] = f"{before} → {load()}"
-                        runs.setdefault((workers, clients), []).append(stats)
-                        print(f"# {workers} workers {clients} clients {stats}", file=sys.stderr, flush=True)
-                finally:
-                    server.stop()
-    rows = [
-        {
-            "workers": w,
-            "clients": c,
+        envs: dict[str, dict[str, str]] = {"embedded": {}}
+        distributed = None
+        try:
+            if "distributed" in args.profiles:
+                distributed = Distributed(Path(tmp) / "milvus")
+                envs["distributed"] = distributed.env
+                print(f"# Milvus server up in {distributed.milvus_seconds:.0f} s", file=sys.stderr, flush=True)
+            prepared = {p: prepare(Path(tmp) / p, args.cases, args.encoder, envs[p]) for p in args.profiles}
+            # Rounds repeat the whole sweep over both profiles, so a change in the host's load touches
+            # every configuration.
+            if args.visibility:
+                print(
+                    "| profile | mode | writes | found by another worker's first answer | searches that missed "
+                    "| write → found p50 ms | max ms | load |"
+                )
+                print("|---" * 8 + "|")
+                for profile in args.profiles:
+                    token, _ = prepared[profile]
+                    server = Server(Path(tmp) / profile, args.encoder, 2, envs[profile])
+                    try:
+                        for mode in ("lexical", "dense", "hybrid"):
+                            before = load()
+                            seen = visibility(server.base, token, args.visibility, mode)
+                            print(
+                                f"| {profile} | {mode} | "
+                                + " | ".join(f"{v:.0f}" if isinstance(v, float) else str(v) for v in seen.values())
+                                + f" | {before} → {load()} |",
+                                flush=True,
+                            )
+                    finally:
+                        server.stop()
+                return
+            for _ in range(args.rounds):
+                for profile in args.profiles:
+                    token, texts = prepared[profile]
+                    for workers in args.workers:
+                        server = Server(Path(tmp) / profile, args.encoder, workers, envs[profile])
+                        try:
+                            server.warm_every_worker(token, texts[:20])
+                            for clients in args.clients:
+                                before = load()
+                                stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
+                                stats["load"] = f"{before} → {load()}"
+                                runs.setdefault((profile, workers, clients), []).append(stats)
+                                print(
+                                    f"# {profile} {workers} workers {clients} clients {stats}",
+                                    file=sys.stderr,
+                                    flush=True,
+                                )
+                        finally:
+                            server.stop()
+        finally:
+            if distributed is not None:
+                distributed.close()
+    rows = {
+        key: {
             "requests": sum(r["requests"] for r in found),
             "errors": sum(r["errors"] for r in found),
             "answered_by": max(r["answered_by"] for r in found),
@@ -239,18 +390,30 @@ def main() -> None:
             "p99": float(np.median([r["p99"] for r in found])),
             "load": "; ".join(r["load"] for r in found),
         }
-        for (w, c), found in runs.items()
-    ]
-    ref = rows[0]
-    head = "| workers | clients | requests | errors | answered by | searches/s | × 1/1 | p50 ms | p99 ms | p99 × 1/1 |"
-    print(head + " load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['workers']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['answered_by']} | "
-            f"{r['throughput']:.1f} | {r['throughput'] / ref['throughput']:.2f} | {r['p50'] * 1000:.1f} | "
-            f"{r['p99'] * 1000:.1f} | {r['p99'] / ref['p99']:.2f} | {r['load']} |"
+        for key, found in runs.items()
+    }
+    for profile in args.profiles:
+        ref = rows[(profile, args.workers[0], args.clients[0])]
+        versus = profile != "embedded" and "embedded" in args.profiles
+        extra = " searches/s × embedded | p99 × embedded |" if versus else ""
+        print(f"\n{profile}:\n")
+        head = (
+            "| workers | clients | requests | errors | answered by | searches/s | × 1/1 | p50 ms | p99 ms | p99 × 1/1 |"
         )
+        print(head + extra + " load |")
+        print("|---" * (11 + 2 * versus) + "|")
+        for (p, w, c), r in rows.items():
+            if p != profile:
+                continue
+            line = (
+                f"| {w} | {c} | {r['requests']} | {r['errors']} | {r['answered_by']} | "
+                f"{r['throughput']:.1f} | {r['throughput'] / ref['throughput']:.2f} | {r['p50'] * 1000:.1f} | "
+                f"{r['p99'] * 1000:.1f} | {r['p99'] / ref['p99']:.2f} |"
+            )
+            if versus:
+                emb = rows[("embedded", w, c)]
+                line += f" {r['throughput'] / emb['throughput']:.2f} | {r['p99'] / emb['p99']:.2f} |"
+            print(f"{line} {r['load']} |")
     print(
         f"\n(median of {args.rounds} round(s); requests and errors summed; encoder {args.encoder}, {args.cases} cases, "
         f"hybrid search k=10, each phase ≤ {args.seconds:.0f} s and "

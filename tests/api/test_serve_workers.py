@@ -61,17 +61,20 @@ class Workers:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.wait_ready(data_dir)
+
+    def wait_ready(self, data_dir: Path) -> None:
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"leian serve exited: {(data_dir / 'serve.log').read_text()}")
+                raise RuntimeError(f"the server exited: {(data_dir / 'serve.log').read_text()}")
             try:
                 if httpx.get(self.url + "/api/health", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("leian serve --workers did not start")
+                raise RuntimeError("the server did not start")
             time.sleep(0.2)
 
     def request(self, method: str, path: str, cookies: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
