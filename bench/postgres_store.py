@@ -48,11 +48,11 @@ def measure(url: str | None, rows: list[dict[str, Any]], data_dir: Path) -> dict
 
     svc = _service(data_dir, url)
     try:
-        before = getattr(svc.db._conn, "round_trips", 0)
+        before = svc.db.round_trips
         started = time.perf_counter()
         svc.ingest(list(enumerate(rows, start=1)))
         imported = time.perf_counter() - started
-        trips = (getattr(svc.db._conn, "round_trips", 0) - before) / len(rows)
+        trips = (svc.db.round_trips - before) / len(rows)
         started = time.perf_counter()
         cities = ["广州市", "深圳市", "佛山市", "东莞市"]
         for i in range(200):

@@ -108,6 +108,9 @@ class Translator:
 
     catalog: Mapping[str, Table] = field(default_factory=dict)
     size: int = 8192
+    # The catalog must be read again before the next INSERT (set after DDL through any connection
+    # sharing this translator, cleared by the one that reads it).
+    stale: bool = True
     _cache: dict[tuple[str, bool], list[Statement]] = field(default_factory=dict)
     _plans: dict[tuple[str, str], CopyPlan | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

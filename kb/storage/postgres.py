@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -251,11 +252,10 @@ class PgConnection(sqlite3.Connection):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, translator: Translator | None = None) -> None:
         self._url = url
         self._conn = self._connect()
-        self.translator = Translator()
-        self._stale_catalog = True
+        self.translator = translator or Translator()  # shared by the connections of one pool
         self._changes = 0
         self.reconnects = 0  # connections re-opened after the server dropped one
         self.round_trips = 0  # statements sent, an ``executemany`` (one pipeline or COPY) counted once
@@ -320,13 +320,13 @@ class PgConnection(sqlite3.Connection):
             self._run_kept(statement, params if with_params else None, cursor)
             changed_catalog = changed_catalog or statement.ddl
         if changed_catalog:  # read again before the next INSERT (its translation depends on the keys)
-            self._stale_catalog = True
+            self.translator.stale = True
         return cursor
 
     def _fresh_catalog(self, sql: str) -> None:
-        if self._stale_catalog and sql.lstrip()[:6].upper() in ("INSERT", "REPLAC"):
+        if self.translator.stale and sql.lstrip()[:6].upper() in ("INSERT", "REPLAC"):
             self.refresh_catalog()
-            self._stale_catalog = False
+            self.translator.stale = False
 
     def _run_kept(self, statement: Statement, params: Any, out: PgCursor) -> None:
         """``_run``, and on a connection the server dropped: outside a transaction a read (or the
@@ -457,3 +457,59 @@ class PgConnection(sqlite3.Connection):
 
     def close(self) -> None:
         self._conn.close()
+
+
+class PgPool:
+    """The PostgreSQL connections of one ``Database``: at most ``size``, opened on demand, reused
+    last-in first-out (a single-threaded caller keeps using one). ``take`` waits while all are in
+    use. Each is a ``PgConnection`` (which opens its server connection again after a drop), and
+    all share one translator, so a statement is translated once per process."""
+
+    def __init__(self, url: str, size: int, first: PgConnection) -> None:
+        if size < 1:
+            raise ValueError("pool size must be at least 1")
+        self.url, self.size = url, size
+        self.all = [first]
+        self._idle = [first]
+        self._opening = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def take(self) -> PgConnection:
+        with self._cond:
+            while not self._idle:
+                if self._closed:
+                    raise PgOperationalError("数据库已关闭")
+                if len(self.all) + self._opening < self.size:
+                    self._opening += 1
+                    break
+                self._cond.wait()
+            else:
+                return self._idle.pop()
+        try:
+            conn = PgConnection(self.url, self.all[0].translator)
+        except BaseException:
+            with self._cond:
+                self._opening -= 1
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._opening -= 1
+            self.all.append(conn)
+        return conn
+
+    def give(self, conn: PgConnection) -> None:
+        if conn.in_transaction:  # never left open by Database; a safety net, not a path
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        with self._cond:
+            self._idle.append(conn)
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            for conn in self.all:
+                with contextlib.suppress(psycopg.Error, sqlite3.Error):
+                    conn.close()
+            self._cond.notify_all()

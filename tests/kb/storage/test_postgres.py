@@ -239,10 +239,102 @@ def test_a_connection_dropped_by_a_server_restart_is_opened_again() -> None:
                 db.query("SELECT 1")
             cluster.start_server()
             assert db.query_column("SELECT value FROM meta WHERE key = 'c'") == ["3"]
+            # every connection of the pool was dropped: each opens again on its next use
+            sleepers = [threading.Thread(target=db.query, args=("SELECT pg_sleep(1)",)) for _ in range(2)]
+            for t in sleepers:
+                t.start()
+            for t in sleepers:
+                t.join()
+            assert len(db._pool.all) >= 2
+            cluster.restart()
+            answers: list[list[Any]] = []
+            readers = [
+                threading.Thread(
+                    target=lambda: answers.append(db.query_column("SELECT value FROM meta WHERE key = 'c'"))
+                )
+                for _ in range(3)
+            ]
+            for t in readers:
+                t.start()
+            for t in readers:
+                t.join()
+            assert answers == [["3"]] * 3
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('d', '4')")
+            assert sorted(db.query_column("SELECT key FROM meta WHERE key IN ('c', 'd')")) == ["c", "d"]
         finally:
             db.close()
     finally:
         cluster.stop()
+
+
+def _active_sleeps(db: Database) -> int:
+    found = db.query_column(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
+        "AND query ILIKE '%pg_sleep%'"
+    )
+    return int(found[0])
+
+
+def _wait_for(check: Any, what: str) -> None:
+    for _ in range(600):  # a bound for a stuck test, not a timing assertion
+        if check():
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError(f"never reached: {what}")
+
+
+@pg
+def test_threads_of_one_process_share_a_pool_of_connections(pg_url: str) -> None:
+    """Reads of several threads run at once on their own connections (at most ``pool_size``);
+    a thread's transaction keeps its connection, its reads see its writes, other threads read
+    what is committed meanwhile; writers from many threads stay serialised (no lost update)."""
+    db = Database(pg_url, migrations=ALL_MIGRATIONS, pool_size=3)
+    try:
+        sleepers = [threading.Thread(target=db.query, args=("SELECT pg_sleep(3)",)) for _ in range(2)]
+        for t in sleepers:
+            t.start()
+        _wait_for(lambda: _active_sleeps(db) == 2, "two reads in flight at once")  # a third connection asks
+        for t in sleepers:
+            t.join()
+        assert len(db._pool.all) == 3
+
+        db.query("SELECT 1")  # a single-threaded caller keeps reusing one connection
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('n', '0')")
+        in_tx, seen_outside = threading.Event(), []
+        release = threading.Event()
+
+        def writer() -> None:
+            with db.transaction() as conn:
+                conn.execute("UPDATE meta SET value = '100' WHERE key = 'n'")
+                assert db.query_column("SELECT value FROM meta WHERE key = 'n'") == ["100"]  # its own write
+                in_tx.set()
+                release.wait(30)
+
+        w = threading.Thread(target=writer)
+        w.start()
+        in_tx.wait(30)
+        seen_outside.append(db.query_column("SELECT value FROM meta WHERE key = 'n'"))  # not blocked by it
+        release.set()
+        w.join()
+        assert seen_outside == [["0"]]
+
+        def bump() -> None:
+            for _ in range(5):
+                with db.transaction() as conn:
+                    value = int(conn.execute("SELECT value FROM meta WHERE key = 'n'").fetchone()[0])
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'n'", (str(value + 1),))
+
+        bumpers = [threading.Thread(target=bump) for _ in range(6)]
+        for t in bumpers:
+            t.start()
+        for t in bumpers:
+            t.join()
+        assert db.query_column("SELECT value FROM meta WHERE key = 'n'") == ["130"]
+        assert len(db._pool.all) == 3  # never more than pool_size
+    finally:
+        db.close()
 
 
 @pg
