@@ -8,13 +8,16 @@ a throw-away PostgreSQL cluster (tests/pg.py: local, fsync off — a lower bound
 commit cost) and a SQLite file in a temporary directory. Reported per store: cases imported per
 second (one ``ingest`` call = one transaction), and the time of 200 filtered case-list pages;
 ratios are PostgreSQL / SQLite. Also printed: each round's import rate, the statements sent to
-PostgreSQL per imported case (round trips, load-independent), and the load before and after.
+PostgreSQL per imported case (round trips, load-independent), the CPU seconds the import cost
+(this process, and on PostgreSQL the server backends of the store's connections, read from
+/proc: less disturbed by other load than wall time), and the load before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -43,22 +46,49 @@ def _service(data_dir: Path, url: str | None) -> Any:
     return LeianService(settings, encoder=HashingEncoder())
 
 
+def _backend_cpu(db: Any) -> float:
+    """CPU seconds (user + system) of the server backends of ``db``'s PostgreSQL connections, from
+    /proc (the throw-away cluster runs on this machine); 0 on SQLite."""
+    if getattr(db, "dialect", "sqlite") == "sqlite":
+        return 0.0
+    pool = getattr(db, "_pool", None)
+    conns = list(pool.all) if pool is not None else [db._conn]
+    total = 0.0
+    for conn in conns:
+        pid = conn._conn.info.backend_pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _trips(db: Any) -> int:
+    return int(getattr(db, "round_trips", getattr(db._conn, "round_trips", 0)))
+
+
 def measure(url: str | None, rows: list[dict[str, Any]], data_dir: Path) -> dict[str, float]:
     from kb.domain import SearchFilters
 
     svc = _service(data_dir, url)
     try:
-        before = getattr(svc.db._conn, "round_trips", 0)
+        before, server_before, cpu_before = _trips(svc.db), _backend_cpu(svc.db), time.process_time()
         started = time.perf_counter()
         svc.ingest(list(enumerate(rows, start=1)))
         imported = time.perf_counter() - started
-        trips = (getattr(svc.db._conn, "round_trips", 0) - before) / len(rows)
+        cpu = time.process_time() - cpu_before
+        server_cpu = _backend_cpu(svc.db) - server_before
+        trips = (_trips(svc.db) - before) / len(rows)
         started = time.perf_counter()
         cities = ["广州市", "深圳市", "佛山市", "东莞市"]
         for i in range(200):
             svc.cases.page(SearchFilters(cities=[cities[i % 4]]), limit=20, offset=(i % 5) * 20)
         pages = time.perf_counter() - started
-        return {"cases_per_s": len(rows) / imported, "pages_s": pages, "round_trips_per_case": trips}
+        return {
+            "cases_per_s": len(rows) / imported,
+            "pages_s": pages,
+            "round_trips_per_case": trips,
+            "cpu_s": cpu,
+            "server_cpu_s": server_cpu,
+        }
     finally:
         svc.close()
 
@@ -88,6 +118,11 @@ def main() -> None:
     for store, runs in results.items():
         print(f"{store:10s} import per round: " + ", ".join(f"{r['cases_per_s']:.1f}" for r in runs) + " cases/s")
     print(f"PostgreSQL round trips per imported case: {best['postgresql']['round_trips_per_case']:.2f}")
+    for store, runs in results.items():
+        print(
+            f"{store:10s} import CPU per round (this process + server backends): "
+            + ", ".join(f"{r['cpu_s']:.2f} + {r['server_cpu_s']:.2f} s" for r in runs)
+        )
     for store, figures in best.items():
         print(
             f"{store:10s} import {figures['cases_per_s']:8.1f} cases/s   200 filtered pages {figures['pages_s']:.3f} s"

@@ -31,8 +31,12 @@ _DECODE = {f.column: f for f in stored_fields()}
 ChangeListener = Callable[[sqlite3.Connection, Sequence[tuple[int, str, str, str]]], None]
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def now(clock: Clock | None = None) -> str:
+    """A write time as ``created_at``/``updated_at`` columns store it: UTC, ISO 8601 to the second.
+    ``clock`` is the service's (``Kernel.clock``, the one workflow events are dated by; a
+    ``FixedClock`` in tests); without one, the machine's."""
+    moment = clock.now() if clock is not None else dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
 
 # Migration 10 (kb/workflow/schema.py): cases stored before the lifecycle start where their status
@@ -147,7 +151,7 @@ class CaseRepository:
 
     def upsert(self, conn: sqlite3.Connection, external_no: str, values: dict[str, Any]) -> tuple[int, bool]:
         """Insert or update by external number inside the caller's transaction; (id, created)."""
-        stamp = now()
+        stamp = now(self.clock)
         row = conn.execute("SELECT id FROM cases WHERE external_no = ?", (external_no,)).fetchone()
         cols = [c for c in WRITABLE if c in values]
         if row is None:
@@ -180,7 +184,7 @@ class CaseRepository:
             return [self.upsert(conn, external_no, values) for external_no, values in rows]
         found = query_in(conn, "SELECT external_no, id FROM cases WHERE external_no IN ({marks})", keys)
         stored = {str(r[0]): int(r[1]) for r in found}
-        stamp = now()
+        stamp = now(self.clock)
         groups: dict[tuple[str, ...], list[list[Any]]] = {}
         fresh = [(external_no, values) for external_no, values in rows if external_no not in stored]
         for external_no, values in fresh:
@@ -249,7 +253,8 @@ class CaseRepository:
         before = self._statuses(conn, [case_id])
         sets = ", ".join(f"{c} = ?" for c in cols)
         conn.execute(
-            f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?", [*[values[c] for c in cols], now(), case_id]
+            f"UPDATE cases SET {sets}, updated_at = ? WHERE id = ?",
+            [*[values[c] for c in cols], now(self.clock), case_id],
         )
         self._log_changes(conn, before, "edit")
         self._filters_changed([case_id])
@@ -290,13 +295,16 @@ class CaseRepository:
         return {int(r[0]): r[1] for r in rows}
 
     def set_department(self, conn: sqlite3.Connection, case_id: int, department: str) -> None:
-        conn.execute("UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (department, now(), case_id))
+        conn.execute(
+            "UPDATE cases SET department = ?, updated_at = ? WHERE id = ?", (department, now(self.clock), case_id)
+        )
         self._filters_changed([case_id])
 
     def set_locality(self, conn: sqlite3.Connection, case_id: int, city: str, district: str | None) -> None:
         """The case's locality (属地) after an assignment: its city and district."""
         conn.execute(
-            "UPDATE cases SET city = ?, district = ?, updated_at = ? WHERE id = ?", (city, district, now(), case_id)
+            "UPDATE cases SET city = ?, district = ?, updated_at = ? WHERE id = ?",
+            (city, district, now(self.clock), case_id),
         )
         self._filters_changed([case_id])
 
@@ -317,7 +325,7 @@ class CaseRepository:
         """A batch decision's status changes: (case id, status, concluded_on) rows. A case the decision
         concludes takes ``concluded_on`` (the decision's day) as its resolution date, replacing any
         older one (a case closed in 2025 and resolved now is resolved now); the note fills a missing one."""
-        stamp = now()
+        stamp = now(self.clock)
         before = self._statuses(conn, [case_id for case_id, _, _ in rows])
         conn.executemany(
             "UPDATE cases SET status = ?, resolution_note = COALESCE(resolution_note, ?), "
@@ -350,7 +358,7 @@ class CaseRepository:
         before = self._statuses(conn, [case_id])
         conn.execute(
             "UPDATE cases SET status = ?, resolved_date = COALESCE(resolved_date, ?), updated_at = ? WHERE id = ?",
-            (status, concluded_on, now(), case_id),
+            (status, concluded_on, now(self.clock), case_id),
         )
         self._log_changes(conn, before, "lifecycle")
         self._filters_changed([case_id])

@@ -17,7 +17,11 @@ transpilation covers most of it (``IFNULL``, scalar ``MAX``/``MIN``, ``substr``,
   (translated like any other) from a ``FOR EACH STATEMENT`` trigger: once per statement instead of
   once per row, which is all a counter that only has to move needs, and one update per import
   statement instead of one per row;
-- ``?`` / ``:name`` as ``%s`` / ``%(name)s``, with every other ``%`` doubled for psycopg.
+- ``?`` / ``:name`` as ``%s`` / ``%(name)s``, with every other ``%`` doubled for psycopg;
+- an ``executemany`` of a plain ``INSERT``, ``INSERT OR REPLACE``/``OR IGNORE`` or ``UPDATE … SET
+  a = ? … WHERE k = ?`` whose values are all placeholders as a ``COPY`` plan (``copy_plan``): the
+  connection streams the rows with ``COPY`` (straight into the table, or into a temporary table
+  that one ``INSERT … SELECT`` / ``UPDATE … FROM`` applies), instead of one statement per row.
 
 Anything else sqlglot cannot express raises ``TranslationError`` naming the statement.
 """
@@ -80,19 +84,42 @@ class Statement:
     noop: bool = False  # a SQLite PRAGMA with no PostgreSQL meaning (foreign_keys, journal_mode, ...)
 
 
+@dataclass(frozen=True)
+class CopyPlan:
+    """How an ``executemany`` of one SQLite statement runs as ``COPY`` (``Translator.copy_plan``).
+
+    ``kind``: "insert" (``COPY`` into the table), "replace" / "ignore" (``COPY`` into a temporary
+    table, then ``INSERT … SELECT … ON CONFLICT``), "update" (``COPY``, then ``UPDATE … FROM``).
+    ``columns`` are the parameters' columns in order; ``keys`` the columns a row is matched on
+    (the primary key for "replace", the ``WHERE`` columns for "update"): rows with the same key
+    are reduced to the last one, as running them one after the other leaves it.
+    """
+
+    kind: str
+    table: str
+    columns: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+    reseed: str | None = None  # "table.column": explicit identity values went in
+
+
 @dataclass
 class Translator:
     """Translates and caches; ``catalog`` is refreshed by the connection after DDL."""
 
     catalog: Mapping[str, Table] = field(default_factory=dict)
     size: int = 8192
+    # The catalog must be read again before the next INSERT (set after DDL through any connection
+    # sharing this translator, cleared by the one that reads it).
+    stale: bool = True
     _cache: dict[tuple[str, bool], list[Statement]] = field(default_factory=dict)
+    _plans: dict[tuple[str, str], CopyPlan | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_catalog(self, catalog: Mapping[str, Table]) -> None:
         with self._lock:
             self.catalog = catalog
             self._cache.clear()
+            self._plans.clear()
 
     def translate(self, sql: str, with_params: bool) -> list[Statement]:
         key = (sql, with_params)
@@ -102,6 +129,88 @@ class Translator:
         out = (self._translate_lists(sql) if with_params else None) or self._translate(sql, with_params)
         self._keep(key, out)
         return out
+
+    def copy_plan(self, sql: str) -> CopyPlan | None:
+        """The ``COPY`` form of ``sql`` for ``executemany`` (cached), or None where it has none
+        (a literal or expression among the values, ``RETURNING``, ``ON CONFLICT``, a ``WHERE``
+        other than ``k = ? AND …``, a table not in the catalog)."""
+        key = (sql, "copy")
+        if key in self._plans:
+            return self._plans[key]
+        try:
+            parsed = sqlglot.parse_one(sql.strip().rstrip(";"), read="sqlite")
+            tree: exp.Expression | None = cast(exp.Expression, parsed)
+        except sqlglot.errors.ParseError:
+            tree = None
+        plan = self._copy_plan(tree) if tree is not None else None
+        with self._lock:
+            if len(self._plans) >= self.size:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def _copy_plan(self, tree: exp.Expression) -> CopyPlan | None:
+        def bare(node: exp.Expression | None) -> bool:
+            return isinstance(node, exp.Placeholder) and node.name in ("", "?")
+
+        if isinstance(tree, exp.Insert):
+            target = tree.this
+            values = tree.expression
+            if not (isinstance(target, exp.Schema) and isinstance(target.this, exp.Table)):
+                return None
+            if not isinstance(values, exp.Values) or len(values.expressions) != 1:
+                return None
+            if tree.args.get("conflict") or tree.args.get("returning") or tree.args.get("where"):
+                return None
+            row = values.expressions[0]
+            columns = tuple(c.name.lower() for c in target.expressions)
+            if not all(bare(v) for v in row.expressions) or len(row.expressions) != len(columns):
+                return None
+            name = target.this.name.lower()
+            table = self.catalog.get(name)
+            if table is None or len(set(columns)) != len(columns) or not set(columns) <= set(table.columns):
+                return None
+            alternative = (tree.args.get("alternative") or "").upper()
+            kind = {"": "insert", "REPLACE": "replace", "IGNORE": "ignore"}.get(alternative)
+            if kind is None or (
+                kind == "replace" and not (table.primary_key and set(table.primary_key) <= set(columns))
+            ):
+                return None
+            reseed = f"{name}.{table.identity}" if table.identity and table.identity in columns else None
+            keys = table.primary_key if kind == "replace" else ()
+            return CopyPlan(kind, name, columns, keys, reseed)
+        if isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table):
+            if any(tree.args.get(k) for k in ("from", "joins", "returning", "order", "limit", "with")):
+                return None
+            name = tree.this.name.lower()
+            table = self.catalog.get(name)
+            where = tree.args.get("where")
+            if table is None or where is None:
+                return None
+            sets = []
+            for assignment in tree.expressions:
+                if not (isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column)):
+                    return None
+                if assignment.this.table or not bare(assignment.expression):
+                    return None
+                sets.append(assignment.this.name.lower())
+            matched: list[str] = []
+            tests = [where.this]
+            while tests:
+                test = tests.pop(0)
+                if isinstance(test, exp.And):
+                    tests[:0] = [test.this, test.expression]
+                    continue
+                if not (isinstance(test, exp.EQ) and isinstance(test.this, exp.Column) and bare(test.expression)):
+                    return None
+                if test.this.table:
+                    return None
+                matched.append(test.this.name.lower())
+            columns = (*sets, *matched)
+            if not sets or len(set(columns)) != len(columns) or not set(columns) <= set(table.columns):
+                return None
+            return CopyPlan("update", name, columns, tuple(matched))
+        return None
 
     def _keep(self, key: tuple[str, bool], out: list[Statement]) -> None:
         with self._lock:

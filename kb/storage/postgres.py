@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -26,8 +27,11 @@ import psycopg
 from psycopg import adapt, pq
 from psycopg.types.numeric import IntDumper
 
-from kb.storage.pg_dialect import Statement, Table, Translator
+from kb.storage.pg_dialect import CopyPlan, Statement, Table, Translator
 
+# An ``executemany`` of at least this many rows with a ``COPY`` plan (kb.storage.pg_dialect) is
+# streamed with ``COPY``; fewer go as one pipelined statement per row (a temporary table costs more).
+COPY_MIN_ROWS = 16
 SQLITE_FULL = "SQLITE_FULL"
 SQLITE_READONLY = "SQLITE_READONLY"
 
@@ -219,6 +223,24 @@ class PgCursor:
             yield self._rows.pop(0)
 
 
+def _applied(plan: CopyPlan, staged: str) -> str:
+    """The statement that applies the rows ``COPY`` put in the temporary table ``staged``."""
+    names = ", ".join(f'"{c}"' for c in plan.columns)
+    if plan.kind == "update":
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in plan.columns if c not in plan.keys)
+        match = " AND ".join(f't."{k}" = s."{k}"' for k in plan.keys)
+        return f'UPDATE "{plan.table}" AS t SET {sets} FROM {staged} AS s WHERE {match}'
+    insert = f'INSERT INTO "{plan.table}" ({names}) SELECT {names} FROM {staged} ORDER BY ctid'
+    if plan.kind == "ignore":
+        return f"{insert} ON CONFLICT DO NOTHING"
+    rest = [c for c in plan.columns if c not in plan.keys]
+    keys = ", ".join(f'"{k}"' for k in plan.keys)
+    if not rest:
+        return f"{insert} ON CONFLICT ({keys}) DO NOTHING"
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in rest)
+    return f"{insert} ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+
+
 class PgConnection(sqlite3.Connection):
     """A psycopg connection with the ``sqlite3.Connection`` surface the stores use.
 
@@ -230,14 +252,14 @@ class PgConnection(sqlite3.Connection):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, translator: Translator | None = None) -> None:
         self._url = url
         self._conn = self._connect()
-        self.translator = Translator()
-        self._stale_catalog = True
+        self.translator = translator or Translator()  # shared by the connections of one pool
         self._changes = 0
         self.reconnects = 0  # connections re-opened after the server dropped one
-        self.round_trips = 0  # statements sent, an ``executemany`` (one pipeline) counted once
+        self.round_trips = 0  # statements sent, an ``executemany`` (one pipeline or COPY) counted once
+        self._copies = 0  # names the temporary tables of ``_copy``
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
@@ -298,13 +320,13 @@ class PgConnection(sqlite3.Connection):
             self._run_kept(statement, params if with_params else None, cursor)
             changed_catalog = changed_catalog or statement.ddl
         if changed_catalog:  # read again before the next INSERT (its translation depends on the keys)
-            self._stale_catalog = True
+            self.translator.stale = True
         return cursor
 
     def _fresh_catalog(self, sql: str) -> None:
-        if self._stale_catalog and sql.lstrip()[:6].upper() in ("INSERT", "REPLAC"):
+        if self.translator.stale and sql.lstrip()[:6].upper() in ("INSERT", "REPLAC"):
             self.refresh_catalog()
-            self._stale_catalog = False
+            self.translator.stale = False
 
     def _run_kept(self, statement: Statement, params: Any, out: PgCursor) -> None:
         """``_run``, and on a connection the server dropped: outside a transaction a read (or the
@@ -336,6 +358,10 @@ class PgConnection(sqlite3.Connection):
         if not rows:
             cursor.rowcount = 0
             return cursor
+        plan = self.translator.copy_plan(sql) if len(rows) >= COPY_MIN_ROWS else None
+        if plan is not None and not isinstance(rows[0], dict):
+            self._copy(plan, rows, cursor)
+            return cursor
         (statement,) = self.translator.translate(sql, True)
         if statement.returns_id:  # executemany has no lastrowid: drop the RETURNING the translator added
             statement = Statement(statement.sql.rsplit(" RETURNING ", 1)[0], reseed=statement.reseed)
@@ -352,6 +378,48 @@ class PgConnection(sqlite3.Connection):
                 raise _lost_error("事务未提交，已回滚，请重试") from exc
             raise map_error(exc) from exc
         return cursor
+
+    def _copy(self, plan: CopyPlan, rows: list[Any], out: PgCursor) -> None:
+        """``executemany`` by ``COPY``: the rows straight into the table ("insert"), or into a
+        temporary table dropped at commit that one ``INSERT … SELECT … ON CONFLICT`` or ``UPDATE …
+        FROM`` applies. Inside the caller's transaction (outside one, in its own), so an import
+        stays all or nothing; identity values are assigned in row order, as one by one."""
+        self.round_trips += 1
+        names = ", ".join(f'"{c}"' for c in plan.columns)
+        if plan.keys:  # one row per key, the last: what the statements one after the other leave
+            at = [plan.columns.index(k) for k in plan.keys]
+            rows = list({tuple(r[i] for i in at): r for r in rows}.values())
+        try:
+            with contextlib.ExitStack() as stack:
+                if not self.in_transaction:
+                    stack.enter_context(self._conn.transaction())
+                with self._conn.cursor() as cur:
+                    if plan.kind == "insert":
+                        target = f'"{plan.table}"'
+                    else:
+                        self._copies += 1
+                        target = f'"_leian_copy_{self._copies}"'
+                        cur.execute(
+                            f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "
+                            f'SELECT {names} FROM "{plan.table}" WITH NO DATA'
+                        )
+                    with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    if plan.kind == "insert":
+                        changed = cur.rowcount
+                    else:
+                        cur.execute(_applied(plan, target))
+                        changed = cur.rowcount
+                        cur.execute(f"DROP TABLE {target}")
+                    if plan.reseed:
+                        self._reseed(cur, plan.reseed)
+        except psycopg.Error as exc:
+            if self._lost:
+                raise _lost_error("事务未提交，已回滚，请重试") from exc
+            raise map_error(exc) from exc
+        out.rowcount = changed
+        self._changes += max(changed, 0)
 
     def _run(self, statement: Statement, params: Any, out: PgCursor) -> None:
         self.round_trips += 1
@@ -389,3 +457,59 @@ class PgConnection(sqlite3.Connection):
 
     def close(self) -> None:
         self._conn.close()
+
+
+class PgPool:
+    """The PostgreSQL connections of one ``Database``: at most ``size``, opened on demand, reused
+    last-in first-out (a single-threaded caller keeps using one). ``take`` waits while all are in
+    use. Each is a ``PgConnection`` (which opens its server connection again after a drop), and
+    all share one translator, so a statement is translated once per process."""
+
+    def __init__(self, url: str, size: int, first: PgConnection) -> None:
+        if size < 1:
+            raise ValueError("pool size must be at least 1")
+        self.url, self.size = url, size
+        self.all = [first]
+        self._idle = [first]
+        self._opening = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def take(self) -> PgConnection:
+        with self._cond:
+            while not self._idle:
+                if self._closed:
+                    raise PgOperationalError("数据库已关闭")
+                if len(self.all) + self._opening < self.size:
+                    self._opening += 1
+                    break
+                self._cond.wait()
+            else:
+                return self._idle.pop()
+        try:
+            conn = PgConnection(self.url, self.all[0].translator)
+        except BaseException:
+            with self._cond:
+                self._opening -= 1
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._opening -= 1
+            self.all.append(conn)
+        return conn
+
+    def give(self, conn: PgConnection) -> None:
+        if conn.in_transaction:  # never left open by Database; a safety net, not a path
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        with self._cond:
+            self._idle.append(conn)
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            for conn in self.all:
+                with contextlib.suppress(psycopg.Error, sqlite3.Error):
+                    conn.close()
+            self._cond.notify_all()

@@ -17,7 +17,7 @@ class IngestDetector:
     def __init__(self, kernel: Kernel, settings: RepeatSettings | None = None) -> None:
         self.kernel = kernel
         self.db = kernel.db
-        self.repeats = RepeatDetector(settings or RepeatSettings(), kernel.encoder.name)
+        self.repeats = RepeatDetector(settings or RepeatSettings(), kernel.encoder.name, kernel.clock)
 
     def on_ingest(self, conn: sqlite3.Connection, batch: IngestBatch) -> None:
         cases = [

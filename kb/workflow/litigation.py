@@ -110,7 +110,7 @@ def record_detections(conn: sqlite3.Connection, cases: CaseRepository, found: Se
     case's litigation flag. A few statements for the batch: the tracks read in one, the writes each
     as one ``executemany``."""
     tracked = store.track_statuses(conn, [case_id for case_id, _ in found])
-    stamp = now()
+    stamp = now(cases.clock)
     updates: list[tuple[float, str, int]] = []
     tracks: list[tuple[int, float, str, str, str]] = []
     events: list[tuple[int, str, str, str, str]] = []
@@ -154,7 +154,7 @@ def advance(
         message = "移交、反馈和办结请通过诉访分离移交办理（/api/litigation/{id}/referrals，leian litigation refer）"
         raise InvalidInputError([FieldProblem("status", message.replace("{id}", str(case_id)))])
     current = store.track_status(conn, case_id)
-    stamp = now()
+    stamp = now(cases.clock)
     if current is None:
         # A handler may flag a case the rules missed.
         if status != "flagged":

@@ -15,6 +15,7 @@ import numpy as np
 
 from indexing.entities import amounts, names
 from indexing.text import normalize
+from kb.clock import Clock
 from kb.storage.cases import now, vectors_in
 from kb.workflow import store
 
@@ -147,8 +148,9 @@ class _Found:
 
 
 class RepeatDetector:
-    def __init__(self, settings: RepeatSettings, encoder: str) -> None:
-        self.settings, self.encoder = settings, encoder
+    def __init__(self, settings: RepeatSettings, encoder: str, clock: Clock | None = None) -> None:
+        """``clock`` dates the links (the service's, ``Kernel.clock``; the machine's without one)."""
+        self.settings, self.encoder, self.clock = settings, encoder, clock
 
     def process(self, conn: sqlite3.Connection, cases: Sequence[NewCase], neighbours: dict[int, list[int]]) -> None:
         """Recompute the links of ``cases`` (in date order, so chains count up correctly).
@@ -188,7 +190,7 @@ class RepeatDetector:
         return _Found(earliest, petitioners, candidates, self._vectors(conn, sorted(wanted)))
 
     def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
-        store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now())
+        store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now(self.clock))
 
     def _exact(
         self, conn: sqlite3.Connection, case: NewCase, text_hash: str, found: _Found, blocked: set[frozenset[int]]
@@ -244,7 +246,14 @@ class RepeatDetector:
             # The count is how many earlier petitions on this matter the window holds.
             other_id, sim, evidence_found = best
             store.save_link(
-                conn, case.id, "repeat", other_id, round(float(sim), 4), earlier, now(), ["同一信访人", *evidence_found]
+                conn,
+                case.id,
+                "repeat",
+                other_id,
+                round(float(sim), 4),
+                earlier,
+                now(self.clock),
+                ["同一信访人", *evidence_found],
             )
 
     def _joint(

@@ -73,6 +73,43 @@ def test_insert_or_ignore_and_or_replace_become_on_conflict() -> None:
         _sql("INSERT OR REPLACE INTO nokey(a) VALUES (?)", {"nokey": Table(("a",), (), None)})
 
 
+def test_executemany_statements_with_a_copy_plan() -> None:
+    t = Translator()
+    t.set_catalog(
+        {
+            "v": Table(("case_id", "encoder", "vector"), ("case_id", "encoder"), None),
+            "c": Table(("id", "name", "stage"), ("id",), "id"),
+        }
+    )
+    plan = t.copy_plan("INSERT INTO c(name, stage) VALUES (?, ?)")
+    assert plan is not None and (plan.kind, plan.columns, plan.keys, plan.reseed) == (
+        "insert",
+        ("name", "stage"),
+        (),
+        None,
+    )
+    plan = t.copy_plan("INSERT INTO c(id, name) VALUES (?, ?)")
+    assert plan is not None and plan.reseed == "c.id"  # explicit ids: the identity moves past them
+    plan = t.copy_plan("INSERT OR REPLACE INTO v(case_id, encoder, vector) VALUES (?, ?, ?)")
+    assert plan is not None and (plan.kind, plan.keys) == ("replace", ("case_id", "encoder"))
+    assert t.copy_plan("INSERT OR IGNORE INTO v(case_id, encoder) VALUES (?, ?)").kind == "ignore"  # type: ignore[union-attr]
+    plan = t.copy_plan("UPDATE c SET stage = ?, name = ? WHERE id = ?")
+    assert plan is not None and (plan.kind, plan.columns, plan.keys) == ("update", ("stage", "name", "id"), ("id",))
+    for sql in (
+        "INSERT INTO c(name, stage) VALUES (?, 'new')",  # a literal among the values
+        "INSERT INTO c(name) VALUES (?) ON CONFLICT(name) DO NOTHING",
+        "INSERT OR REPLACE INTO v(case_id, vector) VALUES (?, ?)",  # not the whole primary key
+        "INSERT INTO missing(a) VALUES (?)",  # not in the catalog
+        "INSERT INTO c(name, nope) VALUES (?, ?)",
+        "UPDATE c SET stage = stage || ? WHERE id = ?",  # an expression
+        "UPDATE c SET stage = ? WHERE id > ?",
+        "UPDATE c SET stage = ? WHERE id = ? OR name = ?",
+        "UPDATE c SET stage = ?",
+        "DELETE FROM c WHERE id = ?",
+    ):
+        assert t.copy_plan(sql) is None, sql
+
+
 def test_identity_tables_return_the_new_id() -> None:
     catalog = {"cases": Table(("id", "title"), ("id",), "id")}
     t = Translator()
@@ -202,10 +239,102 @@ def test_a_connection_dropped_by_a_server_restart_is_opened_again() -> None:
                 db.query("SELECT 1")
             cluster.start_server()
             assert db.query_column("SELECT value FROM meta WHERE key = 'c'") == ["3"]
+            # every connection of the pool was dropped: each opens again on its next use
+            sleepers = [threading.Thread(target=db.query, args=("SELECT pg_sleep(1)",)) for _ in range(2)]
+            for t in sleepers:
+                t.start()
+            for t in sleepers:
+                t.join()
+            assert len(db._pool.all) >= 2
+            cluster.restart()
+            answers: list[list[Any]] = []
+            readers = [
+                threading.Thread(
+                    target=lambda: answers.append(db.query_column("SELECT value FROM meta WHERE key = 'c'"))
+                )
+                for _ in range(3)
+            ]
+            for t in readers:
+                t.start()
+            for t in readers:
+                t.join()
+            assert answers == [["3"]] * 3
+            with db.transaction() as conn:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('d', '4')")
+            assert sorted(db.query_column("SELECT key FROM meta WHERE key IN ('c', 'd')")) == ["c", "d"]
         finally:
             db.close()
     finally:
         cluster.stop()
+
+
+def _active_sleeps(db: Database) -> int:
+    found = db.query_column(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
+        "AND query ILIKE '%pg_sleep%'"
+    )
+    return int(found[0])
+
+
+def _wait_for(check: Any, what: str) -> None:
+    for _ in range(600):  # a bound for a stuck test, not a timing assertion
+        if check():
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError(f"never reached: {what}")
+
+
+@pg
+def test_threads_of_one_process_share_a_pool_of_connections(pg_url: str) -> None:
+    """Reads of several threads run at once on their own connections (at most ``pool_size``);
+    a thread's transaction keeps its connection, its reads see its writes, other threads read
+    what is committed meanwhile; writers from many threads stay serialised (no lost update)."""
+    db = Database(pg_url, migrations=ALL_MIGRATIONS, pool_size=3)
+    try:
+        sleepers = [threading.Thread(target=db.query, args=("SELECT pg_sleep(3)",)) for _ in range(2)]
+        for t in sleepers:
+            t.start()
+        _wait_for(lambda: _active_sleeps(db) == 2, "two reads in flight at once")  # a third connection asks
+        for t in sleepers:
+            t.join()
+        assert len(db._pool.all) == 3
+
+        db.query("SELECT 1")  # a single-threaded caller keeps reusing one connection
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('n', '0')")
+        in_tx, seen_outside = threading.Event(), []
+        release = threading.Event()
+
+        def writer() -> None:
+            with db.transaction() as conn:
+                conn.execute("UPDATE meta SET value = '100' WHERE key = 'n'")
+                assert db.query_column("SELECT value FROM meta WHERE key = 'n'") == ["100"]  # its own write
+                in_tx.set()
+                release.wait(30)
+
+        w = threading.Thread(target=writer)
+        w.start()
+        in_tx.wait(30)
+        seen_outside.append(db.query_column("SELECT value FROM meta WHERE key = 'n'"))  # not blocked by it
+        release.set()
+        w.join()
+        assert seen_outside == [["0"]]
+
+        def bump() -> None:
+            for _ in range(5):
+                with db.transaction() as conn:
+                    value = int(conn.execute("SELECT value FROM meta WHERE key = 'n'").fetchone()[0])
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'n'", (str(value + 1),))
+
+        bumpers = [threading.Thread(target=bump) for _ in range(6)]
+        for t in bumpers:
+            t.start()
+        for t in bumpers:
+            t.join()
+        assert db.query_column("SELECT value FROM meta WHERE key = 'n'") == ["130"]
+        assert len(db._pool.all) == 3  # never more than pool_size
+    finally:
+        db.close()
 
 
 @pg
@@ -255,6 +384,76 @@ def test_rows_lastrowid_errors_and_the_append_only_audit(pg_url: str) -> None:
         assert db.query_one("SELECT COUNT(*) FROM audit_events")[0] == 1  # type: ignore[index]
     finally:
         db.close()
+
+
+_COPY_SCHEMA = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, v REAL, b BLOB, flag INTEGER)",
+    "CREATE TABLE kv (k TEXT NOT NULL, n INTEGER NOT NULL, v TEXT, PRIMARY KEY (k, n))",
+    "CREATE TABLE bumps (n INTEGER NOT NULL)",
+    "INSERT INTO bumps(n) VALUES (0)",
+    "CREATE TRIGGER t_bump AFTER UPDATE ON t BEGIN UPDATE bumps SET n = n + 1; END",
+)
+_COPY_SQL = ";\n".join(_COPY_SCHEMA) + ";"
+
+
+def _copy_batches(db: Database) -> list[Any]:
+    """The ``executemany`` forms with a COPY plan on PostgreSQL, with what each returns."""
+    n = 24  # above kb.storage.postgres.COPY_MIN_ROWS
+    out: list[Any] = []
+    with db.transaction() as conn:
+        names = [(f"名{i}\t|\n|\\|'|%s|", i / 3, bytes([i, 0, 255]), i % 2 == 0) for i in range(n)]
+        names.append(("空值", None, None, None))
+        before = conn.total_changes
+        out.append(conn.executemany("INSERT INTO t(name, v, b, flag) VALUES (?, ?, ?, ?)", names).rowcount)
+        out.append(
+            conn.executemany("INSERT INTO t(id, name) VALUES (?, ?)", [(100 + i, f"x{i}") for i in range(n)]).rowcount
+        )
+        out.append(conn.execute("INSERT INTO t(name) VALUES ('之后')").lastrowid)  # past the explicit ids
+        # OR IGNORE: conflicts with stored rows and within the batch, the first one stays (kv has no
+        # identity: on PostgreSQL a conflicting row still takes an identity value, by COPY or not)
+        conn.executemany("INSERT INTO kv(k, n, v) VALUES (?, ?, ?)", [(f"k{i}", 0, "旧") for i in range(n)])
+        ignored = [(f"k{i % (n + 5)}", 0, f"新{i}") for i in range(n // 2, 2 * n)]
+        out.append(conn.executemany("INSERT OR IGNORE INTO kv(k, n, v) VALUES (?, ?, ?)", ignored).rowcount)
+        updates = [(1.5, 7, i) for i in range(1, n + 10)] + [(2.5, 8, 1)]  # id 1 twice: the last one stays
+        conn.executemany("UPDATE t SET v = ?, flag = ? WHERE id = ?", updates)
+        for rounds in range(2):
+            rows = [(f"k{i % 7}", i % 3 + 1, f"v{rounds}-{i}") for i in range(n + 10)]  # repeated keys: last wins
+            conn.executemany("INSERT OR REPLACE INTO kv(k, n, v) VALUES (?, ?, ?)", rows)
+        out.append(conn.total_changes - before > 0)
+    with pytest.raises(sqlite3.IntegrityError), db.transaction() as conn:  # all or nothing
+        conn.executemany("INSERT INTO t(name) VALUES (?)", [(f"没有{i}",) for i in range(n)])
+        conn.executemany("INSERT INTO t(name) VALUES (?)", [(f"x{i}",) for i in range(n)])  # already stored
+    out.append(db.query_column("SELECT COUNT(*) FROM t WHERE name LIKE '没有%'"))
+    out.append([tuple(r) for r in db.query("SELECT id, name, v, b, flag FROM t ORDER BY id")])
+    out.append([tuple(r) for r in db.query("SELECT k, n, v FROM kv ORDER BY k, n")])
+    out.append(db.query_column("SELECT n > 0 FROM bumps"))
+    return out
+
+
+@pg
+def test_executemany_by_copy_stores_what_sqlite_stores(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inserts, OR IGNORE, OR REPLACE and keyed UPDATEs sent by COPY: the same ids, values, counts
+    and trigger effects as SQLite running the statements one by one, and as the pipelined
+    statements without COPY; inside the transaction (a failure leaves nothing)."""
+    from kb.storage import postgres
+    from tests import pg as pg_cluster
+
+    assert postgres.COPY_MIN_ROWS <= 24
+    results = []
+    for target, min_rows in ((str(tmp_path / "copy.db"), 0), (pg_url, postgres.COPY_MIN_ROWS), (None, 10**9)):
+        monkeypatch.setattr(postgres, "COPY_MIN_ROWS", min_rows)  # 10**9: every executemany pipelined
+        db = Database(target or pg_cluster.shared().new_database(), migrations=[Migration(1, "copy", _COPY_SQL)])
+        try:
+            results.append(_copy_batches(db))
+            if db.dialect == "postgresql":
+                assert (db._conn._copies > 0) == (min_rows <= 24)  # type: ignore[attr-defined]
+        finally:
+            db.close()
+    lite, post, pipelined = results
+    assert post == lite
+    assert post == pipelined
 
 
 def _service(tmp: Path, url: str | None) -> LeianService:
