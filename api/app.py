@@ -92,7 +92,8 @@ def create_app(
                 # meanwhile. With several workers their parent holds it (api/cli/cases.py).
                 lock = ServiceLock(opened)
                 lock.acquire()
-            app.state.service = LeianService(opened)
+            # Its query encoder runs on `serve_threads` (concurrent requests already share the cores).
+            app.state.service = LeianService(opened, encoder_threads=opened.serve_threads)
         if warm:
             app.state.service.warmup.start()
         runner = None

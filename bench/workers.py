@@ -19,6 +19,8 @@ profiles, so a change in the host's load touches both); the load is printed besi
     .venv-milvus/bin/python -m bench.workers --profiles embedded distributed --cases 2400 --seconds 10 --rounds 2
     python -m bench.workers --encoder use-m3 --workers 1 2 --clients 1 4   # with the real model
     python -m bench.workers --overhead          # what following the change log costs per search
+    python -m bench.workers --encoder use-m3 --encoder-threads 1 2 --clients 1 4 --cases 600
+                                                # a serving process's encoder threads under load
 
 The default hashing encoder makes query encoding nearly free, so the figures are the service's own
 work (BM25 + FAISS + SQLite reads + HTTP); with use-m3 every search also encodes its query.
@@ -100,10 +102,18 @@ class Distributed:
 
 
 class Server:
-    def __init__(self, data_dir: Path, encoder: str, workers: int, profile_env: dict[str, str]) -> None:
+    def __init__(
+        self, data_dir: Path, encoder: str, workers: int, profile_env: dict[str, str], threads: int = 1
+    ) -> None:
         self.port, self.workers = free_port(), workers
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, **profile_env, "LEIAN_PETITIONER_KEY": "bench-key", "LEIAN_THREADS": "1"}
+        env = {
+            **os.environ,
+            **profile_env,
+            "LEIAN_PETITIONER_KEY": "bench-key",
+            "LEIAN_THREADS": str(threads),
+            "LEIAN_SERVE_THREADS": str(threads),
+        }
         cmd = [sys.executable, "-m", "api.cli", "--data-dir", str(data_dir), "--encoder", encoder]
         self.proc = subprocess.Popen(
             [*cmd, "serve", "--port", str(self.port), "--workers", str(workers)],
@@ -295,6 +305,48 @@ def overhead(n_cases: int, rounds: int = 200) -> None:
     print(f"\n(load {before} before, {load()} after)")
 
 
+def encoder_threads(args: argparse.Namespace) -> None:
+    """Text searches of one serving process with its encoder on N threads, N alternating within each
+    round; ratios against the first N at the first client count of the same run."""
+    runs: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        token, texts = prepare(Path(tmp) / "d", args.cases, args.encoder, {})
+        for _ in range(args.rounds):
+            for threads in args.encoder_threads:
+                server = Server(Path(tmp) / "d", args.encoder, args.workers[0], {}, threads)
+                try:
+                    server.warm_every_worker(token, texts[:20])
+                    for clients in args.clients:
+                        before = load()
+                        stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
+                        stats["load"] = f"{before} → {load()}"
+                        runs.setdefault((threads, clients), []).append(stats)
+                        print(f"# {threads} threads {clients} clients {stats}", file=sys.stderr, flush=True)
+                finally:
+                    server.stop()
+    ref = runs[(args.encoder_threads[0], args.clients[0])]
+    ref_rate = float(np.median([r["throughput"] for r in ref]))
+    ref_p50 = float(np.median([r["p50"] for r in ref]))
+    print("| encoder threads | clients | requests | errors | searches/s | × ref | p50 ms | p50 × ref | p99 ms | load |")
+    print("|---" * 10 + "|")
+    for (threads, clients), found in runs.items():
+        rate = float(np.median([r["throughput"] for r in found]))
+        p50 = float(np.median([r["p50"] for r in found]))
+        p99 = float(np.median([r["p99"] for r in found]))
+        print(
+            f"| {threads} | {clients} | {sum(r['requests'] for r in found)} | {sum(r['errors'] for r in found)} | "
+            f"{rate:.1f} | {rate / ref_rate:.2f} | {p50 * 1000:.1f} | {p50 / ref_p50:.2f} | {p99 * 1000:.1f} | "
+            + "; ".join(r["load"] for r in found)
+            + " |"
+        )
+    print(
+        f"\n(median of {args.rounds} round(s); encoder {args.encoder}, {args.cases} cases, "
+        f"{args.workers[0]} worker(s), hybrid text search k=10, each phase ≤ {args.seconds:.0f} s; "
+        f"{os.cpu_count()} CPUs; "
+        "ref = the first thread count at the first client count)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
@@ -319,9 +371,19 @@ def main() -> None:
         help="instead of the sweep: WRITES writes through one of 2 workers, each searched for through another",
     )
     parser.add_argument("--overhead", action="store_true", help="the per-search cost of following the change log")
+    parser.add_argument(
+        "--encoder-threads",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="instead of the sweep: one worker (the first of --workers) with LEIAN_THREADS = each N in turn",
+    )
     args = parser.parse_args()
     if args.overhead:
         overhead(args.cases)
+        return
+    if args.encoder_threads:
+        encoder_threads(args)
         return
 
     runs: dict[tuple[str, int, int], list[dict[str, Any]]] = {}

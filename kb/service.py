@@ -78,18 +78,21 @@ class LeianService:
         segmenter: Segmenter | None = None,
         open_index: bool = True,
         clock: Clock | None = None,
+        encoder_threads: int | None = None,
     ) -> None:
         """``encoder_spec`` tells bulk paths how worker processes rebuild ``encoder``; it defaults to
         the configured encoder when ``encoder`` is not given (an injected encoder without a spec is
         always used in-process). ``clock`` (default: the system clock) dates every recorded action;
-        tests and the demo replay pass a ``kb.clock.FixedClock``."""
+        tests and the demo replay pass a ``kb.clock.FixedClock``. ``encoder_threads`` (default
+        ``settings.threads``) is the configured encoder's thread count: a serving process passes
+        ``settings.serve_threads``."""
         settings = with_key_file(settings)  # every command on a data directory uses its key file
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
             settings,
             Database(settings.database, migrations=ALL_MIGRATIONS),
-            encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
+            encoder or create_encoder(settings.encoder, settings.encoder_model, encoder_threads or settings.threads),
             segmenter
             or Segmenter(
                 settings.userdicts,

@@ -61,6 +61,10 @@ class Settings:
     encoder: EncoderName = "use-m3"
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
+    # Encoder threads of a serving process (`leian serve`, each of its workers): concurrent requests
+    # already keep the cores busy, and a second BLAS thread per query made text search 4x slower at
+    # one client on 2 loaded cores (docs/benchmarks.md "Encoder threads of a serving process").
+    serve_threads: int = 1
     # Worker processes (one encoder thread each) for bulk encoding: imports and reindex; 1 = in-process.
     ingest_workers: int = field(default_factory=usable_cores)
     # Fewer workers when other work already keeps the cores busy: a pool on a loaded host was slower
@@ -194,6 +198,7 @@ ENV: dict[str, str] = {
     "encoder": "LEIAN_ENCODER",
     "encoder_model": "LEIAN_ENCODER_MODEL",
     "threads": "LEIAN_THREADS",
+    "serve_threads": "LEIAN_SERVE_THREADS",
     "ingest_workers": "LEIAN_INGEST_WORKERS",
     "index_backend": "LEIAN_INDEX_BACKEND",
     "index_factory": "LEIAN_INDEX_FACTORY",
@@ -245,6 +250,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # Whole numbers that must be at least 1; dense_weight is the one bounded fraction.
 POSITIVE_INTS = (
     "threads",
+    "serve_threads",
     "api_workers",
     "ingest_workers",
     "candidate_depth",
@@ -394,6 +400,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "encoder": env.get("LEIAN_ENCODER", base.encoder),
         "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
         "threads": _number(env, "LEIAN_THREADS", base.threads),
+        "serve_threads": _number(env, "LEIAN_SERVE_THREADS", base.serve_threads),
         "ingest_workers": max(1, _number(env, "LEIAN_INGEST_WORKERS", base.ingest_workers)),
         "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
         "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),

@@ -263,3 +263,22 @@ def test_password_policy_refuses_weak_passwords_with_the_reason(tmp_path: Path, 
         service.users.create("u_policy", "admin", "correct-horse-42")
     finally:
         service.close()
+
+
+def test_a_serving_process_encodes_on_serve_threads_and_shares_its_index(tmp_path: Path) -> None:
+    """`leian serve` (the app opening its own service): the query encoder runs on
+    LEIAN_SERVE_THREADS (default 1), not LEIAN_THREADS, and the index follows the change log so a
+    CLI command may run beside it; a CLI command on the same settings keeps LEIAN_THREADS."""
+    settings = load_settings(data_dir=tmp_path / "d", encoder="use-m3", petitioner_key="k", threads=2)
+    assert settings.serve_threads == 1
+    app = create_app(settings=settings, warm_router=False, run_jobs=False)
+    with TestClient(app):
+        served = app.state.service
+        assert served.encoder.threads == 1 and served.index.shared
+        assert served.settings.threads == 2  # bulk work (group discovery) keeps LEIAN_THREADS
+    cli_side = LeianService(settings, open_index=False)
+    try:
+        assert cli_side.encoder.threads == 2 and not cli_side.index.shared
+    finally:
+        cli_side.close()
+    assert load_settings(env={"LEIAN_SERVE_THREADS": "2"}).serve_threads == 2
