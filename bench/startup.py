@@ -129,6 +129,21 @@ def rss_tree(pid: int) -> int:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
 
 
+def hwm_tree(pid: int) -> int:
+    """The largest peak resident set (``VmHWM``) in the process tree, in bytes: transient copies
+    made while starting count here even when they are freed before health answers."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    peak = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with open(f"/proc/{p.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+    return peak
+
+
 def serve_once(data_dir: Path, code: Path | None, warm_wait: float = 900) -> dict[str, Any]:
     """Start ``leian serve``; seconds to a healthy answer and RSS then; then (up to ``warm_wait``
     seconds) until health says every warmed part is ready, and RSS then."""
@@ -148,7 +163,7 @@ def serve_once(data_dir: Path, code: Path | None, warm_wait: float = 900) -> dic
             except OSError:
                 time.sleep(0.1)
         healthy = time.perf_counter() - t0
-        rss_healthy = rss_tree(proc.pid)
+        rss_healthy, hwm_healthy = rss_tree(proc.pid), hwm_tree(proc.pid)
         warm = None
         deadline = time.perf_counter() + warm_wait
         while time.perf_counter() < deadline:  # until everything warmed in the background is ready
@@ -163,6 +178,7 @@ def serve_once(data_dir: Path, code: Path | None, warm_wait: float = 900) -> dic
             "healthy_s": healthy,
             "warm_s": warm,
             "rss_healthy": rss_healthy,
+            "hwm_healthy": hwm_healthy,
             "rss_warm": rss_warm,
             "health": health,
         }
@@ -200,23 +216,23 @@ def cli_search_isolated(data_dir: Path, code: Path | None, text: str) -> dict[st
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def serve_report(data_dir: Path, before: Path | None, runs: int) -> str:
+def serve_report(data_dir: Path, before: Path | None, runs: int, warm_wait: float = 900) -> str:
     text = "小区物业擅自上调物业费，电梯长期故障无人维修"
     empty = Path(tempfile.mkdtemp(prefix="leian-empty-"))
     n = count_cases(data_dir)
     lines = [
         f"`leian serve` and `leian search` on {n:,} cases ({data_dir}); {load_average()} at start.",
         "",
-        "| code | run | to healthy s | RSS at healthy MB | everything warm s | RSS warm MB | "
+        "| code | run | to healthy s | RSS at healthy MB | peak RSS to healthy MB | everything warm s | RSS warm MB | "
         "`leian search` s | `leian search` peak RSS MB | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows: dict[str, list[dict[str, Any]]] = {}
     try:
         for label, code in (("empty data directory (runtime + models)", None), ("this change", None)):
             target = empty if label.startswith("empty") else data_dir
             for run in range(runs if target is data_dir else 1):
-                s = serve_once(target, code, warm_wait=900 if run == 0 else 0)
+                s = serve_once(target, code, warm_wait=warm_wait if run == 0 else 0)
                 c = cli_search_isolated(target, code, text)
                 rows.setdefault(label, []).append({**s, **c})
                 lines.append(row(label, run, s, c))
@@ -253,7 +269,8 @@ def serve_report(data_dir: Path, before: Path | None, runs: int) -> str:
 def row(label: str, run: int, s: dict[str, Any], c: dict[str, float]) -> str:
     warm = f"{s['warm_s']:.1f}" if s["warm_s"] is not None else "—"
     return (
-        f"| {label} | {run + 1} | {s['healthy_s']:.1f} | {s['rss_healthy'] / 1e6:,.0f} | {warm} | "
+        f"| {label} | {run + 1} | {s['healthy_s']:.1f} | {s['rss_healthy'] / 1e6:,.0f} | "
+        f"{s['hwm_healthy'] / 1e6:,.0f} | {warm} | "
         f"{s['rss_warm'] / 1e6:,.0f} | {c['wall_s']:.1f} | {c['peak_rss'] / 1e6:,.0f} | {load_average()} |"
     )
 
@@ -470,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--dir", type=Path, required=True)
     s.add_argument("--before", type=Path, default=None, help="checkout of the reference code")
     s.add_argument("--runs", type=int, default=2)
+    s.add_argument("--warm-wait", type=float, default=900, help="seconds to wait for the warm-up after healthy")
     q = sub.add_parser("query")
     q.add_argument("--dir", type=Path, required=True)
     q.add_argument("--queries", type=int, default=600)
@@ -484,7 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.part == "build":
         build(args.dir, args.n)
     elif args.part == "serve":
-        write_fragment(f"startup_{count_cases(args.dir)}", serve_report(args.dir, args.before, args.runs))
+        write_fragment(
+            f"startup_{count_cases(args.dir)}", serve_report(args.dir, args.before, args.runs, args.warm_wait)
+        )
     elif args.part == "query":
         write_fragment(f"query_{count_cases(args.dir)}", query_report(args.dir, args.queries))
     elif args.part == "dense-filter":

@@ -16,6 +16,7 @@ falls back to exact ranking over the allowed ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import faiss
@@ -239,11 +240,24 @@ class FaissIndex:
         return scores, out
 
     def to_bytes(self) -> bytes:
-        return bytes(faiss.serialize_index(self._index))
+        return bytes(self.to_buffer())
+
+    def to_buffer(self) -> np.ndarray:
+        """FAISS's serialisation (uint8), without the copy ``to_bytes`` makes."""
+        return np.asarray(faiss.serialize_index(self._index), dtype=np.uint8)
 
     @classmethod
     def from_bytes(cls, payload: bytes, dim: int, factory: str = "auto") -> FaissIndex:
-        index = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        return cls._checked(faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8)), dim, factory)
+
+    @classmethod
+    def from_reader(cls, read: Callable[[int], bytes], dim: int, factory: str = "auto") -> FaissIndex:
+        """Deserialise from a stream (``read(n)`` returns at most n bytes): no copy of the whole payload."""
+        reader = faiss.PyCallbackIOReader(read)  # type: ignore[attr-defined]
+        return cls._checked(faiss.read_index(reader), dim, factory)
+
+    @classmethod
+    def _checked(cls, index: Any, dim: int, factory: str) -> FaissIndex:
         if index.d != dim:
             raise ValueError(f"FAISS index has dimension {index.d}, expected {dim}")
         return cls(dim, factory=factory, index=index)

@@ -243,6 +243,49 @@ def test_corrupt_file_is_detected(backend: tuple[str, VectorIndex, bool], tmp_pa
         load_index(path, stamp)
 
 
+def test_faiss_loads_from_the_file_without_a_copy_of_the_payload(tmp_path: Path) -> None:
+    """The FAISS payload streams from the file into the index (after a checksum pass): no Python-side
+    copy of the whole payload (there were two, ~1.1 GB transient at 1,000,000 cases)."""
+    import tracemalloc
+
+    ids, vecs = corpus(100_000)  # a 13 MB payload
+    index = FaissIndex(DIM, "Flat")
+    index.add(ids, vecs)
+    path = tmp_path / "vectors.index"
+    stamp = {"encoder": "test", "dim": DIM, "backend": "faiss"}
+    save_index(index, path, stamp)
+    payload = path.stat().st_size
+    tracemalloc.start()
+    try:
+        loaded = load_index(path, stamp)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < payload / 4, (peak, payload)  # chunks of 1 MB, never the payload
+    np.testing.assert_array_equal(loaded.search(vecs[:5], 3)[1], index.search(vecs[:5], 3)[1])
+
+
+def test_a_fingerprint_mismatch_is_found_before_the_payload_is_read(tmp_path: Path) -> None:
+    """The meta is checked first: a damaged payload under another configuration is a mismatch
+    (rebuild with the new configuration), and ``read_index_meta`` reads the meta alone."""
+    from indexing.vectors import read_index_meta
+
+    ids, vecs = corpus(300)
+    index = FaissIndex(DIM, "Flat")
+    index.add(ids, vecs)
+    path = tmp_path / "vectors.index"
+    stamp = {"encoder": "test", "dim": DIM, "backend": "faiss"}
+    save_index(index, path, stamp)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert read_index_meta(path)["count"] == 300
+    with pytest.raises(IndexMismatchError, match="encoder"):
+        load_index(path, {**stamp, "encoder": "other"})
+    with pytest.raises(IndexCorruptError):
+        load_index(path, stamp)
+
+
 def test_auto_factory_promotes_to_ivf_above_threshold() -> None:
     index = FaissIndex(DIM, "auto", threshold=1000)
     ids, vecs = corpus()
