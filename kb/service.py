@@ -19,6 +19,7 @@ from kb.campaigns.service import CampaignService
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
+from kb.encoder_choice import resolve_encoder
 from kb.feedback.store import FeedbackStore
 from kb.groups.service import GroupService
 from kb.groups.special import SpecialGroupService
@@ -83,11 +84,14 @@ class LeianService:
         always used in-process). ``clock`` (default: the system clock) dates every recorded action;
         tests and the demo replay pass a ``kb.clock.FixedClock``."""
         settings = with_key_file(settings)  # every command on a data directory uses its key file
+        db = Database(settings.database, migrations=ALL_MIGRATIONS)
+        if encoder is None:  # LEIAN_ENCODER=auto: the encoder the directory was indexed with
+            settings = resolve_encoder(settings, db)
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
             settings,
-            Database(settings.database, migrations=ALL_MIGRATIONS),
+            db,
             encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads),
             segmenter
             or Segmenter(
