@@ -207,8 +207,10 @@ class CaseService:
 
         The rows are read once and pass in chunks of ``IMPORT_CHUNK`` through a scratch store
         (``kb.cases.stage_store``): validated (every problem of the file is reported before anything
-        is encoded), encoded, then written to the knowledge base in ONE transaction, so memory
-        holds one chunk whatever the file size and the import stays all or nothing.
+        is written), encoded, then written to the knowledge base in ONE transaction, so memory
+        holds one chunk whatever the file size and the import stays all or nothing. With an
+        in-process encoder the first chunk is encoded on a thread while the file is still being
+        validated (``kb.cases.encode_ahead``; an invalid file stops it).
         """
         with ImportStage(self.encoder.dim) as stage:
             with self.bulk_encoder() as encoder:
