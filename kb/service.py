@@ -20,6 +20,7 @@ from kb.cases.progress import ImportProgressStore
 from kb.cases.service import CaseService, ProgressFn, content_hash
 from kb.clock import Clock
 from kb.domain import SearchFilters, SearchHit
+from kb.encoder_choice import resolve_encoder
 from kb.feedback.store import FeedbackStore
 from kb.groups.service import GroupService
 from kb.groups.special import SpecialGroupService
@@ -87,11 +88,14 @@ class LeianService:
         ``settings.threads``) is the configured encoder's thread count: a serving process passes
         ``settings.serve_threads``."""
         settings = with_key_file(settings)  # every command on a data directory uses its key file
+        db = Database(settings.database, migrations=ALL_MIGRATIONS)
+        if encoder is None:  # LEIAN_ENCODER=auto: the encoder the directory was indexed with
+            settings = resolve_encoder(settings, db)
         if encoder_spec is None and encoder is None:
             encoder_spec = EncoderSpec(settings.encoder, settings.encoder_model, threads=1)
         kernel = Kernel(
             settings,
-            Database(settings.database, migrations=ALL_MIGRATIONS),
+            db,
             encoder or create_encoder(settings.encoder, settings.encoder_model, encoder_threads or settings.threads),
             segmenter
             or Segmenter(

@@ -17,6 +17,10 @@ from indexing.encoders import usable_cores
 from kb.errors import FieldProblem, InvalidInputError
 
 EncoderName = Literal["use-m3", "use-m3-int8", "sbert", "hashing"]
+# LEIAN_ENCODER: an encoder, or "auto" (the default): the encoder the data directory was indexed
+# with, and NEW_DIRECTORY_ENCODER for a directory that holds no vectors yet (kb/encoder_choice.py).
+EncoderSetting = Literal["auto", "use-m3", "use-m3-int8", "sbert", "hashing"]
+NEW_DIRECTORY_ENCODER: EncoderName = "use-m3-int8"
 IndexBackend = Literal["faiss", "exact", "milvus"]
 FusionMethod = Literal["linear", "rrf"]
 StopwordSet = Literal["petition", "function", "none"]
@@ -58,7 +62,7 @@ class Settings:
     # The store: None = SQLite in data_dir/leian.db (the embedded default); "postgresql://user@host/db"
     # = that PostgreSQL database for every table (docs/deploy.md). Index files stay in data_dir.
     database_url: str | None = None
-    encoder: EncoderName = "use-m3"
+    encoder: EncoderSetting = "auto"
     encoder_model: str | None = None
     threads: int = field(default_factory=usable_cores)
     # Encoder threads of a serving process (`leian serve`, each of its workers): concurrent requests
@@ -240,7 +244,7 @@ ENV: dict[str, str] = {
     "api_workers": "LEIAN_API_WORKERS",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
-    "encoder": get_args(EncoderName),
+    "encoder": get_args(EncoderSetting),
     "index_backend": get_args(IndexBackend),
     "fusion": get_args(FusionMethod),
     "bundled_stopwords": get_args(StopwordSet),

@@ -33,7 +33,11 @@ from kb.logmask import install_log_masking
 
 @click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(path_type=Path), help="数据目录（默认 $LEIAN_DATA_DIR 或 var/leian）")
-@click.option("--encoder", help="编码器：use-m3（默认）、sbert、hashing")
+@click.option(
+    "--encoder",
+    help="编码器：auto（默认：沿用数据目录建索引时所用的编码器，新目录用 use-m3-int8）、"
+    "use-m3、use-m3-int8、sbert、hashing",
+)
 @click.option("--encoder-model", help="sbert 模型的本地路径或已安装的模型包名")
 @click.option("--index-backend", help="向量索引后端：faiss（默认）、exact")
 @click.pass_context

@@ -21,6 +21,7 @@ from indexing.encoders import Encoder
 from indexing.encoders.base import usable_cores
 from indexing.encoders.pool import EncoderPoolError, ProcessPoolEncoder, fit_workers, start_encoding
 from indexing.vectors.batch_knn import batch_neighbours
+from kb.cases.encode_ahead import EncodeAhead
 from kb.cases.stage_store import ImportStage
 from kb.domain import Case, CaseIn, CaseUpdate, SearchFilters, SearchHit
 from kb.errors import EncodingError, FieldProblem, ImportReport, InvalidInputError, NotFoundError
@@ -41,6 +42,8 @@ ProgressFn = Callable[[int], None]
 IMPORT_CHUNK = 4096
 # Nearest cases of the same file each imported case is compared with (联名 detection).
 PEERS = 10
+# Validated rows handed to the encoder at a time while the rest of the file is validated.
+AHEAD_STEP = 64
 
 
 def content_hash(text: str) -> str:
@@ -201,17 +204,28 @@ class CaseService:
 
         The rows are read once and pass in chunks of ``IMPORT_CHUNK`` through a scratch store
         (``kb.cases.stage_store``): validated (every problem of the file is reported before anything
-        is encoded), encoded, then written to the knowledge base in ONE transaction, so memory
-        holds one chunk whatever the file size and the import stays all or nothing.
+        is written), encoded, then written to the knowledge base in ONE transaction, so memory
+        holds one chunk whatever the file size and the import stays all or nothing. With an
+        in-process encoder the first chunk is encoded on a thread while the file is still being
+        validated (``kb.cases.encode_ahead``; an invalid file stops it).
         """
         with ImportStage(self.encoder.dim) as stage:
-            external_nos, identities = self._validate_into(stage, rows, columns, actor)
-            report = ImportReport(ignored_columns=list(ignored), external_nos=external_nos)
-            hashes_identities = self.settings.petitioner_key is not None and identities
-            if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
-                with self.db.transaction() as conn:  # raises before anything is encoded
-                    check_key(conn, self.settings.petitioner_key or "")
-            encoded = self._prepare(stage, report, batch_size, progress)
+            with self.bulk_encoder() as encoder:
+                # An in-process encoder starts on the first part while the file is still validated.
+                ahead = (
+                    None if isinstance(encoder, ProcessPoolEncoder) else EncodeAhead(encoder, IMPORT_CHUNK, batch_size)
+                )
+                try:
+                    external_nos, identities = self._validate_into(stage, rows, columns, actor, ahead)
+                    report = ImportReport(ignored_columns=list(ignored), external_nos=external_nos)
+                    hashes_identities = self.settings.petitioner_key is not None and identities
+                    if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
+                        with self.db.transaction() as conn:  # raises before anything is written
+                            check_key(conn, self.settings.petitioner_key or "")
+                    encoded = self._prepare(stage, report, batch_size, progress, encoder, ahead)
+                finally:
+                    if ahead is not None:
+                        ahead.close()
             if not stage.changed:
                 log.info("import of %d cases: nothing changed", stage.count)
                 return report
@@ -264,9 +278,12 @@ class CaseService:
         rows: Iterable[tuple[int | None, dict[str, Any]]],
         columns: Mapping[str, str] | None,
         actor: Principal,
+        ahead: EncodeAhead | None = None,
     ) -> tuple[list[str], bool]:
         """Validate every row into ``stage``: (external numbers in file order, whether any row
-        carries an identity). Raises with every problem of the file (validation first, then scope)."""
+        carries an identity). Raises with every problem of the file (validation first, then scope).
+
+        ``ahead`` gets the rows of the first part whose text is not stored yet, as they pass."""
         external_nos: list[str] = []
         identities = False
         scope_problems: list[FieldProblem] = []
@@ -282,60 +299,99 @@ class CaseService:
                 stage.add_cases(chunk)
             chunk.clear()
 
+        fed = 0  # rows of ``chunk`` handed to ``ahead`` (or passed over)
+
+        def feed() -> None:
+            nonlocal fed
+            if ahead is None or problems or scope_problems or stage.count >= ahead.limit:
+                return
+            cases = [case for _, case in chunk[fed:]]
+            existing = self.cases.hashes_by_external([c.external_no for c in cases])
+            texts = [text_of(c) for c in cases]
+            ahead.feed(
+                [
+                    (stage.count + fed + i, text)
+                    for i, (c, text) in enumerate(zip(cases, texts, strict=True))
+                    if existing.get(c.external_no, (0, ""))[1] != content_hash(text)
+                ]
+            )
+            fed = len(chunk)
+
         for row_no, case in self._validated_stream(rows, columns, problems):
             external_nos.append(case.external_no)
             identities = identities or bool(case.petitioner_id or case.petitioner_phone)
             chunk.append((row_no, case))
+            if len(chunk) - fed >= AHEAD_STEP:
+                feed()
             if len(chunk) >= IMPORT_CHUNK:
+                feed()
                 flush()
+                fed = 0
+        feed()
+        if ahead is not None:
+            ahead.end()
         flush()
         if scope_problems:
             raise InvalidInputError(scope_problems)
         return external_nos, identities
 
     def _prepare(
-        self, stage: ImportStage, report: ImportReport, batch_size: int, progress: ProgressFn | None
+        self,
+        stage: ImportStage,
+        report: ImportReport,
+        batch_size: int,
+        progress: ProgressFn | None,
+        encoder: Encoder,
+        ahead: EncodeAhead | None = None,
     ) -> list[bool]:
         """Segment and encode the changed rows chunk by chunk into ``stage``; whether each was encoded
-        now (else its stored vector is reused), in file order."""
+        now (else its stored vector is reused), in file order. ``ahead``: the first part's texts
+        already being encoded (``EncodeAhead``)."""
         encoded_flags: list[bool] = []
         stage.reserve_vectors()
-        with self.bulk_encoder() as encoder:
-            for chunk in stage.case_chunks(IMPORT_CHUNK):
-                stored = self.cases.stored_values([c.external_no for _, c in chunk])
-                changed = [(seq, c) for seq, c in chunk if not _same(self._row_values(c), stored.get(c.external_no))]
-                unchanged = len(chunk) - len(changed)
-                report.unchanged += unchanged
-                if progress and unchanged:
-                    progress(unchanged)
-                if not changed:
-                    continue
-                existing = self.cases.hashes_by_external([c.external_no for _, c in changed])
-                texts = [text_of(c) for _, c in changed]
-                to_encode = [
-                    i
-                    for i, (_, c) in enumerate(changed)
-                    if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
-                ]
-                vectors = np.zeros((len(changed), self.encoder.dim), dtype=np.float32)
-                # Worker processes (if any), or a thread, encode while this process segments.
-                pending = start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
-                values = [self._values(c) for _, c in changed]
-                if to_encode:
-                    vectors[to_encode] = pending(progress)
-                encoded = set(to_encode)
-                reuse = [i for i in range(len(changed)) if i not in encoded]
-                if reuse:
-                    stored_vectors = self.cases.vectors_for(
-                        self.encoder.name, [existing[changed[i][1].external_no][0] for i in reuse]
-                    )
-                    for i in reuse:
-                        vec = stored_vectors.get(existing[changed[i][1].external_no][0])
-                        vectors[i] = vec if vec is not None else self.encoder.encode([texts[i]])[0]
-                    if progress:
-                        progress(len(reuse))
-                stage.save_prepared([(seq, values[i], i in encoded) for i, (seq, _) in enumerate(changed)], vectors)
-                encoded_flags.extend(i in encoded for i in range(len(changed)))
+        for chunk in stage.case_chunks(IMPORT_CHUNK):
+            stored = self.cases.stored_values([c.external_no for _, c in chunk])
+            row_values = {seq: self._row_values(c) for seq, c in chunk}
+            changed = [(seq, c) for seq, c in chunk if not _same(row_values[seq], stored.get(c.external_no))]
+            unchanged = len(chunk) - len(changed)
+            report.unchanged += unchanged
+            if progress and unchanged:
+                progress(unchanged)
+            if not changed:
+                continue
+            existing = self.cases.hashes_by_external([c.external_no for _, c in changed])
+            texts = [text_of(c) for _, c in changed]
+            to_encode = [
+                i
+                for i, (_, c) in enumerate(changed)
+                if existing.get(c.external_no, (0, ""))[1] != content_hash(texts[i])
+            ]
+            vectors = np.zeros((len(changed), self.encoder.dim), dtype=np.float32)
+            # Worker processes (if any), or a thread, encode while this process segments.
+            early = ahead is not None and chunk[0][0] < ahead.limit
+            pending = None if early else start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
+            values = [self._values(c, row_values[seq]) for seq, c in changed]
+            if to_encode:
+                done = ahead.take([(changed[i][0], texts[i]) for i in to_encode], progress) if ahead and early else None
+                if done is None:
+                    pending = pending or start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
+                    done = pending(progress)
+                vectors[to_encode] = done
+            elif ahead is not None and early:
+                ahead.close()
+            encoded = set(to_encode)
+            reuse = [i for i in range(len(changed)) if i not in encoded]
+            if reuse:
+                stored_vectors = self.cases.vectors_for(
+                    self.encoder.name, [existing[changed[i][1].external_no][0] for i in reuse]
+                )
+                for i in reuse:
+                    vec = stored_vectors.get(existing[changed[i][1].external_no][0])
+                    vectors[i] = vec if vec is not None else self.encoder.encode([texts[i]])[0]
+                if progress:
+                    progress(len(reuse))
+            stage.save_prepared([(seq, values[i], i in encoded) for i, (seq, _) in enumerate(changed)], vectors)
+            encoded_flags.extend(i in encoded for i in range(len(changed)))
         return encoded_flags
 
     def _run_hooks(self, conn: Any, stage: ImportStage, ids: list[int], created: list[bool], actor: Principal) -> None:
@@ -394,10 +450,12 @@ class CaseService:
             values["petitioner_key"] = petitioner_key(self.settings.petitioner_key, identity)
         return values
 
-    def _values(self, case: CaseIn) -> dict[str, Any]:
+    def _values(self, case: CaseIn, row_values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The stored columns of ``case`` with its content hash and tokens (``row_values``: its
+        ``_row_values`` when already computed)."""
         text = text_of(case)
         return {
-            **self._row_values(case),
+            **(row_values if row_values is not None else self._row_values(case)),
             "content_hash": content_hash(text),
             "tokens": " ".join(self.kernel.segmenter.tokens(text)),
         }

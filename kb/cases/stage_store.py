@@ -20,6 +20,11 @@ import numpy as np
 
 from kb.domain import CaseIn
 
+# An import of at most this many rows (one part of ``kb.cases.service.IMPORT_CHUNK``) also keeps its
+# rows unpickled in memory: they are read back four times (encode, write, hooks, index) and a small
+# import spent more time unpickling them than SQLite spent storing them.
+MEMO = 4096
+
 
 class ImportStage:
     def __init__(self, dim: int) -> None:
@@ -37,6 +42,8 @@ class ImportStage:
         self.changed = 0
         self._file: BinaryIO | None = None
         self.vectors: np.ndarray = np.zeros((0, dim), dtype=np.float32)
+        self._cases: dict[int, CaseIn] | None = {}  # seq -> case while the import fits in MEMO rows
+        self._prepared: dict[int, tuple[CaseIn, dict[str, Any], bool]] = {}  # pos -> the same, prepared
 
     # -- validated rows ----------------------------------------------------------------------------
     def add_cases(self, rows: Sequence[tuple[int | None, CaseIn]]) -> None:
@@ -47,11 +54,18 @@ class ImportStage:
                 for i, (row_no, case) in enumerate(rows)
             ],
         )
+        if self._cases is not None and self.count + len(rows) <= MEMO:
+            self._cases.update((self.count + i, case) for i, (_, case) in enumerate(rows))
+        else:
+            self._cases = None
         self.count += len(rows)
 
     def case_chunks(self, size: int) -> Iterator[list[tuple[int, CaseIn]]]:
         """(seq, case) of every validated row in file order, ``size`` at a time."""
         for start in range(0, self.count, size):
+            if self._cases is not None:
+                yield [(seq, self._cases[seq]) for seq in range(start, min(self.count, start + size))]
+                continue
             rows = self._conn.execute(
                 "SELECT seq, case_blob FROM staged WHERE seq >= ? AND seq < ? ORDER BY seq", (start, start + size)
             ).fetchall()
@@ -76,11 +90,20 @@ class ImportStage:
                 for i, (seq, values, encoded) in enumerate(rows)
             ],
         )
+        if self._cases is not None:
+            cases = self._cases
+            self._prepared.update(
+                (start + i, (cases[seq], values, encoded)) for i, (seq, values, encoded) in enumerate(rows)
+            )
         self.changed += len(rows)
 
     def prepared_chunks(self, size: int) -> Iterator[list[tuple[int, CaseIn, dict[str, Any], bool]]]:
         """(pos, case, values, encoded) of the changed rows in file order."""
         for start in range(0, self.changed, size):
+            if self._cases is not None:
+                memo = self._prepared
+                yield [(p, *memo[p]) for p in range(start, min(self.changed, start + size))]
+                continue
             rows = self._conn.execute(
                 "SELECT pos, case_blob, values_blob, encoded FROM staged WHERE pos >= ? AND pos < ? ORDER BY pos",
                 (start, start + size),
@@ -104,6 +127,8 @@ class ImportStage:
         return [int(r[0]) for r in rows]
 
     def prepared_at(self, positions: Sequence[int]) -> list[tuple[CaseIn, dict[str, Any], bool]]:
+        if self._cases is not None:
+            return [self._prepared[p] for p in positions]
         marks = ",".join("?" * len(positions))
         rows = self._conn.execute(
             f"SELECT pos, case_blob, values_blob, encoded FROM staged WHERE pos IN ({marks})", list(positions)
@@ -112,6 +137,7 @@ class ImportStage:
         return [found[p] for p in positions]
 
     def close(self) -> None:
+        self._cases, self._prepared = None, {}
         self._conn.close()
         self.vectors = np.zeros((0, self.dim), dtype=np.float32)
         if self._file is not None:

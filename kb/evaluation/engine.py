@@ -20,7 +20,7 @@ from indexing.segment import Segmenter
 from indexing.vectors import VectorIndex, create_index
 from kb.search import EVAL_SYSTEMS, Query, make_queries
 from kb.search import rank as product_rank
-from kb.settings import Settings
+from kb.settings import NEW_DIRECTORY_ENCODER, Settings
 
 # The product modes lexical / dense / hybrid under their evaluation names (kb.search.EVAL_SYSTEMS).
 SYSTEMS = tuple(EVAL_SYSTEMS)
@@ -57,7 +57,9 @@ class Engine:
         tracker: Tracker = silent,
     ) -> None:
         self.settings = settings
-        self.encoder = encoder or create_encoder(settings.encoder, settings.encoder_model, settings.threads)
+        # No data directory to keep an encoder of: "auto" is the new directories' encoder.
+        name = NEW_DIRECTORY_ENCODER if settings.encoder == "auto" else settings.encoder
+        self.encoder = encoder or create_encoder(name, settings.encoder_model, settings.threads)
         self.segmenter = segmenter or Segmenter(
             settings.userdicts,
             settings.stopwords,

@@ -364,10 +364,13 @@ class CaseRepository:
         self._filters_changed([case_id])
 
     def save_vectors(self, conn: sqlite3.Connection, encoder: str, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
+        """Store vectors of ``encoder``; the directory is then indexed with it (``meta.encoder``,
+        what ``LEIAN_ENCODER=auto`` keeps: kb/encoder_choice.py)."""
         conn.executemany(
             "INSERT OR REPLACE INTO case_vectors(case_id, encoder, content_hash, vector) VALUES (?, ?, ?, ?)",
             [(cid, encoder, h, np.asarray(v, dtype=np.float32).tobytes()) for cid, h, v in rows],
         )
+        write_meta(conn, "encoder", encoder)
 
     def load_vectors(self, encoder: str, dim: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """(ids, vectors) of cases whose stored vector matches their current text, plus stale ids."""

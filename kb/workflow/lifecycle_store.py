@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from kb.storage.db import Database
 from kb.storage.sql import query_in
@@ -48,9 +48,14 @@ class TransitionRow:
     request_until: str | None = None
 
 
+def _values(row: TransitionRow) -> tuple[object, ...]:
+    """The row's columns in ``COLUMNS`` order (its fields are flat: no ``astuple`` deep copy)."""
+    return tuple(getattr(row, column) for column in COLUMNS)
+
+
 def record(conn: sqlite3.Connection, row: TransitionRow) -> int:
     cur = conn.execute(
-        f"INSERT INTO case_transitions({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", astuple(row)
+        f"INSERT INTO case_transitions({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", _values(row)
     )
     return int(cur.lastrowid or 0)
 
@@ -58,7 +63,7 @@ def record(conn: sqlite3.Connection, row: TransitionRow) -> int:
 def record_many(conn: sqlite3.Connection, rows: Sequence[TransitionRow]) -> None:
     conn.executemany(
         f"INSERT INTO case_transitions({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-        [astuple(r) for r in rows],
+        [_values(r) for r in rows],
     )
 
 

@@ -9,7 +9,7 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -81,7 +81,8 @@ def evidence(case: NewCase, other: Candidate) -> list[str]:
     if case.category and case.city and case.category == other.category and same_place and same_district:
         place = case.city + (case.district or "")
         found.append(f"同类别同地区（{case.category}，{place}）")
-    shared = [n for n in names(case.tokens) if n in set(names(other.tokens))]
+    theirs = set(names(other.tokens))
+    shared = [n for n in names(case.tokens) if n in theirs]
     money = sorted(amounts(case.text) & amounts(other.text))
     if shared and money:
         found.append(f"同一被反映对象与金额（{'、'.join(shared[:3])}；{money[0]}元）")
@@ -101,7 +102,11 @@ def norm_hash(text: str) -> str:
 
 
 def overlap(a: Sequence[str], b: Sequence[str]) -> float:
-    sa, sb = set(a), set(b)
+    return set_overlap(set(a), set(b))
+
+
+def set_overlap(sa: set[str] | frozenset[str], sb: set[str] | frozenset[str]) -> float:
+    """``overlap`` of two token sets."""
     return 2 * len(sa & sb) / (len(sa) + len(sb)) if sa and sb else 0.0
 
 
@@ -145,6 +150,15 @@ class _Found:
     petitioners: dict[str, list[sqlite3.Row]]  # petitioner key -> their cases in the window, by id
     candidates: dict[int, sqlite3.Row]  # the index's and the import's nearest cases, by id
     vectors: dict[int, np.ndarray]  # stored vectors of all of those
+    token_sets: dict[int, frozenset[str]] = field(default_factory=dict)  # candidates' tokens, as first used
+
+    def tokens_of(self, row: sqlite3.Row) -> frozenset[str]:
+        """The distinct stored tokens of a candidate row (a candidate is shared by many cases of a group)."""
+        key = int(row["id"])
+        found = self.token_sets.get(key)
+        if found is None:
+            found = self.token_sets[key] = frozenset(row["tokens"].split())
+        return found
 
 
 class RepeatDetector:
@@ -207,16 +221,17 @@ class RepeatDetector:
         return vectors_in(conn, self.encoder, ids)
 
     def _similar(
-        self, case: NewCase, rows: list[sqlite3.Row], vectors: dict[int, np.ndarray], cosine: float, dice: float
+        self, case: NewCase, rows: list[sqlite3.Row], found: _Found, cosine: float, min_dice: float
     ) -> tuple[tuple[int, float] | None, int]:
         """The most similar candidate passing either threshold as (id, similarity), and how many pass."""
         best: tuple[int, float] | None = None
         passing = 0
+        mine = set(case.tokens) if rows else set()
         for r in rows:
-            vec = vectors.get(int(r["id"]))
+            vec = found.vectors.get(int(r["id"]))
             cos = float(vec @ case.vector) if vec is not None and vec.shape == case.vector.shape else 0.0
-            dic = overlap(case.tokens, r["tokens"].split())
-            if cos >= cosine or dic >= dice:
+            dic = set_overlap(mine, found.tokens_of(r))
+            if cos >= cosine or dic >= min_dice:
                 passing += 1
                 sim = max(cos, dic)
                 if best is None or sim > best[1]:
@@ -276,6 +291,6 @@ class RepeatDetector:
             and frozenset((case.id, int(r["id"]))) not in blocked
         ]
         s = self.settings
-        best, _ = self._similar(case, rows, found.vectors, s.joint_cosine, s.joint_overlap)
+        best, _ = self._similar(case, rows, found, s.joint_cosine, s.joint_overlap)
         if best is not None:
             self._link(conn, case.id, "joint", best[0], best[1], 0)
