@@ -5,7 +5,7 @@ one recorded in the ``meta`` table whenever vectors are stored (``CaseRepository
 or, for a directory indexed before that record existed, the encoder of its newest case's stored
 vector (``use-m3``, the default then, when it has several). A directory that holds no vectors yet
 gets ``NEW_DIRECTORY_ENCODER`` (``use-m3-int8``: about 2x faster at cosine >= 0.999 to USE-m3 and
-the same evaluation figures, docs/benchmarks.md). ``leian reindex --re-encode --encoder use-m3-int8``
+the same evaluation figures, docs/benchmarks.md). ``leian --encoder use-m3-int8 reindex --re-encode``
 switches an existing directory; from then on ``auto`` keeps that one.
 """
 
