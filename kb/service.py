@@ -88,7 +88,7 @@ class LeianService:
         ``settings.threads``) is the configured encoder's thread count: a serving process passes
         ``settings.serve_threads``."""
         settings = with_key_file(settings)  # every command on a data directory uses its key file
-        db = Database(settings.database, migrations=ALL_MIGRATIONS)
+        db = Database(settings.database, migrations=ALL_MIGRATIONS, pool_size=settings.db_pool_size)
         if encoder is None:  # LEIAN_ENCODER=auto: the encoder the directory was indexed with
             settings = resolve_encoder(settings, db)
         if encoder_spec is None and encoder is None:

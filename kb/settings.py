@@ -107,6 +107,9 @@ class Settings:
     # change log and only the saver-lock holder writes the index files, as with several workers.
     # Set by those doors (LEIAN_SHARED_INDEX for any other process that opens the directory beside one).
     shared_index: bool = False
+    # PostgreSQL connections each process keeps (threads of one API worker read at once on them;
+    # writers queue on an advisory lock). Mind the server's max_connections: workers x this.
+    db_pool_size: int = 4
     # Keyed-hash secret for petitioner identities; no default outside the demo.
     petitioner_key: str | None = None
     # Longest query text accepted by search (characters).
@@ -203,6 +206,7 @@ ENV: dict[str, str] = {
     "encoder_model": "LEIAN_ENCODER_MODEL",
     "threads": "LEIAN_THREADS",
     "serve_threads": "LEIAN_SERVE_THREADS",
+    "db_pool_size": "LEIAN_DB_POOL_SIZE",
     "ingest_workers": "LEIAN_INGEST_WORKERS",
     "index_backend": "LEIAN_INDEX_BACKEND",
     "index_factory": "LEIAN_INDEX_FACTORY",
@@ -255,6 +259,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 POSITIVE_INTS = (
     "threads",
     "serve_threads",
+    "db_pool_size",
     "api_workers",
     "ingest_workers",
     "candidate_depth",
@@ -405,6 +410,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "encoder_model": env.get("LEIAN_ENCODER_MODEL") or None,
         "threads": _number(env, "LEIAN_THREADS", base.threads),
         "serve_threads": _number(env, "LEIAN_SERVE_THREADS", base.serve_threads),
+        "db_pool_size": _number(env, "LEIAN_DB_POOL_SIZE", base.db_pool_size),
         "ingest_workers": max(1, _number(env, "LEIAN_INGEST_WORKERS", base.ingest_workers)),
         "index_backend": env.get("LEIAN_INDEX_BACKEND", base.index_backend),
         "index_factory": env.get("LEIAN_INDEX_FACTORY", base.index_factory),

@@ -613,3 +613,16 @@ def test_counter_triggers_become_statement_triggers() -> None:
     # A body that reads the row is not this form (and not translated silently as a statement trigger).
     with pytest.raises(TranslationError):
         t.translate("CREATE TRIGGER log AFTER INSERT ON cases BEGIN INSERT INTO x(id) VALUES (NEW.id); END", False)
+
+
+def test_the_pool_size_is_a_setting(pg_url: str, tmp_path: Path) -> None:
+    settings = load_settings(
+        env={"LEIAN_DB_POOL_SIZE": "2"}, data_dir=tmp_path, database_url=pg_url, petitioner_key="k"
+    )
+    service = LeianService(settings, encoder=HashingEncoder(), open_index=False)
+    try:
+        assert settings.db_pool_size == 2 and service.db._pool.size == 2
+    finally:
+        service.close()
+    with pytest.raises(InvalidInputError, match="LEIAN_DB_POOL_SIZE"):
+        load_settings(env={"LEIAN_DB_POOL_SIZE": "0"})
