@@ -175,6 +175,7 @@ class RepeatDetector:
         four per case (the links written meanwhile are not among what is read).
         """
         ids = [c.id for c in cases]
+        links: list[store.LinkRow] = []  # written at the end, in one statement
         store.delete_links(conn, ids)
         hashes = {c.id: norm_hash(c.text) for c in cases}
         store.save_fingerprints(conn, list(hashes.items()))
@@ -185,9 +186,10 @@ class RepeatDetector:
             near = {c.id: neighbours.get(c.id, []) for c in group}
             found = self._read(conn, group, hashes, near)
             for case in group:
-                self._exact(conn, case, hashes[case.id], found, blocked)
-                self._repeat(conn, case, found, blocked)
-                self._joint(conn, case, near[case.id], found, blocked)
+                links += self._exact(case, hashes[case.id], found, blocked)
+                links += self._repeat(case, found, blocked)
+                links += self._joint(case, near[case.id], found, blocked)
+        store.save_links(conn, links)
 
     def _since(self, received: str) -> str:
         return (dt.date.fromisoformat(received) - dt.timedelta(days=self.settings.window_days)).isoformat()
@@ -203,19 +205,16 @@ class RepeatDetector:
         wanted = {int(r["id"]) for rows in petitioners.values() for r in rows} | set(candidates)
         return _Found(earliest, petitioners, candidates, self._vectors(conn, sorted(wanted)))
 
-    def _link(self, conn: sqlite3.Connection, case_id: int, kind: str, other: int, sim: float, count: int) -> None:
-        store.save_link(conn, case_id, kind, other, round(float(sim), 4), count, now(self.clock))
+    def _link(self, case_id: int, kind: str, other: int, sim: float, count: int) -> list[store.LinkRow]:
+        return [(case_id, kind, other, round(float(sim), 4), count, now(self.clock), ())]
 
-    def _exact(
-        self, conn: sqlite3.Connection, case: NewCase, text_hash: str, found: _Found, blocked: set[frozenset[int]]
-    ) -> None:
+    def _exact(self, case: NewCase, text_hash: str, found: _Found, blocked: set[frozenset[int]]) -> list[store.LinkRow]:
         # The earliest case of that text, when earlier than this one, is the earliest earlier one.
         first = found.earliest.get(text_hash)
         if first is None or not _earlier(case.received, case.id, *first):
-            return
+            return []
         other = first[1]
-        if frozenset((case.id, other)) not in blocked:
-            self._link(conn, case.id, "exact", other, 1.0, 0)
+        return self._link(case.id, "exact", other, 1.0, 0) if frozenset((case.id, other)) not in blocked else []
 
     def _vectors(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
         return vectors_in(conn, self.encoder, ids)
@@ -238,9 +237,9 @@ class RepeatDetector:
                     best = (int(r["id"]), sim)
         return best, passing
 
-    def _repeat(self, conn: sqlite3.Connection, case: NewCase, found: _Found, blocked: set[frozenset[int]]) -> None:
+    def _repeat(self, case: NewCase, found: _Found, blocked: set[frozenset[int]]) -> list[store.LinkRow]:
         if not case.petitioner_key:
-            return
+            return []
         since = self._since(case.received)
         rows = [
             r
@@ -257,30 +256,18 @@ class RepeatDetector:
             other = Candidate(int(r["id"]), r["text"], r["tokens"].split(), r["category"], r["city"], r["district"])
             scored.append((other, cos))
         best, earlier = judge_repeat(case, scored, self.settings)
-        if best is not None:
-            # The count is how many earlier petitions on this matter the window holds.
-            other_id, sim, evidence_found = best
-            store.save_link(
-                conn,
-                case.id,
-                "repeat",
-                other_id,
-                round(float(sim), 4),
-                earlier,
-                now(self.clock),
-                ["同一信访人", *evidence_found],
-            )
+        if best is None:
+            return []
+        # The count is how many earlier petitions on this matter the window holds.
+        other_id, sim, evidence_found = best
+        stamp = now(self.clock)
+        return [(case.id, "repeat", other_id, round(float(sim), 4), earlier, stamp, ["同一信访人", *evidence_found])]
 
     def _joint(
-        self,
-        conn: sqlite3.Connection,
-        case: NewCase,
-        candidates: list[int],
-        found: _Found,
-        blocked: set[frozenset[int]],
-    ) -> None:
+        self, case: NewCase, candidates: list[int], found: _Found, blocked: set[frozenset[int]]
+    ) -> list[store.LinkRow]:
         if not candidates:
-            return
+            return []
         since = self._since(case.received)
         rows = [
             r
@@ -292,5 +279,4 @@ class RepeatDetector:
         ]
         s = self.settings
         best, _ = self._similar(case, rows, found, s.joint_cosine, s.joint_overlap)
-        if best is not None:
-            self._link(conn, case.id, "joint", best[0], best[1], 0)
+        return self._link(case.id, "joint", best[0], best[1], 0) if best is not None else []

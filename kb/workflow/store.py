@@ -91,6 +91,16 @@ def save_fingerprints(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]])
     conn.executemany("INSERT OR REPLACE INTO case_fingerprints(case_id, norm_hash) VALUES (?, ?)", rows)
 
 
+LinkRow = tuple[int, str, int, float, int, str, Sequence[str]]
+
+LINK_SQL = (
+    "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at, evidence) "
+    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(case_id, kind) DO UPDATE SET other_id = excluded.other_id, "
+    "similarity = excluded.similarity, repeat_count = excluded.repeat_count, created_at = excluded.created_at, "
+    "evidence = excluded.evidence WHERE case_links.manual = 0"
+)
+
+
 def save_link(
     conn: sqlite3.Connection,
     case_id: int,
@@ -102,13 +112,13 @@ def save_link(
     evidence: Sequence[str] = (),
 ) -> None:
     """A detected link with its evidence (migration 19); a manual link of the same case and kind is kept instead."""
-    conn.execute(
-        "INSERT INTO case_links(case_id, kind, other_id, similarity, repeat_count, created_at, evidence) "
-        "VALUES (?,?,?,?,?,?,?) ON CONFLICT(case_id, kind) DO UPDATE SET other_id = excluded.other_id, "
-        "similarity = excluded.similarity, repeat_count = excluded.repeat_count, created_at = excluded.created_at, "
-        "evidence = excluded.evidence WHERE case_links.manual = 0",
-        (case_id, kind, other, similarity, count, stamp, json.dumps(list(evidence), ensure_ascii=False)),
-    )
+    save_links(conn, [(case_id, kind, other, similarity, count, stamp, evidence)])
+
+
+def save_links(conn: sqlite3.Connection, links: Sequence[LinkRow]) -> None:
+    """``save_link`` for many links in one statement (one pipeline on PostgreSQL)."""
+    if links:
+        conn.executemany(LINK_SQL, [(*link[:6], json.dumps(list(link[6]), ensure_ascii=False)) for link in links])
 
 
 def earliest_by_text(conn: sqlite3.Connection, hashes: Sequence[str]) -> dict[str, tuple[str, int]]:
