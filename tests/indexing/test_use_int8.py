@@ -42,3 +42,24 @@ def test_int8_ranks_neighbours_as_the_reference_does(texts: list[str]) -> None:
     fast_top = np.argsort(-(fast @ fast.T), axis=1)[:, 1:6]
     overlap = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(ref_top, fast_top, strict=True)])
     assert overlap >= 0.9, overlap
+
+
+def test_the_quantized_model_is_cached_and_a_damaged_file_rebuilt(
+    texts: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The int8 model is built once and kept in a file named by what it is derived from; the
+    cached model gives the same vectors bit for bit, and a damaged file is built again."""
+    monkeypatch.setenv("LEIAN_MODEL_CACHE", str(tmp_path / "cache"))
+    first = create_encoder("use-m3-int8", threads=1)
+    path = first.model_file  # type: ignore[attr-defined]
+    assert path is not None and path.parent == tmp_path / "cache" and path.stat().st_size > 1_000_000
+    built = first.encode(texts[:20])
+    cached = create_encoder("use-m3-int8", threads=1)
+    assert cached.model_file == path  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(cached.encode(texts[:20]), built)
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    again = create_encoder("use-m3-int8", threads=1)
+    np.testing.assert_array_equal(again.encode(texts[:20]), built)
+    assert path.stat().st_size > 1_000_000  # replaced by a good file
+    monkeypatch.setenv("LEIAN_MODEL_CACHE", "off")
+    assert create_encoder("use-m3-int8", threads=1).model_file is None  # type: ignore[attr-defined]
