@@ -161,7 +161,10 @@ def quantized_model(
 ) -> tuple[bytes, Path | None]:
     """The int8 model's bytes (from the cache file when present and not ``fresh``) and its file."""
     folder = _cache_dir()
-    path = folder / f"use-m3-int8-{_model_key(orders)}.onnx" if folder is not None else None
+    try:
+        path = folder / f"use-m3-int8-{_model_key(orders)}.onnx" if folder is not None else None
+    except (OSError, metadata.PackageNotFoundError):  # no source or metadata to name it by: no cache
+        path = None
     if path is not None and not fresh:
         try:
             return path.read_bytes(), path
