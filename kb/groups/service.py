@@ -73,7 +73,7 @@ class GroupService:
     def __init__(self, kernel: Kernel, params: GroupParams | None = None) -> None:
         self.kernel, self.params = kernel, params or GroupParams()
         self.db = kernel.db
-        self.repo = GroupRepository(kernel.db)
+        self.repo = GroupRepository(kernel.db, kernel.clock)
         self.discovery = Discovery(kernel, self.repo, self.params.family_threshold)
         self._model: tuple[bytes, HybridFeatures] | None = None
         kernel.hooks.add(self.on_ingest)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.clock import Clock
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -72,8 +73,9 @@ def _visible(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 class GroupRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        """``clock`` dates the rows' ``created_at``/``updated_at`` (the service's; the machine's without one)."""
+        self.db, self.clock = db, clock
 
     # -- reads -----------------------------------------------------------------------------------
     def get(self, group_id: int) -> Group | None:
@@ -286,7 +288,7 @@ class GroupRepository:
 
     # -- writes (inside the caller's transaction) ------------------------------------------------
     def create_family(self, conn: sqlite3.Connection) -> int:
-        stamp = now()
+        stamp = now(self.clock)
         cur = conn.execute(
             "INSERT INTO group_families(name, created_at, updated_at) VALUES ('（待命名）', ?, ?)", (stamp, stamp)
         )
@@ -295,18 +297,20 @@ class GroupRepository:
     def update_family(self, conn: sqlite3.Connection, family_id: int, name: str, keywords: list[str]) -> None:
         conn.execute(
             "UPDATE group_families SET name = ?, keywords = ?, updated_at = ? WHERE id = ?",
-            (name, json.dumps(keywords, ensure_ascii=False), now(), family_id),
+            (name, json.dumps(keywords, ensure_ascii=False), now(self.clock), family_id),
         )
 
     def retire_family(self, conn: sqlite3.Connection, family_id: int) -> None:
-        conn.execute("UPDATE group_families SET state = 'retired', updated_at = ? WHERE id = ?", (now(), family_id))
+        conn.execute(
+            "UPDATE group_families SET state = 'retired', updated_at = ? WHERE id = ?", (now(self.clock), family_id)
+        )
         conn.execute("UPDATE case_groups SET family_id = NULL WHERE family_id = ? AND state = 'active'", (family_id,))
 
     def set_family(self, conn: sqlite3.Connection, group_id: int, family_id: int | None) -> None:
         conn.execute("UPDATE case_groups SET family_id = ? WHERE id = ?", (family_id, group_id))
 
     def create(self, conn: sqlite3.Connection, name: str, actor: str, run_id: int | None = None) -> int:
-        stamp = now()
+        stamp = now(self.clock)
         cur = conn.execute(
             "INSERT INTO case_groups(name, run_id, created_at, updated_at, updated_by) VALUES (?,?,?,?,?)",
             (name, run_id, stamp, stamp, actor),
@@ -322,14 +326,14 @@ class GroupRepository:
         sets = ", ".join(f"{k} = ?" for k in values)
         conn.execute(
             f"UPDATE case_groups SET {sets}, updated_at = ?, updated_by = ? WHERE id = ?",
-            [*values.values(), now(), actor, group_id],
+            [*values.values(), now(self.clock), actor, group_id],
         )
 
     def set_members(
         self, conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, float | None]], actor: str
     ) -> None:
         """Upsert (case_id, group_id, source, score) rows."""
-        stamp = now()
+        stamp = now(self.clock)
         conn.executemany(
             "INSERT OR REPLACE INTO group_members(case_id, group_id, source, score, assigned_at, assigned_by) "
             "VALUES (?,?,?,?,?,?)",
@@ -342,7 +346,7 @@ class GroupRepository:
     def pin_to_pool(self, conn: sqlite3.Connection, case_id: int, from_group: int | None, actor: str) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO group_pool_pins(case_id, from_group, actor, created_at) VALUES (?,?,?,?)",
-            (case_id, from_group, actor, now()),
+            (case_id, from_group, actor, now(self.clock)),
         )
 
     def restore_pin(
@@ -360,7 +364,7 @@ class GroupRepository:
     def edit(self, conn: sqlite3.Connection, group_id: int, kind: str, actor: str, **detail: Any) -> None:
         conn.execute(
             "INSERT INTO group_edits(group_id, kind, detail, actor, created_at) VALUES (?,?,?,?,?)",
-            (group_id, kind, json.dumps(detail, ensure_ascii=False), actor, now()),
+            (group_id, kind, json.dumps(detail, ensure_ascii=False), actor, now(self.clock)),
         )
 
     def lineage(
@@ -368,14 +372,14 @@ class GroupRepository:
     ) -> None:
         conn.execute(
             "INSERT INTO group_lineage(run_id, kind, group_id, other_id, actor, created_at) VALUES (?,?,?,?,?,?)",
-            (run_id, kind, group_id, other_id, actor, now()),
+            (run_id, kind, group_id, other_id, actor, now(self.clock)),
         )
 
     def record_run(self, conn: sqlite3.Connection, actor: str, params: dict[str, Any], model: bytes | None) -> int:
         cur = conn.execute(
             "INSERT INTO group_runs(actor, params, n_cases, n_groups, n_unassigned, model, created_at) "
             "VALUES (?,?,0,0,0,?,?)",
-            (actor, json.dumps(params), model, now()),
+            (actor, json.dumps(params), model, now(self.clock)),
         )
         return int(cur.lastrowid or 0)
 

@@ -50,7 +50,7 @@ class ModelCaseService:
     def __init__(self, kernel: Kernel, groups: GroupService | None = None) -> None:
         self.kernel, self.groups = kernel, groups
         self.db = kernel.db
-        self.repo = ModelCaseRepository(kernel.db)
+        self.repo = ModelCaseRepository(kernel.db, kernel.clock)
         self.index = ModelCaseIndex(self.repo, kernel.cases, kernel.encoder, kernel.segmenter)
         # Model case -> score adjustment for a typed query's vector and tokens (composition root: kb.feedback).
         self.feedback_boosts: Callable[[np.ndarray, Sequence[str]], dict[int, float]] | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.clock import Clock
 from kb.modelcases.domain import HistoryEvent, MCStatus, ModelCase, ModelCaseIn, VersionInfo
 from kb.storage.cases import now
 from kb.storage.db import Database
@@ -41,12 +42,13 @@ def _row_to_mc(row: sqlite3.Row) -> ModelCase:
 
 
 class ModelCaseRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        """``clock`` dates the rows' ``created_at``/``updated_at`` (the service's; the machine's without one)."""
+        self.db, self.clock = db, clock
 
     # -- writes (inside the caller's transaction) -----------------------------------------------
     def insert(self, conn: sqlite3.Connection, data: ModelCaseIn, editor: str, note: str = "") -> int:
-        stamp = now()
+        stamp = now(self.clock)
         cur = conn.execute(
             "INSERT INTO model_cases(code, status, current_version, category, created_at, updated_at) "
             "VALUES (?, 'draft', 1, ?, ?, ?)",
@@ -60,7 +62,7 @@ class ModelCaseRepository:
     def add_version(self, conn: sqlite3.Connection, mc_id: int, data: ModelCaseIn, editor: str, note: str) -> int:
         row = conn.execute("SELECT current_version FROM model_cases WHERE id = ?", (mc_id,)).fetchone()
         version = int(row[0]) + 1
-        stamp = now()
+        stamp = now(self.clock)
         self._write_version(conn, mc_id, version, data, editor, note, stamp)
         conn.execute(
             "UPDATE model_cases SET current_version = ?, category = ?, updated_at = ? WHERE id = ?",
@@ -82,7 +84,7 @@ class ModelCaseRepository:
         self, conn: sqlite3.Connection, mc_id: int, status: MCStatus, actor: str, version: int | None = None
     ) -> int:
         """Publish ``version``, or retire / set another status; returns the new published generation."""
-        stamp = now()
+        stamp = now(self.clock)
         if status is MCStatus.published:
             conn.execute(
                 "UPDATE model_cases SET status = 'published', published_version = ?, published_at = ?, "
@@ -104,7 +106,7 @@ class ModelCaseRepository:
     ) -> None:
         conn.execute(
             "INSERT INTO model_case_events(model_case_id, at, actor, action, version, note) VALUES (?,?,?,?,?,?)",
-            (mc_id, now(), actor, action, version, note),
+            (mc_id, now(self.clock), actor, action, version, note),
         )
 
     # -- reads -----------------------------------------------------------------------------------

@@ -51,3 +51,29 @@ def test_records_carry_the_injected_clock(tmp_path: Path) -> None:
         assert svc.db.query_column("SELECT COUNT(*) FROM cases WHERE updated_at <> created_at") == [1]
     finally:
         svc.close()
+
+
+def test_groups_and_model_cases_carry_the_injected_clock(tmp_path: Path) -> None:
+    from kb.modelcases.library import load_demo_library
+
+    clock = FixedClock(START)
+    svc = LeianService(make_settings(tmp_path), encoder=HashingEncoder(), clock=clock)
+    try:
+        svc.ingest(_samples(300))
+        clock.advance(days=1)
+        stamp = now(clock)
+        svc.groups.discover()
+        load_demo_library(svc.modelcases)
+        for table, column in (
+            ("group_runs", "created_at"),
+            ("case_groups", "created_at"),
+            ("case_groups", "updated_at"),
+            ("group_members", "assigned_at"),
+            ("group_lineage", "created_at"),
+            ("model_cases", "created_at"),
+            ("model_case_versions", "created_at"),
+            ("model_case_events", "at"),
+        ):
+            assert svc.db.query_column(f"SELECT DISTINCT {column} FROM {table}") == [stamp], (table, column)
+    finally:
+        svc.close()
