@@ -26,7 +26,7 @@ import threading
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +140,19 @@ class _Segment:
         start, stop = int(self.fwd_indptr[pos]), int(self.fwd_indptr[pos + 1])
         return self.fwd_terms[start:stop], self.fwd_tfs[start:stop]
 
+    def _postings(self, term_ids: np.ndarray, weights: np.ndarray) -> Iterator[tuple[int, float, int, int]]:
+        """(term id, query weight, start, stop of its postings) of the query terms this segment
+        holds, in query-term order (the order every score is accumulated in)."""
+        for tid, w in zip(term_ids.tolist(), weights.tolist(), strict=True):
+            if tid < self.n_terms:
+                start, stop = int(self.inv_indptr[tid]), int(self.inv_indptr[tid + 1])
+                if start != stop:
+                    yield tid, w, start, stop
+
     def accumulate(self, term_ids: np.ndarray, weights: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
         """Per-row BM25 scores (float32, one accumulation per query term in order)."""
         acc = np.zeros(self.doc_ids.shape[0], dtype=np.float32)
-        for tid, w in zip(term_ids.tolist(), weights.tolist(), strict=True):
-            if tid >= self.n_terms:
-                continue
-            start, stop = int(self.inv_indptr[tid]), int(self.inv_indptr[tid + 1])
-            if start == stop:
-                continue
+        for tid, w, start, stop in self._postings(term_ids, weights):
             _scatter(acc, self.inv_docs[start:stop], self.saturated(tid, start, stop, k1, b, avgdl), np.float32(w))
         return acc
 
@@ -241,12 +245,7 @@ class _Segment:
         bound) each, their ids sorted, the query position of each sorted id, and the weights."""
         terms = []
         present = []
-        for tid, w in zip(term_ids.tolist(), weights.tolist(), strict=True):
-            if tid >= self.n_terms:
-                continue
-            start, stop = int(self.inv_indptr[tid]), int(self.inv_indptr[tid + 1])
-            if start == stop:
-                continue
+        for tid, w, start, stop in self._postings(term_ids, weights):
             sat, top = self.saturated_max(tid, start, stop, k1, b, avgdl)
             w32 = np.float32(w)
             terms.append((self.inv_docs[start:stop], sat, w32, float(np.float32(top) * w32)))
