@@ -366,18 +366,24 @@ class PgConnection(sqlite3.Connection):
         if statement.returns_id:  # executemany has no lastrowid: drop the RETURNING the translator added
             statement = Statement(statement.sql.rsplit(" RETURNING ", 1)[0], reseed=statement.reseed)
         self.round_trips += 1
+        with self._batch_errors(), self._conn.cursor() as cur:
+            cur.executemany(statement.sql, rows)
+            cursor.rowcount = cur.rowcount
+            self._count(statement.sql, cur.rowcount)
+            if statement.reseed:
+                self._reseed(cur, statement.reseed)
+        return cursor
+
+    @contextlib.contextmanager
+    def _batch_errors(self) -> Iterator[None]:
+        """A batch write's psycopg errors as the store's: a dropped connection as ``_lost_error``
+        (the transaction is gone), anything else through ``map_error``."""
         try:
-            with self._conn.cursor() as cur:
-                cur.executemany(statement.sql, rows)
-                cursor.rowcount = cur.rowcount
-                self._count(statement.sql, cur.rowcount)
-                if statement.reseed:
-                    self._reseed(cur, statement.reseed)
+            yield
         except psycopg.Error as exc:
             if self._lost:
                 raise _lost_error("事务未提交，已回滚，请重试") from exc
             raise map_error(exc) from exc
-        return cursor
 
     def _copy(self, plan: CopyPlan, rows: list[Any], out: PgCursor) -> None:
         """``executemany`` by ``COPY``: the rows straight into the table ("insert"), or into a
@@ -389,35 +395,30 @@ class PgConnection(sqlite3.Connection):
         if plan.keys:  # one row per key, the last: what the statements one after the other leave
             at = [plan.columns.index(k) for k in plan.keys]
             rows = list({tuple(r[i] for i in at): r for r in rows}.values())
-        try:
-            with contextlib.ExitStack() as stack:
-                if not self.in_transaction:
-                    stack.enter_context(self._conn.transaction())
-                with self._conn.cursor() as cur:
-                    if plan.kind == "insert":
-                        target = f'"{plan.table}"'
-                    else:
-                        self._copies += 1
-                        target = f'"_leian_copy_{self._copies}"'
-                        cur.execute(
-                            f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "
-                            f'SELECT {names} FROM "{plan.table}" WITH NO DATA'
-                        )
-                    with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    if plan.kind == "insert":
-                        changed = cur.rowcount
-                    else:
-                        cur.execute(_applied(plan, target))
-                        changed = cur.rowcount
-                        cur.execute(f"DROP TABLE {target}")
-                    if plan.reseed:
-                        self._reseed(cur, plan.reseed)
-        except psycopg.Error as exc:
-            if self._lost:
-                raise _lost_error("事务未提交，已回滚，请重试") from exc
-            raise map_error(exc) from exc
+        with self._batch_errors(), contextlib.ExitStack() as stack:
+            if not self.in_transaction:
+                stack.enter_context(self._conn.transaction())
+            with self._conn.cursor() as cur:
+                if plan.kind == "insert":
+                    target = f'"{plan.table}"'
+                else:
+                    self._copies += 1
+                    target = f'"_leian_copy_{self._copies}"'
+                    cur.execute(
+                        f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "
+                        f'SELECT {names} FROM "{plan.table}" WITH NO DATA'
+                    )
+                with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                if plan.kind == "insert":
+                    changed = cur.rowcount
+                else:
+                    cur.execute(_applied(plan, target))
+                    changed = cur.rowcount
+                    cur.execute(f"DROP TABLE {target}")
+                if plan.reseed:
+                    self._reseed(cur, plan.reseed)
         out.rowcount = changed
         self._changes += max(changed, 0)
 
