@@ -26,7 +26,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -190,6 +190,37 @@ def remainder(cache: Path, directory: Path, params: dict[str, Any], folds: int =
     }
 
 
+class _Folds(NamedTuple):
+    """The real board (unlabelled rows first), its domains, the seeded folds of each part, the
+    issue-4 reference grouping's labels and the samplegen dev corpus: what ``floor`` and
+    ``names_pass`` select on."""
+
+    vectors: np.ndarray
+    tokens: list[list[str]]
+    dom: np.ndarray
+    nu: int
+    n_l: int
+    fold_l: np.ndarray
+    fold_u: np.ndarray
+    ref_l: np.ndarray
+    ref_u: np.ndarray
+    dev: tuple[np.ndarray, list[list[str]], list[dict[str, Any]]]
+
+
+def _folds(cache: Path, directory: Path, params: dict[str, Any], folds: int) -> _Folds:
+    lv, lt, domains, uv, ut = bg.real_data(cache)
+    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
+    dom = np.asarray(domains)
+    nu = len(uv)
+    rng = np.random.default_rng(0)
+    fold_l = rng.permutation(len(lv)) % folds
+    fold_u = rng.permutation(nu) % folds
+    ref = HybridClusterer(**{**params, **BASELINE}).fit(vectors, tokens).labels_
+    ref_l, ref_u = ref[nu:], ref[:nu]
+    dev = corpus(cache, directory, f"dev_{directory.name}")
+    return _Folds(vectors, tokens, dom, nu, len(lv), fold_l, fold_u, ref_l, ref_u, dev)
+
+
 def floor(cache: Path, directory: Path, params: dict[str, Any], folds: int = 5) -> dict[str, Any]:
     """Choose ``remainder_floor`` (the pool pass) by held-out folds, as ``remainder`` chooses the share.
 
@@ -203,16 +234,19 @@ def floor(cache: Path, directory: Path, params: dict[str, Any], folds: int = 5) 
     labelled rows, pair precision of pairs touching the fold), with the reference beside it, and the
     subset figures as before (purity, pair precision and NMI over the fold's rows alone).
     """
-    lv, lt, domains, uv, ut = bg.real_data(cache)
-    dv, dt_, dtruth = corpus(cache, directory, f"dev_{directory.name}")
-    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
-    dom = np.asarray(domains)
-    nu = len(uv)
-    rng = np.random.default_rng(0)
-    fold_l = rng.permutation(len(lv)) % folds
-    fold_u = rng.permutation(nu) % folds
-    ref = HybridClusterer(**{**params, **BASELINE}).fit(vectors, tokens).labels_
-    ref_l, ref_u = ref[nu:], ref[:nu]
+    f = _folds(cache, directory, params, folds)
+    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u = (
+        f.vectors,
+        f.tokens,
+        f.dom,
+        f.nu,
+        f.n_l,
+        f.fold_l,
+        f.fold_u,
+        f.ref_l,
+        f.ref_u,
+    )
+    dv, dt_, dtruth = f.dev
     cands: list[dict[str, Any]] = []
     for value in FLOORS:
         p = {**params, "remainder_floor": value}
@@ -245,7 +279,7 @@ def floor(cache: Path, directory: Path, params: dict[str, Any], folds: int = 5) 
         h = held_out_scores(dom, lab_l, lab_u, lmask, umask)
         return {"purity_all_majority": h["purity"], "pair_precision_touching": h["pair_precision"]}
 
-    every = np.ones(len(lv), bool), np.ones(nu, bool)
+    every = np.ones(n_l, bool), np.ones(nu, bool)
     per_fold = []
     for k in range(folds):
         train = [(c, fig(c, fold_l != k, fold_u != k)) for c in cands if _demo_ok(c["demo"])]
@@ -334,16 +368,19 @@ def names_pass(cache: Path, directory: Path, params: dict[str, Any], folds: int 
     share of those folds' unlabelled rows. Scored on the held-out fold by ``held_out_scores``, with
     the reference's figures on the same rows beside it.
     """
-    lv, lt, domains, uv, ut = bg.real_data(cache)
-    dv, dt_, dtruth = corpus(cache, directory, f"dev_{directory.name}")
-    vectors, tokens = np.vstack([uv, lv]), [*ut, *lt]
-    dom = np.asarray(domains)
-    nu = len(uv)
-    rng = np.random.default_rng(0)
-    fold_l = rng.permutation(len(lv)) % folds
-    fold_u = rng.permutation(nu) % folds
-    ref = HybridClusterer(**{**params, **BASELINE}).fit(vectors, tokens).labels_
-    ref_l, ref_u = ref[nu:], ref[:nu]
+    f = _folds(cache, directory, params, folds)
+    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u = (
+        f.vectors,
+        f.tokens,
+        f.dom,
+        f.nu,
+        f.n_l,
+        f.fold_l,
+        f.fold_u,
+        f.ref_l,
+        f.ref_u,
+    )
+    dv, dt_, dtruth = f.dev
     cands: list[dict[str, Any]] = []
     for agreement, name_floor in NAME_PASSES:
         p = {**params, "name_agreement": agreement, "name_floor": name_floor}
@@ -370,7 +407,7 @@ def names_pass(cache: Path, directory: Path, params: dict[str, Any], folds: int 
                 "reference": held_out_scores(dom, ref_l, ref_u, lm, um),
             }
         )
-    every = np.ones(len(lv), bool), np.ones(nu, bool)
+    every = np.ones(n_l, bool), np.ones(nu, bool)
     table = [
         {
             "pass": c["pass"],
