@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +306,22 @@ def overhead(n_cases: int, rounds: int = 200) -> None:
     print(f"\n(load {before} before, {load()} after)")
 
 
+def client_phases(
+    server: Server, token: str, texts: list[str], args: argparse.Namespace
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(clients, stats with the load before → after) for each ``--clients`` count against a started
+    server, after warming every worker; stops the server at the end."""
+    try:
+        server.warm_every_worker(token, texts[:20])
+        for clients in args.clients:
+            before = load()
+            stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
+            stats["load"] = f"{before} → {load()}"
+            yield clients, stats
+    finally:
+        server.stop()
+
+
 def encoder_threads(args: argparse.Namespace) -> None:
     """Text searches of one serving process with its encoder on N threads, N alternating within each
     round; ratios against the first N at the first client count of the same run."""
@@ -314,16 +331,9 @@ def encoder_threads(args: argparse.Namespace) -> None:
         for _ in range(args.rounds):
             for threads in args.encoder_threads:
                 server = Server(Path(tmp) / "d", args.encoder, args.workers[0], {}, threads)
-                try:
-                    server.warm_every_worker(token, texts[:20])
-                    for clients in args.clients:
-                        before = load()
-                        stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
-                        stats["load"] = f"{before} → {load()}"
-                        runs.setdefault((threads, clients), []).append(stats)
-                        print(f"# {threads} threads {clients} clients {stats}", file=sys.stderr, flush=True)
-                finally:
-                    server.stop()
+                for clients, stats in client_phases(server, token, texts, args):
+                    runs.setdefault((threads, clients), []).append(stats)
+                    print(f"# {threads} threads {clients} clients {stats}", file=sys.stderr, flush=True)
     ref = runs[(args.encoder_threads[0], args.clients[0])]
     ref_rate = float(np.median([r["throughput"] for r in ref]))
     ref_p50 = float(np.median([r["p50"] for r in ref]))
@@ -425,20 +435,13 @@ def main() -> None:
                     token, texts = prepared[profile]
                     for workers in args.workers:
                         server = Server(Path(tmp) / profile, args.encoder, workers, envs[profile])
-                        try:
-                            server.warm_every_worker(token, texts[:20])
-                            for clients in args.clients:
-                                before = load()
-                                stats = phase(server.base, token, texts, clients, args.seconds, args.max_requests)
-                                stats["load"] = f"{before} → {load()}"
-                                runs.setdefault((profile, workers, clients), []).append(stats)
-                                print(
-                                    f"# {profile} {workers} workers {clients} clients {stats}",
-                                    file=sys.stderr,
-                                    flush=True,
-                                )
-                        finally:
-                            server.stop()
+                        for clients, stats in client_phases(server, token, texts, args):
+                            runs.setdefault((profile, workers, clients), []).append(stats)
+                            print(
+                                f"# {profile} {workers} workers {clients} clients {stats}",
+                                file=sys.stderr,
+                                flush=True,
+                            )
         finally:
             if distributed is not None:
                 distributed.close()
