@@ -110,7 +110,7 @@ class Kernel:
         self.cases = CaseRepository(db, self.clock, settings.near_due_days)
         self.index = index or CaseIndex(settings, db, encoder, self.cases)
         self.hooks = IngestHooks()
-        self.unit_store = UnitStore(db)
+        self.unit_store = UnitStore(db, self.clock)
         self._units: UnitCatalog | None = None
         self._units_version = self._units_generation = 0
         self._units_lock = threading.Lock()

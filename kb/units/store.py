@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kb.clock import Clock
 from kb.storage.cases import now
 from kb.storage.db import Database
 from kb.units.catalog import Unit
@@ -26,8 +27,9 @@ class StoredUnit:
 
 
 class UnitStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        """``clock`` (the service's) dates ``created_at``, as every other table's write times."""
+        self.db, self.clock = db, clock
 
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) FROM units")
@@ -49,19 +51,23 @@ class UnitStore:
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM units LIMIT 1").fetchone():
                 return 0
-            for unit in units:
-                self.upsert(conn, unit, active=True, created_by=created_by)
-            return int(conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
+            # One batch, not an UPDATE and an INSERT per unit: the table is empty (PostgreSQL turns a
+            # batch of 16 rows or more into one COPY).
+            stamp, rows = now(self.clock), []
+            for unit in {u.name: u for u in units}.values():  # a repeated name: the last one, as upsert
+                rows.append((unit.name, *self._values(unit, active=True), created_by, stamp))
+            if rows:
+                self._bump(conn)
+                conn.executemany(
+                    "INSERT INTO units(name, kind, parent, aliases, cities, active, created_by, created_at) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+            return len(rows)
 
     def upsert(self, conn: sqlite3.Connection, unit: Unit, *, active: bool, created_by: str) -> bool:
         """Insert ``unit`` or replace the stored one of that name (keeping who added it when); True if new."""
-        values = (
-            unit.kind,
-            unit.parent,
-            json.dumps(list(unit.aliases), ensure_ascii=False),
-            json.dumps(list(unit.cities), ensure_ascii=False),
-            int(active),
-        )
+        values = self._values(unit, active=active)
         self._bump(conn)
         updated = conn.execute(
             "UPDATE units SET kind = ?, parent = ?, aliases = ?, cities = ?, active = ? WHERE name = ?",
@@ -72,9 +78,20 @@ class UnitStore:
         conn.execute(
             "INSERT INTO units(name, kind, parent, aliases, cities, active, created_by, created_at) "
             "VALUES (?,?,?,?,?,?,?,?)",
-            (unit.name, *values, created_by, now()),
+            (unit.name, *values, created_by, now(self.clock)),
         )
         return True
+
+    @staticmethod
+    def _values(unit: Unit, *, active: bool) -> tuple[str, str | None, str, str, int]:
+        """The stored columns after ``name``: kind, parent, aliases and cities (JSON), active."""
+        return (
+            unit.kind,
+            unit.parent,
+            json.dumps(list(unit.aliases), ensure_ascii=False),
+            json.dumps(list(unit.cities), ensure_ascii=False),
+            int(active),
+        )
 
     @staticmethod
     def _bump(conn: sqlite3.Connection) -> None:

@@ -77,3 +77,23 @@ def test_groups_and_model_cases_carry_the_injected_clock(tmp_path: Path) -> None
             assert svc.db.query_column(f"SELECT DISTINCT {column} FROM {table}") == [stamp], (table, column)
     finally:
         svc.close()
+
+
+def test_units_carry_the_injected_clock(tmp_path: Path) -> None:
+    from kb.users import Principal
+
+    clock = FixedClock(START)
+    svc = LeianService(make_settings(tmp_path), encoder=HashingEncoder(), clock=clock)
+    try:
+        seeded = svc.kernel.units  # the bundled catalog, seeded into the empty table in one batch
+        assert svc.kernel.unit_store.count() == len(seeded) > 100
+        assert svc.db.query_column("SELECT DISTINCT created_at FROM units") == [now(clock)]
+        clock.advance(days=2)
+        admin = Principal(8, "root", "admin")
+        svc.units.add("深汕特别合作区", "district", "深圳市", actor=admin)
+        row = svc.db.query_one("SELECT created_at, created_by FROM units WHERE name = ?", ("深汕特别合作区",))
+        assert row is not None and tuple(row) == ("2025-06-04T02:30:00+00:00", "root")
+        # the seed counts as one write of the catalog, the addition as another
+        assert svc.db.query_column("SELECT value FROM meta WHERE key = 'units_version'") == ["2"]
+    finally:
+        svc.close()
