@@ -3,21 +3,29 @@
 The linear model (``kb.routing_features``) is fitted on the handled cases' tokens, vectors and texts
 (title。content, so the title features see each case's title) and takes its class terms from a finer
 field of the same cases: the categories seen per department, the districts seen per city.
+
+A fitted model is stored in the database (``kb.workflow.router_store``, migration 34): a later start
+of any worker or machine loads it instead of fitting while it still matches (same encoder, same
+configuration, labelled count within ``refit_growth``), and a model found stale is first looked up
+there again (another worker may have refitted it) before this process fits and stores a new one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from kb.domain import SearchFilters
 from kb.kernel import Kernel
-from kb.routing_features import terms_from_fields
+from kb.routing_features import LinearRouter, terms_from_fields
 from kb.search import Query, hybrid_search
 from kb.workflow import store
-from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
+from kb.workflow.router_store import RouterModelStore, config_key
+from kb.workflow.routing import RouterConfig, Suggestion, suggestion
 
 log = logging.getLogger(__name__)
 HANDLED = ["in_progress", "resolved", "unresolved", "closed"]
@@ -26,11 +34,23 @@ TARGETS = {"department": "责任部门", "city": "属地"}
 TERM_FIELDS = {"department": "category", "city": "district"}
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a target's model in memory came from: ``fitted`` here or ``loaded`` from the database."""
+
+    source: str
+    labelled_count: int
+    seconds: float
+
+
 class LiveRouter:
     def __init__(self, kernel: Kernel, config: RouterConfig | None = None) -> None:
         self.kernel = kernel
         self.config = config or RouterConfig()
-        self._models: dict[str, tuple[int, Router]] = {}
+        self.stored = RouterModelStore(kernel.db, kernel.clock)
+        self._models: dict[str, tuple[int, LinearRouter]] = {}
+        self._sources: dict[str, ModelSource] = {}
+        self.fits = 0  # fits done by this process (the stored models save the others)
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warm_error: str | None = None
@@ -69,22 +89,70 @@ class LiveRouter:
             return "ready"  # fewer than two labelled cases: there is nothing to fit yet
         return "lazy"
 
+    def sources(self) -> dict[str, dict[str, object]]:
+        """Per target: ``fitted`` or ``loaded``, the labelled count it was fitted on and the seconds
+        its fit or load took (what ``/api/health`` reports as ``router_models``)."""
+        with self._lock:
+            return {
+                t: {"source": s.source, "labelled_count": s.labelled_count, "seconds": round(s.seconds, 2)}
+                for t, s in self._sources.items()
+            }
+
     def labelled_count(self, column: str) -> int:
         return store.labelled_count(self.kernel.db, column, HANDLED)
 
-    def linear(self, column: str) -> Router | None:
-        """The fitted linear model, refitted when the labelled count grew by ``refit_growth``."""
+    def _current(self, fitted_on: int, count: int) -> bool:
+        return abs(count - fitted_on) <= fitted_on * self.config.refit_growth
+
+    def _key(self, column: str) -> str:
+        return config_key((self.config.linear, self.config.max_train, TERM_FIELDS[column], HANDLED))
+
+    def linear(self, column: str) -> LinearRouter | None:
+        """The fitted linear model: the one in memory, else the stored one, else fitted now (and
+        stored); refitted when the labelled count moved by more than ``refit_growth``."""
         count = self.labelled_count(column)
         with self._lock:
             cached = self._models.get(column)
-            if cached and abs(count - cached[0]) <= cached[0] * self.config.refit_growth:
+            if cached and self._current(cached[0], count):
                 return cached[1]
             if count < 2:
                 return None
-            self._models[column] = (count, self._fit(column))
-            return self._models[column][1]
+            loaded = self._load(column, count)
+            if loaded is not None:
+                return loaded
+            started = time.perf_counter()
+            model = self._fit(column)
+            seconds = time.perf_counter() - started
+            self.fits += 1
+            self._models[column] = (count, model)
+            self._sources[column] = ModelSource("fitted", count, seconds)
+            try:
+                self.stored.save(column, count, self._key(column), self.kernel.encoder.name, model, seconds)
+            except Exception:  # not stored: this process keeps its fit, the next start fits again
+                log.exception("the fitted %s router could not be stored", column)
+            return model
 
-    def _fit(self, column: str) -> Router:
+    def _load(self, column: str, count: int) -> LinearRouter | None:
+        """The stored model when it matches this encoder, configuration and labelled count."""
+        key, encoder = self._key(column), self.kernel.encoder.name
+        started = time.perf_counter()
+        try:
+            stored_count = self.stored.labelled_count(column, key, encoder)
+            if stored_count is None or not self._current(stored_count, count):
+                return None
+            found = self.stored.load(column, key, encoder, self.kernel.segmenter.tokens)
+        except Exception:  # the table unreadable (e.g. mid-migration): fit as before
+            log.exception("the stored %s router could not be read; fitting", column)
+            return None
+        if found is None:
+            return None
+        seconds = time.perf_counter() - started
+        self._models[column] = (found.labelled_count, found.model)
+        self._sources[column] = ModelSource("loaded", found.labelled_count, seconds)
+        log.info("loaded the %s router fitted on %d cases (%.1f s)", column, found.labelled_count, seconds)
+        return found.model
+
+    def _fit(self, column: str) -> LinearRouter:
         rows = store.training_rows(self.kernel.db, column, TERM_FIELDS[column], HANDLED, self.config.max_train)
         vectors = self.kernel.cases.vectors_for(self.kernel.encoder.name, [r["id"] for r in rows])
         rows = [r for r in rows if r["id"] in vectors]
@@ -93,7 +161,8 @@ class LiveRouter:
         # As kb.domain.Case.text: what the query side sees for a stored case.
         texts = [f"{r['title']}。{r['content']}" if r["title"] else r["content"] for r in rows]
         log.info("fitting the %s router on %d handled cases", column, len(rows))
-        router = Router(self.config, self.kernel.segmenter.tokens)
+        # The bare linear model: kNN votes come from the live index, so no training matrices are kept.
+        router = LinearRouter(self.config.linear, self.kernel.segmenter.tokens)
         return router.fit(
             [r["tokens"].split() for r in rows],
             dense,
@@ -131,8 +200,8 @@ class LiveRouter:
         knn = self.knn(query, column)
         model = self.linear(column)
         linear: dict[str, float] = {}
-        if model is not None and model.fitted:
-            proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
+        if model is not None and model.model_ is not None:
+            proba = model.proba([query.tokens], query.vector[None, :], [query.text])[0]
             linear = dict(zip(model.classes_, proba.tolist(), strict=True))
         classes = sorted(set(knn) | set(linear))
         if knn and linear:
