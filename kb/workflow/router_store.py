@@ -7,6 +7,11 @@ fitting again, as long as it still matches: the same encoder, the same ``config_
 configuration, the model format and the scikit-learn version that pickled it) and a labelled count
 within ``refit_growth`` of the stored one (``kb.workflow.suggest.LiveRouter`` decides that).
 
+Workers that start together do not all fit: before fitting, a worker claims the target in
+``router_fit_claims`` (one row per target, with the owner ``host:pid`` and an expiry); the others
+wait for the claim to go and load what the owner stored. A claim of a process that died is taken
+over at once on the same host (its pid is gone) and after ``CLAIM_SECONDS`` from another host.
+
 The model is pickled. Pickle runs code when it loads, so this table holds only what the service
 itself wrote (docs/security.md "Fitted routing models"); a SHA-256 digest of the blob is stored
 beside it, and a blob that does not match it, does not unpickle or is not a ``LinearRouter`` is
@@ -16,9 +21,12 @@ treated as absent (the caller fits again and overwrites it, and the log says why
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+import os
 import pickle
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -47,7 +55,14 @@ CREATE TABLE router_models (
     fit_seconds     REAL NOT NULL,
     created_at      TEXT NOT NULL
 );
+CREATE TABLE router_fit_claims (
+    target      TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
 """
+# How long a claim holds against other hosts if its owner dies without releasing it.
+CLAIM_SECONDS = 1800.0
 ROUTER_MODELS = Migration(34, "fitted routing models shared by every worker", ROUTER_MODELS_V34)
 MIGRATIONS: list[Migration] = [ROUTER_MODELS]
 
@@ -65,6 +80,32 @@ class StoredRouter:
     model: LinearRouter
     fit_seconds: float
     created_at: str
+
+
+def process_owner() -> str:
+    """This process as a claim owner: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(owner: str) -> bool:
+    """Whether ``owner`` (``host:pid[:…]``) is a process of this host that no longer exists (its
+    claim is void)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _now() -> dt.datetime:
+    # Claims expire on real time (as sessions do), not the service clock a test or replay may fix.
+    return dt.datetime.now(dt.UTC)
 
 
 def dumps(model: LinearRouter) -> bytes:
@@ -110,6 +151,50 @@ class RouterModelStore:
                 ),
             )
         log.info("stored the %s router (%d labelled cases, %.1f MB)", target, labelled_count, len(blob) / 1e6)
+
+    def claim(self, target: str, owner: str, seconds: float = CLAIM_SECONDS) -> bool:
+        """Claim the fit of ``target`` for ``owner``; False while another live owner holds it.
+
+        Atomic on both stores: the insert does nothing when a claim exists, and a void claim (expired,
+        or of a dead process) is replaced only if it is still the one read (compare and swap), so of
+        two workers claiming at once exactly one wins, also under PostgreSQL's read committed."""
+        now = _now()
+        expires = (now + dt.timedelta(seconds=seconds)).isoformat()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO router_fit_claims(target, owner, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (target) DO NOTHING",
+                (target, owner, expires),
+            )
+            held, until = conn.execute(
+                "SELECT owner, expires_at FROM router_fit_claims WHERE target = ?", (target,)
+            ).fetchone()
+            if held == owner:
+                return True
+            if dt.datetime.fromisoformat(until) > now and not _owner_gone(held):
+                return False
+            log.info("taking over the %s router fit claimed by %s", target, held)
+            conn.execute(
+                "UPDATE router_fit_claims SET owner = ?, expires_at = ? "
+                "WHERE target = ? AND owner = ? AND expires_at = ?",
+                (owner, expires, target, held, until),
+            )
+            row = conn.execute("SELECT owner FROM router_fit_claims WHERE target = ?", (target,)).fetchone()
+            return bool(row is not None and row[0] == owner)
+
+    def claimed_by_other(self, target: str, owner: str) -> bool:
+        """Whether another live owner holds the fit of ``target`` now."""
+        row = self.db.query_one("SELECT owner, expires_at FROM router_fit_claims WHERE target = ?", (target,))
+        return (
+            row is not None
+            and row[0] != owner
+            and dt.datetime.fromisoformat(row[1]) > _now()
+            and not _owner_gone(row[0])
+        )
+
+    def release(self, target: str, owner: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM router_fit_claims WHERE target = ? AND owner = ?", (target, owner))
 
     def labelled_count(self, target: str, key: str, encoder: str) -> int | None:
         """The labelled count of the stored model that matches ``key`` and ``encoder`` (None: none

@@ -24,7 +24,7 @@ from kb.kernel import Kernel
 from kb.routing_features import LinearRouter, terms_from_fields
 from kb.search import Query, hybrid_search
 from kb.workflow import store
-from kb.workflow.router_store import RouterModelStore, config_key
+from kb.workflow.router_store import RouterModelStore, config_key, process_owner
 from kb.workflow.routing import RouterConfig, Suggestion, suggestion
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,10 @@ class LiveRouter:
         self.stored = RouterModelStore(kernel.db, kernel.clock)
         self._models: dict[str, tuple[int, LinearRouter]] = {}
         self._sources: dict[str, ModelSource] = {}
-        self.fits = 0  # fits done by this process (the stored models save the others)
+        self.fits = 0  # fits done by this router (the stored models save the others)
+        # Claim owner: this process, and this router within it (two routers on one database in a test).
+        self.owner = f"{process_owner()}:{id(self)}"
+        self.claim_poll_seconds = 2.0  # how often a worker waiting for another's fit looks again
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warm_error: str | None = None
@@ -92,11 +95,11 @@ class LiveRouter:
     def sources(self) -> dict[str, dict[str, object]]:
         """Per target: ``fitted`` or ``loaded``, the labelled count it was fitted on and the seconds
         its fit or load took (what ``/api/health`` reports as ``router_models``)."""
-        with self._lock:
-            return {
-                t: {"source": s.source, "labelled_count": s.labelled_count, "seconds": round(s.seconds, 2)}
-                for t, s in self._sources.items()
-            }
+        # Without ``_lock``: a fit holds it for minutes, and health must answer meanwhile.
+        return {
+            t: {"source": s.source, "labelled_count": s.labelled_count, "seconds": round(s.seconds, 2)}
+            for t, s in dict(self._sources).items()
+        }
 
     def labelled_count(self, column: str) -> int:
         return store.labelled_count(self.kernel.db, column, HANDLED)
@@ -117,20 +120,56 @@ class LiveRouter:
                 return cached[1]
             if count < 2:
                 return None
-            loaded = self._load(column, count)
+            loaded = self._load(column, count) or self._wait_for_other_fit(column, count)
             if loaded is not None:
                 return loaded
-            started = time.perf_counter()
-            model = self._fit(column)
-            seconds = time.perf_counter() - started
-            self.fits += 1
-            self._models[column] = (count, model)
-            self._sources[column] = ModelSource("fitted", count, seconds)
+            claimed = self._claim(column)
             try:
-                self.stored.save(column, count, self._key(column), self.kernel.encoder.name, model, seconds)
-            except Exception:  # not stored: this process keeps its fit, the next start fits again
-                log.exception("the fitted %s router could not be stored", column)
+                started = time.perf_counter()
+                model = self._fit(column)
+                seconds = time.perf_counter() - started
+                self.fits += 1
+                self._models[column] = (count, model)
+                self._sources[column] = ModelSource("fitted", count, seconds)
+                try:
+                    self.stored.save(column, count, self._key(column), self.kernel.encoder.name, model, seconds)
+                except Exception:  # not stored: this process keeps its fit, the next start fits again
+                    log.exception("the fitted %s router could not be stored", column)
+            finally:
+                if claimed:
+                    self._release(column)
             return model
+
+    def _claim(self, column: str) -> bool:
+        try:
+            return self.stored.claim(column, self.owner)
+        except Exception:  # no claim table yet (mid-upgrade) or a lost connection: fit unclaimed
+            log.exception("could not claim the %s router fit; fitting unclaimed", column)
+            return False
+
+    def _release(self, column: str) -> None:
+        try:
+            self.stored.release(column, self.owner)
+        except Exception:  # the claim then expires (CLAIM_SECONDS) or dies with this process
+            log.exception("could not release the %s router fit claim", column)
+
+    def _wait_for_other_fit(self, column: str, count: int) -> LinearRouter | None:
+        """While another worker holds the fit of ``column``, wait for it and load what it stored
+        (None: nobody else is fitting, or it stopped without storing a match: fit here)."""
+        waited = False
+        while self._claimed_elsewhere(column):
+            if not waited:
+                log.info("another worker is fitting the %s router; waiting to load it", column)
+                waited = True
+            time.sleep(self.claim_poll_seconds)
+        return self._load(column, count) if waited else None
+
+    def _claimed_elsewhere(self, column: str) -> bool:
+        try:
+            return self.stored.claimed_by_other(column, self.owner)
+        except Exception:
+            log.exception("could not read the %s router fit claim", column)
+            return False
 
     def _load(self, column: str, count: int) -> LinearRouter | None:
         """The stored model when it matches this encoder, configuration and labelled count."""

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +19,7 @@ import pytest
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.service import LeianService
+from kb.workflow.router_store import RouterModelStore
 from kb.workflow.routing import RouterConfig
 from kb.workflow.suggest import TARGETS, LiveRouter
 from tests.conftest import make_settings
@@ -116,3 +122,44 @@ def test_a_corrupt_stored_model_falls_back_to_a_fit(open_service, sample_rows, d
     third = open_service()  # the refit overwrote the damaged row
     third.workflow.router.warm_up()
     assert third.workflow.router.fits == 0
+
+
+def test_routers_starting_together_fit_each_target_once(service: LeianService, sample_rows) -> None:
+    """Two workers on one database: one claims each fit, the other waits and loads what it stored."""
+    service.ingest(sample_rows[:200])
+    routers = [LiveRouter(service.kernel) for _ in range(2)]
+    for router in routers:
+        router.claim_poll_seconds = 0.05
+    threads = [threading.Thread(target=router.warm_up) for router in routers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sum(router.fits for router in routers) == len(TARGETS)
+    sources = [str(s["source"]) for router in routers for s in router.sources().values()]
+    assert sorted(sources) == ["fitted", "fitted", "loaded", "loaded"]
+    assert service.db.query("SELECT * FROM router_fit_claims") == []  # every claim released
+
+
+def test_a_claim_of_a_dead_process_is_taken_over(service: LeianService, sample_rows) -> None:
+    service.ingest(sample_rows[:200])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = RouterModelStore(service.db, service.clock)
+    assert store.claim("department", f"{socket.gethostname()}:{dead.pid}")
+    live = f"{socket.gethostname()}:{os.getpid()}:elsewhere"
+    assert store.claim("city", live)
+    router = LiveRouter(service.kernel)
+    assert not store.claim("city", router.owner)  # a live owner's claim holds
+    assert router.linear("department") is not None and router.fits == 1  # the dead one's is taken over
+    store.release("city", live)
+    assert router.linear("city") is not None and router.fits == 2
+
+
+def test_health_answers_while_a_fit_holds_the_router(service: LeianService) -> None:
+    answers: list[dict] = []
+    with service.workflow.router._lock:  # as a fit in progress does, for minutes at 100,000 cases
+        reader = threading.Thread(target=lambda: answers.append(service.health()), daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+    assert answers and answers[0]["router_models"] == {}
