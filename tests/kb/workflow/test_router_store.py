@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,8 @@ import pytest
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.service import LeianService
+from kb.storage.db import Database
+from kb.workflow import suggest as suggest_module
 from kb.workflow.router_store import RouterModelStore
 from kb.workflow.routing import RouterConfig
 from kb.workflow.suggest import TARGETS, LiveRouter
@@ -163,3 +165,22 @@ def test_health_answers_while_a_fit_holds_the_router(service: LeianService) -> N
         reader.start()
         reader.join(timeout=30)
     assert answers and answers[0]["router_models"] == {}
+
+
+def test_the_labelled_count_is_read_again_only_when_the_filter_generation_moved(
+    service: LeianService, sample_rows, monkeypatch
+) -> None:
+    service.ingest(sample_rows[:100])
+    counted: list[str] = []
+    real = suggest_module.store.labelled_count
+
+    def counting(db: Database, column: str, statuses: Sequence[str]) -> int:
+        counted.append(column)
+        return real(db, column, statuses)
+
+    monkeypatch.setattr(suggest_module.store, "labelled_count", counting)
+    router = service.workflow.router
+    first = router.labelled_count("department")
+    assert router.labelled_count("department") == first and counted == ["department"]
+    service.ingest(sample_rows[100:200])  # an insert moves the generation: counted again
+    assert router.labelled_count("department") > first and counted == ["department", "department"]
