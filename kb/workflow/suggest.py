@@ -62,7 +62,12 @@ class LiveRouter:
 
     # -- readiness: fitted at start in the background, reported by health ------------------------
     def warm_up(self) -> None:
-        """Fit every target's linear model now (the first suggestion then answers at once)."""
+        """Fit or load every target's linear model now (the first suggestion then answers at once).
+
+        A first pass skips the targets another worker is fitting, so two workers starting together
+        fit one target each; the second pass waits for those and loads them."""
+        for column in TARGETS:
+            self.linear(column, wait=False)
         for column in TARGETS:
             self.linear(column)
 
@@ -85,7 +90,8 @@ class LiveRouter:
 
     @property
     def state(self) -> str:
-        """``ready`` (every model fitted or not needed), ``fitting`` or ``lazy`` (fitted on first use)."""
+        """``ready`` (every model fitted, loaded or not needed), ``fitting`` (the warm-up thread is on
+        it: fitting, loading or waiting for another worker's fit) or ``lazy`` (done on first use)."""
         if all(column in self._models for column in TARGETS):
             return "ready"
         if self._warming is not None and self._warming.is_alive():
@@ -126,9 +132,10 @@ class LiveRouter:
     def _key(self, column: str) -> str:
         return config_key((self.config.linear, self.config.max_train, TERM_FIELDS[column], HANDLED))
 
-    def linear(self, column: str) -> LinearRouter | None:
+    def linear(self, column: str, *, wait: bool = True) -> LinearRouter | None:
         """The fitted linear model: the one in memory, else the stored one, else fitted now (and
-        stored); refitted when the labelled count moved by more than ``refit_growth``."""
+        stored); refitted when the labelled count moved by more than ``refit_growth``. While another
+        worker is fitting it, wait and load its result (``wait=False``: return None instead)."""
         count = self.labelled_count(column)
         with self._lock:
             cached = self._models.get(column)
@@ -139,7 +146,10 @@ class LiveRouter:
             loaded = self._load(column, count)
             if loaded is not None:
                 return loaded
-            loaded, claimed = self._claim_fit(column, count)
+            claim = self._claim_fit(column, count, wait)
+            if claim is None:  # another worker is fitting it and the caller does not wait
+                return None
+            loaded, claimed = claim
             try:
                 if loaded is not None:
                     return loaded
@@ -158,11 +168,12 @@ class LiveRouter:
                     self._release(column)
             return model
 
-    def _claim_fit(self, column: str, count: int) -> tuple[LinearRouter | None, bool]:
+    def _claim_fit(self, column: str, count: int, wait: bool = True) -> tuple[LinearRouter | None, bool] | None:
         """Claim the fit of ``column``, or wait while another worker holds it and load its result.
 
         Returns (a model another worker stored, or None: fit it here; whether this router holds
-        the claim). A claim that cannot be read or written at all (e.g. mid-upgrade) fits unclaimed."""
+        the claim), or None when another worker holds it and ``wait`` is false. A claim that cannot
+        be read or written at all (e.g. mid-upgrade) fits unclaimed."""
         while True:
             try:
                 mine = self.stored.claim(column, self.owner)
@@ -171,6 +182,8 @@ class LiveRouter:
                 return None, False
             if mine:  # another worker may have stored it between the look-up and the claim
                 return self._load(column, count), True
+            if not wait:
+                return None
             log.info("another worker is fitting the %s router; waiting to load it", column)
             while self._claimed_elsewhere(column):
                 time.sleep(self.claim_poll_seconds)

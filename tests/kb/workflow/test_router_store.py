@@ -138,6 +138,7 @@ def test_routers_starting_together_fit_each_target_once(service: LeianService, s
     for thread in threads:
         thread.join(timeout=300)
     assert sum(router.fits for router in routers) == len(TARGETS)
+    assert all(router.state == "ready" for router in routers)
     sources = [str(s["source"]) for router in routers for s in router.sources().values()]
     assert sorted(sources) == ["fitted", "fitted", "loaded", "loaded"]
     assert service.db.query("SELECT * FROM router_fit_claims") == []  # every claim released
@@ -154,6 +155,7 @@ def test_a_claim_of_a_dead_process_is_taken_over(service: LeianService, sample_r
     router = LiveRouter(service.kernel)
     assert not store.claim("city", router.owner)  # a live owner's claim holds
     assert router.linear("department") is not None and router.fits == 1  # the dead one's is taken over
+    assert router.linear("city", wait=False) is None and router.fits == 1  # held: skipped, not waited for
     store.release("city", live)
     assert router.linear("city") is not None and router.fits == 2
 
