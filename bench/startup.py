@@ -2,6 +2,7 @@
 
     python -m bench.startup build --n 100000 --dir /tmp/leian-100k       # the data directory
     python -m bench.startup serve --dir /tmp/leian-100k [--before /tmp/leian-before]
+    python -m bench.startup warm --dir /tmp/leian-100k [--before /tmp/leian-before] [--starts 2]
     python -m bench.startup query --dir /tmp/leian-100k --queries 600
 
 ``build`` writes ``--n`` cases straight into SQLite (no encoding, no segmentation of the bulk): the
@@ -16,6 +17,10 @@ time until ``/api/health`` answers and the server's RSS then and after one text 
 loaded); the same for a CLI ``leian search``. ``--before`` names a checkout of the code before
 this change (a git worktree of the base commit): it is started on the same directory in the same
 run, as the reference. The models' own share is measured on an empty data directory.
+
+``warm`` reports, per start, the seconds until each warm-up step (encoder, router, model_cases) is
+done and the RSS: the ``--before`` code once, then this change's first start (the stored routing
+models deleted first: they are fitted and stored) and later starts (loaded from the database).
 
 ``query`` runs text, case-id and filtered searches in-process and splits each text query into the
 encoding (timed inside the encoder) and everything else.
@@ -165,11 +170,16 @@ def serve_once(data_dir: Path, code: Path | None, warm_wait: float = 900) -> dic
         healthy = time.perf_counter() - t0
         rss_healthy, hwm_healthy = rss_tree(proc.pid), hwm_tree(proc.pid)
         warm = None
+        steps: dict[str, float] = {}  # seconds from the start until each warm-up step was first seen done
         deadline = time.perf_counter() + warm_wait
         while time.perf_counter() < deadline:  # until everything warmed in the background is ready
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=30) as resp:
                 health = json.loads(resp.read())
-            if all(v == "ready" for v in (health.get("warm") or {"router": health.get("router")}).values()):
+            states = health.get("warm") or {"router": health.get("router")}
+            for name, state in states.items():
+                if state in ("ready", "failed") and name not in steps:
+                    steps[name] = time.perf_counter() - t0
+            if all(v == "ready" for v in states.values()):
                 warm = time.perf_counter() - t0
                 break
             time.sleep(0.2)
@@ -177,9 +187,11 @@ def serve_once(data_dir: Path, code: Path | None, warm_wait: float = 900) -> dic
         return {
             "healthy_s": healthy,
             "warm_s": warm,
+            "steps": steps,
             "rss_healthy": rss_healthy,
             "hwm_healthy": hwm_healthy,
             "rss_warm": rss_warm,
+            "hwm_warm": hwm_tree(proc.pid),
             "health": health,
         }
     finally:
@@ -477,6 +489,53 @@ def dense_filter_report(data_dir: Path, n_queries: int) -> str:
     return "\n".join(lines)
 
 
+def forget_router_models(data_dir: Path) -> None:
+    """Delete the stored routing models (migration 34) so the next start fits, as a first start does."""
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "leian.db")
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'router_models'").fetchone():
+            conn.execute("DELETE FROM router_models")
+            conn.commit()
+    finally:
+        conn.close()
+
+
+def warm_report(data_dir: Path, before: Path | None, starts: int, warm_wait: float) -> str:
+    """Seconds from ``leian serve`` start until each warm-up step is done, and RSS, per start: the
+    reference code once, then this change's first start (the routing models fitted and stored;
+    stored ones are deleted first) and later starts (loaded from the database)."""
+    n = count_cases(data_dir)
+    lines = [
+        f"`leian serve` warm-up on {n:,} cases ({data_dir}); {load_average()} at start.",
+        "",
+        "| code | start | to healthy s | encoder ready s | router ready s | model_cases ready s | "
+        "RSS at healthy MB | RSS warm MB | peak RSS MB | routing models | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def fmt(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    runs: list[tuple[str, int, Path | None]] = [("before (base commit)", 1, before)] if before else []
+    runs += [("this change", i + 1, None) for i in range(starts)]
+    for label, start, code in runs:
+        if code is None and start == 1:
+            forget_router_models(data_dir)
+        s = serve_once(data_dir, code, warm_wait=warm_wait)
+        sources = s["health"].get("router_models") or {}
+        models = ", ".join(f"{t} {v['source']} {v['seconds']:.1f} s" for t, v in sources.items()) or "—"
+        steps = s["steps"]
+        lines.append(
+            f"| {label} | {start} | {s['healthy_s']:.1f} | {fmt(steps.get('encoder'))} | {fmt(steps.get('router'))} | "
+            f"{fmt(steps.get('model_cases'))} | {s['rss_healthy'] / 1e6:,.0f} | {s['rss_warm'] / 1e6:,.0f} | "
+            f"{s['hwm_warm'] / 1e6:,.0f} | {models} | {load_average()} |"
+        )
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.startup")
     sub = parser.add_subparsers(dest="part", required=True)
@@ -488,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--before", type=Path, default=None, help="checkout of the reference code")
     s.add_argument("--runs", type=int, default=2)
     s.add_argument("--warm-wait", type=float, default=900, help="seconds to wait for the warm-up after healthy")
+    w = sub.add_parser("warm")
+    w.add_argument("--dir", type=Path, required=True)
+    w.add_argument("--before", type=Path, default=None, help="checkout of the reference code")
+    w.add_argument("--starts", type=int, default=2, help="starts of this change (the first fits, the rest load)")
+    w.add_argument("--warm-wait", type=float, default=900, help="seconds to wait for the warm-up after healthy")
     q = sub.add_parser("query")
     q.add_argument("--dir", type=Path, required=True)
     q.add_argument("--queries", type=int, default=600)
@@ -505,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         write_fragment(
             f"startup_{count_cases(args.dir)}", serve_report(args.dir, args.before, args.runs, args.warm_wait)
         )
+    elif args.part == "warm":
+        write_fragment(f"warm_{count_cases(args.dir)}", warm_report(args.dir, args.before, args.starts, args.warm_wait))
     elif args.part == "query":
         write_fragment(f"query_{count_cases(args.dir)}", query_report(args.dir, args.queries))
     elif args.part == "dense-filter":

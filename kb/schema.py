@@ -23,6 +23,7 @@ from kb.storage import filter_cache
 from kb.storage import migrations as storage
 from kb.storage.migrate import Migration, assemble
 from kb.units import schema as units
+from kb.workflow import router_store
 from kb.workflow import schema as workflow
 from kb.zhengfa import schema as zhengfa
 
@@ -40,6 +41,7 @@ DECLARED: dict[str, list[Migration]] = {
     "kb.jobs.schema": jobs.MIGRATIONS,
     "kb.storage.filter_cache": filter_cache.MIGRATIONS,
     "kb.cases.progress": import_progress.MIGRATIONS,
+    "kb.workflow.router_store": router_store.MIGRATIONS,
 }
 
 # The stated order is the version order; new steps go at the end with the next number.
@@ -72,6 +74,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         storage.INDEX_CHANGES,  # 28
         filter_cache.FILTER_GENERATION,  # 29
         import_progress.IMPORT_PROGRESS,  # 32
+        router_store.ROUTER_MODELS,  # 34
     ],
     DECLARED,
 )

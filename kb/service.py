@@ -199,12 +199,15 @@ class LeianService:
         return SearchResult(terms, hits, self.workflow.flags_for([h.case.id for h in hits]))
 
     def health(self) -> dict[str, Any]:
-        """The case service's health, what is warmed at start (each step's state), where the lexical
-        index came from, the routing models' readiness and the petitioner key's state."""
+        """The case service's health, what is warmed at start (each step's state and seconds), where
+        the lexical index came from, the routing models' readiness and, per target, whether its model
+        was ``loaded`` from the database or ``fitted`` here, and the petitioner key's state."""
         return {
             **self.case_service.health(),
             "router": self.workflow.router.state,
+            "router_models": self.workflow.router.sources(),
             "warm": self.warmup.state(),
+            "warm_seconds": self.warmup.seconds(),
             "lexical_index": self.index.lexical_source,
             "petitioner_key": key_state(self.db, self.settings.petitioner_key),
         }

@@ -7,6 +7,14 @@ from typing import Literal
 from pydantic import BaseModel, Field, RootModel
 
 
+class RouterModel(BaseModel):
+    source: Literal["fitted", "loaded"] = Field(
+        description="fitted 本进程拟合（并存入数据库），loaded 从数据库加载（其他进程或上次启动拟合的模型）"
+    )
+    labelled_count: int = Field(description="模型拟合时已办理且有该字段的案件数（增长超过 10% 时重新拟合）")
+    seconds: float = Field(description="本进程拟合或加载该模型所用秒数")
+
+
 class Health(BaseModel):
     status: str
     encoder: str
@@ -24,6 +32,13 @@ class Health(BaseModel):
             "启动时后台预热的部件（encoder 编码器首次调用、router 交办建议模型、model_cases 典型案例索引）："
             "pending 未开始，warming 进行中，ready 已就绪，failed 失败（改为首次使用时构建）"
         )
+    )
+    warm_seconds: dict[str, float] = Field(
+        default_factory=dict, description="各预热部件完成（ready 或 failed）所用秒数；仍在进行的部件不列出"
+    )
+    router_models: dict[str, RouterModel] = Field(
+        default_factory=dict,
+        description="各交办建议目标（department 责任部门、city 属地）的模型来源：尚未就绪的目标不列出",
     )
     lexical_index: Literal["file", "database", "empty"] = Field(
         description="词频（BM25）索引来源：file 从索引文件映射加载，database 启动时由数据库重建，empty 未打开"

@@ -321,9 +321,14 @@ def labelled_count(db: Database, column: str, statuses: Sequence[str]) -> int:
 def training_rows(
     db: Database, column: str, term_column: str, statuses: Sequence[str], limit: int
 ) -> list[sqlite3.Row]:
-    """The newest ``limit`` handled cases with ``column`` set: id, label, tokens, title, content, term."""
+    """The newest ``limit`` handled cases with ``column`` set: id, label, tokens, title, content, term.
+
+    ``status || ''`` keeps the planner off the status index on purpose: through it, SQLite fetched
+    every handled row (tokens and content included) into a temporary B-tree to sort by id before
+    the limit — the whole corpus at 1,000,000 cases; walking the table newest-first stops after
+    about ``limit`` rows (docs/benchmarks.md "Warm paths")."""
     return db.query(
         f"SELECT id, {column} AS label, tokens, title, content, {term_column} AS term FROM cases "
-        f"WHERE {column} IS NOT NULL AND status IN ({marks(len(statuses))}) ORDER BY id DESC LIMIT ?",
+        f"WHERE {column} IS NOT NULL AND status || '' IN ({marks(len(statuses))}) ORDER BY id DESC LIMIT ?",
         [*statuses, limit],
     )

@@ -3,21 +3,30 @@
 The linear model (``kb.routing_features``) is fitted on the handled cases' tokens, vectors and texts
 (title。content, so the title features see each case's title) and takes its class terms from a finer
 field of the same cases: the categories seen per department, the districts seen per city.
+
+A fitted model is stored in the database (``kb.workflow.router_store``, migration 34): a later start
+of any worker or machine loads it instead of fitting while it still matches (same encoder, same
+configuration, labelled count within ``refit_growth``), and a model found stale is first looked up
+there again (another worker may have refitted it) before this process fits and stores a new one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from kb.domain import SearchFilters
 from kb.kernel import Kernel
-from kb.routing_features import terms_from_fields
+from kb.routing_features import LinearRouter, terms_from_fields
 from kb.search import Query, hybrid_search
+from kb.storage.filter_cache import read_filter_generation
 from kb.workflow import store
-from kb.workflow.routing import Router, RouterConfig, Suggestion, suggestion
+from kb.workflow.router_store import RouterModelStore, config_key, process_owner
+from kb.workflow.routing import RouterConfig, Suggestion, suggestion
 
 log = logging.getLogger(__name__)
 HANDLED = ["in_progress", "resolved", "unresolved", "closed"]
@@ -26,18 +35,39 @@ TARGETS = {"department": "责任部门", "city": "属地"}
 TERM_FIELDS = {"department": "category", "city": "district"}
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a target's model in memory came from: ``fitted`` here or ``loaded`` from the database."""
+
+    source: str
+    labelled_count: int
+    seconds: float
+
+
 class LiveRouter:
     def __init__(self, kernel: Kernel, config: RouterConfig | None = None) -> None:
         self.kernel = kernel
         self.config = config or RouterConfig()
-        self._models: dict[str, tuple[int, Router]] = {}
+        self.stored = RouterModelStore(kernel.db, kernel.clock)
+        self._models: dict[str, tuple[int, LinearRouter]] = {}
+        self._sources: dict[str, ModelSource] = {}
+        self._counts: dict[str, tuple[int, int]] = {}  # column -> (filter generation, labelled count)
+        self.fits = 0  # fits done by this router (the stored models save the others)
+        # Claim owner: this process, and this router within it (two routers on one database in a test).
+        self.owner = f"{process_owner()}:{id(self)}"
+        self.claim_poll_seconds = 2.0  # how often a worker waiting for another's fit looks again
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warm_error: str | None = None
 
     # -- readiness: fitted at start in the background, reported by health ------------------------
     def warm_up(self) -> None:
-        """Fit every target's linear model now (the first suggestion then answers at once)."""
+        """Fit or load every target's linear model now (the first suggestion then answers at once).
+
+        A first pass skips the targets another worker is fitting, so two workers starting together
+        fit one target each; the second pass waits for those and loads them."""
+        for column in TARGETS:
+            self.linear(column, wait=False)
         for column in TARGETS:
             self.linear(column)
 
@@ -60,7 +90,8 @@ class LiveRouter:
 
     @property
     def state(self) -> str:
-        """``ready`` (every model fitted or not needed), ``fitting`` or ``lazy`` (fitted on first use)."""
+        """``ready`` (every model fitted, loaded or not needed), ``fitting`` (the warm-up thread is on
+        it: fitting, loading or waiting for another worker's fit) or ``lazy`` (done on first use)."""
         if all(column in self._models for column in TARGETS):
             return "ready"
         if self._warming is not None and self._warming.is_alive():
@@ -69,22 +100,132 @@ class LiveRouter:
             return "ready"  # fewer than two labelled cases: there is nothing to fit yet
         return "lazy"
 
-    def labelled_count(self, column: str) -> int:
-        return store.labelled_count(self.kernel.db, column, HANDLED)
+    def sources(self) -> dict[str, dict[str, object]]:
+        """Per target: ``fitted`` or ``loaded``, the labelled count it was fitted on and the seconds
+        its fit or load took (what ``/api/health`` reports as ``router_models``)."""
+        # Without ``_lock``: a fit holds it for minutes, and health must answer meanwhile.
+        return {
+            t: {"source": s.source, "labelled_count": s.labelled_count, "seconds": round(s.seconds, 2)}
+            for t, s in dict(self._sources).items()
+        }
 
-    def linear(self, column: str) -> Router | None:
-        """The fitted linear model, refitted when the labelled count grew by ``refit_growth``."""
+    def labelled_count(self, column: str) -> int:
+        """Handled cases with ``column`` set, counted again only when the filter generation moved.
+
+        Every suggestion asks (is the model still current?); the count reads the status index and
+        every handled row's ``column``: 1.4–1.9 s at 1,000,000 cases (docs/benchmarks.md "Warm
+        paths"). ``meta.filter_generation`` is moved by triggers on every insert, delete and update
+        of status, department or city (kb/storage/filter_cache.py), in any process, so an unchanged
+        generation means an unchanged count."""
+        generation = read_filter_generation(self.kernel.db)  # before the count, as the filter cache
+        cached = self._counts.get(column)
+        if generation is not None and cached is not None and cached[0] == generation:
+            return cached[1]
+        count = store.labelled_count(self.kernel.db, column, HANDLED)
+        if generation is not None:
+            self._counts[column] = (generation, count)
+        return count
+
+    def _current(self, fitted_on: int, count: int) -> bool:
+        return abs(count - fitted_on) <= fitted_on * self.config.refit_growth
+
+    def _key(self, column: str) -> str:
+        return config_key((self.config.linear, self.config.max_train, TERM_FIELDS[column], HANDLED))
+
+    def linear(self, column: str, *, wait: bool = True) -> LinearRouter | None:
+        """The fitted linear model: the one in memory, else the stored one, else fitted now (and
+        stored); refitted when the labelled count moved by more than ``refit_growth``. While another
+        worker is fitting it, wait and load its result (``wait=False``: return None instead)."""
         count = self.labelled_count(column)
         with self._lock:
             cached = self._models.get(column)
-            if cached and abs(count - cached[0]) <= cached[0] * self.config.refit_growth:
+            if cached and self._current(cached[0], count):
                 return cached[1]
             if count < 2:
                 return None
-            self._models[column] = (count, self._fit(column))
-            return self._models[column][1]
+            loaded = self._load(column, count)
+            if loaded is not None:
+                return loaded
+            claim = self._claim_fit(column, count, wait)
+            if claim is None:  # another worker is fitting it and the caller does not wait
+                return None
+            loaded, claimed = claim
+            try:
+                if loaded is not None:
+                    return loaded
+                started = time.perf_counter()
+                model = self._fit(column)
+                seconds = time.perf_counter() - started
+                self.fits += 1
+                self._models[column] = (count, model)
+                self._sources[column] = ModelSource("fitted", count, seconds)
+                try:
+                    self.stored.save(column, count, self._key(column), self.kernel.encoder.name, model, seconds)
+                except Exception:  # not stored: this process keeps its fit, the next start fits again
+                    log.exception("the fitted %s router could not be stored", column)
+            finally:
+                if claimed:
+                    self._release(column)
+            return model
 
-    def _fit(self, column: str) -> Router:
+    def _claim_fit(self, column: str, count: int, wait: bool = True) -> tuple[LinearRouter | None, bool] | None:
+        """Claim the fit of ``column``, or wait while another worker holds it and load its result.
+
+        Returns (a model another worker stored, or None: fit it here; whether this router holds
+        the claim), or None when another worker holds it and ``wait`` is false. A claim that cannot
+        be read or written at all (e.g. mid-upgrade) fits unclaimed."""
+        while True:
+            try:
+                mine = self.stored.claim(column, self.owner)
+            except Exception:
+                log.exception("could not claim the %s router fit; fitting unclaimed", column)
+                return None, False
+            if mine:  # another worker may have stored it between the look-up and the claim
+                return self._load(column, count), True
+            if not wait:
+                return None
+            log.info("another worker is fitting the %s router; waiting to load it", column)
+            while self._claimed_elsewhere(column):
+                time.sleep(self.claim_poll_seconds)
+            loaded = self._load(column, count)
+            if loaded is not None:
+                return loaded, False
+            # The other worker stopped without storing a match: claim again (or take over).
+
+    def _release(self, column: str) -> None:
+        try:
+            self.stored.release(column, self.owner)
+        except Exception:  # the claim then expires (CLAIM_SECONDS) or dies with this process
+            log.exception("could not release the %s router fit claim", column)
+
+    def _claimed_elsewhere(self, column: str) -> bool:
+        try:
+            return self.stored.claimed_by_other(column, self.owner)
+        except Exception:
+            log.exception("could not read the %s router fit claim", column)
+            return False
+
+    def _load(self, column: str, count: int) -> LinearRouter | None:
+        """The stored model when it matches this encoder, configuration and labelled count."""
+        key, encoder = self._key(column), self.kernel.encoder.name
+        started = time.perf_counter()
+        try:
+            stored_count = self.stored.labelled_count(column, key, encoder)
+            if stored_count is None or not self._current(stored_count, count):
+                return None
+            found = self.stored.load(column, key, encoder, self.kernel.segmenter.tokens)
+        except Exception:  # the table unreadable (e.g. mid-migration): fit as before
+            log.exception("the stored %s router could not be read; fitting", column)
+            return None
+        if found is None:
+            return None
+        seconds = time.perf_counter() - started
+        self._models[column] = (found.labelled_count, found.model)
+        self._sources[column] = ModelSource("loaded", found.labelled_count, seconds)
+        log.info("loaded the %s router fitted on %d cases (%.1f s)", column, found.labelled_count, seconds)
+        return found.model
+
+    def _fit(self, column: str) -> LinearRouter:
         rows = store.training_rows(self.kernel.db, column, TERM_FIELDS[column], HANDLED, self.config.max_train)
         vectors = self.kernel.cases.vectors_for(self.kernel.encoder.name, [r["id"] for r in rows])
         rows = [r for r in rows if r["id"] in vectors]
@@ -93,7 +234,8 @@ class LiveRouter:
         # As kb.domain.Case.text: what the query side sees for a stored case.
         texts = [f"{r['title']}。{r['content']}" if r["title"] else r["content"] for r in rows]
         log.info("fitting the %s router on %d handled cases", column, len(rows))
-        router = Router(self.config, self.kernel.segmenter.tokens)
+        # The bare linear model: kNN votes come from the live index, so no training matrices are kept.
+        router = LinearRouter(self.config.linear, self.kernel.segmenter.tokens)
         return router.fit(
             [r["tokens"].split() for r in rows],
             dense,
@@ -131,8 +273,8 @@ class LiveRouter:
         knn = self.knn(query, column)
         model = self.linear(column)
         linear: dict[str, float] = {}
-        if model is not None and model.fitted:
-            proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
+        if model is not None and model.model_ is not None:
+            proba = model.proba([query.tokens], query.vector[None, :], [query.text])[0]
             linear = dict(zip(model.classes_, proba.tolist(), strict=True))
         classes = sorted(set(knn) | set(linear))
         if knn and linear:

@@ -211,7 +211,7 @@ def test_routing_uses_the_case_title(service: LeianService) -> None:
     for name, config in (("titled", FeatureConfig()), ("blind", FeatureConfig(title_weight=0.0, mined_weight=0.0))):
         model = LiveRouter(service, RouterConfig(linear=replace(config, dense_scale=0.0))).linear("department")
         assert model is not None
-        proba = model.linear_proba([query.tokens], query.vector[None, :], [query.text])[0]
+        proba = model.proba([query.tokens], query.vector[None, :], [query.text])[0]
         found[name] = dict(zip(model.classes_, proba.tolist(), strict=True))["省人力资源社会保障厅"]
     assert found["titled"] > 0.9 and 0.3 < found["blind"] < 0.7
 
