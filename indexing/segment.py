@@ -8,6 +8,7 @@ jieba.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -124,8 +125,21 @@ class Segmenter:
         self._recent_lock = threading.Lock()
         self.stopwords: frozenset[str] = frozenset(w for p in stops for w in _read_lines(Path(p)))
         self.userdicts = [str(p) for p in dicts]
+        self._digest: str | None = None
         # Query expansion only: the lexicon never changes how documents are segmented.
         self.lexicon = Lexicon(synonyms, include_defaults=include_defaults)
+
+    def dictionary_digest(self) -> str:
+        """A digest of what decides this segmenter's tokens: its user dictionaries' contents (in load
+        order) and its stopwords, read once. Models fitted on tokens (the stored routing models) are
+        valid only for the same digest."""
+        if self._digest is None:
+            h = hashlib.sha256(self.backend.encode())
+            for path in self.userdicts:
+                h.update(b"\0" + Path(path).read_bytes())
+            h.update(b"\0" + "\n".join(sorted(self.stopwords)).encode())
+            self._digest = h.hexdigest()[:16]
+        return self._digest
 
     def lexicon_words(self, text: str, tokens: Sequence[str]) -> set[str]:
         """Words of the lexicon in a query: among its tokens or, for phrases jieba splits

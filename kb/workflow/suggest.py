@@ -130,7 +130,9 @@ class LiveRouter:
         return abs(count - fitted_on) <= fitted_on * self.config.refit_growth
 
     def _key(self, column: str) -> str:
-        return config_key((self.config.linear, self.config.max_train, TERM_FIELDS[column], HANDLED))
+        # The segmenter's dictionaries too: they decide the title features' tokens.
+        words = self.kernel.segmenter.dictionary_digest()
+        return config_key((self.config.linear, self.config.max_train, TERM_FIELDS[column], HANDLED, words))
 
     def linear(self, column: str, *, wait: bool = True) -> LinearRouter | None:
         """The fitted linear model: the one in memory, else the stored one, else fitted now (and

@@ -94,6 +94,31 @@ def test_a_grown_labelled_count_or_another_configuration_refits_and_stores_again
     assert other.fits == len(TARGETS)
 
 
+def test_other_user_dictionaries_refit(tmp_path: Path, sample_rows) -> None:
+    """The title features are tokens: a deployment that changes its user dictionary gets a new fit."""
+    words = tmp_path / "words.txt"
+    words.write_text("快运通 10 nz\n", encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    first = LeianService(settings, encoder=HashingEncoder())
+    try:
+        first.ingest(sample_rows[:150])
+        first.workflow.router.warm_up()
+        assert first.workflow.router.fits == len(TARGETS)
+    finally:
+        first.close()
+    same = LeianService(settings, encoder=HashingEncoder(), segmenter=Segmenter())
+    other = LeianService(settings, encoder=HashingEncoder(), segmenter=Segmenter(userdicts=[words]))
+    try:
+        same.workflow.router.warm_up()
+        assert same.workflow.router.fits == 0  # the same dictionaries: loaded
+        assert other.kernel.segmenter.dictionary_digest() != same.kernel.segmenter.dictionary_digest()
+        other.workflow.router.warm_up()
+        assert other.workflow.router.fits == len(TARGETS)
+    finally:
+        same.close()
+        other.close()
+
+
 @pytest.mark.parametrize("damage", ["digest", "unpicklable"])
 def test_a_corrupt_stored_model_falls_back_to_a_fit(open_service, sample_rows, damage, caplog) -> None:
     first = open_service()
