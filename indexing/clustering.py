@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from indexing.centroids import NameRule, assign, bars
 from indexing.entities import names
-from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
+from indexing.grouping import GroupMatch, ctfidf_from_counts, ctfidf_keywords, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "assign",
     "cluster_labels",
     "cluster_levels",
+    "ctfidf_from_counts",
     "ctfidf_keywords",
     "family_labels",
     "family_view",
@@ -130,28 +131,41 @@ class HybridFeatures:
         return sparse.diags(1.0 / np.maximum(norms, 1e-12)).dot(m).tocsr()
 
     def fit(self, token_lists: Sequence[Sequence[str]]) -> HybridFeatures:
+        return self.fit_pages(lambda: iter([token_lists]))
+
+    def fit_pages(self, pages: Callable[[], Iterable[Sequence[Sequence[str]]]]) -> HybridFeatures:
+        """``fit`` over documents read a page at a time: ``pages()`` yields the same pages of token
+        lists on every call (it is called twice: counts, then the TF-IDF rows for the SVD), so only
+        one page of token lists is held at a time. Same model as ``fit`` on all pages at once."""
         df: dict[str, int] = {}
-        for tokens in token_lists:
-            for tok in set(tokens):
-                df[tok] = df.get(tok, 0) + 1
+        name_df: dict[str, int] = {}
+        n_docs = 0
+        for page in pages():
+            n_docs += len(page)
+            for tokens in page:
+                for tok in set(tokens):
+                    df[tok] = df.get(tok, 0) + 1
+                if self.entity_weight > 0:
+                    for name in names(tokens):
+                        name_df[name] = name_df.get(name, 0) + 1
         terms = sorted(t for t, n in df.items() if n >= self.min_df)
         self.vocab = {t: i for i, t in enumerate(terms)}
-        n = max(len(token_lists), 1)
+        n = max(n_docs, 1)
         if self.entity_weight > 0:
-            name_df: dict[str, int] = {}
-            for tokens in token_lists:
-                for name in names(tokens):
-                    name_df[name] = name_df.get(name, 0) + 1
             self.entity_idf = {
                 k: math.log((1 + n) / (1 + v)) + 1 for k, v in sorted(name_df.items()) if v >= self.min_df
             }
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], np.float32)
-        dims = min(self.lexical_dims, len(terms) - 1, len(token_lists) - 1)
+        del df, name_df
+        dims = min(self.lexical_dims, len(terms) - 1, n_docs - 1)
         if dims < 2:
             self.components = np.zeros((0, len(terms)), np.float32)
             return self
+        blocks = [self._tfidf(page) for page in pages()]
+        matrix = blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+        del blocks
         svd = TruncatedSVD(dims, algorithm="randomized", n_iter=4, random_state=self.seed)
-        svd.fit(self._tfidf(token_lists))
+        svd.fit(matrix)
         self.components = svd.components_.astype(np.float32)
         return self
 
@@ -335,11 +349,17 @@ class HybridClusterer:
 
     def fit_features(self, features: np.ndarray) -> HybridClusterer:
         """Cluster ready hybrid features (rows L2-normalised); sampled above ``max_fit`` rows."""
+        return self.fit_rows(lambda idx: np.asarray(features[idx], np.float32), len(features))
+
+    def fit_rows(self, rows_features: Callable[[np.ndarray], np.ndarray], n: int) -> HybridClusterer:
+        """``fit_features`` over ``n`` rows whose features ``rows_features(idx)`` builds on demand:
+        sampled, only the sample and one assignment batch are held at a time (a million cases'
+        features never sit in memory at once); at most ``max_fit`` rows are built in one call."""
         with threadpool_limits(self.threads):
-            rows = sample_rows(len(features), self.max_fit, self.sample, self.seed)
+            rows = sample_rows(n, self.max_fit, self.sample, self.seed)
             if rows is None:
-                return self.fit_direct(features)
-            fit_sampled(self, lambda idx: np.asarray(features[idx], np.float32), len(features), rows)
+                return self.fit_direct(rows_features(np.arange(n, dtype=np.int64)))
+            fit_sampled(self, rows_features, n, rows)
             return self
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float:

@@ -24,13 +24,27 @@ def ctfidf_keywords(
     dropped, as are ``exclude`` (place names) and terms shorter than ``min_chars``; label -1 is
     background only.
     """
-    n_docs = len(token_lists)
     df: Counter[str] = Counter()
     per_class: dict[int, Counter[str]] = {}
     for tokens, label in zip(token_lists, labels, strict=True):
         df.update(set(tokens))
         if int(label) >= 0:
             per_class.setdefault(int(label), Counter()).update(tokens)
+    return ctfidf_from_counts(per_class, df, len(token_lists), top_n, exclude, max_df, min_chars)
+
+
+def ctfidf_from_counts(
+    per_class: Mapping[int, Mapping[str, int]],
+    df: Mapping[str, int],
+    n_docs: int,
+    top_n: int = 10,
+    exclude: Container[str] = frozenset(),
+    max_df: float = 0.3,
+    min_chars: int = 2,
+) -> dict[int, list[tuple[str, float]]]:
+    """``ctfidf_keywords`` from counts: term counts per label, document frequency over all ``n_docs``
+    documents (the background included). Same output; callers that read their documents a page at a
+    time add up the counts instead of holding every token list."""
     if not per_class:
         return {}
     limit = max_df * n_docs if n_docs >= 20 else float("inf")
@@ -44,7 +58,7 @@ def ctfidf_keywords(
         scored = [
             (term, c / size * math.log(1 + avg_words / total[term]))
             for term, c in counts.items()
-            if len(term) >= min_chars and term not in exclude and df[term] <= limit
+            if len(term) >= min_chars and term not in exclude and df.get(term, 0) <= limit
         ]
         scored.sort(key=lambda ts: (-ts[1], ts[0]))
         out[label] = [(t, round(float(s), 6)) for t, s in scored[:top_n]]
