@@ -253,10 +253,24 @@ def family_labels(centroids: np.ndarray, threshold: float) -> np.ndarray:
     n = len(c)
     if n <= 1:
         return np.zeros(n, np.int64)
-    dist = np.clip(1.0 - c @ c.T, 0.0, 2.0).astype(np.float64)
-    np.fill_diagonal(dist, 0.0)
-    cut = fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - threshold, criterion="distance")
+    cut = fcluster(linkage(condensed_distances(c), method="average"), t=1.0 - threshold, criterion="distance")
     return (cut - 1).astype(np.int64)
+
+
+def condensed_distances(c: np.ndarray, block: int = 1024) -> np.ndarray:
+    """``squareform(clip(1 - c @ c.T, 0, 2))`` (float64, zero diagonal) built ``block`` rows at a time:
+    8,000 group centroids would otherwise hold several n x n copies (~2 GB) besides the condensed
+    vector linkage needs (n(n-1)/2 float64)."""
+    n = len(c)
+    out = np.empty(n * (n - 1) // 2, np.float64)
+    at = 0
+    for start in range(0, n, block):
+        rows = np.clip(1.0 - c[start : start + block] @ c.T, 0.0, 2.0)
+        for k in range(len(rows)):
+            i = start + k
+            out[at : at + n - i - 1] = rows[k, i + 1 :]
+            at += n - i - 1
+    return out
 
 
 class _UnionFind:
