@@ -20,7 +20,7 @@ from indexing.clustering import (
     REMAINDER_SHARE,
     HybridClusterer,
     HybridFeatures,
-    ctfidf_from_counts,
+    ctfidf_matrix,
     match_groups,
     name_rule,
     remainder_bar,
@@ -247,8 +247,9 @@ class Discovery:
         everything = {int(g) for g in np.unique(members.groups)}
         refreshed = everything if only is None else everything & set(only)
         summary = summarize(self.pages, model, members, refreshed)
-        exclude = excluded_terms(summary.df)
-        keywords = ctfidf_from_counts(summary.counts, summary.df, len(members.cases), top_n=10, exclude=exclude)
+        exclude = excluded_terms(summary.terms)
+        n_docs = len(members.cases)
+        keywords = ctfidf_matrix(summary.counts, list(summary.sizes), summary.terms, summary.df, n_docs, 10, exclude)
         categories = members.categories
         for gid, size in summary.sizes.items():
             if gid not in refreshed:

@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy import sparse
 
-from indexing.clustering import ctfidf_from_counts, family_labels, match_groups
+from indexing.clustering import ctfidf_matrix, family_labels, match_groups
 from kb.groups.profile import group_name
 from kb.groups.store import GroupRepository
 from kb.groups.summary import MemberSummary
@@ -48,13 +49,16 @@ def refresh_families(
         repo.retire_family(conn, fid)
     # Keywords of a family: its members' terms against the other families' (class-based TF-IDF over
     # the members of groups with a centroid: each family's term counts are its groups').
-    family_counts: dict[int, Counter[str]] = {}
-    for label, groups in new.items():
-        total = family_counts.setdefault(fid_of[label], Counter())
-        for g in groups:
-            total.update(summary.counts.get(g, Counter()))
+    row_of = {g: k for k, g in enumerate(summary.sizes)}
+    fids = [fid_of[label] for label in new]
+    member_of = [(k, row_of[g]) for k, groups in enumerate(new.values()) for g in groups]
+    pick = sparse.csr_matrix(
+        (np.ones(len(member_of), np.int64), tuple(np.asarray(member_of, np.int64).reshape(-1, 2).T)),
+        shape=(len(fids), len(row_of)),
+    )
+    family_counts = (pick @ summary.counts.astype(np.int64)).tocsr()
     n_docs = sum(sizes[g] for g in gids)
-    words = ctfidf_from_counts(family_counts, summary.family_df, n_docs, 10, exclude)
+    words = ctfidf_matrix(family_counts, fids, summary.terms, summary.family_df, n_docs, 10, exclude)
     bases: dict[int, str] = {}
     kws: dict[int, list[str]] = {}
     family_sizes: dict[int, int] = {}

@@ -18,6 +18,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from indexing.clustering import HybridFeatures, family_view
 from indexing.entities import names
@@ -30,9 +31,10 @@ REPRESENTATIVES = 10
 @dataclass
 class MemberSummary:
     sizes: dict[int, int]  # group -> members, in order of the group's first member
-    counts: dict[int, Counter[str]]  # group -> its members' term counts
-    df: Counter[str]  # documents (members) per term
-    family_df: Counter[str]  # the same over members of groups with a centroid (the families' documents)
+    counts: sparse.csr_matrix  # (groups in ``sizes`` order) x ``terms``: the members' term counts
+    terms: list[str]  # every term the members use, in order of first use
+    df: np.ndarray  # documents (members) per term
+    family_df: np.ndarray  # the same over members of groups with a centroid (the families' documents)
     named: dict[int, Counter[str]]  # refreshed group -> names its members mention (one per member)
     centroids: dict[int, np.ndarray]  # group -> mean feature row of members with a vector
     family_centroids: dict[int, np.ndarray]  # group -> mean family-view row
@@ -54,7 +56,7 @@ def summarize(
     with_vec = np.isin(cases, np.asarray(pages.with_vectors(cases.tolist()), np.int64))
     centred = {int(g) for g in np.unique(groups[with_vec])}
     separate_family_df = len(centred) < len(order)
-    counts: dict[int, Counter[str]] = {g: Counter() for g in order}
+    terms = TermCounts(len(order))
     df: Counter[str] = Counter()
     family_df: Counter[str] = Counter() if separate_family_df else df
     named: dict[int, Counter[str]] = {g: Counter() for g in order if g in refreshed}
@@ -63,14 +65,16 @@ def summarize(
     hits = np.zeros(len(order), np.int64)
     for part, (page, tokens) in zip(pages.slices(len(cases)), pages.tokens(cases.tolist()), strict=True):
         page_groups = groups[part].tolist()
+        page_counts: dict[int, Counter[str]] = {}
         for tokens_of, g in zip(tokens, page_groups, strict=True):
             distinct = set(tokens_of)
             df.update(distinct)
             if separate_family_df and g in centred:
                 family_df.update(distinct)
-            counts[g].update(tokens_of)
+            page_counts.setdefault(index[g], Counter()).update(tokens_of)
             if g in named:
                 named[g].update(names(tokens_of))
+        terms.add(page_counts)
         keep = np.flatnonzero(with_vec[part]).tolist()
         if not len(keep):
             continue
@@ -90,9 +94,60 @@ def summarize(
             if hits[k]:
                 centroids[g] = (sums[k] / hits[k]).astype(np.float32)
                 family_centroids[g] = (family_sums[k] / hits[k]).astype(np.float32)
-    out = MemberSummary(sizes, counts, df, family_df, named, centroids, family_centroids)
+    counts = terms.matrix()
+    doc_freq = np.asarray([df[t] for t in terms.terms], np.int64)
+    family_freq = np.asarray([family_df[t] for t in terms.terms], np.int64) if separate_family_df else doc_freq
+    del df, family_df
+    out = MemberSummary(sizes, counts, terms.terms, doc_freq, family_freq, named, centroids, family_centroids)
     out.representatives = _representatives(pages, model, members, with_vec, centroids, refreshed)
     return out
+
+
+class TermCounts:
+    """Term counts per row (group) added up page by page into a sparse int32 matrix: a few bytes
+    per (group, term) pair instead of a dict entry (~100 bytes) per pair."""
+
+    FLUSH = 2_000_000  # buffered (row, term, count) triples before they are summed into the matrix
+
+    def __init__(self, n_rows: int) -> None:
+        self.n_rows = n_rows
+        self.column: dict[str, int] = {}
+        self.terms: list[str] = []
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._buffered = 0
+        self._matrix = sparse.csr_matrix((n_rows, 0), dtype=np.int32)
+
+    def add(self, rows: dict[int, Counter[str]]) -> None:
+        for row, counts in rows.items():
+            cols = np.fromiter((self._col(t) for t in counts), np.int32, len(counts))
+            values = np.fromiter(counts.values(), np.int32, len(counts))
+            self._parts.append((np.full(len(counts), row, np.int32), cols, values))
+            self._buffered += len(counts)
+        if self._buffered >= self.FLUSH:
+            self._flush()
+
+    def _col(self, term: str) -> int:
+        j = self.column.get(term)
+        if j is None:
+            j = self.column[term] = len(self.terms)
+            self.terms.append(term)
+        return j
+
+    def _flush(self) -> None:
+        shape = (self.n_rows, len(self.terms))
+        if self._parts:
+            rows, cols, values = (np.concatenate(p) for p in zip(*self._parts, strict=True))
+            added = sparse.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.int32)
+            self._parts, self._buffered = [], 0
+        else:
+            added = sparse.csr_matrix(shape, dtype=np.int32)
+        self._matrix.resize(shape)
+        self._matrix = (self._matrix + added).tocsr()
+
+    def matrix(self) -> sparse.csr_matrix:
+        self._flush()
+        self.column = {}
+        return self._matrix
 
 
 def _add_by_group(sums: np.ndarray, rows: np.ndarray, x: np.ndarray) -> None:
