@@ -87,7 +87,7 @@ def name_rule(entity_weight: float, agreement: float | None, floor: float) -> Na
 
 def _normalize(x: np.ndarray, block: int = 8192) -> np.ndarray:
     """Rows L2-normalised (float32), ``block`` rows at a time: the temporaries of 100,000 rows x
-    1,400 columns would be three ~560 MB copies; per row the operations are the same."""
+    900 columns would be three ~360 MB copies; per row the operations are the same."""
     if len(x) <= block:
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         return (x / np.maximum(norms, 1e-12)).astype(np.float32)
