@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from indexing.centroids import NameRule, assign, bars
 from indexing.entities import names
-from indexing.grouping import GroupMatch, ctfidf_keywords, match_groups
+from indexing.grouping import GroupMatch, ctfidf_from_counts, ctfidf_keywords, ctfidf_matrix, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
 __all__ = [
@@ -42,7 +42,9 @@ __all__ = [
     "assign",
     "cluster_labels",
     "cluster_levels",
+    "ctfidf_from_counts",
     "ctfidf_keywords",
+    "ctfidf_matrix",
     "family_labels",
     "family_view",
     "match_groups",
@@ -83,9 +85,16 @@ def name_rule(entity_weight: float, agreement: float | None, floor: float) -> Na
     return NameRule(ENTITY_DIMS, entity_weight, agreement, floor)
 
 
-def _normalize(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+def _normalize(x: np.ndarray, block: int = 8192) -> np.ndarray:
+    """Rows L2-normalised (float32), ``block`` rows at a time: the temporaries of 100,000 rows x
+    900 columns would be three ~360 MB copies; per row the operations are the same."""
+    if len(x) <= block:
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    out = np.empty(x.shape, np.float32)
+    for start in range(0, len(x), block):
+        out[start : start + block] = _normalize(x[start : start + block], block)
+    return out
 
 
 class HybridFeatures:
@@ -130,28 +139,41 @@ class HybridFeatures:
         return sparse.diags(1.0 / np.maximum(norms, 1e-12)).dot(m).tocsr()
 
     def fit(self, token_lists: Sequence[Sequence[str]]) -> HybridFeatures:
+        return self.fit_pages(lambda: iter([token_lists]))
+
+    def fit_pages(self, pages: Callable[[], Iterable[Sequence[Sequence[str]]]]) -> HybridFeatures:
+        """``fit`` over documents read a page at a time: ``pages()`` yields the same pages of token
+        lists on every call (it is called twice: counts, then the TF-IDF rows for the SVD), so only
+        one page of token lists is held at a time. Same model as ``fit`` on all pages at once."""
         df: dict[str, int] = {}
-        for tokens in token_lists:
-            for tok in set(tokens):
-                df[tok] = df.get(tok, 0) + 1
+        name_df: dict[str, int] = {}
+        n_docs = 0
+        for page in pages():
+            n_docs += len(page)
+            for tokens in page:
+                for tok in set(tokens):
+                    df[tok] = df.get(tok, 0) + 1
+                if self.entity_weight > 0:
+                    for name in names(tokens):
+                        name_df[name] = name_df.get(name, 0) + 1
         terms = sorted(t for t, n in df.items() if n >= self.min_df)
         self.vocab = {t: i for i, t in enumerate(terms)}
-        n = max(len(token_lists), 1)
+        n = max(n_docs, 1)
         if self.entity_weight > 0:
-            name_df: dict[str, int] = {}
-            for tokens in token_lists:
-                for name in names(tokens):
-                    name_df[name] = name_df.get(name, 0) + 1
             self.entity_idf = {
                 k: math.log((1 + n) / (1 + v)) + 1 for k, v in sorted(name_df.items()) if v >= self.min_df
             }
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], np.float32)
-        dims = min(self.lexical_dims, len(terms) - 1, len(token_lists) - 1)
+        del df, name_df
+        dims = min(self.lexical_dims, len(terms) - 1, n_docs - 1)
         if dims < 2:
             self.components = np.zeros((0, len(terms)), np.float32)
             return self
+        blocks = [self._tfidf(page) for page in pages()]
+        matrix = blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+        del blocks
         svd = TruncatedSVD(dims, algorithm="randomized", n_iter=4, random_state=self.seed)
-        svd.fit(self._tfidf(token_lists))
+        svd.fit(matrix)
         self.components = svd.components_.astype(np.float32)
         return self
 
@@ -239,10 +261,24 @@ def family_labels(centroids: np.ndarray, threshold: float) -> np.ndarray:
     n = len(c)
     if n <= 1:
         return np.zeros(n, np.int64)
-    dist = np.clip(1.0 - c @ c.T, 0.0, 2.0).astype(np.float64)
-    np.fill_diagonal(dist, 0.0)
-    cut = fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - threshold, criterion="distance")
+    cut = fcluster(linkage(condensed_distances(c), method="average"), t=1.0 - threshold, criterion="distance")
     return (cut - 1).astype(np.int64)
+
+
+def condensed_distances(c: np.ndarray, block: int = 1024) -> np.ndarray:
+    """``squareform(clip(1 - c @ c.T, 0, 2))`` (float64, zero diagonal) built ``block`` rows at a time:
+    8,000 group centroids would otherwise hold several n x n copies (~2 GB) besides the condensed
+    vector linkage needs (n(n-1)/2 float64)."""
+    n = len(c)
+    out = np.empty(n * (n - 1) // 2, np.float64)
+    at = 0
+    for start in range(0, n, block):
+        rows = np.clip(1.0 - c[start : start + block] @ c.T, 0.0, 2.0)
+        for k in range(len(rows)):
+            i = start + k
+            out[at : at + n - i - 1] = rows[k, i + 1 :]
+            at += n - i - 1
+    return out
 
 
 class _UnionFind:
@@ -335,11 +371,17 @@ class HybridClusterer:
 
     def fit_features(self, features: np.ndarray) -> HybridClusterer:
         """Cluster ready hybrid features (rows L2-normalised); sampled above ``max_fit`` rows."""
+        return self.fit_rows(lambda idx: np.asarray(features[idx], np.float32), len(features))
+
+    def fit_rows(self, rows_features: Callable[[np.ndarray], np.ndarray], n: int) -> HybridClusterer:
+        """``fit_features`` over ``n`` rows whose features ``rows_features(idx)`` builds on demand:
+        sampled, only the sample and one assignment batch are held at a time (a million cases'
+        features never sit in memory at once); at most ``max_fit`` rows are built in one call."""
         with threadpool_limits(self.threads):
-            rows = sample_rows(len(features), self.max_fit, self.sample, self.seed)
+            rows = sample_rows(n, self.max_fit, self.sample, self.seed)
             if rows is None:
-                return self.fit_direct(features)
-            fit_sampled(self, lambda idx: np.asarray(features[idx], np.float32), len(features), rows)
+                return self.fit_direct(rows_features(np.arange(n, dtype=np.int64)))
+            fit_sampled(self, rows_features, n, rows)
             return self
 
     def bars(self, centroids: np.ndarray) -> np.ndarray | float:

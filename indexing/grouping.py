@@ -8,6 +8,7 @@ from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 
 def ctfidf_keywords(
@@ -24,30 +25,79 @@ def ctfidf_keywords(
     dropped, as are ``exclude`` (place names) and terms shorter than ``min_chars``; label -1 is
     background only.
     """
-    n_docs = len(token_lists)
     df: Counter[str] = Counter()
     per_class: dict[int, Counter[str]] = {}
     for tokens, label in zip(token_lists, labels, strict=True):
         df.update(set(tokens))
         if int(label) >= 0:
             per_class.setdefault(int(label), Counter()).update(tokens)
-    if not per_class:
+    return ctfidf_from_counts(per_class, df, len(token_lists), top_n, exclude, max_df, min_chars)
+
+
+def ctfidf_from_counts(
+    per_class: Mapping[int, Mapping[str, int]],
+    df: Mapping[str, int],
+    n_docs: int,
+    top_n: int = 10,
+    exclude: Container[str] = frozenset(),
+    max_df: float = 0.3,
+    min_chars: int = 2,
+) -> dict[int, list[tuple[str, float]]]:
+    """``ctfidf_keywords`` from counts: term counts per label, document frequency over all ``n_docs``
+    documents (the background included). Same output."""
+    terms = sorted({t for counts in per_class.values() for t in counts})
+    column = {t: j for j, t in enumerate(terms)}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[int] = []
+    for r, counts in enumerate(per_class.values()):
+        for t, c in counts.items():
+            rows.append(r)
+            cols.append(column[t])
+            values.append(c)
+    matrix = sparse.csr_matrix(
+        (np.asarray(values, np.int64), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+        shape=(len(per_class), len(terms)),
+    )
+    doc_freq = np.asarray([df.get(t, 0) for t in terms], np.int64)
+    return ctfidf_matrix(matrix, list(per_class), terms, doc_freq, n_docs, top_n, exclude, max_df, min_chars)
+
+
+def ctfidf_matrix(
+    counts: sparse.csr_matrix,
+    labels: Sequence[int],
+    terms: Sequence[str],
+    df: np.ndarray,
+    n_docs: int,
+    top_n: int = 10,
+    exclude: Container[str] = frozenset(),
+    max_df: float = 0.3,
+    min_chars: int = 2,
+) -> dict[int, list[tuple[str, float]]]:
+    """``ctfidf_keywords`` from a (labels x terms) count matrix and each term's document frequency:
+    the form a caller that reads its documents a page at a time adds up (a few bytes per label and
+    term, not a dict entry). Scores are the same float64 operations in the same order."""
+    if not len(labels):
         return {}
+    counts = sparse.csr_matrix(counts)
+    counts.sum_duplicates()
     limit = max_df * n_docs if n_docs >= 20 else float("inf")
-    total: Counter[str] = Counter()
-    for counts in per_class.values():
-        total.update(counts)
-    avg_words = sum(total.values()) / len(per_class)
+    total = np.asarray(counts.sum(axis=0), np.int64).ravel()
+    avg_words = int(total.sum()) / len(labels)
+    factor = np.array([math.log(1 + avg_words / int(t)) if t else 0.0 for t in total.tolist()], np.float64)
+    keep = np.array([len(t) >= min_chars and t not in exclude for t in terms], bool) & (df <= limit)
+    rank = np.empty(len(terms), np.int64)
+    rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
+    sizes = np.asarray(counts.sum(axis=1), np.int64).ravel()
     out: dict[int, list[tuple[str, float]]] = {}
-    for label, counts in per_class.items():
-        size = sum(counts.values()) or 1
-        scored = [
-            (term, c / size * math.log(1 + avg_words / total[term]))
-            for term, c in counts.items()
-            if len(term) >= min_chars and term not in exclude and df[term] <= limit
-        ]
-        scored.sort(key=lambda ts: (-ts[1], ts[0]))
-        out[label] = [(t, round(float(s), 6)) for t, s in scored[:top_n]]
+    for r, label in enumerate(labels):
+        lo, hi = counts.indptr[r], counts.indptr[r + 1]
+        cols, c = counts.indices[lo:hi], counts.data[lo:hi].astype(np.int64)
+        chosen = keep[cols] & (c > 0)
+        cols, c = cols[chosen], c[chosen]
+        scores = c / (int(sizes[r]) or 1) * factor[cols]
+        top = np.lexsort((rank[cols], -scores))[:top_n]
+        out[int(label)] = [(terms[int(cols[k])], round(float(scores[k]), 6)) for k in top]
     return out
 
 

@@ -20,17 +20,17 @@ from indexing.clustering import (
     REMAINDER_SHARE,
     HybridClusterer,
     HybridFeatures,
-    ctfidf_keywords,
-    family_view,
+    ctfidf_matrix,
     match_groups,
     name_rule,
     remainder_bar,
 )
-from indexing.entities import names
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
 from kb.groups.families import refresh_families
+from kb.groups.pages import FEATURE_PAGE, CasePages
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
+from kb.groups.summary import summarize
 from kb.kernel import Kernel
 
 log = logging.getLogger(__name__)
@@ -128,19 +128,20 @@ class RunReport:
 
 
 class Discovery:
-    def __init__(self, kernel: Kernel, repo: GroupRepository, family_threshold: float | None = 0.4) -> None:
+    def __init__(
+        self, kernel: Kernel, repo: GroupRepository, family_threshold: float | None = 0.4, page: int = FEATURE_PAGE
+    ) -> None:
         self.kernel, self.repo = kernel, repo
+        # Cases are read ``page`` at a time (ids, vectors, tokens, feature rows): bounded memory at 1M.
+        self.pages = CasePages(kernel, page)
         # Groups are clustered into families at this threshold after every run and edit (None: no families).
         self.family_threshold = family_threshold
 
     def features(self, model: HybridFeatures, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
-        """Hybrid features of cases with a current stored vector (others are skipped)."""
-        encoder = self.kernel.encoder
-        vectors = self.kernel.cases.vectors_for(encoder.name, list(ids))
-        kept = [i for i in ids if i in vectors and len(vectors[i]) == encoder.dim]
-        tokens = self.kernel.cases.tokens_for(kept)
-        matrix = np.vstack([vectors[i] for i in kept]) if kept else np.zeros((0, encoder.dim), np.float32)
-        return kept, model.transform(matrix, [tokens.get(i, []) for i in kept])
+        """Hybrid features of cases with a current stored vector (others are skipped), built a page at
+        a time into one matrix (full discovery builds only the rows the clusterer asks for)."""
+        kept = self.pages.with_vectors(ids)
+        return kept, self.pages.matrix(model, kept)
 
     def run(
         self, params: GroupParams, actor: str, mode: str, recent_days: int = 30, progress: StageFn | None = None
@@ -163,18 +164,19 @@ class Discovery:
             # over the cases that have vectors; both draws are seeded).
             sampled = sample_rows(len(candidates), params.max_fit, params.sample)
             fit_ids = candidates if sampled is None else [candidates[i] for i in sampled]
-            tokens = self.kernel.cases.tokens_for(fit_ids)
-            model = params.features().fit([tokens[i] for i in fit_ids])
+            model = params.features().fit_pages(self.pages.token_pages(fit_ids))
         else:
             since = (dt.date.today() - dt.timedelta(days=recent_days)).isoformat()
             recent = self.kernel.cases.ids_received_since(since)
             candidates = [i for i in all_ids if i not in pinned and (i not in current or i in recent)]
             model = HybridFeatures.from_bytes(self.repo.latest_model() or b"")
         report_stage(progress, f"类案发现：{len(candidates)} 件案件参与，正在计算特征……")
-        ids, x = self.features(model, candidates)
+        ids = self.pages.with_vectors(candidates)
         clusterer = params.clusterer()
         clusterer.on_cell = lambda done, total: report_stage(progress, f"类案发现：聚类 {done}/{total} 块")
-        labels = clusterer.fit_features(x).labels_ if len(ids) else np.zeros(0, np.int64)
+        # Features are built for the rows the clusterer asks for (the sample, then assignment batches).
+        build = self.pages.rows(model, ids)
+        labels = clusterer.fit_rows(build, len(ids)).labels_ if len(ids) else np.zeros(0, np.int64)
         report_stage(progress, "类案发现：保存类案组与关键词……")
         new_members = {
             int(k): [ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max(initial=-1)) + 1)
@@ -239,41 +241,32 @@ class Discovery:
     def refresh(
         self, conn: sqlite3.Connection, model: HybridFeatures, actor: str, only: set[int] | None = None
     ) -> None:
-        """Recompute centroid, keywords, representatives and (unless renamed) name of active groups."""
-        rows = self.repo.active_member_rows(conn)
-        ids = [r[0] for r in rows]
-        by_case = {r[0]: r[1] for r in rows}
-        tokens = self.kernel.cases.tokens_for(ids)
-        token_lists = [tokens.get(i, []) for i in ids]
-        exclude = excluded_terms({t for ts in token_lists for t in ts})
-        keywords = ctfidf_keywords(token_lists, [by_case[i] for i in ids], top_n=10, exclude=exclude)
-        feat_ids, x = self.features(model, ids)
-        row_of = {c: k for k, c in enumerate(feat_ids)}
-        groups: dict[int, list[int]] = {}
-        categories: dict[int, Counter[str]] = {}
-        for r in rows:
-            groups.setdefault(r[1], []).append(r[0])
-            if r[2]:
-                categories.setdefault(r[1], Counter())[r[2]] += 1
-        fam_x = family_view(x, model)
-        fam_centroids: dict[int, np.ndarray] = {}
-        for gid, members in groups.items():
-            idx = [row_of[c] for c in members if c in row_of]
-            if idx:
-                fam_centroids[gid] = fam_x[idx].mean(axis=0)
-            if only is not None and gid not in only:
+        """Recompute centroid, keywords, representatives and (unless renamed) name of active groups
+        (``only``: of those groups; the families always), reading the members a page at a time."""
+        members = self.repo.active_members(conn)
+        everything = {int(g) for g in np.unique(members.groups)}
+        refreshed = everything if only is None else everything & set(only)
+        summary = summarize(self.pages, model, members, refreshed)
+        exclude = excluded_terms(summary.terms)
+        n_docs = len(members.cases)
+        keywords = ctfidf_matrix(summary.counts, list(summary.sizes), summary.terms, summary.df, n_docs, 10, exclude)
+        categories = members.categories
+        for gid, size in summary.sizes.items():
+            if gid not in refreshed:
                 continue
-            centroid = x[idx].mean(axis=0) if idx else None
-            reps = [feat_ids[idx[k]] for k in np.argsort(-(x[idx] @ centroid))[:10]] if centroid is not None else []
             words = [w for w, _ in keywords.get(gid, [])]
             # A matter-level group is named by what most of its members name (快运通, 临港物流园).
-            named = Counter(n for c in members for n in names(tokens.get(c, [])))
-            lead = [n for n, k in named.most_common(2) if k * 2 >= len(members) and n not in exclude]
-            values: dict[str, Any] = {"keywords": words, "representatives": reps, "centroid": centroid}
+            named = summary.named.get(gid, Counter())
+            lead = [n for n, k in named.most_common(2) if k * 2 >= size and n not in exclude]
+            values: dict[str, Any] = {
+                "keywords": words,
+                "representatives": summary.representatives.get(gid, []),
+                "centroid": summary.centroids.get(gid),
+            }
             if not self.repo.name_manual(conn, gid):
                 values["name"] = group_name(
                     [*lead, *(w for w in words if w not in lead)], categories.get(gid, Counter())
                 )
             self.repo.update(conn, gid, actor, **values)
         if self.family_threshold is not None:
-            refresh_families(conn, self.repo, groups, fam_centroids, tokens, categories, self.family_threshold, exclude)
+            refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude)

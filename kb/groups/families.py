@@ -15,10 +15,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy import sparse
 
-from indexing.clustering import ctfidf_keywords, family_labels, match_groups
+from indexing.clustering import ctfidf_matrix, family_labels, match_groups
 from kb.groups.profile import group_name
 from kb.groups.store import GroupRepository
+from kb.groups.summary import MemberSummary
 
 cluster_groups = family_labels  # family label per group centroid (indexing.clustering.family_labels)
 
@@ -26,15 +28,15 @@ cluster_groups = family_labels  # family label per group centroid (indexing.clus
 def refresh_families(
     conn: sqlite3.Connection,
     repo: GroupRepository,
-    members: dict[int, list[int]],
-    centroids: dict[int, np.ndarray],
-    tokens: Mapping[int, Sequence[str]],
+    summary: MemberSummary,
     categories: dict[int, Counter[str]],
     threshold: float,
     exclude: set[str],
 ) -> None:
-    """Re-cluster the active groups (``members``: group -> case ids) into families, ids kept."""
-    gids = sorted(g for g in members if g in centroids)
+    """Re-cluster the active groups (``summary``: their sizes, term counts and family-view centroids,
+    ``kb.groups.summary``) into families, ids kept."""
+    centroids, sizes = summary.family_centroids, summary.sizes
+    gids = sorted(g for g in sizes if g in centroids)
     labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
     new = {int(k): [gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)}
     previous = repo.family_members(conn)
@@ -45,12 +47,21 @@ def refresh_families(
         fid_of[label] = heir if heir is not None else repo.create_family(conn)
     for fid in set(previous) - set(fid_of.values()):
         repo.retire_family(conn, fid)
-    # Keywords of a family: its members' tokens against the other families' (class-based TF-IDF).
-    case_family = [(c, fid_of[label]) for label, groups in new.items() for g in groups for c in members[g]]
-    words = ctfidf_keywords([tokens.get(c, []) for c, _ in case_family], [f for _, f in case_family], 10, exclude)
+    # Keywords of a family: its members' terms against the other families' (class-based TF-IDF over
+    # the members of groups with a centroid: each family's term counts are its groups').
+    row_of = {g: k for k, g in enumerate(summary.sizes)}
+    fids = [fid_of[label] for label in new]
+    member_of = [(k, row_of[g]) for k, groups in enumerate(new.values()) for g in groups]
+    pick = sparse.csr_matrix(
+        (np.ones(len(member_of), np.int64), tuple(np.asarray(member_of, np.int64).reshape(-1, 2).T)),
+        shape=(len(fids), len(row_of)),
+    )
+    family_counts = (pick @ summary.counts.astype(np.int64)).tocsr()
+    n_docs = sum(sizes[g] for g in gids)
+    words = ctfidf_matrix(family_counts, fids, summary.terms, summary.family_df, n_docs, 10, exclude)
     bases: dict[int, str] = {}
     kws: dict[int, list[str]] = {}
-    sizes: dict[int, int] = {}
+    family_sizes: dict[int, int] = {}
     for label, groups in new.items():
         fid = fid_of[label]
         cats: Counter[str] = Counter()
@@ -60,8 +71,8 @@ def refresh_families(
         kws[fid] = [w for w, _ in words.get(fid, [])]
         category = cats.most_common(1)[0][0] if cats else None
         bases[fid] = category or group_name(kws[fid], cats)
-        sizes[fid] = sum(len(members[g]) for g in groups)
-    for fid, name in distinct_names(bases, kws, sizes).items():
+        family_sizes[fid] = sum(sizes[g] for g in groups)
+    for fid, name in distinct_names(bases, kws, family_sizes).items():
         repo.update_family(conn, fid, name, kws[fid])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,15 @@ class Group:
     updated_by: str | None
     size: int = 0
     family_id: int | None = None  # the level above (issue 19): one issue type, kb/groups/families.py
+
+
+@dataclass
+class ActiveMembers:
+    """Members of active groups by case id (``GroupRepository.active_members``)."""
+
+    cases: np.ndarray  # int64 case ids, ascending
+    groups: np.ndarray  # int64 group id of each
+    categories: dict[int, Counter[str]]  # group -> its members' categories counted
 
 
 @dataclass
@@ -146,12 +156,22 @@ class GroupRepository:
         )
         return [int(r[0]) for r in rows], int(total[0]) if total else 0
 
-    def active_member_rows(self, conn: sqlite3.Connection) -> list[sqlite3.Row]:
-        """(case_id, group_id, category) of every member of an active group, by case id."""
-        return conn.execute(
+    def active_members(self, conn: sqlite3.Connection) -> ActiveMembers:
+        """Every member of an active group, by case id: case and group ids as arrays (a million
+        members stay a few MB) and the member categories counted per group."""
+        cases: list[int] = []
+        groups: list[int] = []
+        categories: dict[int, Counter[str]] = {}
+        cursor = conn.execute(
             "SELECT m.case_id, m.group_id, c.category FROM group_members m JOIN cases c ON c.id = m.case_id "
             "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
-        ).fetchall()
+        )
+        for case_id, group_id, category in cursor:
+            cases.append(int(case_id))
+            groups.append(int(group_id))
+            if category:
+                categories.setdefault(int(group_id), Counter())[category] += 1
+        return ActiveMembers(np.asarray(cases, np.int64), np.asarray(groups, np.int64), categories)
 
     def decision_rows(self, source: Database | sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
         """(id, external_no, status, stage, decided) of the group's members by case id; ``decided``: an

@@ -404,6 +404,17 @@ class CaseRepository:
                 return
             last = int(rows[-1]["id"])
 
+    def ids_with_vector(self, encoder: str, dim: int, ids: Sequence[int]) -> set[int]:
+        """Those of ``ids`` with a stored ``encoder`` vector of ``dim`` float32 values (the vectors
+        themselves are not read)."""
+        rows = query_in(
+            self.db,
+            "SELECT case_id FROM case_vectors WHERE encoder = ? AND length(vector) = ? AND case_id IN ({marks})",
+            ids,
+            [encoder, 4 * dim],
+        )
+        return {int(r[0]) for r in rows}
+
     def tokens_for(self, ids: Sequence[int]) -> dict[int, list[str]]:
         rows = query_in(self.db, "SELECT id, tokens FROM cases WHERE id IN ({marks})", ids)
         return {r["id"]: r["tokens"].split() for r in rows}
