@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -373,21 +374,51 @@ class CaseRepository:
         write_meta(conn, "encoder", encoder)
 
     def load_vectors(self, encoder: str, dim: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """(ids, vectors) of cases whose stored vector matches their current text, plus stale ids."""
-        rows = self.db.query(
-            "SELECT c.id, v.vector, v.content_hash = c.content_hash AS fresh FROM cases c "
-            "LEFT JOIN case_vectors v ON v.case_id = c.id AND v.encoder = ? ORDER BY c.id",
-            (encoder,),
-        )
-        ids, vecs, stale = [], [], []
-        for r in rows:
-            if r["vector"] is None or not r["fresh"] or len(r["vector"]) != dim * 4:
-                stale.append(r["id"])
-            else:
-                ids.append(r["id"])
-                vecs.append(np.frombuffer(r["vector"], dtype=np.float32))
-        matrix = np.vstack(vecs) if vecs else np.zeros((0, dim), np.float32)
-        return np.asarray(ids, dtype=np.int64), matrix, stale
+        """(ids, vectors) of cases whose stored vector matches their current text, plus stale ids.
+
+        Everything at once (small corpora, tests); a rebuild reads ``vector_states`` and
+        ``vector_pages`` instead, which never hold more than a page of vectors."""
+        ids, stale = self.vector_states(encoder, dim)
+        pages = list(self.vector_pages(encoder, dim))
+        matrix = np.vstack([m for _, m in pages]) if pages else np.zeros((0, dim), np.float32)
+        return np.concatenate([i for i, _ in pages]) if pages else ids[:0], matrix, stale
+
+    _VECTOR_PAGE_SQL = (
+        "SELECT c.id, {vector}, v.content_hash = c.content_hash AS fresh FROM cases c "
+        "LEFT JOIN case_vectors v ON v.case_id = c.id AND v.encoder = ? WHERE c.id > ? ORDER BY c.id LIMIT ?"
+    )
+
+    def vector_states(self, encoder: str, dim: int, page: int = 20_000) -> tuple[np.ndarray, list[int]]:
+        """(ids whose stored vector matches their current text, ascending; stale ids), read a
+        page at a time without the vectors themselves (their length only)."""
+        sql = self._VECTOR_PAGE_SQL.format(vector="length(v.vector) AS vbytes")
+        fresh, stale, last = array("q"), [], -1
+        while True:
+            rows = self.db.query(sql, (encoder, last, page))
+            for r in rows:
+                if r["vbytes"] is None or not r["fresh"] or int(r["vbytes"]) != dim * 4:
+                    stale.append(int(r["id"]))
+                else:
+                    fresh.append(int(r["id"]))
+            if len(rows) < page:
+                return np.frombuffer(fresh, dtype=np.int64).copy() if fresh else np.zeros(0, np.int64), stale
+            last = int(rows[-1]["id"])
+
+    def vector_pages(self, encoder: str, dim: int, page: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) of the cases whose stored vector matches their current text, in id
+        order, ``page`` cases at a time (the rows ``vector_states`` calls fresh)."""
+        sql = self._VECTOR_PAGE_SQL.format(vector="v.vector")
+        last = -1
+        while True:
+            rows = self.db.query(sql, (encoder, last, page))
+            good = [r for r in rows if r["vector"] is not None and r["fresh"] and len(r["vector"]) == dim * 4]
+            if good:
+                ids = np.fromiter((int(r["id"]) for r in good), dtype=np.int64, count=len(good))
+                matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in good), dtype=np.float32)
+                yield ids, matrix.reshape(len(good), dim)
+            if len(rows) < page:
+                return
+            last = int(rows[-1]["id"])
 
     def vectors_for(self, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         return vectors_in(self.db, encoder, ids)
