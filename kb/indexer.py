@@ -519,7 +519,7 @@ class CaseIndex:
                 self._encode_and_store(stale, progress, encoder or self.encoder)
                 ids, stale = self.cases.vector_states(name, dim)
             index = self._new_vector_index()
-            pages = self.cases.vector_pages(name, dim, self.PAGE)
+            pages = self.cases.vector_pages(name, dim, ids, self.PAGE)
             if getattr(index, "filters_by_expression", False):
                 with self._fields_lock:
                     for page_ids, page in pages:

@@ -103,7 +103,7 @@ def test_vector_pages_are_the_fresh_rows_of_one_read(service: LeianService) -> N
         conn.execute("DELETE FROM case_vectors WHERE case_id = ?", (ids[9],))
     fresh, stale = service.cases.vector_states(name, dim, page=4)
     assert stale == [ids[2], ids[9]]
-    pages = list(service.cases.vector_pages(name, dim, page=4))
+    pages = list(service.cases.vector_pages(name, dim, fresh, page=4))
     assert max(p[0].shape[0] for p in pages) == 4
     paged_ids = np.concatenate([p[0] for p in pages])
     assert np.array_equal(paged_ids, fresh) and fresh.tolist() == [i for i in ids if i not in (ids[2], ids[9])]
