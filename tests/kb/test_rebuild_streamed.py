@@ -5,16 +5,21 @@ one ``add`` of a new index. Runs on PostgreSQL too (``--db=postgres``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from indexing.encoders.hashing import HashingEncoder
+from indexing.lexical import BM25Index
 from indexing.segment import Segmenter
 from indexing.vectors import VectorIndex, create_index
+from kb.domain import CaseIn, CaseUpdate
 from kb.indexer import CaseIndex
 from kb.service import LeianService
+from kb.storage.cases import CaseRepository
 from tests.conftest import make_settings
 from tests.helpers import ROWS
 
@@ -76,10 +81,9 @@ def test_a_paged_rebuild_answers_as_one_read_of_every_vector(
             ):
                 assert np.array_equal(have, want)
         # The lexical index rebuilt from token pages answers as the one the imports built.
-        for q, want in lexical_before.items():
-            have = service.index.lexical.top_k(q.split(), 10)
-            assert [int(i) for i in have[0]] == [int(i) for i in want[0]]
-            assert np.array_equal(have[1], want[1])
+        for q, before in lexical_before.items():
+            found = service.index.lexical.top_k(q.split(), 10)
+            assert found[0].tolist() == before[0].tolist() and np.array_equal(found[1], before[1])
         # The encoding rebuild stores the missing vector and indexes it; the files load again.
         assert service.index.rebuild(save=True) == 90
         assert len(reference_index(service)) == 90
@@ -111,3 +115,39 @@ def test_vector_pages_are_the_fresh_rows_of_one_read(service: LeianService) -> N
     assert np.array_equal(np.vstack([p[1] for p in pages]), np.vstack([stored[i] for i in fresh.tolist()]))
     all_ids, matrix, all_stale = service.cases.load_vectors(name, dim)
     assert np.array_equal(all_ids, fresh) and matrix.shape == (28, dim) and all_stale == stale
+
+
+def test_writes_between_the_pages_are_replayed_onto_the_rebuilt_index(
+    service: LeianService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.ingest(many_rows(40))
+    ids = sorted(service.index.vectors.ids().tolist())
+    pages = type(service.cases).vector_pages
+    done: list[int] = []
+
+    def writing_pages(self: CaseRepository, *args: Any, **kwargs: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for n, page in enumerate(pages(self, *args, **kwargs)):
+            yield page
+            if n == 1:  # pages 0 and 1 are in the new index; the rest is still to be read
+                new = CaseIn.model_validate(
+                    {"external_no": "NEW-1", "content": "夜间施工噪音扰民", "received_date": "2025-06-01"}
+                )
+                done.append(service.create_case(new).id)
+                service.update_case(ids[0], CaseUpdate(content="小区电梯长期故障，物业拒不维修。"))
+                service.delete_case(ids[-1])
+
+    monkeypatch.setattr(type(service.cases), "vector_pages", writing_pages)
+    monkeypatch.setattr(CaseIndex, "PAGE", 5)
+    service.index.rebuild(save=False)
+    assert done
+    got = service.index.vectors
+    reference = reference_index(service)  # what the database now holds, read at once
+    assert np.array_equal(np.sort(got.ids()), np.sort(reference.ids()))
+    assert ids[-1] not in got.ids() and done[0] in got.ids()
+    queries = HashingEncoder().encode(["小区电梯长期故障", "夜间施工噪音扰民", "包工头拖欠工资"])
+    for have, want in zip(got.search(queries, 10), reference.search(queries, 10), strict=True):
+        assert np.array_equal(have, want)
+    fresh = BM25Index.build(service.cases.all_tokens())
+    for q in ("电梯 故障 物业", "噪音 施工", "拖欠 工资"):
+        found, expected = service.index.lexical.top_k(q.split(), 10), fresh.top_k(q.split(), 10)
+        assert found[0].tolist() == expected[0].tolist() and np.array_equal(found[1], expected[1])
