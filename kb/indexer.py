@@ -521,9 +521,12 @@ class CaseIndex:
             index = self._new_vector_index()
             pages = self.cases.vector_pages(name, dim, ids, self.PAGE)
             if getattr(index, "filters_by_expression", False):
+                # Milvus: one write per page, flushed once at the end (as one add of every row was).
                 with self._fields_lock:
                     for page_ids, page in pages:
-                        index.add(page_ids, page, attributes=self._attributes(page_ids.tolist()))  # type: ignore[call-arg]
+                        values = self._attributes(page_ids.tolist())
+                        index.add(page_ids, page, attributes=values, seal=False)  # type: ignore[call-arg]
+                    index.seal()  # type: ignore[attr-defined]
             else:
                 bulk_load(index, int(ids.shape[0]), lambda rows: self._vectors_at(ids[rows]), pages)
             lexical = BM25Index.build(self.cases.all_tokens())
