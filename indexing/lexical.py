@@ -55,6 +55,9 @@ _SEEDS = 3
 _SEED_ROWS = 2
 # A surviving row scored from its own terms costs about this many postings accumulated.
 _ROW_COST = 2.0
+# Postings inverted at a time when a segment is built (``_invert``): 1M postings, about 40 MB of
+# temporaries (4M held 160 MB and inverted 1.7x slower on this host).
+INVERT_CHUNK = 1 << 20
 _ARRAYS = ("doc_ids", "lengths", "fwd_indptr", "fwd_terms", "fwd_tfs", "inv_indptr", "inv_docs", "inv_tfs")
 
 
@@ -100,23 +103,20 @@ class _Segment:
         cls, doc_ids: np.ndarray, fwd_indptr: np.ndarray, fwd_terms: np.ndarray, fwd_tfs: np.ndarray, n_terms: int
     ) -> _Segment:
         """Build the term-major side from the doc-major one (``doc_ids`` ascending)."""
-        n_docs = int(doc_ids.shape[0])
-        counts = np.diff(fwd_indptr)
-        row_of = np.repeat(np.arange(n_docs, dtype=np.int32), counts)
-        lengths = np.bincount(row_of, weights=fwd_tfs, minlength=n_docs).astype(np.float32)
-        order = np.argsort(fwd_terms, kind="stable")  # stable: documents stay ascending per term
-        inv_indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(fwd_terms, minlength=n_terms), out=inv_indptr[1:])
+        fwd_indptr = np.ascontiguousarray(fwd_indptr, dtype=np.int64)
+        fwd_terms = np.ascontiguousarray(fwd_terms, dtype=np.int32)
+        fwd_tfs = np.ascontiguousarray(fwd_tfs, dtype=np.float32)
+        lengths, inv_indptr, inv_docs, inv_tfs = _invert(fwd_indptr, fwd_terms, fwd_tfs, n_terms)
         return cls(
             {
                 "doc_ids": np.ascontiguousarray(doc_ids, dtype=np.int64),
                 "lengths": lengths,
-                "fwd_indptr": np.ascontiguousarray(fwd_indptr, dtype=np.int64),
-                "fwd_terms": np.ascontiguousarray(fwd_terms, dtype=np.int32),
-                "fwd_tfs": np.ascontiguousarray(fwd_tfs, dtype=np.float32),
+                "fwd_indptr": fwd_indptr,
+                "fwd_terms": fwd_terms,
+                "fwd_tfs": fwd_tfs,
                 "inv_indptr": inv_indptr,
-                "inv_docs": row_of[order],
-                "inv_tfs": np.ascontiguousarray(fwd_tfs[order], dtype=np.float32),
+                "inv_docs": inv_docs,
+                "inv_tfs": inv_tfs,
             }
         )
 
@@ -773,6 +773,44 @@ class BM25Index:
         index._total_len = int(header["total_len"])
         index._set_main(main, mapped=True)
         return index, dict(header.get("meta") or {})
+
+
+def _invert(
+    fwd_indptr: np.ndarray, fwd_terms: np.ndarray, fwd_tfs: np.ndarray, n_terms: int, chunk: int = INVERT_CHUNK
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lengths, inv_indptr, inv_docs, inv_tfs) of a doc-major segment: each term's postings with
+    its documents ascending, the order a stable sort of ``fwd_terms`` gives.
+
+    A counting sort over about ``chunk`` postings (whole documents) at a time: each chunk is
+    sorted stably by term and written at each term's next free place, so documents stay ascending
+    per term and only a chunk's temporaries sit beside the result (a stable ``argsort`` of all
+    postings held 12 more bytes per posting: a 1,000,000-case corpus has about 60 million)."""
+    n_docs, total = int(fwd_indptr.shape[0]) - 1, int(fwd_terms.shape[0])
+    inv_indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(fwd_terms, minlength=n_terms), out=inv_indptr[1:])
+    lengths = np.zeros(n_docs, dtype=np.float32)
+    inv_docs, inv_tfs = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.float32)
+    free = inv_indptr[:-1].copy()  # each term's next free place
+    doc = 0
+    while doc < n_docs:
+        stop = int(np.searchsorted(fwd_indptr, fwd_indptr[doc] + chunk, side="right")) - 1
+        stop = min(n_docs, max(stop, doc + 1))
+        lo, hi = int(fwd_indptr[doc]), int(fwd_indptr[stop])
+        rows = np.repeat(np.arange(doc, stop, dtype=np.int32), np.diff(fwd_indptr[doc : stop + 1]))
+        tfs = fwd_tfs[lo:hi]
+        # Token counts: float64 sums of whole numbers, as one bincount over every posting gave.
+        lengths[doc:stop] = np.bincount(rows - doc, weights=tfs, minlength=stop - doc).astype(np.float32)
+        order = np.argsort(fwd_terms[lo:hi], kind="stable")
+        terms = fwd_terms[lo:hi][order]
+        if terms.shape[0]:
+            firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+            sizes = np.diff(np.r_[firsts, terms.shape[0]])
+            rank = np.arange(terms.shape[0], dtype=np.int64) - np.repeat(firsts, sizes)
+            places = free[terms] + rank
+            inv_docs[places], inv_tfs[places] = rows[order], tfs[order]
+            free[terms[firsts]] += sizes
+        doc = stop
+    return lengths, inv_indptr, inv_docs, inv_tfs
 
 
 def _in_id_order(

@@ -42,6 +42,7 @@ from indexing.vectors import (
     IndexCorruptError,
     IndexMismatchError,
     VectorIndex,
+    bulk_load,
     create_index,
     load_index_with_meta,
     save_index,
@@ -72,6 +73,8 @@ class CaseIndex:
     POLL_SECONDS = 1.0
     SHARED_SAVE_SECONDS = 60.0
     SEARCH_WAIT_SECONDS = 2.0
+    # A rebuild reads the stored vectors this many cases at a time (about 8 MB of 512-d vectors).
+    PAGE = 4096
 
     def __init__(self, settings: Settings, db: Database, encoder: Encoder, cases: CaseRepository | None = None) -> None:
         """``cases`` is the kernel's repository (its clock decides the deadline filter)."""
@@ -510,17 +513,22 @@ class CaseIndex:
         with self.lock:
             self._replay = []
         try:
-            ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
+            name, dim = self.encoder.name, self.encoder.dim
+            ids, stale = self.cases.vector_states(name, dim)
             if stale and encode:
                 self._encode_and_store(stale, progress, encoder or self.encoder)
-                ids, matrix, stale = self.cases.load_vectors(self.encoder.name, self.encoder.dim)
+                ids, stale = self.cases.vector_states(name, dim)
             index = self._new_vector_index()
+            pages = self.cases.vector_pages(name, dim, ids, self.PAGE)
             if getattr(index, "filters_by_expression", False):
+                # Milvus: one write per page, flushed once at the end (as one add of every row was).
                 with self._fields_lock:
-                    index.add(ids, matrix, attributes=self._attributes(ids.tolist()))  # type: ignore[call-arg]
+                    for page_ids, page in pages:
+                        values = self._attributes(page_ids.tolist())
+                        index.add(page_ids, page, attributes=values, seal=False)  # type: ignore[call-arg]
+                    index.seal()  # type: ignore[attr-defined]
             else:
-                index.add(ids, matrix)
-            del matrix
+                bulk_load(index, int(ids.shape[0]), lambda rows: self._vectors_at(ids[rows]), pages)
             lexical = BM25Index.build(self.cases.all_tokens())
             self.lexical_source = "database"
             refresh: list[int] = []
@@ -544,6 +552,20 @@ class CaseIndex:
         if save:
             self.compact()
         return len(index)
+
+    def _vectors_at(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order, read a page at a time (a training sample:
+        a case deleted meanwhile is left out)."""
+        out = np.zeros((ids.shape[0], self.encoder.dim), dtype=np.float32)
+        kept = np.zeros(ids.shape[0], dtype=bool)
+        for start in range(0, ids.shape[0], self.PAGE):
+            chunk = ids[start : start + self.PAGE].tolist()
+            found = self.cases.vectors_for(self.encoder.name, chunk)
+            for offset, case_id in enumerate(chunk):
+                vec = found.get(case_id)
+                if vec is not None and vec.shape[0] == self.encoder.dim:
+                    out[start + offset], kept[start + offset] = vec, True
+        return out if kept.all() else out[kept]
 
     def _encode_and_store(self, stale: Sequence[int], progress: Any, encoder: Encoder) -> None:
         # Each batch commits on its own; a worker pool gets a batch per worker so none waits long.
@@ -604,9 +626,12 @@ class CaseIndex:
                 "pending": sorted(self._applied),
                 "journal": token,
             }
-            save_index(self.vectors, self.settings.index_path, stamp)
-            # The lexical index is saved with every snapshot, under its token (``_open_lexical``).
+            # The lexical index is saved with every snapshot, under its token (``_open_lexical``),
+            # first: saving maps it from its file, releasing its arrays before the vector index is
+            # serialised (a copy of its size). A crash between the two leaves a lexical file of a
+            # token no snapshot has, which is rebuilt, as one of an older token was.
             self.lexical.save(self.settings.lexical_path, {"journal": token, "generation": self._watermark})
+            save_index(self.vectors, self.settings.index_path, stamp)
             self.journal_path.unlink(missing_ok=True)
             self._token, self._journal_state, self._journal_rows, self._journal_bytes = token, "absent", 0, 0
             self._opened, self._dirty = True, False

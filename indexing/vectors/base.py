@@ -8,7 +8,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
@@ -16,6 +16,8 @@ import numpy as np
 
 FORMAT_VERSION = 1
 T = TypeVar("T")
+# One page of a bulk load: (ids, vectors), as ``bulk_load`` takes them.
+Batch = tuple[np.ndarray, np.ndarray]
 
 
 class IndexMismatchError(ValueError):
@@ -54,6 +56,22 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
     def to_bytes(self) -> bytes: ...
+
+
+def bulk_load(index: VectorIndex, n: int, sample: Callable[[np.ndarray], np.ndarray], pages: Iterable[Batch]) -> None:
+    """Fill the empty ``index`` with ``pages`` of (ids, vectors), about ``n`` vectors in all with
+    ids ascending and unique across pages, holding no more than a page beside the index.
+
+    ``sample(rows)`` returns the vectors at those positions (ascending) of the ``n``: an index that
+    trains (FAISS IVF, codes) trains on exactly the rows one ``add`` of all of them would have
+    taken, so the result is the same index. A backend without its own ``bulk_load`` (Milvus) gets
+    one ``add`` per page."""
+    own = getattr(index, "bulk_load", None)
+    if own is not None:
+        own(n, sample, pages)
+        return
+    for ids, vectors in pages:
+        index.add(ids, vectors)
 
 
 def as_ids(ids: Any) -> np.ndarray:

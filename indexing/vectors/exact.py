@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from indexing.vectors.base import as_ids, as_matrix
+from indexing.vectors.base import Batch, as_ids, as_matrix
 
 
 class ExactIndex:
@@ -32,6 +33,26 @@ class ExactIndex:
         self._vecs = np.vstack([self._vecs, vectors])
         for offset, case_id in enumerate(ids.tolist()):
             self._pos[case_id] = start + offset
+
+    def bulk_load(self, n: int, sample: Callable[[np.ndarray], np.ndarray], pages: Iterable[Batch]) -> None:
+        """``add`` of every page at once (``indexing.vectors.base.bulk_load``), written into one
+        matrix of ``n`` rows instead of a copy of the whole index per page; rows beyond ``n``
+        (cases written meanwhile) are added as usual."""
+        if len(self):
+            raise ValueError("bulk_load needs an empty index")
+        ids, vecs, filled = np.zeros(n, dtype=np.int64), np.zeros((n, self.dim), dtype=np.float32), 0
+        extra: list[Batch] = []
+        for page_ids, page_vecs in pages:
+            page_ids, page_vecs = as_ids(page_ids), as_matrix(page_vecs, self.dim)
+            take = min(page_ids.shape[0], n - filled)
+            ids[filled : filled + take], vecs[filled : filled + take] = page_ids[:take], page_vecs[:take]
+            filled += take
+            if take < page_ids.shape[0]:
+                extra.append((page_ids[take:], page_vecs[take:]))
+        self._ids, self._vecs = ids[:filled], vecs[:filled]
+        self._pos = {case_id: row for row, case_id in enumerate(self._ids.tolist())}
+        for page_ids, page_vecs in extra:
+            self.add(page_ids, page_vecs)
 
     def remove(self, ids: np.ndarray) -> None:
         drop = [self._pos[i] for i in as_ids(ids).tolist() if i in self._pos]

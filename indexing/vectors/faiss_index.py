@@ -16,14 +16,14 @@ falls back to exact ranking over the allowed ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import faiss
 import numpy as np
 
 import indexing.vectors.choose as choose
-from indexing.vectors.base import as_ids, as_matrix, id_mask, sorted_unique
+from indexing.vectors.base import Batch, as_ids, as_matrix, id_mask, sorted_unique
 
 
 def _empty(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,15 +76,53 @@ class FaissIndex:
             self._index.nprobe = int(value)
 
     def _train(self, vectors: np.ndarray) -> None:
-        # IVF trains its coarse quantiser (and codes) on ~50 points per list; anything else that
-        # needs training (scalar or product codes under a graph) on a bounded sample.
-        nlist = int(self._index.nlist) if self.kind == "ivf" else 1
-        if vectors.shape[0] < nlist:
-            raise ValueError(f"the FAISS factory {self.factory!r} needs at least {nlist} vectors to train")
-        take = min(vectors.shape[0], max(nlist * choose.TRAIN_PER_LIST, choose.TRAIN_SAMPLE))
-        if take < vectors.shape[0]:
-            vectors = vectors[np.sort(np.random.default_rng(0).choice(vectors.shape[0], take, replace=False))]
+        positions = self._sample_positions(vectors.shape[0])
+        if positions.shape[0] < vectors.shape[0]:
+            vectors = vectors[positions]
         self._index.train(np.ascontiguousarray(vectors))
+
+    def _sample_positions(self, n: int) -> np.ndarray:
+        """The rows (ascending) of ``n`` vectors that train this index.
+
+        IVF trains its coarse quantiser (and codes) on ~50 points per list; anything else that
+        needs training (scalar or product codes under a graph) on a bounded sample."""
+        nlist = int(self._index.nlist) if self.kind == "ivf" else 1
+        if n < nlist:
+            raise ValueError(f"the FAISS factory {self.factory!r} needs at least {nlist} vectors to train")
+        take = min(n, max(nlist * choose.TRAIN_PER_LIST, choose.TRAIN_SAMPLE))
+        if take < n:
+            return np.sort(np.random.default_rng(0).choice(n, take, replace=False))
+        return np.arange(n)
+
+    def bulk_load(self, n: int, sample: Callable[[np.ndarray], np.ndarray], pages: Iterable[Batch]) -> None:
+        """Fill this empty index with ``pages`` of (ids, vectors): about ``n`` vectors in all, ids
+        ascending and unique across pages (a rebuild reading the database a page at a time).
+
+        The same index as one ``add`` of every vector: ``"auto"`` picks the factory for ``n``, an
+        index that needs training is trained on the same rows (``sample(rows)`` returns the vectors
+        at those positions of the ``n``), and the pages are appended in order. Only a page of
+        vectors is held beside the index, not all of them, except for a graph (``"HNSW32,SQ8"``),
+        which is built by one ``add`` of every page as before."""
+        if len(self):
+            raise ValueError("bulk_load needs an empty index")
+        if n and self.factory == "auto":
+            factory = choose.resolve_factory("auto", n, self.threshold)
+            if factory != "Flat":
+                self._index = self._make(factory)
+        if self.kind == "graph":
+            # A graph built in parts is another graph (FAISS orders each add by level): one add.
+            batches = list(pages)
+            if batches:
+                self.add(np.concatenate([b[0] for b in batches]), np.vstack([b[1] for b in batches]))
+            return
+        if n and not self._index.is_trained:
+            self._index.train(np.ascontiguousarray(as_matrix(sample(self._sample_positions(n)), self.dim)))
+        for ids, vectors in pages:
+            ids, vectors = as_ids(ids), as_matrix(vectors, self.dim)
+            if ids.shape[0] != vectors.shape[0]:
+                raise ValueError(f"{ids.shape[0]} ids for {vectors.shape[0]} vectors")
+            if ids.shape[0]:
+                self._insert(ids, vectors)
 
     def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         ids = self.ids()

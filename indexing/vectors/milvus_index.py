@@ -226,9 +226,11 @@ class MilvusIndex:
         batch: int = 5000,
         *,
         attributes: Mapping[str, Sequence[Scalar]] | None = None,
+        seal: bool = True,
     ) -> None:
         """Insert or replace rows; ``attributes`` are the scalar fields' values, one per id (missing
-        fields are stored as ``""``/0/false)."""
+        fields are stored as ``""``/0/false). ``seal=False`` leaves the flush to a later ``seal()``
+        (a rebuild adding page by page flushes once at the end, as one ``add`` of every row did)."""
         self._ensure()
         ids, vectors = as_ids(ids), as_matrix(vectors, self.dim)
         if ids.shape[0] != vectors.shape[0]:
@@ -242,8 +244,13 @@ class MilvusIndex:
         rows = self._rows(ids, vectors, attributes)
         for start in range(0, len(rows), batch):
             self._write(rows[start : start + batch])
-        if ids.shape[0] >= SEAL_MIN:
+        if seal and ids.shape[0] >= SEAL_MIN:
             self._seal()
+
+    def seal(self) -> None:
+        """Flush the rows written so far (after adds with ``seal=False``)."""
+        self._ensure()
+        self._seal()
 
     def update_attributes(self, ids: Sequence[int], attributes: Mapping[str, Sequence[Scalar]]) -> int:
         """Rewrite the scalar fields of rows already in the collection (the vectors stay, and so do

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -373,21 +374,59 @@ class CaseRepository:
         write_meta(conn, "encoder", encoder)
 
     def load_vectors(self, encoder: str, dim: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """(ids, vectors) of cases whose stored vector matches their current text, plus stale ids."""
-        rows = self.db.query(
-            "SELECT c.id, v.vector, v.content_hash = c.content_hash AS fresh FROM cases c "
-            "LEFT JOIN case_vectors v ON v.case_id = c.id AND v.encoder = ? ORDER BY c.id",
-            (encoder,),
+        """(ids, vectors) of cases whose stored vector matches their current text, plus stale ids.
+
+        Everything at once (small corpora, tests); a rebuild reads ``vector_states`` and
+        ``vector_pages`` instead, which never hold more than a page of vectors."""
+        ids, stale = self.vector_states(encoder, dim)
+        pages = list(self.vector_pages(encoder, dim, ids))
+        matrix = np.vstack([m for _, m in pages]) if pages else np.zeros((0, dim), np.float32)
+        return np.concatenate([i for i, _ in pages]) if pages else ids[:0], matrix, stale
+
+    def vector_states(self, encoder: str, dim: int, page: int = 20_000) -> tuple[np.ndarray, list[int]]:
+        """(ids whose stored vector matches their current text, ascending; stale ids), read a
+        page at a time without the vectors themselves (their length only)."""
+        sql = (
+            "SELECT c.id, length(v.vector) AS vbytes, v.content_hash = c.content_hash AS fresh FROM cases c "
+            "LEFT JOIN case_vectors v ON v.case_id = c.id AND v.encoder = ? WHERE c.id > ? ORDER BY c.id LIMIT ?"
         )
-        ids, vecs, stale = [], [], []
-        for r in rows:
-            if r["vector"] is None or not r["fresh"] or len(r["vector"]) != dim * 4:
-                stale.append(r["id"])
-            else:
-                ids.append(r["id"])
-                vecs.append(np.frombuffer(r["vector"], dtype=np.float32))
-        matrix = np.vstack(vecs) if vecs else np.zeros((0, dim), np.float32)
-        return np.asarray(ids, dtype=np.int64), matrix, stale
+        fresh, stale, last = array("q"), [], -1
+        while True:
+            rows = self.db.query(sql, (encoder, last, page))
+            for r in rows:
+                if r["vbytes"] is None or not r["fresh"] or int(r["vbytes"]) != dim * 4:
+                    stale.append(int(r["id"]))
+                else:
+                    fresh.append(int(r["id"]))
+            if len(rows) < page:
+                return np.frombuffer(fresh, dtype=np.int64).copy() if fresh else np.zeros(0, np.int64), stale
+            last = int(rows[-1]["id"])
+
+    def vector_pages(
+        self, encoder: str, dim: int, fresh: np.ndarray, page: int = 4096
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) of the stored vectors of ``fresh`` (ascending ids, as ``vector_states``
+        gives them), in id order, ``page`` rows at a time.
+
+        Only ``case_vectors`` is read (the case rows were read for their hashes by
+        ``vector_states``). A vector written since is read as it is now: a rebuild replays every
+        write that landed after it began, so the index ends as the database is."""
+        sql = "SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id > ? ORDER BY case_id LIMIT ?"
+        last = -1
+        while True:
+            rows = self.db.query(sql, (encoder, last, page))
+            if rows and fresh.shape[0]:
+                found = np.fromiter((int(r["case_id"]) for r in rows), dtype=np.int64, count=len(rows))
+                at = np.minimum(np.searchsorted(fresh, found), fresh.shape[0] - 1)
+                wanted = (fresh[at] == found).tolist()
+                good = [r for r, want in zip(rows, wanted, strict=True) if want and len(r["vector"]) == dim * 4]
+                if good:
+                    ids = np.fromiter((int(r["case_id"]) for r in good), dtype=np.int64, count=len(good))
+                    matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in good), dtype=np.float32)
+                    yield ids, matrix.reshape(len(good), dim)
+            if len(rows) < page:
+                return
+            last = int(rows[-1]["case_id"])
 
     def vectors_for(self, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         return vectors_in(self.db, encoder, ids)
