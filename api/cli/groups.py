@@ -68,7 +68,9 @@ def discover(
     """
     chosen = (("threshold", threshold), ("min_size", min_size), ("max_fit", max_fit))
     params: dict[str, Any] = {k: v for k, v in chosen if v is not None}
-    with open_service(ctx) as service:
+    # Discovery reads stored vectors and tokens page by page, never the search index: not loading it
+    # keeps its memory (the IVF-SQ8 index is ~570 MB at 1,000,000 cases) out of the run's peak.
+    with open_service(ctx, open_index=False) as service:
         r = service.groups.discover(_actor(service, username), mode, **params)
     if as_json:
         emit_json(r)
