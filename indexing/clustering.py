@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from indexing.centroids import NameRule, assign, bars
 from indexing.entities import names
-from indexing.grouping import GroupMatch, ctfidf_from_counts, ctfidf_keywords, ctfidf_matrix, match_groups
+from indexing.grouping import GroupMatch, ctfidf_keywords, ctfidf_matrix, match_groups
 from indexing.sampled import DEFAULT_MAX_FIT, fit_sampled, sample_rows
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
     "assign",
     "cluster_labels",
     "cluster_levels",
-    "ctfidf_from_counts",
     "ctfidf_keywords",
     "ctfidf_matrix",
     "family_labels",

@@ -31,20 +31,7 @@ def ctfidf_keywords(
         df.update(set(tokens))
         if int(label) >= 0:
             per_class.setdefault(int(label), Counter()).update(tokens)
-    return ctfidf_from_counts(per_class, df, len(token_lists), top_n, exclude, max_df, min_chars)
-
-
-def ctfidf_from_counts(
-    per_class: Mapping[int, Mapping[str, int]],
-    df: Mapping[str, int],
-    n_docs: int,
-    top_n: int = 10,
-    exclude: Container[str] = frozenset(),
-    max_df: float = 0.3,
-    min_chars: int = 2,
-) -> dict[int, list[tuple[str, float]]]:
-    """``ctfidf_keywords`` from counts: term counts per label, document frequency over all ``n_docs``
-    documents (the background included). Same output."""
+    # The (labels x terms) count matrix ``ctfidf_matrix`` scores (the form a paged caller adds up).
     terms = sorted({t for counts in per_class.values() for t in counts})
     column = {t: j for j, t in enumerate(terms)}
     rows: list[int] = []
@@ -60,7 +47,7 @@ def ctfidf_from_counts(
         shape=(len(per_class), len(terms)),
     )
     doc_freq = np.asarray([df.get(t, 0) for t in terms], np.int64)
-    return ctfidf_matrix(matrix, list(per_class), terms, doc_freq, n_docs, top_n, exclude, max_df, min_chars)
+    return ctfidf_matrix(matrix, list(per_class), terms, doc_freq, len(token_lists), top_n, exclude, max_df, min_chars)
 
 
 def ctfidf_matrix(

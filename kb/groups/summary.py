@@ -3,7 +3,7 @@
 Two reads of the members in case-id order, each holding one page of tokens and feature rows:
 
 1. term counts per group and document frequencies (the class-based TF-IDF keywords of groups and
-   families: ``ctfidf_from_counts``), the names each refreshed group's members mention (counted),
+   families: ``indexing.grouping.ctfidf_matrix``), the names each refreshed group's members mention (counted),
    and per-group sums of the feature rows and of their family view (centroids);
 2. only for the refreshed groups: each member's similarity to its group's centroid, keeping the ten
    most similar (representatives; ties: lower case id first).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from indexing.clustering import HybridFeatures, ctfidf_from_counts, ctfidf_keywords
+from indexing.clustering import HybridFeatures, ctfidf_keywords
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.groups.pages import CasePages
@@ -89,14 +90,11 @@ def test_paged_discovery_and_edits_equal_a_single_page(
     same(state(small), state(single))
 
 
-def test_counted_ctfidf_equals_listed() -> None:
-    rng = np.random.default_rng(3)
-    vocab = [f"词{k}" for k in range(40)] + ["广州市", "a"]
-    docs = [[vocab[int(j)] for j in rng.integers(0, len(vocab), size=int(rng.integers(0, 12)))] for _ in range(60)]
-    labels = rng.integers(-1, 4, size=len(docs))
-    listed = ctfidf_keywords(docs, labels, top_n=5, exclude={"广州市"})
-    per_class: dict[int, dict[str, int]] = {}
+def _listed_ctfidf(docs: list[list[str]], labels: np.ndarray, top_n: int, exclude: set[str]) -> dict:
+    """The class-based TF-IDF over listed tokens as it was computed before the count matrix
+    (dicts of counts, one Python float per term): the reference the matrix path must equal."""
     df: dict[str, int] = {}
+    per_class: dict[int, dict[str, int]] = {}
     for tokens, label in zip(docs, labels.tolist(), strict=True):
         for t in set(tokens):
             df[t] = df.get(t, 0) + 1
@@ -104,7 +102,32 @@ def test_counted_ctfidf_equals_listed() -> None:
             counts = per_class.setdefault(label, {})
             for t in tokens:
                 counts[t] = counts.get(t, 0) + 1
-    assert listed and ctfidf_from_counts(per_class, df, len(docs), top_n=5, exclude={"广州市"}) == listed
+    limit = 0.3 * len(docs) if len(docs) >= 20 else float("inf")
+    total: dict[str, int] = {}
+    for counts in per_class.values():
+        for t, c in counts.items():
+            total[t] = total.get(t, 0) + c
+    avg_words = sum(total.values()) / len(per_class)
+    out = {}
+    for label, counts in per_class.items():
+        size = sum(counts.values()) or 1
+        scored = [
+            (t, c / size * math.log(1 + avg_words / total[t]))
+            for t, c in counts.items()
+            if len(t) >= 2 and t not in exclude and df[t] <= limit
+        ]
+        scored.sort(key=lambda ts: (-ts[1], ts[0]))
+        out[label] = [(t, round(float(v), 6)) for t, v in scored[:top_n]]
+    return out
+
+
+def test_counted_ctfidf_equals_listed() -> None:
+    rng = np.random.default_rng(3)
+    vocab = [f"词{k}" for k in range(40)] + ["广州市", "a"]
+    docs = [[vocab[int(j)] for j in rng.integers(0, len(vocab), size=int(rng.integers(0, 12)))] for _ in range(60)]
+    labels = rng.integers(-1, 4, size=len(docs))
+    counted = ctfidf_keywords(docs, labels, top_n=5, exclude={"广州市"})
+    assert counted and counted == _listed_ctfidf(docs, labels, 5, {"广州市"})
 
 
 def test_feature_model_fitted_on_pages_equals_one_fit() -> None:
