@@ -21,7 +21,7 @@ from kb.exportsafe import safe_row
 from kb.privacy import mask_text
 from kb.scope import PROVINCE, Scope
 from kb.storage.cases import now
-from kb.storage.db import Database
+from kb.storage.db import Database, keyset_pages
 from kb.users import SYSTEM, Principal
 
 COLUMNS = ("id", "at", "username", "role", "city", "unit", "action", "record_type", "record_id", "detail")
@@ -167,18 +167,11 @@ class AuditLog:
     def iter_all(self, filters: AuditFilter, chunk: int = 1000, actor: Principal = SYSTEM) -> Iterator[dict[str, Any]]:
         """Every event ``actor`` may read that matches ``filters``, oldest first (callers check the permission)."""
         where, params = filters.where(actor.scope)
-        last = 0
-        while True:
-            sep = " AND " if where else " WHERE "
-            rows = self.db.query(
-                f"SELECT {', '.join(COLUMNS)} FROM audit_events{where}{sep}id > ? ORDER BY id LIMIT ?",
-                [*params, last, chunk],
-            )
-            if not rows:
-                return
+        sep = " AND " if where else " WHERE "
+        sql = f"SELECT {', '.join(COLUMNS)} FROM audit_events{where}{sep}id > ? ORDER BY id LIMIT ?"
+        for rows in keyset_pages(self.db, sql, params, "id", chunk):
             for r in rows:
                 yield self._row(r)
-            last = int(rows[-1]["id"])
 
     def export_csv(self, filters: AuditFilter, actor: Principal = SYSTEM) -> Iterator[str]:
         """CSV (UTF-8 with BOM so Excel opens it) of the events ``actor`` may read, streamed in chunks."""

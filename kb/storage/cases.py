@@ -16,7 +16,7 @@ from kb.clock import stamp as stamp_of
 from kb.domain import Case, SearchFilters
 from kb.fields import KEY, OPEN_STAGES, Stage, decode, facet_fields, filter_fields, stored_fields
 from kb.scope import PROVINCE, Scope
-from kb.storage.db import Database
+from kb.storage.db import Database, keyset_pages
 from kb.storage.filter_cache import FilterCache
 from kb.storage.sql import execute_in, marks, query_in
 
@@ -390,17 +390,14 @@ class CaseRepository:
             "SELECT c.id, length(v.vector) AS vbytes, v.content_hash = c.content_hash AS fresh FROM cases c "
             "LEFT JOIN case_vectors v ON v.case_id = c.id AND v.encoder = ? WHERE c.id > ? ORDER BY c.id LIMIT ?"
         )
-        fresh, stale, last = array("q"), [], -1
-        while True:
-            rows = self.db.query(sql, (encoder, last, page))
+        fresh, stale = array("q"), []
+        for rows in keyset_pages(self.db, sql, (encoder,), "id", page):
             for r in rows:
                 if r["vbytes"] is None or not r["fresh"] or int(r["vbytes"]) != dim * 4:
                     stale.append(int(r["id"]))
                 else:
                     fresh.append(int(r["id"]))
-            if len(rows) < page:
-                return np.frombuffer(fresh, dtype=np.int64).copy() if fresh else np.zeros(0, np.int64), stale
-            last = int(rows[-1]["id"])
+        return np.frombuffer(fresh, dtype=np.int64).copy() if fresh else np.zeros(0, np.int64), stale
 
     def vector_pages(
         self, encoder: str, dim: int, fresh: np.ndarray, page: int = 4096
@@ -412,21 +409,17 @@ class CaseRepository:
         ``vector_states``). A vector written since is read as it is now: a rebuild replays every
         write that landed after it began, so the index ends as the database is."""
         sql = "SELECT case_id, vector FROM case_vectors WHERE encoder = ? AND case_id > ? ORDER BY case_id LIMIT ?"
-        last = -1
-        while True:
-            rows = self.db.query(sql, (encoder, last, page))
-            if rows and fresh.shape[0]:
-                found = np.fromiter((int(r["case_id"]) for r in rows), dtype=np.int64, count=len(rows))
-                at = np.minimum(np.searchsorted(fresh, found), fresh.shape[0] - 1)
-                wanted = (fresh[at] == found).tolist()
-                good = [r for r, want in zip(rows, wanted, strict=True) if want and len(r["vector"]) == dim * 4]
-                if good:
-                    ids = np.fromiter((int(r["case_id"]) for r in good), dtype=np.int64, count=len(good))
-                    matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in good), dtype=np.float32)
-                    yield ids, matrix.reshape(len(good), dim)
-            if len(rows) < page:
-                return
-            last = int(rows[-1]["case_id"])
+        if not fresh.shape[0]:
+            return
+        for rows in keyset_pages(self.db, sql, (encoder,), "case_id", page):
+            found = np.fromiter((int(r["case_id"]) for r in rows), dtype=np.int64, count=len(rows))
+            at = np.minimum(np.searchsorted(fresh, found), fresh.shape[0] - 1)
+            wanted = (fresh[at] == found).tolist()
+            good = [r for r, want in zip(rows, wanted, strict=True) if want and len(r["vector"]) == dim * 4]
+            if good:
+                ids = np.fromiter((int(r["case_id"]) for r in good), dtype=np.int64, count=len(good))
+                matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in good), dtype=np.float32)
+                yield ids, matrix.reshape(len(good), dim)
 
     def vectors_for(self, encoder: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         return vectors_in(self.db, encoder, ids)
@@ -434,14 +427,11 @@ class CaseRepository:
     def all_tokens(self, page: int = 5000) -> Iterator[tuple[int, list[str]]]:
         """Every case's tokens in id order, read a page at a time (a million cases' token lists
         never sit in memory at once)."""
-        last = -1
-        while True:
-            rows = self.db.query("SELECT id, tokens FROM cases WHERE id > ? ORDER BY id LIMIT ?", (last, page))
+        for rows in keyset_pages(
+            self.db, "SELECT id, tokens FROM cases WHERE id > ? ORDER BY id LIMIT ?", (), "id", page
+        ):
             for r in rows:
                 yield r["id"], r["tokens"].split()
-            if len(rows) < page:
-                return
-            last = int(rows[-1]["id"])
 
     def ids_with_vector(self, encoder: str, dim: int, ids: Sequence[int]) -> set[int]:
         """Those of ``ids`` with a stored ``encoder`` vector of ``dim`` float32 values (the vectors

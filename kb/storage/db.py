@@ -72,6 +72,21 @@ def _run(callbacks: Sequence[Callable[[], None]]) -> None:
             log.exception("an after-commit step failed (the transaction is committed)")
 
 
+def keyset_pages(
+    db: Database, sql: str, params: Sequence[Any], key: str, page: int, after: int = -1
+) -> Iterator[list[sqlite3.Row]]:
+    """The rows of ``sql`` a page at a time, by keyset: its last two placeholders are the key to
+    start after (``WHERE key > ?``, with ``ORDER BY key``) and the page size (``LIMIT ?``); each page
+    starts after the last row's ``key`` column. Empty pages are not yielded."""
+    while True:
+        rows = db.query(sql, (*params, after, page))
+        if rows:
+            yield rows
+        if len(rows) < page:
+            return
+        after = int(rows[-1][key])
+
+
 class Database:
     """SQLite: one serialised connection (SQLite handles one writer at a time anyway).
     PostgreSQL: a pool of up to ``pool_size`` connections (``kb.storage.postgres.PgPool``), so the
