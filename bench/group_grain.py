@@ -234,19 +234,9 @@ def floor(cache: Path, directory: Path, params: dict[str, Any], folds: int = 5) 
     labelled rows, pair precision of pairs touching the fold), with the reference beside it, and the
     subset figures as before (purity, pair precision and NMI over the fold's rows alone).
     """
-    f = _folds(cache, directory, params, folds)
-    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u = (
-        f.vectors,
-        f.tokens,
-        f.dom,
-        f.nu,
-        f.n_l,
-        f.fold_l,
-        f.fold_u,
-        f.ref_l,
-        f.ref_u,
+    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u, (dv, dt_, dtruth) = _folds(
+        cache, directory, params, folds
     )
-    dv, dt_, dtruth = f.dev
     cands: list[dict[str, Any]] = []
     for value in FLOORS:
         p = {**params, "remainder_floor": value}
@@ -368,19 +358,9 @@ def names_pass(cache: Path, directory: Path, params: dict[str, Any], folds: int 
     share of those folds' unlabelled rows. Scored on the held-out fold by ``held_out_scores``, with
     the reference's figures on the same rows beside it.
     """
-    f = _folds(cache, directory, params, folds)
-    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u = (
-        f.vectors,
-        f.tokens,
-        f.dom,
-        f.nu,
-        f.n_l,
-        f.fold_l,
-        f.fold_u,
-        f.ref_l,
-        f.ref_u,
+    vectors, tokens, dom, nu, n_l, fold_l, fold_u, ref_l, ref_u, (dv, dt_, dtruth) = _folds(
+        cache, directory, params, folds
     )
-    dv, dt_, dtruth = f.dev
     cands: list[dict[str, Any]] = []
     for agreement, name_floor in NAME_PASSES:
         p = {**params, "name_agreement": agreement, "name_floor": name_floor}
