@@ -88,13 +88,19 @@ class Workers:
 
     def until_pids(self, want: int, method: str, path: str, **kw: Any) -> dict[str, httpx.Response]:
         """Repeat a request until ``want`` different workers have answered it; the first answer of each."""
+        # Time-bounded, not count-bounded: a worker uvicorn has just started is still importing and
+        # warming up, and until it accepts, every connection goes to the ones already listening.
         seen: dict[str, httpx.Response] = {}
-        for _ in range(200):
+        deadline = time.monotonic() + 120
+        attempts = 0
+        while time.monotonic() < deadline:
             response = self.request(method, path, **kw)
+            attempts += 1
             seen.setdefault(response.headers["x-leian-worker"], response)
             if len(seen) >= want:
                 return seen
-        raise AssertionError(f"only workers {sorted(seen)} answered 200 requests")
+            time.sleep(0.02)
+        raise AssertionError(f"only workers {sorted(seen)} answered {attempts} requests in 120 s")
 
     def worker_pids(self) -> set[int]:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
