@@ -60,6 +60,11 @@ STEPS: tuple[Step, ...] = (
         ("bench.milvus_vs_faiss", "--n", "20000", "--queries", "100"),
         "Milvus Lite vs FAISS, filtered",
     ),
+    Step(
+        "filter_cost",
+        ("bench.filter_cost", "--build", "100000", "--queries", "100", "--rounds", "2"),
+        "filtered search vs unfiltered at 100,000 cases, CPU time and wall clock per query",
+    ),
     Step("repeats", ("bench.repeats", "samples"), "repeat detection precision/recall on the samples"),
     Step("wording", ("bench.wording",), "short colloquial queries P@5 by issue type"),
     Step("locality", ("bench.locality",), "locality from place names vs the classifier", needs_eval=True),
