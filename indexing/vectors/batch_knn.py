@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from indexing.vectors import choose
+from indexing.vectors.spill import SpilledRows
 
 EXACT_LIMIT = 8192
 SQ8_LIMIT = 200_000
@@ -35,10 +36,10 @@ def exact_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def ivf_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
+def ivf_neighbours(vectors: np.ndarray | SpilledRows, k: int) -> np.ndarray:
     """The same through an inverted-file index over the set (``choose.nlist_for`` lists, the
-    search index's ``nprobe_for`` probed). ``vectors`` may be memory-mapped: it is read in blocks
-    and only the index (8-bit codes above ``SQ8_LIMIT`` rows) is held in memory."""
+    search index's ``nprobe_for`` probed). ``vectors`` may be spilled to a file (an import's): it
+    is read in blocks and only the index (8-bit codes above ``SQ8_LIMIT`` rows) is held in memory."""
     import faiss
 
     n, dim = vectors.shape
@@ -61,12 +62,12 @@ def ivf_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def batch_neighbours(vectors: np.ndarray, k: int, exact_limit: int | None = None) -> np.ndarray:
+def batch_neighbours(vectors: np.ndarray | SpilledRows, k: int, exact_limit: int | None = None) -> np.ndarray:
     """Positions (within ``vectors``) of each row's ``k`` nearest rows, itself usually among them;
     -1 pads. Exact up to ``exact_limit`` rows, an HNSW graph above."""
     n = vectors.shape[0]
     if n == 0 or k <= 0:
         return np.zeros((n, 0), dtype=np.int64)
     if n <= (EXACT_LIMIT if exact_limit is None else exact_limit):
-        return exact_neighbours(vectors, k)
+        return exact_neighbours(np.asarray(vectors[:n]), k)
     return ivf_neighbours(vectors, k)

@@ -397,7 +397,7 @@ class CaseService:
     def _run_hooks(self, conn: Any, stage: ImportStage, ids: list[int], created: list[bool], actor: Principal) -> None:
         """The ingest hooks over the written rows, ``IMPORT_CHUNK`` at a time in (date, id) order,
         each seeing the import's nearest neighbours within the file (``batch_neighbours``)."""
-        near = batch_neighbours(stage.vectors[: len(ids)], PEERS)
+        near = batch_neighbours(stage.vectors.head(len(ids)), PEERS)
         id_array = np.asarray(ids, dtype=np.int64)
         order = stage.positions_by_date()
         for part, start in enumerate(range(0, len(order), IMPORT_CHUNK)):

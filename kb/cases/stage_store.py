@@ -4,20 +4,22 @@
 chunk into it and finally writes the stored cases to the knowledge base in one transaction: memory
 holds one chunk at a time, whatever the file size (issue 20: a 200,000-row import had peaked at
 6.2 GB). The store is SQLite's private temporary database (an empty file name: kept in memory up
-to a small cache, spilled to a temporary file beyond, deleted on close) plus a temporary memory
-map for the vectors. Rows are pickled: the store never outlives the process that wrote it.
+to a small cache, spilled to a temporary file beyond, deleted on close) plus a temporary file for
+the vectors, written and read a block at a time (``indexing.vectors.spill.SpilledRows``: a memory
+map counted every page the import touched in its RSS, 2 KB per row at 512 dimensions). Rows are
+pickled: the store never outlives the process that wrote it.
 """
 
 from __future__ import annotations
 
 import pickle
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
+from indexing.vectors.spill import SpilledRows
 from kb.domain import CaseIn
 
 # An import of at most this many rows (one part of ``kb.cases.service.IMPORT_CHUNK``) also keeps its
@@ -40,8 +42,7 @@ class ImportStage:
         self._conn.execute("CREATE INDEX ix_staged_pos ON staged(pos)")
         self.count = 0
         self.changed = 0
-        self._file: BinaryIO | None = None
-        self.vectors: np.ndarray = np.zeros((0, dim), dtype=np.float32)
+        self.vectors = SpilledRows(0, dim)
         self._cases: dict[int, CaseIn] | None = {}  # seq -> case while the import fits in MEMO rows
         self._prepared: dict[int, tuple[CaseIn, dict[str, Any], bool]] = {}  # pos -> the same, prepared
 
@@ -74,9 +75,8 @@ class ImportStage:
     # -- prepared (changed) rows -------------------------------------------------------------------
     def reserve_vectors(self) -> None:
         """Room for one vector per validated row (only the changed ones are filled)."""
-        self._file = tempfile.TemporaryFile(prefix="leian-import-")  # noqa: SIM115 - closed in close()
-        if self.count:
-            self.vectors = np.memmap(self._file, dtype=np.float32, mode="w+", shape=(self.count, self.dim))
+        self.vectors.close()
+        self.vectors = SpilledRows(self.count, self.dim)
 
     def save_prepared(self, rows: Sequence[tuple[int, dict[str, Any], bool]], vectors: np.ndarray) -> None:
         """(seq, stored values, encoded now) of changed rows and their vectors, in order."""
@@ -139,10 +139,7 @@ class ImportStage:
     def close(self) -> None:
         self._cases, self._prepared = None, {}
         self._conn.close()
-        self.vectors = np.zeros((0, self.dim), dtype=np.float32)
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self.vectors.close()
 
     def __enter__(self) -> ImportStage:
         return self
