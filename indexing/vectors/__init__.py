@@ -64,9 +64,9 @@ def create_index(backend: str, dim: int, **options: Any) -> VectorIndex:
 def save_index(index: VectorIndex, path: Path, fingerprint: dict[str, Any]) -> None:
     meta = {**fingerprint, "backend": index.backend, "dim": index.dim, "count": len(index)}
     meta.update({"factory": getattr(index, "factory", None)})
-    # FAISS hands over its serialisation array itself (``to_bytes`` would copy it once more).
-    to_buffer = getattr(index, "to_buffer", None)
-    save_index_file(path, to_buffer() if to_buffer is not None else index.to_bytes(), meta)
+    # FAISS writes its serialisation into the file piece by piece (``to_bytes`` would hold all of it).
+    write_to = getattr(index, "write_to", None)
+    save_index_file(path, write_to if write_to is not None else index.to_bytes(), meta)
 
 
 def load_index(path: Path, fingerprint: dict[str, Any], **options: Any) -> VectorIndex:

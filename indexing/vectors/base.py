@@ -114,27 +114,82 @@ def as_matrix(vectors: Any, dim: int) -> np.ndarray:
     return matrix
 
 
-def save_index_file(path: Path, payload: bytes | bytearray | memoryview | np.ndarray, meta: dict[str, Any]) -> None:
+# Writes an index's serialisation through the function it is given, piece by piece.
+PayloadWriter = Callable[[Callable[[bytes], object]], None]
+
+
+def save_index_file(
+    path: Path, payload: bytes | bytearray | memoryview | np.ndarray | PayloadWriter, meta: dict[str, Any]
+) -> None:
     """Write payload + meta to ``path`` atomically: a temp file in the same folder, fsync, rename.
 
     A crash leaves either the old file or the new one, never a mix; a checksum in the meta lets
     ``load_index_file`` detect any file that was damaged some other way. ``payload`` is any
-    bytes-like buffer (e.g. FAISS's serialisation array): it is streamed into the file, not copied.
+    bytes-like buffer, streamed into the file without a copy, or a ``PayloadWriter``: a function
+    that writes the serialisation in pieces through the function it is given (FAISS's
+    ``write_index`` into a callback writer), so the serialisation is never held in memory — it was
+    a transient copy of the whole index at every snapshot, 540 MB at 1,000,000 cases. The writer
+    is called twice: once to checksum and measure the payload (the meta, written first, holds
+    both), once to write it; a payload that differs between the two calls is refused.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if callable(payload):
+        _save_streamed(Path(path), payload, meta)
+        return
     view = np.frombuffer(payload, dtype=np.uint8)  # a view, not a copy
     meta = {**meta, "format": FORMAT_VERSION, "crc32": zlib.crc32(view.data), "bytes": int(view.nbytes)}
+
+    def write(fh: IO[bytes]) -> None:
+        # The same npz np.savez writes (uncompressed members ``meta`` and ``payload``), written
+        # straight into the file: np.savez into a BytesIO held a second copy of the payload.
+        np.savez(fh, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), payload=view)
+
+    _atomic_write(Path(path), write)
+
+
+def _save_streamed(path: Path, produce: PayloadWriter, meta: dict[str, Any]) -> None:
+    first = _Sum()
+    produce(first.add)
+    meta = {**meta, "format": FORMAT_VERSION, "crc32": first.crc, "bytes": first.size}
+
+    def write(fh: IO[bytes]) -> None:
+        # The layout np.savez writes: a stored (uncompressed) zip of meta.npy and payload.npy,
+        # the payload a 1-d uint8 array whose .npy header precedes its bytes.
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            with archive.open("meta.npy", "w") as member:
+                meta_bytes = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+                np.lib.format.write_array(member, meta_bytes, allow_pickle=False)
+            with archive.open("payload.npy", "w", force_zip64=True) as member:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False}
+                np.lib.format.write_array_header_1_0(member, {**header, "shape": (first.size,)})
+                second = _Sum()
+
+                def sink(chunk: bytes) -> None:
+                    second.add(chunk)
+                    member.write(chunk)
+
+                produce(sink)
+                if (second.crc, second.size) != (first.crc, first.size):
+                    raise RuntimeError("the index changed while it was being saved")
+
+    _atomic_write(path, write)
+
+
+class _Sum:
+    """crc32 and length of the bytes passed to ``add``."""
+
+    def __init__(self) -> None:
+        self.crc, self.size = 0, 0
+
+    def add(self, chunk: bytes) -> None:
+        self.crc, self.size = zlib.crc32(chunk, self.crc), self.size + len(chunk)
+
+
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            # The same npz np.savez writes (uncompressed members ``meta`` and ``payload``), written
-            # straight into the file: np.savez into a BytesIO held a second copy of the payload.
-            np.savez(
-                fh,
-                meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-                payload=view,
-            )
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

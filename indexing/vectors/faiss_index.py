@@ -284,6 +284,14 @@ class FaissIndex:
         """FAISS's serialisation (uint8), without the copy ``to_bytes`` makes."""
         return np.asarray(faiss.serialize_index(self._index), dtype=np.uint8)
 
+    def write_to(self, sink: Callable[[bytes], object]) -> None:
+        """FAISS's serialisation through ``sink`` in pieces of at most 1 MB: never all in memory."""
+        writer = faiss.PyCallbackIOWriter(sink)  # type: ignore[attr-defined]
+        try:
+            faiss.write_index(self._index, writer)
+        finally:
+            del writer
+
     @classmethod
     def from_bytes(cls, payload: bytes, dim: int, factory: str = "auto") -> FaissIndex:
         return cls._checked(faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8)), dim, factory)

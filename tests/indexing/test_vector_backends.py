@@ -265,6 +265,35 @@ def test_faiss_loads_from_the_file_without_a_copy_of_the_payload(tmp_path: Path)
     np.testing.assert_array_equal(loaded.search(vecs[:5], 3)[1], index.search(vecs[:5], 3)[1])
 
 
+def test_faiss_saves_into_the_file_without_a_copy_of_the_index(tmp_path: Path) -> None:
+    """A snapshot streams FAISS's serialisation into the file in 1 MB pieces; the buffer path
+    (``serialize_index``, what every save did before) holds the whole payload, which the same
+    measurement sees. Both files hold the same payload and the streamed one loads."""
+    import tracemalloc
+
+    from indexing.vectors.base import load_index_file, save_index_file
+
+    ids, vecs = corpus(100_000)  # a 13 MB payload
+    index = FaissIndex(DIM, "Flat")
+    index.add(ids, vecs)
+    stamp = {"encoder": "test", "dim": DIM, "backend": "faiss"}
+    streamed, buffered = tmp_path / "streamed.index", tmp_path / "buffered.index"
+    peaks = []
+    for save in (lambda: save_index(index, streamed, stamp), lambda: save_index_file(buffered, index.to_buffer(), {})):
+        tracemalloc.start()
+        try:
+            save()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    payload = streamed.stat().st_size
+    assert peaks[0] < payload / 4 < peaks[1], (peaks, payload)
+    assert load_index_file(streamed)[0] == load_index_file(buffered)[0] == index.to_bytes()
+    loaded = load_index(streamed, stamp)
+    assert len(loaded) == 100_000
+    np.testing.assert_array_equal(loaded.search(vecs[:5], 3)[1], index.search(vecs[:5], 3)[1])
+
+
 def test_a_fingerprint_mismatch_is_found_before_the_payload_is_read(tmp_path: Path) -> None:
     """The meta is checked first: a damaged payload under another configuration is a mismatch
     (rebuild with the new configuration), and ``read_index_meta`` reads the meta alone."""
