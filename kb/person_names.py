@@ -143,13 +143,28 @@ def tagged_names(text: str) -> list[str]:
             continue
         tag = tags.get(word)
         if tag is None:  # found by the HMM, outside the dictionary: ask the tagger about it alone
-            tag = next(iter(posseg.cut(word)), None)
-            tag = tag.flag if tag is not None and tag.word == word else None
+            tag = _tag_alone(word)
         elif (freq.get(word) or 0) > _COMMON_WORD_FREQ:
             continue
         if tag == "nr":
             found.append(word)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _tag_alone(word: str) -> str | None:
+    """jieba's POS tag of ``word`` cut on its own (its tagger's HMM took up to ~5 ms a query on
+    its words; nothing changes jieba's global dictionary, so the answer per word is fixed)."""
+    _, posseg = _jieba()
+    tag = next(iter(posseg.cut(word)), None)
+    return tag.flag if tag is not None and tag.word == word else None
+
+
+def _may_hold_name(text: str) -> bool:
+    """Whether ``text`` holds a surname at all: both detectors need one to start a name (a cue's
+    name and a tagged word start with a compound surname or a ``SURNAMES`` character, and jieba's
+    words are pieces of the text), so without one the answer is empty. Most query terms hold none."""
+    return any(c in SURNAMES for c in text) or any(s in text for s in COMPOUND_SURNAMES)
 
 
 @lru_cache(maxsize=8192)
@@ -163,6 +178,6 @@ def _names(text: str) -> tuple[str, ...]:
 
 def person_names(text: str | None) -> tuple[str, ...]:
     """Person names found in ``text`` (cue words and jieba ``nr``), longest first."""
-    if not text or not any("\u4e00" <= c <= "\u9fff" for c in text):
+    if not text or not any("\u4e00" <= c <= "\u9fff" for c in text) or not _may_hold_name(text):
         return ()
     return _names(text)
