@@ -28,8 +28,8 @@ from indexing.vectors.base import Batch, as_ids, as_matrix, id_mask, sorted_uniq
 # Queries answered on the calling thread alone: an OpenMP team over one query (or a few) costs far
 # more than the scan, and on a busy machine its threads fight the encoder's: 600 cases, one query
 # after each USE-m3 encoding, took 25 ms with two FAISS threads and 0.2 ms with one, and the
-# encodings themselves ran several times slower (docs/benchmarks.md, "Service search"). Larger
-# batches (reindex, batch_knn) keep every thread.
+# encodings themselves ran several times slower (docs/benchmarks.md, "Search latency on the bundled
+# samples"). Larger batches (reindex, batch_knn) keep every thread.
 SINGLE_THREAD_QUERIES = 8
 
 
