@@ -1,6 +1,7 @@
 """Start-up, memory and query latency at scale: ``leian serve`` and CLI commands on 100,000+ cases.
 
     python -m bench.startup build --n 100000 --dir /tmp/leian-100k       # the data directory
+    python -m bench.startup build --n 100000 --dir /tmp/leian-100k-int8 --encoder use-m3-int8
     python -m bench.startup serve --dir /tmp/leian-100k [--before /tmp/leian-before]
     python -m bench.startup warm --dir /tmp/leian-100k [--before /tmp/leian-before] [--starts 2]
     python -m bench.startup query --dir /tmp/leian-100k --queries 600
@@ -56,7 +57,7 @@ def load_average() -> str:
 
 
 # -- build ---------------------------------------------------------------------------------------
-def build(data_dir: Path, n: int) -> None:
+def build(data_dir: Path, n: int, encoder: str = "use-m3") -> None:
     from indexing.encoders import create_encoder
     from kb.indexer import CaseIndex
     from kb.schema import ALL_MIGRATIONS
@@ -70,7 +71,7 @@ def build(data_dir: Path, n: int) -> None:
     real_tokens = [seg.tokens(case_text(c)) for c in real]
     print(f"segmented {len(real)} real cases in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     base = base_vectors(real, n)
-    name = create_encoder("use-m3").name
+    name = create_encoder(encoder).name  # the name the vectors are stored under (``auto`` keeps it)
     db = Database(data_dir / "leian.db", migrations=ALL_MIGRATIONS)
     repo = CaseRepository(db)
     rng = np.random.default_rng(20)
@@ -542,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build")
     b.add_argument("--n", type=int, default=100_000)
     b.add_argument("--dir", type=Path, required=True)
+    b.add_argument("--encoder", default="use-m3", help="the encoder the directory is recorded as indexed with")
     s = sub.add_parser("serve")
     s.add_argument("--dir", type=Path, required=True)
     s.add_argument("--before", type=Path, default=None, help="checkout of the reference code")
@@ -564,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--before", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.part == "build":
-        build(args.dir, args.n)
+        build(args.dir, args.n, args.encoder)
     elif args.part == "serve":
         write_fragment(
             f"startup_{count_cases(args.dir)}", serve_report(args.dir, args.before, args.runs, args.warm_wait)

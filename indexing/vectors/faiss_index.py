@@ -25,9 +25,29 @@ import numpy as np
 import indexing.vectors.choose as choose
 from indexing.vectors.base import Batch, as_ids, as_matrix, id_mask, sorted_unique
 
+# Queries answered on the calling thread alone: an OpenMP team over one query (or a few) costs far
+# more than the scan, and on a busy machine its threads fight the encoder's: 600 cases, one query
+# after each USE-m3 encoding, took 25 ms with two FAISS threads and 0.2 ms with one, and the
+# encodings themselves ran several times slower (docs/benchmarks.md, "Search latency on the bundled
+# samples"). Larger batches (reindex, batch_knn) keep every thread.
+SINGLE_THREAD_QUERIES = 8
+
 
 def _empty(m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((m, k), -np.inf, np.float32), np.full((m, k), -1, np.int64)
+
+
+def _one_thread(call: Callable[[], Any]) -> Any:
+    """``call()`` with this thread's OpenMP team size set to one, restored afterwards (the setting
+    is per calling thread, so concurrent requests and bulk work elsewhere keep theirs)."""
+    before = faiss.omp_get_max_threads()
+    if before == 1:
+        return call()
+    faiss.omp_set_num_threads(1)
+    try:
+        return call()
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 class FaissIndex:
@@ -253,7 +273,10 @@ class FaissIndex:
             params = faiss.SearchParametersIVF(sel=sel, nprobe=max(1, nprobe))  # type: ignore[call-arg]
         elif sel is not None:
             params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
-        scores, ids = self._index.search(queries, k, params=params)
+        if queries.shape[0] <= SINGLE_THREAD_QUERIES:
+            scores, ids = _one_thread(lambda: self._index.search(queries, k, params=params))
+        else:
+            scores, ids = self._index.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return scores, ids.astype(np.int64)
 

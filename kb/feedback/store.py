@@ -243,4 +243,7 @@ class FeedbackStore:
         """Item -> score adjustment learned from marks under queries similar to this one."""
         if not self.kernel.settings.feedback_ranking:
             return {}
-        return feedback_boosts(self.signals(target), vector, term_weights(tokens, self.kernel.index.lexical.idf))
+        signals = self.signals(target)
+        if not signals:  # no marks: no query term weights to compute (every text search asks)
+            return {}
+        return feedback_boosts(signals, vector, term_weights(tokens, self.kernel.index.lexical.idf))

@@ -325,6 +325,40 @@ def test_auto_factory_promotes_to_ivf_above_threshold() -> None:
     assert_matches(index, reference(ids, vecs), vecs[:40], exact=False)
 
 
+@pytest.mark.parametrize("factory", ["Flat", "IVF16,SQ8"])
+def test_faiss_answers_a_single_query_on_one_thread_and_restores_the_team(factory: str) -> None:
+    """A query of one row runs without an OpenMP team (it fought the encoder's threads) and gives
+    the batch's answer; the caller's thread count is back afterwards, filtered or not."""
+    import faiss
+
+    ids, vecs = corpus()
+    index = FaissIndex(DIM, factory)
+    index.add(ids, vecs)
+    allowed = ids[::7]
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        seen: list[int] = []
+        real = index._index.search
+
+        def spy(*args: object, **kwargs: object) -> object:
+            seen.append(faiss.omp_get_max_threads())
+            return real(*args, **kwargs)
+
+        index._index.search = spy
+        batch = vecs[:20]
+        for sel in (None, allowed):
+            want = index.search(batch, 10, sel)
+            for row in range(3):
+                got = index.search(batch[row : row + 1], 10, sel)
+                np.testing.assert_array_equal(got[1][0], want[1][row])
+                np.testing.assert_allclose(got[0][0], want[0][row], rtol=1e-5)
+        assert faiss.omp_get_max_threads() == 2
+        assert seen[0] == 2 and set(seen[1:4]) == {1}  # the 20-row batch keeps its team
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def test_choose_factory_by_size() -> None:
     assert choose_factory(AUTO_THRESHOLD - 1) == "Flat"
     assert choose_factory(1_000_000) == f"IVF{nlist_for(1_000_000)},SQ8"

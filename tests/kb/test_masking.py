@@ -187,6 +187,45 @@ def test_public_terms_drop_names_ids_and_phones() -> None:
     assert public_terms(terms, ["赵铁柱"], "本人李建国拖欠工资") == ["拖欠", "工资"]
 
 
+def test_the_surname_shortcut_and_the_cached_tags_find_the_names_the_full_detectors_find() -> None:
+    """``person_names`` skips a text without a surname and tags an out-of-dictionary word once
+    (search latency, docs/benchmarks.md): on sample petitions, their openings and every one of
+    their search terms (most hold no surname) it finds what both detectors, run in full with the
+    tagger asked every time, find."""
+    import jieba.posseg
+
+    from bench.corpus import cases, segmenter
+    from kb import person_names as pn
+
+    def reference(text: str) -> list[str]:
+        found = pn.cue_names(text)
+        for word in jieba.cut(text):
+            if not pn._plausible(word):
+                continue
+            tag = jieba.posseg.dt.word_tag_tab.get(word)
+            if tag is None:
+                first = next(iter(jieba.posseg.cut(word)), None)
+                tag = first.flag if first is not None and first.word == word else None
+            elif (jieba.posseg.dt.tokenizer.FREQ.get(word) or 0) > pn._COMMON_WORD_FREQ:
+                continue
+            if tag == "nr":
+                found.append(word)
+        return sorted(set(found), key=lambda n: (-len(n), n))
+
+    seg = segmenter()
+    texts = [t for c in cases(60, 31) for t in (c["content"], c["content"][:120])]
+    texts += [t for _, t, *_ in NAMES] + [t for _, t in NAMES_KEPT]
+    terms = sorted({term for t in texts for term in seg.tokens(t)})
+    skipped = [t for t in terms if not pn._may_hold_name(t)]
+    assert len(skipped) > len(terms) // 3  # the shortcut is taken (and checked) on many terms
+    named = 0
+    for text in [*texts, *terms]:
+        got = sorted(pn.person_names(text), key=lambda n: (-len(n), n))
+        assert got == reference(text), text
+        named += bool(got)
+    assert named >= len(NAMES)  # names were found, not only absences compared
+
+
 def test_name_parameters_in_logged_urls_are_masked_even_when_no_rule_knows_the_name() -> None:
     """A transliterated name or a login name is no Chinese person name the text rules find: the
     parameter name alone says it is personal."""
