@@ -7,7 +7,7 @@ from dataclasses import asdict
 import numpy as np
 
 from indexing.clustering import HybridFeatures
-from indexing.incremental import rediscover
+from indexing.incremental import rediscover_rows
 from kb.groups.discovery import Discovery, GroupParams, RunReport
 
 
@@ -22,18 +22,24 @@ def run_incremental(discovery: Discovery, params: GroupParams, actor: str) -> Ru
     repo, kernel = discovery.repo, discovery.kernel
     model = HybridFeatures.from_bytes(repo.latest_model() or b"")
     locked = {g.id for g in repo.list_groups() if g.locked}
-    rows = [r for r in repo.member_rows() if r["group_id"] not in locked]
+    members = repo.member_rows()
+    rows = [r for r in members if r["group_id"] not in locked]
     current = {int(r["case_id"]): int(r["group_id"]) for r in rows}
     source = {int(r["case_id"]): str(r["source"]) for r in rows}
-    skip = repo.pool_pins() | {int(r["case_id"]) for r in repo.member_rows() if r["group_id"] in locked}
+    skip = repo.pool_pins() | {int(r["case_id"]) for r in members if r["group_id"] in locked}
+    del members, rows
     candidates = [i for i in kernel.cases.all_ids() if i not in skip]
-    ids, x = discovery.features(model, candidates)
+    # Feature rows are built for the rows rediscover_rows asks for (a chunk of groups, the loose
+    # fit's sample, assignment batches), never for every candidate at once.
+    ids = discovery.pages.with_vectors(candidates)
     gids = sorted({current[c] for c in ids if c in current})
     index = {g: k for k, g in enumerate(gids)}
     previous = np.array([index[current[c]] if c in current else -1 for c in ids], np.int64)
     free = np.array([source.get(c) == "assigned" for c in ids], bool)
     fixed = np.array([source.get(c) == "manual" for c in ids], bool)
-    result = rediscover(x, previous, params.clusterer(), params.assign_threshold, free=free, fixed=fixed)
+    build = discovery.pages.rows(model, ids)
+    clusterer, bar = params.clusterer(), params.assign_threshold
+    result = rediscover_rows(build, len(ids), previous, clusterer, bar, free=free, fixed=fixed)
 
     with kernel.db.transaction() as conn:
         run_id = repo.record_run(conn, actor, asdict(params) | {"mode": "incremental"}, None)
