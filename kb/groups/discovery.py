@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sqlite3
 from collections import Counter
@@ -270,14 +269,9 @@ class Discovery:
         self.summaries.delete(conn, changes.gone)
         self.summaries.write(conn, fresh, fresh_members.categories, changes.fingerprints, fresh.sizes)
         summary, categories = self.summaries.combine(conn, fresh, changes.kept, fresh_members.categories)
-        self._apply(conn, actor, summary, categories, set(fresh.sizes), self._stored_names(conn))
+        self._apply(conn, actor, summary, categories, set(fresh.sizes), self.repo.group_labels(conn))
         self.summaries.mark(conn, changes.generation)
         return set(fresh.sizes)
-
-    @staticmethod
-    def _stored_names(conn: sqlite3.Connection) -> dict[int, tuple[str, list[str]]]:
-        rows = conn.execute("SELECT id, name, keywords FROM case_groups WHERE state = 'active'").fetchall()
-        return {int(r[0]): (str(r[1]), list(json.loads(r[2] or "[]"))) for r in rows}
 
     def _apply(
         self,
@@ -286,7 +280,7 @@ class Discovery:
         summary: MemberSummary,
         categories: dict[int, Counter[str]],
         refreshed: set[int],
-        stored: dict[int, tuple[str, list[str]]] | None,
+        stored: dict[int, tuple[str, list[str], bool]] | None,
     ) -> None:
         """Write what ``summary`` gives: every field of the ``refreshed`` groups; of the others (when
         ``stored`` names their current name and keywords) the keywords and name where they changed."""
@@ -304,14 +298,15 @@ class Discovery:
             if gid in refreshed:
                 values["representatives"] = summary.representatives.get(gid, [])
                 values["centroid"] = summary.centroids.get(gid)
-            if not self.repo.name_manual(conn, gid):
+            shown = stored.get(gid) if stored is not None else None
+            manual = shown[2] if shown is not None else self.repo.name_manual(conn, gid)
+            if not manual:
                 values["name"] = group_name(
                     [*lead, *(w for w in words if w not in lead)], categories.get(gid, Counter())
                 )
-            if gid not in refreshed and stored is not None:
-                name, old_words = stored.get(gid, ("", []))
-                if old_words == words and values.get("name", name) == name:
-                    continue
+            unchanged = shown is not None and shown[1] == words and values.get("name", shown[0]) == shown[0]
+            if gid not in refreshed and unchanged:
+                continue  # an unchanged group keeps its row (and its updated_at)
             self.repo.update(conn, gid, actor, **values)
         if self.family_threshold is not None:
             refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude)

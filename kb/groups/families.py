@@ -40,6 +40,7 @@ def refresh_families(
     labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
     new = {int(k): [gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)}
     previous = repo.family_members(conn)
+    family_before = {g: fid for fid, groups in previous.items() for g in groups}
     match = match_groups(previous, new, 0.5)
     fid_of: dict[int, int] = {}
     for label in sorted(new):
@@ -67,13 +68,16 @@ def refresh_families(
         cats: Counter[str] = Counter()
         for g in groups:
             cats.update(categories.get(g, Counter()))
-            repo.set_family(conn, g, fid)
+            if family_before.get(g) != fid:
+                repo.set_family(conn, g, fid)
         kws[fid] = [w for w, _ in words.get(fid, [])]
         category = cats.most_common(1)[0][0] if cats else None
         bases[fid] = category or group_name(kws[fid], cats)
         family_sizes[fid] = sum(sizes[g] for g in groups)
+    shown = repo.family_labels(conn)
     for fid, name in distinct_names(bases, kws, family_sizes).items():
-        repo.update_family(conn, fid, name, kws[fid])
+        if shown.get(fid) != (name, kws[fid]):
+            repo.update_family(conn, fid, name, kws[fid])
 
 
 def distinct_names(

@@ -316,6 +316,16 @@ class GroupRepository:
             out.setdefault(int(fid), []).append(int(gid))
         return out
 
+    def family_labels(self, conn: sqlite3.Connection) -> dict[int, tuple[str, list[str]]]:
+        """Active family -> (name, keywords) as stored."""
+        rows = conn.execute("SELECT id, name, keywords FROM group_families WHERE state = 'active'").fetchall()
+        return {int(r[0]): (str(r[1]), list(json.loads(r[2] or "[]"))) for r in rows}
+
+    def group_labels(self, conn: sqlite3.Connection) -> dict[int, tuple[str, list[str], bool]]:
+        """Active group -> (name, keywords, renamed by a reviewer) as stored."""
+        rows = conn.execute("SELECT id, name, keywords, name_manual FROM case_groups WHERE state = 'active'").fetchall()
+        return {int(r[0]): (str(r[1]), list(json.loads(r[2] or "[]")), bool(r[3])) for r in rows}
+
     # -- writes (inside the caller's transaction) ------------------------------------------------
     def create_family(self, conn: sqlite3.Connection) -> int:
         stamp = now(self.clock)
