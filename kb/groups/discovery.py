@@ -26,7 +26,7 @@ from indexing.clustering import (
     remainder_bar,
 )
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
-from kb.groups.families import refresh_families
+from kb.groups.families import FamilyChange, refresh_families
 from kb.groups.pages import FEATURE_PAGE, CasePages
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
@@ -266,10 +266,13 @@ class Discovery:
             return None
         fresh_members = self.repo.active_members(conn, changes.reread)
         fresh = summarize(self.pages, model, fresh_members, changes.reread)
+        moved = changes.reread | changes.gone
+        family_change = FamilyChange(moved, self.summaries.family_centroids(conn, moved))
         self.summaries.delete(conn, changes.gone)
         self.summaries.write(conn, fresh, fresh_members.categories, changes.fingerprints, fresh.sizes)
         summary, categories = self.summaries.combine(conn, fresh, changes.kept, fresh_members.categories)
-        self._apply(conn, actor, summary, categories, set(fresh.sizes), self.repo.group_labels(conn))
+        labels = self.repo.group_labels(conn)
+        self._apply(conn, actor, summary, categories, set(fresh.sizes), labels, family_change)
         self.summaries.mark(conn, changes.generation)
         return set(fresh.sizes)
 
@@ -281,6 +284,7 @@ class Discovery:
         categories: dict[int, Counter[str]],
         refreshed: set[int],
         stored: dict[int, tuple[str, list[str], bool]] | None,
+        family_change: FamilyChange | None = None,
     ) -> None:
         """Write what ``summary`` gives: every field of the ``refreshed`` groups; of the others (when
         ``stored`` names their current name and keywords) the keywords and name where they changed."""
@@ -309,4 +313,4 @@ class Discovery:
                 continue  # an unchanged group keeps its row (and its updated_at)
             self.repo.update(conn, gid, actor, **values)
         if self.family_threshold is not None:
-            refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude)
+            refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude, family_change)

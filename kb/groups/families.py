@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +26,20 @@ from kb.groups.summary import MemberSummary
 cluster_groups = family_labels  # family label per group centroid (indexing.clustering.family_labels)
 
 
+# Components are found with a slightly lower bar than the cut: a superset of the edges, so rounding
+# in the two similarity computations cannot hide an edge (larger components stay exact).
+REACH_SLACK = 1e-4
+
+
+@dataclass
+class FamilyChange:
+    """What an edit changed for the families: groups whose family-view centroid may differ (re-read,
+    new or gone) and their centroids before (None: the group had none)."""
+
+    groups: set[int]
+    before: dict[int, np.ndarray | None]
+
+
 def refresh_families(
     conn: sqlite3.Connection,
     repo: GroupRepository,
@@ -32,14 +47,20 @@ def refresh_families(
     categories: dict[int, Counter[str]],
     threshold: float,
     exclude: set[str],
+    change: FamilyChange | None = None,
 ) -> None:
     """Re-cluster the active groups (``summary``: their sizes, term counts and family-view centroids,
-    ``kb.groups.summary``) into families, ids kept."""
+    ``kb.groups.summary``) into families, ids kept. With ``change`` (a reviewer edit) only the
+    groups the change can reach are re-clustered (``recluster``); the result is the same."""
     centroids, sizes = summary.family_centroids, summary.sizes
     gids = sorted(g for g in sizes if g in centroids)
-    labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
-    new = {int(k): [gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)}
     previous = repo.family_members(conn)
+    clusters = None if change is None else recluster(gids, centroids, threshold, previous, change)
+    if clusters is None:
+        labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
+        clusters = [[gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
+    # Labels in order of each family's smallest group id: the same whichever way the clusters were found.
+    new = {k: groups for k, groups in enumerate(sorted(clusters, key=min))}
     family_before = {g: fid for fid, groups in previous.items() for g in groups}
     match = match_groups(previous, new, 0.5)
     fid_of: dict[int, int] = {}
@@ -78,6 +99,77 @@ def refresh_families(
     for fid, name in distinct_names(bases, kws, family_sizes).items():
         if shown.get(fid) != (name, kws[fid]):
             repo.update_family(conn, fid, name, kws[fid])
+
+
+def recluster(
+    gids: Sequence[int],
+    centroids: Mapping[int, np.ndarray],
+    threshold: float,
+    previous: Mapping[int, Sequence[int]],
+    change: FamilyChange,
+) -> list[list[int]] | None:
+    """The families of ``gids`` after ``change``, re-clustering only what it can reach; None when the
+    previous families do not fit (then everything is re-clustered).
+
+    Average linkage cut at ``threshold`` merges two clusters only when their average similarity,
+    hence some pair's, reaches it: every family lies inside one connected component of the graph
+    "similarity >= threshold", and is the same whether linkage runs on all groups or on that
+    component. A component holding no changed group, before or after, is one the previous run
+    clustered alike: its families stay. So the components (before the change, with the old
+    centroids) of the changed groups, and the components (after) reached from them, are
+    re-clustered; every other group keeps its previous family.
+    """
+    index = {g: k for k, g in enumerate(gids)}
+    if not gids:
+        return []
+    now = np.vstack([centroids[g] for g in gids]).astype(np.float32)
+    # Before the change: unchanged groups as now, changed ones with their old centroid (gone ones too).
+    old_ids = [g for g in gids if g not in change.groups]
+    old_ids += sorted(g for g in change.groups if change.before.get(g) is not None)
+    old_rows = [now[index[g]] if g not in change.groups else _known(change.before[g]) for g in old_ids]
+    old = np.vstack(old_rows).astype(np.float32) if old_ids else np.zeros((0, now.shape[1]), np.float32)
+    bar = threshold - REACH_SLACK
+    reached = _reach(old, old_ids, change.groups, bar)
+    region = _reach(now, list(gids), (reached | change.groups) & set(index), bar)
+    kept: list[list[int]] = []
+    covered = set(region)
+    for groups in previous.values():
+        # A changed group without a centroid now leaves its family (its old component is re-clustered).
+        outside = [g for g in groups if g not in region and not (g in change.groups and g not in index)]
+        if not outside:
+            continue
+        if len(outside) != len(groups) or any(g not in index for g in outside):
+            return None  # a previous family straddles the region or names a group without a centroid
+        kept.append(sorted(outside))
+        covered.update(outside)
+    if covered != set(gids):
+        return None  # a group outside the region had no family
+    chosen = sorted(region)
+    if not chosen:
+        return kept
+    labels = cluster_groups(now[[index[g] for g in chosen]], threshold)
+    return kept + [[chosen[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
+
+
+def _known(row: np.ndarray | None) -> np.ndarray:
+    if row is None:
+        raise ValueError("no centroid")
+    return row
+
+
+def _reach(x: np.ndarray, ids: Sequence[int], seeds: set[int], bar: float, block: int = 1024) -> set[int]:
+    """``seeds`` and every row of ``x`` connected to them through similarities >= ``bar``."""
+    index = {g: k for k, g in enumerate(ids)}
+    seen = np.zeros(len(ids), bool)
+    frontier = np.asarray(sorted(index[g] for g in seeds if g in index), np.int64)
+    seen[frontier] = True
+    while len(frontier):
+        found = np.zeros(len(ids), bool)
+        for start in range(0, len(frontier), block):
+            found |= ((x[frontier[start : start + block]] @ x.T) >= bar).any(axis=0)
+        frontier = np.flatnonzero(found & ~seen)
+        seen[frontier] = True
+    return {ids[int(k)] for k in np.flatnonzero(seen)}
 
 
 def distinct_names(

@@ -193,6 +193,19 @@ class SummaryStore:
         return [str(r[0]) for r in conn.execute("SELECT term FROM group_summary_terms ORDER BY id").fetchall()]
 
     # -- reads ---------------------------------------------------------------------------------------
+    @staticmethod
+    def family_centroids(conn: sqlite3.Connection, group_ids: Iterable[int]) -> dict[int, np.ndarray | None]:
+        """The stored family-view centroid of each of ``group_ids`` (None: none stored)."""
+        wanted = sorted(int(g) for g in group_ids)
+        out: dict[int, np.ndarray | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT group_id, family_centroid FROM group_summaries WHERE group_id IN ({marks})"
+            for gid, fam in conn.execute(sql, part).fetchall():
+                out[int(gid)] = None if fam is None else np.frombuffer(bytes(fam), np.float32)
+        return out
+
     def combine(
         self, conn: sqlite3.Connection, fresh: MemberSummary, kept: set[int], fresh_categories: dict[int, Counter[str]]
     ) -> tuple[MemberSummary, dict[int, Counter[str]]]:

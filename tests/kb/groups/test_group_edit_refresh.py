@@ -11,6 +11,7 @@ import pytest
 from indexing.encoders.hashing import HashingEncoder
 from indexing.segment import Segmenter
 from kb.domain import CaseUpdate
+from kb.groups import families
 from kb.groups.summary import summarize
 from kb.service import LeianService
 from tests.conftest import make_settings
@@ -47,9 +48,17 @@ def pair(tmp_path: Path, segmenter: Segmenter, sample_rows: list) -> Iterator[tu
 
 
 def test_edits_refresh_only_their_groups_with_the_full_refresh_result(
-    pair: tuple[LeianService, LeianService, list], sample_rows: list
+    pair: tuple[LeianService, LeianService, list], sample_rows: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     edited, full, reread = pair
+    clustered: list[int] = []  # groups handed to the family clustering, per call
+    cluster = families.cluster_groups
+
+    def counting(centroids: Any, threshold: float) -> Any:
+        clustered.append(len(centroids))
+        return cluster(centroids, threshold)
+
+    monkeypatch.setattr(families, "cluster_groups", counting)
     same(state(edited), state(full))
     groups = [g.id for g in edited.groups.list_groups()]
     assert len(groups) >= 8
@@ -67,9 +76,11 @@ def test_edits_refresh_only_their_groups_with_the_full_refresh_result(
         ("to the pool", lambda s: s.groups.move(members_a[-1], None), {a}),
         ("undo the merge", lambda s: s.groups.undo_last(c), {c, d}),
     ]
+    pairs = []  # (groups the edit refresh clustered into families, groups the full refresh clustered)
     for label, step, expected in steps:
         for svc in (edited, full):
             step(svc)
+        pairs.append((clustered[-2], clustered[-1]) if len(clustered) >= 2 else (0, 0))
         same(state(edited), state(full))
         last = reread[-1]
         assert last is not None, f"{label}: the stored summaries were used"
@@ -78,6 +89,8 @@ def test_edits_refresh_only_their_groups_with_the_full_refresh_result(
         else:  # the split: the group and the one split off it
             assert a in last and len(last) == 2, label
         assert len(last) < n_groups
+    # Families: only the groups an edit can reach are re-clustered (the full refresh takes all).
+    assert all(a <= b for a, b in pairs) and any(a < b for a, b in pairs), pairs
 
     # Cases written since (a text edit, new cases placed on ingest) make their groups re-read too.
     member_c = edited.groups.repo.member_ids(c)[1]
