@@ -264,6 +264,9 @@ class Discovery:
         if changes is None:
             self.refresh(conn, model, actor)
             return None
+        if not changes.reread and not changes.gone:  # no member or member case changed: nothing to redo
+            self.summaries.mark(conn, changes.generation)
+            return set()
         fresh_members = self.repo.active_members(conn, changes.reread)
         fresh = summarize(self.pages, model, fresh_members, changes.reread)
         moved = changes.reread | changes.gone
