@@ -115,22 +115,21 @@ def recluster(
     hence some pair's, reaches it: every family lies inside one connected component of the graph
     "similarity >= threshold", and is the same whether linkage runs on all groups or on that
     component. A component holding no changed group, before or after, is one the previous run
-    clustered alike: its families stay. So the components (before the change, with the old
-    centroids) of the changed groups, and the components (after) reached from them, are
-    re-clustered; every other group keeps its previous family.
+    clustered alike: its families stay. So everything connected to a changed group before the
+    change (old centroids) or after it is re-clustered; every other group keeps its family.
     """
     index = {g: k for k, g in enumerate(gids)}
     if not gids:
         return []
     now = np.vstack([centroids[g] for g in gids]).astype(np.float32)
-    # Before the change: unchanged groups as now, changed ones with their old centroid (gone ones too).
-    old_ids = [g for g in gids if g not in change.groups]
-    old_ids += sorted(g for g in change.groups if change.before.get(g) is not None)
-    old_rows = [now[index[g]] if g not in change.groups else _known(change.before[g]) for g in old_ids]
-    old = np.vstack(old_rows).astype(np.float32) if old_ids else np.zeros((0, now.shape[1]), np.float32)
-    bar = threshold - REACH_SLACK
-    reached = _reach(old, old_ids, change.groups, bar)
-    region = _reach(now, list(gids), (reached | change.groups) & set(index), bar)
+    # One graph over every group now and every changed group's old centroid (gone groups too): its
+    # edges include those before and after the change (and some mixed ones: only a larger region).
+    olds = sorted(g for g in change.groups if change.before.get(g) is not None)
+    nodes = [*gids, *olds]
+    rows = [now, *(np.asarray(change.before[g], np.float32)[None, :] for g in olds)]
+    x = np.vstack(rows) if olds else now
+    seeds = [k for k, g in enumerate(nodes) if g in change.groups]
+    region = {nodes[k] for k in _reach(x, seeds, threshold - REACH_SLACK)} & set(index)
     kept: list[list[int]] = []
     covered = set(region)
     for groups in previous.values():
@@ -151,25 +150,18 @@ def recluster(
     return kept + [[chosen[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
 
 
-def _known(row: np.ndarray | None) -> np.ndarray:
-    if row is None:
-        raise ValueError("no centroid")
-    return row
-
-
-def _reach(x: np.ndarray, ids: Sequence[int], seeds: set[int], bar: float, block: int = 1024) -> set[int]:
-    """``seeds`` and every row of ``x`` connected to them through similarities >= ``bar``."""
-    index = {g: k for k, g in enumerate(ids)}
-    seen = np.zeros(len(ids), bool)
-    frontier = np.asarray(sorted(index[g] for g in seeds if g in index), np.int64)
+def _reach(x: np.ndarray, seeds: Sequence[int], bar: float, block: int = 1024) -> np.ndarray:
+    """Rows of ``x`` connected to the ``seeds`` rows through similarities >= ``bar`` (seeds included)."""
+    seen = np.zeros(len(x), bool)
+    frontier = np.asarray(sorted(seeds), np.int64)
     seen[frontier] = True
     while len(frontier):
-        found = np.zeros(len(ids), bool)
+        found = np.zeros(len(x), bool)
         for start in range(0, len(frontier), block):
             found |= ((x[frontier[start : start + block]] @ x.T) >= bar).any(axis=0)
         frontier = np.flatnonzero(found & ~seen)
         seen[frontier] = True
-    return {ids[int(k)] for k in np.flatnonzero(seen)}
+    return np.flatnonzero(seen)
 
 
 def distinct_names(
