@@ -58,7 +58,7 @@ def summarize(
     pages: CasePages, model: HybridFeatures, members: ActiveMembers, refreshed: Container[int]
 ) -> MemberSummary:
     """Read the members page by page (see the module docstring); ``refreshed``: the groups whose
-    names and representatives are needed (every group's counts and centroids always are)."""
+    representatives are needed (every group's counts, names and centroids always are)."""
     cases, groups = members.cases, members.groups
     first = np.unique(groups, return_index=True)[1]
     order = [int(g) for g in groups[np.sort(first)]]

@@ -219,9 +219,9 @@ class SummaryStore:
         family_centroids: dict[int, np.ndarray] = {}
         categories: dict[int, Counter[str]] = {}
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        marks_done = sorted(kept)
-        for start in range(0, len(marks_done), 500):
-            part = marks_done[start : start + 500]
+        kept_ids = sorted(kept)
+        for start in range(0, len(kept_ids), 500):
+            part = kept_ids[start : start + 500]
             marks = ",".join("?" * len(part))
             sql = (
                 "SELECT group_id, members, terms, counts, docs, family_centroid, names, categories "
