@@ -75,6 +75,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = assemble(
         filter_cache.FILTER_GENERATION,  # 29
         import_progress.IMPORT_PROGRESS,  # 32
         router_store.ROUTER_MODELS,  # 34
+        groups.SUMMARIES,  # 35
     ],
     DECLARED,
 )

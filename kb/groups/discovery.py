@@ -26,11 +26,12 @@ from indexing.clustering import (
     remainder_bar,
 )
 from indexing.sampled import DEFAULT_MAX_FIT, sample_rows
-from kb.groups.families import refresh_families
+from kb.groups.families import FamilyChange, refresh_families
 from kb.groups.pages import FEATURE_PAGE, CasePages
 from kb.groups.profile import excluded_terms, group_name
 from kb.groups.store import GroupRepository
-from kb.groups.summary import summarize
+from kb.groups.summary import MemberSummary, summarize
+from kb.groups.summary_store import SummaryStore, fingerprints
 from kb.kernel import Kernel
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class Discovery:
         self.pages = CasePages(kernel, page)
         # Groups are clustered into families at this threshold after every run and edit (None: no families).
         self.family_threshold = family_threshold
+        self.summaries = SummaryStore(repo.clock)
 
     def features(self, model: HybridFeatures, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """Hybrid features of cases with a current stored vector (others are skipped), built a page at
@@ -242,31 +244,76 @@ class Discovery:
         self, conn: sqlite3.Connection, model: HybridFeatures, actor: str, only: set[int] | None = None
     ) -> None:
         """Recompute centroid, keywords, representatives and (unless renamed) name of active groups
-        (``only``: of those groups; the families always), reading the members a page at a time."""
+        (``only``: of those groups; the families always), reading every member a page at a time,
+        and store the per-group summaries the edit refresh (``refresh_edited``) starts from."""
         members = self.repo.active_members(conn)
         everything = {int(g) for g in np.unique(members.groups)}
         refreshed = everything if only is None else everything & set(only)
         summary = summarize(self.pages, model, members, refreshed)
+        self._apply(conn, actor, summary, members.categories, refreshed, None)
+        self.summaries.replace(conn, summary, members.categories, fingerprints(conn))
+
+    def refresh_edited(self, conn: sqlite3.Connection, model: HybridFeatures, actor: str) -> set[int] | None:
+        """The refresh after a reviewer edit: the same result as ``refresh`` (names, keywords,
+        centroids, representatives, families), reading only the members of groups whose membership
+        or member cases changed since the stored summaries (``kb.groups.summary_store``); the other
+        groups' term counts and family centroids come from those rows. Keywords and families are
+        relative to all groups, so they are recomputed from the combined counts (no member read)
+        and written where they differ. Returns the groups re-read (None: a full refresh was needed)."""
+        changes = self.summaries.changes(conn)
+        if changes is None:
+            self.refresh(conn, model, actor)
+            return None
+        if not changes.reread and not changes.gone:  # no member or member case changed: nothing to redo
+            self.summaries.mark(conn, changes.generation)
+            return set()
+        fresh_members = self.repo.active_members(conn, changes.reread)
+        fresh = summarize(self.pages, model, fresh_members, changes.reread)
+        moved = changes.reread | changes.gone
+        family_change = FamilyChange(moved, self.summaries.family_centroids(conn, moved))
+        self.summaries.delete(conn, changes.gone)
+        self.summaries.write(conn, fresh, fresh_members.categories, changes.fingerprints, fresh.sizes)
+        summary, categories = self.summaries.combine(conn, fresh, changes.kept, fresh_members.categories)
+        labels = self.repo.group_labels(conn)
+        self._apply(conn, actor, summary, categories, set(fresh.sizes), labels, family_change)
+        self.summaries.mark(conn, changes.generation)
+        return set(fresh.sizes)
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        actor: str,
+        summary: MemberSummary,
+        categories: dict[int, Counter[str]],
+        refreshed: set[int],
+        stored: dict[int, tuple[str, list[str], bool]] | None,
+        family_change: FamilyChange | None = None,
+    ) -> None:
+        """Write what ``summary`` gives: every field of the ``refreshed`` groups; of the others (when
+        ``stored`` names their current name and keywords) the keywords and name where they changed."""
         exclude = excluded_terms(summary.terms)
-        n_docs = len(members.cases)
+        n_docs = sum(summary.sizes.values())
         keywords = ctfidf_matrix(summary.counts, list(summary.sizes), summary.terms, summary.df, n_docs, 10, exclude)
-        categories = members.categories
         for gid, size in summary.sizes.items():
-            if gid not in refreshed:
+            if gid not in refreshed and stored is None:
                 continue
             words = [w for w, _ in keywords.get(gid, [])]
             # A matter-level group is named by what most of its members name (快运通, 临港物流园).
             named = summary.named.get(gid, Counter())
             lead = [n for n, k in named.most_common(2) if k * 2 >= size and n not in exclude]
-            values: dict[str, Any] = {
-                "keywords": words,
-                "representatives": summary.representatives.get(gid, []),
-                "centroid": summary.centroids.get(gid),
-            }
-            if not self.repo.name_manual(conn, gid):
+            values: dict[str, Any] = {"keywords": words}
+            if gid in refreshed:
+                values["representatives"] = summary.representatives.get(gid, [])
+                values["centroid"] = summary.centroids.get(gid)
+            shown = stored.get(gid) if stored is not None else None
+            manual = shown[2] if shown is not None else self.repo.name_manual(conn, gid)
+            if not manual:
                 values["name"] = group_name(
                     [*lead, *(w for w in words if w not in lead)], categories.get(gid, Counter())
                 )
+            unchanged = shown is not None and shown[1] == words and values.get("name", shown[0]) == shown[0]
+            if gid not in refreshed and unchanged:
+                continue  # an unchanged group keeps its row (and its updated_at)
             self.repo.update(conn, gid, actor, **values)
         if self.family_threshold is not None:
-            refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude)
+            refresh_families(conn, self.repo, summary, categories, self.family_threshold, exclude, family_change)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +26,20 @@ from kb.groups.summary import MemberSummary
 cluster_groups = family_labels  # family label per group centroid (indexing.clustering.family_labels)
 
 
+# Components are found with a slightly lower bar than the cut: a superset of the edges, so rounding
+# in the two similarity computations cannot hide an edge (larger components stay exact).
+REACH_SLACK = 1e-4
+
+
+@dataclass
+class FamilyChange:
+    """What an edit changed for the families: groups whose family-view centroid may differ (re-read,
+    new or gone) and their centroids before (None: the group had none)."""
+
+    groups: set[int]
+    before: dict[int, np.ndarray | None]
+
+
 def refresh_families(
     conn: sqlite3.Connection,
     repo: GroupRepository,
@@ -32,14 +47,21 @@ def refresh_families(
     categories: dict[int, Counter[str]],
     threshold: float,
     exclude: set[str],
+    change: FamilyChange | None = None,
 ) -> None:
     """Re-cluster the active groups (``summary``: their sizes, term counts and family-view centroids,
-    ``kb.groups.summary``) into families, ids kept."""
+    ``kb.groups.summary``) into families, ids kept. With ``change`` (a reviewer edit) only the
+    groups the change can reach are re-clustered (``recluster``); the result is the same."""
     centroids, sizes = summary.family_centroids, summary.sizes
     gids = sorted(g for g in sizes if g in centroids)
-    labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
-    new = {int(k): [gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)}
     previous = repo.family_members(conn)
+    clusters = None if change is None else recluster(gids, centroids, threshold, previous, change)
+    if clusters is None:
+        labels = cluster_groups(np.vstack([centroids[g] for g in gids]), threshold) if gids else np.zeros(0, np.int64)
+        clusters = [[gids[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
+    # Labels in order of each family's smallest group id: the same whichever way the clusters were found.
+    new = {k: groups for k, groups in enumerate(sorted(clusters, key=min))}
+    family_before = {g: fid for fid, groups in previous.items() for g in groups}
     match = match_groups(previous, new, 0.5)
     fid_of: dict[int, int] = {}
     for label in sorted(new):
@@ -67,13 +89,79 @@ def refresh_families(
         cats: Counter[str] = Counter()
         for g in groups:
             cats.update(categories.get(g, Counter()))
-            repo.set_family(conn, g, fid)
+            if family_before.get(g) != fid:
+                repo.set_family(conn, g, fid)
         kws[fid] = [w for w, _ in words.get(fid, [])]
         category = cats.most_common(1)[0][0] if cats else None
         bases[fid] = category or group_name(kws[fid], cats)
         family_sizes[fid] = sum(sizes[g] for g in groups)
+    shown = repo.family_labels(conn)
     for fid, name in distinct_names(bases, kws, family_sizes).items():
-        repo.update_family(conn, fid, name, kws[fid])
+        if shown.get(fid) != (name, kws[fid]):
+            repo.update_family(conn, fid, name, kws[fid])
+
+
+def recluster(
+    gids: Sequence[int],
+    centroids: Mapping[int, np.ndarray],
+    threshold: float,
+    previous: Mapping[int, Sequence[int]],
+    change: FamilyChange,
+) -> list[list[int]] | None:
+    """The families of ``gids`` after ``change``, re-clustering only what it can reach; None when the
+    previous families do not fit (then everything is re-clustered).
+
+    Average linkage cut at ``threshold`` merges two clusters only when their average similarity,
+    hence some pair's, reaches it: every family lies inside one connected component of the graph
+    "similarity >= threshold", and is the same whether linkage runs on all groups or on that
+    component. A component holding no changed group, before or after, is one the previous run
+    clustered alike: its families stay. So everything connected to a changed group before the
+    change (old centroids) or after it is re-clustered; every other group keeps its family.
+    """
+    index = {g: k for k, g in enumerate(gids)}
+    if not gids:
+        return []
+    now = np.vstack([centroids[g] for g in gids]).astype(np.float32)
+    # One graph over every group now and every changed group's old centroid (gone groups too): its
+    # edges include those before and after the change (and some mixed ones: only a larger region).
+    olds = sorted(g for g in change.groups if change.before.get(g) is not None)
+    nodes = [*gids, *olds]
+    rows = [now, *(np.asarray(change.before[g], np.float32)[None, :] for g in olds)]
+    x = np.vstack(rows) if olds else now
+    seeds = [k for k, g in enumerate(nodes) if g in change.groups]
+    region = {nodes[k] for k in _reach(x, seeds, threshold - REACH_SLACK)} & set(index)
+    kept: list[list[int]] = []
+    covered = set(region)
+    for groups in previous.values():
+        # A changed group without a centroid now leaves its family (its old component is re-clustered).
+        outside = [g for g in groups if g not in region and not (g in change.groups and g not in index)]
+        if not outside:
+            continue
+        if len(outside) != len(groups) or any(g not in index for g in outside):
+            return None  # a previous family straddles the region or names a group without a centroid
+        kept.append(sorted(outside))
+        covered.update(outside)
+    if covered != set(gids):
+        return None  # a group outside the region had no family
+    chosen = sorted(region)
+    if not chosen:
+        return kept
+    labels = cluster_groups(now[[index[g] for g in chosen]], threshold)
+    return kept + [[chosen[i] for i in np.flatnonzero(labels == k)] for k in np.unique(labels)]
+
+
+def _reach(x: np.ndarray, seeds: Sequence[int], bar: float, block: int = 1024) -> np.ndarray:
+    """Rows of ``x`` connected to the ``seeds`` rows through similarities >= ``bar`` (seeds included)."""
+    seen = np.zeros(len(x), bool)
+    frontier = np.asarray(sorted(seeds), np.int64)
+    seen[frontier] = True
+    while len(frontier):
+        found = np.zeros(len(x), bool)
+        for start in range(0, len(frontier), block):
+            found |= ((x[frontier[start : start + block]] @ x.T) >= bar).any(axis=0)
+        frontier = np.flatnonzero(found & ~seen)
+        seen[frontier] = True
+    return np.flatnonzero(seen)
 
 
 def distinct_names(

@@ -1,5 +1,5 @@
 """Migrations of case groups: 3 (groups, members, runs, lineage, edits, decisions), 7 (pins), 17 (special
-groups), 19 (families)."""
+groups), 19 (families), 35 (stored per-group summaries for incremental refresh after reviewer edits)."""
 
 from __future__ import annotations
 
@@ -146,6 +146,37 @@ CREATE INDEX ix_case_groups_family ON case_groups(family_id);
 ALTER TABLE case_links ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';
 """
 
+# Migration 35 (issue 20): what a refresh added up per group, stored so that a reviewer edit re-reads only
+# the groups it changed (kb/groups/summary_store.py). One row per active group: its membership
+# fingerprint when summed (members, sum and a mixed sum of case ids), its term counts and document
+# counts over the stored vocabulary (int32 blobs: term ids, counts, docs), its family-view centroid
+# (float32), the two names most of its members mention and its categories (JSON pairs in order of
+# first member). group_summary_state holds the feature model's run and the cases write generation
+# (meta.generation) the rows reflect; a missing or other one means a full refresh.
+GROUPS_V35 = """
+CREATE TABLE group_summary_state (
+    run_id      INTEGER NOT NULL,
+    generation  INTEGER NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE group_summary_terms (
+    id          INTEGER PRIMARY KEY,
+    term        TEXT NOT NULL
+);
+CREATE TABLE group_summaries (
+    group_id        INTEGER PRIMARY KEY REFERENCES case_groups(id),
+    members         INTEGER NOT NULL,
+    id_sum          INTEGER NOT NULL,
+    id_mix          INTEGER NOT NULL,
+    terms           BLOB NOT NULL,
+    counts          BLOB NOT NULL,
+    docs            BLOB NOT NULL,
+    family_centroid BLOB,
+    names           TEXT NOT NULL DEFAULT '[]',
+    categories      TEXT NOT NULL DEFAULT '[]'
+);
+"""
+
 CASE_GROUPS = Migration(3, "homogeneous case groups", GROUPS_V3)
 POOL_PINS = Migration(7, "case groups: reviewer pins to the unassigned pool", GROUPS_V7)
 
@@ -153,5 +184,7 @@ SPECIAL_GROUPS = Migration(17, "special groups, policy documents, previewed batc
 
 FAMILIES = Migration(19, "case groups: group families (matter-level groups); repeat-link evidence", GROUPS_V19)
 
+SUMMARIES = Migration(35, "case groups: stored per-group summaries (incremental refresh after edits)", GROUPS_V35)
+
 # This feature's steps, ascending; kb/schema.py places them in the global order.
-MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS, SPECIAL_GROUPS, FAMILIES]
+MIGRATIONS: list[Migration] = [CASE_GROUPS, POOL_PINS, SPECIAL_GROUPS, FAMILIES, SUMMARIES]

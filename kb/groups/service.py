@@ -257,9 +257,10 @@ class GroupService:
         return group
 
     def _refresh(self, conn: sqlite3.Connection, actor: str) -> None:
+        """After an edit: re-read only the groups it changed (``Discovery.refresh_edited``)."""
         model = self.model()
         if model is not None:
-            self.discovery.refresh(conn, model, actor)
+            self.discovery.refresh_edited(conn, model, actor)
 
     def rename(self, group_id: int, name: str, actor: Principal = SYSTEM) -> Group:
         self._editable(group_id, actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,22 +156,32 @@ class GroupRepository:
         )
         return [int(r[0]) for r in rows], int(total[0]) if total else 0
 
-    def active_members(self, conn: sqlite3.Connection) -> ActiveMembers:
-        """Every member of an active group, by case id: case and group ids as arrays (a million
-        members stay a few MB) and the member categories counted per group."""
-        cases: list[int] = []
-        groups: list[int] = []
-        categories: dict[int, Counter[str]] = {}
-        cursor = conn.execute(
+    def active_members(self, conn: sqlite3.Connection, groups: Collection[int] | None = None) -> ActiveMembers:
+        """Every member of an active group (``groups``: of those groups only), by case id: case and
+        group ids as arrays (a million members stay a few MB) and the member categories counted per group."""
+        sql = (
             "SELECT m.case_id, m.group_id, c.category FROM group_members m JOIN cases c ON c.id = m.case_id "
-            "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active' ORDER BY m.case_id"
+            "JOIN case_groups g ON g.id = m.group_id WHERE g.state = 'active'"
         )
-        for case_id, group_id, category in cursor:
+        if groups is None:
+            rows: Iterable[Sequence[Any]] = conn.execute(sql + " ORDER BY m.case_id")
+        else:
+            wanted = sorted(int(g) for g in groups)
+            found: list[Sequence[Any]] = []
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found += conn.execute(f"{sql} AND m.group_id IN ({marks})", part).fetchall()
+            rows = sorted(found, key=lambda r: int(r[0]))
+        cases: list[int] = []
+        group_ids: list[int] = []
+        categories: dict[int, Counter[str]] = {}
+        for case_id, group_id, category in rows:
             cases.append(int(case_id))
-            groups.append(int(group_id))
+            group_ids.append(int(group_id))
             if category:
                 categories.setdefault(int(group_id), Counter())[category] += 1
-        return ActiveMembers(np.asarray(cases, np.int64), np.asarray(groups, np.int64), categories)
+        return ActiveMembers(np.asarray(cases, np.int64), np.asarray(group_ids, np.int64), categories)
 
     def decision_rows(self, source: Database | sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
         """(id, external_no, status, stage, decided) of the group's members by case id; ``decided``: an
@@ -305,6 +315,16 @@ class GroupRepository:
         for fid, gid in rows:
             out.setdefault(int(fid), []).append(int(gid))
         return out
+
+    def family_labels(self, conn: sqlite3.Connection) -> dict[int, tuple[str, list[str]]]:
+        """Active family -> (name, keywords) as stored."""
+        rows = conn.execute("SELECT id, name, keywords FROM group_families WHERE state = 'active'").fetchall()
+        return {int(r[0]): (str(r[1]), list(json.loads(r[2] or "[]"))) for r in rows}
+
+    def group_labels(self, conn: sqlite3.Connection) -> dict[int, tuple[str, list[str], bool]]:
+        """Active group -> (name, keywords, renamed by a reviewer) as stored."""
+        rows = conn.execute("SELECT id, name, keywords, name_manual FROM case_groups WHERE state = 'active'").fetchall()
+        return {int(r[0]): (str(r[1]), list(json.loads(r[2] or "[]")), bool(r[3])) for r in rows}
 
     # -- writes (inside the caller's transaction) ------------------------------------------------
     def create_family(self, conn: sqlite3.Connection) -> int:

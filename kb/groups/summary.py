@@ -2,13 +2,16 @@
 
 Two reads of the members in case-id order, each holding one page of tokens and feature rows:
 
-1. term counts per group and document frequencies (the class-based TF-IDF keywords of groups and
-   families: ``indexing.grouping.ctfidf_matrix``), the names each refreshed group's members mention (counted),
-   and per-group sums of the feature rows and of their family view (centroids);
+1. term counts and document counts per group (the class-based TF-IDF keywords of groups and
+   families: ``indexing.grouping.ctfidf_matrix``; a term's document frequency is its column sum), the
+   names each group's members mention (counted), and per-group sums of the feature rows and of their
+   family view (centroids);
 2. only for the refreshed groups: each member's similarity to its group's centroid, keeping the ten
    most similar (representatives; ties: lower case id first).
 
 The output equals that of the same computation over all members at once (tests/kb/groups/test_group_pages.py).
+Everything but the representatives is per group, so a summary of some groups' members combines with
+stored rows of the others (``kb.groups.summary_store``: the refresh after a reviewer edit).
 """
 
 from __future__ import annotations
@@ -35,17 +38,27 @@ class MemberSummary:
     terms: list[str]  # every term the members use, in order of first use
     df: np.ndarray  # documents (members) per term
     family_df: np.ndarray  # the same over members of groups with a centroid (the families' documents)
-    named: dict[int, Counter[str]]  # refreshed group -> names its members mention (one per member)
+    named: dict[int, Counter[str]]  # group -> names its members mention (one per member)
     centroids: dict[int, np.ndarray]  # group -> mean feature row of members with a vector
     family_centroids: dict[int, np.ndarray]  # group -> mean family-view row
     representatives: dict[int, list[int]] = field(default_factory=dict)
+    docs: sparse.csr_matrix | None = None  # like ``counts``: members per group using each term
+
+
+def frequencies(docs: sparse.csr_matrix, centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document frequency per term over all rows, over the rows with a centroid): column sums of
+    the per-group document counts (``centred``: bool per row)."""
+    df = np.asarray(docs.sum(axis=0), np.int64).ravel()
+    if bool(centred.all()):
+        return df, df
+    return df, np.asarray(docs[np.flatnonzero(centred)].sum(axis=0), np.int64).ravel()
 
 
 def summarize(
     pages: CasePages, model: HybridFeatures, members: ActiveMembers, refreshed: Container[int]
 ) -> MemberSummary:
     """Read the members page by page (see the module docstring); ``refreshed``: the groups whose
-    names and representatives are needed (every group's counts and centroids always are)."""
+    representatives are needed (every group's counts, names and centroids always are)."""
     cases, groups = members.cases, members.groups
     first = np.unique(groups, return_index=True)[1]
     order = [int(g) for g in groups[np.sort(first)]]
@@ -54,27 +67,20 @@ def summarize(
         sizes[int(g)] = int(n)
     index = {g: k for k, g in enumerate(order)}
     with_vec = np.isin(cases, np.asarray(pages.with_vectors(cases.tolist()), np.int64))
-    centred = {int(g) for g in np.unique(groups[with_vec])}
-    separate_family_df = len(centred) < len(order)
     terms = TermCounts(len(order))
-    df: Counter[str] = Counter()
-    family_df: Counter[str] = Counter() if separate_family_df else df
-    named: dict[int, Counter[str]] = {g: Counter() for g in order if g in refreshed}
+    named: dict[int, Counter[str]] = {g: Counter() for g in order}
     sums: np.ndarray | None = None
     family_sums: np.ndarray | None = None
     hits = np.zeros(len(order), np.int64)
     for part, (page, tokens) in zip(pages.slices(len(cases)), pages.tokens(cases.tolist()), strict=True):
         page_groups = groups[part].tolist()
         page_counts: dict[int, Counter[str]] = {}
+        page_docs: dict[int, Counter[str]] = {}
         for tokens_of, g in zip(tokens, page_groups, strict=True):
-            distinct = set(tokens_of)
-            df.update(distinct)
-            if separate_family_df and g in centred:
-                family_df.update(distinct)
             page_counts.setdefault(index[g], Counter()).update(tokens_of)
-            if g in named:
-                named[g].update(names(tokens_of))
-        terms.add(page_counts)
+            page_docs.setdefault(index[g], Counter()).update(set(tokens_of))
+            named[g].update(names(tokens_of))
+        terms.add(page_counts, page_docs)
         keep = np.flatnonzero(with_vec[part]).tolist()
         if not len(keep):
             continue
@@ -94,34 +100,37 @@ def summarize(
             if hits[k]:
                 centroids[g] = (sums[k] / hits[k]).astype(np.float32)
                 family_centroids[g] = (family_sums[k] / hits[k]).astype(np.float32)
-    counts = terms.matrix()
-    doc_freq = np.asarray([df[t] for t in terms.terms], np.int64)
-    family_freq = np.asarray([family_df[t] for t in terms.terms], np.int64) if separate_family_df else doc_freq
-    del df, family_df
+    counts, docs = terms.matrix(), terms.doc_matrix()
+    doc_freq, family_freq = frequencies(docs, hits > 0)
     out = MemberSummary(sizes, counts, terms.terms, doc_freq, family_freq, named, centroids, family_centroids)
+    out.docs = docs
     out.representatives = _representatives(pages, model, members, with_vec, centroids, refreshed)
     return out
 
 
 class TermCounts:
-    """Term counts per row (group) added up page by page into a sparse int32 matrix: a few bytes
-    per (group, term) pair instead of a dict entry (~100 bytes) per pair."""
+    """Term counts and document counts per row (group) added up page by page into two sparse int32
+    matrices: a few bytes per (group, term) pair instead of a dict entry (~100 bytes) per pair."""
 
-    FLUSH = 2_000_000  # buffered (row, term, count) triples before they are summed into the matrix
+    FLUSH = 2_000_000  # buffered (row, term, count, docs) entries before they are summed into the matrices
 
     def __init__(self, n_rows: int) -> None:
         self.n_rows = n_rows
         self.column: dict[str, int] = {}
         self.terms: list[str] = []
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._buffered = 0
         self._matrix = sparse.csr_matrix((n_rows, 0), dtype=np.int32)
+        self._docs = sparse.csr_matrix((n_rows, 0), dtype=np.int32)
 
-    def add(self, rows: dict[int, Counter[str]]) -> None:
+    def add(self, rows: dict[int, Counter[str]], docs: dict[int, Counter[str]] | None = None) -> None:
+        """Add term counts per row (``docs``: documents per row and term, the same keys; None: zeros)."""
         for row, counts in rows.items():
             cols = np.fromiter((self._col(t) for t in counts), np.int32, len(counts))
             values = np.fromiter(counts.values(), np.int32, len(counts))
-            self._parts.append((np.full(len(counts), row, np.int32), cols, values))
+            in_docs = docs.get(row, Counter()) if docs is not None else Counter()
+            doc_values = np.fromiter((in_docs[t] for t in counts), np.int32, len(counts))
+            self._parts.append((np.full(len(counts), row, np.int32), cols, values, doc_values))
             self._buffered += len(counts)
         if self._buffered >= self.FLUSH:
             self._flush()
@@ -136,18 +145,27 @@ class TermCounts:
     def _flush(self) -> None:
         shape = (self.n_rows, len(self.terms))
         if self._parts:
-            rows, cols, values = (np.concatenate(p) for p in zip(*self._parts, strict=True))
+            rows, cols, values, doc_values = (np.concatenate(p) for p in zip(*self._parts, strict=True))
             added = sparse.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.int32)
+            added_docs = sparse.csr_matrix((doc_values, (rows, cols)), shape=shape, dtype=np.int32)
             self._parts, self._buffered = [], 0
         else:
-            added = sparse.csr_matrix(shape, dtype=np.int32)
+            added = added_docs = sparse.csr_matrix(shape, dtype=np.int32)
         self._matrix.resize(shape)
+        self._docs.resize(shape)
         self._matrix = (self._matrix + added).tocsr()
+        self._docs = (self._docs + added_docs).tocsr()
 
     def matrix(self) -> sparse.csr_matrix:
+        """The term counts (rows x terms); call once, after the last ``add``."""
         self._flush()
         self.column = {}
         return self._matrix
+
+    def doc_matrix(self) -> sparse.csr_matrix:
+        """The document counts, same shape and pattern as ``matrix``."""
+        self._flush()
+        return self._docs
 
 
 def _add_by_group(sums: np.ndarray, rows: np.ndarray, x: np.ndarray) -> None:
