@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -138,12 +138,6 @@ class Discovery:
         # Groups are clustered into families at this threshold after every run and edit (None: no families).
         self.family_threshold = family_threshold
         self.summaries = SummaryStore(repo.clock)
-
-    def features(self, model: HybridFeatures, ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
-        """Hybrid features of cases with a current stored vector (others are skipped), built a page at
-        a time into one matrix (full discovery builds only the rows the clusterer asks for)."""
-        kept = self.pages.with_vectors(ids)
-        return kept, self.pages.matrix(model, kept)
 
     def run(
         self, params: GroupParams, actor: str, mode: str, recent_days: int = 30, progress: StageFn | None = None
