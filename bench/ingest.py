@@ -89,9 +89,8 @@ def _ingest_once(rows: list[tuple[int, dict[str, Any]]], encoder: Any, seg: Any,
             petitioner_key="bench",
             threads=1,
             ingest_workers=workers,
-            # One worker: the default (whether encoding overlaps on a second thread follows the load);
-            # more: exactly that many worker processes, whatever the load.
-            ingest_workers_by_load=workers == 1,
+            # Exactly ``workers`` worker processes, whatever the load.
+            ingest_workers_by_load=False,
         )
         svc = LeianService(settings, encoder=encoder, encoder_spec=EncoderSpec("use-m3"), segmenter=seg)
         svc.ingest(rows)
@@ -155,7 +154,7 @@ def run(n: int, repeats: int, workers: int) -> str:
         f"| **{ratio('pool'):.2f}** | {usage('pool')} |",
         f"| `ProcessPoolEncoder`, {workers} workers, already started | {rate(best['warm']):.2f} "
         f"| {ratio('warm'):.2f} | {usage('warm')} |",
-        f"| `LeianService.ingest`, `ingest_workers=1` (in-process; a 2nd thread only at low load) "
+        f"| `LeianService.ingest`, `ingest_workers=1` (in-process) "
         f"| {rate(best['ingest1']):.2f} "
         f"| {ratio('ingest1'):.2f} | {usage('ingest1')} |",
         f"| `LeianService.ingest`, `ingest_workers={workers}` | {rate(best['ingestN']):.2f} "

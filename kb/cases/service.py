@@ -211,13 +211,9 @@ class CaseService:
         """
         with ImportStage(self.encoder.dim) as stage:
             with self.bulk_encoder() as encoder:
-                # An in-process encoder starts on the first part while the file is still validated,
-                # on a second thread: only when the host leaves this import a core for it.
-                overlap = self.overlaps_encoding()
+                # An in-process encoder starts on the first part while the file is still validated.
                 ahead = (
-                    EncodeAhead(encoder, IMPORT_CHUNK, batch_size)
-                    if overlap and not isinstance(encoder, ProcessPoolEncoder)
-                    else None
+                    None if isinstance(encoder, ProcessPoolEncoder) else EncodeAhead(encoder, IMPORT_CHUNK, batch_size)
                 )
                 try:
                     external_nos, identities = self._validate_into(stage, rows, columns, actor, ahead)
@@ -226,7 +222,7 @@ class CaseService:
                     if hashes_identities and key_state(self.db, self.settings.petitioner_key) == "mismatch":
                         with self.db.transaction() as conn:  # raises before anything is written
                             check_key(conn, self.settings.petitioner_key or "")
-                    encoded = self._prepare(stage, report, batch_size, progress, encoder, ahead, overlap)
+                    encoded = self._prepare(stage, report, batch_size, progress, encoder, ahead)
                 finally:
                     if ahead is not None:
                         ahead.close()
@@ -347,12 +343,10 @@ class CaseService:
         progress: ProgressFn | None,
         encoder: Encoder,
         ahead: EncodeAhead | None = None,
-        overlap: bool = True,
     ) -> list[bool]:
         """Segment and encode the changed rows chunk by chunk into ``stage``; whether each was encoded
         now (else its stored vector is reused), in file order. ``ahead``: the first part's texts
-        already being encoded (``EncodeAhead``); ``overlap``: an in-process encoder encodes on a
-        background thread while this one segments (else after it, on this thread)."""
+        already being encoded (``EncodeAhead``)."""
         encoded_flags: list[bool] = []
         stage.reserve_vectors()
         for chunk in stage.case_chunks(IMPORT_CHUNK):
@@ -375,18 +369,12 @@ class CaseService:
             vectors = np.zeros((len(changed), self.encoder.dim), dtype=np.float32)
             # Worker processes (if any), or a thread, encode while this process segments.
             early = ahead is not None and chunk[0][0] < ahead.limit
-            pending = (
-                None
-                if early
-                else start_encoding(encoder, [texts[i] for i in to_encode], batch_size, background=overlap)
-            )
+            pending = None if early else start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
             values = [self._values(c, row_values[seq]) for seq, c in changed]
             if to_encode:
                 done = ahead.take([(changed[i][0], texts[i]) for i in to_encode], progress) if ahead and early else None
                 if done is None:
-                    pending = pending or start_encoding(
-                        encoder, [texts[i] for i in to_encode], batch_size, background=overlap
-                    )
+                    pending = pending or start_encoding(encoder, [texts[i] for i in to_encode], batch_size)
                     done = pending(progress)
                 vectors[to_encode] = done
             elif ahead is not None and early:
@@ -429,16 +417,6 @@ class CaseService:
                 part=part,
             )
             self.kernel.hooks.run(conn, batch)
-
-    def overlaps_encoding(self) -> bool:
-        """Whether an import encodes in-process on a second thread while it validates, segments
-        and writes. That pays only with two cores to itself: on a host whose other load leaves
-        fewer (``fit_workers``, as for the worker count; decided by ``ingest_workers_by_load``) the
-        two threads share one core and contend (the interpreter lock, caches), and encoding on the
-        importing thread ran faster (issue 20, docs/benchmarks.md "Ingest throughput")."""
-        if not self.settings.ingest_workers_by_load:
-            return True
-        return fit_workers(2, usable_cores(), os.getloadavg()[0]) >= 2
 
     @contextmanager
     def bulk_encoder(self) -> Iterator[Encoder]:

@@ -75,36 +75,6 @@ def test_vectors_equal_those_encoded_after_validation(
         np.testing.assert_array_equal(ahead[key], vec)
 
 
-@pytest.mark.parametrize(("load", "threaded"), [(0.2, True), (1.0, False)])
-def test_encoding_overlaps_only_when_the_load_leaves_a_core_to_spare(
-    tmp_path: Path,
-    sample_rows: list[tuple[int, dict]],
-    segmenter: Segmenter,
-    monkeypatch: pytest.MonkeyPatch,
-    load: float,
-    threaded: bool,
-) -> None:
-    rows = sample_rows[:300]
-    reference = _import(tmp_path / "reference", rows, segmenter, ahead=True)
-    monkeypatch.setattr(case_service, "usable_cores", lambda: 2)
-    monkeypatch.setattr(case_service.os, "getloadavg", lambda: (load, load, load))
-    encoder = BatchSensitive()
-    svc = LeianService(
-        make_settings(tmp_path / "loaded", ingest_workers_by_load=True), encoder=encoder, segmenter=segmenter
-    )
-    try:
-        assert svc.case_service.overlaps_encoding() is threaded
-        assert svc.ingest(rows, batch_size=100).created == 300
-        # On two cores with one busy, the importing thread encodes itself, in the same batches.
-        assert set(encoder.threads) == ({"leian-encode-ahead"} if threaded else {threading.current_thread().name})
-        vectors = _vectors(svc)
-    finally:
-        svc.close()
-    assert vectors.keys() == reference.keys()
-    for key, vec in reference.items():
-        np.testing.assert_array_equal(vectors[key], vec)
-
-
 def test_a_reimport_encodes_only_changed_texts_ahead(
     tmp_path: Path, sample_rows: list[tuple[int, dict]], segmenter: Segmenter
 ) -> None:
