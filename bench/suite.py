@@ -41,7 +41,9 @@ STEPS: tuple[Step, ...] = (
         ("bench.encoder", "--n", "400", "--rounds", "2"),
         "USE-m3 reference vs int8 (onnxruntime): docs/s, cosine",
     ),
-    Step("ingest", ("bench.ingest", "--n", "400", "--repeats", "2"), "in-process and pooled ingest vs the raw encoder"),
+    Step(
+        "ingest", ("bench.ingest", "--n", "1200", "--repeats", "2"), "in-process and pooled ingest vs the raw encoder"
+    ),
     Step(
         "search_service",
         ("bench.search", "service", "--n", "600"),

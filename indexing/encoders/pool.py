@@ -16,6 +16,12 @@ Design choices:
   so inputs of fewer than ``max(min_parallel, 2 * workers * min_chunk)`` texts (512 by default)
   are encoded in-process by the local encoder: below that the start-up eats the gain.
 * ``submit()`` returns at once so the caller can work (e.g. segment) while the workers encode.
+* While the caller waits for the vectors, its own (already loaded) encoder takes chunks no worker
+  has started yet, from the end of the input (``steal``): the caller encodes while the workers are
+  still spawning and loading the model (2-3 s that otherwise delay every chunk), and the wait adds
+  a core's worth of encoding instead of idling. Only a single-thread local encoder does so (one with
+  ``threads == 1``): a multi-thread one next to busy workers would oversubscribe the cores. Chunks
+  are small (about eight per worker) so the last one, wherever it runs, ends soon after the rest.
 * A worker that dies or fails to build its encoder raises ``EncoderPoolError`` in the caller (the
   executor notices the dead process; nothing waits forever), and the pool is torn down.
 """
@@ -29,7 +35,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,6 +139,7 @@ class ProcessPoolEncoder:
         min_parallel: int = MIN_PARALLEL,
         min_chunk: int = 32,
         max_chunk: int = 256,
+        steal: bool = True,
     ) -> None:
         self.spec = spec
         self.workers = max(1, workers if workers is not None else usable_cores())
@@ -140,6 +147,8 @@ class ProcessPoolEncoder:
         self.min_chunk, self.max_chunk = max(1, min_chunk), max(min_chunk, max_chunk)
         self.local = local if local is not None else spec.build()
         self.name, self.dim = self.local.name, self.local.dim
+        # The caller's encoder joins in only when it runs one thread (see the module docstring).
+        self.steal = steal and getattr(self.local, "threads", None) == 1
         self._executor: ProcessPoolExecutor | None = None
 
     def parallel_threshold(self) -> int:
@@ -147,8 +156,9 @@ class ProcessPoolEncoder:
         return max(self.min_parallel, 2 * self.workers * self.min_chunk)
 
     def chunk_size(self, n: int) -> int:
-        """About four chunks per worker (load balance, progress), within [min_chunk, max_chunk]."""
-        return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * 4))))
+        """About eight chunks per worker (load balance, the caller's share, progress), within
+        [min_chunk, max_chunk]."""
+        return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * 8))))
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """(n, dim) float32, unit rows, in input order; ``progress(k)`` after each finished chunk."""
@@ -160,23 +170,42 @@ class ProcessPoolEncoder:
         if self.workers == 1 or len(texts) < self.parallel_threshold():
             return lambda progress: _encode_local(self.local, texts, progress)
         size = self.chunk_size(len(texts))
+        chunks = [texts[s : s + size] for s in range(0, len(texts), size)]
         with self._failures():
             executor = self._start()
-            futures = [executor.submit(_encode_chunk, texts[s : s + size]) for s in range(0, len(texts), size)]
-        return lambda progress: self._collect(futures, progress)
+            futures = [executor.submit(_encode_chunk, chunk) for chunk in chunks]
+        return lambda progress: self._collect(chunks, futures, progress)
 
-    def _collect(self, futures: list[Future[tuple[str, np.ndarray]]], progress: ProgressFn | None) -> np.ndarray:
+    def _collect(
+        self, chunks: list[list[str]], futures: list[Future[tuple[str, np.ndarray]]], progress: ProgressFn | None
+    ) -> np.ndarray:
+        """The chunks' vectors in order; with ``steal``, this process encodes the chunks no worker
+        has started, last first, while it waits."""
+        results: list[np.ndarray | None] = [None] * len(chunks)
+        pending = dict(enumerate(futures))
+
+        def harvest() -> None:
+            for i in [i for i, future in pending.items() if future.done()]:
+                name, vectors = pending.pop(i).result()  # raises the worker's error
+                if name != self.name:
+                    raise EncoderPoolError(f"编码进程使用的编码器 {name} 与本进程的 {self.name} 不一致")
+                results[i] = vectors
+                if progress is not None:
+                    progress(len(vectors))
+
         with self._failures():
-            pending = set(futures)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    name, vectors = future.result()  # raises the worker's error
-                    if name != self.name:
-                        raise EncoderPoolError(f"编码进程使用的编码器 {name} 与本进程的 {self.name} 不一致")
+                # A future no worker has taken yet can be cancelled: this process encodes it instead.
+                stolen = next((i for i in reversed(pending) if pending[i].cancel()), None) if self.steal else None
+                if stolen is None:
+                    wait(list(pending.values()), return_when=FIRST_COMPLETED)
+                else:
+                    del pending[stolen]
+                    results[stolen] = np.asarray(self.local.encode(chunks[stolen]), dtype=np.float32)
                     if progress is not None:
-                        progress(len(vectors))
-        return np.ascontiguousarray(np.vstack([f.result()[1] for f in futures]), dtype=np.float32)
+                        progress(len(chunks[stolen]))
+                harvest()
+        return np.ascontiguousarray(np.vstack([r for r in results if r is not None]), dtype=np.float32)
 
     @contextmanager
     def _failures(self) -> Iterator[None]:
@@ -280,14 +309,20 @@ def _encode_in_thread(encoder: Encoder, texts: list[str], batch_size: int) -> Pe
     return wait
 
 
-def start_encoding(encoder: Encoder, texts: Sequence[str], batch_size: int = 256) -> PendingVectors:
+def start_encoding(
+    encoder: Encoder, texts: Sequence[str], batch_size: int = 256, *, background: bool = True
+) -> PendingVectors:
     """Start encoding ``texts`` (in order) and return at once; calling the result waits for the
-    vectors. A pool encodes in its worker processes, any other encoder on a background thread."""
+    vectors. A pool encodes in its worker processes, any other encoder on a background thread, or,
+    with ``background=False``, on the calling thread when the result is called (same batches, same
+    vectors: for a host without a core to spare, where a second thread only contends with the first)."""
     if isinstance(encoder, ProcessPoolEncoder):
         return encoder.submit(texts)
     texts = list(texts)
     if not texts:
         return lambda progress: np.zeros((0, encoder.dim), dtype=np.float32)
+    if not background:
+        return lambda progress: _encode_local(encoder, texts, progress, batch_size)
     return _encode_in_thread(encoder, texts, batch_size)
 
 

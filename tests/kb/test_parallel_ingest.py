@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,6 +59,35 @@ def test_pool_gives_the_in_process_vectors_in_order_and_stops_its_workers() -> N
     assert vectors.dtype == np.float32 and vectors.shape == (300, 64)
     assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
     assert sum(done) == 300 and len(done) == -(-300 // pool.chunk_size(300))
+
+
+class SingleThreadHashing(HashingEncoder):
+    """The hashing encoder as a single-thread local encoder (so the pool's caller joins in); records
+    the texts it encodes."""
+
+    threads = 1
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+def test_the_caller_encodes_the_chunks_no_worker_has_started() -> None:
+    local, done = SingleThreadHashing(), []
+    with ProcessPoolEncoder(HASHING, 2, local=local, min_parallel=0) as pool:
+        vectors = pool.encode(TEXTS, progress=done.append)
+        assert len(pool.worker_pids()) == 2
+    assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
+    assert sum(done) == 300 and len(done) == -(-300 // pool.chunk_size(300))
+    # Workers take chunks from the front and are still starting: the last chunk is the caller's.
+    size = pool.chunk_size(300)
+    assert TEXTS[-1] in local.texts and len(local.texts) % size == 300 % size
+    # A multi-thread local encoder stays out (it would oversubscribe the cores the workers use).
+    assert not ProcessPoolEncoder(HASHING, 2, local=HashingEncoder(64)).steal
 
 
 def test_small_inputs_stay_in_process() -> None:
