@@ -260,65 +260,8 @@ def family_labels(centroids: np.ndarray, threshold: float) -> np.ndarray:
     n = len(c)
     if n <= 1:
         return np.zeros(n, np.int64)
-    # Average linkage merges two clusters only when their average similarity, hence some pair's,
-    # reaches the cut: every family lies inside one connected component of the graph "similarity
-    # >= threshold", and linkage on that component alone merges it the same way (no merge below
-    # the cut crosses components, and a merge's update reads only the pair it merges). So linkage
-    # runs per component: memory and time go with the largest component's size squared instead of
-    # the number of groups squared (the condensed matrix of 18,681 groups, plus scipy's copy of it,
-    # took 2.6 GB at 1,000,000 cases). The bar is a little below the cut so that rounding in the two
-    # similarity computations cannot hide an edge (a larger component is still exact).
-    components = threshold_components(c, threshold - COMPONENT_SLACK)
-    out = np.empty(n, np.int64)
-    next_label = 0
-    for rows in np.split(np.argsort(components, kind="stable"), np.flatnonzero(np.diff(np.sort(components))) + 1):
-        if len(rows) == 1:
-            out[rows] = next_label
-            next_label += 1
-            continue
-        cut = fcluster(linkage(condensed_distances(c[rows]), method="average"), t=1.0 - threshold, criterion="distance")
-        out[rows] = next_label + cut - 1
-        next_label += int(cut.max())
-    return _by_first_row(out)
-
-
-# How far below a family cut the component graph's bar lies (see ``family_labels``).
-COMPONENT_SLACK = 1e-4
-
-
-def threshold_components(c: np.ndarray, bar: float, block: int = 1024) -> np.ndarray:
-    """Connected components (0..k-1, numbered by their first row) of the graph joining rows of
-    ``c`` whose dot product reaches ``bar``, found ``block`` rows at a time: a block's edges and one
-    representative per row are held, never the n x n matrix."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(c)
-    root = np.arange(n)
-    every = np.arange(n)
-    for start in range(0, n, block):
-        near = c[start : start + block] @ c[start:].T >= bar
-        i, j = np.nonzero(near)
-        del near
-        if not len(i):
-            continue
-        graph = coo_matrix(
-            (np.ones(n + len(i), np.int8), (np.concatenate([every, i + start]), np.concatenate([root, j + start]))),
-            shape=(n, n),
-        )
-        _, labels = connected_components(graph, directed=False)
-        first = np.full(int(labels.max()) + 1, n, np.int64)
-        np.minimum.at(first, labels, every)
-        root = first[labels]
-    return _by_first_row(root)
-
-
-def _by_first_row(labels: np.ndarray) -> np.ndarray:
-    """The same partition, labels 0..k-1 in order of each part's first row."""
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse.reshape(-1)]
+    cut = fcluster(linkage(condensed_distances(c), method="average"), t=1.0 - threshold, criterion="distance")
+    return (cut - 1).astype(np.int64)
 
 
 def condensed_distances(c: np.ndarray, block: int = 1024) -> np.ndarray:
