@@ -22,27 +22,17 @@ per-round p99 ratio. The filter cache is warm after a filter's first query, as i
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from bench.corpus import cases, segmenter, write_fragment
-from bench.startup import ENV, build, count_cases, load_average
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    """p50 and p99 in milliseconds."""
-    arr = np.asarray(samples) * 1000
-    return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+from bench.startup import ENV, build, count_cases, load_average, pct, selectivity_filters
 
 
 def report(data_dir: Path, n_queries: int, rounds: int) -> str:
-    from kb.domain import SearchFilters
     from kb.service import LeianService
     from kb.settings import load_settings
 
@@ -50,17 +40,7 @@ def report(data_dir: Path, n_queries: int, rounds: int) -> str:
     settings = load_settings().with_(data_dir=data_dir)
     svc = LeianService(settings, segmenter=segmenter())
     try:
-        cities = [v for v, _ in svc.cases.facet("city")]
-        filters = {
-            "unfiltered": SearchFilters(),
-            "one city": SearchFilters(cities=[cities[0]]),
-            "smallest city": SearchFilters(cities=[cities[-1]]),
-            "status resolved": SearchFilters(statuses=["resolved"]),
-            "half the cities": SearchFilters(cities=cities[: len(cities) // 2]),
-            "one city, resolved, 2024": SearchFilters(
-                cities=[cities[0]], statuses=["resolved"], date_from=dt.date(2024, 1, 1)
-            ),
-        }
+        filters = selectivity_filters(svc)
         n = svc.cases.count()
         allowed = {
             label: n if flt.is_empty() else int(svc.cases.filter_ids(flt).shape[0]) for label, flt in filters.items()
@@ -101,11 +81,11 @@ def report(data_dir: Path, n_queries: int, rounds: int) -> str:
     def flat(runs: list[list[float]]) -> list[float]:
         return [s for run in runs for s in run]
 
-    base_cpu, base_wall = percentiles(flat(cpu["unfiltered"]))[1], percentiles(flat(wall["unfiltered"]))[1]
+    base_cpu, base_wall = pct(flat(cpu["unfiltered"]))[1], pct(flat(wall["unfiltered"]))[1]
     for label in filters:
-        c50, c99 = percentiles(flat(cpu[label]))
-        w50, w99 = percentiles(flat(wall[label]))
-        per_round = [percentiles(cpu[label][r])[1] / percentiles(cpu["unfiltered"][r])[1] for r in range(rounds)]
+        c50, c99 = pct(flat(cpu[label]))
+        w50, w99 = pct(flat(wall[label]))
+        per_round = [pct(cpu[label][r])[1] / pct(cpu["unfiltered"][r])[1] for r in range(rounds)]
         lines.append(
             f"| {label} | {allowed[label]:,} | {c50:.2f} / {c99:.2f} | **{c99 / base_cpu:.2f}** "
             f"({min(per_round):.2f}–{max(per_round):.2f}) | {w50:.1f} / {w99:.1f} | {w99 / base_wall:.2f} |"

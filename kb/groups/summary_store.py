@@ -30,6 +30,7 @@ from scipy import sparse
 from kb.clock import Clock
 from kb.groups.summary import MemberSummary, frequencies
 from kb.storage.cases import now
+from kb.storage.sql import chunks, marks, query_in
 
 Fingerprint = tuple[int, int, int]  # (members, sum of case ids, sum of (id mod 9973) * (id mod 8191))
 NAMES_KEPT = 2  # a group's name leads with up to two names at least half of its members mention
@@ -107,13 +108,8 @@ class SummaryStore:
 
     @staticmethod
     def _groups_of(conn: sqlite3.Connection, case_ids: Sequence[int]) -> set[int]:
-        out: set[int] = set()
-        for start in range(0, len(case_ids), 500):
-            part = case_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            sql = f"SELECT DISTINCT group_id FROM group_members WHERE case_id IN ({marks})"
-            out |= {int(r[0]) for r in conn.execute(sql, list(part)).fetchall()}
-        return out
+        sql = "SELECT DISTINCT group_id FROM group_members WHERE case_id IN ({marks})"
+        return {int(r[0]) for r in query_in(conn, sql, list(case_ids))}
 
     # -- writes --------------------------------------------------------------------------------------
     def replace(
@@ -198,12 +194,9 @@ class SummaryStore:
         """The stored family-view centroid of each of ``group_ids`` (None: none stored)."""
         wanted = sorted(int(g) for g in group_ids)
         out: dict[int, np.ndarray | None] = dict.fromkeys(wanted)
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            sql = f"SELECT group_id, family_centroid FROM group_summaries WHERE group_id IN ({marks})"
-            for gid, fam in conn.execute(sql, part).fetchall():
-                out[int(gid)] = None if fam is None else np.frombuffer(bytes(fam), np.float32)
+        sql = "SELECT group_id, family_centroid FROM group_summaries WHERE group_id IN ({marks})"
+        for gid, fam in query_in(conn, sql, wanted):
+            out[int(gid)] = None if fam is None else np.frombuffer(bytes(fam), np.float32)
         return out
 
     def combine(
@@ -220,12 +213,10 @@ class SummaryStore:
         categories: dict[int, Counter[str]] = {}
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         kept_ids = sorted(kept)
-        for start in range(0, len(kept_ids), 500):
-            part = kept_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part in chunks(kept_ids):  # a chunk's blobs at a time, not every kept group's at once
             sql = (
                 "SELECT group_id, members, terms, counts, docs, family_centroid, names, categories "
-                f"FROM group_summaries WHERE group_id IN ({marks})"
+                f"FROM group_summaries WHERE group_id IN ({marks(len(part))})"
             )
             for gid, members, terms, counts, docs, fam, names, cats in conn.execute(sql, part).fetchall():
                 gid = int(gid)
