@@ -309,20 +309,14 @@ def _encode_in_thread(encoder: Encoder, texts: list[str], batch_size: int) -> Pe
     return wait
 
 
-def start_encoding(
-    encoder: Encoder, texts: Sequence[str], batch_size: int = 256, *, background: bool = True
-) -> PendingVectors:
+def start_encoding(encoder: Encoder, texts: Sequence[str], batch_size: int = 256) -> PendingVectors:
     """Start encoding ``texts`` (in order) and return at once; calling the result waits for the
-    vectors. A pool encodes in its worker processes, any other encoder on a background thread, or,
-    with ``background=False``, on the calling thread when the result is called (same batches, same
-    vectors: for a host without a core to spare, where a second thread only contends with the first)."""
+    vectors. A pool encodes in its worker processes, any other encoder on a background thread."""
     if isinstance(encoder, ProcessPoolEncoder):
         return encoder.submit(texts)
     texts = list(texts)
     if not texts:
         return lambda progress: np.zeros((0, encoder.dim), dtype=np.float32)
-    if not background:
-        return lambda progress: _encode_local(encoder, texts, progress, batch_size)
     return _encode_in_thread(encoder, texts, batch_size)
 
 
