@@ -30,6 +30,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from threadpoolctl import threadpool_limits
 
+from indexing.average_linkage import average_linkage_cut
 from indexing.centroids import NameRule, assign, bars
 from indexing.entities import names
 from indexing.grouping import GroupMatch, ctfidf_keywords, ctfidf_matrix, match_groups
@@ -254,30 +255,10 @@ def family_labels(centroids: np.ndarray, threshold: float) -> np.ndarray:
 
     Centroids are unnormalised member means in the family view (``family_view``), so a dot product
     is the average similarity between two groups' members. The product's families
-    (``kb.groups.families``) and ``cluster_levels`` both use it.
+    (``kb.groups.families``) and ``cluster_levels`` both use it. It runs in memory linear in the
+    number of groups (``indexing.average_linkage``): scipy's linkage held 2.8 GB at 18,681 groups.
     """
-    c = np.asarray(centroids, np.float32)
-    n = len(c)
-    if n <= 1:
-        return np.zeros(n, np.int64)
-    cut = fcluster(linkage(condensed_distances(c), method="average"), t=1.0 - threshold, criterion="distance")
-    return (cut - 1).astype(np.int64)
-
-
-def condensed_distances(c: np.ndarray, block: int = 1024) -> np.ndarray:
-    """``squareform(clip(1 - c @ c.T, 0, 2))`` (float64, zero diagonal) built ``block`` rows at a time:
-    8,000 group centroids would otherwise hold several n x n copies (~2 GB) besides the condensed
-    vector linkage needs (n(n-1)/2 float64)."""
-    n = len(c)
-    out = np.empty(n * (n - 1) // 2, np.float64)
-    at = 0
-    for start in range(0, n, block):
-        rows = np.clip(1.0 - c[start : start + block] @ c.T, 0.0, 2.0)
-        for k in range(len(rows)):
-            i = start + k
-            out[at : at + n - i - 1] = rows[k, i + 1 :]
-            at += n - i - 1
-    return out
+    return average_linkage_cut(np.asarray(centroids, np.float32), threshold)
 
 
 class _UnionFind:
