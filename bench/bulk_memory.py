@@ -163,7 +163,7 @@ def run(
         log.flush()
     if stopped:
         raise StepFailed(
-            f"{' '.join(cmd)} stopped above {(max_rss or 0) / 2**30:.1f} GB RSS (peak {peak / 2**30:.2f} GB)"
+            f"{' '.join(cmd)} stopped above {(max_rss or 0) / 2**30:.2f} GB RSS (peak {peak / 2**30:.2f} GB)"
         )
     if proc.returncode:
         raise StepFailed(f"{' '.join(cmd)} failed ({proc.returncode}):\n{''.join(out[-30:])}")
