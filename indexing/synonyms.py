@@ -48,12 +48,20 @@ class Lexicon:
         for group in self.groups:
             for word in group:
                 self._related.setdefault(word, set()).update(w for w in group if w != word)
+        # Fixed once built: the word set and the multi-character words a query's text is scanned for.
+        self._words = frozenset(self._related)
+        self._phrases = tuple(w for w in self._related if len(w) > 1)
 
     def __len__(self) -> int:
         return len(self.groups)
 
     def words(self) -> set[str]:
         return set(self._related)
+
+    def in_text(self, tokens: Iterable[str], flat: str) -> set[str]:
+        """Its words among ``tokens`` or, longer than one character, inside ``flat`` (a query's
+        normalised, lower-cased text): ``Segmenter.lexicon_words``."""
+        return (self._words.intersection(tokens)) | {w for w in self._phrases if w in flat}
 
     def related(self, word: str) -> set[str]:
         return set(self._related.get(word, ()))
