@@ -61,7 +61,9 @@ class Lexicon:
     def in_text(self, tokens: Iterable[str], flat: str) -> set[str]:
         """Its words among ``tokens`` or, longer than one character, inside ``flat`` (a query's
         normalised, lower-cased text): ``Segmenter.lexicon_words``."""
-        return (self._words.intersection(tokens)) | {w for w in self._phrases if w in flat}
+        found = {w for w in self._phrases if w in flat}
+        found.update(self._words.intersection(tokens))
+        return found
 
     def related(self, word: str) -> set[str]:
         return set(self._related.get(word, ()))
