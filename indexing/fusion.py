@@ -25,6 +25,12 @@ def _ranks(ids: Sequence[int]) -> dict[int, int]:
     return {int(i): r for r, i in enumerate(ids, start=1)}
 
 
+def _repeats(inverse: np.ndarray) -> bool:
+    """Whether a position of ``np.unique``'s inverse occurs twice (an id repeated in one list):
+    one ``bincount`` instead of another ``np.unique`` per list."""
+    return inverse.shape[0] > 1 and int(np.bincount(inverse).max()) > 1
+
+
 def _minmax(scores: np.ndarray) -> np.ndarray:
     if scores.shape[0] == 0:
         return scores
@@ -58,7 +64,7 @@ def fuse(
     l_ids = np.asarray(lex_ids, dtype=np.int64).reshape(-1)
     nd, nl = d_ids.shape[0], l_ids.shape[0]
     ids, inverse = np.unique(np.concatenate([d_ids, l_ids]), return_inverse=True)
-    if np.unique(inverse[:nd]).shape[0] < nd or np.unique(inverse[nd:]).shape[0] < nl:
+    if _repeats(inverse[:nd]) or _repeats(inverse[nd:]):
         # An id twice in one list: the dictionaries' rule (its last place counts once).
         return _fuse_dicts(dense_ids, dense_scores, lex_ids, lex_scores, method, dense_weight, rrf_k, limit)
     w = dense_weight

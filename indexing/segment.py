@@ -144,8 +144,7 @@ class Segmenter:
     def lexicon_words(self, text: str, tokens: Sequence[str]) -> set[str]:
         """Words of the lexicon in a query: among its tokens or, for phrases jieba splits
         (拉石头的钱), in its normalised text."""
-        flat = normalize(text).lower()
-        return (set(tokens) & self.lexicon.words()) | {w for w in self.lexicon.words() if len(w) > 1 and w in flat}
+        return self.lexicon.in_text(tokens, normalize(text).lower())
 
     def expansion(self, text: str, tokens: Sequence[str], weight: float) -> dict[str, float]:
         """Synonym terms for a query (``Lexicon.expand`` of its ``lexicon_words``) at ``weight``.

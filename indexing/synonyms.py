@@ -48,12 +48,22 @@ class Lexicon:
         for group in self.groups:
             for word in group:
                 self._related.setdefault(word, set()).update(w for w in group if w != word)
+        # Fixed once built: the word set and the multi-character words a query's text is scanned for.
+        # A plain set in the order ``words()`` gives, so the answer's sets iterate as before (the
+        # synonym terms' order is the BM25 accumulation order: float32 scores to the bit).
+        self._words = set(self._related)
+        self._phrases = tuple(w for w in self._words if len(w) > 1)
 
     def __len__(self) -> int:
         return len(self.groups)
 
     def words(self) -> set[str]:
         return set(self._related)
+
+    def in_text(self, tokens: Iterable[str], flat: str) -> set[str]:
+        """Its words among ``tokens`` or, longer than one character, inside ``flat`` (a query's
+        normalised, lower-cased text): ``Segmenter.lexicon_words``."""
+        return (set(tokens) & self._words) | {w for w in self._phrases if w in flat}
 
     def related(self, word: str) -> set[str]:
         return set(self._related.get(word, ()))

@@ -178,11 +178,15 @@ def _tag_alone(word: str) -> str | None:
     return tag.flag if tag is not None and tag.word == word else None
 
 
+# A CJK Unified Ideograph (U+4E00..U+9FFF): a text without one holds no name.
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def _may_hold_name(text: str) -> bool:
     """Whether ``text`` holds a surname at all: both detectors need one to start a name (a cue's
     name and a tagged word start with a compound surname or a ``SURNAMES`` character, and jieba's
     words are pieces of the text), so without one the answer is empty. Most query terms hold none."""
-    return any(c in SURNAMES for c in text) or any(s in text for s in COMPOUND_SURNAMES)
+    return not SURNAMES.isdisjoint(text) or any(s in text for s in COMPOUND_SURNAMES)
 
 
 @lru_cache(maxsize=8192)
@@ -196,6 +200,6 @@ def _names(text: str) -> tuple[str, ...]:
 
 def person_names(text: str | None) -> tuple[str, ...]:
     """Person names found in ``text`` (cue words and jieba ``nr``), longest first."""
-    if not text or not any("\u4e00" <= c <= "\u9fff" for c in text) or not _may_hold_name(text):
+    if not text or not _CJK.search(text) or not _may_hold_name(text):
         return ()
     return _names(text)

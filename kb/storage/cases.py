@@ -51,10 +51,13 @@ UPDATE cases SET
     END;"""
 
 
+_CASE_FIELDS = tuple(Case.__dataclass_fields__)
+
+
 def row_to_case(row: sqlite3.Row, today: dt.date | None = None) -> Case:
     """The stored record; ``overdue`` is whether its open stage's due date is before ``today``."""
-    data = {k: decode(_DECODE[k], v) if k in _DECODE else v for k, v in dict(row).items()}
-    case = Case(**{k: data[k] for k in Case.__dataclass_fields__ if k in data})
+    data = dict(row)
+    case = Case(**{k: decode(_DECODE[k], data[k]) if k in _DECODE else data[k] for k in _CASE_FIELDS if k in data})
     case.overdue = is_overdue(case.stage, case.due_date, today)
     return case
 

@@ -45,3 +45,27 @@ def test_vectorised_fuse_equals_the_dictionaries() -> None:
             got = fuse(d_ids, d_scores, l_ids, l_scores, method=method, dense_weight=w, limit=limit)
             want = _fuse_dicts(d_ids, d_scores, l_ids, l_scores, method, w, 60, limit)
             assert got == want
+
+
+def test_lists_with_repeated_ids_follow_the_dictionaries() -> None:
+    # An id twice in one list goes the dictionaries' way (its last place counts once); lists
+    # without repeats, drawn from the same ids, keep the array path and the same answer.
+    import random
+
+    from indexing.fusion import _fuse_dicts
+
+    rng = random.Random(5)
+    repeated = 0
+    for _ in range(300):
+        nd, nl = rng.randint(0, 30), rng.randint(0, 30)
+        d_ids = np.array([rng.randint(1, 40) for _ in range(nd)], dtype=np.int64)
+        l_ids = np.array([rng.randint(1, 40) for _ in range(nl)], dtype=np.int64)
+        repeated += len(set(d_ids.tolist())) < nd or len(set(l_ids.tolist())) < nl
+        d_scores = np.sort(np.array([rng.random() for _ in range(nd)]))[::-1]
+        l_scores = np.sort(np.array([rng.random() * 9 for _ in range(nl)], dtype=np.float32))[::-1]
+        for method in ("rrf", "linear"):
+            w = rng.choice([0.0, 0.5, 1.0])
+            limit = rng.choice([None, 1, 11])
+            got = fuse(d_ids, d_scores, l_ids, l_scores, method=method, dense_weight=w, limit=limit)
+            assert got == _fuse_dicts(d_ids, d_scores, l_ids, l_scores, method, w, 60, limit)
+    assert 100 < repeated < 300  # both paths were taken

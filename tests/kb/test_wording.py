@@ -37,6 +37,22 @@ def test_phrase_split_by_jieba_is_found_in_the_text(segmenter: Segmenter) -> Non
     assert not set(extra) & set(tokens)
 
 
+def test_lexicon_words_match_a_scan_of_every_word(segmenter: Segmenter, sample_rows: list[tuple[int, dict]]) -> None:
+    """``Lexicon.in_text`` (a fixed word set and phrase list) finds what asking every lexicon word
+    about the tokens and the text did, on the sample petitions and their 120-character openings."""
+    from indexing.text import normalize
+
+    words = segmenter.lexicon.words()
+    found = 0
+    for text in [*REVIEW, *(r["content"] for _, r in sample_rows[:300]), *(r["content"][:120] for _, r in sample_rows)]:
+        tokens = segmenter.tokens(text)
+        flat = normalize(text).lower()
+        want = (set(tokens) & words) | {w for w in words if len(w) > 1 and w in flat}
+        assert segmenter.lexicon_words(text, tokens) == want
+        found += bool(want)
+    assert found > 100  # the comparison saw lexicon words, not only empty answers
+
+
 def test_deployment_lexicon_extends_the_bundled_one(tmp_path: Path) -> None:
     extra = tmp_path / "local.txt"
     extra.write_text("# 本地说法\n出租屋 租住房 城中村房\n", encoding="utf-8")
