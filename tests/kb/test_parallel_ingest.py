@@ -77,7 +77,7 @@ class SingleThreadHashing(HashingEncoder):
 
 
 def test_the_caller_encodes_the_chunks_no_worker_has_started() -> None:
-    local, done = SingleThreadHashing(), []
+    local, done = SingleThreadHashing(), list[int]()
     with ProcessPoolEncoder(HASHING, 2, local=local, min_parallel=0) as pool:
         vectors = pool.encode(TEXTS, progress=done.append)
         # The caller is one of the two encoders: one worker process is spawned.
