@@ -67,7 +67,10 @@ def open_service(ctx: click.Context, workers: int | None = None, **kwargs: Any) 
 WORKERS_OPTION = click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="并行编码的进程数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）",
+    help=(
+        "并行编码的编码器数（默认 $LEIAN_INGEST_WORKERS 或可用 CPU 核数；1 为单进程）；"
+        "LEIAN_THREADS=1 时本进程算作其一，只另起 N-1 个编码进程"
+    ),
 )
 
 

@@ -3,7 +3,8 @@
 On a busy 2-core host one encoder with two BLAS threads ran 3x *slower* than with one thread, while
 two single-thread worker processes ran faster than one process (docs/benchmarks.md, "Ingest
 throughput"). So ``ProcessPoolEncoder`` keeps the encoder contract and spreads contiguous chunks of
-the input over ``workers`` processes, each building its own single-thread encoder once; the
+the input over ``workers`` single-thread encoders: the caller's own (already loaded) encoder when it
+runs one thread, and spawned worker processes for the rest, each building its encoder once; the
 vectors come back in input order and equal the in-process ones.
 
 Design choices:
@@ -12,16 +13,21 @@ Design choices:
   BLAS threads is unsafe. The pool starts lazily, at the first input large enough to need it, and
   ``close()`` (or leaving the ``with`` block) stops it; each worker also exits by itself when its
   parent disappears (checked every second), so a killed import leaves no orphans behind.
-* Starting a worker and loading USE-m3 in it costs seconds (about 4-8 s on the 2-core bench host),
-  so inputs of fewer than ``max(min_parallel, 2 * workers * min_chunk)`` texts (512 by default)
-  are encoded in-process by the local encoder: below that the start-up eats the gain.
+* Starting a worker and loading USE-m3 in it costs seconds (about 1-3 CPU-s, 2-8 s of wall time on
+  the shared 2-core bench host), so inputs of fewer than ``max(min_parallel, 2 * workers *
+  min_chunk)`` texts (512 by default) are encoded in-process by the local encoder: below that the
+  start-up eats the gain.
 * ``submit()`` returns at once so the caller can work (e.g. segment) while the workers encode.
-* While the caller waits for the vectors, its own (already loaded) encoder takes chunks no worker
-  has started yet, from the end of the input (``steal``): the caller encodes while the workers are
-  still spawning and loading the model (2-3 s that otherwise delay every chunk), and the wait adds
-  a core's worth of encoding instead of idling. Only a single-thread local encoder does so (one with
-  ``threads == 1``): a multi-thread one next to busy workers would oversubscribe the cores. Chunks
-  are small (about eight per worker) so the last one, wherever it runs, ends soon after the rest.
+* While the caller waits for the vectors, its own encoder takes chunks no worker has started yet,
+  from the end of the input (``steal``): the caller encodes while the workers are still spawning
+  and loading the model (seconds that otherwise delay every chunk). Only a single-thread local
+  encoder does so (one with ``threads == 1``): a multi-thread one next to busy workers would
+  oversubscribe the cores. A caller that steals counts as one of the ``workers`` encoders, so
+  ``workers - 1`` processes are spawned (``processes``): ``workers=2`` is one spawned worker beside
+  the caller, one start-up paid on the other core while the caller encodes from the first moment,
+  instead of two start-ups and three encoders on two cores. A caller that does not steal waits, and
+  ``workers`` processes are spawned. Chunks are small (about eight per encoder) so the last one,
+  wherever it runs, ends soon after the rest.
 * A worker that dies or fails to build its encoder raises ``EncoderPoolError`` in the caller (the
   executor notices the dead process; nothing waits forever), and the pool is torn down.
 """
@@ -124,10 +130,13 @@ MIN_PARALLEL = 512
 
 
 class ProcessPoolEncoder:
-    """The encoder contract over a pool of worker processes (see the module docstring).
+    """The encoder contract over ``workers`` encoders: worker processes, and the caller when it
+    steals (see the module docstring).
 
-    ``local`` is the in-process encoder used for small inputs and for ``name``/``dim``; by default
-    it is built from ``spec``. Workers must produce the same encoder name, which is checked.
+    ``local`` is the in-process encoder used for small inputs, for ``name``/``dim`` and, when it
+    runs one thread, as one of the ``workers`` encoders; by default it is built from ``spec``.
+    Workers must produce the same encoder name, which is checked. ``processes`` is how many worker
+    processes a parallel encode spawns: ``workers - 1`` when the caller steals, else ``workers``.
     """
 
     def __init__(
@@ -149,14 +158,18 @@ class ProcessPoolEncoder:
         self.name, self.dim = self.local.name, self.local.dim
         # The caller's encoder joins in only when it runs one thread (see the module docstring).
         self.steal = steal and getattr(self.local, "threads", None) == 1
+        # A stealing caller is one of the ``workers`` encoders: spawn the others.
+        self.processes = self.workers - 1 if self.steal else self.workers
         self._executor: ProcessPoolExecutor | None = None
 
     def parallel_threshold(self) -> int:
-        """Inputs of at least this many texts go to the worker processes."""
+        """Inputs of at least this many texts go to the worker processes (``workers`` encoders,
+        ``processes`` of them spawned: at least ``2 * min_chunk`` texts per encoder, and
+        ``min_parallel``, which weighs one worker's start-up against the texts it takes)."""
         return max(self.min_parallel, 2 * self.workers * self.min_chunk)
 
     def chunk_size(self, n: int) -> int:
-        """About eight chunks per worker (load balance, the caller's share, progress), within
+        """About eight chunks per encoder (load balance, the caller's share, progress), within
         [min_chunk, max_chunk]."""
         return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * 8))))
 
@@ -167,7 +180,7 @@ class ProcessPoolEncoder:
     def submit(self, texts: Sequence[str]) -> PendingVectors:
         """Start encoding and return at once; calling the result waits for the vectors."""
         texts = list(texts)
-        if self.workers == 1 or len(texts) < self.parallel_threshold():
+        if self.processes == 0 or self.workers == 1 or len(texts) < self.parallel_threshold():
             return lambda progress: _encode_local(self.local, texts, progress)
         size = self.chunk_size(len(texts))
         chunks = [texts[s : s + size] for s in range(0, len(texts), size)]
@@ -229,7 +242,7 @@ class ProcessPoolEncoder:
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
+                max_workers=self.processes,
                 mp_context=mp.get_context("spawn"),
                 initializer=_init_worker,
                 initargs=(self.spec, os.getpid()),

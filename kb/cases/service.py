@@ -421,8 +421,10 @@ class CaseService:
     @contextmanager
     def bulk_encoder(self) -> Iterator[Encoder]:
         """The encoder for bulk paths: a worker-process pool when ``ingest_workers`` > 1 and the
-        encoder can be rebuilt in workers, else the service's own encoder. Workers start only for a
-        large enough input and stop when the block ends."""
+        encoder can be rebuilt in workers, else the service's own encoder. ``ingest_workers`` counts
+        encoders: when the service's encoder runs one thread, this process is one of them and
+        ``ingest_workers - 1`` processes are spawned (``ProcessPoolEncoder.processes``). Workers start
+        only for a large enough input and stop when the block ends."""
         workers = self.settings.ingest_workers
         if workers > 1 and self.settings.ingest_workers_by_load:
             load = os.getloadavg()[0]

@@ -77,17 +77,46 @@ class SingleThreadHashing(HashingEncoder):
 
 
 def test_the_caller_encodes_the_chunks_no_worker_has_started() -> None:
-    local, done = SingleThreadHashing(), []
+    local, done = SingleThreadHashing(), list[int]()
     with ProcessPoolEncoder(HASHING, 2, local=local, min_parallel=0) as pool:
         vectors = pool.encode(TEXTS, progress=done.append)
-        assert len(pool.worker_pids()) == 2
+        # The caller is one of the two encoders: one worker process is spawned.
+        assert pool.processes == 1 and len(pool.worker_pids()) == 1
     assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
     assert sum(done) == 300 and len(done) == -(-300 // pool.chunk_size(300))
     # Workers take chunks from the front and are still starting: the last chunk is the caller's.
     size = pool.chunk_size(300)
     assert TEXTS[-1] in local.texts and len(local.texts) % size == 300 % size
-    # A multi-thread local encoder stays out (it would oversubscribe the cores the workers use).
-    assert not ProcessPoolEncoder(HASHING, 2, local=HashingEncoder(64)).steal
+    # A multi-thread local encoder stays out (it would oversubscribe the cores the workers use), and
+    # every encoder is then a worker process.
+    multi = ProcessPoolEncoder(HASHING, 2, local=HashingEncoder(64))
+    assert not multi.steal and multi.processes == 2
+    assert ProcessPoolEncoder(HASHING, 3, local=SingleThreadHashing()).processes == 2
+
+
+class SlowSingleThreadHashing(SingleThreadHashing):
+    """A single-thread local encoder slow enough that the spawned worker gets chunks too."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        time.sleep(0.05)
+        return super().encode(texts)
+
+
+def test_two_workers_are_one_spawned_process_beside_the_encoding_caller() -> None:
+    import multiprocessing
+
+    local = SlowSingleThreadHashing()
+    before = {p.pid for p in multiprocessing.active_children()}
+    with ProcessPoolEncoder(HASHING, 2, local=local, min_parallel=0, min_chunk=8) as pool:
+        vectors = pool.encode(TEXTS)
+        spawned = [p for p in multiprocessing.active_children() if p.pid not in before]
+        assert [p.pid for p in spawned] == pool.worker_pids() and len(spawned) == 1
+    assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
+    size = pool.chunk_size(300)
+    # Both encoded: the caller from the end, the worker from the front, each whole chunks.
+    assert TEXTS[-1] in local.texts and TEXTS[0] not in local.texts
+    assert 0 < len(local.texts) < 300 and len(local.texts) % size == 300 % size
+    assert not any(p.is_alive() for p in spawned)
 
 
 def test_small_inputs_stay_in_process() -> None:
@@ -109,7 +138,7 @@ def test_pool_matches_the_real_use_m3_encoder() -> None:
     reference = create_encoder("use-m3", threads=1).encode(USE_TEXTS)
     with ProcessPoolEncoder(EncoderSpec("use-m3"), 2, min_parallel=0, min_chunk=1) as pool:
         vectors = pool.encode(USE_TEXTS)
-        assert len(pool.worker_pids()) == 2
+        assert len(pool.worker_pids()) == 1  # and the caller, whose USE-m3 runs one thread
     assert vectors.shape == (6, 512)
     assert np.allclose(vectors, reference, atol=1e-5)
 
