@@ -119,18 +119,47 @@ def test_two_workers_are_one_spawned_process_beside_the_encoding_caller() -> Non
     assert not any(p.is_alive() for p in spawned)
 
 
-def test_a_slow_worker_holds_no_chunk_the_caller_could_take() -> None:
+def test_a_slow_worker_holds_no_chunk_the_caller_could_take(monkeypatch: pytest.MonkeyPatch) -> None:
     # Chunks are handed to the executor one per worker process as they finish: a chunk in the
     # executor's queue cannot be taken back, so when they were all submitted at once a worker held
     # up to three at the end while the caller waited (docs/benchmarks.md, "2 workers / 1 worker").
-    local = SingleThreadHashing()
+    import concurrent.futures
+    import threading
+
+    import indexing.encoders.pool as pool_module
+
+    unfinished, most = [0], [0]
+    lock = threading.Lock()
+
+    class CountingExecutor(concurrent.futures.ProcessPoolExecutor):
+        """The real executor, counting the chunks submitted and not yet finished."""
+
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                unfinished[0] += 1
+                most[0] = max(most[0], unfinished[0])
+            future = super().submit(*args, **kwargs)
+
+            def finished(_: Any) -> None:
+                with lock:
+                    unfinished[0] -= 1
+
+            future.add_done_callback(finished)
+            return future
+
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", CountingExecutor)
+    local = SlowSingleThreadHashing()
     with ProcessPoolEncoder(EncoderSpec("slow", factory=slow), 2, local=local, min_parallel=0, min_chunk=8) as pool:
         vectors = pool.encode(TEXTS)
+    # One worker process: never more than one chunk with the executor (every chunk at once before).
+    assert pool.processes == 1 and most[0] == 1
     assert np.array_equal(vectors, HashingEncoder(64).encode(TEXTS))
     size = pool.chunk_size(300)
     worker_texts = [t for t in TEXTS if t not in local.texts]
-    # The worker (0.5 s a chunk, still starting) encoded at most the one chunk it was given.
-    assert len(worker_texts) <= size and worker_texts == TEXTS[: len(worker_texts)]
+    # The worker (0.5 s a chunk, after its start-up) took whole chunks from the front, the caller
+    # (0.05 s a chunk) most of them from the back.
+    assert 0 < len(worker_texts) <= 100 and len(worker_texts) % size == 0
+    assert worker_texts == TEXTS[: len(worker_texts)]
 
 
 def test_small_inputs_stay_in_process() -> None:
