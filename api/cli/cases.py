@@ -44,7 +44,7 @@ def run_import(
     )
     after = "编码完成，正在写入数据库、检测重复信访并归入类案组……"
     with ProgressLog(f"导入 {path.name}", table.estimate, log, after=after) as bar:
-        report = service.ingest_table(table, progress=bar.update, actor=actor)
+        report = service.ingest_table(table, progress=bar.update, actor=actor, phase=bar.stage)
     if not as_json:
         click.echo(f"导入完成：{report.summary()}")
     return report

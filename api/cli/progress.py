@@ -48,6 +48,11 @@ class ProgressLog:
             if self.done >= self.total and self.after:
                 self._say(f"{self.label}：{self.after}")
 
+    def stage(self, message: str) -> None:
+        """A stage after the encoding (a ``StageFn``): on its own line, even beside a bar."""
+        self.logger.info("%s：%s", self.label, message)
+        click.echo(f"{self.label}：{message}", err=True)
+
     def _say(self, message: str) -> None:
         self.logger.info("%s", message)
         if not self._tty:  # a bar is invisible in a pipe or a log capture: print the line itself

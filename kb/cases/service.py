@@ -38,6 +38,8 @@ from kb.users import SYSTEM, Principal
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int], None]
+# One line per stage of an import after its encoding (writing, the ingest hooks, the index).
+StageFn = Callable[[str], None]
 # Rows an import holds in memory at a time (validation, encoding, writing, ingest hooks).
 IMPORT_CHUNK = 4096
 # Nearest cases of the same file each imported case is compared with (联名 detection).
@@ -178,6 +180,7 @@ class CaseService:
         actor: Principal = SYSTEM,
         columns: Mapping[str, str] | None = None,
         ignored: Sequence[str] = (),
+        phase: StageFn | None = None,
     ) -> ImportReport:
         """Validate, then embed and store all rows in ONE transaction (all or nothing).
 
@@ -187,7 +190,7 @@ class CaseService:
         """
         actor.require("cases:import")
         return self._store(
-            rows, batch_size=batch_size, progress=progress, actor=actor, columns=columns, ignored=ignored
+            rows, batch_size=batch_size, progress=progress, actor=actor, columns=columns, ignored=ignored, phase=phase
         )
 
     def _store(
@@ -199,6 +202,7 @@ class CaseService:
         actor: Principal = SYSTEM,
         columns: Mapping[str, str] | None = None,
         ignored: Sequence[str] = (),
+        phase: StageFn | None = None,
     ) -> ImportReport:
         """``ingest`` after its permission check; the ingest hooks see ``actor`` as the one storing.
 
@@ -207,8 +211,12 @@ class CaseService:
         is written), encoded, then written to the knowledge base in ONE transaction, so memory
         holds one chunk whatever the file size and the import stays all or nothing. With an
         in-process encoder the first chunk is encoded on a thread while the file is still being
-        validated (``kb.cases.encode_ahead``; an invalid file stops it).
+        validated (``kb.cases.encode_ahead``; an invalid file stops it). ``phase`` hears of each
+        stage after the encoding (a million-row file spends most of an hour there): writing, the
+        within-file neighbours, the hooks part by part, the search index and its snapshot; it runs
+        inside the import's write transaction, so it must not write to the database itself.
         """
+        say = phase or (lambda message: None)
         with ImportStage(self.encoder.dim) as stage:
             with self.bulk_encoder() as encoder:
                 # An in-process encoder starts on the first part while the file is still validated.
@@ -232,6 +240,7 @@ class CaseService:
             with self.db.transaction() as conn:
                 if hashes_identities:
                     check_key(conn, self.settings.petitioner_key or "")
+                say(f"写入数据库：{stage.changed} 件（新增或有变化）")
                 for chunk in stage.prepared_chunks(IMPORT_CHUNK):
                     stored = self.cases.upsert_many(conn, [(case.external_no, values) for _, case, values, _ in chunk])
                     written = [
@@ -247,8 +256,9 @@ class CaseService:
                         ],
                     )
                 ids, created = stage.ids()
-                self._run_hooks(conn, stage, ids, created, actor)
+                self._run_hooks(conn, stage, ids, created, actor, say)
                 generation = CaseIndex.bump_generation(conn, ids)
+            say(f"更新检索索引：{len(ids)} 件")
             for start in range(0, len(ids), IMPORT_CHUNK):
                 part = stage.prepared_at(list(range(start, min(len(ids), start + IMPORT_CHUNK))))
                 last = start + IMPORT_CHUNK >= len(ids)
@@ -258,6 +268,7 @@ class CaseService:
                     [values["tokens"].split() for _, values, _ in part],
                     generation if last else None,
                 )
+            say("保存索引快照")
             self.index.save()
         for is_new, re_embedded in zip(created, encoded, strict=True):
             report.created += is_new
@@ -394,13 +405,27 @@ class CaseService:
             encoded_flags.extend(i in encoded for i in range(len(changed)))
         return encoded_flags
 
-    def _run_hooks(self, conn: Any, stage: ImportStage, ids: list[int], created: list[bool], actor: Principal) -> None:
+    def _run_hooks(
+        self,
+        conn: Any,
+        stage: ImportStage,
+        ids: list[int],
+        created: list[bool],
+        actor: Principal,
+        say: StageFn = lambda message: None,
+    ) -> None:
         """The ingest hooks over the written rows, ``IMPORT_CHUNK`` at a time in (date, id) order,
-        each seeing the import's nearest neighbours within the file (``batch_neighbours``)."""
+        each seeing the import's nearest neighbours within the file (``batch_neighbours``); ``say``
+        hears of the neighbour search and of every tenth of the parts."""
+        say(f"文件内近邻检索：{len(ids)} 件（联名与重复信访的候选）")
         near = batch_neighbours(stage.vectors.head(len(ids)), PEERS)
         id_array = np.asarray(ids, dtype=np.int64)
         order = stage.positions_by_date()
+        parts = -(-len(order) // IMPORT_CHUNK)
+        step = max(1, parts // 10)
         for part, start in enumerate(range(0, len(order), IMPORT_CHUNK)):
+            if part % step == 0:
+                say(f"检测重复信访并归入类案组：{start}/{len(order)} 件")
             positions = order[start : start + IMPORT_CHUNK]
             prepared = stage.prepared_at(positions)
             peers = {ids[p]: [int(id_array[q]) for q in near[p] if 0 <= q != p] for p in positions}

@@ -42,6 +42,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert "导入完成：新增 300 件" in result.output
     # Not a terminal here: the progress is printed as lines (and logged), not as an invisible bar.
     assert "已编码 300/300（100%）" in result.output
+    # The stages after the encoding, each on its own line, in order.
+    stages = [
+        "写入数据库：300 件（新增或有变化）",
+        "文件内近邻检索：300 件",
+        "检测重复信访并归入类案组：0/300 件",
+        "更新检索索引：300 件",
+        "保存索引快照",
+    ]
+    where = [result.output.find(f"导入 cases.jsonl：{s}") for s in stages]
+    assert -1 not in where and where == sorted(where), result.output
     run(data, "groups", "discover")
     yield data
 
