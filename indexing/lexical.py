@@ -122,14 +122,7 @@ class _Segment:
 
     @classmethod
     def from_docs(cls, docs: Mapping[int, tuple[np.ndarray, np.ndarray]], n_terms: int) -> _Segment:
-        ids = sorted(docs)
-        entries = [docs[d] for d in ids]
-        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-        if ids:
-            np.cumsum([e[0].shape[0] for e in entries], out=indptr[1:])
-        terms = np.concatenate([e[0] for e in entries]) if ids else _empty(np.int32)
-        tfs = np.concatenate([e[1] for e in entries]) if ids else _empty(np.float32)
-        return cls.from_forward(np.asarray(ids, dtype=np.int64), indptr, terms, tfs, n_terms)
+        return cls.from_forward(*_forward(docs), n_terms)
 
     def position(self, doc_id: int) -> int:
         """Row of ``doc_id`` in this segment, or -1."""
@@ -483,23 +476,36 @@ class BM25Index:
                 self._df[tid] -= 1
 
     def compact(self) -> None:
-        """Fold the delta into the main segment and drop tombstones."""
+        """Fold the delta into the main segment and drop tombstones.
+
+        The delta's per-document arrays are released once they are copied into one forward
+        block, before the inversion: a bulk import of 1,000,000 documents held them (about 0.7 GB)
+        beside the new segment's arrays. The delta is not inverted on its own (only its forward
+        arrays are used). Should the fold fail, the delta is put back from the forward block."""
         n_terms = len(self._df)
         main = self._main
-        if main is None or len(main) == 0:
-            self._set_main(_Segment.from_docs(self._delta_docs, n_terms))
+        if main is not None and len(main) and not self._delta_docs and not self._n_dead and main.n_terms == n_terms:
             return
-        if not self._delta_docs and not self._n_dead and main.n_terms == n_terms:
-            return
-        live = ~self._dead
-        counts = np.diff(main.fwd_indptr)
-        keep = np.repeat(live, counts)
-        delta = _Segment.from_docs(self._delta_docs, n_terms)
-        ids = np.concatenate([main.doc_ids[live], delta.doc_ids])
-        all_counts = np.concatenate([counts[live], np.diff(delta.fwd_indptr)])
-        terms = np.concatenate([main.fwd_terms[keep], delta.fwd_terms])
-        tfs = np.concatenate([main.fwd_tfs[keep], delta.fwd_tfs])
-        self._set_main(_Segment.from_forward(*_in_id_order(ids, all_counts, terms, tfs), n_terms))
+        forward = _forward(self._delta_docs)
+        self._delta_docs, self._delta = {}, None
+        try:
+            if main is None or len(main) == 0:
+                self._set_main(_Segment.from_forward(*forward, n_terms))
+                return
+            live = ~self._dead
+            counts = np.diff(main.fwd_indptr)
+            keep = np.repeat(live, counts)
+            d_ids, d_indptr, d_terms, d_tfs = forward
+            ids = np.concatenate([main.doc_ids[live], d_ids])
+            all_counts = np.concatenate([counts[live], np.diff(d_indptr)])
+            terms = np.concatenate([main.fwd_terms[keep], d_terms])
+            tfs = np.concatenate([main.fwd_tfs[keep], d_tfs])
+            del keep
+            self._set_main(_Segment.from_forward(*_in_id_order(ids, all_counts, terms, tfs), n_terms))
+        except BaseException:
+            if not self._delta_docs:
+                self._delta_docs = _docs_of(*forward)
+            raise
 
     def _set_main(self, main: _Segment, mapped: bool = False) -> None:
         self._main = main
@@ -773,6 +779,28 @@ class BM25Index:
         index._total_len = int(header["total_len"])
         index._set_main(main, mapped=True)
         return index, dict(header.get("meta") or {})
+
+
+def _forward(
+    docs: Mapping[int, tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(doc ids ascending, indptr, terms, tfs): per-document (terms, tfs) as one doc-major block."""
+    ids = sorted(docs)
+    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    if not ids:
+        return np.zeros(0, dtype=np.int64), indptr, _empty(np.int32), _empty(np.float32)
+    np.cumsum([docs[d][0].shape[0] for d in ids], out=indptr[1:])
+    terms = np.concatenate([docs[d][0] for d in ids])
+    tfs = np.concatenate([docs[d][1] for d in ids])
+    return np.asarray(ids, dtype=np.int64), indptr, terms, tfs
+
+
+def _docs_of(
+    ids: np.ndarray, indptr: np.ndarray, terms: np.ndarray, tfs: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """``_forward`` undone (views into the block)."""
+    b = indptr.tolist()
+    return {int(d): (terms[b[i] : b[i + 1]], tfs[b[i] : b[i + 1]]) for i, d in enumerate(ids.tolist())}
 
 
 def _invert(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -95,6 +96,35 @@ def test_equal_to_the_reference_through_updates_save_and_load(tmp_path: Path) ->
     again, meta = BM25Index.load(path, compact_ratio=0.05)
     assert meta == {}
     assert_same(again, ref, random.Random(7), allowed)
+
+
+def test_a_failed_compaction_keeps_the_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The delta's per-document arrays are released before the inversion (memory); a fold that
+    # fails there puts them back, so the index still answers as before and compacts later.
+    import indexing.lexical as lexical
+
+    rng = random.Random(30)
+    docs = corpus(rng, 300)
+    ours, ref = BM25Index(compact_ratio=0.05), ReferenceBM25(compact_ratio=0.05)
+    ours.add_many(docs.items())
+    ref.add_many(docs.items())
+    ours.compact()
+    apply(churn(rng, list(docs), 400), ours, ref)
+    build = lexical._Segment.from_forward
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError("模拟内存不足")
+
+    monkeypatch.setattr(lexical._Segment, "from_forward", fail)
+    delta = len(ours._delta_docs)
+    with pytest.raises(MemoryError):
+        ours.compact()
+    assert delta > 0 and len(ours._delta_docs) == delta
+    monkeypatch.setattr(lexical._Segment, "from_forward", build)
+    assert_same(ours, ref, random.Random(8))
+    ours.compact()
+    assert not ours._delta_docs
+    assert_same(ours, ref, random.Random(9))
 
 
 def test_empty_index_saves_and_loads(tmp_path: Path) -> None:
