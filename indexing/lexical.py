@@ -479,7 +479,7 @@ class BM25Index:
         """Fold the delta into the main segment and drop tombstones.
 
         The delta's per-document arrays are released once they are copied into one forward
-        block, before the inversion: a bulk import of 1,000,000 documents held them (about 0.7 GB)
+        block, before the inversion: a bulk import of 1,000,000 documents held them all
         beside the new segment's arrays. The delta is not inverted on its own (only its forward
         arrays are used). Should the fold fail, the delta is put back from the forward block."""
         n_terms = len(self._df)

@@ -212,7 +212,7 @@ class CaseService:
         holds one chunk whatever the file size and the import stays all or nothing. With an
         in-process encoder the first chunk is encoded on a thread while the file is still being
         validated (``kb.cases.encode_ahead``; an invalid file stops it). ``phase`` hears of each
-        stage after the encoding (a million-row file spends most of an hour there): writing, the
+        stage after the encoding (a million-row file spends about half an hour there): writing, the
         within-file neighbours, the hooks part by part, the search index and its snapshot; it runs
         inside the import's write transaction, so it must not write to the database itself.
         """
