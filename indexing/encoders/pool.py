@@ -32,8 +32,8 @@ Design choices:
   worker of a two-encoder pool held up to three at the end while the caller waited for them (about
   1 s of a 7 s import of 1,200 texts; docs/benchmarks.md, "2 workers / 1 worker").
 * A worker gets the caller's parsed USE tokenizer (``worker_state``, pickled once per process)
-  instead of parsing its 128,000 pieces in pure Python, most of its model load: start-up about
-  1.1 s -> 0.7 s for ``use-m3``, 2.1 s -> 1.4-1.8 s for ``use-m3-int8``.
+  instead of parsing its 128,000 pieces in pure Python, most of its model load: start-up
+  1.0-1.2 s -> 0.7-1.1 s for ``use-m3``, 2.1 s -> 1.4-1.8 s for ``use-m3-int8``.
 * A worker that dies or fails to build its encoder raises ``EncoderPoolError`` in the caller (the
   executor notices the dead process; nothing waits forever), and the pool is torn down.
 """

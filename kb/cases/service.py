@@ -213,8 +213,8 @@ class CaseService:
         in-process encoder the first chunk is encoded on a thread while the file is still being
         validated (``kb.cases.encode_ahead``; an invalid file stops it). ``phase`` hears of each
         stage after the encoding (a million-row file spends about half an hour there): writing, the
-        within-file neighbours, the hooks part by part, the search index and its snapshot; it runs
-        inside the import's write transaction, so it must not write to the database itself.
+        within-file neighbours, the hooks part by part, the search index and its snapshot; the first
+        three run inside the import's write transaction, so it must not write to the database.
         """
         say = phase or (lambda message: None)
         with ImportStage(self.encoder.dim) as stage:
@@ -412,7 +412,7 @@ class CaseService:
         ids: list[int],
         created: list[bool],
         actor: Principal,
-        say: StageFn = lambda message: None,
+        say: StageFn,
     ) -> None:
         """The ingest hooks over the written rows, ``IMPORT_CHUNK`` at a time in (date, id) order,
         each seeing the import's nearest neighbours within the file (``batch_neighbours``); ``say``
